@@ -1,0 +1,13 @@
+//! hunt: a terminal console for threat hunting with KQL.
+//!
+//! Data flows one way: `tui` sends `worker::Command`s, the worker runs them on a `worker::Backend`
+//! (the local `engine`, later Microsoft Graph) and answers with `worker::Event`s carrying a
+//! `results::ResultSet`.
+
+pub mod cli;
+pub mod engine;
+pub mod kql;
+pub mod results;
+pub mod store;
+pub mod tui;
+pub mod worker;

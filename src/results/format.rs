@@ -1,0 +1,210 @@
+//! Typed cell formatting: the raw text of a value (for export, copy and the inspector), the
+//! grid's shorter form, and JSON values in Graph's shape.
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{
+    DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
+    Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use super::KqlType;
+
+/// The value of one cell as a string; `None` for null.
+pub fn cell_text(array: &dyn Array, row: usize, kql_type: KqlType) -> Option<String> {
+    cell_value(array, row).map(|value| value.to_text(kql_type))
+}
+
+/// The grid's form: like the raw text, but datetimes to the millisecond with a space.
+pub fn cell_display(array: &dyn Array, row: usize, kql_type: KqlType) -> String {
+    match cell_value(array, row) {
+        None => String::new(),
+        Some(Value::Timestamp(nanos)) => format_datetime_short(nanos),
+        Some(value) => value.to_text(kql_type),
+    }
+}
+
+/// The cell as Graph would send it: datetimes as ISO 8601 strings with 7 fractional digits,
+/// dynamic values as JSON, numbers as numbers.
+pub fn cell_json(array: &dyn Array, row: usize, kql_type: KqlType) -> serde_json::Value {
+    use serde_json::Value as J;
+    let Some(value) = cell_value(array, row) else { return J::Null };
+    match value {
+        Value::Bool(b) => J::Bool(b),
+        Value::Int(i) => J::from(i),
+        Value::UInt(u) => J::from(u),
+        Value::Float(f) if f.is_finite() => J::from(f),
+        Value::Float(f) => J::String(format_real(f)),
+        Value::Text(text) if kql_type == KqlType::Dynamic => serde_json::from_str(&text).unwrap_or(J::String(text)),
+        other => J::String(other.to_text(kql_type)),
+    }
+}
+
+/// One cell read out of Arrow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    /// Nanoseconds since 1970-01-01 UTC.
+    Timestamp(i64),
+    /// Nanoseconds.
+    Duration(i64),
+    Text(String),
+}
+
+impl Value {
+    pub fn to_text(&self, kql_type: KqlType) -> String {
+        match self {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::UInt(u) => u.to_string(),
+            Value::Float(f) => format_real(*f),
+            Value::Timestamp(nanos) => format_datetime(*nanos),
+            Value::Duration(nanos) => format_timespan(*nanos),
+            Value::Text(text) => {
+                let _ = kql_type;
+                text.clone()
+            }
+        }
+    }
+}
+
+pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
+    if row >= array.len() || array.is_null(row) {
+        return None;
+    }
+    Some(match array.data_type() {
+        DataType::Boolean => Value::Bool(array.as_boolean().value(row)),
+        DataType::Int8 => Value::Int(array.as_primitive::<Int8Type>().value(row).into()),
+        DataType::Int16 => Value::Int(array.as_primitive::<Int16Type>().value(row).into()),
+        DataType::Int32 => Value::Int(array.as_primitive::<Int32Type>().value(row).into()),
+        DataType::Int64 => Value::Int(array.as_primitive::<Int64Type>().value(row)),
+        DataType::UInt8 => Value::UInt(array.as_primitive::<UInt8Type>().value(row).into()),
+        DataType::UInt16 => Value::UInt(array.as_primitive::<UInt16Type>().value(row).into()),
+        DataType::UInt32 => Value::UInt(array.as_primitive::<UInt32Type>().value(row).into()),
+        DataType::UInt64 => Value::UInt(array.as_primitive::<UInt64Type>().value(row)),
+        DataType::Float32 => Value::Float(array.as_primitive::<Float32Type>().value(row).into()),
+        DataType::Float64 => Value::Float(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Utf8 => Value::Text(array.as_string::<i32>().value(row).to_string()),
+        DataType::LargeUtf8 => Value::Text(array.as_string::<i64>().value(row).to_string()),
+        DataType::Utf8View => Value::Text(array.as_string_view().value(row).to_string()),
+        DataType::Timestamp(unit, _) => {
+            let nanos = match unit {
+                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().value(row).saturating_mul(1_000_000_000),
+                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().value(row).saturating_mul(1_000_000),
+                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(row).saturating_mul(1_000),
+                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().value(row),
+            };
+            Value::Timestamp(nanos)
+        }
+        DataType::Duration(unit) => {
+            let nanos = match unit {
+                TimeUnit::Second => array.as_primitive::<DurationSecondType>().value(row).saturating_mul(1_000_000_000),
+                TimeUnit::Millisecond => array.as_primitive::<DurationMillisecondType>().value(row).saturating_mul(1_000_000),
+                TimeUnit::Microsecond => array.as_primitive::<DurationMicrosecondType>().value(row).saturating_mul(1_000),
+                TimeUnit::Nanosecond => array.as_primitive::<DurationNanosecondType>().value(row),
+            };
+            Value::Duration(nanos)
+        }
+        _ => {
+            let options = FormatOptions::default();
+            match ArrayFormatter::try_new(array, &options) {
+                Ok(formatter) => Value::Text(formatter.value(row).to_string()),
+                Err(_) => Value::Text(format!("<{}>", array.data_type())),
+            }
+        }
+    })
+}
+
+/// KQL's real formatting: the shortest text that reads back as the same number.
+pub fn format_real(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity".to_string() } else { "-Infinity".to_string() }
+    } else {
+        value.to_string()
+    }
+}
+
+fn split_nanos(nanos: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    let seconds = nanos.div_euclid(1_000_000_000);
+    let sub = nanos.rem_euclid(1_000_000_000) as u32;
+    chrono::DateTime::from_timestamp(seconds, sub)
+}
+
+/// ISO 8601 UTC with 7 fractional digits (KQL's 100 ns precision), as Graph sends datetimes.
+pub fn format_datetime(nanos: i64) -> String {
+    match split_nanos(nanos) {
+        Some(dt) => format!("{}.{:07}Z", dt.format("%Y-%m-%dT%H:%M:%S"), dt.timestamp_subsec_nanos() / 100),
+        None => nanos.to_string(),
+    }
+}
+
+/// `2020-08-30 06:38:35.766`, the grid's form.
+pub fn format_datetime_short(nanos: i64) -> String {
+    match split_nanos(nanos) {
+        Some(dt) => dt.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+        None => nanos.to_string(),
+    }
+}
+
+/// KQL's timespan text: `[-][d.]hh:mm:ss[.fffffff]`.
+pub fn format_timespan(nanos: i64) -> String {
+    let negative = nanos < 0;
+    let ticks = (nanos.unsigned_abs()) / 100;
+    let fraction = ticks % 10_000_000;
+    let total_seconds = ticks / 10_000_000;
+    let (days, hours, minutes, seconds) = (total_seconds / 86_400, total_seconds / 3600 % 24, total_seconds / 60 % 60, total_seconds % 60);
+    let mut out = String::new();
+    if negative {
+        out.push('-');
+    }
+    if days > 0 {
+        out.push_str(&format!("{days}."));
+    }
+    out.push_str(&format!("{hours:02}:{minutes:02}:{seconds:02}"));
+    if fraction > 0 {
+        out.push_str(&format!(".{fraction:07}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{DurationNanosecondArray, Float64Array, StringArray, TimestampNanosecondArray};
+
+    #[test]
+    fn datetimes_have_seven_fraction_digits() {
+        let nanos = 1_598_769_515_766_435_600; // 2020-08-30T06:38:35.7664356Z
+        assert_eq!(format_datetime(nanos), "2020-08-30T06:38:35.7664356Z");
+        assert_eq!(format_datetime_short(nanos), "2020-08-30 06:38:35.766");
+        assert_eq!(format_datetime(-1), "1969-12-31T23:59:59.9999999Z");
+    }
+
+    #[test]
+    fn timespans_read_like_kql() {
+        assert_eq!(format_timespan(90 * 60 * 1_000_000_000), "01:30:00");
+        assert_eq!(format_timespan(2 * 86_400 * 1_000_000_000 + 1_500_000_000), "2.00:00:01.5000000");
+        assert_eq!(format_timespan(-1_000_000_000), "-00:00:01");
+    }
+
+    #[test]
+    fn json_cells_follow_graph() {
+        let ts = TimestampNanosecondArray::from(vec![Some(0), None]);
+        assert_eq!(cell_json(&ts, 0, KqlType::DateTime), serde_json::json!("1970-01-01T00:00:00.0000000Z"));
+        assert_eq!(cell_json(&ts, 1, KqlType::DateTime), serde_json::Value::Null);
+        let dynamic = StringArray::from(vec!["{\"a\":[1,2]}", "not json"]);
+        assert_eq!(cell_json(&dynamic, 0, KqlType::Dynamic), serde_json::json!({"a": [1, 2]}));
+        assert_eq!(cell_json(&dynamic, 1, KqlType::Dynamic), serde_json::json!("not json"));
+        let reals = Float64Array::from(vec![1.5, f64::NAN]);
+        assert_eq!(cell_json(&reals, 0, KqlType::Real), serde_json::json!(1.5));
+        assert_eq!(cell_json(&reals, 1, KqlType::Real), serde_json::json!("NaN"));
+        let spans = DurationNanosecondArray::from(vec![3_600_000_000_000]);
+        assert_eq!(cell_text(&spans, 0, KqlType::Timespan).unwrap(), "01:00:00");
+    }
+}

@@ -1,0 +1,149 @@
+//! Files: where they live, the config file, saved queries (the bundled library and the user's
+//! own), and the editor draft. Every write is atomic: a temporary file in the same folder, synced,
+//! then renamed over the old one, so a crash never leaves half a file.
+
+pub mod queries;
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use queries::{SavedQuery, bundled_queries};
+
+/// Where hunt keeps its files. `HUNT_HOME` puts everything under one folder (tests, portable use);
+/// otherwise the platform's config and data folders.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn discover() -> Option<Paths> {
+        if let Some(home) = std::env::var_os("HUNT_HOME").filter(|h| !h.is_empty()) {
+            let home = PathBuf::from(home);
+            return Some(Paths { config_file: home.join("config.toml"), data_dir: home.join("data") });
+        }
+        let dirs = directories::ProjectDirs::from("", "", "hunt")?;
+        Some(Paths { config_file: dirs.config_dir().join("config.toml"), data_dir: dirs.data_dir().to_path_buf() })
+    }
+
+    pub fn in_folder(folder: &Path) -> Paths {
+        Paths { config_file: folder.join("config.toml"), data_dir: folder.join("data") }
+    }
+
+    pub fn draft_file(&self) -> PathBuf {
+        self.data_dir.join("draft.kql")
+    }
+
+    pub fn user_queries_dir(&self) -> PathBuf {
+        self.data_dir.join("queries")
+    }
+}
+
+/// The config file (`config.toml`). Every field is optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `lab` (default) or `graph`.
+    pub backend: Option<String>,
+    /// Theme name from `themes/`.
+    pub theme: Option<String>,
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| format!("config file: {}", e.message()).replace('\n', " "))
+    }
+}
+
+/// The store: config, drafts and saved queries.
+#[derive(Debug)]
+pub struct Store {
+    pub paths: Paths,
+}
+
+impl Store {
+    pub fn new(paths: Paths) -> Store {
+        Store { paths }
+    }
+
+    /// Reads the config file; a missing file is the default config, a broken one an error that
+    /// names the file and the problem.
+    pub fn load_config(&self) -> Result<Config, String> {
+        match fs::read_to_string(&self.paths.config_file) {
+            Ok(text) => Config::parse(&text).map_err(|e| format!("{}: {e}", self.paths.config_file.display())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(format!("{}: {e}", self.paths.config_file.display())),
+        }
+    }
+
+    pub fn load_draft(&self) -> Option<String> {
+        fs::read_to_string(self.paths.draft_file()).ok().filter(|t| !t.trim().is_empty())
+    }
+
+    pub fn save_draft(&self, text: &str) -> io::Result<()> {
+        write_atomic(&self.paths.draft_file(), text.as_bytes())
+    }
+
+    /// The user's saved queries (`*.kql` under the data folder's `queries/`, one folder level).
+    pub fn user_queries(&self) -> Vec<SavedQuery> {
+        queries::load_folder(&self.paths.user_queries_dir(), "My queries")
+    }
+}
+
+/// Writes a whole file atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// Writes a file atomically through a writer callback (exports stream into it).
+pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&folder)?;
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let temp = folder.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let outcome = (|| {
+        let file = fs::File::create(&temp)?;
+        let mut buffered = io::BufWriter::new(file);
+        write(&mut buffered)?;
+        let file = buffered.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if outcome.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_round_trip_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Paths::in_folder(dir.path()));
+        assert_eq!(store.load_draft(), None);
+        store.save_draft("T | take 1").unwrap();
+        assert_eq!(store.load_draft().as_deref(), Some("T | take 1"));
+        let leftovers: Vec<_> = fs::read_dir(&store.paths.data_dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn config_errors_name_the_problem() {
+        assert_eq!(Config::parse("backend = \"lab\"").unwrap().backend.as_deref(), Some("lab"));
+        let error = Config::parse("colour = 3").unwrap_err();
+        assert!(error.contains("colour"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Paths::in_folder(dir.path()));
+        assert_eq!(store.load_config().unwrap(), Config::default());
+    }
+}

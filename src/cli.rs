@@ -1,1 +1,253 @@
-pub fn main() -> i32 { 0 }
+//! Command-line parsing and wiring (CLI.md). Logic lives in the modules; this file only connects
+//! them and maps outcomes to exit codes: 0 success, 1 query failed, 2 usage, 3 auth, 4 throttled,
+//! 5 network.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::{Catalog, LabOptions, LocalEngine};
+use crate::results::export::{self, ExportFormat};
+use crate::results::safe::sanitize;
+use crate::results::{ResultSet, RunFacts};
+use crate::worker::QueryRequest;
+
+#[derive(Debug, Parser)]
+#[command(name = "hunt", version, about = "A terminal console for threat hunting with KQL", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A .kql file to open in the editor.
+    file: Option<PathBuf>,
+    /// Size of the lab data set (1 = a small company's month).
+    #[arg(long, default_value_t = 1, global = true)]
+    scale: u32,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one query without the UI and print the result.
+    Run {
+        /// The KQL text (or use -f FILE, or standard input).
+        query: Option<String>,
+        /// Read the query from a file.
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+        /// Output format; default: table on a terminal, csv otherwise.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Where to run it.
+        #[arg(long, value_enum, default_value_t = BackendChoice::Lab)]
+        backend: BackendChoice,
+        /// ISO 8601 time window, e.g. P7D or 2024-02-01T00:00:00Z/2024-02-15T00:00:00Z.
+        #[arg(long)]
+        timespan: Option<String>,
+    },
+    /// Parse and validate queries (standard input when no file); prints FILE:LINE:COL: message.
+    Check { files: Vec<PathBuf> },
+    /// The built-in lab data set.
+    Lab {
+        #[command(subcommand)]
+        command: LabCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LabCommand {
+    /// Write every lab table to DIR, one file per table.
+    Export {
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = FileFormat::Parquet)]
+        format: FileFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FileFormat {
+    Parquet,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BackendChoice {
+    /// The built-in lab data set on the local engine.
+    Lab,
+}
+
+/// Runs the program; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        None => crate::tui::run(cli.file, cli.scale),
+        Some(Command::Run {
+            query,
+            file,
+            format,
+            backend: BackendChoice::Lab,
+            timespan,
+        }) => {
+            let text = match read_query(query, file) {
+                Ok(text) => text,
+                Err(message) => return fail(2, &message),
+            };
+            let format = format.unwrap_or(if io::stdout().is_terminal() {
+                OutputFormat::Table
+            } else {
+                OutputFormat::Csv
+            });
+            run_query(&text, format, timespan, cli.scale)
+        }
+        Some(Command::Check { files }) => check(&files),
+        Some(Command::Lab {
+            command: LabCommand::Export { dir, format },
+        }) => lab_export(&dir, format, cli.scale),
+    }
+}
+
+fn fail(code: i32, message: &str) -> i32 {
+    eprintln!("hunt: {}", sanitize(message).text);
+    code
+}
+
+fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, String> {
+    match (query, file) {
+        (Some(_), Some(_)) => Err("give the query as an argument or with -f, not both".into()),
+        (Some(query), None) => Ok(query),
+        (None, Some(path)) => {
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        (None, None) => {
+            if io::stdin().is_terminal() {
+                return Err(
+                    "no query: give one as an argument, with -f FILE, or on standard input".into(),
+                );
+            }
+            let mut text = String::new();
+            io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("standard input: {e}"))?;
+            Ok(text)
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+}
+
+fn run_query(text: &str, format: OutputFormat, timespan: Option<String>, scale: u32) -> i32 {
+    let engine = match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+        Ok(engine) => engine,
+        Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+    };
+    let request = QueryRequest {
+        query: text.to_string(),
+        timespan,
+    };
+    let result = match runtime().block_on(engine.execute(&request)) {
+        Ok(result) => result,
+        Err(error) => return fail(error.exit_code(), &error.to_string()),
+    };
+    let format = match format {
+        OutputFormat::Table => ExportFormat::Table,
+        OutputFormat::Csv => ExportFormat::Csv,
+        OutputFormat::Json => ExportFormat::Json,
+        OutputFormat::Jsonl => ExportFormat::Jsonl,
+    };
+    let mut out = io::BufWriter::new(io::stdout());
+    let written = export::write(&result, format, &mut out).and_then(|_| out.flush());
+    match written {
+        Ok(()) => 0,
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(1, &format!("writing the result: {e}")),
+    }
+}
+
+fn check(files: &[PathBuf]) -> i32 {
+    let catalog = match Catalog::schema_only() {
+        Ok(catalog) => catalog,
+        Err(e) => return fail(1, &format!("could not build the table catalog: {e}")),
+    };
+    let engine = LocalEngine::new(catalog, "check");
+    let mut inputs = Vec::new();
+    if files.is_empty() {
+        let mut text = String::new();
+        if let Err(e) = io::stdin().read_to_string(&mut text) {
+            return fail(2, &format!("standard input: {e}"));
+        }
+        inputs.push(("-".to_string(), text));
+    }
+    for path in files {
+        match std::fs::read_to_string(path) {
+            Ok(text) => inputs.push((path.display().to_string(), text)),
+            Err(e) => return fail(2, &format!("{}: {e}", path.display())),
+        }
+    }
+    let mut failed = false;
+    for (name, text) in inputs {
+        if let Err(error) = engine.check(&text) {
+            failed = true;
+            println!(
+                "{}:{}",
+                sanitize(&name).text,
+                sanitize(&error.to_string()).text
+            );
+        }
+    }
+    i32::from(failed)
+}
+
+fn lab_export(dir: &std::path::Path, format: FileFormat, scale: u32) -> i32 {
+    let tables = match crate::engine::lab::generate(&LabOptions::ending_now(scale)) {
+        Ok(tables) => tables,
+        Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+    };
+    let (extension, format) = match format {
+        FileFormat::Parquet => ("parquet", ExportFormat::Parquet),
+        FileFormat::Jsonl => ("jsonl", ExportFormat::Jsonl),
+    };
+    let mut total = 0;
+    for (name, columns, batch) in tables {
+        let facts = RunFacts {
+            elapsed: std::time::Duration::ZERO,
+            row_count: 0,
+            truncated: false,
+            backend: "lab".into(),
+            window: None,
+        };
+        let types = columns.iter().map(|(_, t)| *t).collect();
+        let result = match ResultSet::new(batch.schema(), &[batch], types, facts) {
+            Ok(result) => Arc::new(result),
+            Err(e) => return fail(1, &format!("{name}: {e}")),
+        };
+        let path = dir.join(format!("{name}.{extension}"));
+        if let Err(e) =
+            crate::store::write_atomic_with(&path, |file| export::write(&result, format, file))
+        {
+            return fail(1, &format!("{}: {e}", path.display()));
+        }
+        total += result.row_count();
+    }
+    eprintln!("wrote {total} rows to {}", dir.display());
+    0
+}

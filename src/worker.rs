@@ -29,7 +29,10 @@ pub struct QueryRequest {
 
 impl QueryRequest {
     pub fn new(query: impl Into<String>) -> Self {
-        QueryRequest { query: query.into(), timespan: None }
+        QueryRequest {
+            query: query.into(),
+            timespan: None,
+        }
     }
 }
 
@@ -58,17 +61,30 @@ pub struct QueryError {
 
 impl QueryError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        QueryError { kind, message: message.into(), span: None, position: None }
+        QueryError {
+            kind,
+            message: message.into(),
+            span: None,
+            position: None,
+        }
     }
 
     pub fn at(kind: ErrorKind, message: impl Into<String>, span: Span, source: &str) -> Self {
-        QueryError { kind, message: message.into(), span: Some(span), position: Some(line_col(source, span.start)) }
+        QueryError {
+            kind,
+            message: message.into(),
+            span: Some(span),
+            position: Some(line_col(source, span.start)),
+        }
     }
 
     /// The CLI exit code for this error (CLI.md).
     pub fn exit_code(&self) -> i32 {
         match self.kind {
-            ErrorKind::Syntax | ErrorKind::Semantic | ErrorKind::Execution | ErrorKind::Unsupported => 1,
+            ErrorKind::Syntax
+            | ErrorKind::Semantic
+            | ErrorKind::Execution
+            | ErrorKind::Unsupported => 1,
             ErrorKind::Auth => 3,
             ErrorKind::Throttled => 4,
             ErrorKind::Network => 5,
@@ -99,7 +115,11 @@ pub trait Backend: Send + Sync {
     /// Short name for the status line (`lab`, `files`, `graph · contoso`).
     fn name(&self) -> String;
 
-    fn run(&self, request: QueryRequest, cancel: CancellationToken) -> BoxFuture<'_, Result<ResultSet, QueryError>>;
+    fn run(
+        &self,
+        request: QueryRequest,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<ResultSet, QueryError>>;
 
     fn tables(&self) -> Vec<TableInfo>;
 }
@@ -108,10 +128,21 @@ pub type QueryId = u64;
 
 #[derive(Debug)]
 pub enum Command {
-    Run { id: QueryId, request: QueryRequest },
-    Cancel { id: QueryId },
-    Export { result: Arc<ResultSet>, format: ExportFormat, path: PathBuf },
-    SaveDraft { text: String },
+    Run {
+        id: QueryId,
+        request: QueryRequest,
+    },
+    Cancel {
+        id: QueryId,
+    },
+    Export {
+        result: Arc<ResultSet>,
+        format: ExportFormat,
+        path: PathBuf,
+    },
+    SaveDraft {
+        text: String,
+    },
 }
 
 #[derive(Debug)]
@@ -149,11 +180,18 @@ impl WorkerHandle {
 }
 
 /// Starts the worker on a tokio runtime.
-pub fn spawn(runtime: &tokio::runtime::Handle, backend: Arc<dyn Backend>, store: Option<Arc<Store>>) -> WorkerHandle {
+pub fn spawn(
+    runtime: &tokio::runtime::Handle,
+    backend: Arc<dyn Backend>,
+    store: Option<Arc<Store>>,
+) -> WorkerHandle {
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     runtime.spawn(run_loop(backend, store, command_rx, event_tx));
-    WorkerHandle { commands: command_tx, events: event_rx }
+    WorkerHandle {
+        commands: command_tx,
+        events: event_rx,
+    }
 }
 
 async fn run_loop(
@@ -189,12 +227,22 @@ async fn run_loop(
                     token.cancel();
                 }
             }
-            Command::Export { result, format, path } => {
+            Command::Export {
+                result,
+                format,
+                path,
+            } => {
                 let events = events.clone();
                 tokio::task::spawn_blocking(move || {
                     let event = match export_to(&result, format, &path) {
-                        Ok(()) => Event::Exported { rows: result.row_count(), path },
-                        Err(error) => Event::ExportFailed { message: error.to_string(), path },
+                        Ok(()) => Event::Exported {
+                            rows: result.row_count(),
+                            path,
+                        },
+                        Err(error) => Event::ExportFailed {
+                            message: error.to_string(),
+                            path,
+                        },
                     };
                     let _ = events.send(event);
                 });
@@ -204,7 +252,9 @@ async fn run_loop(
                     let events = events.clone();
                     tokio::task::spawn_blocking(move || {
                         if let Err(error) = store.save_draft(&text) {
-                            let _ = events.send(Event::StoreFailed { message: format!("could not keep the draft: {error}") });
+                            let _ = events.send(Event::StoreFailed {
+                                message: format!("could not keep the draft: {error}"),
+                            });
                         }
                     });
                 }
@@ -214,9 +264,15 @@ async fn run_loop(
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn export_to(result: &ResultSet, format: ExportFormat, path: &std::path::Path) -> std::io::Result<()> {
+fn export_to(
+    result: &ResultSet,
+    format: ExportFormat,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
     crate::store::write_atomic_with(path, |file| export::write(result, format, file))
 }

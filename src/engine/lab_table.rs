@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
-    TimestampNanosecondBuilder,
+    ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampNanosecondBuilder,
 };
 use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::error::ArrowError;
@@ -65,6 +65,9 @@ impl From<serde_json::Value> for Val {
 
 pub type Row = Vec<(&'static str, Val)>;
 
+/// A finished table: name, columns with KQL types, and the rows.
+pub type GeneratedTable = (String, Vec<(String, KqlType)>, RecordBatch);
+
 enum Column {
     Text(StringBuilder),
     Long(Int64Builder),
@@ -85,11 +88,17 @@ pub struct TableBuilder {
 
 impl TableBuilder {
     pub fn new(name: &str, columns: Vec<(String, KqlType)>) -> TableBuilder {
-        let index = columns.iter().enumerate().map(|(i, (n, _))| (n.clone(), i)).collect();
+        let index = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.clone(), i))
+            .collect();
         let builders = columns
             .iter()
             .map(|(_, t)| match t {
-                KqlType::String | KqlType::Guid | KqlType::Dynamic => Column::Text(StringBuilder::new()),
+                KqlType::String | KqlType::Guid | KqlType::Dynamic => {
+                    Column::Text(StringBuilder::new())
+                }
                 KqlType::Long => Column::Long(Int64Builder::new()),
                 KqlType::Int => Column::Int(Int32Builder::new()),
                 KqlType::Real | KqlType::Decimal => Column::Real(Float64Builder::new()),
@@ -99,7 +108,13 @@ impl TableBuilder {
             })
             .collect();
         let slots = vec![None; columns.len()];
-        TableBuilder { name: name.to_string(), columns, index, builders, slots }
+        TableBuilder {
+            name: name.to_string(),
+            columns,
+            index,
+            builders,
+            slots,
+        }
     }
 
     /// Appends a row. Names the table does not have are ignored, so one helper can fill the
@@ -151,8 +166,13 @@ impl TableBuilder {
         }
     }
 
-    pub fn finish(self) -> Result<(String, Vec<(String, KqlType)>, RecordBatch), ArrowError> {
-        let schema = Arc::new(Schema::new(self.columns.iter().map(|(n, t)| kql_field(n, *t)).collect::<Vec<_>>()));
+    pub fn finish(self) -> Result<GeneratedTable, ArrowError> {
+        let schema = Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .map(|(n, t)| kql_field(n, *t))
+                .collect::<Vec<_>>(),
+        ));
         let arrays: Vec<ArrayRef> = self
             .builders
             .into_iter()
@@ -168,7 +188,11 @@ impl TableBuilder {
                 }
             })
             .collect();
-        let batch = if arrays.is_empty() { RecordBatch::new_empty(schema) } else { RecordBatch::try_new(schema, arrays)? };
+        let batch = if arrays.is_empty() {
+            RecordBatch::new_empty(schema)
+        } else {
+            RecordBatch::try_new(schema, arrays)?
+        };
         Ok((self.name, self.columns, batch))
     }
 }

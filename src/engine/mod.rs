@@ -49,12 +49,47 @@ impl Catalog {
     }
 
     /// Adds an in-memory table.
-    pub fn insert_batch(&mut self, name: &str, columns: Vec<(String, KqlType)>, batch: RecordBatch) -> Result<(), DataFusionError> {
-        let schema = Arc::new(Schema::new(columns.iter().map(|(n, t)| kql_field(n, *t)).collect::<Vec<_>>()));
-        let batch = if batch.schema() == schema { batch } else { RecordBatch::try_new(schema.clone(), batch.columns().to_vec())? };
+    pub fn insert_batch(
+        &mut self,
+        name: &str,
+        columns: Vec<(String, KqlType)>,
+        batch: RecordBatch,
+    ) -> Result<(), DataFusionError> {
+        let schema = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(n, t)| kql_field(n, *t))
+                .collect::<Vec<_>>(),
+        ));
+        let batch = if batch.schema() == schema {
+            batch
+        } else {
+            RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?
+        };
         let provider = MemTable::try_new(schema, vec![vec![batch]])?;
-        self.tables.insert(name.to_string(), CatalogTable { provider: Arc::new(provider), columns });
+        self.tables.insert(
+            name.to_string(),
+            CatalogTable {
+                provider: Arc::new(provider),
+                columns,
+            },
+        );
         Ok(())
+    }
+
+    /// Every advanced hunting table, empty: enough to check queries against the schema.
+    pub fn schema_only() -> Result<Catalog, DataFusionError> {
+        let mut catalog = Catalog::default();
+        for (name, columns) in lab::schema_tables() {
+            let schema = Arc::new(Schema::new(
+                columns
+                    .iter()
+                    .map(|(n, t)| kql_field(n, *t))
+                    .collect::<Vec<_>>(),
+            ));
+            catalog.insert_batch(&name, columns, RecordBatch::new_empty(schema))?;
+        }
+        Ok(catalog)
     }
 
     /// The lab data set.
@@ -82,8 +117,19 @@ pub struct LocalEngine {
 impl LocalEngine {
     pub fn new(catalog: Catalog, label: &str) -> LocalEngine {
         // Two partitions match the machines hunt runs on; batches stay at DataFusion's default.
-        let config = SessionConfig::new().with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
-        LocalEngine { context: SessionContext::new_with_config(config), catalog, udfs: Udfs::new(), label: label.to_string(), data_window: None, fixed_now: None }
+        let config = SessionConfig::new().with_target_partitions(
+            std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(8),
+        );
+        LocalEngine {
+            context: SessionContext::new_with_config(config),
+            catalog,
+            udfs: Udfs::new(),
+            label: label.to_string(),
+            data_window: None,
+            fixed_now: None,
+        }
     }
 
     /// The engine over a freshly generated lab data set.
@@ -104,7 +150,8 @@ impl LocalEngine {
     }
 
     fn now(&self) -> i64 {
-        self.fixed_now.unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
+        self.fixed_now
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
     }
 
     /// Parses and plans without running: every problem a query has before it touches data.
@@ -118,28 +165,49 @@ impl LocalEngine {
         let source = request.query.as_str();
         let now = self.now();
         let window = match &request.timespan {
-            Some(text) => Some(time::parse_timespan(text, now).map_err(|m| QueryError::new(ErrorKind::Semantic, m))?),
+            Some(text) => Some(
+                time::parse_timespan(text, now)
+                    .map_err(|m| QueryError::new(ErrorKind::Semantic, m))?,
+            ),
             None => None,
         };
         let query = parse_or_error(source)?;
         let planned = plan_query(source, &query, &self.catalog, &self.udfs, now, window)?;
-        let frame = self.context.execute_logical_plan(planned.plan).await.map_err(|e| execution_error(&e))?;
+        let frame = self
+            .context
+            .execute_logical_plan(planned.plan)
+            .await
+            .map_err(|e| execution_error(&e))?;
         let planned_schema = Arc::new(frame.schema().as_arrow().clone());
         let batches = frame.collect().await.map_err(|e| execution_error(&e))?;
-        let schema = batches.first().map(|b| b.schema()).unwrap_or(planned_schema);
+        let schema = batches
+            .first()
+            .map(|b| b.schema())
+            .unwrap_or(planned_schema);
         let types = if planned.columns.len() == schema.fields().len() {
             planned.columns.iter().map(|(_, t)| *t).collect()
         } else {
-            schema.fields().iter().map(|f| crate::results::field_kql_type(f)).collect()
+            schema
+                .fields()
+                .iter()
+                .map(|f| crate::results::field_kql_type(f))
+                .collect()
         };
         let facts = RunFacts {
             elapsed: started.elapsed(),
             row_count: 0,
             truncated: false,
             backend: self.label.clone(),
-            window: window.map(|w| time::describe_window(&w, now)).or_else(|| self.data_window.clone()),
+            window: window
+                .map(|w| time::describe_window(&w, now))
+                .or_else(|| self.data_window.clone()),
         };
-        ResultSet::new(schema, &batches, types, facts).map_err(|e| QueryError::new(ErrorKind::Execution, format!("could not assemble the result: {e}")))
+        ResultSet::new(schema, &batches, types, facts).map_err(|e| {
+            QueryError::new(
+                ErrorKind::Execution,
+                format!("could not assemble the result: {e}"),
+            )
+        })
     }
 }
 
@@ -148,13 +216,24 @@ impl Backend for LocalEngine {
         self.label.clone()
     }
 
-    fn run(&self, request: QueryRequest, _cancel: CancellationToken) -> BoxFuture<'_, Result<ResultSet, QueryError>> {
+    fn run(
+        &self,
+        request: QueryRequest,
+        _cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<ResultSet, QueryError>> {
         // Cancelling drops this future, which stops DataFusion's streams.
         Box::pin(async move { self.execute(&request).await })
     }
 
     fn tables(&self) -> Vec<TableInfo> {
-        self.catalog.tables.iter().map(|(name, table)| TableInfo { name: name.clone(), columns: table.columns.clone() }).collect()
+        self.catalog
+            .tables
+            .iter()
+            .map(|(name, table)| TableInfo {
+                name: name.clone(),
+                columns: table.columns.clone(),
+            })
+            .collect()
     }
 }
 
@@ -165,9 +244,18 @@ fn parse_or_error(source: &str) -> Result<kql::Query, QueryError> {
         Some(first) => {
             let mut message = first.message.clone();
             if diagnostics.len() > 1 {
-                message.push_str(&format!(" (and {} more problem{})", diagnostics.len() - 1, if diagnostics.len() == 2 { "" } else { "s" }));
+                message.push_str(&format!(
+                    " (and {} more problem{})",
+                    diagnostics.len() - 1,
+                    if diagnostics.len() == 2 { "" } else { "s" }
+                ));
             }
-            Err(QueryError::at(ErrorKind::Syntax, message, first.span, source))
+            Err(QueryError::at(
+                ErrorKind::Syntax,
+                message,
+                first.span,
+                source,
+            ))
         }
     }
 }
@@ -180,11 +268,21 @@ fn execution_error(error: &DataFusionError) -> QueryError {
 pub fn clean_engine_message(error: &DataFusionError) -> String {
     let text = error.strip_backtrace();
     let mut message = text.as_str();
-    for prefix in ["Error during planning: ", "Execution error: ", "Arrow error: ", "Schema error: ", "Internal error: ", "Optimizer rule"] {
+    for prefix in [
+        "Error during planning: ",
+        "Execution error: ",
+        "Arrow error: ",
+        "Schema error: ",
+        "Internal error: ",
+        "Optimizer rule",
+    ] {
         if let Some(rest) = message.strip_prefix(prefix) {
             message = rest;
         }
     }
-    let message = message.split("\nThis issue was likely caused by a bug").next().unwrap_or(message);
+    let message = message
+        .split("\nThis issue was likely caused by a bug")
+        .next()
+        .unwrap_or(message);
     format!("the local engine could not run this: {}", message.trim())
 }

@@ -13,17 +13,17 @@ use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::expr::Sort as SortExpr;
 use datafusion::logical_expr::{
-    Expr as DfExpr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator as DfOp, ScalarUDF, binary_expr, cast, in_list, lit, try_cast,
-    when,
+    Expr as DfExpr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator as DfOp, ScalarUDF,
+    binary_expr, cast, in_list, lit, try_cast, when,
 };
 
 use super::Catalog;
 use super::udf::{DynamicOp, DynamicUdf, ListToJsonUdf, TermMatchUdf, TermMode};
-use crate::kql::ast::{
-    BinaryOp, Expr, ExprKind, Ident, LetValue, Literal, NamedExpr, NullsOrder, Operator, OperatorKind, Pipeline, Query, SortKey,
-    SortOrder, Source, StringOp, StringOpKind, UnaryOp,
-};
 use crate::kql::Span;
+use crate::kql::ast::{
+    BinaryOp, Expr, ExprKind, Ident, LetValue, Literal, NamedExpr, NullsOrder, Operator,
+    OperatorKind, Pipeline, Query, SortKey, SortOrder, Source, StringOp, StringOpKind, UnaryOp,
+};
 use crate::results::KqlType;
 use crate::worker::{ErrorKind, QueryError};
 
@@ -90,8 +90,23 @@ pub struct Window {
     pub end_nanos: i64,
 }
 
-pub fn plan_query(source: &str, query: &Query, catalog: &Catalog, udfs: &Udfs, now_nanos: i64, window: Option<Window>) -> Result<Planned, QueryError> {
-    let mut planner = Planner { source, catalog, udfs, now_nanos, window, scalars: HashMap::new(), tabulars: HashMap::new() };
+pub fn plan_query(
+    source: &str,
+    query: &Query,
+    catalog: &Catalog,
+    udfs: &Udfs,
+    now_nanos: i64,
+    window: Option<Window>,
+) -> Result<Planned, QueryError> {
+    let mut planner = Planner {
+        source,
+        catalog,
+        udfs,
+        now_nanos,
+        window,
+        scalars: HashMap::new(),
+        tabulars: HashMap::new(),
+    };
     for statement in &query.lets {
         match &statement.value {
             LetValue::Scalar(expr) => {
@@ -100,7 +115,10 @@ pub fn plan_query(source: &str, query: &Query, catalog: &Catalog, udfs: &Udfs, n
                     && (planner.tabulars.contains_key(name) || catalog.get(name).is_some())
                 {
                     let pipeline = Pipeline {
-                        source: Source::Table(Ident { name: name.clone(), span: expr.span }),
+                        source: Source::Table(Ident {
+                            name: name.clone(),
+                            span: expr.span,
+                        }),
                         operators: Vec::new(),
                         span: expr.span,
                     };
@@ -120,11 +138,22 @@ pub fn plan_query(source: &str, query: &Query, catalog: &Catalog, udfs: &Udfs, n
         }
     }
     let Some(body) = &query.body else {
-        return Err(QueryError::at(ErrorKind::Syntax, "the query has no tabular expression", Span::new(source.len(), source.len()), source));
+        return Err(QueryError::at(
+            ErrorKind::Syntax,
+            "the query has no tabular expression",
+            Span::new(source.len(), source.len()),
+            source,
+        ));
     };
     let frame = planner.pipeline(body)?;
-    let plan = frame.builder.build().map_err(|e| planner.engine_error(e, body.span))?;
-    Ok(Planned { plan, columns: frame.columns })
+    let plan = frame
+        .builder
+        .build()
+        .map_err(|e| planner.engine_error(e, body.span))?;
+    Ok(Planned {
+        plan,
+        columns: frame.columns,
+    })
 }
 
 #[derive(Clone)]
@@ -135,11 +164,17 @@ struct Frame {
 
 impl Frame {
     fn empty() -> Frame {
-        Frame { builder: LogicalPlanBuilder::empty(true), columns: Vec::new() }
+        Frame {
+            builder: LogicalPlanBuilder::empty(true),
+            columns: Vec::new(),
+        }
     }
 
     fn column_type(&self, name: &str) -> Option<KqlType> {
-        self.columns.iter().find(|(n, _)| n == name).map(|(_, t)| *t)
+        self.columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
     }
 }
 
@@ -153,7 +188,11 @@ struct Typed {
 
 impl Typed {
     fn new(expr: DfExpr, ty: KqlType) -> Typed {
-        Typed { expr, ty, literal: None }
+        Typed {
+            expr,
+            ty,
+            literal: None,
+        }
     }
 
     fn literal_string(&self) -> Option<&str> {
@@ -173,7 +212,10 @@ fn timestamp_literal(nanos: i64) -> DfExpr {
 }
 
 fn is_numeric(ty: KqlType) -> bool {
-    matches!(ty, KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal)
+    matches!(
+        ty,
+        KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal
+    )
 }
 
 fn is_textual(ty: KqlType) -> bool {
@@ -194,10 +236,14 @@ fn like_escape(text: &str) -> String {
 
 /// Functions the language has but this engine does not run yet get their own message.
 fn known_function_names() -> &'static std::collections::HashSet<String> {
-    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
         let text = include_str!("../kql/functions.txt");
-        text.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+        text.lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
     })
 }
 
@@ -234,7 +280,9 @@ impl Planner<'_> {
         let mut frame = match &pipeline.source {
             Source::Table(ident) => self.table(ident)?,
             Source::Nested(inner) => self.pipeline(inner)?,
-            Source::Error(span) => return Err(self.error(ErrorKind::Syntax, "this is not a table", *span)),
+            Source::Error(span) => {
+                return Err(self.error(ErrorKind::Syntax, "this is not a table", *span));
+            }
         };
         for operator in &pipeline.operators {
             frame = self.operator(frame, operator)?;
@@ -248,36 +296,68 @@ impl Planner<'_> {
         }
         let Some(table) = self.catalog.get(&ident.name) else {
             let mut message = format!("unknown table '{}'", ident.name);
-            if let Some(near) = self.catalog.names().find(|n| n.eq_ignore_ascii_case(&ident.name)) {
-                message.push_str(&format!(" (table names are case-sensitive: did you mean '{near}'?)"));
+            if let Some(near) = self
+                .catalog
+                .names()
+                .find(|n| n.eq_ignore_ascii_case(&ident.name))
+            {
+                message.push_str(&format!(
+                    " (table names are case-sensitive: did you mean '{near}'?)"
+                ));
             } else if self.scalars.contains_key(&ident.name) {
                 message = format!("'{}' is a scalar, not a table", ident.name);
             }
             return Err(self.semantic(message, ident.span));
         };
-        let mut builder = LogicalPlanBuilder::scan(TableReference::bare(ident.name.as_str()), provider_as_source(table.provider.clone()), None)
-            .map_err(|e| self.engine_error(e, ident.span))?;
+        let mut builder = LogicalPlanBuilder::scan(
+            TableReference::bare(ident.name.as_str()),
+            provider_as_source(table.provider.clone()),
+            None,
+        )
+        .map_err(|e| self.engine_error(e, ident.span))?;
         if let Some(window) = self.window
-            && table.columns.iter().any(|(n, t)| n == "Timestamp" && *t == KqlType::DateTime)
+            && table
+                .columns
+                .iter()
+                .any(|(n, t)| n == "Timestamp" && *t == KqlType::DateTime)
         {
             let ts = column("Timestamp");
-            let condition = ts.clone().gt_eq(timestamp_literal(window.start_nanos)).and(ts.lt_eq(timestamp_literal(window.end_nanos)));
-            builder = builder.filter(condition).map_err(|e| self.engine_error(e, ident.span))?;
+            let condition = ts
+                .clone()
+                .gt_eq(timestamp_literal(window.start_nanos))
+                .and(ts.lt_eq(timestamp_literal(window.end_nanos)));
+            builder = builder
+                .filter(condition)
+                .map_err(|e| self.engine_error(e, ident.span))?;
         }
-        Ok(Frame { builder, columns: table.columns.clone() })
+        Ok(Frame {
+            builder,
+            columns: table.columns.clone(),
+        })
     }
 
     fn operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
         let span = operator.span;
-        let wrap = |planner: &Self, result: datafusion::error::Result<LogicalPlanBuilder>| result.map_err(|e| planner.engine_error(e, span));
+        let wrap = |planner: &Self, result: datafusion::error::Result<LogicalPlanBuilder>| {
+            result.map_err(|e| planner.engine_error(e, span))
+        };
         match &operator.kind {
             OperatorKind::Where(condition) => {
                 let typed = self.expr(condition, &frame)?;
                 if typed.ty != KqlType::Bool {
-                    return Err(self.semantic(format!("'where' needs a true/false condition, this is a {}", typed.ty.kql_name()), condition.span));
+                    return Err(self.semantic(
+                        format!(
+                            "'where' needs a true/false condition, this is a {}",
+                            typed.ty.kql_name()
+                        ),
+                        condition.span,
+                    ));
                 }
                 let builder = wrap(self, frame.builder.filter(typed.expr))?;
-                Ok(Frame { builder, columns: frame.columns })
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
             }
             OperatorKind::Project(items) => {
                 let mut exprs = Vec::new();
@@ -322,9 +402,20 @@ impl Planner<'_> {
                 for name in names {
                     self.require_column(&frame, name)?;
                 }
-                let keep: Vec<(String, KqlType)> = frame.columns.iter().filter(|(n, _)| !names.iter().any(|i| &i.name == n)).cloned().collect();
-                let builder = wrap(self, frame.builder.project(keep.iter().map(|(n, _)| column(n))))?;
-                Ok(Frame { builder, columns: keep })
+                let keep: Vec<(String, KqlType)> = frame
+                    .columns
+                    .iter()
+                    .filter(|(n, _)| !names.iter().any(|i| &i.name == n))
+                    .cloned()
+                    .collect();
+                let builder = wrap(
+                    self,
+                    frame.builder.project(keep.iter().map(|(n, _)| column(n))),
+                )?;
+                Ok(Frame {
+                    builder,
+                    columns: keep,
+                })
             }
             OperatorKind::ProjectRename(pairs) => {
                 for (_, old) in pairs {
@@ -333,7 +424,11 @@ impl Planner<'_> {
                 let mut exprs = Vec::new();
                 let mut columns = Vec::new();
                 for (name, ty) in &frame.columns {
-                    let new_name = pairs.iter().find(|(_, old)| &old.name == name).map(|(new, _)| new.name.clone()).unwrap_or(name.clone());
+                    let new_name = pairs
+                        .iter()
+                        .find(|(_, old)| &old.name == name)
+                        .map(|(new, _)| new.name.clone())
+                        .unwrap_or(name.clone());
                     exprs.push(column(name).alias(new_name.as_str()));
                     columns.push((new_name, *ty));
                 }
@@ -343,59 +438,104 @@ impl Planner<'_> {
             OperatorKind::Take(count) => {
                 let n = self.row_count(count)?;
                 let builder = wrap(self, frame.builder.limit(0, Some(n)))?;
-                Ok(Frame { builder, columns: frame.columns })
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
             }
             OperatorKind::Sort(keys) => {
-                let sorts = keys.iter().map(|k| self.sort_key(k, &frame)).collect::<Result<Vec<_>, _>>()?;
+                let sorts = keys
+                    .iter()
+                    .map(|k| self.sort_key(k, &frame))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let builder = wrap(self, frame.builder.sort(sorts))?;
-                Ok(Frame { builder, columns: frame.columns })
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
             }
             OperatorKind::Top { count, key } => {
                 let n = self.row_count(count)?;
                 let sort = self.sort_key(key, &frame)?;
                 let builder = wrap(self, frame.builder.sort_with_limit(vec![sort], Some(n)))?;
                 let builder = wrap(self, builder.limit(0, Some(n)))?;
-                Ok(Frame { builder, columns: frame.columns })
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
             }
             OperatorKind::Count => {
-                let builder = wrap(self, frame.builder.aggregate(Vec::<DfExpr>::new(), vec![agg::count(lit(1i64)).alias("Count")]))?;
-                Ok(Frame { builder, columns: vec![("Count".to_string(), KqlType::Long)] })
+                let builder = wrap(
+                    self,
+                    frame.builder.aggregate(
+                        Vec::<DfExpr>::new(),
+                        vec![agg::count(lit(1i64)).alias("Count")],
+                    ),
+                )?;
+                Ok(Frame {
+                    builder,
+                    columns: vec![("Count".to_string(), KqlType::Long)],
+                })
             }
-            OperatorKind::Summarize { aggregates, by } => self.summarize(frame, aggregates, by, span),
+            OperatorKind::Summarize { aggregates, by } => {
+                self.summarize(frame, aggregates, by, span)
+            }
             OperatorKind::Distinct(items) => {
                 if items.iter().any(|i| matches!(i.expr.kind, ExprKind::Star)) {
                     let builder = wrap(self, frame.builder.distinct())?;
-                    return Ok(Frame { builder, columns: frame.columns });
+                    return Ok(Frame {
+                        builder,
+                        columns: frame.columns,
+                    });
                 }
                 self.summarize(frame, &[], items, span)
             }
-            OperatorKind::Error => Err(self.error(ErrorKind::Syntax, "this operator could not be read", span)),
+            OperatorKind::Error => {
+                Err(self.error(ErrorKind::Syntax, "this operator could not be read", span))
+            }
         }
     }
 
     fn require_column(&self, frame: &Frame, name: &Ident) -> Result<KqlType, QueryError> {
-        frame.column_type(&name.name).ok_or_else(|| self.unknown_column(frame, &name.name, name.span))
+        frame
+            .column_type(&name.name)
+            .ok_or_else(|| self.unknown_column(frame, &name.name, name.span))
     }
 
     fn unknown_column(&self, frame: &Frame, name: &str, span: Span) -> QueryError {
         let mut message = format!("unknown column '{name}'");
-        if let Some((near, _)) = frame.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-            message.push_str(&format!(" (column names are case-sensitive: did you mean '{near}'?)"));
+        if let Some((near, _)) = frame
+            .columns
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            message.push_str(&format!(
+                " (column names are case-sensitive: did you mean '{near}'?)"
+            ));
         }
         self.semantic(message, span)
     }
 
     /// The output name of `Name = expr` or a bare expression: a column keeps its name, a call on a
     /// column like `bin(Timestamp, 1h)` takes the column's, anything else is `ColumnN`.
-    fn output_name(&self, item: &NamedExpr, index: usize, taken: &[(String, KqlType)]) -> Result<String, QueryError> {
+    fn output_name(
+        &self,
+        item: &NamedExpr,
+        index: usize,
+        taken: &[(String, KqlType)],
+    ) -> Result<String, QueryError> {
         let name = match &item.name {
             Some(ident) => ident.name.clone(),
             None => match &item.expr.kind {
                 ExprKind::Column(name) => name.clone(),
-                ExprKind::Call { name, args } if matches!(name.name.as_str(), "bin" | "floor" | "bin_at") => match args.first().map(|a| &a.kind) {
-                    Some(ExprKind::Column(col)) => col.clone(),
-                    _ => format!("Column{}", index + 1),
-                },
+                ExprKind::Call { name, args }
+                    if matches!(name.name.as_str(), "bin" | "floor" | "bin_at") =>
+                {
+                    match args.first().map(|a| &a.kind) {
+                        Some(ExprKind::Column(col)) => col.clone(),
+                        _ => format!("Column{}", index + 1),
+                    }
+                }
                 _ => format!("Column{}", index + 1),
             },
         };
@@ -426,7 +566,13 @@ impl Planner<'_> {
         Ok(SortExpr::new(typed.expr, ascending, nulls_first))
     }
 
-    fn summarize(&mut self, frame: Frame, aggregates: &[NamedExpr], by: &[NamedExpr], span: Span) -> Result<Frame, QueryError> {
+    fn summarize(
+        &mut self,
+        frame: Frame,
+        aggregates: &[NamedExpr],
+        by: &[NamedExpr],
+        span: Span,
+    ) -> Result<Frame, QueryError> {
         let mut columns: Vec<(String, KqlType)> = Vec::new();
         let mut group_exprs = Vec::new();
         for (index, item) in by.iter().enumerate() {
@@ -441,7 +587,10 @@ impl Planner<'_> {
             let (expr, ty, default_name, is_list) = self.aggregate(&item.expr, &frame)?;
             let name = item.name.as_ref().map_or(default_name, |i| i.name.clone());
             if columns.iter().any(|(n, _)| *n == name) {
-                return Err(self.semantic(format!("the column '{name}' is defined twice"), item.expr.span));
+                return Err(self.semantic(
+                    format!("the column '{name}' is defined twice"),
+                    item.expr.span,
+                ));
             }
             if is_list {
                 lists.push(name.clone());
@@ -449,23 +598,42 @@ impl Planner<'_> {
             aggregate_exprs.push(expr.alias(name.as_str()));
             columns.push((name, ty));
         }
-        let mut builder = frame.builder.aggregate(group_exprs, aggregate_exprs).map_err(|e| self.engine_error(e, span))?;
+        let mut builder = frame
+            .builder
+            .aggregate(group_exprs, aggregate_exprs)
+            .map_err(|e| self.engine_error(e, span))?;
         if !lists.is_empty() {
             let exprs: Vec<DfExpr> = columns
                 .iter()
                 .map(|(name, _)| {
-                    if lists.contains(name) { self.udfs.list_to_json.call(vec![column(name)]).alias(name.as_str()) } else { column(name) }
+                    if lists.contains(name) {
+                        self.udfs
+                            .list_to_json
+                            .call(vec![column(name)])
+                            .alias(name.as_str())
+                    } else {
+                        column(name)
+                    }
                 })
                 .collect();
-            builder = builder.project(exprs).map_err(|e| self.engine_error(e, span))?;
+            builder = builder
+                .project(exprs)
+                .map_err(|e| self.engine_error(e, span))?;
         }
         Ok(Frame { builder, columns })
     }
 
     /// An aggregate call: (expression, type, default output name, yields a list to turn into JSON).
-    fn aggregate(&mut self, expr: &Expr, frame: &Frame) -> Result<(DfExpr, KqlType, String, bool), QueryError> {
+    fn aggregate(
+        &mut self,
+        expr: &Expr,
+        frame: &Frame,
+    ) -> Result<(DfExpr, KqlType, String, bool), QueryError> {
         let ExprKind::Call { name, args } = &expr.kind else {
-            return Err(self.semantic("expected an aggregate function such as count(), dcount(X) or make_set(X)", expr.span));
+            return Err(self.semantic(
+                "expected an aggregate function such as count(), dcount(X) or make_set(X)",
+                expr.span,
+            ));
         };
         let function = name.name.as_str();
         let suffix = match args.first().map(|a| &a.kind) {
@@ -477,7 +645,13 @@ impl Planner<'_> {
             if args.len() == n {
                 Ok(())
             } else {
-                Err(planner.semantic(format!("{function}() takes {n} argument{}", if n == 1 { "" } else { "s" }), expr.span))
+                Err(planner.semantic(
+                    format!(
+                        "{function}() takes {n} argument{}",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    expr.span,
+                ))
             }
         };
         let result = match function {
@@ -489,29 +663,64 @@ impl Planner<'_> {
                     Some(arg) => self.expr(arg, frame)?.expr,
                     None => lit(1i64),
                 };
-                (agg::count(counted), KqlType::Long, "count_".to_string(), false)
+                (
+                    agg::count(counted),
+                    KqlType::Long,
+                    "count_".to_string(),
+                    false,
+                )
             }
             "countif" => {
                 arity(self, 1)?;
                 let condition = self.condition(&args[0], frame)?;
-                (agg::sum(when(condition, lit(1i64)).otherwise(lit(0i64)).map_err(|e| self.engine_error(e, expr.span))?), KqlType::Long, "countif_".to_string(), false)
+                (
+                    agg::sum(
+                        when(condition, lit(1i64))
+                            .otherwise(lit(0i64))
+                            .map_err(|e| self.engine_error(e, expr.span))?,
+                    ),
+                    KqlType::Long,
+                    "countif_".to_string(),
+                    false,
+                )
             }
             "dcount" => {
                 if args.is_empty() || args.len() > 2 {
-                    return Err(self.semantic("dcount() takes the expression (and an optional accuracy)", expr.span));
+                    return Err(self.semantic(
+                        "dcount() takes the expression (and an optional accuracy)",
+                        expr.span,
+                    ));
                 }
                 let value = self.expr(&args[0], frame)?;
-                (agg::count_distinct(value.expr), KqlType::Long, default_name, false)
+                (
+                    agg::count_distinct(value.expr),
+                    KqlType::Long,
+                    default_name,
+                    false,
+                )
             }
             "sum" | "avg" | "min" | "max" => {
                 arity(self, 1)?;
                 let value = self.expr(&args[0], frame)?;
                 let numeric_only = matches!(function, "sum" | "avg");
                 if numeric_only && !is_numeric(value.ty) && value.ty != KqlType::Timespan {
-                    return Err(self.semantic(format!("{function}() needs a number, this is a {}", value.ty.kql_name()), args[0].span));
+                    return Err(self.semantic(
+                        format!(
+                            "{function}() needs a number, this is a {}",
+                            value.ty.kql_name()
+                        ),
+                        args[0].span,
+                    ));
                 }
                 let (df, ty) = match function {
-                    "sum" => (agg::sum(value.expr), if value.ty == KqlType::Int { KqlType::Long } else { value.ty }),
+                    "sum" => (
+                        agg::sum(value.expr),
+                        if value.ty == KqlType::Int {
+                            KqlType::Long
+                        } else {
+                            value.ty
+                        },
+                    ),
                     "avg" => (agg::avg(value.expr), KqlType::Real),
                     "min" => (agg::min(value.expr), value.ty),
                     _ => (agg::max(value.expr), value.ty),
@@ -520,19 +729,36 @@ impl Planner<'_> {
             }
             "make_set" | "makeset" | "make_list" | "makelist" => {
                 if args.is_empty() || args.len() > 2 {
-                    return Err(self.semantic(format!("{function}() takes the expression (and an optional size limit)"), expr.span));
+                    return Err(self.semantic(
+                        format!("{function}() takes the expression (and an optional size limit)"),
+                        expr.span,
+                    ));
                 }
                 let value = self.expr(&args[0], frame)?;
                 let distinct = function.contains("set");
                 let base = agg::array_agg(value.expr.clone());
-                let built = if distinct { base.distinct().filter(value.expr.is_not_null()).build() } else { base.filter(value.expr.is_not_null()).build() };
+                let built = if distinct {
+                    base.distinct().filter(value.expr.is_not_null()).build()
+                } else {
+                    base.filter(value.expr.is_not_null()).build()
+                };
                 let canonical = if distinct { "make_set" } else { "make_list" };
-                (built.map_err(|e| self.engine_error(e, expr.span))?, KqlType::Dynamic, format!("{canonical}_{suffix}"), true)
+                (
+                    built.map_err(|e| self.engine_error(e, expr.span))?,
+                    KqlType::Dynamic,
+                    format!("{canonical}_{suffix}"),
+                    true,
+                )
             }
             "take_any" | "any" | "anyif" => {
                 arity(self, 1)?;
                 let value = self.expr(&args[0], frame)?;
-                (agg::first_value(value.expr, vec![]), value.ty, default_name, false)
+                (
+                    agg::first_value(value.expr, vec![]),
+                    value.ty,
+                    default_name,
+                    false,
+                )
             }
             _ => {
                 let message = if known_function_names().contains(function) {
@@ -551,7 +777,13 @@ impl Planner<'_> {
     fn condition(&mut self, expr: &Expr, frame: &Frame) -> Result<DfExpr, QueryError> {
         let typed = self.expr(expr, frame)?;
         if typed.ty != KqlType::Bool {
-            return Err(self.semantic(format!("expected a true/false condition, this is a {}", typed.ty.kql_name()), expr.span));
+            return Err(self.semantic(
+                format!(
+                    "expected a true/false condition, this is a {}",
+                    typed.ty.kql_name()
+                ),
+                expr.span,
+            ));
         }
         Ok(typed.expr)
     }
@@ -569,27 +801,46 @@ impl Planner<'_> {
                 Err(self.unknown_column(frame, name, expr.span))
             }
             ExprKind::Star => Err(self.semantic("'*' is not allowed here", expr.span)),
-            ExprKind::Error => Err(self.error(ErrorKind::Syntax, "this expression could not be read", expr.span)),
-            ExprKind::Unary { op: UnaryOp::Neg, operand } => {
+            ExprKind::Error => Err(self.error(
+                ErrorKind::Syntax,
+                "this expression could not be read",
+                expr.span,
+            )),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => {
                 let typed = self.expr(operand, frame)?;
                 if !is_numeric(typed.ty) && typed.ty != KqlType::Timespan {
-                    return Err(self.semantic(format!("cannot negate a {}", typed.ty.kql_name()), expr.span));
+                    return Err(self.semantic(
+                        format!("cannot negate a {}", typed.ty.kql_name()),
+                        expr.span,
+                    ));
                 }
                 Ok(Typed::new(DfExpr::Negative(Box::new(typed.expr)), typed.ty))
             }
-            ExprKind::Unary { op: UnaryOp::Not, operand } => {
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => {
                 let condition = self.condition(operand, frame)?;
                 Ok(Typed::new(condition.not(), KqlType::Bool))
             }
             ExprKind::Binary { op, left, right } => self.binary(*op, left, right, expr.span, frame),
-            ExprKind::In { value, list, negated, case_insensitive } => {
+            ExprKind::In {
+                value,
+                list,
+                negated,
+                case_insensitive,
+            } => {
                 let value = self.expr(value, frame)?;
                 let mut items = Vec::new();
                 for item in list {
                     let typed = self.expr(item, frame)?;
                     // A dynamic array literal (often a let) expands into its elements.
                     if let Some(Literal::Dynamic(json)) = &typed.literal
-                        && let Ok(serde_json::Value::Array(elements)) = serde_json::from_str::<serde_json::Value>(json)
+                        && let Ok(serde_json::Value::Array(elements)) =
+                            serde_json::from_str::<serde_json::Value>(json)
                     {
                         for element in elements {
                             items.push(json_literal(&element));
@@ -599,33 +850,59 @@ impl Planner<'_> {
                     items.push(typed);
                 }
                 let mut lhs = self.comparable_text(value);
-                let mut rhs: Vec<DfExpr> = items.into_iter().map(|t| self.comparable_text(t).expr).collect();
+                let mut rhs: Vec<DfExpr> = items
+                    .into_iter()
+                    .map(|t| self.comparable_text(t).expr)
+                    .collect();
                 if *case_insensitive {
                     lhs = Typed::new(f::lower(lhs.expr), KqlType::String);
                     rhs = rhs.into_iter().map(f::lower).collect();
                 }
                 Ok(Typed::new(in_list(lhs.expr, rhs, *negated), KqlType::Bool))
             }
-            ExprKind::Between { value, low, high, negated } => {
+            ExprKind::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => {
                 let value = self.expr(value, frame)?;
                 let low = self.expr(low, frame)?;
                 let mut high = self.expr(high, frame)?;
                 // `datetime between (start .. 1d)` means start .. start + 1d.
                 if value.ty == KqlType::DateTime && high.ty == KqlType::Timespan {
-                    high = Typed::new(binary_expr(low.expr.clone(), DfOp::Plus, high.expr), KqlType::DateTime);
+                    high = Typed::new(
+                        binary_expr(low.expr.clone(), DfOp::Plus, high.expr),
+                        KqlType::DateTime,
+                    );
                 }
-                let between = if *negated { value.expr.not_between(low.expr, high.expr) } else { value.expr.between(low.expr, high.expr) };
+                let between = if *negated {
+                    value.expr.not_between(low.expr, high.expr)
+                } else {
+                    value.expr.between(low.expr, high.expr)
+                };
                 Ok(Typed::new(between, KqlType::Bool))
             }
             ExprKind::Member { target, key } => {
                 let target = self.dynamic_target(target, frame)?;
-                Ok(Typed::new(self.udfs.get.call(vec![target, lit(key.as_str())]), KqlType::Dynamic))
+                Ok(Typed::new(
+                    self.udfs.get.call(vec![target, lit(key.as_str())]),
+                    KqlType::Dynamic,
+                ))
             }
             ExprKind::Index { target, index } => {
                 let target = self.dynamic_target(target, frame)?;
                 let index = self.expr(index, frame)?;
-                let key = if index.ty == KqlType::String { index.expr } else { cast(index.expr, datafusion::arrow::datatypes::DataType::Utf8) };
-                let udf = if index.ty == KqlType::String { &self.udfs.get } else { &self.udfs.index };
+                let key = if index.ty == KqlType::String {
+                    index.expr
+                } else {
+                    cast(index.expr, datafusion::arrow::datatypes::DataType::Utf8)
+                };
+                let udf = if index.ty == KqlType::String {
+                    &self.udfs.get
+                } else {
+                    &self.udfs.index
+                };
                 Ok(Typed::new(udf.call(vec![target, key]), KqlType::Dynamic))
             }
             ExprKind::Call { name, args } => self.call(name, args, expr.span, frame),
@@ -647,7 +924,13 @@ impl Planner<'_> {
         let typed = self.expr(target, frame)?;
         match typed.ty {
             KqlType::Dynamic | KqlType::String => Ok(typed.expr),
-            other => Err(self.semantic(format!("only dynamic values have properties, this is a {}", other.kql_name()), target.span)),
+            other => Err(self.semantic(
+                format!(
+                    "only dynamic values have properties, this is a {}",
+                    other.kql_name()
+                ),
+                target.span,
+            )),
         }
     }
 
@@ -666,28 +949,62 @@ impl Planner<'_> {
             Literal::Long(v) => (lit(*v), KqlType::Long),
             Literal::Real(v) => (lit(*v), KqlType::Real),
             Literal::Bool(v) => (lit(*v), KqlType::Bool),
-            Literal::Timespan(ticks) => (lit(ScalarValue::DurationNanosecond(Some(ticks.saturating_mul(100)))), KqlType::Timespan),
+            Literal::Timespan(ticks) => (
+                lit(ScalarValue::DurationNanosecond(Some(
+                    ticks.saturating_mul(100),
+                ))),
+                KqlType::Timespan,
+            ),
             Literal::Datetime(text) => match super::time::parse_datetime(text) {
                 Some(nanos) => (timestamp_literal(nanos), KqlType::DateTime),
-                None => return Err(self.semantic(format!("'{}' is not a date and time KQL can read", text.escape_debug()), span)),
+                None => {
+                    return Err(self.semantic(
+                        format!(
+                            "'{}' is not a date and time KQL can read",
+                            text.escape_debug()
+                        ),
+                        span,
+                    ));
+                }
             },
             Literal::Null(type_name) => {
                 let ty = KqlType::from_kql_name(type_name).unwrap_or(KqlType::String);
-                let null = ScalarValue::try_from(&ty.arrow_type()).unwrap_or(ScalarValue::Utf8(None));
+                let null =
+                    ScalarValue::try_from(&ty.arrow_type()).unwrap_or(ScalarValue::Utf8(None));
                 (lit(null), ty)
             }
             Literal::Dynamic(text) => match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(value) => (lit(value.to_string()), KqlType::Dynamic),
-                Err(e) => return Err(self.semantic(format!("dynamic(...) holds invalid JSON: {e}"), span)),
+                Err(e) => {
+                    return Err(self.semantic(format!("dynamic(...) holds invalid JSON: {e}"), span));
+                }
             },
         };
-        Ok(Typed { expr, ty, literal: Some(literal.clone()) })
+        Ok(Typed {
+            expr,
+            ty,
+            literal: Some(literal.clone()),
+        })
     }
 
-    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, span: Span, frame: &Frame) -> Result<Typed, QueryError> {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
         if let BinaryOp::And | BinaryOp::Or = op {
             let (l, r) = (self.condition(left, frame)?, self.condition(right, frame)?);
-            return Ok(Typed::new(if op == BinaryOp::And { l.and(r) } else { l.or(r) }, KqlType::Bool));
+            return Ok(Typed::new(
+                if op == BinaryOp::And {
+                    l.and(r)
+                } else {
+                    l.or(r)
+                },
+                KqlType::Bool,
+            ));
         }
         let l = self.expr(left, frame)?;
         let r = self.expr(right, frame)?;
@@ -695,16 +1012,37 @@ impl Planner<'_> {
             return self.string_op(string_op, l, r, left.span, right.span);
         }
         let (l, r) = self.align_for_comparison(l, r);
-        let comparison = |df_op: DfOp| -> Result<Typed, QueryError> { Ok(Typed::new(binary_expr(l.expr.clone(), df_op, r.expr.clone()), KqlType::Bool)) };
+        let comparison = |df_op: DfOp| -> Result<Typed, QueryError> {
+            Ok(Typed::new(
+                binary_expr(l.expr.clone(), df_op, r.expr.clone()),
+                KqlType::Bool,
+            ))
+        };
         match op {
-            BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => {
                 self.check_comparable(&l, &r, span)?;
                 // An empty string equals a missing one: KQL strings have no null.
                 let empty = |t: &Typed| t.literal_string() == Some("");
                 if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && (empty(&l) || empty(&r)) {
                     let other = if empty(&l) { &r } else { &l };
-                    let is_empty = other.expr.clone().is_null().or(other.expr.clone().eq(lit("")));
-                    return Ok(Typed::new(if op == BinaryOp::Eq { is_empty } else { is_empty.not() }, KqlType::Bool));
+                    let is_empty = other
+                        .expr
+                        .clone()
+                        .is_null()
+                        .or(other.expr.clone().eq(lit("")));
+                    return Ok(Typed::new(
+                        if op == BinaryOp::Eq {
+                            is_empty
+                        } else {
+                            is_empty.not()
+                        },
+                        KqlType::Bool,
+                    ));
                 }
                 match op {
                     BinaryOp::Eq => comparison(DfOp::Eq),
@@ -718,7 +1056,15 @@ impl Planner<'_> {
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
                 let ty = self.arithmetic_type(op, l.ty, r.ty).ok_or_else(|| {
-                    self.semantic(format!("cannot apply '{}' to {} and {}", op_symbol(op), l.ty.kql_name(), r.ty.kql_name()), span)
+                    self.semantic(
+                        format!(
+                            "cannot apply '{}' to {} and {}",
+                            op_symbol(op),
+                            l.ty.kql_name(),
+                            r.ty.kql_name()
+                        ),
+                        span,
+                    )
                 })?;
                 let df_op = match op {
                     BinaryOp::Add => DfOp::Plus,
@@ -739,9 +1085,13 @@ impl Planner<'_> {
             let text = self.udfs.to_text.call(vec![d.expr]);
             match other {
                 KqlType::String | KqlType::Guid => Typed::new(text, KqlType::String),
-                KqlType::Bool | KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal | KqlType::DateTime | KqlType::Timespan => {
-                    Typed::new(try_cast(text, other.arrow_type()), other)
-                }
+                KqlType::Bool
+                | KqlType::Int
+                | KqlType::Long
+                | KqlType::Real
+                | KqlType::Decimal
+                | KqlType::DateTime
+                | KqlType::Timespan => Typed::new(try_cast(text, other.arrow_type()), other),
                 KqlType::Dynamic => Typed::new(text, KqlType::String),
             }
         };
@@ -766,7 +1116,14 @@ impl Planner<'_> {
         };
         let null_literal = |t: &Typed| matches!(t.literal, Some(Literal::Null(_)));
         if class(l.ty) != class(r.ty) && !null_literal(l) && !null_literal(r) {
-            return Err(self.semantic(format!("cannot compare a {} with a {}", l.ty.kql_name(), r.ty.kql_name()), span));
+            return Err(self.semantic(
+                format!(
+                    "cannot compare a {} with a {}",
+                    l.ty.kql_name(),
+                    r.ty.kql_name()
+                ),
+                span,
+            ));
         }
         Ok(())
     }
@@ -781,55 +1138,87 @@ impl Planner<'_> {
             (BinaryOp::Add | BinaryOp::Sub, DateTime, Timespan) => DateTime,
             (BinaryOp::Add, Timespan, DateTime) => DateTime,
             (BinaryOp::Add | BinaryOp::Sub, Timespan, Timespan) => Timespan,
-            (BinaryOp::Mul, Timespan, x) | (BinaryOp::Mul, x, Timespan) if is_numeric(x) => Timespan,
+            (BinaryOp::Mul, Timespan, x) | (BinaryOp::Mul, x, Timespan) if is_numeric(x) => {
+                Timespan
+            }
             (BinaryOp::Div, Timespan, x) if is_numeric(x) => Timespan,
             _ => return None,
         })
     }
 
-    fn string_op(&self, op: StringOp, l: Typed, r: Typed, left_span: Span, right_span: Span) -> Result<Typed, QueryError> {
+    fn string_op(
+        &self,
+        op: StringOp,
+        l: Typed,
+        r: Typed,
+        left_span: Span,
+        right_span: Span,
+    ) -> Result<Typed, QueryError> {
         let l = self.as_text(l, left_span)?;
         let r = self.as_text(r, right_span)?;
         let needle = r.literal_string().map(str::to_string);
         let ci = !op.case_sensitive;
         let like = |pattern: String| -> DfExpr {
-            DfExpr::Like(datafusion::logical_expr::expr::Like::new(op.negated, Box::new(l.expr.clone()), Box::new(lit(pattern)), Some('\\'), ci))
+            DfExpr::Like(datafusion::logical_expr::expr::Like::new(
+                op.negated,
+                Box::new(l.expr.clone()),
+                Box::new(lit(pattern)),
+                Some('\\'),
+                ci,
+            ))
         };
         let negate = |e: DfExpr| if op.negated { e.not() } else { e };
         let expr = match op.kind {
             StringOpKind::Equals => {
-                let (a, b) = (f::lower(l.expr.clone()), match &needle {
-                    Some(n) => lit(n.to_lowercase()),
-                    None => f::lower(r.expr.clone()),
-                });
-                if op.negated { binary_expr(a, DfOp::IsDistinctFrom, b) } else { a.eq(b) }
-            }
-            StringOpKind::Contains | StringOpKind::StartsWith | StringOpKind::EndsWith => match &needle {
-                Some(n) => {
-                    let e = like_escape(n);
-                    like(match op.kind {
-                        StringOpKind::Contains => format!("%{e}%"),
-                        StringOpKind::StartsWith => format!("{e}%"),
-                        _ => format!("%{e}"),
-                    })
+                let (a, b) = (
+                    f::lower(l.expr.clone()),
+                    match &needle {
+                        Some(n) => lit(n.to_lowercase()),
+                        None => f::lower(r.expr.clone()),
+                    },
+                );
+                if op.negated {
+                    binary_expr(a, DfOp::IsDistinctFrom, b)
+                } else {
+                    a.eq(b)
                 }
-                None => {
-                    let (a, b) = if ci { (f::lower(l.expr.clone()), f::lower(r.expr.clone())) } else { (l.expr.clone(), r.expr.clone()) };
-                    negate(match op.kind {
-                        StringOpKind::Contains => f::strpos(a, b).gt(lit(0i64)),
-                        StringOpKind::StartsWith => f::starts_with(a, b),
-                        _ => f::ends_with(a, b),
-                    })
-                }
-            },
-            StringOpKind::Has | StringOpKind::HasPrefix | StringOpKind::HasSuffix => {
-                negate(self.udfs.term(op.kind, op.case_sensitive).call(vec![l.expr.clone(), r.expr.clone()]))
             }
+            StringOpKind::Contains | StringOpKind::StartsWith | StringOpKind::EndsWith => {
+                match &needle {
+                    Some(n) => {
+                        let e = like_escape(n);
+                        like(match op.kind {
+                            StringOpKind::Contains => format!("%{e}%"),
+                            StringOpKind::StartsWith => format!("{e}%"),
+                            _ => format!("%{e}"),
+                        })
+                    }
+                    None => {
+                        let (a, b) = if ci {
+                            (f::lower(l.expr.clone()), f::lower(r.expr.clone()))
+                        } else {
+                            (l.expr.clone(), r.expr.clone())
+                        };
+                        negate(match op.kind {
+                            StringOpKind::Contains => f::strpos(a, b).gt(lit(0i64)),
+                            StringOpKind::StartsWith => f::starts_with(a, b),
+                            _ => f::ends_with(a, b),
+                        })
+                    }
+                }
+            }
+            StringOpKind::Has | StringOpKind::HasPrefix | StringOpKind::HasSuffix => negate(
+                self.udfs
+                    .term(op.kind, op.case_sensitive)
+                    .call(vec![l.expr.clone(), r.expr.clone()]),
+            ),
             StringOpKind::MatchesRegex => {
                 if let Some(pattern) = &needle
                     && let Err(e) = regex_check(pattern)
                 {
-                    return Err(self.semantic(format!("invalid regular expression: {e}"), right_span));
+                    return Err(
+                        self.semantic(format!("invalid regular expression: {e}"), right_span)
+                    );
                 }
                 negate(f::regexp_like(l.expr.clone(), r.expr.clone(), None))
             }
@@ -844,20 +1233,42 @@ impl Planner<'_> {
             KqlType::Dynamic => Ok(self.comparable_text(typed)),
             KqlType::Long | KqlType::Int | KqlType::Real | KqlType::Bool => {
                 let literal = typed.literal.clone();
-                let mut text = Typed::new(cast(typed.expr, datafusion::arrow::datatypes::DataType::Utf8), KqlType::String);
+                let mut text = Typed::new(
+                    cast(typed.expr, datafusion::arrow::datatypes::DataType::Utf8),
+                    KqlType::String,
+                );
                 text.literal = literal.map(|l| Literal::String(literal_text(&l)));
                 Ok(text)
             }
-            other => Err(self.semantic(format!("string operators need text, this is a {}", other.kql_name()), span)),
+            other => Err(self.semantic(
+                format!("string operators need text, this is a {}", other.kql_name()),
+                span,
+            )),
         }
     }
 
-    fn call(&mut self, name: &Ident, args: &[Expr], span: Span, frame: &Frame) -> Result<Typed, QueryError> {
+    fn call(
+        &mut self,
+        name: &Ident,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
         let function = name.name.as_str();
         let arity = |planner: &Self, min: usize, max: usize| -> Result<(), QueryError> {
             if args.len() < min || args.len() > max {
-                let expected = if min == max { format!("{min}") } else { format!("{min} to {max}") };
-                return Err(planner.semantic(format!("{function}() takes {expected} argument(s), got {}", args.len()), span));
+                let expected = if min == max {
+                    format!("{min}")
+                } else {
+                    format!("{min} to {max}")
+                };
+                return Err(planner.semantic(
+                    format!(
+                        "{function}() takes {expected} argument(s), got {}",
+                        args.len()
+                    ),
+                    span,
+                ));
             }
             Ok(())
         };
@@ -868,25 +1279,47 @@ impl Planner<'_> {
                 let offset = self.constant_timespan(&args[0])?;
                 let nanos = self.now_nanos.saturating_sub(offset);
                 let mut typed = Typed::new(timestamp_literal(nanos), KqlType::DateTime);
-                typed.literal = Some(Literal::Datetime(crate::results::format::format_datetime(nanos)));
+                typed.literal = Some(Literal::Datetime(crate::results::format::format_datetime(
+                    nanos,
+                )));
                 typed
             }
             "now" => {
                 arity(self, 0, 1)?;
-                let offset = if args.is_empty() { 0 } else { self.constant_timespan(&args[0])? };
-                Typed::new(timestamp_literal(self.now_nanos.saturating_add(offset)), KqlType::DateTime)
+                let offset = if args.is_empty() {
+                    0
+                } else {
+                    self.constant_timespan(&args[0])?
+                };
+                Typed::new(
+                    timestamp_literal(self.now_nanos.saturating_add(offset)),
+                    KqlType::DateTime,
+                )
             }
             "tolower" | "toupper" => {
                 arity(self, 1, 1)?;
                 let value = arg(self, 0)?;
                 let text = self.as_text(value, args[0].span)?;
-                Typed::new(if function == "tolower" { f::lower(text.expr) } else { f::upper(text.expr) }, KqlType::String)
+                Typed::new(
+                    if function == "tolower" {
+                        f::lower(text.expr)
+                    } else {
+                        f::upper(text.expr)
+                    },
+                    KqlType::String,
+                )
             }
             "strlen" => {
                 arity(self, 1, 1)?;
                 let value = arg(self, 0)?;
                 let text = self.as_text(value, args[0].span)?;
-                Typed::new(cast(f::character_length(text.expr), datafusion::arrow::datatypes::DataType::Int64), KqlType::Long)
+                Typed::new(
+                    cast(
+                        f::character_length(text.expr),
+                        datafusion::arrow::datatypes::DataType::Int64,
+                    ),
+                    KqlType::Long,
+                )
             }
             "strcat" => {
                 if args.is_empty() {
@@ -904,7 +1337,8 @@ impl Planner<'_> {
                 let value = arg(self, 0)?;
                 Typed::new(self.to_string_expr(value), KqlType::String)
             }
-            "toint" | "tolong" | "todouble" | "toreal" | "tobool" | "toboolean" | "todatetime" | "totimespan" => {
+            "toint" | "tolong" | "todouble" | "toreal" | "tobool" | "toboolean" | "todatetime"
+            | "totimespan" => {
                 arity(self, 1, 1)?;
                 let ty = match function {
                     "toint" => KqlType::Int,
@@ -915,7 +1349,11 @@ impl Planner<'_> {
                     _ => KqlType::Timespan,
                 };
                 let value = arg(self, 0)?;
-                let source = if value.ty == KqlType::Dynamic { self.udfs.to_text.call(vec![value.expr]) } else { value.expr };
+                let source = if value.ty == KqlType::Dynamic {
+                    self.udfs.to_text.call(vec![value.expr])
+                } else {
+                    value.expr
+                };
                 Typed::new(try_cast(source, ty.arrow_type()), ty)
             }
             "isempty" | "isnotempty" => {
@@ -926,12 +1364,26 @@ impl Planner<'_> {
                 } else {
                     value.expr.is_null()
                 };
-                Typed::new(if function == "isempty" { empty } else { empty.not() }, KqlType::Bool)
+                Typed::new(
+                    if function == "isempty" {
+                        empty
+                    } else {
+                        empty.not()
+                    },
+                    KqlType::Bool,
+                )
             }
             "isnull" | "isnotnull" => {
                 arity(self, 1, 1)?;
                 let value = arg(self, 0)?;
-                Typed::new(if function == "isnull" { value.expr.is_null() } else { value.expr.is_not_null() }, KqlType::Bool)
+                Typed::new(
+                    if function == "isnull" {
+                        value.expr.is_null()
+                    } else {
+                        value.expr.is_not_null()
+                    },
+                    KqlType::Bool,
+                )
             }
             "not" => {
                 arity(self, 1, 1)?;
@@ -942,14 +1394,20 @@ impl Planner<'_> {
                 let condition = self.condition(&args[0], frame)?;
                 let (then, otherwise) = (arg(self, 1)?, arg(self, 2)?);
                 let ty = then.ty;
-                let case = when(condition, then.expr).otherwise(otherwise.expr).map_err(|e| self.engine_error(e, span))?;
+                let case = when(condition, then.expr)
+                    .otherwise(otherwise.expr)
+                    .map_err(|e| self.engine_error(e, span))?;
                 Typed::new(case, ty)
             }
             "case" => {
-                if args.len() < 3 || args.len() % 2 == 0 {
-                    return Err(self.semantic("case() takes condition/value pairs and a final else value", span));
+                if args.len() < 3 || args.len().is_multiple_of(2) {
+                    return Err(self.semantic(
+                        "case() takes condition/value pairs and a final else value",
+                        span,
+                    ));
                 }
-                let mut builder = None::<datafusion::logical_expr::conditional_expressions::CaseBuilder>;
+                let mut builder =
+                    None::<datafusion::logical_expr::conditional_expressions::CaseBuilder>;
                 let mut ty = KqlType::String;
                 for pair in 0..args.len() / 2 {
                     let condition = self.condition(&args[pair * 2], frame)?;
@@ -962,7 +1420,12 @@ impl Planner<'_> {
                 }
                 let otherwise = arg(self, args.len() - 1)?;
                 let mut builder = builder.expect("case() has at least one pair");
-                Typed::new(builder.otherwise(otherwise.expr).map_err(|e| self.engine_error(e, span))?, ty)
+                Typed::new(
+                    builder
+                        .otherwise(otherwise.expr)
+                        .map_err(|e| self.engine_error(e, span))?,
+                    ty,
+                )
             }
             "coalesce" => {
                 if args.is_empty() {
@@ -989,10 +1452,18 @@ impl Planner<'_> {
                 let text = self.as_text(value, args[0].span)?;
                 let start = arg(self, 1)?;
                 // KQL counts from 0, DataFusion from 1.
-                let from = binary_expr(cast(start.expr, datafusion::arrow::datatypes::DataType::Int64), DfOp::Plus, lit(1i64));
+                let from = binary_expr(
+                    cast(start.expr, datafusion::arrow::datatypes::DataType::Int64),
+                    DfOp::Plus,
+                    lit(1i64),
+                );
                 let expr = if args.len() == 3 {
                     let length = arg(self, 2)?;
-                    f::substring(text.expr, from, cast(length.expr, datafusion::arrow::datatypes::DataType::Int64))
+                    f::substring(
+                        text.expr,
+                        from,
+                        cast(length.expr, datafusion::arrow::datatypes::DataType::Int64),
+                    )
                 } else {
                     f::substr(text.expr, from)
                 };
@@ -1001,21 +1472,47 @@ impl Planner<'_> {
             "indexof" => {
                 arity(self, 2, 2)?;
                 let (value, needle) = (arg(self, 0)?, arg(self, 1)?);
-                let (value, needle) = (self.as_text(value, args[0].span)?, self.as_text(needle, args[1].span)?);
-                Typed::new(binary_expr(cast(f::strpos(value.expr, needle.expr), datafusion::arrow::datatypes::DataType::Int64), DfOp::Minus, lit(1i64)), KqlType::Long)
+                let (value, needle) = (
+                    self.as_text(value, args[0].span)?,
+                    self.as_text(needle, args[1].span)?,
+                );
+                Typed::new(
+                    binary_expr(
+                        cast(
+                            f::strpos(value.expr, needle.expr),
+                            datafusion::arrow::datatypes::DataType::Int64,
+                        ),
+                        DfOp::Minus,
+                        lit(1i64),
+                    ),
+                    KqlType::Long,
+                )
             }
             "replace_string" => {
                 arity(self, 3, 3)?;
                 let (text, lookup, rewrite) = (arg(self, 0)?, arg(self, 1)?, arg(self, 2)?);
-                Typed::new(f::replace(text.expr, lookup.expr, rewrite.expr), KqlType::String)
+                Typed::new(
+                    f::replace(text.expr, lookup.expr, rewrite.expr),
+                    KqlType::String,
+                )
             }
             "parse_json" | "todynamic" | "toobject" => {
                 arity(self, 1, 1)?;
                 let value = arg(self, 0)?;
                 match value.ty {
                     KqlType::Dynamic => value,
-                    KqlType::String | KqlType::Guid => Typed::new(self.udfs.parse_json.call(vec![value.expr]), KqlType::Dynamic),
-                    other => Typed::new(cast(value.expr, datafusion::arrow::datatypes::DataType::Utf8), if other == KqlType::String { KqlType::String } else { KqlType::Dynamic }),
+                    KqlType::String | KqlType::Guid => Typed::new(
+                        self.udfs.parse_json.call(vec![value.expr]),
+                        KqlType::Dynamic,
+                    ),
+                    other => Typed::new(
+                        cast(value.expr, datafusion::arrow::datatypes::DataType::Utf8),
+                        if other == KqlType::String {
+                            KqlType::String
+                        } else {
+                            KqlType::Dynamic
+                        },
+                    ),
                 }
             }
             "array_length" => {
@@ -1025,20 +1522,25 @@ impl Planner<'_> {
             }
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 if args.len() < 2 {
-                    return Err(self.semantic(format!("{function} needs a value and at least one term"), span));
+                    return Err(self.semantic(
+                        format!("{function} needs a value and at least one term"),
+                        span,
+                    ));
                 }
                 let value = arg(self, 0)?;
                 let value = self.as_text(value, args[0].span)?;
                 let mut terms = Vec::new();
-                for i in 1..args.len() {
+                for (i, term_expr) in args.iter().enumerate().skip(1) {
                     let term = arg(self, i)?;
                     match &term.literal {
                         Some(Literal::Dynamic(json)) => {
-                            if let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(json) {
+                            if let Ok(serde_json::Value::Array(items)) =
+                                serde_json::from_str::<serde_json::Value>(json)
+                            {
                                 terms.extend(items.iter().map(json_literal));
                             }
                         }
-                        _ => terms.push(self.as_text(term, args[i].span)?),
+                        _ => terms.push(self.as_text(term, term_expr.span)?),
                     }
                 }
                 let case_sensitive = function.ends_with("_cs");
@@ -1052,7 +1554,25 @@ impl Planner<'_> {
                 Typed::new(combined, KqlType::Bool)
             }
             _ => {
-                let aggregate_names = ["count", "countif", "dcount", "sum", "avg", "min", "max", "make_set", "make_list", "makeset", "makelist", "take_any", "any", "arg_max", "arg_min", "percentile", "percentiles"];
+                let aggregate_names = [
+                    "count",
+                    "countif",
+                    "dcount",
+                    "sum",
+                    "avg",
+                    "min",
+                    "max",
+                    "make_set",
+                    "make_list",
+                    "makeset",
+                    "makelist",
+                    "take_any",
+                    "any",
+                    "arg_max",
+                    "arg_min",
+                    "percentile",
+                    "percentiles",
+                ];
                 let message = if aggregate_names.contains(&function) {
                     format!("the aggregate '{function}' can only be used in summarize")
                 } else if known_function_names().contains(function) {
@@ -1070,7 +1590,10 @@ impl Planner<'_> {
         match typed.ty {
             KqlType::String | KqlType::Guid => f::coalesce(vec![typed.expr, lit("")]),
             KqlType::Dynamic => self.udfs.to_text.call(vec![typed.expr]),
-            _ => f::coalesce(vec![cast(typed.expr, datafusion::arrow::datatypes::DataType::Utf8), lit("")]),
+            _ => f::coalesce(vec![
+                cast(typed.expr, datafusion::arrow::datatypes::DataType::Utf8),
+                lit(""),
+            ]),
         }
     }
 
@@ -1086,29 +1609,62 @@ impl Planner<'_> {
         match (value.ty, size.ty) {
             (KqlType::DateTime, KqlType::Timespan) => {
                 let Some(Literal::Timespan(ticks)) = size.literal else {
-                    return Err(self.semantic("bin() on a datetime needs a constant timespan such as 1h", span));
+                    return Err(self.semantic(
+                        "bin() on a datetime needs a constant timespan such as 1h",
+                        span,
+                    ));
                 };
                 if ticks <= 0 {
                     return Err(self.semantic("bin() needs a positive size", span));
                 }
-                let interval = lit(ScalarValue::new_interval_mdn(0, 0, ticks.saturating_mul(100)));
-                Ok(Typed::new(f::date_bin(interval, value.expr, timestamp_literal(0)), KqlType::DateTime))
+                let interval = lit(ScalarValue::new_interval_mdn(
+                    0,
+                    0,
+                    ticks.saturating_mul(100),
+                ));
+                Ok(Typed::new(
+                    f::date_bin(interval, value.expr, timestamp_literal(0)),
+                    KqlType::DateTime,
+                ))
             }
             (v, s) if is_numeric(v) && is_numeric(s) => {
-                if matches!(size.literal, Some(Literal::Long(n)) if n <= 0) || matches!(size.literal, Some(Literal::Real(n)) if n <= 0.0) {
+                if matches!(size.literal, Some(Literal::Long(n)) if n <= 0)
+                    || matches!(size.literal, Some(Literal::Real(n)) if n <= 0.0)
+                {
                     return Err(self.semantic("bin() needs a positive size", span));
                 }
                 let real = v == KqlType::Real || s == KqlType::Real;
                 let as_real = |e: DfExpr| cast(e, datafusion::arrow::datatypes::DataType::Float64);
-                let floored = binary_expr(f::floor(binary_expr(as_real(value.expr), DfOp::Divide, as_real(size.expr.clone()))), DfOp::Multiply, as_real(size.expr));
+                let floored = binary_expr(
+                    f::floor(binary_expr(
+                        as_real(value.expr),
+                        DfOp::Divide,
+                        as_real(size.expr.clone()),
+                    )),
+                    DfOp::Multiply,
+                    as_real(size.expr),
+                );
                 if real {
                     Ok(Typed::new(floored, KqlType::Real))
                 } else {
-                    Ok(Typed::new(cast(floored, datafusion::arrow::datatypes::DataType::Int64), KqlType::Long))
+                    Ok(Typed::new(
+                        cast(floored, datafusion::arrow::datatypes::DataType::Int64),
+                        KqlType::Long,
+                    ))
                 }
             }
-            (KqlType::Timespan, KqlType::Timespan) => Err(self.unsupported("bin() of a timespan is not supported by the local engine yet", span)),
-            (v, s) => Err(self.semantic(format!("bin() cannot round a {} by a {}", v.kql_name(), s.kql_name()), span)),
+            (KqlType::Timespan, KqlType::Timespan) => Err(self.unsupported(
+                "bin() of a timespan is not supported by the local engine yet",
+                span,
+            )),
+            (v, s) => Err(self.semantic(
+                format!(
+                    "bin() cannot round a {} by a {}",
+                    v.kql_name(),
+                    s.kql_name()
+                ),
+                span,
+            )),
         }
     }
 }
@@ -1154,10 +1710,24 @@ fn json_literal(value: &serde_json::Value) -> Typed {
         Literal::Real(r) => (lit(*r), KqlType::Real),
         _ => unreachable!("json_literal makes only these"),
     };
-    Typed { expr, ty, literal: Some(literal) }
+    Typed {
+        expr,
+        ty,
+        literal: Some(literal),
+    }
 }
 
 /// Checks a regular expression up front so that the error points at the pattern.
 fn regex_check(pattern: &str) -> Result<(), String> {
-    regex_syntax::Parser::new().parse(pattern).map(|_| ()).map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())
+    regex_syntax::Parser::new()
+        .parse(pattern)
+        .map(|_| ())
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
 }

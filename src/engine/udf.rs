@@ -4,11 +4,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int64Builder, StringBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBuilder, Int64Builder, StringBuilder,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 
 // ---- term matching ---------------------------------------------------------------------------
 
@@ -29,7 +33,7 @@ pub fn term_match(haystack: &str, needle: &str, mode: TermMode, case_sensitive: 
     if needle.is_empty() {
         return false;
     }
-    if !case_sensitive && !(haystack.is_ascii() && needle.is_ascii()) {
+    if !(case_sensitive || haystack.is_ascii() && needle.is_ascii()) {
         return term_match(&haystack.to_lowercase(), &needle.to_lowercase(), mode, true);
     }
     let hay = haystack.as_bytes();
@@ -43,8 +47,18 @@ pub fn term_match(haystack: &str, needle: &str, mode: TermMode, case_sensitive: 
     let mut at = 0;
     while at + pat.len() <= hay.len() {
         let candidate = &hay[at..at + pat.len()];
-        let starts_alike = if case_sensitive { hay[at] == first } else { hay[at].eq_ignore_ascii_case(&first) };
-        if starts_alike && (if case_sensitive { candidate == pat } else { candidate.eq_ignore_ascii_case(pat) }) {
+        let starts_alike = if case_sensitive {
+            hay[at] == first
+        } else {
+            hay[at].eq_ignore_ascii_case(&first)
+        };
+        if starts_alike
+            && (if case_sensitive {
+                candidate == pat
+            } else {
+                candidate.eq_ignore_ascii_case(pat)
+            })
+        {
             let start_ok = !needs_start || at == 0 || !is_term_char_before(haystack, at);
             let end = at + pat.len();
             let end_ok = !needs_end || end == hay.len() || !is_term_char_after(haystack, end);
@@ -69,7 +83,10 @@ fn is_term_char_at_end(text: &str) -> bool {
 }
 
 fn is_term_char_before(text: &str, at: usize) -> bool {
-    text[..at].chars().next_back().is_some_and(char::is_alphanumeric)
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
 }
 
 fn is_term_char_after(text: &str, at: usize) -> bool {
@@ -93,7 +110,12 @@ impl TermMatchUdf {
             TermMode::Suffix => "hassuffix",
         };
         let name = format!("kql_{base}{}", if case_sensitive { "_cs" } else { "" });
-        ScalarUDF::from(TermMatchUdf { name, mode, case_sensitive, signature: Signature::any(2, Volatility::Immutable) })
+        ScalarUDF::from(TermMatchUdf {
+            name,
+            mode,
+            case_sensitive,
+            signature: Signature::any(2, Volatility::Immutable),
+        })
     }
 }
 
@@ -106,7 +128,9 @@ enum Text {
 fn text_arg(value: &ColumnarValue) -> Result<Text> {
     Ok(match value {
         ColumnarValue::Scalar(scalar) => Text::Constant(match scalar {
-            ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => s.clone(),
+            ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => {
+                s.clone()
+            }
             other if other.is_null() => None,
             other => Some(other.to_string()),
         }),
@@ -120,7 +144,11 @@ fn text_at(text: &Text, row: usize) -> Option<&str> {
         Text::Constant(value) => value.as_deref(),
         Text::Array(array) => {
             let strings = array.as_string::<i32>();
-            if strings.is_null(row) { None } else { Some(strings.value(row)) }
+            if strings.is_null(row) {
+                None
+            } else {
+                Some(strings.value(row))
+            }
         }
     }
 }
@@ -139,7 +167,9 @@ impl ScalarUDFImpl for TermMatchUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let [haystack, needle] = args.args.as_slice() else { return exec_err!("{} takes two arguments", self.name) };
+        let [haystack, needle] = args.args.as_slice() else {
+            return exec_err!("{} takes two arguments", self.name);
+        };
         let (haystack, needle) = (text_arg(haystack)?, text_arg(needle)?);
         let rows = args.number_rows;
         let mut out = BooleanBuilder::with_capacity(rows);
@@ -182,7 +212,10 @@ impl DynamicUdf {
             DynamicOp::Get | DynamicOp::Index => 2,
             _ => 1,
         };
-        ScalarUDF::from(DynamicUdf { op, signature: Signature::any(arity, Volatility::Immutable) })
+        ScalarUDF::from(DynamicUdf {
+            op,
+            signature: Signature::any(arity, Volatility::Immutable),
+        })
     }
 }
 
@@ -206,7 +239,11 @@ impl ScalarUDFImpl for DynamicUdf {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(if self.op == DynamicOp::ArrayLength { DataType::Int64 } else { DataType::Utf8 })
+        Ok(if self.op == DynamicOp::ArrayLength {
+            DataType::Int64
+        } else {
+            DataType::Utf8
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -242,8 +279,14 @@ impl ScalarUDFImpl for DynamicUdf {
                     let key = second.as_ref().and_then(|k| text_at(k, row));
                     let value = serde_json::from_str::<serde_json::Value>(text).ok();
                     let found = match (value, key) {
-                        (Some(serde_json::Value::Object(map)), Some(key)) if self.op == DynamicOp::Get => map.get(key).cloned(),
-                        (Some(serde_json::Value::Array(items)), Some(index)) if self.op == DynamicOp::Index => {
+                        (Some(serde_json::Value::Object(map)), Some(key))
+                            if self.op == DynamicOp::Get =>
+                        {
+                            map.get(key).cloned()
+                        }
+                        (Some(serde_json::Value::Array(items)), Some(index))
+                            if self.op == DynamicOp::Index =>
+                        {
                             index.parse::<i64>().ok().and_then(|i| {
                                 let i = if i < 0 { items.len() as i64 + i } else { i };
                                 usize::try_from(i).ok().and_then(|i| items.get(i).cloned())
@@ -277,7 +320,9 @@ pub struct ListToJsonUdf {
 
 impl ListToJsonUdf {
     pub fn udf() -> ScalarUDF {
-        ScalarUDF::from(ListToJsonUdf { signature: Signature::any(1, Volatility::Immutable) })
+        ScalarUDF::from(ListToJsonUdf {
+            signature: Signature::any(1, Volatility::Immutable),
+        })
     }
 }
 
@@ -325,11 +370,36 @@ mod tests {
     #[test]
     fn has_matches_whole_terms_only() {
         assert!(!term_match("error", "err", TermMode::Whole, false));
-        assert!(term_match("C:\\Windows\\cmd.exe", "cmd.exe", TermMode::Whole, false));
-        assert!(!term_match("C:\\Windows\\xcmd.exe", "cmd.exe", TermMode::Whole, false));
-        assert!(term_match("powershell -EncodedCommand abc", "encodedcommand", TermMode::Whole, false));
-        assert!(!term_match("powershell -EncodedCommand abc", "encodedcommand", TermMode::Whole, true));
-        assert!(term_match("IEX (New-Object Net.WebClient).DownloadString('x')", "DownloadString", TermMode::Whole, true));
+        assert!(term_match(
+            "C:\\Windows\\cmd.exe",
+            "cmd.exe",
+            TermMode::Whole,
+            false
+        ));
+        assert!(!term_match(
+            "C:\\Windows\\xcmd.exe",
+            "cmd.exe",
+            TermMode::Whole,
+            false
+        ));
+        assert!(term_match(
+            "powershell -EncodedCommand abc",
+            "encodedcommand",
+            TermMode::Whole,
+            false
+        ));
+        assert!(!term_match(
+            "powershell -EncodedCommand abc",
+            "encodedcommand",
+            TermMode::Whole,
+            true
+        ));
+        assert!(term_match(
+            "IEX (New-Object Net.WebClient).DownloadString('x')",
+            "DownloadString",
+            TermMode::Whole,
+            true
+        ));
         assert!(term_match("a.exe", ".exe", TermMode::Whole, false));
         assert!(!term_match("", "x", TermMode::Whole, false));
         assert!(!term_match("x", "", TermMode::Whole, false));
@@ -337,16 +407,46 @@ mod tests {
 
     #[test]
     fn prefix_and_suffix_follow_term_edges() {
-        assert!(term_match("run mimikatz now", "mimi", TermMode::Prefix, false));
-        assert!(!term_match("run mimikatz now", "katz", TermMode::Prefix, false));
-        assert!(term_match("run mimikatz now", "katz", TermMode::Suffix, false));
-        assert!(!term_match("run mimikatz now", "mimi", TermMode::Suffix, false));
+        assert!(term_match(
+            "run mimikatz now",
+            "mimi",
+            TermMode::Prefix,
+            false
+        ));
+        assert!(!term_match(
+            "run mimikatz now",
+            "katz",
+            TermMode::Prefix,
+            false
+        ));
+        assert!(term_match(
+            "run mimikatz now",
+            "katz",
+            TermMode::Suffix,
+            false
+        ));
+        assert!(!term_match(
+            "run mimikatz now",
+            "mimi",
+            TermMode::Suffix,
+            false
+        ));
     }
 
     #[test]
     fn term_matching_handles_unicode() {
-        assert!(term_match("Größe ÄNDERN jetzt", "ändern", TermMode::Whole, false));
-        assert!(!term_match("Größe ÄNDERNx jetzt", "ändern", TermMode::Whole, false));
+        assert!(term_match(
+            "Größe ÄNDERN jetzt",
+            "ändern",
+            TermMode::Whole,
+            false
+        ));
+        assert!(!term_match(
+            "Größe ÄNDERNx jetzt",
+            "ändern",
+            TermMode::Whole,
+            false
+        ));
         assert!(term_match("日本 テスト", "テスト", TermMode::Whole, true));
     }
 }

@@ -60,9 +60,15 @@ pub enum OperatorKind {
     Extend(Vec<NamedExpr>),
     Take(Expr),
     Sort(Vec<SortKey>),
-    Top { count: Expr, key: SortKey },
+    Top {
+        count: Expr,
+        key: SortKey,
+    },
     Count,
-    Summarize { aggregates: Vec<NamedExpr>, by: Vec<NamedExpr> },
+    Summarize {
+        aggregates: Vec<NamedExpr>,
+        by: Vec<NamedExpr>,
+    },
     Distinct(Vec<NamedExpr>),
     /// An operator that could not be read; the diagnostic says why.
     Error,
@@ -196,7 +202,11 @@ impl StringOp {
             "endswith" => StringOpKind::EndsWith,
             _ => return None,
         };
-        Some(StringOp { kind, negated, case_sensitive })
+        Some(StringOp {
+            kind,
+            negated,
+            case_sensitive,
+        })
     }
 }
 
@@ -211,16 +221,42 @@ pub enum ExprKind {
     Literal(Literal),
     Column(String),
     Star,
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
-    Unary { op: UnaryOp, operand: Box<Expr> },
-    Call { name: Ident, args: Vec<Expr> },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `x in (a, b)`, `x !in~ (...)`.
-    In { value: Box<Expr>, list: Vec<Expr>, negated: bool, case_insensitive: bool },
+    In {
+        value: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+    },
     /// `x between (lo .. hi)`.
-    Between { value: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    Between {
+        value: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
     /// `d.a` or `d["a"]` on a dynamic value.
-    Member { target: Box<Expr>, key: String },
+    Member {
+        target: Box<Expr>,
+        key: String,
+    },
     /// `d[0]`.
-    Index { target: Box<Expr>, index: Box<Expr> },
+    Index {
+        target: Box<Expr>,
+        index: Box<Expr>,
+    },
     Error,
 }

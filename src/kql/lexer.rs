@@ -69,7 +69,13 @@ fn unit_ticks(unit: &str) -> Option<f64> {
 }
 
 pub fn lex(source: &str) -> (Vec<Token>, Vec<Diagnostic>) {
-    let mut lexer = Lexer { src: source, bytes: source.as_bytes(), pos: 0, tokens: Vec::new(), diagnostics: Vec::new() };
+    let mut lexer = Lexer {
+        src: source,
+        bytes: source.as_bytes(),
+        pos: 0,
+        tokens: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     lexer.run();
     (lexer.tokens, lexer.diagnostics)
 }
@@ -107,11 +113,19 @@ impl Lexer<'_> {
             }
             let start = self.pos;
             if start >= self.bytes.len() {
-                self.tokens.push(Token { kind: TokenKind::Eof, span: Span::new(start, start), spaced: true });
+                self.tokens.push(Token {
+                    kind: TokenKind::Eof,
+                    span: Span::new(start, start),
+                    spaced: true,
+                });
                 return;
             }
             let kind = self.next_kind();
-            self.tokens.push(Token { kind, span: Span::new(start, self.pos), spaced });
+            self.tokens.push(Token {
+                kind,
+                span: Span::new(start, self.pos),
+                spaced,
+            });
             spaced = false;
         }
     }
@@ -142,7 +156,9 @@ impl Lexer<'_> {
         if c == b'"' || c == b'\'' {
             return self.string(false, start);
         }
-        if c.is_ascii_digit() || (c == b'.' && self.peek(1).is_ascii_digit() && self.peek_prev_not_dot()) {
+        if c.is_ascii_digit()
+            || (c == b'.' && self.peek(1).is_ascii_digit() && self.peek_prev_not_dot())
+        {
             return self.number(start);
         }
         if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
@@ -204,7 +220,9 @@ impl Lexer<'_> {
     }
 
     fn number(&mut self, start: usize) -> TokenKind {
-        let is_hex = self.peek(0) == b'0' && matches!(self.peek(1), b'x' | b'X') && self.peek(2).is_ascii_hexdigit();
+        let is_hex = self.peek(0) == b'0'
+            && matches!(self.peek(1), b'x' | b'X')
+            && self.peek(2).is_ascii_hexdigit();
         if is_hex {
             self.pos += 2;
             while self.peek(0).is_ascii_hexdigit() {
@@ -228,7 +246,8 @@ impl Lexer<'_> {
             }
         }
         if matches!(self.peek(0), b'e' | b'E')
-            && (self.peek(1).is_ascii_digit() || (matches!(self.peek(1), b'+' | b'-') && self.peek(2).is_ascii_digit()))
+            && (self.peek(1).is_ascii_digit()
+                || (matches!(self.peek(1), b'+' | b'-') && self.peek(2).is_ascii_digit()))
         {
             real = true;
             self.pos += 2;
@@ -243,7 +262,10 @@ impl Lexer<'_> {
             }
             let unit = &self.src[number_end..self.pos];
             let Some(ticks) = unit_ticks(unit) else {
-                return self.bad_number(start, &format!("'{unit}' is not a timespan unit (d, h, m, s, ms, microsecond, tick)"));
+                return self.bad_number(
+                    start,
+                    &format!("'{unit}' is not a timespan unit (d, h, m, s, ms, microsecond, tick)"),
+                );
             };
             let value: f64 = self.src[start..number_end].parse().unwrap_or(f64::NAN);
             let total = value * ticks;
@@ -270,7 +292,8 @@ impl Lexer<'_> {
     }
 
     fn bad_number(&mut self, start: usize, message: &str) -> TokenKind {
-        self.diagnostics.push(Diagnostic::new(Span::new(start, self.pos), message));
+        self.diagnostics
+            .push(Diagnostic::new(Span::new(start, self.pos), message));
         TokenKind::Unknown
     }
 
@@ -342,7 +365,10 @@ impl Lexer<'_> {
             }
             None => {
                 self.pos = self.src.len();
-                self.diagnostics.push(Diagnostic::new(Span::new(start, self.pos), "unterminated ``` string"));
+                self.diagnostics.push(Diagnostic::new(
+                    Span::new(start, self.pos),
+                    "unterminated ``` string",
+                ));
                 TokenKind::Unknown
             }
         }
@@ -352,7 +378,10 @@ impl Lexer<'_> {
         while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
             self.pos += 1;
         }
-        self.diagnostics.push(Diagnostic::new(Span::new(start, self.pos), "unterminated string literal"));
+        self.diagnostics.push(Diagnostic::new(
+            Span::new(start, self.pos),
+            "unterminated string literal",
+        ));
         TokenKind::Unknown
     }
 }
@@ -383,7 +412,22 @@ mod tests {
         use TokenKind::*;
         assert_eq!(
             kinds("T | where A =~ \"x\" and B != 3.5 // note\n| take 10"),
-            vec![Ident, Pipe, Ident, Ident, EqTilde, Str("x".into()), Ident, Ident, NotEq, Real(3.5), Pipe, Ident, Int(10), Eof]
+            vec![
+                Ident,
+                Pipe,
+                Ident,
+                Ident,
+                EqTilde,
+                Str("x".into()),
+                Ident,
+                Ident,
+                NotEq,
+                Real(3.5),
+                Pipe,
+                Ident,
+                Int(10),
+                Eof
+            ]
         );
     }
 
@@ -398,7 +442,10 @@ mod tests {
     #[test]
     fn strings_escape_and_verbatim() {
         assert_eq!(kinds(r#""a\"b\\c""#)[0], TokenKind::Str("a\"b\\c".into()));
-        assert_eq!(kinds(r#"@"C:\Windows\""x""#)[0], TokenKind::Str("C:\\Windows\\\"x".into()));
+        assert_eq!(
+            kinds(r#"@"C:\Windows\""x""#)[0],
+            TokenKind::Str("C:\\Windows\\\"x".into())
+        );
         assert_eq!(kinds("'it''s'")[0], TokenKind::Str("it".into()));
         assert_eq!(kinds("h'secret'")[0], TokenKind::Str("secret".into()));
     }

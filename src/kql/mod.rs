@@ -67,7 +67,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { span, message: message.into() }
+        Diagnostic {
+            span,
+            message: message.into(),
+        }
     }
 
     /// `LINE:COL: message`, the form the CLI and the status line use.
@@ -86,7 +89,8 @@ mod tests {
         assert_eq!(line_col(text, 0), LineCol { line: 1, col: 1 });
         assert_eq!(line_col(text, 3), LineCol { line: 2, col: 1 });
         assert_eq!(line_col(text, 7), LineCol { line: 2, col: 4 });
-        assert_eq!(line_col(text, 9), LineCol { line: 3, col: 1 });
+        assert_eq!(line_col(text, 8), LineCol { line: 3, col: 1 });
+        assert_eq!(line_col(text, 9), LineCol { line: 3, col: 2 });
     }
 
     #[test]

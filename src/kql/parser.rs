@@ -9,17 +9,53 @@ use super::{Diagnostic, Span};
 /// Operators of the language that this parser knows by name but cannot read yet; they get a
 /// specific message instead of "unknown operator".
 const NOT_YET_SUPPORTED: &[&str] = &[
-    "join", "union", "lookup", "mv-expand", "mvexpand", "mv-apply", "parse", "parse-where", "parse-kv",
-    "make-series", "evaluate", "render", "as", "serialize", "top-nested", "top-hitters", "getschema",
-    "invoke", "scan", "sample", "sample-distinct", "fork", "facet", "partition", "project-keep",
-    "project-reorder", "externaldata", "find", "search", "print", "range", "datatable", "consume", "reduce",
+    "join",
+    "union",
+    "lookup",
+    "mv-expand",
+    "mvexpand",
+    "mv-apply",
+    "parse",
+    "parse-where",
+    "parse-kv",
+    "make-series",
+    "evaluate",
+    "render",
+    "as",
+    "serialize",
+    "top-nested",
+    "top-hitters",
+    "getschema",
+    "invoke",
+    "scan",
+    "sample",
+    "sample-distinct",
+    "fork",
+    "facet",
+    "partition",
+    "project-keep",
+    "project-reorder",
+    "externaldata",
+    "find",
+    "search",
+    "print",
+    "range",
+    "datatable",
+    "consume",
+    "reduce",
 ];
 
 const MAX_DEPTH: usize = 100;
 
 pub fn parse(source: &str) -> (Query, Vec<Diagnostic>) {
     let (tokens, diagnostics) = lex(source);
-    let mut parser = Parser { src: source, tokens, pos: 0, diagnostics, depth: 0 };
+    let mut parser = Parser {
+        src: source,
+        tokens,
+        pos: 0,
+        diagnostics,
+        depth: 0,
+    };
     let query = parser.query();
     let mut diagnostics = parser.diagnostics;
     diagnostics.sort_by_key(|d| d.span.start);
@@ -88,14 +124,19 @@ impl Parser<'_> {
     }
 
     fn prev_end(&self) -> usize {
-        if self.pos == 0 { 0 } else { self.tokens[self.pos - 1].span.end }
+        if self.pos == 0 {
+            0
+        } else {
+            self.tokens[self.pos - 1].span.end
+        }
     }
 
     fn error_here(&mut self, message: impl Into<String>) {
         let span = self.peek().span;
         let message = message.into();
         let found = self.describe(self.peek());
-        self.diagnostics.push(Diagnostic::new(span, format!("{message}, found {found}")));
+        self.diagnostics
+            .push(Diagnostic::new(span, format!("{message}, found {found}")));
     }
 
     fn expect(&mut self, kind: TokenKind, what: &str) -> bool {
@@ -129,7 +170,9 @@ impl Parser<'_> {
                 TokenKind::Pipe | TokenKind::Semi if depth == 0 => return,
                 TokenKind::RParen if depth == 0 => return,
                 TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => depth += 1,
-                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
+                TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                    depth = depth.saturating_sub(1)
+                }
                 _ => {}
             }
             self.bump();
@@ -142,7 +185,10 @@ impl Parser<'_> {
         match token.kind {
             TokenKind::Ident => {
                 self.bump();
-                Some(Ident { name: self.text(&token).to_string(), span: token.span })
+                Some(Ident {
+                    name: self.text(&token).to_string(),
+                    span: token.span,
+                })
             }
             TokenKind::LBracket => {
                 if let TokenKind::Str(name) = &self.peek_at(1).kind
@@ -152,7 +198,10 @@ impl Parser<'_> {
                     self.bump();
                     self.bump();
                     let end = self.bump();
-                    return Some(Ident { name, span: token.span.to(end.span) });
+                    return Some(Ident {
+                        name,
+                        span: token.span.to(end.span),
+                    });
                 }
                 self.error_here(format!("expected {what}"));
                 None
@@ -202,10 +251,19 @@ impl Parser<'_> {
         }
         if body.is_none() && self.diagnostics.is_empty() {
             let at = self.src.len();
-            let message = if lets.is_empty() { "the query is empty" } else { "the query has no tabular expression after its let statements" };
-            self.diagnostics.push(Diagnostic::new(Span::new(at, at), message));
+            let message = if lets.is_empty() {
+                "the query is empty"
+            } else {
+                "the query has no tabular expression after its let statements"
+            };
+            self.diagnostics
+                .push(Diagnostic::new(Span::new(at, at), message));
         }
-        Query { lets, body, span: Span::new(0, self.src.len()) }
+        Query {
+            lets,
+            body,
+            span: Span::new(0, self.src.len()),
+        }
     }
 
     fn let_statement(&mut self) -> Option<LetStatement> {
@@ -217,13 +275,18 @@ impl Parser<'_> {
         }
         if self.kind() == &TokenKind::LParen && self.looks_like_function_parameters() {
             let span = self.peek().span;
-            self.diagnostics.push(Diagnostic::new(span, "user-defined functions (let f = (...) {...}) are not supported yet"));
+            self.diagnostics.push(Diagnostic::new(
+                span,
+                "user-defined functions (let f = (...) {...}) are not supported yet",
+            ));
             self.recover();
             return None;
         }
         let value_start = self.pos;
         let expr = self.expr();
-        let value = if self.kind() == &TokenKind::Pipe || matches!(expr.kind, ExprKind::Call { ref name, .. } if name.name == "materialize") {
+        let value = if self.kind() == &TokenKind::Pipe
+            || matches!(expr.kind, ExprKind::Call { ref name, .. } if name.name == "materialize")
+        {
             // A tabular let: re-read from the start as a pipeline.
             self.pos = value_start;
             LetValue::Tabular(self.pipeline())
@@ -237,7 +300,8 @@ impl Parser<'_> {
     /// `(a:string, b:long)` starts a function definition; `(T | where ...)` does not.
     fn looks_like_function_parameters(&self) -> bool {
         let first = &self.peek_at(1).kind;
-        *first == TokenKind::RParen || (*first == TokenKind::Ident && self.peek_at(2).kind == TokenKind::Colon)
+        *first == TokenKind::RParen
+            || (*first == TokenKind::Ident && self.peek_at(2).kind == TokenKind::Colon)
     }
 
     // ---- tabular ---------------------------------------------------------------------------
@@ -251,7 +315,11 @@ impl Parser<'_> {
             let operator = self.operator(pipe.span);
             operators.push(operator);
         }
-        Pipeline { source, operators, span: start.to(Span::new(self.prev_end(), self.prev_end())) }
+        Pipeline {
+            source,
+            operators,
+            span: start.to(Span::new(self.prev_end(), self.prev_end())),
+        }
     }
 
     fn source(&mut self) -> Source {
@@ -274,7 +342,10 @@ impl Parser<'_> {
                 let word = self.peek_text().to_string();
                 if let Some(operator) = NOT_YET_SUPPORTED.iter().find(|w| **w == word) {
                     let span = self.peek().span;
-                    self.diagnostics.push(Diagnostic::new(span, format!("'{operator}' is not supported yet")));
+                    self.diagnostics.push(Diagnostic::new(
+                        span,
+                        format!("'{operator}' is not supported yet"),
+                    ));
                     self.recover();
                     return Source::Error(span);
                 }
@@ -284,7 +355,10 @@ impl Parser<'_> {
                             let span = self.peek().span;
                             self.diagnostics.push(Diagnostic::new(
                                 ident.span.to(span),
-                                format!("calling '{}' as a tabular function is not supported yet", ident.name),
+                                format!(
+                                    "calling '{}' as a tabular function is not supported yet",
+                                    ident.name
+                                ),
                             ));
                             self.recover();
                             return Source::Error(ident.span);
@@ -312,7 +386,11 @@ impl Parser<'_> {
         self.bump();
         let mut name = self.text(&token).to_string();
         let mut span = token.span;
-        while self.kind() == &TokenKind::Minus && !self.peek().spaced && self.peek_at(1).kind == TokenKind::Ident && !self.peek_at(1).spaced {
+        while self.kind() == &TokenKind::Minus
+            && !self.peek().spaced
+            && self.peek_at(1).kind == TokenKind::Ident
+            && !self.peek_at(1).spaced
+        {
             self.bump();
             let part = self.bump();
             name.push('-');
@@ -326,7 +404,10 @@ impl Parser<'_> {
         let Some((name, name_span)) = self.operator_name() else {
             self.error_here("expected an operator after '|'");
             self.recover();
-            return Operator { kind: OperatorKind::Error, span: pipe };
+            return Operator {
+                kind: OperatorKind::Error,
+                span: pipe,
+            };
         };
         let errors_before = self.diagnostics.len();
         let kind = match name.as_str() {
@@ -347,7 +428,10 @@ impl Parser<'_> {
             "top" => {
                 let count = self.expr();
                 if self.eat_word("by") {
-                    OperatorKind::Top { count, key: self.sort_key() }
+                    OperatorKind::Top {
+                        count,
+                        key: self.sort_key(),
+                    }
                 } else {
                     self.error_here("expected 'by' after the number of rows of 'top'");
                     OperatorKind::Error
@@ -368,24 +452,41 @@ impl Parser<'_> {
         };
         if self.diagnostics.len() > errors_before {
             self.recover();
-        } else if !matches!(self.kind(), TokenKind::Pipe | TokenKind::Semi | TokenKind::Eof | TokenKind::RParen) {
+        } else if !matches!(
+            self.kind(),
+            TokenKind::Pipe | TokenKind::Semi | TokenKind::Eof | TokenKind::RParen
+        ) {
             self.error_here(format!("unexpected text after the '{name}' operator"));
             self.recover();
         }
-        Operator { kind, span: pipe.to(Span::new(self.prev_end(), self.prev_end())) }
+        Operator {
+            kind,
+            span: pipe.to(Span::new(self.prev_end(), self.prev_end())),
+        }
     }
 
     fn summarize(&mut self) -> OperatorKind {
         // Hints such as `hint.strategy=shuffle` change nothing for us.
-        while self.peek_text().starts_with("hint") && self.kind() == &TokenKind::Ident && self.peek_at(1).kind == TokenKind::Dot {
+        while self.peek_text().starts_with("hint")
+            && self.kind() == &TokenKind::Ident
+            && self.peek_at(1).kind == TokenKind::Dot
+        {
             self.bump();
             self.bump();
             self.bump();
             self.expect(TokenKind::Assign, "'=' after a hint");
             self.bump();
         }
-        let aggregates = if self.at_word("by") { Vec::new() } else { self.named_list(false) };
-        let by = if self.eat_word("by") { self.named_list(false) } else { Vec::new() };
+        let aggregates = if self.at_word("by") {
+            Vec::new()
+        } else {
+            self.named_list(false)
+        };
+        let by = if self.eat_word("by") {
+            self.named_list(false)
+        } else {
+            Vec::new()
+        };
         if aggregates.is_empty() && by.is_empty() {
             self.error_here("expected aggregates or 'by' after 'summarize'");
         }
@@ -397,7 +498,13 @@ impl Parser<'_> {
         loop {
             if allow_star && self.kind() == &TokenKind::Star {
                 let token = self.bump();
-                items.push(NamedExpr { name: None, expr: Expr { kind: ExprKind::Star, span: token.span } });
+                items.push(NamedExpr {
+                    name: None,
+                    expr: Expr {
+                        kind: ExprKind::Star,
+                        span: token.span,
+                    },
+                });
             } else {
                 items.push(self.named_expr());
             }
@@ -410,15 +517,24 @@ impl Parser<'_> {
     fn named_expr(&mut self) -> NamedExpr {
         let is_assignment = match self.kind() {
             TokenKind::Ident => self.peek_at(1).kind == TokenKind::Assign,
-            TokenKind::LBracket => self.peek_at(3).kind == TokenKind::Assign && matches!(self.peek_at(1).kind, TokenKind::Str(_)),
+            TokenKind::LBracket => {
+                self.peek_at(3).kind == TokenKind::Assign
+                    && matches!(self.peek_at(1).kind, TokenKind::Str(_))
+            }
             _ => false,
         };
         if is_assignment {
             let name = self.ident("a column name");
             self.bump();
-            NamedExpr { name, expr: self.expr() }
+            NamedExpr {
+                name,
+                expr: self.expr(),
+            }
         } else {
-            NamedExpr { name: None, expr: self.expr() }
+            NamedExpr {
+                name: None,
+                expr: self.expr(),
+            }
         }
     }
 
@@ -438,11 +554,15 @@ impl Parser<'_> {
     fn rename_list(&mut self) -> Vec<(Ident, Ident)> {
         let mut items = Vec::new();
         loop {
-            let Some(new) = self.ident("a new column name") else { return items };
+            let Some(new) = self.ident("a new column name") else {
+                return items;
+            };
             if !self.expect(TokenKind::Assign, "'=' (NewName = OldName)") {
                 return items;
             }
-            let Some(old) = self.ident("the column to rename") else { return items };
+            let Some(old) = self.ident("the column to rename") else {
+                return items;
+            };
             items.push((new, old));
             if !self.eat(&TokenKind::Comma) {
                 return items;
@@ -489,7 +609,10 @@ impl Parser<'_> {
             let span = self.peek().span;
             self.error_here("the expression nests too deeply");
             self.recover();
-            return Expr { kind: ExprKind::Error, span };
+            return Expr {
+                kind: ExprKind::Error,
+                span,
+            };
         }
         self.depth += 1;
         let expr = self.or_expr();
@@ -499,7 +622,14 @@ impl Parser<'_> {
 
     fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
         let span = left.span.to(right.span);
-        Expr { kind: ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, span }
+        Expr {
+            kind: ExprKind::Binary {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            span,
+        }
     }
 
     fn or_expr(&mut self) -> Expr {
@@ -554,12 +684,16 @@ impl Parser<'_> {
             TokenKind::Le => Some(BinaryOp::Le),
             TokenKind::Gt => Some(BinaryOp::Gt),
             TokenKind::Ge => Some(BinaryOp::Ge),
-            TokenKind::EqTilde => {
-                Some(BinaryOp::Str(StringOp { kind: StringOpKind::Equals, negated: false, case_sensitive: false }))
-            }
-            TokenKind::BangTilde => {
-                Some(BinaryOp::Str(StringOp { kind: StringOpKind::Equals, negated: true, case_sensitive: false }))
-            }
+            TokenKind::EqTilde => Some(BinaryOp::Str(StringOp {
+                kind: StringOpKind::Equals,
+                negated: false,
+                case_sensitive: false,
+            })),
+            TokenKind::BangTilde => Some(BinaryOp::Str(StringOp {
+                kind: StringOpKind::Equals,
+                negated: true,
+                case_sensitive: false,
+            })),
             _ => None,
         };
         if let Some(op) = symbol {
@@ -567,7 +701,9 @@ impl Parser<'_> {
             let right = self.additive();
             return Self::binary(op, left, right);
         }
-        let Some((word, length)) = self.peek_word_operator() else { return left };
+        let Some((word, length)) = self.peek_word_operator() else {
+            return left;
+        };
         let word_span = self.peek().span.to(self.peek_at(length - 1).span);
         if let Some(op) = StringOp::from_word(&word) {
             for _ in 0..length {
@@ -584,7 +720,12 @@ impl Parser<'_> {
                 let list = self.paren_list();
                 let span = left.span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
-                    kind: ExprKind::In { value: Box::new(left), list, negated: word.starts_with('!'), case_insensitive: word.ends_with('~') },
+                    kind: ExprKind::In {
+                        value: Box::new(left),
+                        list,
+                        negated: word.starts_with('!'),
+                        case_insensitive: word.ends_with('~'),
+                    },
                     span,
                 }
             }
@@ -595,7 +736,16 @@ impl Parser<'_> {
                 let mut args = vec![left];
                 args.extend(self.paren_list());
                 let span = args[0].span.to(Span::new(self.prev_end(), self.prev_end()));
-                Expr { kind: ExprKind::Call { name: Ident { name: word, span: word_span }, args }, span }
+                Expr {
+                    kind: ExprKind::Call {
+                        name: Ident {
+                            name: word,
+                            span: word_span,
+                        },
+                        args,
+                    },
+                    span,
+                }
             }
             "between" | "!between" => {
                 for _ in 0..length {
@@ -608,7 +758,12 @@ impl Parser<'_> {
                 self.expect(TokenKind::RParen, "')' to close 'between'");
                 let span = left.span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
-                    kind: ExprKind::Between { value: Box::new(left), low: Box::new(low), high: Box::new(high), negated: word.starts_with('!') },
+                    kind: ExprKind::Between {
+                        value: Box::new(left),
+                        low: Box::new(low),
+                        high: Box::new(high),
+                        negated: word.starts_with('!'),
+                    },
                     span,
                 }
             }
@@ -621,7 +776,11 @@ impl Parser<'_> {
                     return left;
                 }
                 let right = self.additive();
-                let op = StringOp { kind: StringOpKind::MatchesRegex, negated: false, case_sensitive: true };
+                let op = StringOp {
+                    kind: StringOpKind::MatchesRegex,
+                    negated: false,
+                    case_sensitive: true,
+                };
                 Self::binary(BinaryOp::Str(op), left, right)
             }
             _ => left,
@@ -695,10 +854,25 @@ impl Parser<'_> {
             let span = start.to(operand.span);
             // Fold negative literals so that `-5` stays a literal.
             return match operand.kind {
-                ExprKind::Literal(Literal::Long(v)) => Expr { kind: ExprKind::Literal(Literal::Long(v.wrapping_neg())), span },
-                ExprKind::Literal(Literal::Real(v)) => Expr { kind: ExprKind::Literal(Literal::Real(-v)), span },
-                ExprKind::Literal(Literal::Timespan(v)) => Expr { kind: ExprKind::Literal(Literal::Timespan(v.wrapping_neg())), span },
-                _ => Expr { kind: ExprKind::Unary { op: UnaryOp::Neg, operand: Box::new(operand) }, span },
+                ExprKind::Literal(Literal::Long(v)) => Expr {
+                    kind: ExprKind::Literal(Literal::Long(v.wrapping_neg())),
+                    span,
+                },
+                ExprKind::Literal(Literal::Real(v)) => Expr {
+                    kind: ExprKind::Literal(Literal::Real(-v)),
+                    span,
+                },
+                ExprKind::Literal(Literal::Timespan(v)) => Expr {
+                    kind: ExprKind::Literal(Literal::Timespan(v.wrapping_neg())),
+                    span,
+                },
+                _ => Expr {
+                    kind: ExprKind::Unary {
+                        op: UnaryOp::Neg,
+                        operand: Box::new(operand),
+                    },
+                    span,
+                },
             };
         }
         self.postfix()
@@ -710,9 +884,17 @@ impl Parser<'_> {
             match self.kind() {
                 TokenKind::Dot => {
                     self.bump();
-                    let Some(key) = self.ident("a property name after '.'") else { return expr };
+                    let Some(key) = self.ident("a property name after '.'") else {
+                        return expr;
+                    };
                     let span = expr.span.to(key.span);
-                    expr = Expr { kind: ExprKind::Member { target: Box::new(expr), key: key.name }, span };
+                    expr = Expr {
+                        kind: ExprKind::Member {
+                            target: Box::new(expr),
+                            key: key.name,
+                        },
+                        span,
+                    };
                 }
                 TokenKind::LBracket => {
                     self.bump();
@@ -720,8 +902,20 @@ impl Parser<'_> {
                     self.expect(TokenKind::RBracket, "']'");
                     let span = expr.span.to(Span::new(self.prev_end(), self.prev_end()));
                     expr = match index.kind {
-                        ExprKind::Literal(Literal::String(key)) => Expr { kind: ExprKind::Member { target: Box::new(expr), key }, span },
-                        _ => Expr { kind: ExprKind::Index { target: Box::new(expr), index: Box::new(index) }, span },
+                        ExprKind::Literal(Literal::String(key)) => Expr {
+                            kind: ExprKind::Member {
+                                target: Box::new(expr),
+                                key,
+                            },
+                            span,
+                        },
+                        _ => Expr {
+                            kind: ExprKind::Index {
+                                target: Box::new(expr),
+                                index: Box::new(index),
+                            },
+                            span,
+                        },
                     };
                 }
                 _ => return expr,
@@ -731,7 +925,10 @@ impl Parser<'_> {
 
     fn primary(&mut self) -> Expr {
         let token = self.peek().clone();
-        let literal = |lit| Expr { kind: ExprKind::Literal(lit), span: token.span };
+        let literal = |lit| Expr {
+            kind: ExprKind::Literal(lit),
+            span: token.span,
+        };
         match &token.kind {
             TokenKind::Str(value) => {
                 self.bump();
@@ -743,7 +940,10 @@ impl Parser<'_> {
                     span = span.to(self.peek().span);
                     self.bump();
                 }
-                Expr { kind: ExprKind::Literal(Literal::String(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::String(value)),
+                    span,
+                }
             }
             TokenKind::Int(v) => {
                 self.bump();
@@ -764,12 +964,21 @@ impl Parser<'_> {
                 inner
             }
             TokenKind::LBracket => match self.ident("a column name") {
-                Some(ident) => Expr { kind: ExprKind::Column(ident.name), span: ident.span },
-                None => Expr { kind: ExprKind::Error, span: token.span },
+                Some(ident) => Expr {
+                    kind: ExprKind::Column(ident.name),
+                    span: ident.span,
+                },
+                None => Expr {
+                    kind: ExprKind::Error,
+                    span: token.span,
+                },
             },
             TokenKind::Star => {
                 self.bump();
-                Expr { kind: ExprKind::Star, span: token.span }
+                Expr {
+                    kind: ExprKind::Star,
+                    span: token.span,
+                }
             }
             TokenKind::Ident => {
                 let text = self.text(&token).to_string();
@@ -788,14 +997,20 @@ impl Parser<'_> {
                     return self.call_or_typed_literal(text, token.span);
                 }
                 self.bump();
-                Expr { kind: ExprKind::Column(text), span: token.span }
+                Expr {
+                    kind: ExprKind::Column(text),
+                    span: token.span,
+                }
             }
             _ => {
                 self.error_here("expected an expression");
                 if token.kind == TokenKind::Unknown {
                     self.bump();
                 }
-                Expr { kind: ExprKind::Error, span: token.span }
+                Expr {
+                    kind: ExprKind::Error,
+                    span: token.span,
+                }
             }
         }
     }
@@ -832,42 +1047,80 @@ impl Parser<'_> {
             "datetime" | "date" => {
                 let (raw, span) = self.raw_parenthesised();
                 let text = unquote(&raw);
-                let kind = if text == "null" { Literal::Null("datetime".into()) } else { Literal::Datetime(text) };
-                return Expr { kind: ExprKind::Literal(kind), span: name_span.to(span) };
+                let kind = if text == "null" {
+                    Literal::Null("datetime".into())
+                } else {
+                    Literal::Datetime(text)
+                };
+                return Expr {
+                    kind: ExprKind::Literal(kind),
+                    span: name_span.to(span),
+                };
             }
             "dynamic" => {
                 let (raw, span) = self.raw_parenthesised();
-                let kind = if raw == "null" { Literal::Null("dynamic".into()) } else { Literal::Dynamic(raw) };
-                return Expr { kind: ExprKind::Literal(kind), span: name_span.to(span) };
+                let kind = if raw == "null" {
+                    Literal::Null("dynamic".into())
+                } else {
+                    Literal::Dynamic(raw)
+                };
+                return Expr {
+                    kind: ExprKind::Literal(kind),
+                    span: name_span.to(span),
+                };
             }
             "timespan" | "time" => {
                 let (raw, span) = self.raw_parenthesised();
                 let full = name_span.to(span);
                 return match parse_timespan_text(&unquote(&raw)) {
-                    Some(ticks) => Expr { kind: ExprKind::Literal(Literal::Timespan(ticks)), span: full },
-                    None if raw == "null" => Expr { kind: ExprKind::Literal(Literal::Null("timespan".into())), span: full },
+                    Some(ticks) => Expr {
+                        kind: ExprKind::Literal(Literal::Timespan(ticks)),
+                        span: full,
+                    },
+                    None if raw == "null" => Expr {
+                        kind: ExprKind::Literal(Literal::Null("timespan".into())),
+                        span: full,
+                    },
                     None => {
-                        self.diagnostics.push(Diagnostic::new(full, format!("'{}' is not a timespan", raw.escape_debug())));
-                        Expr { kind: ExprKind::Error, span: full }
+                        self.diagnostics.push(Diagnostic::new(
+                            full,
+                            format!("'{}' is not a timespan", raw.escape_debug()),
+                        ));
+                        Expr {
+                            kind: ExprKind::Error,
+                            span: full,
+                        }
                     }
                 };
             }
-            "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "guid" | "decimal"
-                if self.peek_at(2).kind == TokenKind::Ident && self.text(self.peek_at(2)) == "null" && self.peek_at(3).kind == TokenKind::RParen =>
+            "long" | "int" | "real" | "double" | "bool" | "boolean" | "string" | "guid"
+            | "decimal"
+                if self.peek_at(2).kind == TokenKind::Ident
+                    && self.text(self.peek_at(2)) == "null"
+                    && self.peek_at(3).kind == TokenKind::RParen =>
             {
                 self.bump();
                 self.bump();
                 self.bump();
                 let close = self.bump();
-                return Expr { kind: ExprKind::Literal(Literal::Null(name)), span: name_span.to(close.span) };
+                return Expr {
+                    kind: ExprKind::Literal(Literal::Null(name)),
+                    span: name_span.to(close.span),
+                };
             }
             _ => {}
         }
         self.bump();
-        let ident = Ident { name, span: name_span };
+        let ident = Ident {
+            name,
+            span: name_span,
+        };
         let args = self.paren_list();
         let span = name_span.to(Span::new(self.prev_end(), self.prev_end()));
-        Expr { kind: ExprKind::Call { name: ident, args }, span }
+        Expr {
+            kind: ExprKind::Call { name: ident, args },
+            span,
+        }
     }
 }
 
@@ -903,8 +1156,13 @@ fn parse_timespan_text(text: &str) -> Option<i64> {
         None => (0, parts[0].parse::<i64>().ok()?),
     };
     let minutes = parts[1].parse::<i64>().ok()?;
-    let seconds: f64 = if parts.len() == 3 { parts[2].parse().ok()? } else { 0.0 };
-    let ticks = ((days * 24 + hours) * 60 + minutes) * 600_000_000 + (seconds * 10_000_000.0).round() as i64;
+    let seconds: f64 = if parts.len() == 3 {
+        parts[2].parse().ok()?
+    } else {
+        0.0
+    };
+    let ticks = ((days * 24 + hours) * 60 + minutes) * 600_000_000
+        + (seconds * 10_000_000.0).round() as i64;
     Some(if negative { -ticks } else { ticks })
 }
 
@@ -920,40 +1178,91 @@ mod tests {
 
     fn first_error(source: &str) -> Diagnostic {
         let (_, diagnostics) = parse(source);
-        diagnostics.into_iter().next().unwrap_or_else(|| panic!("expected an error for {source}"))
+        diagnostics
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("expected an error for {source}"))
     }
 
     #[test]
     fn parses_the_documentation_example() {
-        let query = ok("DeviceProcessEvents | where InitiatingProcessFileName =~ \"powershell.exe\" | project Timestamp, FileName, InitiatingProcessFileName | order by Timestamp desc | limit 2");
+        let query = ok(
+            "DeviceProcessEvents | where InitiatingProcessFileName =~ \"powershell.exe\" | project Timestamp, FileName, InitiatingProcessFileName | order by Timestamp desc | limit 2",
+        );
         let body = query.body.unwrap();
         assert!(matches!(&body.source, Source::Table(t) if t.name == "DeviceProcessEvents"));
         let names: Vec<_> = body.operators.iter().map(|o| o.kind.name()).collect();
         assert_eq!(names, ["where", "project", "sort", "take"]);
-        let OperatorKind::Sort(keys) = &body.operators[2].kind else { panic!() };
+        let OperatorKind::Sort(keys) = &body.operators[2].kind else {
+            panic!()
+        };
         assert_eq!(keys[0].order, Some(SortOrder::Desc));
     }
 
     #[test]
     fn parses_string_operators_with_negation_and_case() {
-        let query = ok("T | where A !contains_cs \"x\" and B has 'y' or C !in~ (\"a\", \"b\") and D between (1 .. 5)");
-        let OperatorKind::Where(expr) = &query.body.unwrap().operators[0].kind else { panic!() };
-        let ExprKind::Binary { op: BinaryOp::Or, left, right } = &expr.kind else { panic!("{expr:?}") };
-        let ExprKind::Binary { op: BinaryOp::And, left: a, .. } = &left.kind else { panic!() };
-        assert!(matches!(a.kind, ExprKind::Binary { op: BinaryOp::Str(StringOp { kind: StringOpKind::Contains, negated: true, case_sensitive: true }), .. }));
-        let ExprKind::Binary { left: c, right: d, .. } = &right.kind else { panic!() };
-        assert!(matches!(c.kind, ExprKind::In { negated: true, case_insensitive: true, .. }));
+        let query = ok(
+            "T | where A !contains_cs \"x\" and B has 'y' or C !in~ (\"a\", \"b\") and D between (1 .. 5)",
+        );
+        let OperatorKind::Where(expr) = &query.body.unwrap().operators[0].kind else {
+            panic!()
+        };
+        let ExprKind::Binary {
+            op: BinaryOp::Or,
+            left,
+            right,
+        } = &expr.kind
+        else {
+            panic!("{expr:?}")
+        };
+        let ExprKind::Binary {
+            op: BinaryOp::And,
+            left: a,
+            ..
+        } = &left.kind
+        else {
+            panic!()
+        };
+        assert!(matches!(
+            a.kind,
+            ExprKind::Binary {
+                op: BinaryOp::Str(StringOp {
+                    kind: StringOpKind::Contains,
+                    negated: true,
+                    case_sensitive: true
+                }),
+                ..
+            }
+        ));
+        let ExprKind::Binary {
+            left: c, right: d, ..
+        } = &right.kind
+        else {
+            panic!()
+        };
+        assert!(matches!(
+            c.kind,
+            ExprKind::In {
+                negated: true,
+                case_insensitive: true,
+                ..
+            }
+        ));
         assert!(matches!(d.kind, ExprKind::Between { negated: false, .. }));
     }
 
     #[test]
     fn parses_summarize_top_distinct_and_lets() {
-        let query = ok("let since = ago(7d);\nlet Procs = DeviceProcessEvents | where Timestamp > since;\nProcs\n| summarize Count = count(), dcount(AccountName) by DeviceName, bin(Timestamp, 1h)\n| top 10 by Count desc\n| distinct DeviceName");
+        let query = ok(
+            "let since = ago(7d);\nlet Procs = DeviceProcessEvents | where Timestamp > since;\nProcs\n| summarize Count = count(), dcount(AccountName) by DeviceName, bin(Timestamp, 1h)\n| top 10 by Count desc\n| distinct DeviceName",
+        );
         assert_eq!(query.lets.len(), 2);
         assert!(matches!(query.lets[0].value, LetValue::Scalar(_)));
         assert!(matches!(query.lets[1].value, LetValue::Tabular(_)));
         let body = query.body.unwrap();
-        let OperatorKind::Summarize { aggregates, by } = &body.operators[0].kind else { panic!() };
+        let OperatorKind::Summarize { aggregates, by } = &body.operators[0].kind else {
+            panic!()
+        };
         assert_eq!(aggregates.len(), 2);
         assert_eq!(aggregates[0].name.as_ref().unwrap().name, "Count");
         assert_eq!(by.len(), 2);
@@ -961,21 +1270,34 @@ mod tests {
 
     #[test]
     fn parses_literals() {
-        let query = ok("T | where Timestamp between (datetime(2024-01-01 10:00) .. datetime(\"2024-02-01\")) and D == dynamic({\"a\": [1,2]}) and L == long(null) and S == timespan(1.02:00:00)");
-        let OperatorKind::Where(expr) = &query.body.unwrap().operators[0].kind else { panic!() };
+        let query = ok(
+            "T | where Timestamp between (datetime(2024-01-01 10:00) .. datetime(\"2024-02-01\")) and D == dynamic({\"a\": [1,2]}) and L == long(null) and S == timespan(1.02:00:00)",
+        );
+        let OperatorKind::Where(expr) = &query.body.unwrap().operators[0].kind else {
+            panic!()
+        };
         let text = format!("{expr:?}");
         assert!(text.contains("Datetime(\"2024-01-01 10:00\")"), "{text}");
         assert!(text.contains("Dynamic(\"{\\\"a\\\": [1,2]}\")"), "{text}");
         assert!(text.contains("Null(\"long\")"), "{text}");
-        assert!(text.contains(&format!("Timespan({})", 26 * 36_000_000_000i64)), "{text}");
+        assert!(
+            text.contains(&format!("Timespan({})", 26 * 36_000_000_000i64)),
+            "{text}"
+        );
     }
 
     #[test]
     fn parses_hyphenated_operators_and_members() {
-        let query = ok("T | project-away A, ['B c'] | project-rename X = Y | extend E = tostring(parse_json(F).a.b[0])");
+        let query = ok(
+            "T | project-away A, ['B c'] | project-rename X = Y | extend E = tostring(parse_json(F).a.b[0])",
+        );
         let body = query.body.unwrap();
-        assert!(matches!(&body.operators[0].kind, OperatorKind::ProjectAway(v) if v[1].name == "B c"));
-        assert!(matches!(&body.operators[1].kind, OperatorKind::ProjectRename(v) if v[0].0.name == "X"));
+        assert!(
+            matches!(&body.operators[0].kind, OperatorKind::ProjectAway(v) if v[1].name == "B c")
+        );
+        assert!(
+            matches!(&body.operators[1].kind, OperatorKind::ProjectRename(v) if v[0].0.name == "X")
+        );
     }
 
     #[test]
@@ -992,10 +1314,24 @@ mod tests {
 
     #[test]
     fn empty_and_unsupported_queries_say_so() {
-        assert_eq!(first_error("  // only a comment\n").message, "the query is empty");
-        assert_eq!(first_error("T | join (U) on A").message, "the 'join' operator is not supported yet");
-        assert!(first_error("T | where A == \"x").message.contains("unterminated"));
-        assert!(first_error("T | sort Timestamp").message.starts_with("expected 'by'"));
+        assert_eq!(
+            first_error("  // only a comment\n").message,
+            "the query is empty"
+        );
+        assert_eq!(
+            first_error("T | join (U) on A").message,
+            "the 'join' operator is not supported yet"
+        );
+        assert!(
+            first_error("T | where A == \"x")
+                .message
+                .contains("unterminated")
+        );
+        assert!(
+            first_error("T | sort Timestamp")
+                .message
+                .starts_with("expected 'by'")
+        );
     }
 
     #[test]
@@ -1005,6 +1341,10 @@ mod tests {
         assert!(!diagnostics.is_empty());
         let deep = format!("T | where {}1{}", "(".repeat(5000), ")".repeat(5000));
         let (_, diagnostics) = parse(&deep);
-        assert!(diagnostics.iter().any(|d| d.message.contains("nests too deeply")));
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.message.contains("nests too deeply"))
+        );
     }
 }

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use datafusion::parquet::arrow::ArrowWriter;
 
+use super::ResultSet;
 use super::format::{cell_display, cell_json, cell_text};
 use super::safe::{display_width, fit, sanitize};
-use super::ResultSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -31,7 +31,11 @@ impl ExportFormat {
     }
 }
 
-pub fn write(result: &ResultSet, format: ExportFormat, out: &mut (dyn Write + Send)) -> io::Result<()> {
+pub fn write(
+    result: &ResultSet,
+    format: ExportFormat,
+    out: &mut (dyn Write + Send),
+) -> io::Result<()> {
     match format {
         ExportFormat::Table => write_table(result, out, 60),
         ExportFormat::Csv => write_csv(result, out),
@@ -54,8 +58,14 @@ pub fn write_csv(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     let header: Vec<String> = result.column_names().iter().map(|n| csv_field(n)).collect();
     writeln!(out, "{}", header.join(","))?;
     for row in 0..result.row_count() {
-        let fields: Vec<String> =
-            (0..result.column_count()).map(|c| result.cell_text(row, c).map(|t| csv_field(&t)).unwrap_or_default()).collect();
+        let fields: Vec<String> = (0..result.column_count())
+            .map(|c| {
+                result
+                    .cell_text(row, c)
+                    .map(|t| csv_field(&t))
+                    .unwrap_or_default()
+            })
+            .collect();
         writeln!(out, "{}", fields.join(","))?;
     }
     Ok(())
@@ -64,7 +74,14 @@ pub fn write_csv(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
 fn row_object(result: &ResultSet, row: usize) -> serde_json::Map<String, serde_json::Value> {
     let mut object = serde_json::Map::new();
     for column in 0..result.column_count() {
-        object.insert(result.column_name(column), cell_json(result.column(column).as_ref(), row, result.column_type(column)));
+        object.insert(
+            result.column_name(column),
+            cell_json(
+                result.column(column).as_ref(),
+                row,
+                result.column_type(column),
+            ),
+        );
     }
     object
 }
@@ -106,14 +123,37 @@ pub fn write_parquet(result: &ResultSet, out: &mut (dyn Write + Send)) -> io::Re
 pub fn write_table(result: &ResultSet, out: &mut dyn Write, max_width: usize) -> io::Result<()> {
     let columns = result.column_count();
     let mut cells: Vec<Vec<String>> = Vec::with_capacity(result.row_count() + 1);
-    cells.push(result.column_names().iter().map(|n| sanitize(n).text).collect());
+    cells.push(
+        result
+            .column_names()
+            .iter()
+            .map(|n| sanitize(n).text)
+            .collect(),
+    );
     for row in 0..result.row_count() {
         cells.push(
-            (0..columns).map(|c| sanitize(&cell_display(result.column(c).as_ref(), row, result.column_type(c))).text).collect(),
+            (0..columns)
+                .map(|c| {
+                    sanitize(&cell_display(
+                        result.column(c).as_ref(),
+                        row,
+                        result.column_type(c),
+                    ))
+                    .text
+                })
+                .collect(),
         );
     }
-    let widths: Vec<usize> =
-        (0..columns).map(|c| cells.iter().map(|r| display_width(&r[c])).max().unwrap_or(0).min(max_width)).collect();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            cells
+                .iter()
+                .map(|r| display_width(&r[c]))
+                .max()
+                .unwrap_or(0)
+                .min(max_width)
+        })
+        .collect();
     for (index, row) in cells.iter().enumerate() {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
@@ -139,7 +179,12 @@ pub fn row_json(result: &ResultSet, row: usize) -> String {
 
 /// A cell's raw text (for copy).
 pub fn cell_raw(result: &ResultSet, row: usize, column: usize) -> String {
-    cell_text(result.column(column).as_ref(), row, result.column_type(column)).unwrap_or_default()
+    cell_text(
+        result.column(column).as_ref(),
+        row,
+        result.column_type(column),
+    )
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -153,7 +198,11 @@ mod tests {
     use std::time::Duration;
 
     fn sample() -> ResultSet {
-        let schema = Arc::new(Schema::new(vec![kql_field("Name", KqlType::String), kql_field("N", KqlType::Long), kql_field("D", KqlType::Dynamic)]));
+        let schema = Arc::new(Schema::new(vec![
+            kql_field("Name", KqlType::String),
+            kql_field("N", KqlType::Long),
+            kql_field("D", KqlType::Dynamic),
+        ]));
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
@@ -163,7 +212,13 @@ mod tests {
             ],
         )
         .unwrap();
-        let facts = RunFacts { elapsed: Duration::ZERO, row_count: 0, truncated: false, backend: "test".into(), window: None };
+        let facts = RunFacts {
+            elapsed: Duration::ZERO,
+            row_count: 0,
+            truncated: false,
+            backend: "test".into(),
+            window: None,
+        };
         ResultSet::from_batches(schema, &[batch], facts).unwrap()
     }
 
@@ -176,15 +231,25 @@ mod tests {
     #[test]
     fn csv_quotes_and_keeps_raw_values() {
         let csv = render(|r, o| write_csv(r, o));
-        assert_eq!(csv, "Name,N,D\n\"a,b\",1,\"{\"\"k\"\":1}\"\nevil\u{1b}[2J,,[]\n");
+        assert_eq!(
+            csv,
+            "Name,N,D\n\"a,b\",1,\"{\"\"k\"\":1}\"\nevil\u{1b}[2J,,[]\n"
+        );
     }
 
     #[test]
     fn json_has_graph_shape() {
-        let json: serde_json::Value = serde_json::from_str(&render(|r, o| write_json(r, o))).unwrap();
-        assert_eq!(json["schema"][1], serde_json::json!({"name": "N", "type": "Int64"}));
+        let json: serde_json::Value =
+            serde_json::from_str(&render(|r, o| write_json(r, o))).unwrap();
+        assert_eq!(
+            json["schema"][1],
+            serde_json::json!({"name": "N", "type": "Int64"})
+        );
         assert_eq!(json["schema"][2]["type"], "Object");
-        assert_eq!(json["results"][0], serde_json::json!({"Name": "a,b", "N": 1, "D": {"k": 1}}));
+        assert_eq!(
+            json["results"][0],
+            serde_json::json!({"Name": "a,b", "N": 1, "D": {"k": 1}})
+        );
         assert_eq!(json["results"][1]["N"], serde_json::Value::Null);
     }
 

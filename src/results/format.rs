@@ -3,8 +3,9 @@
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{
-    DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType, DurationSecondType, Float32Type, Float64Type,
-    Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
+    DurationSecondType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -29,14 +30,18 @@ pub fn cell_display(array: &dyn Array, row: usize, kql_type: KqlType) -> String 
 /// dynamic values as JSON, numbers as numbers.
 pub fn cell_json(array: &dyn Array, row: usize, kql_type: KqlType) -> serde_json::Value {
     use serde_json::Value as J;
-    let Some(value) = cell_value(array, row) else { return J::Null };
+    let Some(value) = cell_value(array, row) else {
+        return J::Null;
+    };
     match value {
         Value::Bool(b) => J::Bool(b),
         Value::Int(i) => J::from(i),
         Value::UInt(u) => J::from(u),
         Value::Float(f) if f.is_finite() => J::from(f),
         Value::Float(f) => J::String(format_real(f)),
-        Value::Text(text) if kql_type == KqlType::Dynamic => serde_json::from_str(&text).unwrap_or(J::String(text)),
+        Value::Text(text) if kql_type == KqlType::Dynamic => {
+            serde_json::from_str(&text).unwrap_or(J::String(text))
+        }
         other => J::String(other.to_text(kql_type)),
     }
 }
@@ -93,18 +98,36 @@ pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
         DataType::Utf8View => Value::Text(array.as_string_view().value(row).to_string()),
         DataType::Timestamp(unit, _) => {
             let nanos = match unit {
-                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().value(row).saturating_mul(1_000_000_000),
-                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().value(row).saturating_mul(1_000_000),
-                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(row).saturating_mul(1_000),
+                TimeUnit::Second => array
+                    .as_primitive::<TimestampSecondType>()
+                    .value(row)
+                    .saturating_mul(1_000_000_000),
+                TimeUnit::Millisecond => array
+                    .as_primitive::<TimestampMillisecondType>()
+                    .value(row)
+                    .saturating_mul(1_000_000),
+                TimeUnit::Microsecond => array
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .value(row)
+                    .saturating_mul(1_000),
                 TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().value(row),
             };
             Value::Timestamp(nanos)
         }
         DataType::Duration(unit) => {
             let nanos = match unit {
-                TimeUnit::Second => array.as_primitive::<DurationSecondType>().value(row).saturating_mul(1_000_000_000),
-                TimeUnit::Millisecond => array.as_primitive::<DurationMillisecondType>().value(row).saturating_mul(1_000_000),
-                TimeUnit::Microsecond => array.as_primitive::<DurationMicrosecondType>().value(row).saturating_mul(1_000),
+                TimeUnit::Second => array
+                    .as_primitive::<DurationSecondType>()
+                    .value(row)
+                    .saturating_mul(1_000_000_000),
+                TimeUnit::Millisecond => array
+                    .as_primitive::<DurationMillisecondType>()
+                    .value(row)
+                    .saturating_mul(1_000_000),
+                TimeUnit::Microsecond => array
+                    .as_primitive::<DurationMicrosecondType>()
+                    .value(row)
+                    .saturating_mul(1_000),
                 TimeUnit::Nanosecond => array.as_primitive::<DurationNanosecondType>().value(row),
             };
             Value::Duration(nanos)
@@ -124,7 +147,11 @@ pub fn format_real(value: f64) -> String {
     if value.is_nan() {
         "NaN".to_string()
     } else if value.is_infinite() {
-        if value > 0.0 { "Infinity".to_string() } else { "-Infinity".to_string() }
+        if value > 0.0 {
+            "Infinity".to_string()
+        } else {
+            "-Infinity".to_string()
+        }
     } else {
         value.to_string()
     }
@@ -139,7 +166,11 @@ fn split_nanos(nanos: i64) -> Option<chrono::DateTime<chrono::Utc>> {
 /// ISO 8601 UTC with 7 fractional digits (KQL's 100 ns precision), as Graph sends datetimes.
 pub fn format_datetime(nanos: i64) -> String {
     match split_nanos(nanos) {
-        Some(dt) => format!("{}.{:07}Z", dt.format("%Y-%m-%dT%H:%M:%S"), dt.timestamp_subsec_nanos() / 100),
+        Some(dt) => format!(
+            "{}.{:07}Z",
+            dt.format("%Y-%m-%dT%H:%M:%S"),
+            dt.timestamp_subsec_nanos() / 100
+        ),
         None => nanos.to_string(),
     }
 }
@@ -158,7 +189,12 @@ pub fn format_timespan(nanos: i64) -> String {
     let ticks = (nanos.unsigned_abs()) / 100;
     let fraction = ticks % 10_000_000;
     let total_seconds = ticks / 10_000_000;
-    let (days, hours, minutes, seconds) = (total_seconds / 86_400, total_seconds / 3600 % 24, total_seconds / 60 % 60, total_seconds % 60);
+    let (days, hours, minutes, seconds) = (
+        total_seconds / 86_400,
+        total_seconds / 3600 % 24,
+        total_seconds / 60 % 60,
+        total_seconds % 60,
+    );
     let mut out = String::new();
     if negative {
         out.push('-');
@@ -176,7 +212,9 @@ pub fn format_timespan(nanos: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{DurationNanosecondArray, Float64Array, StringArray, TimestampNanosecondArray};
+    use datafusion::arrow::array::{
+        DurationNanosecondArray, Float64Array, StringArray, TimestampNanosecondArray,
+    };
 
     #[test]
     fn datetimes_have_seven_fraction_digits() {
@@ -189,21 +227,39 @@ mod tests {
     #[test]
     fn timespans_read_like_kql() {
         assert_eq!(format_timespan(90 * 60 * 1_000_000_000), "01:30:00");
-        assert_eq!(format_timespan(2 * 86_400 * 1_000_000_000 + 1_500_000_000), "2.00:00:01.5000000");
+        assert_eq!(
+            format_timespan(2 * 86_400 * 1_000_000_000 + 1_500_000_000),
+            "2.00:00:01.5000000"
+        );
         assert_eq!(format_timespan(-1_000_000_000), "-00:00:01");
     }
 
     #[test]
     fn json_cells_follow_graph() {
         let ts = TimestampNanosecondArray::from(vec![Some(0), None]);
-        assert_eq!(cell_json(&ts, 0, KqlType::DateTime), serde_json::json!("1970-01-01T00:00:00.0000000Z"));
-        assert_eq!(cell_json(&ts, 1, KqlType::DateTime), serde_json::Value::Null);
+        assert_eq!(
+            cell_json(&ts, 0, KqlType::DateTime),
+            serde_json::json!("1970-01-01T00:00:00.0000000Z")
+        );
+        assert_eq!(
+            cell_json(&ts, 1, KqlType::DateTime),
+            serde_json::Value::Null
+        );
         let dynamic = StringArray::from(vec!["{\"a\":[1,2]}", "not json"]);
-        assert_eq!(cell_json(&dynamic, 0, KqlType::Dynamic), serde_json::json!({"a": [1, 2]}));
-        assert_eq!(cell_json(&dynamic, 1, KqlType::Dynamic), serde_json::json!("not json"));
+        assert_eq!(
+            cell_json(&dynamic, 0, KqlType::Dynamic),
+            serde_json::json!({"a": [1, 2]})
+        );
+        assert_eq!(
+            cell_json(&dynamic, 1, KqlType::Dynamic),
+            serde_json::json!("not json")
+        );
         let reals = Float64Array::from(vec![1.5, f64::NAN]);
         assert_eq!(cell_json(&reals, 0, KqlType::Real), serde_json::json!(1.5));
-        assert_eq!(cell_json(&reals, 1, KqlType::Real), serde_json::json!("NaN"));
+        assert_eq!(
+            cell_json(&reals, 1, KqlType::Real),
+            serde_json::json!("NaN")
+        );
         let spans = DurationNanosecondArray::from(vec![3_600_000_000_000]);
         assert_eq!(cell_text(&spans, 0, KqlType::Timespan).unwrap(), "01:00:00");
     }

@@ -99,15 +99,27 @@ impl KqlType {
     pub fn from_arrow(data_type: &DataType) -> KqlType {
         match data_type {
             DataType::Boolean => KqlType::Bool,
-            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => KqlType::Int,
+            DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::UInt8
+            | DataType::UInt16 => KqlType::Int,
             DataType::Int64 | DataType::UInt32 | DataType::UInt64 => KqlType::Long,
             DataType::Float16 | DataType::Float32 | DataType::Float64 => KqlType::Real,
-            DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => KqlType::Decimal,
+            DataType::Decimal32(..)
+            | DataType::Decimal64(..)
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..) => KqlType::Decimal,
             DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => KqlType::DateTime,
-            DataType::Duration(_) | DataType::Time32(_) | DataType::Time64(_) | DataType::Interval(_) => KqlType::Timespan,
-            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) | DataType::Struct(_) | DataType::Map(..) => {
-                KqlType::Dynamic
-            }
+            DataType::Duration(_)
+            | DataType::Time32(_)
+            | DataType::Time64(_)
+            | DataType::Interval(_) => KqlType::Timespan,
+            DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::Struct(_)
+            | DataType::Map(..) => KqlType::Dynamic,
             _ => KqlType::String,
         }
     }
@@ -118,8 +130,13 @@ pub const KQL_TYPE_METADATA: &str = "kql_type";
 
 /// An Arrow field that remembers its KQL type.
 pub fn kql_field(name: &str, kql_type: KqlType) -> Field {
-    Field::new(name, kql_type.arrow_type(), true)
-        .with_metadata([(KQL_TYPE_METADATA.to_string(), kql_type.kql_name().to_string())].into())
+    Field::new(name, kql_type.arrow_type(), true).with_metadata(
+        [(
+            KQL_TYPE_METADATA.to_string(),
+            kql_type.kql_name().to_string(),
+        )]
+        .into(),
+    )
 }
 
 /// The KQL type of a field: its metadata when present, else read from the Arrow type.
@@ -155,7 +172,12 @@ pub struct ResultSet {
 
 impl ResultSet {
     /// Joins the backend's batches into one (the grid and sort index rows directly).
-    pub fn new(schema: SchemaRef, batches: &[RecordBatch], column_types: Vec<KqlType>, facts: RunFacts) -> Result<ResultSet, ArrowError> {
+    pub fn new(
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+        column_types: Vec<KqlType>,
+        facts: RunFacts,
+    ) -> Result<ResultSet, ArrowError> {
         if column_types.len() != schema.fields().len() {
             return Err(ArrowError::SchemaError(format!(
                 "{} column types for {} columns",
@@ -166,11 +188,19 @@ impl ResultSet {
         let batch = concat_batches(&schema, batches)?;
         let mut facts = facts;
         facts.row_count = batch.num_rows();
-        Ok(ResultSet { batch, column_types, facts })
+        Ok(ResultSet {
+            batch,
+            column_types,
+            facts,
+        })
     }
 
     /// Column types from field metadata (or the Arrow types).
-    pub fn from_batches(schema: SchemaRef, batches: &[RecordBatch], facts: RunFacts) -> Result<ResultSet, ArrowError> {
+    pub fn from_batches(
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+        facts: RunFacts,
+    ) -> Result<ResultSet, ArrowError> {
         let types = schema.fields().iter().map(|f| field_kql_type(f)).collect();
         ResultSet::new(schema, batches, types, facts)
     }
@@ -196,7 +226,12 @@ impl ResultSet {
     }
 
     pub fn column_names(&self) -> Vec<String> {
-        self.batch.schema().fields().iter().map(|f| f.name().clone()).collect()
+        self.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     pub fn column_type(&self, index: usize) -> KqlType {
@@ -213,20 +248,29 @@ impl ResultSet {
 
     /// The raw text of one cell (the form export and the inspector use), `None` for null.
     pub fn cell_text(&self, row: usize, column: usize) -> Option<String> {
-        format::cell_text(self.batch.column(column).as_ref(), row, self.column_types[column])
+        format::cell_text(
+            self.batch.column(column).as_ref(),
+            row,
+            self.column_types[column],
+        )
     }
 
     /// The row order that sorts by one column, typed (numbers as numbers, datetimes as time).
     /// Follows KQL: ascending puts nulls first, descending puts them last.
     pub fn sorted_order(&self, column: usize, descending: bool) -> Vec<u32> {
         let array = self.batch.column(column);
-        let options = SortOptions { descending, nulls_first: !descending };
+        let options = SortOptions {
+            descending,
+            nulls_first: !descending,
+        };
         match sort_to_indices(array.as_ref(), Some(options), None) {
             Ok(indices) => stable_indices(indices),
             // A type Arrow cannot sort (nested data) falls back to its text.
             Err(_) => {
                 let mut order: Vec<u32> = (0..self.row_count() as u32).collect();
-                let texts: Vec<Option<String>> = (0..self.row_count()).map(|r| self.cell_text(r, column)).collect();
+                let texts: Vec<Option<String>> = (0..self.row_count())
+                    .map(|r| self.cell_text(r, column))
+                    .collect();
                 order.sort_by(|a, b| {
                     let (x, y) = (&texts[*a as usize], &texts[*b as usize]);
                     let ordering = match (x, y) {
@@ -235,7 +279,11 @@ impl ResultSet {
                         (Some(_), None) => std::cmp::Ordering::Greater,
                         (Some(x), Some(y)) => x.cmp(y),
                     };
-                    if descending { ordering.reverse() } else { ordering }
+                    if descending {
+                        ordering.reverse()
+                    } else {
+                        ordering
+                    }
                 });
                 order
             }
@@ -244,10 +292,19 @@ impl ResultSet {
 
     /// An empty result with the given columns (for queries that legitimately return nothing).
     pub fn empty(columns: &[(&str, KqlType)], facts: RunFacts) -> ResultSet {
-        let schema = Arc::new(Schema::new(columns.iter().map(|(n, t)| kql_field(n, *t)).collect::<Vec<_>>()));
+        let schema = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(n, t)| kql_field(n, *t))
+                .collect::<Vec<_>>(),
+        ));
         let batch = RecordBatch::new_empty(schema);
         let column_types = columns.iter().map(|(_, t)| *t).collect();
-        ResultSet { batch, column_types, facts }
+        ResultSet {
+            batch,
+            column_types,
+            facts,
+        }
     }
 }
 
@@ -261,12 +318,21 @@ mod tests {
     use datafusion::arrow::array::{Int64Array, StringArray};
 
     fn facts() -> RunFacts {
-        RunFacts { elapsed: Duration::ZERO, row_count: 0, truncated: false, backend: "test".into(), window: None }
+        RunFacts {
+            elapsed: Duration::ZERO,
+            row_count: 0,
+            truncated: false,
+            backend: "test".into(),
+            window: None,
+        }
     }
 
     #[test]
     fn sort_is_typed_and_places_nulls_like_kql() {
-        let schema = Arc::new(Schema::new(vec![kql_field("n", KqlType::Long), kql_field("s", KqlType::String)]));
+        let schema = Arc::new(Schema::new(vec![
+            kql_field("n", KqlType::Long),
+            kql_field("s", KqlType::String),
+        ]));
         let batch = RecordBatch::try_new(
             schema.clone(),
             vec![
@@ -276,7 +342,11 @@ mod tests {
         )
         .unwrap();
         let result = ResultSet::from_batches(schema, &[batch], facts()).unwrap();
-        assert_eq!(result.sorted_order(0, false), vec![1, 2, 0, 3], "nulls first, 9 < 10 < 100");
+        assert_eq!(
+            result.sorted_order(0, false),
+            vec![1, 2, 0, 3],
+            "nulls first, 9 < 10 < 100"
+        );
         assert_eq!(result.sorted_order(0, true), vec![3, 0, 2, 1], "nulls last");
         assert_eq!(result.sorted_order(1, false), vec![3, 1, 0, 2]);
         assert_eq!(result.column_types(), &[KqlType::Long, KqlType::String]);
@@ -285,9 +355,17 @@ mod tests {
 
     #[test]
     fn kql_types_round_trip_through_field_metadata() {
-        for t in [KqlType::Dynamic, KqlType::Guid, KqlType::Timespan, KqlType::DateTime] {
+        for t in [
+            KqlType::Dynamic,
+            KqlType::Guid,
+            KqlType::Timespan,
+            KqlType::DateTime,
+        ] {
             assert_eq!(field_kql_type(&kql_field("x", t)), t);
         }
-        assert_eq!(field_kql_type(&Field::new("x", DataType::Int16, true)), KqlType::Int);
+        assert_eq!(
+            field_kql_type(&Field::new("x", DataType::Int16, true)),
+            KqlType::Int
+        );
     }
 }

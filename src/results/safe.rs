@@ -54,7 +54,10 @@ pub fn sanitize(raw: &str) -> SafeText {
         }
         at_start = false;
     }
-    SafeText { text: out, suspicious }
+    SafeText {
+        text: out,
+        suspicious,
+    }
 }
 
 /// The display width in terminal columns.

@@ -24,14 +24,23 @@ impl Paths {
     pub fn discover() -> Option<Paths> {
         if let Some(home) = std::env::var_os("HUNT_HOME").filter(|h| !h.is_empty()) {
             let home = PathBuf::from(home);
-            return Some(Paths { config_file: home.join("config.toml"), data_dir: home.join("data") });
+            return Some(Paths {
+                config_file: home.join("config.toml"),
+                data_dir: home.join("data"),
+            });
         }
         let dirs = directories::ProjectDirs::from("", "", "hunt")?;
-        Some(Paths { config_file: dirs.config_dir().join("config.toml"), data_dir: dirs.data_dir().to_path_buf() })
+        Some(Paths {
+            config_file: dirs.config_dir().join("config.toml"),
+            data_dir: dirs.data_dir().to_path_buf(),
+        })
     }
 
     pub fn in_folder(folder: &Path) -> Paths {
-        Paths { config_file: folder.join("config.toml"), data_dir: folder.join("data") }
+        Paths {
+            config_file: folder.join("config.toml"),
+            data_dir: folder.join("data"),
+        }
     }
 
     pub fn draft_file(&self) -> PathBuf {
@@ -74,14 +83,17 @@ impl Store {
     /// names the file and the problem.
     pub fn load_config(&self) -> Result<Config, String> {
         match fs::read_to_string(&self.paths.config_file) {
-            Ok(text) => Config::parse(&text).map_err(|e| format!("{}: {e}", self.paths.config_file.display())),
+            Ok(text) => Config::parse(&text)
+                .map_err(|e| format!("{}: {e}", self.paths.config_file.display())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(format!("{}: {e}", self.paths.config_file.display())),
         }
     }
 
     pub fn load_draft(&self) -> Option<String> {
-        fs::read_to_string(self.paths.draft_file()).ok().filter(|t| !t.trim().is_empty())
+        fs::read_to_string(self.paths.draft_file())
+            .ok()
+            .filter(|t| !t.trim().is_empty())
     }
 
     pub fn save_draft(&self, text: &str) -> io::Result<()> {
@@ -100,14 +112,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Writes a file atomically through a writer callback (exports stream into it).
-pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+) -> io::Result<()> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&folder)?;
-    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let temp = folder.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let temp = folder.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let outcome = (|| {
         let file = fs::File::create(&temp)?;
         let mut buffered = io::BufWriter::new(file);
@@ -133,13 +154,23 @@ mod tests {
         assert_eq!(store.load_draft(), None);
         store.save_draft("T | take 1").unwrap();
         assert_eq!(store.load_draft().as_deref(), Some("T | take 1"));
-        let leftovers: Vec<_> = fs::read_dir(&store.paths.data_dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = fs::read_dir(&store.paths.data_dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 
     #[test]
     fn config_errors_name_the_problem() {
-        assert_eq!(Config::parse("backend = \"lab\"").unwrap().backend.as_deref(), Some("lab"));
+        assert_eq!(
+            Config::parse("backend = \"lab\"")
+                .unwrap()
+                .backend
+                .as_deref(),
+            Some("lab")
+        );
         let error = Config::parse("colour = 3").unwrap_err();
         assert!(error.contains("colour"), "{error}");
         let dir = tempfile::tempdir().unwrap();

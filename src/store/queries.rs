@@ -39,10 +39,20 @@ impl SavedQuery {
             origin,
         };
         for line in text.lines() {
-            let Some(comment) = line.trim().strip_prefix("//") else { break };
-            let Some((key, value)) = comment.split_once(':') else { continue };
+            let Some(comment) = line.trim().strip_prefix("//") else {
+                break;
+            };
+            let Some((key, value)) = comment.split_once(':') else {
+                continue;
+            };
             let value = value.trim();
-            let list = || value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let list = || {
+                value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            };
             match key.trim().to_ascii_lowercase().as_str() {
                 "title" => query.title = value.to_string(),
                 "description" => query.description = value.to_string(),
@@ -90,7 +100,9 @@ pub fn bundled_queries() -> Vec<SavedQuery> {
 /// `*.kql` files in a folder and its direct subfolders; unreadable files are skipped.
 pub fn load_folder(root: &Path, top_folder: &str) -> Vec<SavedQuery> {
     let mut found = Vec::new();
-    let Ok(entries) = fs::read_dir(root) else { return found };
+    let Ok(entries) = fs::read_dir(root) else {
+        return found;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -113,8 +125,16 @@ fn read_query_file(path: &Path, folder: &str, found: &mut Vec<SavedQuery>) {
         return;
     }
     if let Ok(text) = fs::read_to_string(path) {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        found.push(SavedQuery::parse(folder, &stem, &text, Origin::User(path.to_path_buf())));
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        found.push(SavedQuery::parse(
+            folder,
+            &stem,
+            &text,
+            Origin::User(path.to_path_buf()),
+        ));
     }
 }
 
@@ -136,7 +156,11 @@ mod tests {
     fn the_bundled_library_is_embedded() {
         let queries = bundled_queries();
         assert!(queries.len() >= 5, "at least five bundled queries");
-        assert!(queries.iter().all(|q| !q.title.is_empty() && !q.body().trim().is_empty()));
+        assert!(
+            queries
+                .iter()
+                .all(|q| !q.title.is_empty() && !q.body().trim().is_empty())
+        );
     }
 
     #[test]

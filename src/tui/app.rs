@@ -1,0 +1,589 @@
+//! The console's state and how keys and worker events change it. Nothing here does I/O or waits:
+//! work goes to the worker as `Command`s and comes back as `Event`s.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_textarea::TextArea;
+
+use super::highlight::{self, Piece};
+use super::theme::Theme;
+use crate::kql::line_col;
+use crate::results::{ResultSet, RunFacts};
+use crate::store::SavedQuery;
+use crate::worker::{Command, Event, QueryError, QueryId, QueryRequest, WorkerHandle};
+
+/// The query the editor starts with on a first run (Microsoft's own example).
+pub const STARTER_QUERY: &str = "DeviceProcessEvents\n| where InitiatingProcessFileName =~ \"powershell.exe\"\n| project Timestamp, FileName, InitiatingProcessFileName\n| order by Timestamp desc\n| limit 2\n";
+
+/// How long an edit waits before the draft is written (the worker writes it).
+const DRAFT_DELAY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    Editor,
+    Grid,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SidebarRow {
+    Folder { name: String, open: bool },
+    Query(usize),
+}
+
+pub struct Sidebar {
+    pub queries: Vec<SavedQuery>,
+    closed: HashSet<String>,
+    pub selected: usize,
+}
+
+impl Sidebar {
+    /// The visible rows: each folder, then its queries unless it is closed.
+    pub fn rows(&self) -> Vec<SidebarRow> {
+        let mut rows = Vec::new();
+        let mut current: Option<&str> = None;
+        for (index, query) in self.queries.iter().enumerate() {
+            if current != Some(query.folder.as_str()) {
+                current = Some(query.folder.as_str());
+                rows.push(SidebarRow::Folder {
+                    name: query.folder.clone(),
+                    open: !self.closed.contains(&query.folder),
+                });
+            }
+            if !self.closed.contains(&query.folder) {
+                rows.push(SidebarRow::Query(index));
+            }
+        }
+        rows
+    }
+}
+
+/// The results grid: the result, the client-side sort as a row order, and the cursor.
+#[derive(Default)]
+pub struct Grid {
+    pub result: Option<Arc<ResultSet>>,
+    /// Row order after a client-side sort; `None` shows rows as the query returned them.
+    pub order: Option<Vec<u32>>,
+    pub sort: Option<(usize, bool)>,
+    pub row: usize,
+    pub column: usize,
+    /// First visible row and column.
+    pub top: usize,
+    pub left: usize,
+    /// Rows that fit on screen, learned when drawing.
+    pub page: usize,
+}
+
+impl Grid {
+    pub fn set(&mut self, result: Arc<ResultSet>) {
+        *self = Grid {
+            result: Some(result),
+            page: self.page,
+            ..Grid::default()
+        };
+    }
+
+    pub fn rows(&self) -> usize {
+        self.result.as_ref().map_or(0, |r| r.row_count())
+    }
+
+    pub fn columns(&self) -> usize {
+        self.result.as_ref().map_or(0, |r| r.column_count())
+    }
+
+    /// The result row shown at a grid position.
+    pub fn source_row(&self, position: usize) -> usize {
+        match &self.order {
+            Some(order) => order.get(position).map_or(position, |r| *r as usize),
+            None => position,
+        }
+    }
+
+    fn sort_by_cursor(&mut self, descending: bool) {
+        let Some(result) = &self.result else { return };
+        if self.column >= result.column_count() {
+            return;
+        }
+        self.order = Some(result.sorted_order(self.column, descending));
+        self.sort = Some((self.column, descending));
+        self.row = 0;
+        self.top = 0;
+    }
+
+    fn move_by(&mut self, rows: isize, columns: isize) {
+        let (row_count, column_count) = (self.rows(), self.columns());
+        if row_count > 0 {
+            self.row = (self.row as isize + rows).clamp(0, row_count as isize - 1) as usize;
+        }
+        if column_count > 0 {
+            self.column =
+                (self.column as isize + columns).clamp(0, column_count as isize - 1) as usize;
+        }
+    }
+}
+
+/// A running query: its id, when it started, and whether Esc was pressed.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub id: QueryId,
+    pub started: Instant,
+    pub cancelling: bool,
+}
+
+/// Where a failed query's error points in the editor buffer (0-based, in characters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorMark {
+    pub message: String,
+    pub row: usize,
+    pub col_start: usize,
+    pub col_end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Error,
+}
+
+pub struct App {
+    pub focus: Focus,
+    pub editor: TextArea<'static>,
+    /// First visible editor line and column, kept so the cursor stays on screen.
+    pub editor_top: usize,
+    pub editor_left: usize,
+    highlighted: Vec<Vec<Piece>>,
+    highlight_stale: bool,
+    pub sidebar: Sidebar,
+    pub grid: Grid,
+    pub running: Option<Running>,
+    pub message: Option<(String, Tone)>,
+    pub error: Option<ErrorMark>,
+    pub last_run: Option<RunFacts>,
+    pub help: bool,
+    pub quit: bool,
+    pub backend: String,
+    pub window: String,
+    pub theme: Theme,
+    worker: WorkerHandle,
+    next_id: QueryId,
+    /// The last query's text and where it starts in the buffer (row, column), to place its errors.
+    last_query: (String, (usize, usize)),
+    draft_changed: Option<Instant>,
+}
+
+impl App {
+    pub fn new(
+        worker: WorkerHandle,
+        queries: Vec<SavedQuery>,
+        text: &str,
+        backend: &str,
+        window: &str,
+        theme: Theme,
+    ) -> App {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut editor = TextArea::new(if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        });
+        editor.set_max_histories(200);
+        App {
+            focus: Focus::Editor,
+            editor,
+            editor_top: 0,
+            editor_left: 0,
+            highlighted: Vec::new(),
+            highlight_stale: true,
+            sidebar: Sidebar {
+                queries,
+                closed: HashSet::new(),
+                selected: 0,
+            },
+            grid: Grid::default(),
+            running: None,
+            message: None,
+            error: None,
+            last_run: None,
+            help: false,
+            quit: false,
+            backend: backend.to_string(),
+            window: window.to_string(),
+            theme,
+            worker,
+            next_id: 1,
+            last_query: (String::new(), (0, 0)),
+            draft_changed: None,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        self.editor = TextArea::new(if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        });
+        self.editor_top = 0;
+        self.editor_left = 0;
+        self.error = None;
+        self.edited();
+    }
+
+    /// Pasted text goes into the editor whatever pane has focus (it is almost always a query).
+    pub fn paste(&mut self, text: &str) {
+        self.focus = Focus::Editor;
+        if self
+            .editor
+            .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"))
+        {
+            self.edited();
+        }
+    }
+
+    fn edited(&mut self) {
+        self.highlight_stale = true;
+        self.draft_changed = Some(Instant::now());
+    }
+
+    /// Highlighted editor lines, recomputed after edits.
+    pub fn highlighted(&mut self) -> &[Vec<Piece>] {
+        if self.highlight_stale {
+            let lines = self.editor.lines();
+            self.highlighted = if lines.len() <= highlight::FULL_HIGHLIGHT_LINES {
+                highlight::highlight(lines)
+            } else {
+                lines
+                    .iter()
+                    .map(|l| {
+                        vec![Piece {
+                            text: l.clone(),
+                            role: "",
+                        }]
+                    })
+                    .collect()
+            };
+            self.highlight_stale = false;
+        }
+        &self.highlighted
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    // ---- running queries -----------------------------------------------------------------------
+
+    /// The text to run: the selection, or the blank-line separated block under the cursor, with
+    /// where it starts in the buffer.
+    pub fn query_under_cursor(&self) -> (String, (usize, usize)) {
+        let lines = self.editor.lines();
+        if let Some(((r1, c1), (r2, c2))) = self.editor.selection_range() {
+            let mut text = String::new();
+            for (row, line) in lines.iter().enumerate().take(r2 + 1).skip(r1) {
+                let chars: Vec<char> = line.chars().collect();
+                let start = if row == r1 { c1.min(chars.len()) } else { 0 };
+                let end = if row == r2 {
+                    c2.min(chars.len())
+                } else {
+                    chars.len()
+                };
+                text.extend(&chars[start..end.max(start)]);
+                if row != r2 {
+                    text.push('\n');
+                }
+            }
+            return (text, (r1, c1));
+        }
+        let mut row = self.editor.cursor().0.min(lines.len().saturating_sub(1));
+        // On a blank line, run the block above it.
+        while row > 0 && lines[row].trim().is_empty() {
+            row -= 1;
+        }
+        let mut start = row;
+        while start > 0 && !lines[start - 1].trim().is_empty() {
+            start -= 1;
+        }
+        let mut end = row;
+        while end + 1 < lines.len() && !lines[end + 1].trim().is_empty() {
+            end += 1;
+        }
+        (lines[start..=end].join("\n"), (start, 0))
+    }
+
+    pub fn run_query(&mut self) {
+        let (text, origin) = self.query_under_cursor();
+        if let Some(running) = self.running.take() {
+            self.worker.send(Command::Cancel { id: running.id });
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.last_query = (text.clone(), origin);
+        self.error = None;
+        self.message = None;
+        if self.worker.send(Command::Run {
+            id,
+            request: QueryRequest::new(text),
+        }) {
+            self.running = Some(Running {
+                id,
+                started: Instant::now(),
+                cancelling: false,
+            });
+        } else {
+            self.message = Some(("the worker has stopped; restart hunt".into(), Tone::Error));
+        }
+    }
+
+    pub fn cancel(&mut self) {
+        if let Some(running) = &mut self.running
+            && !running.cancelling
+        {
+            running.cancelling = true;
+            self.worker.send(Command::Cancel { id: running.id });
+        }
+    }
+
+    /// Takes every waiting worker event; returns whether anything changed.
+    pub fn poll_worker(&mut self) -> bool {
+        let mut changed = false;
+        while let Some(event) = self.worker.try_event() {
+            self.handle_event(event);
+            changed = true;
+        }
+        changed
+    }
+
+    fn is_current(&self, id: QueryId) -> bool {
+        self.running.as_ref().is_some_and(|r| r.id == id)
+    }
+
+    pub fn handle_event(&mut self, event: Event) {
+        match event {
+            Event::Started { .. } => {}
+            Event::Finished { id, result } if self.is_current(id) => {
+                self.running = None;
+                self.last_run = Some(result.facts.clone());
+                self.grid.set(result);
+                if self.focus == Focus::Sidebar {
+                    self.focus = Focus::Grid;
+                }
+            }
+            Event::Failed { id, error } if self.is_current(id) => {
+                self.running = None;
+                self.show_error(&error);
+            }
+            Event::Cancelled { id } if self.is_current(id) => {
+                self.running = None;
+                self.message = Some(("cancelled".into(), Tone::Info));
+            }
+            // Events for queries that were replaced or cancelled are stale.
+            Event::Finished { .. } | Event::Failed { .. } | Event::Cancelled { .. } => {}
+            Event::Exported { path, rows } => {
+                self.message = Some((
+                    format!("exported {rows} rows to {}", path.display()),
+                    Tone::Info,
+                ))
+            }
+            Event::ExportFailed { path, message } => {
+                self.message = Some((
+                    format!("export to {} failed: {message}", path.display()),
+                    Tone::Error,
+                ))
+            }
+            Event::StoreFailed { message } => self.message = Some((message, Tone::Error)),
+        }
+    }
+
+    fn show_error(&mut self, error: &QueryError) {
+        self.message = Some(("query failed".into(), Tone::Error));
+        let (text, origin) = &self.last_query;
+        let (row, col_start, col_end) = match error.span {
+            Some(span) => {
+                let start = line_col(text, span.start);
+                let end = line_col(text, span.end.max(span.start));
+                let row = origin.0 + start.line - 1;
+                let shift = if start.line == 1 { origin.1 } else { 0 };
+                let col_start = shift + start.col - 1;
+                let col_end = if end.line == start.line {
+                    shift + end.col - 1
+                } else {
+                    usize::MAX
+                };
+                (row, col_start, col_end.max(col_start + 1))
+            }
+            None => (usize::MAX, 0, 0),
+        };
+        let message = match error.position {
+            Some(_) if row != usize::MAX => {
+                format!("{}:{}: {}", row + 1, col_start + 1, error.message)
+            }
+            _ => error.message.clone(),
+        };
+        self.error = Some(ErrorMark {
+            message,
+            row,
+            col_start,
+            col_end,
+        });
+    }
+
+    /// Writes the draft once edits have settled (through the worker).
+    pub fn tick(&mut self) {
+        if let Some(changed) = self.draft_changed
+            && changed.elapsed() >= DRAFT_DELAY
+        {
+            self.save_draft();
+        }
+    }
+
+    pub fn save_draft(&mut self) {
+        self.draft_changed = None;
+        self.worker.send(Command::SaveDraft { text: self.text() });
+    }
+
+    // ---- keys ------------------------------------------------------------------------------------
+
+    pub fn handle_key(&mut self, key: KeyEvent) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        // Keys that work everywhere.
+        match key.code {
+            KeyCode::Char('q') if ctrl => {
+                self.save_draft();
+                self.quit = true;
+                return;
+            }
+            KeyCode::F(5) => return self.run_query(),
+            KeyCode::Char('r') if ctrl => return self.run_query(),
+            KeyCode::Enter if ctrl => return self.run_query(),
+            KeyCode::F(1) => {
+                self.help = !self.help;
+                return;
+            }
+            KeyCode::Esc if self.help => {
+                self.help = false;
+                return;
+            }
+            KeyCode::Esc if self.running.is_some() => return self.cancel(),
+            KeyCode::Tab => {
+                self.focus = match self.focus {
+                    Focus::Sidebar => Focus::Editor,
+                    Focus::Editor => Focus::Grid,
+                    Focus::Grid => Focus::Sidebar,
+                };
+                return;
+            }
+            KeyCode::BackTab => {
+                self.focus = match self.focus {
+                    Focus::Sidebar => Focus::Grid,
+                    Focus::Editor => Focus::Sidebar,
+                    Focus::Grid => Focus::Editor,
+                };
+                return;
+            }
+            KeyCode::Char('1') if alt => {
+                self.focus = Focus::Sidebar;
+                return;
+            }
+            KeyCode::Char('2') if alt => {
+                self.focus = Focus::Editor;
+                return;
+            }
+            KeyCode::Char('3') if alt => {
+                self.focus = Focus::Grid;
+                return;
+            }
+            _ => {}
+        }
+        if self.help {
+            // Any other key closes help without acting.
+            self.help = false;
+            return;
+        }
+        match self.focus {
+            Focus::Editor => {
+                if self.editor.input(key) {
+                    self.edited();
+                }
+            }
+            Focus::Grid => self.grid_key(key),
+            Focus::Sidebar => self.sidebar_key(key),
+        }
+    }
+
+    fn grid_key(&mut self, key: KeyEvent) {
+        let page = self.grid.page.max(1) as isize;
+        match key.code {
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Up | KeyCode::Char('k') => self.grid.move_by(-1, 0),
+            KeyCode::Down | KeyCode::Char('j') => self.grid.move_by(1, 0),
+            KeyCode::Left | KeyCode::Char('h') => self.grid.move_by(0, -1),
+            KeyCode::Right | KeyCode::Char('l') => self.grid.move_by(0, 1),
+            KeyCode::PageUp => self.grid.move_by(-page, 0),
+            KeyCode::PageDown => self.grid.move_by(page, 0),
+            KeyCode::Home => self.grid.column = 0,
+            KeyCode::End => self.grid.column = self.grid.columns().saturating_sub(1),
+            KeyCode::Char('g') => self.grid.row = 0,
+            KeyCode::Char('G') => self.grid.row = self.grid.rows().saturating_sub(1),
+            KeyCode::Char('s') => self.grid.sort_by_cursor(false),
+            KeyCode::Char('S') => self.grid.sort_by_cursor(true),
+            _ => {}
+        }
+    }
+
+    fn sidebar_key(&mut self, key: KeyEvent) {
+        let rows = self.sidebar.rows();
+        if rows.is_empty() {
+            return;
+        }
+        let selected = self.sidebar.selected.min(rows.len() - 1);
+        match key.code {
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Up | KeyCode::Char('k') => self.sidebar.selected = selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.sidebar.selected = (selected + 1).min(rows.len() - 1)
+            }
+            KeyCode::Home | KeyCode::Char('g') => self.sidebar.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.sidebar.selected = rows.len() - 1,
+            KeyCode::Enter
+            | KeyCode::Char('r')
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char(' ') => match &rows[selected] {
+                SidebarRow::Folder { name, open } => {
+                    let toggle = match key.code {
+                        KeyCode::Left => *open,
+                        KeyCode::Right => !*open,
+                        _ => true,
+                    };
+                    if toggle && !self.sidebar.closed.remove(name) {
+                        self.sidebar.closed.insert(name.clone());
+                    }
+                }
+                SidebarRow::Query(index)
+                    if matches!(key.code, KeyCode::Enter | KeyCode::Char('r')) =>
+                {
+                    let text = self.sidebar.queries[*index].text.clone();
+                    self.set_text(&text);
+                    if key.code == KeyCode::Char('r') {
+                        self.run_query();
+                    } else {
+                        self.focus = Focus::Editor;
+                    }
+                }
+                SidebarRow::Query(_) => {}
+            },
+            _ => {}
+        }
+    }
+}

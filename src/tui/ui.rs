@@ -1,0 +1,469 @@
+//! Drawing: sidebar, editor, grid, status line and the help overlay. Only the grid rows on screen
+//! are formatted, and every piece of text from a result goes through `results::safe` first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthChar;
+
+use super::app::{App, Focus, SidebarRow, Tone};
+use crate::results::format::{cell_display, format_real};
+use crate::results::safe::{display_width, fit, sanitize};
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+/// A column is never drawn wider than this; the inspector shows whole values.
+const MAX_COLUMN_WIDTH: usize = 40;
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let sidebar_width = if main.width >= 100 {
+        30
+    } else {
+        (main.width / 4).max(16)
+    };
+    let [sidebar, right] =
+        Layout::horizontal([Constraint::Length(sidebar_width), Constraint::Min(20)]).areas(main);
+    let editor_height = (right.height * 2 / 5).max(5);
+    let [editor, grid] = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(editor_height), Constraint::Min(3)])
+        .areas(right);
+    draw_sidebar(frame, app, sidebar);
+    draw_editor(frame, app, editor);
+    draw_grid(frame, app, grid);
+    draw_status(frame, app, status);
+    if app.help {
+        draw_help(frame, app, area);
+    }
+}
+
+fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
+    let border = if focused {
+        app.theme.ui("focus").add_modifier(Modifier::BOLD)
+    } else {
+        app.theme.ui("border")
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(title, border))
+}
+
+fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Focus::Sidebar;
+    let block = pane(app, " Queries ".into(), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = app.sidebar.rows();
+    if rows.is_empty() {
+        frame.render_widget(Paragraph::new("no saved queries"), inner);
+        return;
+    }
+    let selected = app.sidebar.selected.min(rows.len() - 1);
+    let height = inner.height as usize;
+    let top = selected.saturating_sub(height.saturating_sub(1));
+    let width = inner.width as usize;
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(height)
+        .map(|(index, row)| {
+            let (text, style) = match row {
+                SidebarRow::Folder { name, open } => (
+                    format!("{} {}", if *open { "▾" } else { "▸" }, sanitize(name).text),
+                    app.theme.ui("header"),
+                ),
+                SidebarRow::Query(i) => (
+                    format!("  {}", sanitize(&app.sidebar.queries[*i].title).text),
+                    Style::default(),
+                ),
+            };
+            let style = if index == selected && focused {
+                app.theme.selected()
+            } else {
+                style
+            };
+            Line::from(Span::styled(fit(&text, width), style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Editor text is the user's own, but pasted text can carry control characters: show them.
+fn visible_char(ch: char) -> String {
+    if ch.is_control() || ch.width().is_none() {
+        sanitize(&ch.to_string()).text
+    } else {
+        ch.to_string()
+    }
+}
+
+fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Focus::Editor;
+    let block = pane(
+        app,
+        format!(" Query · {} ", sanitize(&app.backend).text),
+        focused,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let error_height = u16::from(app.error.is_some()).min(inner.height.saturating_sub(1));
+    let [text_area, error_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(error_height)]).areas(inner);
+    let (height, width) = (text_area.height as usize, text_area.width as usize);
+    let (cursor_row, cursor_col) = (app.editor.cursor().0, app.editor.cursor().1);
+    // Keep the cursor on screen.
+    if cursor_row < app.editor_top {
+        app.editor_top = cursor_row;
+    } else if height > 0 && cursor_row >= app.editor_top + height {
+        app.editor_top = cursor_row + 1 - height;
+    }
+    if cursor_col < app.editor_left {
+        app.editor_left = cursor_col;
+    } else if width > 1 && cursor_col >= app.editor_left + width - 1 {
+        app.editor_left = cursor_col + 2 - width;
+    }
+    let (top, left) = (app.editor_top, app.editor_left);
+    let selection = app.editor.selection_range();
+    let error = app.error.clone();
+    let theme = app.theme.clone();
+    let highlighted = app.highlighted().to_vec();
+    let mut lines = Vec::with_capacity(height);
+    for (row, pieces) in highlighted.iter().enumerate().skip(top).take(height) {
+        let mut spans = Vec::new();
+        let mut col = 0usize;
+        let mut used = 0usize;
+        'pieces: for piece in pieces {
+            let base = theme.syntax(piece.role);
+            for ch in piece.text.chars() {
+                let this = col;
+                col += 1;
+                if this < left {
+                    continue;
+                }
+                let shown = visible_char(ch);
+                let w = display_width(&shown);
+                if used + w > width {
+                    break 'pieces;
+                }
+                used += w;
+                let mut style = base;
+                if let Some(((r1, c1), (r2, c2))) = selection
+                    && (row, this) >= (r1, c1)
+                    && (row, this) < (r2, c2)
+                {
+                    style = theme.selected();
+                }
+                if let Some(mark) = &error
+                    && mark.row == row
+                    && this >= mark.col_start
+                    && this < mark.col_end
+                {
+                    style = style
+                        .patch(theme.ui("error"))
+                        .add_modifier(Modifier::UNDERLINED);
+                }
+                spans.push(Span::styled(shown, style));
+            }
+        }
+        // An error at the end of a line (a missing token) still gets a visible mark.
+        if let Some(mark) = &error
+            && mark.row == row
+            && mark.col_start >= col
+            && used < width
+        {
+            spans.push(Span::styled(
+                "␣",
+                theme.ui("error").add_modifier(Modifier::UNDERLINED),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), text_area);
+    if let Some(mark) = &error {
+        let text = fit(&sanitize(&mark.message).text, error_area.width as usize);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.ui("error"))),
+            error_area,
+        );
+    }
+    if focused && !app.help {
+        let line = app
+            .editor
+            .lines()
+            .get(cursor_row)
+            .map(String::as_str)
+            .unwrap_or("");
+        let before: usize = line
+            .chars()
+            .skip(left)
+            .take(cursor_col.saturating_sub(left))
+            .map(|c| display_width(&visible_char(c)))
+            .sum();
+        let x = text_area.x + (before as u16).min(text_area.width.saturating_sub(1));
+        let y = text_area.y + (cursor_row - top) as u16;
+        frame.set_cursor_position(Position::new(x, y));
+    }
+}
+
+fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Focus::Grid;
+    let Some(result) = app.grid.result.clone() else {
+        let block = pane(app, " Results ".into(), focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "F5 runs the query under the cursor",
+                app.theme.ui("status"),
+            )),
+            inner,
+        );
+        return;
+    };
+    let mut title = format!(
+        " Results · {} row{} · {} ",
+        result.row_count(),
+        if result.row_count() == 1 { "" } else { "s" },
+        format_elapsed(result.facts.elapsed)
+    );
+    if result.facts.truncated {
+        title.push_str("· TRUNCATED ");
+    }
+    if let Some((column, descending)) = app.grid.sort {
+        title.push_str(&format!(
+            "· {} {} ",
+            sanitize(&result.column_name(column)).text,
+            if descending { "▼" } else { "▲" }
+        ));
+    }
+    let block = pane(app, title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height < 2 || inner.width < 4 {
+        return;
+    }
+    let page = inner.height as usize - 1;
+    let grid = &mut app.grid;
+    grid.page = page;
+    if grid.row < grid.top {
+        grid.top = grid.row;
+    } else if grid.row >= grid.top + page {
+        grid.top = grid.row + 1 - page;
+    }
+    let visible_rows: Vec<usize> = (grid.top..(grid.top + page).min(result.row_count())).collect();
+    let sources: Vec<usize> = visible_rows.iter().map(|r| grid.source_row(*r)).collect();
+    // Format only the cells on screen.
+    let cell = |position: usize, column: usize| {
+        sanitize(&cell_display(
+            result.column(column).as_ref(),
+            sources[position],
+            result.column_type(column),
+        ))
+    };
+    let mut widths: Vec<Option<usize>> = vec![None; result.column_count()];
+    let mut column_width = |column: usize| -> usize {
+        *widths[column].get_or_insert_with(|| {
+            let header = display_width(&sanitize(&result.column_name(column)).text) + 2;
+            let widest = (0..sources.len())
+                .map(|p| {
+                    let safe = cell(p, column);
+                    display_width(&safe.text) + usize::from(safe.suspicious) * 2
+                })
+                .max()
+                .unwrap_or(0);
+            header.max(widest).clamp(3, MAX_COLUMN_WIDTH)
+        })
+    };
+    // Scroll right until the cursor's column fits.
+    let mut left = grid.left.min(grid.column);
+    while left < grid.column {
+        let used: usize = (left..=grid.column).map(|c| column_width(c) + 1).sum();
+        if used <= inner.width as usize + 1 {
+            break;
+        }
+        left += 1;
+    }
+    grid.left = left;
+    let mut columns = Vec::new();
+    let mut used = 0usize;
+    for column in left..result.column_count() {
+        if used >= inner.width as usize {
+            break;
+        }
+        let width = column_width(column).min(inner.width as usize - used);
+        columns.push((column, width));
+        used += width + 1;
+    }
+    let theme = &app.theme;
+    let header_style = theme.ui("header").add_modifier(Modifier::BOLD);
+    let mut header = Vec::new();
+    for (column, width) in &columns {
+        let mut name = sanitize(&result.column_name(*column)).text;
+        if let Some((sorted, descending)) = grid.sort
+            && sorted == *column
+        {
+            name.push_str(if descending { " ▼" } else { " ▲" });
+        }
+        header.push(Span::styled(pad(&fit(&name, *width), *width), header_style));
+        header.push(Span::raw(" "));
+    }
+    let mut lines = vec![Line::from(header)];
+    for (position, row) in visible_rows.iter().enumerate() {
+        let mut spans = Vec::new();
+        for (column, width) in &columns {
+            let safe = cell(position, *column);
+            let text = if safe.suspicious {
+                format!("⚠ {}", safe.text)
+            } else {
+                safe.text
+            };
+            let mut style = if safe.suspicious {
+                theme.ui("suspicious").add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            if *row == grid.row {
+                style = if *column == grid.column && focused {
+                    theme.selected().add_modifier(Modifier::BOLD)
+                } else {
+                    style.add_modifier(Modifier::BOLD)
+                };
+            }
+            spans.push(Span::styled(pad(&fit(&text, *width), *width), style));
+            spans.push(Span::raw(" "));
+        }
+        lines.push(Line::from(spans));
+    }
+    if result.row_count() == 0 {
+        lines.push(Line::from(Span::styled("no rows", theme.ui("status"))));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let w = display_width(text);
+    if w >= width {
+        text.to_string()
+    } else {
+        format!("{text}{}", " ".repeat(width - w))
+    }
+}
+
+pub fn format_elapsed(elapsed: std::time::Duration) -> String {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{} ms", ms.round() as u64)
+    } else {
+        format!("{} s", format_real((ms / 100.0).round() / 10.0))
+    }
+}
+
+fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
+    let hints = "F5 run  Esc cancel  Tab pane  F1 help  ^Q quit";
+    let state = match (&app.running, &app.message) {
+        (Some(running), _) if running.cancelling => "cancelling…".to_string(),
+        (Some(running), _) => {
+            let elapsed = running.started.elapsed();
+            format!(
+                "{} running {}",
+                SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()],
+                format_elapsed(elapsed)
+            )
+        }
+        (None, Some((message, _))) => sanitize(message).text,
+        (None, None) => match &app.last_run {
+            Some(facts) => format!(
+                "{} rows · {}{}",
+                facts.row_count,
+                format_elapsed(facts.elapsed),
+                if facts.truncated { " · truncated" } else { "" }
+            ),
+            None => "ready".into(),
+        },
+    };
+    let tone = match &app.message {
+        Some((_, Tone::Error)) if app.running.is_none() => app.theme.ui("error"),
+        _ => app.theme.ui("status"),
+    };
+    let right = format!(
+        "{} · {} · {}",
+        sanitize(&app.backend).text,
+        sanitize(&app.window).text,
+        state
+    );
+    let width = area.width as usize;
+    let right = fit(&right, width);
+    let room = width.saturating_sub(display_width(&right) + 1);
+    let left = fit(hints, room);
+    let gap = width.saturating_sub(display_width(&left) + display_width(&right));
+    let line = Line::from(vec![
+        Span::styled(left, app.theme.ui("status")),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(right, tone),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "F5, Ctrl+R, Ctrl+Enter",
+        "run the query under the cursor (or the selection)",
+    ),
+    ("Esc", "cancel the running query"),
+    (
+        "Tab / Shift+Tab, Alt+1/2/3",
+        "move between queries, editor and results",
+    ),
+    ("F1, ? (outside the editor)", "this help"),
+    ("Ctrl+Q", "quit (the editor text is kept as a draft)"),
+    ("results: arrows, hjkl", "move"),
+    (
+        "results: PgUp/PgDn, g/G, Home/End",
+        "page, first/last row, first/last column",
+    ),
+    (
+        "results: s / S",
+        "sort by the column ascending / descending",
+    ),
+    ("queries: Enter / r", "load into the editor / load and run"),
+    ("queries: ←/→", "close / open a folder"),
+];
+
+fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
+    let width = area.width.saturating_sub(4).min(76);
+    let height = (HELP.len() as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Keys · any key closes ")
+        .border_style(app.theme.ui("focus"));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let key_width = HELP
+        .iter()
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(keys, what)| {
+            Line::from(vec![
+                Span::styled(pad(keys, key_width), app.theme.ui("header")),
+                Span::raw(fit(what, (inner.width as usize).saturating_sub(key_width))),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

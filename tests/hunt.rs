@@ -1,0 +1,7 @@
+//! Integration tests, in one binary because each test binary links DataFusion.
+
+mod hunt {
+    pub mod cli;
+    pub mod console;
+    pub mod engine;
+}

@@ -1,0 +1,327 @@
+//! The console on ratatui's TestBackend, driven by keys, with a real worker: over the lab engine,
+//! and over test backends that hold a query open (to cancel it) or return hostile text.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::array::StringArray;
+use datafusion::arrow::datatypes::Schema;
+use datafusion::arrow::record_batch::RecordBatch;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::{Terminal, backend::TestBackend};
+use tokio_util::sync::CancellationToken;
+
+use hunt::engine::{LabOptions, LocalEngine};
+use hunt::results::{KqlType, ResultSet, RunFacts, kql_field};
+use hunt::store::bundled_queries;
+use hunt::tui::app::{App, Focus, STARTER_QUERY};
+use hunt::tui::theme::Theme;
+use hunt::tui::ui;
+use hunt::worker::{self, Backend, BoxFuture, Command, Event, QueryError, QueryRequest, TableInfo};
+
+use super::engine::{END, runtime};
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn lab_app() -> App {
+    let engine = LocalEngine::lab(&LabOptions {
+        scale: 1,
+        seed: 0x4855_4E54,
+        end_nanos: END,
+    })
+    .unwrap()
+    .with_fixed_now(END);
+    let handle = worker::spawn(runtime().handle(), Arc::new(engine), None);
+    App::new(
+        handle,
+        bundled_queries(),
+        STARTER_QUERY,
+        "lab",
+        "last 30d",
+        Theme::bundled(false),
+    )
+}
+
+fn wait(app: &mut App) {
+    let started = Instant::now();
+    while app.is_running() {
+        app.poll_worker();
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the query did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn runs_the_starter_query_and_shows_the_grid_at_80_by_24() {
+    let mut app = lab_app();
+    app.handle_key(key(KeyCode::F(5)));
+    assert!(app.is_running());
+    wait(&mut app);
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Results · 2 rows"), "{text}");
+    assert!(text.contains("Timestamp"), "{text}");
+    assert!(text.contains("conhost.exe"), "{text}");
+    assert!(text.contains("powershell.exe"), "{text}");
+    assert!(text.contains("Query · lab"), "{text}");
+    assert!(text.contains("Queries"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains("lab · last 30d · 2 rows"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_saved_query_loads_and_runs_from_the_sidebar() {
+    let mut app = lab_app();
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    assert_eq!(app.focus, Focus::Sidebar);
+    let position = app.sidebar.rows().iter().position(|row| matches!(row, hunt::tui::app::SidebarRow::Query(i) if app.sidebar.queries[*i].title.starts_with("LSASS"))).unwrap();
+    for _ in 0..position {
+        app.handle_key(key(KeyCode::Down));
+    }
+    app.handle_key(key(KeyCode::Char('r')));
+    wait(&mut app);
+    assert!(app.text().contains("comsvcs.dll"));
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("Results · 1 row "), "{text}");
+    assert!(text.contains("rundll32.exe"), "{text}");
+}
+
+#[test]
+fn the_grid_sorts_by_the_column_under_the_cursor() {
+    let mut app = lab_app();
+    app.set_text("DeviceInfo | distinct DeviceName, OSBuild");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.handle_key(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Grid);
+    app.handle_key(key(KeyCode::Right));
+    app.handle_key(key(KeyCode::Char('S')));
+    let result = app.grid.result.clone().unwrap();
+    let builds: Vec<i64> = (0..result.row_count())
+        .map(|p| {
+            result
+                .cell_text(app.grid.source_row(p), 1)
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(builds.windows(2).all(|w| w[0] >= w[1]), "{builds:?}");
+    assert!(screen(&mut app, 100, 30).contains("OSBuild ▼"));
+    app.handle_key(key(KeyCode::Char('s')));
+    let first = result.cell_text(app.grid.source_row(0), 1).unwrap();
+    assert_eq!(first, "20348");
+}
+
+#[test]
+fn errors_show_under_the_editor_with_line_and_column() {
+    let mut app = lab_app();
+    app.set_text("DeviceProcessEvents\n| where Filename == \"x\"");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let text = screen(&mut app, 100, 24);
+    assert!(text.contains("2:9: unknown column 'Filename'"), "{text}");
+    assert!(text.contains("query failed"), "{text}");
+}
+
+#[test]
+fn the_block_under_the_cursor_is_what_runs() {
+    let mut app = lab_app();
+    app.set_text("DeviceInfo | take 1\n\nDeviceProcessEvents\n| where Foo == 1");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert!(app.error.is_none(), "the first block ran: {:?}", app.error);
+    for _ in 0..3 {
+        app.handle_key(key(KeyCode::Down));
+    }
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let error = app.error.clone().expect("the second block failed");
+    assert_eq!(
+        (error.row, error.col_start),
+        (3, 8),
+        "positions are in the buffer, not the block"
+    );
+}
+
+/// Holds every query open until it is cancelled; answers "fast" queries at once.
+struct HoldingBackend;
+
+fn one_column(name: &str, values: Vec<&str>) -> ResultSet {
+    let schema = Arc::new(Schema::new(vec![kql_field(name, KqlType::String)]));
+    let batch =
+        RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(values))]).unwrap();
+    let facts = RunFacts {
+        elapsed: Duration::from_millis(3),
+        row_count: 0,
+        truncated: false,
+        backend: "test".into(),
+        window: None,
+    };
+    ResultSet::from_batches(schema, &[batch], facts).unwrap()
+}
+
+impl Backend for HoldingBackend {
+    fn name(&self) -> String {
+        "test".into()
+    }
+
+    fn run(
+        &self,
+        request: QueryRequest,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<ResultSet, QueryError>> {
+        Box::pin(async move {
+            if request.query.contains("fast") {
+                return Ok(one_column("Answer", vec!["fast"]));
+            }
+            if request.query.contains("hostile") {
+                return Ok(one_column(
+                    "Subject",
+                    vec![
+                        "pay\u{1b}]0;owned\u{7}now\u{1b}[2J",
+                        "invoice\u{202E}fdp.exe",
+                        "two\nlines\tand tab",
+                    ],
+                ));
+            }
+            cancel.cancelled().await;
+            Err(QueryError::new(
+                hunt::worker::ErrorKind::Execution,
+                "stopped",
+            ))
+        })
+    }
+
+    fn tables(&self) -> Vec<TableInfo> {
+        Vec::new()
+    }
+}
+
+fn test_app() -> App {
+    let handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
+    App::new(
+        handle,
+        Vec::new(),
+        "slow",
+        "test",
+        "last 30d",
+        Theme::bundled(false),
+    )
+}
+
+#[test]
+fn escape_cancels_a_running_query() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::F(5)));
+    assert!(
+        screen(&mut app, 80, 24)
+            .lines()
+            .last()
+            .unwrap()
+            .contains("running")
+    );
+    app.handle_key(key(KeyCode::Esc));
+    assert!(screen(&mut app, 80, 24).contains("cancelling…"));
+    wait(&mut app);
+    assert!(
+        screen(&mut app, 80, 24)
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with("test · last 30d · cancelled")
+    );
+}
+
+#[test]
+fn events_of_a_replaced_query_are_dropped() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::F(5)));
+    app.set_text("fast");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    // The first query's cancellation arrives too, and must not overwrite the second's result.
+    std::thread::sleep(Duration::from_millis(50));
+    app.poll_worker();
+    assert_eq!(app.message, None);
+    assert_eq!(
+        app.grid.result.as_ref().unwrap().cell_text(0, 0).as_deref(),
+        Some("fast")
+    );
+}
+
+#[test]
+fn hostile_cells_never_reach_the_terminal_raw() {
+    let mut app = test_app();
+    app.set_text("hostile");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let text = screen(&mut app, 100, 24);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(text.contains("pay␛]0;owned␇now␛[2J"), "{text}");
+    assert!(text.contains("⚠ invoice⟨U+202E⟩fdp.exe"), "{text}");
+    assert!(text.contains("two↵lines→and tab"), "{text}");
+    // The raw value is kept for export.
+    assert_eq!(
+        app.grid.result.as_ref().unwrap().cell_text(1, 0).as_deref(),
+        Some("invoice\u{202E}fdp.exe")
+    );
+}
+
+#[test]
+fn the_worker_cancel_path_reports_cancelled() {
+    let mut handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
+    assert!(handle.send(Command::Run {
+        id: 7,
+        request: QueryRequest::new("slow")
+    }));
+    let started = runtime().block_on(handle.next_event());
+    assert!(
+        matches!(started, Some(Event::Started { id: 7 })),
+        "{started:?}"
+    );
+    assert!(handle.send(Command::Cancel { id: 7 }));
+    let outcome = runtime().block_on(handle.next_event());
+    assert!(
+        matches!(outcome, Some(Event::Cancelled { id: 7 })),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn help_lists_the_keys_and_any_key_closes_it() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::F(1)));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Keys · any key closes"), "{text}");
+    assert!(text.contains("cancel the running query"), "{text}");
+    app.handle_key(key(KeyCode::Char('x')));
+    assert!(!app.help);
+    assert_eq!(app.text(), "slow", "the closing key is not typed");
+}

@@ -1,0 +1,329 @@
+//! The local engine over the lab data: KQL semantics, the bench queries, the bundled library, and
+//! bad input.
+
+use std::sync::OnceLock;
+
+use hunt::engine::{LabOptions, LocalEngine};
+use hunt::results::{KqlType, ResultSet};
+use hunt::store::bundled_queries;
+use hunt::worker::{ErrorKind, QueryError, QueryRequest};
+
+/// 2026-01-15T12:00:00Z: the lab ends here and `now()` is pinned to it.
+pub const END: i64 = 1_768_478_400_000_000_000;
+
+pub fn engine() -> &'static LocalEngine {
+    static ENGINE: OnceLock<LocalEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        LocalEngine::lab(&LabOptions {
+            scale: 1,
+            seed: 0x4855_4E54,
+            end_nanos: END,
+        })
+        .unwrap()
+        .with_fixed_now(END)
+    })
+}
+
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+pub fn try_run(query: &str) -> Result<ResultSet, QueryError> {
+    runtime().block_on(engine().execute(&QueryRequest::new(query)))
+}
+
+pub fn run(query: &str) -> ResultSet {
+    try_run(query).unwrap_or_else(|e| panic!("{query}\n→ {e}"))
+}
+
+fn column(result: &ResultSet, name: &str) -> Vec<String> {
+    let index = result
+        .column_names()
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no column {name} in {:?}", result.column_names()));
+    (0..result.row_count())
+        .map(|r| result.cell_text(r, index).unwrap_or_default())
+        .collect()
+}
+
+fn single_long(result: &ResultSet) -> i64 {
+    assert_eq!(result.row_count(), 1);
+    result.cell_text(0, 0).unwrap().parse().unwrap()
+}
+
+#[test]
+fn microsofts_example_query_returns_powershell_children() {
+    let result = run(
+        "DeviceProcessEvents | where InitiatingProcessFileName =~ \"powershell.exe\" | project Timestamp, FileName, InitiatingProcessFileName | order by Timestamp desc | limit 2",
+    );
+    assert_eq!(
+        result.column_names(),
+        ["Timestamp", "FileName", "InitiatingProcessFileName"]
+    );
+    assert_eq!(
+        result.column_types(),
+        [KqlType::DateTime, KqlType::String, KqlType::String]
+    );
+    assert_eq!(result.row_count(), 2);
+    let times = column(&result, "Timestamp");
+    assert!(times[0] >= times[1], "newest first: {times:?}");
+    assert!(
+        column(&result, "InitiatingProcessFileName")
+            .iter()
+            .all(|f| f.eq_ignore_ascii_case("powershell.exe"))
+    );
+}
+
+#[test]
+fn case_insensitive_equality_and_case_sensitive_equality_differ() {
+    let insensitive = single_long(&run(
+        "DeviceProcessEvents | where FileName =~ \"POWERSHELL.EXE\" | count",
+    ));
+    let sensitive = single_long(&run(
+        "DeviceProcessEvents | where FileName == \"POWERSHELL.EXE\" | count",
+    ));
+    let exact = single_long(&run(
+        "DeviceProcessEvents | where FileName == \"powershell.exe\" | count",
+    ));
+    assert!(insensitive > 0);
+    assert_eq!(sensitive, 0);
+    assert_eq!(exact, insensitive);
+    let not_equal = single_long(&run(
+        "DeviceProcessEvents | where FileName !~ \"POWERSHELL.EXE\" | count",
+    ));
+    let all = single_long(&run("DeviceProcessEvents | count"));
+    assert_eq!(not_equal + insensitive, all);
+}
+
+#[test]
+fn has_matches_terms_not_substrings() {
+    let term = single_long(&run(
+        "DeviceProcessEvents | where ProcessCommandLine has \"comsvcs.dll\" | count",
+    ));
+    assert_eq!(term, 1, "the LSASS dump");
+    let partial = single_long(&run(
+        "DeviceProcessEvents | where ProcessCommandLine has \"comsvcs.dl\" | count",
+    ));
+    assert_eq!(partial, 0, "has needs whole terms");
+    let contains = single_long(&run(
+        "DeviceProcessEvents | where ProcessCommandLine contains \"comsvcs.dl\" | count",
+    ));
+    assert_eq!(contains, 1);
+    let negated = single_long(&run(
+        "DeviceProcessEvents | where ProcessCommandLine !has \"comsvcs.dll\" | count",
+    ));
+    assert_eq!(
+        negated + term,
+        single_long(&run("DeviceProcessEvents | count"))
+    );
+}
+
+#[test]
+fn summarize_names_and_orders_columns_like_kql() {
+    let result = run(
+        "DeviceProcessEvents | summarize count(), dcount(AccountName) by DeviceName | top 3 by count_",
+    );
+    assert_eq!(
+        result.column_names(),
+        ["DeviceName", "count_", "dcount_AccountName"]
+    );
+    assert_eq!(
+        result.column_types(),
+        [KqlType::String, KqlType::Long, KqlType::Long]
+    );
+    let counts: Vec<i64> = column(&result, "count_")
+        .iter()
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "top sorts descending by default: {counts:?}"
+    );
+    let binned =
+        run("DeviceProcessEvents | summarize count() by DeviceName, bin(Timestamp, 1h) | take 5");
+    assert_eq!(binned.column_names(), ["DeviceName", "Timestamp", "count_"]);
+    for time in column(&binned, "Timestamp") {
+        assert!(
+            time.ends_with(":00:00.0000000Z"),
+            "binned to the hour: {time}"
+        );
+    }
+}
+
+#[test]
+fn sort_defaults_to_descending_with_kql_null_placement() {
+    let result = run("DeviceLogonEvents | project RemotePort | sort by RemotePort");
+    let ports = column(&result, "RemotePort");
+    assert!(
+        ports.first().is_some_and(|p| !p.is_empty()),
+        "descending puts nulls last"
+    );
+    assert!(ports.last().is_some_and(|p| p.is_empty()));
+    let ascending = run("DeviceLogonEvents | project RemotePort | sort by RemotePort asc");
+    assert!(
+        column(&ascending, "RemotePort")[0].is_empty(),
+        "ascending puts nulls first"
+    );
+}
+
+#[test]
+fn the_bench_queries_run() {
+    // The shared folder sits beside the checkout in development and CI; q_f (arg_max) and q_g
+    // (join) need operators the engine does not have yet.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
+    for name in ["q_a", "q_b", "q_c", "q_d", "q_e", "q_h", "q_i", "q_j"] {
+        if let Ok(text) = std::fs::read_to_string(dir.join(format!("{name}.kql"))) {
+            assert!(run(&text).row_count() > 0, "{name} returns rows");
+        }
+    }
+    let q_i = "let terms = dynamic([\"enc\", \"encodedcommand\", \"downloadstring\", \"iex\", \"frombase64string\", \"bypass\", \"hidden\", \"mimikatz\", \"comsvcs\", \"urlcache\"]);\nDeviceProcessEvents\n| where ProcessCommandLine has_any (terms)\n| summarize count() by FileName";
+    let result = run(q_i);
+    assert!(
+        column(&result, "FileName")
+            .iter()
+            .any(|f| f == "powershell.exe")
+    );
+    let q_h = "DeviceProcessEvents\n| where isnotempty(AdditionalFields)\n| extend Elevation = tostring(parse_json(AdditionalFields).TokenElevationType)\n| where Elevation == \"TokenElevationTypeFull\"\n| summarize count() by FileName, Elevation";
+    assert!(run(q_h).row_count() > 0);
+}
+
+#[test]
+fn every_bundled_query_runs_and_finds_something() {
+    for query in bundled_queries() {
+        let result = run(&query.text);
+        assert!(result.row_count() > 0, "{} returned no rows", query.title);
+    }
+}
+
+#[test]
+fn planted_intrusions_are_findable() {
+    let lsass = run(
+        "DeviceFileEvents | where FileName == \"lsass.dmp\" | project DeviceName, InitiatingProcessFileName",
+    );
+    assert_eq!(
+        column(&lsass, "InitiatingProcessFileName"),
+        ["rundll32.exe"]
+    );
+    let renames = single_long(&run(
+        "DeviceFileEvents | where ActionType == \"FileRenamed\" and FileName endswith \".kestrel\" | count",
+    ));
+    assert!(renames >= 200);
+    let psexec =
+        run("DeviceProcessEvents | where FileName =~ \"psexec.exe\" | distinct DeviceName");
+    assert_eq!(psexec.row_count(), 1);
+    let clicks =
+        run("UrlClickEvents | where Url has \"kestrel-invoices.example\" | project AccountUpn");
+    assert_eq!(
+        column(&clicks, "AccountUpn"),
+        ["dwhitfield@kestrel.example"]
+    );
+    let recent = single_long(&run(
+        "AlertInfo | where Timestamp > ago(30d) and Severity == \"High\" | count",
+    ));
+    assert_eq!(recent, 3);
+}
+
+#[test]
+fn make_set_returns_dynamic_arrays() {
+    let result = run(
+        "DeviceProcessEvents | where DeviceName startswith \"fs01\" | summarize make_set(FileName) by DeviceName",
+    );
+    assert_eq!(result.column_names(), ["DeviceName", "make_set_FileName"]);
+    assert_eq!(result.column_type(1), KqlType::Dynamic);
+    let set: serde_json::Value = serde_json::from_str(&result.cell_text(0, 1).unwrap()).unwrap();
+    let items = set.as_array().unwrap();
+    assert!(items.iter().any(|v| v == "PSEXESVC.exe"));
+    let mut unique = items.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), items.len());
+}
+
+#[test]
+fn lets_between_in_and_datetime_literals() {
+    let result = run(
+        "let since = datetime(2026-01-01);\nlet Procs = DeviceProcessEvents | where Timestamp between (since .. 7d);\nProcs | where FileName in~ (\"CMD.EXE\", \"whoami.exe\") | summarize min(Timestamp), max(Timestamp)",
+    );
+    let (min, max) = (
+        result.cell_text(0, 0).unwrap(),
+        result.cell_text(0, 1).unwrap(),
+    );
+    assert!(
+        min.as_str() >= "2026-01-01" && max.as_str() <= "2026-01-08",
+        "{min} {max}"
+    );
+}
+
+fn error(query: &str) -> QueryError {
+    match try_run(query) {
+        Ok(_) => panic!("{query} should fail"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn bad_input_gets_a_clear_message_with_a_position() {
+    let e = error("DeviceProcessEvent | take 1");
+    assert_eq!(
+        (e.kind.clone(), e.to_string()),
+        (
+            ErrorKind::Semantic,
+            "1:1: unknown table 'DeviceProcessEvent'".to_string()
+        )
+    );
+    let e = error("deviceprocessevents | take 1");
+    assert!(
+        e.message.contains("did you mean 'DeviceProcessEvents'"),
+        "{e}"
+    );
+    let e = error("DeviceProcessEvents\n| where filename == \"x\"");
+    assert_eq!(
+        e.to_string(),
+        "2:9: unknown column 'filename' (column names are case-sensitive: did you mean 'FileName'?)"
+    );
+    let e = error("DeviceProcessEvents | where FileName == ");
+    assert_eq!(e.kind, ErrorKind::Syntax);
+    assert!(
+        e.to_string()
+            .starts_with("1:41: expected an expression, found end of query"),
+        "{e}"
+    );
+    let e = error("   \n  // nothing\n");
+    assert_eq!(e.message, "the query is empty");
+    let e = error("DeviceProcessEvents | where FileName > 5");
+    assert!(
+        e.message.contains("cannot compare a string with a long"),
+        "{e}"
+    );
+    let e = error("DeviceProcessEvents | summarize percentilesw(FileSize, 1, 50)");
+    assert_eq!(e.kind, ErrorKind::Unsupported);
+    assert!(
+        e.message.contains("not supported by the local engine yet"),
+        "{e}"
+    );
+    let e = error("DeviceProcessEvents | where FileName matches regex \"(unclosed\"");
+    assert!(e.message.starts_with("invalid regular expression"), "{e}");
+}
+
+#[test]
+fn huge_and_garbage_queries_fail_cleanly() {
+    let huge = format!(
+        "DeviceProcessEvents | where FileName in ({}\"x\")",
+        "\"a\", ".repeat(210_000)
+    );
+    assert!(huge.len() > 1_000_000);
+    assert_eq!(single_long(&run(&format!("{} | count", huge))), 0);
+    let garbage: String = (0..4096u32)
+        .map(|i| char::from_u32((i * 7919) % 0x3000).unwrap_or('?'))
+        .collect();
+    let e = error(&garbage);
+    assert!(e.position.is_some(), "{e}");
+    assert!(!e.to_string().chars().any(|c| c.is_control() && c != '\n'));
+}

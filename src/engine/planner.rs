@@ -976,7 +976,9 @@ impl Planner<'_> {
             Literal::Dynamic(text) => match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(value) => (lit(value.to_string()), KqlType::Dynamic),
                 Err(e) => {
-                    return Err(self.semantic(format!("dynamic(...) holds invalid JSON: {e}"), span));
+                    return Err(
+                        self.semantic(format!("dynamic(...) holds invalid JSON: {e}"), span)
+                    );
                 }
             },
         };

@@ -276,3 +276,31 @@ fn export_to(
 ) -> std::io::Result<()> {
     crate::store::write_atomic_with(path, |file| export::write(result, format, file))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_positions_and_exit_codes() {
+        let source = "T\n| where x";
+        let error = QueryError::at(
+            ErrorKind::Semantic,
+            "unknown column 'x'",
+            Span::new(10, 11),
+            source,
+        );
+        assert_eq!(error.to_string(), "2:9: unknown column 'x'");
+        assert_eq!(error.exit_code(), 1);
+        assert_eq!(QueryError::new(ErrorKind::Auth, "sign in").exit_code(), 3);
+        assert_eq!(
+            QueryError::new(ErrorKind::Throttled, "later").exit_code(),
+            4
+        );
+        assert_eq!(QueryError::new(ErrorKind::Network, "down").exit_code(), 5);
+        assert_eq!(
+            QueryError::new(ErrorKind::Network, "down").to_string(),
+            "down"
+        );
+    }
+}

@@ -313,6 +313,20 @@ fn context(device: &Device, time: i64, report: i64, p: &Proc) -> Row {
     ]
 }
 
+/// One delivered mail, as `Lab::mail` records it.
+struct Mail<'a> {
+    time: i64,
+    sender: &'a str,
+    sender_name: &'a str,
+    sender_ip: &'a str,
+    recipient: usize,
+    subject: &'a str,
+    bulk: bool,
+    authentication: serde_json::Value,
+    url: Option<&'a str>,
+    attachments: i64,
+}
+
 struct Lab {
     rng: Rng,
     options: LabOptions,
@@ -402,6 +416,15 @@ impl Lab {
 
     fn push(&mut self, table: &str, row: Row) {
         self.report += 1;
+        // Follow-on events of activity late on the last day would fall after the end: they have
+        // not happened yet.
+        let end = self.options.end_nanos;
+        if row
+            .iter()
+            .any(|(name, value)| *name == "Timestamp" && matches!(value, Val::T(t) if *t > end))
+        {
+            return;
+        }
         if let Some(builder) = self.tables.get_mut(table) {
             builder.push(row);
         }
@@ -1383,101 +1406,38 @@ impl Lab {
         ]);
         let subject = subject.replace("{n}", &self.rng.range(10, 9999).to_string());
         let internal = sender.ends_with(MAIL_DOMAIN);
-        let bulk = sender.starts_with("newsletter");
-        let message_id = self.rng.guid();
         let has_url = self.rng.chance(0.4);
         let has_attachment = !has_url && self.rng.chance(0.3);
-        let u = &self.users[recipient];
-        let (upn, object_id) = (u.upn.clone(), u.object_id.clone());
         let sender_domain = sender.split_once('@').map(|(_, d)| d).unwrap_or("");
-        let row: Row = vec![
-            ("Timestamp", Val::T(time)),
-            ("NetworkMessageId", message_id.as_str().into()),
-            (
-                "InternetMessageId",
-                format!("<{}@{}>", self.rng.hex(24), sender_domain).into(),
-            ),
-            ("SenderMailFromAddress", sender.into()),
-            ("SenderFromAddress", sender.into()),
-            ("SenderDisplayName", sender_name.into()),
-            ("SenderMailFromDomain", sender_domain.into()),
-            ("SenderFromDomain", sender_domain.into()),
-            (
-                "SenderIPv4",
-                if internal {
-                    "10.10.0.20".into()
-                } else {
-                    format!("198.51.100.{}", self.rng.range(2, 250)).into()
-                },
-            ),
-            ("RecipientEmailAddress", upn.as_str().into()),
-            ("RecipientObjectId", object_id.as_str().into()),
-            ("Subject", subject.as_str().into()),
-            (
-                "EmailClusterId",
-                Val::L(self.rng.range(1_000_000, 9_999_999)),
-            ),
-            (
-                "EmailDirection",
-                if internal {
-                    "Intra-org".into()
-                } else {
-                    "Inbound".into()
-                },
-            ),
-            ("DeliveryAction", "Delivered".into()),
-            (
-                "DeliveryLocation",
-                if bulk {
-                    "Junk folder".into()
-                } else {
-                    "Inbox/folder".into()
-                },
-            ),
-            ("BulkComplaintLevel", Val::L(if bulk { 7 } else { 0 })),
-            (
-                "AuthenticationDetails",
-                Val::S(
-                    json!({"SPF": "pass", "DKIM": "pass", "DMARC": "pass", "CompAuth": "pass"})
-                        .to_string(),
-                ),
-            ),
-            ("AttachmentCount", Val::L(i64::from(has_attachment))),
-            ("UrlCount", Val::L(i64::from(has_url))),
-            ("EmailLanguage", "en".into()),
-            ("ReportId", self.rng.guid().into()),
-            (
-                "LatestDeliveryLocation",
-                if bulk {
-                    "Junk folder".into()
-                } else {
-                    "Inbox/folder".into()
-                },
-            ),
-            ("LatestDeliveryAction", "Delivered".into()),
-        ];
-        self.push("EmailEvents", row);
-        if has_url {
-            let url = format!(
-                "https://{sender_domain}/track/{}",
-                self.rng.range(100_000, 999_999)
-            );
-            let report_id = self.rng.guid();
-            self.push(
-                "EmailUrlInfo",
-                vec![
-                    ("Timestamp", Val::T(time)),
-                    ("NetworkMessageId", message_id.as_str().into()),
-                    ("Url", url.as_str().into()),
-                    ("UrlDomain", sender_domain.into()),
-                    ("UrlLocation", "Body".into()),
-                    ("ReportId", report_id.into()),
-                ],
-            );
-            if self.rng.chance(0.25) {
-                let t = time + self.rng.range(MINUTE, 3 * HOUR);
-                self.url_click(t, &url, &upn, &message_id, "ClickAllowed", "");
-            }
+        let url = format!(
+            "https://{sender_domain}/track/{}",
+            self.rng.range(100_000, 999_999)
+        );
+        let sender_ip = if internal {
+            "10.10.0.20".to_string()
+        } else {
+            format!("198.51.100.{}", self.rng.range(2, 250))
+        };
+        let pass = json!({"SPF": "pass", "DKIM": "pass", "DMARC": "pass", "CompAuth": "pass"});
+        let message_id = self.mail(Mail {
+            time,
+            sender,
+            sender_name,
+            sender_ip: &sender_ip,
+            recipient,
+            subject: &subject,
+            bulk: sender.starts_with("newsletter"),
+            authentication: pass,
+            url: has_url.then_some(url.as_str()),
+            attachments: i64::from(has_attachment),
+        });
+        let (upn, object_id) = (
+            self.users[recipient].upn.clone(),
+            self.users[recipient].object_id.clone(),
+        );
+        if has_url && self.rng.chance(0.25) {
+            let t = time + self.rng.range(MINUTE, 3 * HOUR);
+            self.url_click(t, &url, &upn, &message_id, "ClickAllowed", "");
         }
         if has_attachment {
             let name = format!(
@@ -1507,6 +1467,79 @@ impl Lab {
                 ],
             );
         }
+    }
+
+    /// Delivers one mail: its EmailEvents row and, when it carries a link, its EmailUrlInfo row.
+    /// Returns the NetworkMessageId.
+    fn mail(&mut self, mail: Mail) -> String {
+        let message_id = self.rng.guid();
+        let internet_id = self.rng.hex(24);
+        let cluster = self.rng.range(1_000_000, 9_999_999);
+        let report_id = self.rng.guid();
+        let domain = mail.sender.split_once('@').map(|(_, d)| d).unwrap_or("");
+        let internal = domain == MAIL_DOMAIN;
+        let folder = if mail.bulk {
+            "Junk folder"
+        } else {
+            "Inbox/folder"
+        };
+        let recipient = &self.users[mail.recipient];
+        let row: Row = vec![
+            ("Timestamp", Val::T(mail.time)),
+            ("NetworkMessageId", message_id.as_str().into()),
+            (
+                "InternetMessageId",
+                format!("<{internet_id}@{domain}>").into(),
+            ),
+            ("SenderMailFromAddress", mail.sender.into()),
+            ("SenderFromAddress", mail.sender.into()),
+            ("SenderDisplayName", mail.sender_name.into()),
+            ("SenderMailFromDomain", domain.into()),
+            ("SenderFromDomain", domain.into()),
+            ("SenderIPv4", mail.sender_ip.into()),
+            ("RecipientEmailAddress", recipient.upn.as_str().into()),
+            ("RecipientObjectId", recipient.object_id.as_str().into()),
+            ("Subject", mail.subject.into()),
+            ("EmailClusterId", Val::L(cluster)),
+            (
+                "EmailDirection",
+                if internal { "Intra-org" } else { "Inbound" }.into(),
+            ),
+            ("DeliveryAction", "Delivered".into()),
+            ("DeliveryLocation", folder.into()),
+            ("BulkComplaintLevel", Val::L(if mail.bulk { 7 } else { 0 })),
+            (
+                "AuthenticationDetails",
+                Val::S(mail.authentication.to_string()),
+            ),
+            ("AttachmentCount", Val::L(mail.attachments)),
+            ("UrlCount", Val::L(i64::from(mail.url.is_some()))),
+            ("EmailLanguage", "en".into()),
+            ("ReportId", report_id.into()),
+            ("LatestDeliveryLocation", folder.into()),
+            ("LatestDeliveryAction", "Delivered".into()),
+        ];
+        self.push("EmailEvents", row);
+        if let Some(url) = mail.url {
+            let url_domain = url
+                .split("://")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or("");
+            let report_id = self.rng.guid();
+            self.push(
+                "EmailUrlInfo",
+                vec![
+                    ("Timestamp", Val::T(mail.time)),
+                    ("NetworkMessageId", message_id.as_str().into()),
+                    ("Url", url.into()),
+                    ("UrlDomain", url_domain.into()),
+                    ("UrlLocation", "Body".into()),
+                    ("ReportId", report_id.into()),
+                ],
+            );
+        }
+        message_id
     }
 
     fn url_click(
@@ -1719,48 +1752,21 @@ impl Lab {
 
         // 1. Phishing: a look-alike invoice domain, clicked, a script downloaded.
         let mail_time = self.planted(12, 9, 14);
-        let message_id = self.rng.guid();
         let lure = "https://kestrel-invoices.example/pay/48213";
-        let report_id = self.rng.guid();
-        self.push("EmailEvents", vec![
-            ("Timestamp", Val::T(mail_time)),
-            ("NetworkMessageId", message_id.as_str().into()),
-            ("InternetMessageId", "<PH0PR11MB48213@kestrel-invoices.example>".into()),
-            ("SenderMailFromAddress", "accounts@kestrel-invoices.example".into()),
-            ("SenderFromAddress", "accounts@kestrel-invoices.example".into()),
-            ("SenderDisplayName", "Kestrel Logistics Accounts".into()),
-            ("SenderMailFromDomain", "kestrel-invoices.example".into()),
-            ("SenderFromDomain", "kestrel-invoices.example".into()),
-            ("SenderIPv4", "45.95.147.12".into()),
-            ("RecipientEmailAddress", upn.as_str().into()),
-            ("RecipientObjectId", object_id.as_str().into()),
-            ("Subject", "Overdue invoice #48213 \u{2013} payment required today".into()),
-            ("EmailClusterId", Val::L(4_821_300)),
-            ("EmailDirection", "Inbound".into()),
-            ("DeliveryAction", "Delivered".into()),
-            ("DeliveryLocation", "Inbox/folder".into()),
-            ("ThreatTypes", "".into()),
-            ("BulkComplaintLevel", Val::L(0)),
-            ("AuthenticationDetails", Val::S(json!({"SPF": "pass", "DKIM": "none", "DMARC": "none", "CompAuth": "softpass"}).to_string())),
-            ("AttachmentCount", Val::L(0)),
-            ("UrlCount", Val::L(1)),
-            ("EmailLanguage", "en".into()),
-            ("ReportId", report_id.into()),
-            ("LatestDeliveryLocation", "Inbox/folder".into()),
-            ("LatestDeliveryAction", "Delivered".into()),
-        ]);
-        let report_id = self.rng.guid();
-        self.push(
-            "EmailUrlInfo",
-            vec![
-                ("Timestamp", Val::T(mail_time)),
-                ("NetworkMessageId", message_id.as_str().into()),
-                ("Url", lure.into()),
-                ("UrlDomain", "kestrel-invoices.example".into()),
-                ("UrlLocation", "Body".into()),
-                ("ReportId", report_id.into()),
-            ],
-        );
+        let softpass =
+            json!({"SPF": "pass", "DKIM": "none", "DMARC": "none", "CompAuth": "softpass"});
+        let message_id = self.mail(Mail {
+            time: mail_time,
+            sender: "accounts@kestrel-invoices.example",
+            sender_name: "Kestrel Logistics Accounts",
+            sender_ip: "45.95.147.12",
+            recipient: victim,
+            subject: "Overdue invoice #48213 \u{2013} payment required today",
+            bulk: false,
+            authentication: softpass,
+            url: Some(lure),
+            attachments: 0,
+        });
         let click = mail_time + 6 * MINUTE + 13 * SECOND;
         self.url_click(click, lure, &upn, &message_id, "ClickAllowed", "");
         let explorer = self.user_proc(

@@ -452,6 +452,13 @@ impl Parser<'_> {
         };
         if self.diagnostics.len() > errors_before {
             self.recover();
+        } else if self.kind() == &TokenKind::Assign {
+            let span = self.peek().span;
+            self.diagnostics.push(Diagnostic::new(
+                span,
+                "'=' names a column; to compare, use '=='",
+            ));
+            self.recover();
         } else if !matches!(
             self.kind(),
             TokenKind::Pipe | TokenKind::Semi | TokenKind::Eof | TokenKind::RParen
@@ -1331,6 +1338,10 @@ mod tests {
             first_error("T | sort Timestamp")
                 .message
                 .starts_with("expected 'by'")
+        );
+        assert_eq!(
+            first_error("T | where A = 1").message,
+            "'=' names a column; to compare, use '=='"
         );
     }
 

@@ -256,7 +256,10 @@ impl App {
     pub fn highlighted(&mut self) -> &[Vec<Piece>] {
         if self.highlight_stale {
             let lines = self.editor.lines();
-            self.highlighted = if lines.len() <= highlight::FULL_HIGHLIGHT_LINES {
+            let bytes: usize = lines.iter().map(String::len).sum();
+            self.highlighted = if lines.len() <= highlight::MAX_HIGHLIGHT_LINES
+                && bytes <= highlight::MAX_HIGHLIGHT_BYTES
+            {
                 highlight::highlight(lines)
             } else {
                 lines

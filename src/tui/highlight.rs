@@ -56,8 +56,9 @@ fn role_of(stack: &ScopeStack) -> &'static str {
     ""
 }
 
-/// Buffers longer than this are highlighted from the first visible line only.
-pub const FULL_HIGHLIGHT_LINES: usize = 2_000;
+/// Buffers larger than this are shown plain: highlighting them on every edit would stall typing.
+pub const MAX_HIGHLIGHT_LINES: usize = 2_000;
+pub const MAX_HIGHLIGHT_BYTES: usize = 200_000;
 
 /// Highlights `lines`, returning one list of pieces per line. A line the grammar cannot read is
 /// returned plain (highlighting must never stop the editor).

@@ -234,6 +234,14 @@ fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
     if result.facts.truncated {
         title.push_str("· TRUNCATED ");
     }
+    if app.grid.column < result.column_count() {
+        let column = app.grid.column;
+        title.push_str(&format!(
+            "· {}: {} ",
+            sanitize(&result.column_name(column)).text,
+            result.column_type(column).kql_name()
+        ));
+    }
     if let Some((column, descending)) = app.grid.sort {
         title.push_str(&format!(
             "· {} {} ",

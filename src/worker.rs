@@ -209,13 +209,22 @@ async fn run_loop(
                 let (backend, events, running) = (backend.clone(), events.clone(), running.clone());
                 tokio::spawn(async move {
                     let _ = events.send(Event::Started { id });
+                    // The query runs in a task of its own so that a panic inside a backend
+                    // becomes an error event instead of a query that never ends.
+                    let job_token = token.clone();
+                    let job = tokio::spawn(async move { backend.run(request, job_token).await });
+                    let abort = job.abort_handle();
                     let event = tokio::select! {
                         biased;
-                        _ = token.cancelled() => Event::Cancelled { id },
-                        outcome = backend.run(request, token.clone()) => match outcome {
+                        _ = token.cancelled() => {
+                            abort.abort();
+                            Event::Cancelled { id }
+                        }
+                        joined = job => match joined {
                             _ if token.is_cancelled() => Event::Cancelled { id },
-                            Ok(result) => Event::Finished { id, result: Arc::new(result) },
-                            Err(error) => Event::Failed { id, error },
+                            Ok(Ok(result)) => Event::Finished { id, result: Arc::new(result) },
+                            Ok(Err(error)) => Event::Failed { id, error },
+                            Err(join_error) => Event::Failed { id, error: crashed(join_error) },
                         },
                     };
                     lock(&running).remove(&id);
@@ -261,6 +270,22 @@ async fn run_loop(
             }
         }
     }
+}
+
+/// The error for a backend task that panicked (or was torn down), with the panic's message.
+fn crashed(error: tokio::task::JoinError) -> QueryError {
+    let detail = match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string()),
+        Err(_) => "the task was stopped".to_string(),
+    };
+    QueryError::new(
+        ErrorKind::Execution,
+        format!("internal error: the backend crashed on this query ({detail})"),
+    )
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -113,9 +113,14 @@ fn with_terminal(
     enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     let previous_hook = std::panic::take_hook();
+    let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous_hook(info);
+        // A panic on a worker thread is reported as a failed query; printing it here would
+        // scribble over the screen.
+        if std::thread::current().id() == ui_thread {
+            restore_terminal();
+            previous_hook(info);
+        }
     }));
     let outcome = Terminal::new(CrosstermBackend::new(io::stdout()))
         .and_then(|mut terminal| body(&mut terminal));

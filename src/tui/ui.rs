@@ -386,8 +386,9 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         (None, Some((message, _))) => sanitize(message).text,
         (None, None) => match &app.last_run {
             Some(facts) => format!(
-                "{} rows · {}{}",
+                "{} row{} · {}{}",
                 facts.row_count,
+                if facts.row_count == 1 { "" } else { "s" },
                 format_elapsed(facts.elapsed),
                 if facts.truncated { " · truncated" } else { "" }
             ),
@@ -443,8 +444,8 @@ pub const HELP: &[(&str, &str)] = &[
 ];
 
 fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
-    let width = area.width.saturating_sub(4).min(76);
-    let height = (HELP.len() as u16 + 4).min(area.height);
+    let width = area.width.saturating_sub(4).min(96);
+    let height = (HELP.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,

@@ -140,3 +140,34 @@ fn lab_export_writes_every_table() {
     let parquet = std::fs::read(dir.path().join("DeviceNetworkEvents.parquet")).unwrap();
     assert_eq!(&parquet[..4], b"PAR1");
 }
+
+#[test]
+fn timespan_limits_the_rows() {
+    let all = stdout(&hunt(&["run", "DeviceProcessEvents | count"]));
+    let month = stdout(&hunt(&[
+        "run",
+        "DeviceProcessEvents | count",
+        "--timespan",
+        "P31D",
+    ]));
+    assert_eq!(all, month);
+    let old = hunt(&[
+        "run",
+        "DeviceProcessEvents | count",
+        "--timespan",
+        "2020-01-01T00:00:00Z/2020-01-02T00:00:00Z",
+    ]);
+    assert_eq!(stdout(&old), "Count\n0\n");
+    let bad = hunt(&[
+        "run",
+        "DeviceProcessEvents | count",
+        "--timespan",
+        "last week",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("is not an ISO 8601 time span"),
+        "{}",
+        stderr(&bad)
+    );
+}

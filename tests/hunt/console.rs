@@ -198,6 +198,9 @@ impl Backend for HoldingBackend {
             if request.query.contains("fast") {
                 return Ok(one_column("Answer", vec!["fast"]));
             }
+            if request.query.contains("panic") {
+                panic!("a backend bug");
+            }
             if request.query.contains("hostile") {
                 return Ok(one_column(
                     "Subject",
@@ -292,6 +295,27 @@ fn hostile_cells_never_reach_the_terminal_raw() {
         app.grid.result.as_ref().unwrap().cell_text(1, 0).as_deref(),
         Some("invoice\u{202E}fdp.exe")
     );
+}
+
+#[test]
+fn a_backend_panic_becomes_an_error_not_a_hang() {
+    let mut app = test_app();
+    app.set_text("panic");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let error = app.error.clone().expect("the crash is reported");
+    assert!(
+        error
+            .message
+            .contains("internal error: the backend crashed on this query (a backend bug)"),
+        "{}",
+        error.message
+    );
+    // The worker keeps serving queries.
+    app.set_text("fast");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert!(app.error.is_none());
 }
 
 #[test]

@@ -663,12 +663,8 @@ impl Planner<'_> {
                     Some(arg) => self.expr(arg, frame)?.expr,
                     None => lit(1i64),
                 };
-                (
-                    agg::count(counted),
-                    KqlType::Long,
-                    "count_".to_string(),
-                    false,
-                )
+                // `count()` is `count_`, `count(X)` is `count_X`.
+                (agg::count(counted), KqlType::Long, default_name, false)
             }
             "countif" => {
                 arity(self, 1)?;
@@ -742,7 +738,13 @@ impl Planner<'_> {
                 } else {
                     base.filter(value.expr.is_not_null()).build()
                 };
-                let canonical = if distinct { "make_set" } else { "make_list" };
+                // The deprecated spellings keep their own default names (`set_X`, `list_X`).
+                let canonical = match function {
+                    "makeset" => "set",
+                    "makelist" => "list",
+                    _ if distinct => "make_set",
+                    _ => "make_list",
+                };
                 (
                     built.map_err(|e| self.engine_error(e, expr.span))?,
                     KqlType::Dynamic,
@@ -797,6 +799,12 @@ impl Planner<'_> {
                 }
                 if let Some(typed) = self.scalars.get(name) {
                     return Ok(typed.clone());
+                }
+                if self.tabulars.contains_key(name) || self.catalog.get(name).is_some() {
+                    return Err(self.unsupported(
+                        format!("'{name}' is a table: using a table inside an expression (such as `in ({name})`) is not supported yet"),
+                        expr.span,
+                    ));
                 }
                 Err(self.unknown_column(frame, name, expr.span))
             }
@@ -1097,6 +1105,18 @@ impl Planner<'_> {
                 KqlType::Dynamic => Typed::new(text, KqlType::String),
             }
         };
+        // KQL compares a bool with a number as 0/1.
+        let as_number = |t: Typed| {
+            Typed::new(
+                cast(t.expr, datafusion::arrow::datatypes::DataType::Int64),
+                KqlType::Long,
+            )
+        };
+        match (l.ty, r.ty) {
+            (KqlType::Bool, other) if is_numeric(other) => return (as_number(l), r),
+            (other, KqlType::Bool) if is_numeric(other) => return (l, as_number(r)),
+            _ => {}
+        }
         match (l.ty, r.ty) {
             (KqlType::Dynamic, KqlType::Dynamic) => (l, r),
             (KqlType::Dynamic, other) => (read_as(l, other), r),
@@ -1498,6 +1518,53 @@ impl Planner<'_> {
                     KqlType::String,
                 )
             }
+            "replace_regex" | "replace" => {
+                arity(self, 3, 3)?;
+                // `replace(regex, rewrite, text)` is the deprecated order.
+                let (text_at, pattern_at, rewrite_at) = if function == "replace" {
+                    (2, 0, 1)
+                } else {
+                    (0, 1, 2)
+                };
+                let text = arg(self, text_at)?;
+                let text = self.as_text(text, args[text_at].span)?;
+                let pattern = arg(self, pattern_at)?;
+                if let Some(p) = pattern.literal_string()
+                    && let Err(e) = regex_check(p)
+                {
+                    return Err(self.semantic(
+                        format!("invalid regular expression: {e}"),
+                        args[pattern_at].span,
+                    ));
+                }
+                let rewrite = arg(self, rewrite_at)?;
+                // KQL writes capture groups as \1; the regex engine as ${1}.
+                let rewrite = match rewrite.literal_string() {
+                    Some(r) => lit(kql_rewrite_to_regex(r)),
+                    None => rewrite.expr,
+                };
+                Typed::new(
+                    f::regexp_replace(text.expr, pattern.expr, rewrite, Some(lit("g"))),
+                    KqlType::String,
+                )
+            }
+            "pack_array" | "make_array" => {
+                // A list of constants is a dynamic literal (typically a let used with `in`).
+                let mut items = Vec::new();
+                for item in args {
+                    match &item.kind {
+                        ExprKind::Literal(Literal::String(s)) => items.push(serde_json::Value::String(s.clone())),
+                        ExprKind::Literal(Literal::Long(v)) => items.push(serde_json::Value::from(*v)),
+                        ExprKind::Literal(Literal::Real(v)) => items.push(serde_json::Value::from(*v)),
+                        ExprKind::Literal(Literal::Bool(v)) => items.push(serde_json::Value::Bool(*v)),
+                        _ => return Err(self.unsupported("pack_array() of non-constant values is not supported by the local engine yet", item.span)),
+                    }
+                }
+                self.literal(
+                    &Literal::Dynamic(serde_json::Value::Array(items).to_string()),
+                    span,
+                )?
+            }
             "parse_json" | "todynamic" | "toobject" => {
                 arity(self, 1, 1)?;
                 let value = arg(self, 0)?;
@@ -1717,6 +1784,23 @@ fn json_literal(value: &serde_json::Value) -> Typed {
         ty,
         literal: Some(literal),
     }
+}
+
+/// `\\1` group references (KQL) as `${1}` (the regex engine); a literal `$` stays literal.
+fn kql_rewrite_to_regex(rewrite: &str) -> String {
+    let mut out = String::with_capacity(rewrite.len());
+    let mut chars = rewrite.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let digit = chars.next().unwrap_or('0');
+                out.push_str(&format!("${{{digit}}}"));
+            }
+            '$' => out.push_str("$$"),
+            _ => out.push(ch),
+        }
+    }
+    out
 }
 
 /// Checks a regular expression up front so that the error points at the pattern.

@@ -102,6 +102,11 @@ impl Lexer<'_> {
                 if c.is_ascii_whitespace() {
                     self.pos += 1;
                     spaced = true;
+                } else if let Some(width) = self.unicode_space() {
+                    // Queries copied from web pages carry no-break and zero-width spaces;
+                    // Microsoft's parser reads them as white space too.
+                    self.pos += width;
+                    spaced = true;
                 } else if c == b'/' && self.peek(1) == b'/' {
                     while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
                         self.pos += 1;
@@ -213,6 +218,15 @@ impl Lexer<'_> {
         };
         self.pos += len;
         kind
+    }
+
+    /// The byte length of a non-ASCII white-space character at the current position.
+    fn unicode_space(&self) -> Option<usize> {
+        if self.peek(0) < 0x80 {
+            return None;
+        }
+        let ch = self.src[self.pos..].chars().next()?;
+        (ch.is_whitespace() || matches!(ch, '\u{200B}' | '\u{FEFF}')).then(|| ch.len_utf8())
     }
 
     fn peek_prev_not_dot(&self) -> bool {
@@ -464,6 +478,15 @@ mod tests {
         assert_eq!(diags[0].message, "unterminated string literal");
         assert!(diags[1].message.contains("U+001B"));
         assert!(diags[2].message.contains("'q' is not a timespan unit"));
+    }
+
+    #[test]
+    fn unicode_spaces_are_white_space() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("\u{200B}T\u{00A0}|\u{FEFF}take 1"),
+            vec![Ident, Pipe, Ident, Int(1), Eof]
+        );
     }
 
     #[test]

@@ -240,8 +240,8 @@ impl Parser<'_> {
             }
             if !matches!(self.kind(), TokenKind::Semi | TokenKind::Eof) {
                 self.error_here("expected ';' or '|'");
-                self.recover();
-                if self.kind() == &TokenKind::RParen {
+                // The rest of a statement that went wrong says nothing reliable: skip to its end.
+                while !matches!(self.kind(), TokenKind::Semi | TokenKind::Eof) {
                     self.bump();
                 }
             }
@@ -283,6 +283,17 @@ impl Parser<'_> {
             return None;
         }
         let value_start = self.pos;
+        let mut first = self.pos;
+        while self.tokens[first].kind == TokenKind::LParen {
+            first += 1;
+        }
+        let first_word = &self.tokens[first.min(self.tokens.len() - 1)];
+        if first_word.kind == TokenKind::Ident && NOT_YET_SUPPORTED.contains(&self.text(first_word))
+        {
+            let value = LetValue::Tabular(self.pipeline());
+            let span = start.to(Span::new(self.prev_end(), self.prev_end()));
+            return Some(LetStatement { name, value, span });
+        }
         let expr = self.expr();
         let value = if self.kind() == &TokenKind::Pipe
             || matches!(expr.kind, ExprKind::Call { ref name, .. } if name.name == "materialize")
@@ -1066,14 +1077,27 @@ impl Parser<'_> {
             }
             "dynamic" => {
                 let (raw, span) = self.raw_parenthesised();
+                let full = name_span.to(span);
                 let kind = if raw == "null" {
                     Literal::Null("dynamic".into())
                 } else {
-                    Literal::Dynamic(raw)
+                    match dynamic_literal_json(&raw) {
+                        Ok(json) => Literal::Dynamic(json),
+                        Err(message) => {
+                            self.diagnostics.push(Diagnostic::new(
+                                full,
+                                format!("dynamic(...) is not a valid value: {message}"),
+                            ));
+                            return Expr {
+                                kind: ExprKind::Error,
+                                span: full,
+                            };
+                        }
+                    }
                 };
                 return Expr {
                     kind: ExprKind::Literal(kind),
-                    span: name_span.to(span),
+                    span: full,
                 };
             }
             "timespan" | "time" => {
@@ -1129,6 +1153,58 @@ impl Parser<'_> {
             span,
         }
     }
+}
+
+/// The JSON text of a `dynamic(...)` literal. KQL's literals are JSON with KQL's own strings
+/// (single quotes, verbatim `@'...'`) and numbers, so they are read with the KQL lexer.
+pub fn dynamic_literal_json(raw: &str) -> Result<String, String> {
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(raw) {
+        return Ok(value.to_string());
+    }
+    let (tokens, diagnostics) = lex(raw);
+    if let Some(first) = diagnostics.first() {
+        return Err(first.message.clone());
+    }
+    let mut json = String::new();
+    let mut negative = false;
+    for token in &tokens {
+        let text = &raw[token.span.start..token.span.end];
+        let piece = match &token.kind {
+            TokenKind::Eof => break,
+            TokenKind::Str(s) => serde_json::Value::String(s.clone()).to_string(),
+            TokenKind::Int(v) => v.to_string(),
+            TokenKind::Real(v) if v.is_finite() => v.to_string(),
+            TokenKind::Timespan(ticks) => {
+                serde_json::Value::String(super::format_timespan(ticks.saturating_mul(100)))
+                    .to_string()
+            }
+            TokenKind::Ident if matches!(text, "true" | "false" | "null") => text.to_string(),
+            TokenKind::LBracket
+            | TokenKind::RBracket
+            | TokenKind::LBrace
+            | TokenKind::RBrace
+            | TokenKind::Comma
+            | TokenKind::Colon => text.to_string(),
+            TokenKind::Minus => {
+                negative = true;
+                continue;
+            }
+            _ => {
+                return Err(format!(
+                    "'{}' cannot stand in a dynamic literal",
+                    text.escape_debug()
+                ));
+            }
+        };
+        if negative {
+            json.push('-');
+            negative = false;
+        }
+        json.push_str(&piece);
+    }
+    serde_json::from_str::<serde_json::Value>(&json)
+        .map(|v| v.to_string())
+        .map_err(|e| e.to_string())
 }
 
 fn unquote(raw: &str) -> String {
@@ -1285,11 +1361,28 @@ mod tests {
         };
         let text = format!("{expr:?}");
         assert!(text.contains("Datetime(\"2024-01-01 10:00\")"), "{text}");
-        assert!(text.contains("Dynamic(\"{\\\"a\\\": [1,2]}\")"), "{text}");
+        assert!(text.contains(r#"Dynamic("{\"a\":[1,2]}")"#), "{text}");
         assert!(text.contains("Null(\"long\")"), "{text}");
         assert!(
             text.contains(&format!("Timespan({})", 26 * 36_000_000_000i64)),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn dynamic_literals_take_kql_strings() {
+        assert_eq!(
+            dynamic_literal_json("['a', \"b\", @'c\\d']").unwrap(),
+            r#"["a","b","c\\d"]"#
+        );
+        assert_eq!(
+            dynamic_literal_json("{'k': -1, \"n\": [1.5, true, null]}").unwrap(),
+            r#"{"k":-1,"n":[1.5,true,null]}"#
+        );
+        assert!(
+            dynamic_literal_json("[1, foo]")
+                .unwrap_err()
+                .contains("'foo'")
         );
     }
 

@@ -183,31 +183,7 @@ pub fn format_datetime_short(nanos: i64) -> String {
     }
 }
 
-/// KQL's timespan text: `[-][d.]hh:mm:ss[.fffffff]`.
-pub fn format_timespan(nanos: i64) -> String {
-    let negative = nanos < 0;
-    let ticks = (nanos.unsigned_abs()) / 100;
-    let fraction = ticks % 10_000_000;
-    let total_seconds = ticks / 10_000_000;
-    let (days, hours, minutes, seconds) = (
-        total_seconds / 86_400,
-        total_seconds / 3600 % 24,
-        total_seconds / 60 % 60,
-        total_seconds % 60,
-    );
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if days > 0 {
-        out.push_str(&format!("{days}."));
-    }
-    out.push_str(&format!("{hours:02}:{minutes:02}:{seconds:02}"));
-    if fraction > 0 {
-        out.push_str(&format!(".{fraction:07}"));
-    }
-    out
-}
+pub use crate::kql::format_timespan;
 
 #[cfg(test)]
 mod tests {

@@ -327,3 +327,52 @@ fn huge_and_garbage_queries_fail_cleanly() {
     assert!(e.position.is_some(), "{e}");
     assert!(!e.to_string().chars().any(|c| c.is_control() && c != '\n'));
 }
+
+#[test]
+fn legacy_names_and_lenient_forms_from_real_queries() {
+    let result = run(
+        "DeviceProcessEvents | where FileName == \"PsExec.exe\" | summarize count(FileName), makeset(ProcessCommandLine), makelist(DeviceName) by AccountName",
+    );
+    assert_eq!(
+        result.column_names(),
+        [
+            "AccountName",
+            "count_FileName",
+            "set_ProcessCommandLine",
+            "list_DeviceName"
+        ]
+    );
+    // A bool compares with 0/1.
+    let admins = single_long(&run("DeviceLogonEvents | where IsLocalAdmin == 1 | count"));
+    assert_eq!(
+        admins,
+        single_long(&run(
+            "DeviceLogonEvents | where IsLocalAdmin == true | count"
+        ))
+    );
+    assert!(admins > 0);
+    // dynamic() takes KQL strings; pack_array of constants works with `in`.
+    let listed = single_long(&run(
+        "let names = dynamic(['PsExec.exe', @'PSEXESVC.exe']);\nDeviceProcessEvents | where FileName in (names) | count",
+    ));
+    let packed = single_long(&run(
+        "let names = pack_array('PsExec.exe', 'PSEXESVC.exe');\nDeviceProcessEvents | where FileName in (names) | count",
+    ));
+    assert_eq!(listed, packed);
+    assert!(listed >= 4);
+    // replace_regex, and the deprecated replace(regex, rewrite, text) order.
+    let result = run(
+        "DeviceInfo | take 1 | project a = replace_regex(\"ws-0101\", @\"ws-(\\d+)\", @\"host \\1\"), b = replace(@\"(\\d+)\", @\"<\\1>\", \"x12y\")",
+    );
+    assert_eq!(
+        (
+            result.cell_text(0, 0).unwrap(),
+            result.cell_text(0, 1).unwrap()
+        ),
+        ("host 0101".to_string(), "x<12>y".to_string())
+    );
+    let e = error(
+        "let procs = DeviceProcessEvents | distinct DeviceName;\nDeviceInfo | where DeviceName in (procs)",
+    );
+    assert!(e.message.contains("'procs' is a table"), "{e}");
+}

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datafusion::arrow::array::{ArrayRef, UInt32Array};
-use datafusion::arrow::compute::{SortOptions, concat_batches, sort_to_indices};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::compute::{SortColumn, SortOptions, concat_batches, lexsort_to_indices};
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -263,8 +263,21 @@ impl ResultSet {
             descending,
             nulls_first: !descending,
         };
-        match sort_to_indices(array.as_ref(), Some(options), None) {
-            Ok(indices) => stable_indices(indices),
+        // The row position breaks ties, so equal values keep the order the query gave them.
+        let positions: ArrayRef =
+            Arc::new(UInt32Array::from_iter_values(0..self.row_count() as u32));
+        let keys = [
+            SortColumn {
+                values: array.clone(),
+                options: Some(options),
+            },
+            SortColumn {
+                values: positions,
+                options: None,
+            },
+        ];
+        match lexsort_to_indices(&keys, None) {
+            Ok(indices) => indices.values().to_vec(),
             // A type Arrow cannot sort (nested data) falls back to its text.
             Err(_) => {
                 let mut order: Vec<u32> = (0..self.row_count() as u32).collect();
@@ -289,33 +302,13 @@ impl ResultSet {
             }
         }
     }
-
-    /// An empty result with the given columns (for queries that legitimately return nothing).
-    pub fn empty(columns: &[(&str, KqlType)], facts: RunFacts) -> ResultSet {
-        let schema = Arc::new(Schema::new(
-            columns
-                .iter()
-                .map(|(n, t)| kql_field(n, *t))
-                .collect::<Vec<_>>(),
-        ));
-        let batch = RecordBatch::new_empty(schema);
-        let column_types = columns.iter().map(|(_, t)| *t).collect();
-        ResultSet {
-            batch,
-            column_types,
-            facts,
-        }
-    }
-}
-
-fn stable_indices(indices: UInt32Array) -> Vec<u32> {
-    indices.values().to_vec()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::Schema;
 
     fn facts() -> RunFacts {
         RunFacts {
@@ -351,6 +344,19 @@ mod tests {
         assert_eq!(result.sorted_order(1, false), vec![3, 1, 0, 2]);
         assert_eq!(result.column_types(), &[KqlType::Long, KqlType::String]);
         assert_eq!(result.facts.row_count, 4);
+    }
+
+    #[test]
+    fn sort_keeps_the_query_order_of_equal_values() {
+        let schema = Arc::new(Schema::new(vec![kql_field("n", KqlType::Long)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(vec![1, 0, 1, 0, 1]))],
+        )
+        .unwrap();
+        let result = ResultSet::from_batches(schema, &[batch], facts()).unwrap();
+        assert_eq!(result.sorted_order(0, false), vec![1, 3, 0, 2, 4]);
+        assert_eq!(result.sorted_order(0, true), vec![0, 2, 4, 1, 3]);
     }
 
     #[test]

@@ -131,9 +131,10 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     let selection = app.editor.selection_range();
     let error = app.error.clone();
     let theme = app.theme.clone();
-    let highlighted = app.highlighted().to_vec();
+    let all = app.highlighted();
+    let visible = all[top.min(all.len())..(top + height).min(all.len())].to_vec();
     let mut lines = Vec::with_capacity(height);
-    for (row, pieces) in highlighted.iter().enumerate().skip(top).take(height) {
+    for (row, pieces) in visible.iter().enumerate().map(|(i, p)| (top + i, p)) {
         let mut spans = Vec::new();
         let mut col = 0usize;
         let mut used = 0usize;

@@ -339,6 +339,39 @@ fn the_worker_cancel_path_reports_cancelled() {
 }
 
 #[test]
+fn the_worker_exports_a_result_atomically() {
+    let mut handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out/rows.csv");
+    let result = Arc::new(one_column("Answer", vec!["a,b", "c"]));
+    assert!(handle.send(Command::Export {
+        result,
+        format: hunt::results::export::ExportFormat::Csv,
+        path: path.clone()
+    }));
+    let event = runtime().block_on(handle.next_event());
+    assert!(
+        matches!(event, Some(Event::Exported { rows: 2, .. })),
+        "{event:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "Answer\n\"a,b\"\nc\n"
+    );
+    let blocked = dir.path().join("out/rows.csv/inside");
+    assert!(handle.send(Command::Export {
+        result: Arc::new(one_column("A", vec![])),
+        format: hunt::results::export::ExportFormat::Json,
+        path: blocked
+    }));
+    let event = runtime().block_on(handle.next_event());
+    assert!(
+        matches!(event, Some(Event::ExportFailed { .. })),
+        "{event:?}"
+    );
+}
+
+#[test]
 fn help_lists_the_keys_and_any_key_closes_it() {
     let mut app = test_app();
     app.handle_key(key(KeyCode::F(1)));

@@ -372,6 +372,38 @@ fn the_worker_exports_a_result_atomically() {
 }
 
 #[test]
+fn quitting_keeps_the_editor_text_as_a_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(
+        dir.path(),
+    )));
+    let handle = worker::spawn(
+        runtime().handle(),
+        Arc::new(HoldingBackend),
+        Some(store.clone()),
+    );
+    let mut app = App::new(
+        handle,
+        Vec::new(),
+        "DeviceInfo\n| take 3",
+        "test",
+        "last 30d",
+        Theme::bundled(false),
+    );
+    app.handle_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL));
+    assert!(app.quit);
+    let started = Instant::now();
+    while store.load_draft().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the worker did not write the draft"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(store.load_draft().as_deref(), Some("DeviceInfo\n| take 3"));
+}
+
+#[test]
 fn help_lists_the_keys_and_any_key_closes_it() {
     let mut app = test_app();
     app.handle_key(key(KeyCode::F(1)));

@@ -416,12 +416,13 @@ impl Lab {
 
     fn push(&mut self, table: &str, row: Row) {
         self.report += 1;
-        // Follow-on events of activity late on the last day would fall after the end: they have
+        // Activity on the partial first and last days can fall outside the window: before it, or
         // not happened yet.
-        let end = self.options.end_nanos;
+        let (start, end) = (self.start, self.options.end_nanos);
+        let outside = |t: &i64| *t > end || *t < start;
         if row
             .iter()
-            .any(|(name, value)| *name == "Timestamp" && matches!(value, Val::T(t) if *t > end))
+            .any(|(name, value)| *name == "Timestamp" && matches!(value, Val::T(t) if outside(t)))
         {
             return;
         }
@@ -435,15 +436,18 @@ impl Lab {
         self.report
     }
 
-    /// A time on day `day` (0 = the oldest), in working hours most of the time.
+    /// A time on calendar day `day` (0 = the day the window starts), in working hours most of the
+    /// time.
     fn time_on(&mut self, day: i64, working: bool) -> i64 {
         let hour = if working && self.rng.chance(0.9) {
             self.rng.range(7, 19)
         } else {
             self.rng.range(0, 24)
         };
-        let t = self.start + day * DAY + hour * HOUR + self.rng.range(0, HOUR);
-        t.min(self.options.end_nanos - SECOND)
+        // Days are calendar days (UTC) so that working hours fall in the working day; the first
+        // and last are partial, and `push` drops what falls outside the window.
+        let first_midnight = self.start - self.start.rem_euclid(DAY);
+        first_midnight + day * DAY + hour * HOUR + self.rng.range(0, HOUR)
     }
 
     /// A moment `days_ago` before the end, at `hour:minute` on that day's clock.
@@ -710,7 +714,7 @@ impl Lab {
         let scale = i64::from(self.options.scale);
         self.device_inventory();
         self.identities();
-        for day in 0..LAB_DAYS {
+        for day in 0..=LAB_DAYS {
             let weekday = (self.start / DAY + day + 4).rem_euclid(7); // 1970-01-01 was a Thursday
             let weekend = weekday == 0 || weekday == 6;
             for device in 0..self.devices.len() {
@@ -968,14 +972,13 @@ impl Lab {
             }
             3 | 4 => {
                 let app = *self.rng.pick(&[("OUTLOOK.EXE", "\"C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE\"", "outlook.office365.com", "52.96.166.130"), ("ms-teams.exe", "\"C:\\Program Files\\WindowsApps\\MSTeams_24335.206.3314.2380_x64__8wekyb3d8bbwe\\ms-teams.exe\"", "teams.microsoft.com", "52.113.194.132")]);
-                let process = self.user_proc(
-                    user,
-                    app.0,
-                    "C:\\Program Files\\Microsoft Office\\root\\Office16",
-                    app.1,
-                    time,
-                    parent,
-                );
+                let folder = app
+                    .1
+                    .trim_matches('"')
+                    .rsplit_once('\\')
+                    .map_or("", |(f, _)| f)
+                    .to_string();
+                let process = self.user_proc(user, app.0, &folder, app.1, time, parent);
                 self.process_created(device, &explorer, &process);
                 for _ in 0..self.rng.range(1, 4) {
                     let t = time + self.rng.range(SECOND, HOUR);
@@ -2365,7 +2368,7 @@ mod tests {
             if let Some(i) = columns.iter().position(|(n, _)| n == "Timestamp") {
                 let times = batch.column(i).as_primitive::<TimestampNanosecondType>();
                 for t in times.iter().flatten() {
-                    assert!(t <= end && t >= end - (LAB_DAYS + 1) * DAY, "{name}: {t}");
+                    assert!(t <= end && t >= end - LAB_DAYS * DAY, "{name}: {t}");
                 }
             }
         }

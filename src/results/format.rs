@@ -69,10 +69,12 @@ impl Value {
             Value::Float(f) => format_real(*f),
             Value::Timestamp(nanos) => format_datetime(*nanos),
             Value::Duration(nanos) => format_timespan(*nanos),
-            Value::Text(text) => {
-                let _ = kql_type;
-                text.clone()
+            // A dynamic string reads as the string (as `tostring()` gives it), other dynamic
+            // values as their JSON.
+            Value::Text(text) if kql_type == KqlType::Dynamic && text.starts_with('"') => {
+                serde_json::from_str::<String>(text).unwrap_or_else(|_| text.clone())
             }
+            Value::Text(text) => text.clone(),
         }
     }
 }
@@ -235,6 +237,10 @@ mod tests {
         assert_eq!(
             cell_json(&reals, 1, KqlType::Real),
             serde_json::json!("NaN")
+        );
+        assert_eq!(
+            cell_text(&StringArray::from(vec!["\"a\\\"b\""]), 0, KqlType::Dynamic).unwrap(),
+            "a\"b"
         );
         let spans = DurationNanosecondArray::from(vec![3_600_000_000_000]);
         assert_eq!(cell_text(&spans, 0, KqlType::Timespan).unwrap(), "01:00:00");

@@ -125,6 +125,15 @@ impl Grid {
     }
 }
 
+/// The record inspector over the grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inspector {
+    /// The grid position (after any client-side sort) of the record shown.
+    pub position: usize,
+    /// First line shown.
+    pub scroll: usize,
+}
+
 /// A running query: its id, when it started, and whether Esc was pressed.
 #[derive(Debug, Clone)]
 pub struct Running {
@@ -163,6 +172,8 @@ pub struct App {
     pub error: Option<ErrorMark>,
     pub last_run: Option<RunFacts>,
     pub help: bool,
+    /// The record inspector: the grid position it shows and how far it is scrolled.
+    pub inspector: Option<Inspector>,
     pub quit: bool,
     pub backend: String,
     pub window: String,
@@ -208,6 +219,7 @@ impl App {
             error: None,
             last_run: None,
             help: false,
+            inspector: None,
             quit: false,
             backend: backend.to_string(),
             window: window.to_string(),
@@ -373,6 +385,7 @@ impl App {
             Event::Finished { id, result } if self.is_current(id) => {
                 self.running = None;
                 self.last_run = Some(result.facts.clone());
+                self.inspector = None;
                 self.grid.set(result);
                 if self.focus == Focus::Sidebar {
                     self.focus = Focus::Grid;
@@ -459,6 +472,14 @@ impl App {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
+        let runs = matches!(key.code, KeyCode::F(5))
+            || (ctrl && matches!(key.code, KeyCode::Char('r' | 'q') | KeyCode::Enter));
+        if self.inspector.is_some()
+            && !runs
+            && !(key.code == KeyCode::Esc && self.running.is_some())
+        {
+            return self.inspector_key(key);
+        }
         // Keys that work everywhere.
         match key.code {
             KeyCode::Char('q') if ctrl => {
@@ -540,6 +561,45 @@ impl App {
             KeyCode::Char('G') => self.grid.row = self.grid.rows().saturating_sub(1),
             KeyCode::Char('s') => self.grid.sort_by_cursor(false),
             KeyCode::Char('S') => self.grid.sort_by_cursor(true),
+            KeyCode::Enter if self.grid.rows() > 0 => {
+                self.inspector = Some(Inspector {
+                    position: self.grid.row,
+                    scroll: 0,
+                })
+            }
+            _ => {}
+        }
+    }
+
+    fn inspector_key(&mut self, key: KeyEvent) {
+        let Some(inspector) = &mut self.inspector else {
+            return;
+        };
+        let page = self.grid.page.max(1);
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => self.inspector = None,
+            KeyCode::Up | KeyCode::Char('k') => {
+                inspector.scroll = inspector.scroll.saturating_sub(1)
+            }
+            KeyCode::Down | KeyCode::Char('j') => inspector.scroll += 1,
+            KeyCode::PageUp => inspector.scroll = inspector.scroll.saturating_sub(page),
+            KeyCode::PageDown | KeyCode::Char(' ') => inspector.scroll += page,
+            KeyCode::Home | KeyCode::Char('g') => inspector.scroll = 0,
+            // The neighbouring records, without closing.
+            KeyCode::Left | KeyCode::Char('h') if inspector.position > 0 => {
+                *inspector = Inspector {
+                    position: inspector.position - 1,
+                    scroll: 0,
+                };
+                self.grid.row = inspector.position;
+            }
+            KeyCode::Right | KeyCode::Char('l') if inspector.position + 1 < self.grid.rows() => {
+                *inspector = Inspector {
+                    position: inspector.position + 1,
+                    scroll: 0,
+                };
+                self.grid.row = inspector.position;
+            }
             _ => {}
         }
     }

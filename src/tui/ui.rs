@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 use super::app::{App, Focus, SidebarRow, Tone};
+use crate::results::KqlType;
 use crate::results::format::{cell_display, format_real};
 use crate::results::safe::{display_width, fit, sanitize};
 
@@ -35,9 +36,121 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     draw_editor(frame, app, editor);
     draw_grid(frame, app, grid);
     draw_status(frame, app, status);
+    if app.inspector.is_some() {
+        draw_inspector(frame, app, area);
+    }
     if app.help {
         draw_help(frame, app, area);
     }
+}
+
+/// Cuts text into pieces of at most `width` display columns (never splitting a character).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > width.max(1) && used > 0 {
+            lines.push(String::new());
+            used = 0;
+        }
+        lines.last_mut().expect("starts with one line").push(ch);
+        used += w;
+    }
+    lines
+}
+
+/// The lines the inspector shows for one record: each column's name and type, then its value
+/// (dynamic values as indented JSON), wrapped; suspicious values also in escaped form.
+pub fn inspector_lines(app: &App, position: usize, width: usize) -> Vec<Line<'static>> {
+    let Some(result) = app.grid.result.as_ref() else {
+        return Vec::new();
+    };
+    let row = app.grid.source_row(position);
+    let name_style = app.theme.ui("header").add_modifier(Modifier::BOLD);
+    let mut lines = Vec::new();
+    for column in 0..result.column_count() {
+        let kql_type = result.column_type(column);
+        lines.push(Line::from(vec![
+            Span::styled(sanitize(&result.column_name(column)).text, name_style),
+            Span::styled(format!("  {}", kql_type.kql_name()), app.theme.ui("status")),
+        ]));
+        let raw = result.cell_text(row, column);
+        let text = match (&raw, kql_type) {
+            (None, _) => None,
+            (Some(text), KqlType::Dynamic) => Some(
+                serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .filter(|v| v.is_object() || v.is_array())
+                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                    .unwrap_or_else(|| text.clone()),
+            ),
+            (Some(text), _) => Some(text.clone()),
+        };
+        match text {
+            None => lines.push(Line::from(Span::styled("  (null)", app.theme.ui("status")))),
+            Some(text) => {
+                let mut suspicious = false;
+                for source_line in text.split('\n') {
+                    let safe = sanitize(source_line);
+                    suspicious |= safe.suspicious;
+                    for piece in wrap(&safe.text, width.saturating_sub(2)) {
+                        lines.push(Line::from(format!("  {piece}")));
+                    }
+                }
+                if suspicious {
+                    let escaped = sanitize(&text.escape_debug().to_string()).text;
+                    lines.push(Line::from(Span::styled(
+                        "  ⚠ hidden or direction-changing characters; escaped:",
+                        app.theme.ui("suspicious"),
+                    )));
+                    for piece in wrap(&escaped, width.saturating_sub(4)) {
+                        lines.push(Line::from(Span::styled(
+                            format!("    {piece}"),
+                            app.theme.ui("suspicious"),
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    lines
+}
+
+fn draw_inspector(frame: &mut Frame, app: &mut App, area: Rect) {
+    let Some(inspector) = app.inspector else {
+        return;
+    };
+    let popup = Rect {
+        x: area.x + 2.min(area.width / 10),
+        y: area.y + 1.min(area.height / 10),
+        width: area.width.saturating_sub(2 * 2.min(area.width / 10)),
+        height: area.height.saturating_sub(2 * 1.min(area.height / 10)),
+    };
+    frame.render_widget(Clear, popup);
+    let title = format!(
+        " Record {}/{} · ←/→ other records · Esc closes ",
+        inspector.position + 1,
+        app.grid.rows()
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(app.theme.ui("focus"));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let lines = inspector_lines(app, inspector.position, inner.width as usize);
+    let last_top = lines.len().saturating_sub(inner.height as usize);
+    let top = inspector.scroll.min(last_top);
+    if let Some(open) = &mut app.inspector {
+        open.scroll = top;
+    }
+    let visible: Vec<Line> = lines
+        .into_iter()
+        .skip(top)
+        .take(inner.height as usize)
+        .collect();
+    frame.render_widget(Paragraph::new(visible), inner);
 }
 
 fn pane(app: &App, title: String, focused: bool) -> Block<'static> {

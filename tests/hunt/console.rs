@@ -319,6 +319,59 @@ fn a_backend_panic_becomes_an_error_not_a_hang() {
 }
 
 #[test]
+fn the_inspector_shows_whole_values_and_both_forms_of_hostile_text() {
+    let mut app = test_app();
+    app.set_text("hostile");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.handle_key(key(KeyCode::Tab));
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Enter));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Record 2/3"), "{text}");
+    assert!(text.contains("invoice⟨U+202E⟩fdp.exe"), "{text}");
+    assert!(
+        text.contains("invoice\\u{202e}fdp.exe"),
+        "the escaped form: {text}"
+    );
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
+    app.handle_key(key(KeyCode::Right));
+    assert!(screen(&mut app, 80, 24).contains("Record 3/3"));
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.inspector.is_none());
+    assert_eq!(app.grid.row, 2, "the grid follows the inspector");
+}
+
+#[test]
+fn the_inspector_wraps_long_command_lines() {
+    let mut app = lab_app();
+    app.set_text("DeviceProcessEvents | where ProcessCommandLine has \"EncodedCommand\" and AccountName == \"dwhitfield\" | project ProcessCommandLine");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.handle_key(key(KeyCode::Tab));
+    app.handle_key(key(KeyCode::Enter));
+    let text = screen(&mut app, 80, 24);
+    let command = app.grid.result.as_ref().unwrap().cell_text(0, 0).unwrap();
+    assert!(command.len() > 200);
+    // The popup's inner area starts at column 3; values are indented by two more.
+    let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let header = rows
+        .iter()
+        .position(|r| {
+            r.iter()
+                .collect::<String>()
+                .contains("ProcessCommandLine  string")
+        })
+        .unwrap();
+    let shown: String = rows[header + 1..]
+        .iter()
+        .map(|r| r[5..77].iter().collect::<String>().trim_end().to_string())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(shown, command, "{text}");
+}
+
+#[test]
 fn the_worker_cancel_path_reports_cancelled() {
     let mut handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
     assert!(handle.send(Command::Run {

@@ -372,6 +372,25 @@ fn the_inspector_wraps_long_command_lines() {
 }
 
 #[test]
+fn tiny_terminals_do_not_break_drawing() {
+    let mut app = test_app();
+    app.set_text("hostile\nsecond line\nthird");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    for (width, height) in [(1, 1), (5, 2), (12, 4), (20, 6), (30, 8), (80, 3)] {
+        for state in 0..3 {
+            app.focus = [Focus::Editor, Focus::Grid, Focus::Sidebar][state];
+            app.help = state == 2;
+            app.inspector = (state == 1).then_some(hunt::tui::app::Inspector {
+                position: 0,
+                scroll: 5,
+            });
+            screen(&mut app, width, height);
+        }
+    }
+}
+
+#[test]
 fn the_worker_cancel_path_reports_cancelled() {
     let mut handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
     assert!(handle.send(Command::Run {

@@ -3,10 +3,8 @@
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{
-    DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
-    DurationSecondType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
-    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit,
+    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -98,42 +96,8 @@ pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
         DataType::Utf8 => Value::Text(array.as_string::<i32>().value(row).to_string()),
         DataType::LargeUtf8 => Value::Text(array.as_string::<i64>().value(row).to_string()),
         DataType::Utf8View => Value::Text(array.as_string_view().value(row).to_string()),
-        DataType::Timestamp(unit, _) => {
-            let nanos = match unit {
-                TimeUnit::Second => array
-                    .as_primitive::<TimestampSecondType>()
-                    .value(row)
-                    .saturating_mul(1_000_000_000),
-                TimeUnit::Millisecond => array
-                    .as_primitive::<TimestampMillisecondType>()
-                    .value(row)
-                    .saturating_mul(1_000_000),
-                TimeUnit::Microsecond => array
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .value(row)
-                    .saturating_mul(1_000),
-                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().value(row),
-            };
-            Value::Timestamp(nanos)
-        }
-        DataType::Duration(unit) => {
-            let nanos = match unit {
-                TimeUnit::Second => array
-                    .as_primitive::<DurationSecondType>()
-                    .value(row)
-                    .saturating_mul(1_000_000_000),
-                TimeUnit::Millisecond => array
-                    .as_primitive::<DurationMillisecondType>()
-                    .value(row)
-                    .saturating_mul(1_000_000),
-                TimeUnit::Microsecond => array
-                    .as_primitive::<DurationMicrosecondType>()
-                    .value(row)
-                    .saturating_mul(1_000),
-                TimeUnit::Nanosecond => array.as_primitive::<DurationNanosecondType>().value(row),
-            };
-            Value::Duration(nanos)
-        }
+        DataType::Timestamp(unit, _) => Value::Timestamp(time_nanos(array, row, unit)),
+        DataType::Duration(unit) => Value::Duration(time_nanos(array, row, unit)),
         _ => {
             let options = FormatOptions::default();
             match ArrayFormatter::try_new(array, &options) {
@@ -142,6 +106,18 @@ pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
             }
         }
     })
+}
+
+/// A timestamp or duration cell in nanoseconds. Every timestamp and duration array holds one
+/// i64 per row in its first buffer, in its unit.
+fn time_nanos(array: &dyn Array, row: usize, unit: &TimeUnit) -> i64 {
+    let per_unit = match unit {
+        TimeUnit::Second => 1_000_000_000,
+        TimeUnit::Millisecond => 1_000_000,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1,
+    };
+    array.to_data().buffer::<i64>(0)[row].saturating_mul(per_unit)
 }
 
 /// KQL's real formatting: the shortest text that reads back as the same number.
@@ -200,6 +176,22 @@ mod tests {
         assert_eq!(format_datetime(nanos), "2020-08-30T06:38:35.7664356Z");
         assert_eq!(format_datetime_short(nanos), "2020-08-30 06:38:35.766");
         assert_eq!(format_datetime(-1), "1969-12-31T23:59:59.9999999Z");
+    }
+
+    #[test]
+    fn every_time_unit_reads_as_nanoseconds_even_in_slices() {
+        use datafusion::arrow::array::{DurationSecondArray, TimestampMillisecondArray};
+        let millis = TimestampMillisecondArray::from(vec![1_000, 2_000, 3_000]).slice(1, 2);
+        assert_eq!(
+            cell_value(&millis, 0),
+            Some(Value::Timestamp(2_000_000_000))
+        );
+        let seconds = DurationSecondArray::from(vec![Some(5), None, Some(7)]).slice(1, 2);
+        assert_eq!(cell_value(&seconds, 0), None);
+        assert_eq!(
+            cell_value(&seconds, 1),
+            Some(Value::Duration(7_000_000_000))
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum Focus {
     Grid,
 }
 
+/// The panes in Tab order (and Alt+1/2/3).
+const PANES: [Focus; 3] = [Focus::Sidebar, Focus::Editor, Focus::Grid];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SidebarRow {
     Folder { name: String, open: bool },
@@ -499,32 +502,10 @@ impl App {
                 return;
             }
             KeyCode::Esc if self.running.is_some() => return self.cancel(),
-            KeyCode::Tab => {
-                self.focus = match self.focus {
-                    Focus::Sidebar => Focus::Editor,
-                    Focus::Editor => Focus::Grid,
-                    Focus::Grid => Focus::Sidebar,
-                };
-                return;
-            }
-            KeyCode::BackTab => {
-                self.focus = match self.focus {
-                    Focus::Sidebar => Focus::Grid,
-                    Focus::Editor => Focus::Sidebar,
-                    Focus::Grid => Focus::Editor,
-                };
-                return;
-            }
-            KeyCode::Char('1') if alt => {
-                self.focus = Focus::Sidebar;
-                return;
-            }
-            KeyCode::Char('2') if alt => {
-                self.focus = Focus::Editor;
-                return;
-            }
-            KeyCode::Char('3') if alt => {
-                self.focus = Focus::Grid;
+            KeyCode::Tab => return self.cycle_focus(1),
+            KeyCode::BackTab => return self.cycle_focus(PANES.len() - 1),
+            KeyCode::Char(digit @ '1'..='3') if alt => {
+                self.focus = PANES[digit as usize - '1' as usize];
                 return;
             }
             _ => {}
@@ -543,6 +524,12 @@ impl App {
             Focus::Grid => self.grid_key(key),
             Focus::Sidebar => self.sidebar_key(key),
         }
+    }
+
+    /// Moves focus `step` panes on, in the order of `PANES`.
+    fn cycle_focus(&mut self, step: usize) {
+        let at = PANES.iter().position(|p| *p == self.focus).unwrap_or(0);
+        self.focus = PANES[(at + step) % PANES.len()];
     }
 
     fn grid_key(&mut self, key: KeyEvent) {

@@ -8,11 +8,10 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
     Int64Builder, StringBuilder, TimestampNanosecondBuilder,
 };
-use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use crate::results::{KqlType, kql_field};
+use crate::results::{KqlType, kql_schema};
 
 /// One value of a generated row.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,12 +166,7 @@ impl TableBuilder {
     }
 
     pub fn finish(self) -> Result<GeneratedTable, ArrowError> {
-        let schema = Arc::new(Schema::new(
-            self.columns
-                .iter()
-                .map(|(n, t)| kql_field(n, *t))
-                .collect::<Vec<_>>(),
-        ));
+        let schema = kql_schema(&self.columns);
         let arrays: Vec<ArrayRef> = self
             .builders
             .into_iter()

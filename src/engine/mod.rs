@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
@@ -20,7 +19,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use tokio_util::sync::CancellationToken;
 
 use crate::kql;
-use crate::results::{KqlType, ResultSet, RunFacts, kql_field};
+use crate::results::{KqlType, ResultSet, RunFacts, kql_schema};
 use crate::worker::{Backend, BoxFuture, ErrorKind, QueryError, QueryRequest, TableInfo};
 use planner::{Udfs, plan_query};
 
@@ -55,12 +54,7 @@ impl Catalog {
         columns: Vec<(String, KqlType)>,
         batch: RecordBatch,
     ) -> Result<(), DataFusionError> {
-        let schema = Arc::new(Schema::new(
-            columns
-                .iter()
-                .map(|(n, t)| kql_field(n, *t))
-                .collect::<Vec<_>>(),
-        ));
+        let schema = kql_schema(&columns);
         let batch = if batch.schema() == schema {
             batch
         } else {
@@ -81,12 +75,7 @@ impl Catalog {
     pub fn schema_only() -> Result<Catalog, DataFusionError> {
         let mut catalog = Catalog::default();
         for (name, columns) in lab::schema_tables() {
-            let schema = Arc::new(Schema::new(
-                columns
-                    .iter()
-                    .map(|(n, t)| kql_field(n, *t))
-                    .collect::<Vec<_>>(),
-            ));
+            let schema = kql_schema(&columns);
             catalog.insert_batch(&name, columns, RecordBatch::new_empty(schema))?;
         }
         Ok(catalog)

@@ -496,6 +496,32 @@ impl Planner<'_> {
         }
     }
 
+    /// Checks a function's argument count; the message names the function and what it takes.
+    fn arity(
+        &self,
+        function: &str,
+        args: &[Expr],
+        min: usize,
+        max: usize,
+        span: Span,
+    ) -> Result<(), QueryError> {
+        if (min..=max).contains(&args.len()) {
+            return Ok(());
+        }
+        let expected = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        Err(self.semantic(
+            format!(
+                "{function}() takes {expected} argument(s), got {}",
+                args.len()
+            ),
+            span,
+        ))
+    }
+
     fn require_column(&self, frame: &Frame, name: &Ident) -> Result<KqlType, QueryError> {
         frame
             .column_type(&name.name)
@@ -641,19 +667,6 @@ impl Planner<'_> {
             _ => String::new(),
         };
         let default_name = format!("{function}_{suffix}");
-        let arity = |planner: &Self, n: usize| -> Result<(), QueryError> {
-            if args.len() == n {
-                Ok(())
-            } else {
-                Err(planner.semantic(
-                    format!(
-                        "{function}() takes {n} argument{}",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                    expr.span,
-                ))
-            }
-        };
         let result = match function {
             "count" => {
                 if args.len() > 1 {
@@ -667,7 +680,7 @@ impl Planner<'_> {
                 (agg::count(counted), KqlType::Long, default_name, false)
             }
             "countif" => {
-                arity(self, 1)?;
+                self.arity(function, args, 1, 1, expr.span)?;
                 let condition = self.condition(&args[0], frame)?;
                 (
                     agg::sum(
@@ -696,7 +709,7 @@ impl Planner<'_> {
                 )
             }
             "sum" | "avg" | "min" | "max" => {
-                arity(self, 1)?;
+                self.arity(function, args, 1, 1, expr.span)?;
                 let value = self.expr(&args[0], frame)?;
                 let numeric_only = matches!(function, "sum" | "avg");
                 if numeric_only && !is_numeric(value.ty) && value.ty != KqlType::Timespan {
@@ -753,7 +766,7 @@ impl Planner<'_> {
                 )
             }
             "take_any" | "any" | "anyif" => {
-                arity(self, 1)?;
+                self.arity(function, args, 1, 1, expr.span)?;
                 let value = self.expr(&args[0], frame)?;
                 (
                     agg::first_value(value.expr, vec![]),
@@ -1277,27 +1290,10 @@ impl Planner<'_> {
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
         let function = name.name.as_str();
-        let arity = |planner: &Self, min: usize, max: usize| -> Result<(), QueryError> {
-            if args.len() < min || args.len() > max {
-                let expected = if min == max {
-                    format!("{min}")
-                } else {
-                    format!("{min} to {max}")
-                };
-                return Err(planner.semantic(
-                    format!(
-                        "{function}() takes {expected} argument(s), got {}",
-                        args.len()
-                    ),
-                    span,
-                ));
-            }
-            Ok(())
-        };
         let arg = |planner: &mut Self, i: usize| planner.expr(&args[i], frame);
         let result = match function {
             "ago" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let offset = self.constant_timespan(&args[0])?;
                 let nanos = self.now_nanos.saturating_sub(offset);
                 let mut typed = Typed::new(timestamp_literal(nanos), KqlType::DateTime);
@@ -1307,7 +1303,7 @@ impl Planner<'_> {
                 typed
             }
             "now" => {
-                arity(self, 0, 1)?;
+                self.arity(function, args, 0, 1, span)?;
                 let offset = if args.is_empty() {
                     0
                 } else {
@@ -1319,7 +1315,7 @@ impl Planner<'_> {
                 )
             }
             "tolower" | "toupper" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 let text = self.as_text(value, args[0].span)?;
                 Typed::new(
@@ -1332,7 +1328,7 @@ impl Planner<'_> {
                 )
             }
             "strlen" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 let text = self.as_text(value, args[0].span)?;
                 Typed::new(
@@ -1355,13 +1351,13 @@ impl Planner<'_> {
                 Typed::new(f::concat(parts), KqlType::String)
             }
             "tostring" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 Typed::new(self.to_string_expr(value), KqlType::String)
             }
             "toint" | "tolong" | "todouble" | "toreal" | "tobool" | "toboolean" | "todatetime"
             | "totimespan" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let ty = match function {
                     "toint" => KqlType::Int,
                     "tolong" => KqlType::Long,
@@ -1379,7 +1375,7 @@ impl Planner<'_> {
                 Typed::new(try_cast(source, ty.arrow_type()), ty)
             }
             "isempty" | "isnotempty" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 let empty = if is_textual(value.ty) || value.ty == KqlType::Dynamic {
                     value.expr.clone().is_null().or(value.expr.eq(lit("")))
@@ -1396,7 +1392,7 @@ impl Planner<'_> {
                 )
             }
             "isnull" | "isnotnull" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 Typed::new(
                     if function == "isnull" {
@@ -1408,11 +1404,11 @@ impl Planner<'_> {
                 )
             }
             "not" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 Typed::new(self.condition(&args[0], frame)?.not(), KqlType::Bool)
             }
             "iff" | "iif" => {
-                arity(self, 3, 3)?;
+                self.arity(function, args, 3, 3, span)?;
                 let condition = self.condition(&args[0], frame)?;
                 let (then, otherwise) = (arg(self, 1)?, arg(self, 2)?);
                 let ty = then.ty;
@@ -1463,13 +1459,13 @@ impl Planner<'_> {
                 Typed::new(f::coalesce(values), ty)
             }
             "bin" | "floor" => {
-                arity(self, 2, 2)?;
+                self.arity(function, args, 2, 2, span)?;
                 let value = arg(self, 0)?;
                 let size = arg(self, 1)?;
                 self.bin(value, size, span)?
             }
             "substring" => {
-                arity(self, 2, 3)?;
+                self.arity(function, args, 2, 3, span)?;
                 let value = arg(self, 0)?;
                 let text = self.as_text(value, args[0].span)?;
                 let start = arg(self, 1)?;
@@ -1492,7 +1488,7 @@ impl Planner<'_> {
                 Typed::new(expr, KqlType::String)
             }
             "indexof" => {
-                arity(self, 2, 2)?;
+                self.arity(function, args, 2, 2, span)?;
                 let (value, needle) = (arg(self, 0)?, arg(self, 1)?);
                 let (value, needle) = (
                     self.as_text(value, args[0].span)?,
@@ -1511,7 +1507,7 @@ impl Planner<'_> {
                 )
             }
             "replace_string" => {
-                arity(self, 3, 3)?;
+                self.arity(function, args, 3, 3, span)?;
                 let (text, lookup, rewrite) = (arg(self, 0)?, arg(self, 1)?, arg(self, 2)?);
                 Typed::new(
                     f::replace(text.expr, lookup.expr, rewrite.expr),
@@ -1519,7 +1515,7 @@ impl Planner<'_> {
                 )
             }
             "replace_regex" | "replace" => {
-                arity(self, 3, 3)?;
+                self.arity(function, args, 3, 3, span)?;
                 // `replace(regex, rewrite, text)` is the deprecated order.
                 let (text_at, pattern_at, rewrite_at) = if function == "replace" {
                     (2, 0, 1)
@@ -1566,7 +1562,7 @@ impl Planner<'_> {
                 )?
             }
             "parse_json" | "todynamic" | "toobject" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 match value.ty {
                     KqlType::Dynamic => value,
@@ -1585,7 +1581,7 @@ impl Planner<'_> {
                 }
             }
             "array_length" => {
-                arity(self, 1, 1)?;
+                self.arity(function, args, 1, 1, span)?;
                 let value = arg(self, 0)?;
                 Typed::new(self.udfs.array_length.call(vec![value.expr]), KqlType::Long)
             }

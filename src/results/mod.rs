@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use datafusion::arrow::array::{ArrayRef, UInt32Array};
 use datafusion::arrow::compute::{SortColumn, SortOptions, concat_batches, lexsort_to_indices};
-use datafusion::arrow::datatypes::{DataType, Field, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -137,6 +137,16 @@ pub fn kql_field(name: &str, kql_type: KqlType) -> Field {
         )]
         .into(),
     )
+}
+
+/// An Arrow schema for columns with KQL types.
+pub fn kql_schema(columns: &[(String, KqlType)]) -> SchemaRef {
+    Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(n, t)| kql_field(n, *t))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// The KQL type of a field: its metadata when present, else read from the Arrow type.
@@ -308,7 +318,6 @@ impl ResultSet {
 mod tests {
     use super::*;
     use datafusion::arrow::array::{Int64Array, StringArray};
-    use datafusion::arrow::datatypes::Schema;
 
     fn facts() -> RunFacts {
         RunFacts {

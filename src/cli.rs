@@ -5,25 +5,34 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::backend::{Backend, BackendFactory, Progress, QueryRequest};
 use crate::engine::{Catalog, LabOptions, LocalEngine};
 use crate::results::export::{self, ExportFormat};
 use crate::results::safe::sanitize;
 use crate::results::{ResultSet, RunFacts};
-use crate::worker::QueryRequest;
+use crate::store::{Config, Paths, Store, bundled_queries};
+use crate::tui::app::{App, STARTER_QUERY, Tone};
+use crate::tui::theme::Theme;
+use crate::worker;
 
 #[derive(Debug, Parser)]
 #[command(name = "hunt", version, about = "A terminal console for threat hunting with KQL", long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// A .kql file to open in the editor.
+    /// A .kql file to open in the editor (Ctrl+S writes it back).
     file: Option<PathBuf>,
     /// Size of the lab data set (1 = a small company's month).
-    #[arg(long, default_value_t = 1, global = true)]
+    #[arg(long, default_value_t = 1, global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: u32,
+    /// The most rows a local query returns (default: `row_limit` in the config file, else
+    /// 100000); more are cut and the result is marked truncated.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    row_limit: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,8 +102,15 @@ pub fn main() -> i32 {
             return if error.use_stderr() { 2 } else { 0 };
         }
     };
+    let store = Paths::discover().map(|paths| Arc::new(Store::new(paths)));
+    let config = store.as_ref().map(|s| s.load_config());
+    let row_limit = cli
+        .row_limit
+        .and_then(|n| usize::try_from(n).ok())
+        .or_else(|| config.as_ref()?.as_ref().ok()?.row_limit)
+        .unwrap_or(crate::engine::DEFAULT_ROW_LIMIT);
     match cli.command {
-        None => crate::tui::run(cli.file, cli.scale),
+        None => console(cli.file, cli.scale, row_limit, store, config),
         Some(Command::Run {
             query,
             file,
@@ -102,21 +118,102 @@ pub fn main() -> i32 {
             backend: BackendChoice::Lab,
             timespan,
         }) => {
+            if let Some(Err(message)) = &config {
+                return fail(2, message);
+            }
             let text = match read_query(query, file) {
                 Ok(text) => text,
                 Err(message) => return fail(2, &message),
             };
+            // A bad window is a usage error, found before any work.
+            let now = crate::kql::time::from_chrono(&chrono::Utc::now())
+                .unwrap_or(crate::kql::time::UNIX_EPOCH_TICKS);
+            if let Some(window) = &timespan
+                && let Err(message) = crate::engine::time_window::parse_timespan(window, now)
+            {
+                return fail(2, &format!("--timespan: {message}"));
+            }
             let format = format.unwrap_or(if io::stdout().is_terminal() {
                 OutputFormat::Table
             } else {
                 OutputFormat::Csv
             });
-            run_query(&text, format, timespan, cli.scale)
+            run_query(&text, format, timespan, cli.scale, row_limit)
         }
         Some(Command::Check { files }) => check(&files),
         Some(Command::Lab {
             command: LabCommand::Export { dir, format },
         }) => lab_export(&dir, format, cli.scale),
+    }
+}
+
+/// The console: everything it needs is gathered here (files, config, the worker with the lab
+/// building on it), then `tui::run` draws until the user quits.
+fn console(
+    file: Option<PathBuf>,
+    scale: u32,
+    row_limit: usize,
+    store: Option<Arc<Store>>,
+    config: Option<Result<Config, String>>,
+) -> i32 {
+    let draft = store.as_ref().and_then(|s| s.load_draft());
+    let text = match &file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                return fail(2, &format!("{}: {e}", path.display()));
+            }
+        },
+        None => draft.clone().unwrap_or_else(|| STARTER_QUERY.to_string()),
+    };
+    // Opening a file replaces the editor text: the draft it replaces is kept, not lost.
+    let mut warnings = Vec::new();
+    if file.is_some()
+        && let (Some(store), Some(draft)) = (&store, &draft)
+        && draft.trim() != text.trim()
+        && let Err(e) = store.keep_draft(draft)
+    {
+        warnings.push(format!("could not keep the previous draft: {e}"));
+    }
+    let mut queries = bundled_queries();
+    if let Some(store) = &store {
+        queries.extend(store.user_queries());
+        queries.extend(store.kept_drafts());
+    }
+    if let Some(Err(message)) = config {
+        warnings.push(message);
+    }
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
+    };
+    let factory: BackendFactory = Box::new(move |progress: Progress| {
+        let report = |message: String| progress(message);
+        LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &report)
+            .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
+            .map_err(|e| format!("could not build the lab data: {e}"))
+    });
+    let handle = worker::spawn_starting(runtime.handle(), factory, store);
+    let mut app = App::new(
+        handle,
+        queries,
+        &text,
+        "lab",
+        "last 30d",
+        Theme::default_for_terminal(),
+    );
+    app.file = file;
+    if let Some(warning) = warnings.pop() {
+        app.message = Some((warning, Tone::Error));
+    }
+    let outcome = crate::tui::run(&mut app);
+    // The last draft was sent at quit: let it land before the process ends.
+    let flushed = app.flush_writes(Duration::from_secs(5));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match outcome {
+        Err(e) => fail(1, &format!("terminal error: {e}")),
+        Ok(()) if !flushed => fail(1, "the draft could not be written in time"),
+        Ok(()) => 0,
     }
 }
 
@@ -126,11 +223,13 @@ fn fail(code: i32, message: &str) -> i32 {
 }
 
 fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, String> {
-    match (query, file) {
-        (Some(_), Some(_)) => Err("give the query as an argument or with -f, not both".into()),
-        (Some(query), None) => Ok(query),
+    let text = match (query, file) {
+        (Some(_), Some(_)) => {
+            return Err("give the query as an argument or with -f, not both".into());
+        }
+        (Some(query), None) => query,
         (None, Some(path)) => {
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?
         }
         (None, None) => {
             if io::stdin().is_terminal() {
@@ -142,28 +241,48 @@ fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, St
             io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| format!("standard input: {e}"))?;
-            Ok(text)
+            if text.trim().is_empty() {
+                return Err("no query: standard input was empty".into());
+            }
+            text
         }
-    }
+    };
+    Ok(text)
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+/// The tokio runtime for the worker. Its threads get a large stack: planning and running a
+/// query walks expression trees recursively (bounded by `kql::ast::MAX_EXPR_DEPTH`), and
+/// DataFusion's own recursion guard needs room to work.
+pub fn runtime() -> io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(WORKER_STACK)
         .enable_all()
         .build()
-        .expect("the tokio runtime starts")
 }
 
-fn run_query(text: &str, format: OutputFormat, timespan: Option<String>, scale: u32) -> i32 {
+/// 16 MiB: address space, not memory; only what a deep query touches is used.
+pub const WORKER_STACK: usize = 16 * 1024 * 1024;
+
+fn run_query(
+    text: &str,
+    format: OutputFormat,
+    timespan: Option<String>,
+    scale: u32,
+    row_limit: usize,
+) -> i32 {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
+    };
     let engine = match LocalEngine::lab(&LabOptions::ending_now(scale)) {
-        Ok(engine) => engine,
+        Ok(engine) => engine.with_row_limit(row_limit),
         Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
     };
     let request = QueryRequest {
         query: text.to_string(),
         timespan,
     };
-    let result = match runtime().block_on(engine.execute(&request)) {
+    let result = match runtime.block_on(engine.execute(&request)) {
         Ok(result) => result,
         Err(error) => return fail(error.exit_code(), &error.to_string()),
     };
@@ -175,6 +294,12 @@ fn run_query(text: &str, format: OutputFormat, timespan: Option<String>, scale: 
     };
     let mut out = io::BufWriter::new(io::stdout());
     let written = export::write(&result, format, &mut out).and_then(|_| out.flush());
+    if result.facts.truncated {
+        eprintln!(
+            "hunt: the result was truncated: these are the first {} rows of more (raise --row-limit or narrow the query)",
+            result.row_count()
+        );
+    }
     match written {
         Ok(()) => 0,
         // A closed pipe (`| head`) is not an error worth a message.

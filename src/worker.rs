@@ -1,133 +1,31 @@
 //! The async task runner between the UI and the backends. The UI sends `Command`s and polls
 //! `Event`s without ever blocking; every query has an id and a cancellation token, and the UI
-//! drops events whose id is not the query it is waiting for.
+//! drops events whose id is not the one it is waiting for.
+//!
+//! Work that could stall a frame happens here: building the backend (the lab at a large scale),
+//! running queries, sorting results, exports, and every file write. File writes go through one
+//! ordered writer, so two draft saves close together land in order and the latest always wins.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::kql::{LineCol, Span, line_col};
+pub use crate::backend::{
+    Backend, BackendFactory, BoxFuture, ErrorKind, Progress, QueryError, QueryRequest, TableInfo,
+};
 use crate::results::ResultSet;
 use crate::results::export::{self, ExportFormat};
 use crate::store::Store;
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// What a backend is asked to run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryRequest {
-    pub query: String,
-    /// ISO 8601 duration or interval (`P30D`, `start/end`); `None` means the backend's default.
-    pub timespan: Option<String>,
-}
-
-impl QueryRequest {
-    pub fn new(query: impl Into<String>) -> Self {
-        QueryRequest {
-            query: query.into(),
-            timespan: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ErrorKind {
-    /// The text is not valid KQL.
-    Syntax,
-    /// Valid KQL that names something that does not exist or mixes types.
-    Semantic,
-    /// It failed while running.
-    Execution,
-    Unsupported,
-    Auth,
-    Throttled,
-    Network,
-}
-
-/// Why a query failed, with where in the text when there is a place.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryError {
-    pub kind: ErrorKind,
-    pub message: String,
-    pub span: Option<Span>,
-    pub position: Option<LineCol>,
-}
-
-impl QueryError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        QueryError {
-            kind,
-            message: message.into(),
-            span: None,
-            position: None,
-        }
-    }
-
-    pub fn at(kind: ErrorKind, message: impl Into<String>, span: Span, source: &str) -> Self {
-        QueryError {
-            kind,
-            message: message.into(),
-            span: Some(span),
-            position: Some(line_col(source, span.start)),
-        }
-    }
-
-    /// The CLI exit code for this error (CLI.md).
-    pub fn exit_code(&self) -> i32 {
-        match self.kind {
-            ErrorKind::Syntax
-            | ErrorKind::Semantic
-            | ErrorKind::Execution
-            | ErrorKind::Unsupported => 1,
-            ErrorKind::Auth => 3,
-            ErrorKind::Throttled => 4,
-            ErrorKind::Network => 5,
-        }
-    }
-}
-
-impl fmt::Display for QueryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.position {
-            Some(position) => write!(f, "{position}: {}", self.message),
-            None => write!(f, "{}", self.message),
-        }
-    }
-}
-
-impl std::error::Error for QueryError {}
-
-/// A table a backend offers, for completion and the schema browser.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TableInfo {
-    pub name: String,
-    pub columns: Vec<(String, crate::results::KqlType)>,
-}
-
-/// A place queries run. The local engine is one; Microsoft Graph will be another.
-pub trait Backend: Send + Sync {
-    /// Short name for the status line (`lab`, `files`, `graph · contoso`).
-    fn name(&self) -> String;
-
-    fn run(
-        &self,
-        request: QueryRequest,
-        cancel: CancellationToken,
-    ) -> BoxFuture<'_, Result<ResultSet, QueryError>>;
-
-    fn tables(&self) -> Vec<TableInfo>;
-}
 
 pub type QueryId = u64;
 
 #[derive(Debug)]
 pub enum Command {
+    /// Run a query (it waits for the backend when that is still starting).
     Run {
         id: QueryId,
         request: QueryRequest,
@@ -135,31 +33,87 @@ pub enum Command {
     Cancel {
         id: QueryId,
     },
+    /// Compute the row order that sorts `result` by one column; answered by `Event::Sorted`.
+    Sort {
+        id: QueryId,
+        result: Arc<ResultSet>,
+        column: usize,
+        descending: bool,
+    },
+    /// Write every row of a result to a file.
     Export {
         result: Arc<ResultSet>,
         format: ExportFormat,
         path: PathBuf,
     },
+    /// Keep the editor text as the draft (the latest of several close together wins).
     SaveDraft {
+        text: String,
+    },
+    /// Keep text the editor is about to replace, as a draft the user can reopen.
+    KeepDraft {
+        text: String,
+    },
+    /// Write the editor text to a query file (Ctrl+S on a file opened from the command line).
+    SaveFile {
+        path: PathBuf,
         text: String,
     },
 }
 
 #[derive(Debug)]
 pub enum Event {
-    Started { id: QueryId },
-    Finished { id: QueryId, result: Arc<ResultSet> },
-    Failed { id: QueryId, error: QueryError },
-    Cancelled { id: QueryId },
-    Exported { path: PathBuf, rows: usize },
-    ExportFailed { path: PathBuf, message: String },
-    StoreFailed { message: String },
+    /// The backend is still starting; the message says how far it has come.
+    BackendProgress {
+        message: String,
+    },
+    BackendReady {
+        name: String,
+    },
+    BackendFailed {
+        message: String,
+    },
+    Started {
+        id: QueryId,
+    },
+    Finished {
+        id: QueryId,
+        result: Arc<ResultSet>,
+    },
+    Failed {
+        id: QueryId,
+        error: QueryError,
+    },
+    Cancelled {
+        id: QueryId,
+    },
+    Sorted {
+        id: QueryId,
+        column: usize,
+        descending: bool,
+        order: Vec<u32>,
+    },
+    Exported {
+        path: PathBuf,
+        rows: usize,
+    },
+    ExportFailed {
+        path: PathBuf,
+        message: String,
+    },
+    FileSaved {
+        path: PathBuf,
+    },
+    StoreFailed {
+        message: String,
+    },
 }
 
 /// The UI's end of the worker.
 pub struct WorkerHandle {
     commands: mpsc::UnboundedSender<Command>,
     events: mpsc::UnboundedReceiver<Event>,
+    writes: mpsc::UnboundedSender<Write>,
 }
 
 impl WorkerHandle {
@@ -177,28 +131,92 @@ impl WorkerHandle {
     pub async fn next_event(&mut self) -> Option<Event> {
         self.events.recv().await
     }
+
+    /// Waits until every file write sent so far has landed, at most `limit`. For quitting, after
+    /// the terminal is restored; returns false when the writes did not finish in time.
+    pub fn flush(&self, limit: Duration) -> bool {
+        let (done, finished) = std::sync::mpsc::channel();
+        if self.writes.send(Write::Flush(done)).is_err() {
+            return false;
+        }
+        finished.recv_timeout(limit).is_ok()
+    }
 }
 
-/// Starts the worker on a tokio runtime.
+/// The backend as the worker sees it while it starts.
+#[derive(Clone)]
+enum BackendState {
+    Starting,
+    Ready(Arc<dyn Backend>),
+    Failed(String),
+}
+
+/// Starts the worker over a backend that is ready now.
 pub fn spawn(
     runtime: &tokio::runtime::Handle,
     backend: Arc<dyn Backend>,
     store: Option<Arc<Store>>,
 ) -> WorkerHandle {
+    spawn_starting(runtime, Box::new(move |_| Ok(backend)), store)
+}
+
+/// Starts the worker and builds the backend on it: the caller gets its handle at once, and
+/// progress, readiness or failure arrive as events. Queries sent meanwhile wait for the backend.
+pub fn spawn_starting(
+    runtime: &tokio::runtime::Handle,
+    factory: BackendFactory,
+    store: Option<Arc<Store>>,
+) -> WorkerHandle {
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
-    runtime.spawn(run_loop(backend, store, command_rx, event_tx));
+    let (write_tx, write_rx) = mpsc::unbounded_channel();
+    let (state_tx, state_rx) = watch::channel(BackendState::Starting);
+    runtime.spawn(start_backend(factory, state_tx, event_tx.clone()));
+    runtime.spawn(write_loop(store, write_rx, event_tx.clone()));
+    runtime.spawn(run_loop(state_rx, command_rx, event_tx, write_tx.clone()));
     WorkerHandle {
         commands: command_tx,
         events: event_rx,
+        writes: write_tx,
     }
 }
 
+async fn start_backend(
+    factory: BackendFactory,
+    state: watch::Sender<BackendState>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let progress_events = events.clone();
+    let progress: Progress = Arc::new(move |message| {
+        let _ = progress_events.send(Event::BackendProgress { message });
+    });
+    let built = tokio::task::spawn_blocking(move || factory(progress)).await;
+    let (next, event) = match built {
+        Ok(Ok(backend)) => {
+            let name = backend.name();
+            (BackendState::Ready(backend), Event::BackendReady { name })
+        }
+        Ok(Err(message)) => (
+            BackendState::Failed(message.clone()),
+            Event::BackendFailed { message },
+        ),
+        Err(join_error) => {
+            let message = format!("the backend could not start: {}", panic_detail(join_error));
+            (
+                BackendState::Failed(message.clone()),
+                Event::BackendFailed { message },
+            )
+        }
+    };
+    let _ = state.send(next);
+    let _ = events.send(event);
+}
+
 async fn run_loop(
-    backend: Arc<dyn Backend>,
-    store: Option<Arc<Store>>,
+    state: watch::Receiver<BackendState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<Event>,
+    writes: mpsc::UnboundedSender<Write>,
 ) {
     let running: Arc<std::sync::Mutex<HashMap<QueryId, CancellationToken>>> = Arc::default();
     while let Some(command) = commands.recv().await {
@@ -206,27 +224,11 @@ async fn run_loop(
             Command::Run { id, request } => {
                 let token = CancellationToken::new();
                 lock(&running).insert(id, token.clone());
-                let (backend, events, running) = (backend.clone(), events.clone(), running.clone());
+                let job = run_query(state.clone(), request, token.clone());
+                let (events, running) = (events.clone(), running.clone());
                 tokio::spawn(async move {
                     let _ = events.send(Event::Started { id });
-                    // The query runs in a task of its own so that a panic inside a backend
-                    // becomes an error event instead of a query that never ends.
-                    let job_token = token.clone();
-                    let job = tokio::spawn(async move { backend.run(request, job_token).await });
-                    let abort = job.abort_handle();
-                    let event = tokio::select! {
-                        biased;
-                        _ = token.cancelled() => {
-                            abort.abort();
-                            Event::Cancelled { id }
-                        }
-                        joined = job => match joined {
-                            _ if token.is_cancelled() => Event::Cancelled { id },
-                            Ok(Ok(result)) => Event::Finished { id, result: Arc::new(result) },
-                            Ok(Err(error)) => Event::Failed { id, error },
-                            Err(join_error) => Event::Failed { id, error: crashed(join_error) },
-                        },
-                    };
+                    let event = supervise(id, job, token).await;
                     lock(&running).remove(&id);
                     let _ = events.send(event);
                 });
@@ -235,6 +237,23 @@ async fn run_loop(
                 if let Some(token) = lock(&running).get(&id) {
                     token.cancel();
                 }
+            }
+            Command::Sort {
+                id,
+                result,
+                column,
+                descending,
+            } => {
+                let events = events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let order = result.sorted_order(column, descending);
+                    let _ = events.send(Event::Sorted {
+                        id,
+                        column,
+                        descending,
+                        order,
+                    });
+                });
             }
             Command::Export {
                 result,
@@ -257,35 +276,165 @@ async fn run_loop(
                 });
             }
             Command::SaveDraft { text } => {
-                if let Some(store) = store.clone() {
-                    let events = events.clone();
-                    tokio::task::spawn_blocking(move || {
-                        if let Err(error) = store.save_draft(&text) {
-                            let _ = events.send(Event::StoreFailed {
-                                message: format!("could not keep the draft: {error}"),
-                            });
-                        }
-                    });
-                }
+                let _ = writes.send(Write::Draft(text));
+            }
+            Command::KeepDraft { text } => {
+                let _ = writes.send(Write::Keep(text));
+            }
+            Command::SaveFile { path, text } => {
+                let _ = writes.send(Write::File(path, text));
             }
         }
     }
 }
 
-/// The error for a backend task that panicked (or was torn down), with the panic's message.
-fn crashed(error: tokio::task::JoinError) -> QueryError {
-    let detail = match error.try_into_panic() {
+/// A query once the backend is ready: it waits while the backend starts.
+async fn run_query(
+    mut state: watch::Receiver<BackendState>,
+    request: QueryRequest,
+    cancel: CancellationToken,
+) -> Result<ResultSet, QueryError> {
+    let ready = state
+        .wait_for(|s| !matches!(s, BackendState::Starting))
+        .await
+        .map(|s| s.clone());
+    let backend = match ready {
+        Ok(BackendState::Ready(backend)) => backend,
+        Ok(BackendState::Failed(message)) => {
+            return Err(QueryError::new(ErrorKind::Execution, message));
+        }
+        _ => {
+            return Err(QueryError::new(
+                ErrorKind::Execution,
+                "the backend stopped before it was ready",
+            ));
+        }
+    };
+    backend.run(request, cancel).await
+}
+
+/// Runs a query in a task of its own, so that a panic inside a backend becomes an error event
+/// instead of a query that never ends, and cancelling stops it at once.
+async fn supervise(
+    id: QueryId,
+    job: impl std::future::Future<Output = Result<ResultSet, QueryError>> + Send + 'static,
+    token: CancellationToken,
+) -> Event {
+    let job = tokio::spawn(job);
+    let abort = job.abort_handle();
+    tokio::select! {
+        biased;
+        _ = token.cancelled() => {
+            abort.abort();
+            Event::Cancelled { id }
+        }
+        joined = job => match joined {
+            _ if token.is_cancelled() => Event::Cancelled { id },
+            Ok(Ok(result)) => Event::Finished { id, result: Arc::new(result) },
+            Ok(Err(error)) => Event::Failed { id, error },
+            Err(join_error) => Event::Failed {
+                id,
+                error: QueryError::new(
+                    ErrorKind::Execution,
+                    format!(
+                        "internal error: the backend crashed on this query ({})",
+                        panic_detail(join_error)
+                    ),
+                ),
+            },
+        },
+    }
+}
+
+/// A file write, done in the order sent.
+#[derive(Debug)]
+enum Write {
+    Draft(String),
+    Keep(String),
+    File(PathBuf, String),
+    /// Answered once every write sent before it has landed.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// The one writer of files: writes happen one at a time in the order they were sent, and of
+/// several draft saves waiting at once only the newest is written.
+async fn write_loop(
+    store: Option<Arc<Store>>,
+    mut writes: mpsc::UnboundedReceiver<Write>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let mut next = None;
+    loop {
+        let write = match next.take() {
+            Some(write) => write,
+            None => match writes.recv().await {
+                Some(write) => write,
+                None => return,
+            },
+        };
+        let write = match write {
+            Write::Draft(mut text) => {
+                // Skip to the newest draft, but stop at anything else so order is kept.
+                while let Ok(following) = writes.try_recv() {
+                    match following {
+                        Write::Draft(newer) => text = newer,
+                        other => {
+                            next = Some(other);
+                            break;
+                        }
+                    }
+                }
+                Write::Draft(text)
+            }
+            other => other,
+        };
+        if let Write::Flush(done) = write {
+            let _ = done.send(());
+            continue;
+        }
+        let store = store.clone();
+        let outcome = tokio::task::spawn_blocking(move || perform(store.as_deref(), write)).await;
+        let event = match outcome {
+            Ok(event) => event,
+            Err(join_error) => Some(Event::StoreFailed {
+                message: format!("a file write failed: {}", panic_detail(join_error)),
+            }),
+        };
+        if let Some(event) = event {
+            let _ = events.send(event);
+        }
+    }
+}
+
+/// Performs one write; the event to report, if any.
+fn perform(store: Option<&Store>, write: Write) -> Option<Event> {
+    match write {
+        Write::Draft(text) => store?.save_draft(&text).err().map(|e| Event::StoreFailed {
+            message: format!("could not keep the draft: {e}"),
+        }),
+        Write::Keep(text) => store?.keep_draft(&text).err().map(|e| Event::StoreFailed {
+            message: format!("could not keep the replaced text as a draft: {e}"),
+        }),
+        Write::File(path, text) => Some(match crate::store::write_atomic(&path, text.as_bytes()) {
+            Ok(()) => Event::FileSaved { path },
+            Err(e) => Event::StoreFailed {
+                message: format!("could not save {}: {e}", path.display()),
+            },
+        }),
+        Write::Flush(_) => None,
+    }
+}
+
+/// A panicked task's message, or why the task stopped.
+fn panic_detail(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
         Ok(payload) => payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".to_string()),
         Err(_) => "the task was stopped".to_string(),
-    };
-    QueryError::new(
-        ErrorKind::Execution,
-        format!("internal error: the backend crashed on this query ({detail})"),
-    )
+    }
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -300,32 +449,4 @@ fn export_to(
     path: &std::path::Path,
 ) -> std::io::Result<()> {
     crate::store::write_atomic_with(path, |file| export::write(result, format, file))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_carry_positions_and_exit_codes() {
-        let source = "T\n| where x";
-        let error = QueryError::at(
-            ErrorKind::Semantic,
-            "unknown column 'x'",
-            Span::new(10, 11),
-            source,
-        );
-        assert_eq!(error.to_string(), "2:9: unknown column 'x'");
-        assert_eq!(error.exit_code(), 1);
-        assert_eq!(QueryError::new(ErrorKind::Auth, "sign in").exit_code(), 3);
-        assert_eq!(
-            QueryError::new(ErrorKind::Throttled, "later").exit_code(),
-            4
-        );
-        assert_eq!(QueryError::new(ErrorKind::Network, "down").exit_code(), 5);
-        assert_eq!(
-            QueryError::new(ErrorKind::Network, "down").to_string(),
-            "down"
-        );
-    }
 }

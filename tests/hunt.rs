@@ -4,4 +4,5 @@ mod hunt {
     pub mod cli;
     pub mod console;
     pub mod engine;
+    pub mod semantics;
 }

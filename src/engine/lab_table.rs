@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, DurationNanosecondBuilder, Float64Builder, Int32Builder,
-    Int64Builder, StringBuilder, TimestampNanosecondBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
 };
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
+use crate::kql::time;
 use crate::results::{KqlType, kql_schema};
 
 /// One value of a generated row.
@@ -19,7 +19,7 @@ pub enum Val {
     S(String),
     L(i64),
     B(bool),
-    /// Nanoseconds since 1970.
+    /// A datetime, as nanoseconds since 1970 (the generator's clock; stored as ticks).
     T(i64),
     /// A dynamic value (JSON).
     J(serde_json::Value),
@@ -73,8 +73,8 @@ enum Column {
     Int(Int32Builder),
     Real(Float64Builder),
     Bool(BooleanBuilder),
-    Time(TimestampNanosecondBuilder),
-    Span(DurationNanosecondBuilder),
+    /// Datetime and timespan columns: 100 ns ticks (`kql::time`).
+    Ticks(Int64Builder),
 }
 
 pub struct TableBuilder {
@@ -102,8 +102,7 @@ impl TableBuilder {
                 KqlType::Int => Column::Int(Int32Builder::new()),
                 KqlType::Real | KqlType::Decimal => Column::Real(Float64Builder::new()),
                 KqlType::Bool => Column::Bool(BooleanBuilder::new()),
-                KqlType::DateTime => Column::Time(TimestampNanosecondBuilder::new()),
-                KqlType::Timespan => Column::Span(DurationNanosecondBuilder::new()),
+                KqlType::DateTime | KqlType::Timespan => Column::Ticks(Int64Builder::new()),
             })
             .collect();
         let slots = vec![None; columns.len()];
@@ -153,12 +152,9 @@ impl TableBuilder {
                     Some(Val::B(v)) => b.append_value(v),
                     _ => b.append_null(),
                 },
-                Column::Time(b) => match value {
-                    Some(Val::T(v)) => b.append_value(v),
-                    _ => b.append_null(),
-                },
-                Column::Span(b) => match value {
-                    Some(Val::L(v)) => b.append_value(v),
+                Column::Ticks(b) => match value {
+                    Some(Val::T(nanos)) => b.append_option(time::ticks_from_unix_nanos(nanos)),
+                    Some(Val::L(nanos)) => b.append_value(nanos.div_euclid(100)),
                     _ => b.append_null(),
                 },
             }
@@ -177,8 +173,7 @@ impl TableBuilder {
                     Column::Int(mut b) => Arc::new(b.finish()),
                     Column::Real(mut b) => Arc::new(b.finish()),
                     Column::Bool(mut b) => Arc::new(b.finish()),
-                    Column::Time(mut b) => Arc::new(b.finish()),
-                    Column::Span(mut b) => Arc::new(b.finish()),
+                    Column::Ticks(mut b) => Arc::new(b.finish()),
                 }
             })
             .collect();

@@ -4,7 +4,7 @@
 pub mod lab;
 mod lab_table;
 pub mod planner;
-pub mod time;
+pub mod time_window;
 pub mod udf;
 
 use std::collections::BTreeMap;
@@ -18,9 +18,10 @@ use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use tokio_util::sync::CancellationToken;
 
+use crate::backend::{Backend, BoxFuture, ErrorKind, QueryError, QueryRequest, TableInfo};
 use crate::kql;
+use crate::kql::time;
 use crate::results::{KqlType, ResultSet, RunFacts, kql_schema};
-use crate::worker::{Backend, BoxFuture, ErrorKind, QueryError, QueryRequest, TableInfo};
 use planner::{Udfs, plan_query};
 
 pub use lab::LabOptions;
@@ -47,7 +48,9 @@ impl Catalog {
         self.tables.keys()
     }
 
-    /// Adds an in-memory table.
+    /// Adds an in-memory table. Null strings become empty strings on the way in: KQL's
+    /// `string` has no null, and operators such as `!contains` must keep a row whose string is
+    /// missing.
     pub fn insert_batch(
         &mut self,
         name: &str,
@@ -55,11 +58,16 @@ impl Catalog {
         batch: RecordBatch,
     ) -> Result<(), DataFusionError> {
         let schema = kql_schema(&columns);
-        let batch = if batch.schema() == schema {
-            batch
-        } else {
-            RecordBatch::try_new(schema.clone(), batch.columns().to_vec())?
-        };
+        let arrays = batch
+            .columns()
+            .iter()
+            .zip(&columns)
+            .map(|(array, (_, ty))| match ty {
+                KqlType::String => empty_for_null(array),
+                _ => Ok(array.clone()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let batch = RecordBatch::try_new(schema.clone(), arrays)?;
         let provider = MemTable::try_new(schema, vec![vec![batch]])?;
         self.tables.insert(
             name.to_string(),
@@ -80,27 +88,41 @@ impl Catalog {
         }
         Ok(catalog)
     }
-
-    /// The lab data set.
-    pub fn lab(options: &LabOptions) -> Result<Catalog, DataFusionError> {
-        let mut catalog = Catalog::default();
-        for (name, columns, batch) in lab::generate(options)? {
-            catalog.insert_batch(&name, columns, batch)?;
-        }
-        Ok(catalog)
-    }
 }
 
-/// The local engine: one DataFusion session reused for every query.
+/// A string column with every null replaced by `""`.
+fn empty_for_null(
+    array: &datafusion::arrow::array::ArrayRef,
+) -> Result<datafusion::arrow::array::ArrayRef, DataFusionError> {
+    use datafusion::arrow::array::{Array, StringArray};
+    use datafusion::arrow::compute::kernels::zip::zip;
+    if array.null_count() == 0 {
+        return Ok(array.clone());
+    }
+    let present = datafusion::arrow::compute::is_not_null(array.as_ref())?;
+    let empty = StringArray::new_scalar("");
+    let strings =
+        datafusion::arrow::compute::cast(array, &datafusion::arrow::datatypes::DataType::Utf8)?;
+    Ok(zip(&present, &strings, &empty)?)
+}
+
+/// The default cap on the rows a local query returns: Defender's own (GRAPH.md).
+pub const DEFAULT_ROW_LIMIT: usize = 100_000;
+
+/// The local engine: one DataFusion session reused for every query. Cheap to clone (a query
+/// runs on a clone, as a task of its own).
+#[derive(Clone)]
 pub struct LocalEngine {
     context: SessionContext,
-    catalog: Catalog,
-    udfs: Udfs,
+    catalog: Arc<Catalog>,
+    udfs: Arc<Udfs>,
     label: String,
     /// What the data covers, for the status line when a query sets no window.
     data_window: Option<String>,
-    /// A fixed "now" for `ago()`/`now()` (tests); the wall clock otherwise.
+    /// A fixed "now" for `ago()`/`now()` (tests), in ticks; the wall clock otherwise.
     fixed_now: Option<i64>,
+    /// The most rows a query returns; more are cut and the result marked truncated.
+    row_limit: usize,
 }
 
 impl LocalEngine {
@@ -113,24 +135,43 @@ impl LocalEngine {
         );
         LocalEngine {
             context: SessionContext::new_with_config(config),
-            catalog,
-            udfs: Udfs::new(),
+            catalog: Arc::new(catalog),
+            udfs: Arc::new(Udfs::new()),
             label: label.to_string(),
             data_window: None,
             fixed_now: None,
+            row_limit: DEFAULT_ROW_LIMIT,
         }
     }
 
     /// The engine over a freshly generated lab data set.
     pub fn lab(options: &LabOptions) -> Result<LocalEngine, DataFusionError> {
-        let mut engine = LocalEngine::new(Catalog::lab(options)?, "lab");
+        LocalEngine::lab_with_progress(options, &|_| {})
+    }
+
+    /// The lab engine, reporting how far generation has come (`progress` gets short messages).
+    pub fn lab_with_progress(
+        options: &LabOptions,
+        progress: &dyn Fn(String),
+    ) -> Result<LocalEngine, DataFusionError> {
+        let mut catalog = Catalog::default();
+        for (name, columns, batch) in lab::generate_with_progress(options, progress)? {
+            catalog.insert_batch(&name, columns, batch)?;
+        }
+        let mut engine = LocalEngine::new(catalog, "lab");
         engine.data_window = Some(format!("last {}d", lab::LAB_DAYS));
         Ok(engine)
     }
 
-    /// Pins `now()` and `ago()` to a moment (deterministic tests).
-    pub fn with_fixed_now(mut self, nanos: i64) -> LocalEngine {
-        self.fixed_now = Some(nanos);
+    /// Pins `now()` and `ago()` to a moment given in nanoseconds since 1970 (deterministic tests).
+    pub fn with_fixed_now(mut self, unix_nanos: i64) -> LocalEngine {
+        self.fixed_now = time::ticks_from_unix_nanos(unix_nanos);
+        self
+    }
+
+    /// Caps the rows a query returns (at least 1); the default is `DEFAULT_ROW_LIMIT`.
+    pub fn with_row_limit(mut self, rows: usize) -> LocalEngine {
+        self.row_limit = rows.max(1);
         self
     }
 
@@ -138,9 +179,11 @@ impl LocalEngine {
         &self.catalog
     }
 
+    /// Now, in ticks.
     fn now(&self) -> i64 {
-        self.fixed_now
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0))
+        self.fixed_now.unwrap_or_else(|| {
+            time::from_chrono(&chrono::Utc::now()).unwrap_or(time::UNIX_EPOCH_TICKS)
+        })
     }
 
     /// Parses and plans without running: every problem a query has before it touches data.
@@ -149,22 +192,43 @@ impl LocalEngine {
         plan_query(source, &query, &self.catalog, &self.udfs, self.now(), None).map(|_| ())
     }
 
+    /// Runs one query. It runs as a task of its own on the current tokio runtime, so it gets
+    /// that runtime's thread stack (`cli::runtime` gives `cli::WORKER_STACK`) whatever thread
+    /// awaits it, and a panic in it becomes an error. Dropping the future stops the query.
     pub async fn execute(&self, request: &QueryRequest) -> Result<ResultSet, QueryError> {
+        let (engine, request) = (self.clone(), request.clone());
+        let task = tokio::spawn(async move { engine.execute_here(&request).await });
+        let _stop_when_dropped = AbortOnDrop(task.abort_handle());
+        match task.await {
+            Ok(outcome) => outcome,
+            Err(error) => Err(QueryError::new(
+                ErrorKind::Execution,
+                format!("internal error: the local engine failed on this query ({error})"),
+            )),
+        }
+    }
+
+    async fn execute_here(&self, request: &QueryRequest) -> Result<ResultSet, QueryError> {
         let started = Instant::now();
         let source = request.query.as_str();
         let now = self.now();
         let window = match &request.timespan {
             Some(text) => Some(
-                time::parse_timespan(text, now)
+                time_window::parse_timespan(text, now)
                     .map_err(|m| QueryError::new(ErrorKind::Semantic, m))?,
             ),
             None => None,
         };
         let query = parse_or_error(source)?;
         let planned = plan_query(source, &query, &self.catalog, &self.udfs, now, window)?;
+        // One row past the limit says whether there were more.
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(planned.plan)
+            .limit(0, Some(self.row_limit.saturating_add(1)))
+            .and_then(|b| b.build())
+            .map_err(|e| execution_error(&e))?;
         let frame = self
             .context
-            .execute_logical_plan(planned.plan)
+            .execute_logical_plan(plan)
             .await
             .map_err(|e| execution_error(&e))?;
         let planned_schema = Arc::new(frame.schema().as_arrow().clone());
@@ -182,13 +246,20 @@ impl LocalEngine {
                 .map(|f| crate::results::field_kql_type(f))
                 .collect()
         };
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let truncated = rows > self.row_limit;
+        let batches = if truncated {
+            keep_rows(&batches, self.row_limit)
+        } else {
+            batches
+        };
         let facts = RunFacts {
             elapsed: started.elapsed(),
             row_count: 0,
-            truncated: false,
+            truncated,
             backend: self.label.clone(),
             window: window
-                .map(|w| time::describe_window(&w, now))
+                .map(|w| time_window::describe_window(&w, now))
                 .or_else(|| self.data_window.clone()),
         };
         ResultSet::new(schema, &batches, types, facts).map_err(|e| {
@@ -198,6 +269,30 @@ impl LocalEngine {
             )
         })
     }
+}
+
+/// Aborts a task when dropped (a cancelled query stops its engine task too).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The first `limit` rows of a result.
+fn keep_rows(batches: &[RecordBatch], limit: usize) -> Vec<RecordBatch> {
+    let mut left = limit;
+    let mut kept = Vec::new();
+    for batch in batches {
+        if left == 0 {
+            break;
+        }
+        let take = batch.num_rows().min(left);
+        kept.push(batch.slice(0, take));
+        left -= take;
+    }
+    kept
 }
 
 impl Backend for LocalEngine {
@@ -229,6 +324,12 @@ impl Backend for LocalEngine {
 fn parse_or_error(source: &str) -> Result<kql::Query, QueryError> {
     let (query, diagnostics) = kql::parse(source);
     match diagnostics.first() {
+        None if query.body.is_none() && query.lets.is_empty() => Err(QueryError::at(
+            ErrorKind::Semantic,
+            "the query is empty",
+            kql::Span::new(source.len(), source.len()),
+            source,
+        )),
         None => Ok(query),
         Some(first) => {
             let mut message = first.message.clone();

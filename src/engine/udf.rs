@@ -1,6 +1,6 @@
-//! KQL behaviour that DataFusion has no function for: term matching (`has` and friends) and
-//! dynamic (JSON) values, which the engine holds as JSON text. Each function is a small
-//! `ScalarUDFImpl`, tested alone.
+//! KQL behaviour that DataFusion has no function for: term matching (`has` and friends),
+//! dynamic (JSON) values, which the engine holds as JSON text, KQL's text for values, and
+//! datetime/timespan parsing. Each function is a small `ScalarUDFImpl`, tested alone.
 
 use std::sync::Arc;
 
@@ -13,6 +13,8 @@ use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
+
+use crate::results::KqlType;
 
 // ---- term matching ---------------------------------------------------------------------------
 
@@ -184,6 +186,113 @@ impl ScalarUDFImpl for TermMatchUdf {
     }
 }
 
+/// `has_any` / `has_all` (and `_cs`) over a constant list of terms: one pass per row instead of
+/// one `has` per term. Needles that are one whole term (letters and digits only) are looked up
+/// among the row's terms in a set; other needles (`cmd.exe`) are matched as `has` would.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct TermSetUdf {
+    /// Single-term needles (lower-cased unless case-sensitive), sorted and unique.
+    words: Vec<String>,
+    /// Needles with other characters in them.
+    phrases: Vec<String>,
+    all: bool,
+    case_sensitive: bool,
+    signature: Signature,
+}
+
+impl TermSetUdf {
+    /// `all` is `has_all`; otherwise `has_any`. Empty needles never match.
+    pub fn udf(needles: &[String], all: bool, case_sensitive: bool) -> ScalarUDF {
+        ScalarUDF::from(TermSetUdf::new(needles, all, case_sensitive))
+    }
+
+    fn new(needles: &[String], all: bool, case_sensitive: bool) -> TermSetUdf {
+        let fold = |n: &str| {
+            if case_sensitive {
+                n.to_string()
+            } else {
+                n.to_lowercase()
+            }
+        };
+        let mut words: Vec<String> = needles
+            .iter()
+            .filter(|n| !n.is_empty() && n.chars().all(char::is_alphanumeric))
+            .map(|n| fold(n))
+            .collect();
+        words.sort();
+        words.dedup();
+        let phrases = needles
+            .iter()
+            .filter(|n| !n.is_empty() && !n.chars().all(char::is_alphanumeric))
+            .cloned()
+            .collect();
+        TermSetUdf {
+            words,
+            phrases,
+            all,
+            case_sensitive,
+            signature: Signature::any(1, Volatility::Immutable),
+        }
+    }
+
+    fn matches(&self, haystack: &str) -> bool {
+        let folded;
+        let text = if self.case_sensitive {
+            haystack
+        } else {
+            folded = haystack.to_lowercase();
+            folded.as_str()
+        };
+        let mut found = vec![false; self.words.len()];
+        for term in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+        {
+            if let Ok(at) = self.words.binary_search_by(|w| w.as_str().cmp(term)) {
+                if !self.all {
+                    return true;
+                }
+                found[at] = true;
+            }
+        }
+        let phrase = |p: &String| term_match(haystack, p, TermMode::Whole, self.case_sensitive);
+        if self.all {
+            found.iter().all(|f| *f) && self.phrases.iter().all(phrase)
+        } else {
+            self.phrases.iter().any(phrase)
+        }
+    }
+}
+
+impl ScalarUDFImpl for TermSetUdf {
+    fn name(&self) -> &str {
+        match (self.all, self.case_sensitive) {
+            (false, false) => "kql_has_any",
+            (false, true) => "kql_has_any_cs",
+            (true, false) => "kql_has_all",
+            (true, true) => "kql_has_all_cs",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let input = text_arg(&args.args[0])?;
+        let mut out = BooleanBuilder::with_capacity(args.number_rows);
+        for row in 0..args.number_rows {
+            // A missing string is "": it has no terms.
+            out.append_value(self.matches(text_at(&input, row).unwrap_or("")));
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
 // ---- dynamic values ----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -312,23 +421,65 @@ impl ScalarUDFImpl for DynamicUdf {
     }
 }
 
-/// Turns a list (what `make_set`/`make_list` aggregate into) into dynamic JSON text.
+/// Turns what `make_set`/`make_list` aggregate (an Arrow list) into a dynamic array's JSON
+/// text. Items are read by their KQL type, so dynamic items are JSON values (not strings of
+/// JSON) and datetimes read as KQL datetimes. `make_set` also spreads array items into the set
+/// (make-set-aggregation-function.md, "Set from array column") and keeps each value once; both
+/// stop at `max_size` items. A group with no values gives `[]` (the summarize page's defaults).
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ListToJsonUdf {
+    item: KqlType,
+    set: bool,
+    max_size: usize,
     signature: Signature,
 }
 
 impl ListToJsonUdf {
-    pub fn udf() -> ScalarUDF {
+    pub fn udf(item: KqlType, set: bool, max_size: usize) -> ScalarUDF {
         ScalarUDF::from(ListToJsonUdf {
+            item,
+            set,
+            max_size,
             signature: Signature::any(1, Volatility::Immutable),
         })
+    }
+
+    /// The JSON array for one group's values.
+    fn array_of(&self, items: &dyn Array) -> serde_json::Value {
+        let mut out: Vec<serde_json::Value> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..items.len() {
+            if out.len() >= self.max_size {
+                break;
+            }
+            let value = crate::results::format::cell_json(items, i, self.item);
+            let spread = match value {
+                serde_json::Value::Null => continue,
+                serde_json::Value::Array(inner) if self.set && self.item == KqlType::Dynamic => {
+                    inner
+                }
+                other => vec![other],
+            };
+            for value in spread {
+                if out.len() >= self.max_size {
+                    break;
+                }
+                if !self.set || seen.insert(value.to_string()) {
+                    out.push(value);
+                }
+            }
+        }
+        serde_json::Value::Array(out)
     }
 }
 
 impl ScalarUDFImpl for ListToJsonUdf {
     fn name(&self) -> &str {
-        "kql_list_to_json"
+        if self.set {
+            "kql_make_set"
+        } else {
+            "kql_make_list"
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -341,10 +492,9 @@ impl ScalarUDFImpl for ListToJsonUdf {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let array = args.args[0].to_array(args.number_rows)?;
-        let DataType::List(field) = array.data_type() else {
-            return exec_err!("kql_list_to_json expects a list, got {}", array.data_type());
+        let DataType::List(_) = array.data_type() else {
+            return exec_err!("{} expects a list, got {}", self.name(), array.data_type());
         };
-        let item_type = crate::results::KqlType::from_arrow(field.data_type());
         let list = array.as_list::<i32>();
         let mut out = StringBuilder::with_capacity(list.len(), list.len() * 32);
         for row in 0..list.len() {
@@ -352,14 +502,220 @@ impl ScalarUDFImpl for ListToJsonUdf {
                 out.append_value("[]");
                 continue;
             }
-            let items = list.value(row);
-            let values: Vec<serde_json::Value> = (0..items.len())
-                .filter(|i| !items.is_null(*i))
-                .map(|i| crate::results::format::cell_json(items.as_ref(), i, item_type))
-                .collect();
-            out.append_value(serde_json::Value::Array(values).to_string());
+            out.append_value(self.array_of(list.value(row).as_ref()).to_string());
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+// ---- KQL text and time values -------------------------------------------------------------------
+
+/// `tostring()` (and `strcat()`): a value of one KQL type → its KQL text, `""` for null
+/// (tostring-function.md). The text comes from `results::format`, the conversion the grid,
+/// CSV and JSON use. A string column without nulls passes through untouched.
+///
+/// A UDF rather than `coalesce(cast(x), '')`: DataFusion rewrites `coalesce` into a `CASE` that
+/// repeats its argument, so nested conversions would grow exponentially.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct KqlTextUdf {
+    ty: KqlType,
+    name: String,
+    signature: Signature,
+}
+
+impl KqlTextUdf {
+    pub fn udf(ty: KqlType) -> ScalarUDF {
+        ScalarUDF::from(KqlTextUdf {
+            ty,
+            name: format!("kql_tostring_{}", ty.kql_name()),
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+}
+
+impl ScalarUDFImpl for KqlTextUdf {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let array = args.args[0].to_array(args.number_rows)?;
+        if array.data_type() == &DataType::Utf8 && array.null_count() == 0 {
+            return Ok(ColumnarValue::Array(array));
+        }
+        let mut out = StringBuilder::with_capacity(array.len(), array.len() * 24);
+        for row in 0..array.len() {
+            let text = crate::results::format::cell_text(array.as_ref(), row, self.ty);
+            out.append_value(text.unwrap_or_default());
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// KQL's `coalesce(a, b, …)`: the first argument that is not null — nor empty, for strings
+/// (coalesce-function.md). All arguments have one Arrow type (the planner casts them).
+///
+/// A UDF rather than DataFusion's `coalesce`, which is rewritten into a `CASE` that repeats its
+/// arguments: nested calls would grow exponentially.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct CoalesceUdf {
+    skip_empty: bool,
+    signature: Signature,
+}
+
+impl CoalesceUdf {
+    /// `skip_empty` for string arguments.
+    pub fn udf(skip_empty: bool) -> ScalarUDF {
+        ScalarUDF::from(CoalesceUdf {
+            skip_empty,
+            signature: Signature::variadic_any(Volatility::Immutable),
+        })
+    }
+}
+
+impl ScalarUDFImpl for CoalesceUdf {
+    fn name(&self) -> &str {
+        if self.skip_empty {
+            "kql_coalesce_text"
+        } else {
+            "kql_coalesce"
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, types: &[DataType]) -> Result<DataType> {
+        match types.first() {
+            Some(first) => Ok(first.clone()),
+            None => exec_err!("coalesce needs an argument"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let mut arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows))
+            .collect::<Result<Vec<_>>>()?;
+        let Some(mut result) = arrays.pop() else {
+            return exec_err!("coalesce needs an argument");
+        };
+        // From the last argument back: each earlier one wins where it has a value.
+        for candidate in arrays.into_iter().rev() {
+            let mut present = datafusion::arrow::compute::is_not_null(candidate.as_ref())?;
+            if self.skip_empty && candidate.data_type() == &DataType::Utf8 {
+                let strings = candidate.as_string::<i32>();
+                let filled: BooleanArray = (0..strings.len())
+                    .map(|i| Some(present.value(i) && !strings.value(i).is_empty()))
+                    .collect();
+                present = filled;
+            }
+            result = datafusion::arrow::compute::kernels::zip::zip(&present, &candidate, &result)?;
+        }
+        Ok(ColumnarValue::Array(result))
+    }
+}
+
+/// `todatetime(text)` / `totimespan(text)`: text → ticks through `kql::time`, null when the
+/// text is not one (todatetime-function.md, totimespan-function.md).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct ParseTimeUdf {
+    target: KqlType,
+    signature: Signature,
+}
+
+impl ParseTimeUdf {
+    /// `target` is `KqlType::DateTime` or `KqlType::Timespan`.
+    pub fn udf(target: KqlType) -> ScalarUDF {
+        ScalarUDF::from(ParseTimeUdf {
+            target,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+}
+
+impl ScalarUDFImpl for ParseTimeUdf {
+    fn name(&self) -> &str {
+        if self.target == KqlType::DateTime {
+            "kql_todatetime"
+        } else {
+            "kql_totimespan"
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let input = text_arg(&args.args[0])?;
+        let mut out = Int64Builder::with_capacity(args.number_rows);
+        for row in 0..args.number_rows {
+            let ticks = text_at(&input, row).and_then(|text| {
+                if self.target == KqlType::DateTime {
+                    crate::kql::time::parse_datetime(text).ok()
+                } else {
+                    crate::kql::time::parse_timespan(text).ok()
+                }
+            });
+            out.append_option(ticks);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+// ---- long and/or chains ---------------------------------------------------------------------
+
+/// The identity on booleans, used to keep a long `and`/`or` chain in groups of bounded size.
+/// DataFusion's optimizer splits a conjunction into its terms and rebuilds it left-deep, and
+/// later stages walk that chain recursively: 40,000 IOC comparisons joined by `and` overflow a
+/// 16 MiB stack. Wrapped groups are opaque to that flattening, so every chain it sees is short.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct BoolGroupUdf {
+    signature: Signature,
+}
+
+impl BoolGroupUdf {
+    pub fn udf() -> ScalarUDF {
+        ScalarUDF::from(BoolGroupUdf {
+            signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
+        })
+    }
+}
+
+impl ScalarUDFImpl for BoolGroupUdf {
+    fn name(&self) -> &str {
+        "kql_group"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match args.args.into_iter().next() {
+            Some(value) => Ok(value),
+            None => exec_err!("kql_group takes one argument"),
+        }
     }
 }
 
@@ -431,6 +787,33 @@ mod tests {
             TermMode::Suffix,
             false
         ));
+    }
+
+    #[test]
+    fn term_sets_agree_with_has() {
+        let needles: Vec<String> = ["MiniDump", "cmd.exe", "x", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let any = TermSetUdf::new(&needles, false, false);
+        for (text, expected) in [
+            ("rundll32 comsvcs.dll, MiniDump 624", true),
+            ("C:\\Windows\\cmd.exe /c", true),
+            ("xcmd.exe minidumps", false),
+            ("", false),
+        ] {
+            assert_eq!(any.matches(text), expected, "{text}");
+        }
+        let needles: Vec<String> = ["minidump", "comsvcs.dll"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let all = TermSetUdf::new(&needles, true, false);
+        assert!(all.matches("rundll32 comsvcs.dll, MiniDump"));
+        assert!(!all.matches("rundll32 comsvcs.dll"));
+        let cs = TermSetUdf::new(&needles, false, true);
+        assert!(!cs.matches("MiniDump"));
+        assert!(cs.matches("minidump"));
     }
 
     #[test]

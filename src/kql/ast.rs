@@ -22,6 +22,9 @@ pub struct LetStatement {
 pub enum LetValue {
     Scalar(Expr),
     Tabular(Pipeline),
+    /// Valid KQL the local engine cannot run yet (a user-defined function or a view); the
+    /// string names the construct. The parser skips its body without a diagnostic.
+    Unsupported(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +45,9 @@ pub enum Source {
     /// A table, or a name bound by `let`.
     Table(Ident),
     Nested(Box<Pipeline>),
+    /// A tabular source the local engine cannot run yet (`union`, `datatable`, `print`, a
+    /// tabular function call …): the name of the construct and where it is.
+    Unsupported(String, Span),
     Error(Span),
 }
 
@@ -70,6 +76,10 @@ pub enum OperatorKind {
         by: Vec<NamedExpr>,
     },
     Distinct(Vec<NamedExpr>),
+    /// A tabular operator of the language that this parser does not read yet (`join`,
+    /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
+    /// diagnostic: the query is valid, the engine says it cannot run it.
+    Unsupported(String),
     /// An operator that could not be read; the diagnostic says why.
     Error,
 }
@@ -88,6 +98,7 @@ impl OperatorKind {
             OperatorKind::Count => "count",
             OperatorKind::Summarize { .. } => "summarize",
             OperatorKind::Distinct(_) => "distinct",
+            OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
     }
@@ -97,6 +108,8 @@ impl OperatorKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedExpr {
     pub name: Option<Ident>,
+    /// `(A, B) = arg_max(...)`: the names of an aggregate that returns several columns.
+    pub names: Vec<Ident>,
     pub expr: Expr,
 }
 
@@ -120,32 +133,85 @@ pub struct SortKey {
     pub nulls: Option<NullsOrder>,
 }
 
+/// How deep an expression tree may be. The parser refuses deeper expressions with a message
+/// (the planner, DataFusion and dropping the tree all walk it recursively). `and`/`or` chains do
+/// not count against it: they are flat lists (`ExprKind::Logical`), so a query with 10,000 IOC
+/// comparisons joined by `or` is fine.
+pub const MAX_EXPR_DEPTH: u32 = 200;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// The height of this tree: 1 for a leaf. Kept so depth checks never walk the tree.
+    pub depth: u32,
+}
+
+impl Expr {
+    /// A node, with its depth taken from its direct children.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        let deepest = match &kind {
+            ExprKind::Literal(_) | ExprKind::Column(_) | ExprKind::Star | ExprKind::Error => 0,
+            ExprKind::Binary { left, right, .. } => left.depth.max(right.depth),
+            ExprKind::Logical { operands, .. } => {
+                operands.iter().map(|e| e.depth).max().unwrap_or(0)
+            }
+            ExprKind::Unary { operand, .. } => operand.depth,
+            ExprKind::Call { args, .. } => args.iter().map(|e| e.depth).max().unwrap_or(0),
+            ExprKind::In { value, list, .. } => list
+                .iter()
+                .map(|e| e.depth)
+                .max()
+                .unwrap_or(0)
+                .max(value.depth),
+            ExprKind::Between {
+                value, low, high, ..
+            } => value.depth.max(low.depth).max(high.depth),
+            ExprKind::Member { target, .. } => target.depth,
+            ExprKind::Index { target, index } => target.depth.max(index.depth),
+        };
+        Expr {
+            kind,
+            span,
+            depth: deepest.saturating_add(1),
+        }
+    }
+
+    /// A leaf node that stands for text the parser could not read.
+    pub fn error(span: Span) -> Expr {
+        Expr::new(ExprKind::Error, span)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     String(String),
+    /// `int(5)`: a 32-bit integer.
+    Int(i32),
     Long(i64),
     Real(f64),
     Bool(bool),
     /// Ticks (100 ns).
     Timespan(i64),
-    /// The text inside `datetime(...)`, parsed by the engine (it owns time zones and formats).
-    Datetime(String),
+    /// Ticks (100 ns) since 0001-01-01T00:00:00Z (see `kql::time`).
+    Datetime(i64),
     /// A typed null such as `long(null)`; the string is the type name.
     Null(String),
+    /// `guid(74be27de-1e4e-49d9-b579-fe0b331d3642)`, lower-cased.
+    Guid(String),
     /// `dynamic(...)`: the JSON text.
     Dynamic(String),
 }
 
+/// `and` / `or`, which take a flat list of operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogicalOp {
+    And,
+    Or,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
-    Or,
-    And,
     Eq,
     NotEq,
     Lt,
@@ -225,6 +291,11 @@ pub enum ExprKind {
         op: BinaryOp,
         left: Box<Expr>,
         right: Box<Expr>,
+    },
+    /// `a and b and c`: two or more operands, read left to right.
+    Logical {
+        op: LogicalOp,
+        operands: Vec<Expr>,
     },
     Unary {
         op: UnaryOp,

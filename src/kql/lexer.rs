@@ -1,7 +1,7 @@
 //! Turns query text into tokens with spans. Never fails: characters it cannot read become
 //! `Unknown` tokens plus a diagnostic, so the parser always has something to work with.
 
-use super::{Diagnostic, Span};
+use super::{Diagnostic, Span, time};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TokenKind {
@@ -11,6 +11,10 @@ pub enum TokenKind {
     Real(f64),
     /// A timespan literal such as `7d` or `1.5h`, in 100-nanosecond ticks.
     Timespan(i64),
+    /// The text between the parentheses of `datetime(...)`, `date(...)`, `timespan(...)`,
+    /// `time(...)` or `guid(...)`, taken as written (`2024-03-26T09:39:50Z` is not a run of KQL
+    /// tokens).
+    Raw(String),
     Pipe,
     LParen,
     RParen,
@@ -51,21 +55,6 @@ pub struct Token {
     /// Whitespace or a comment came right before this token (operator names such as
     /// `project-away` are only joined when nothing separates the parts).
     pub spaced: bool,
-}
-
-/// The timespan units KQL accepts after a number, in ticks (100 ns).
-fn unit_ticks(unit: &str) -> Option<f64> {
-    const TICKS_PER_MS: f64 = 10_000.0;
-    Some(match unit {
-        "d" | "day" | "days" => 86_400_000.0 * TICKS_PER_MS,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0 * TICKS_PER_MS,
-        "m" | "min" | "minute" | "minutes" => 60_000.0 * TICKS_PER_MS,
-        "s" | "sec" | "second" | "seconds" => 1_000.0 * TICKS_PER_MS,
-        "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => TICKS_PER_MS,
-        "microsecond" | "microseconds" => 10.0,
-        "tick" | "ticks" => 1.0,
-        _ => return None,
-    })
 }
 
 pub fn lex(source: &str) -> (Vec<Token>, Vec<Diagnostic>) {
@@ -126,13 +115,64 @@ impl Lexer<'_> {
                 return;
             }
             let kind = self.next_kind();
+            let typed_literal = kind == TokenKind::Ident
+                && matches!(
+                    &self.src[start..self.pos],
+                    "datetime" | "date" | "timespan" | "time" | "guid"
+                );
             self.tokens.push(Token {
                 kind,
                 span: Span::new(start, self.pos),
                 spaced,
             });
             spaced = false;
+            if typed_literal {
+                self.raw_literal();
+            }
         }
+    }
+
+    /// After `datetime`/`timespan`: when `( … )` follows on the same line, the text inside
+    /// becomes one `Raw` token (quotes allowed), between ordinary `(` and `)` tokens.
+    fn raw_literal(&mut self) {
+        let rest = &self.src[self.pos..];
+        let open = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        if !rest[open..].starts_with('(') {
+            return;
+        }
+        let inside = &rest[open + 1..];
+        let mut quote = None;
+        let mut close = None;
+        for (at, ch) in inside.char_indices() {
+            match (quote, ch) {
+                (_, '\n') => break,
+                (None, '"' | '\'') => quote = Some(ch),
+                (Some(q), c) if c == q => quote = None,
+                (None, ')') => {
+                    close = Some(at);
+                    break;
+                }
+                (None, '(' | '|' | ';') => break,
+                _ => {}
+            }
+        }
+        let Some(close) = close else {
+            return;
+        };
+        let open_at = self.pos + open;
+        self.tokens.push(Token {
+            kind: TokenKind::LParen,
+            span: Span::new(open_at, open_at + 1),
+            spaced: open > 0,
+        });
+        let raw_start = open_at + 1;
+        let raw_end = raw_start + close;
+        self.tokens.push(Token {
+            kind: TokenKind::Raw(self.src[raw_start..raw_end].trim().to_string()),
+            span: Span::new(raw_start, raw_end),
+            spaced: false,
+        });
+        self.pos = raw_end;
     }
 
     fn next_kind(&mut self) -> TokenKind {
@@ -275,18 +315,17 @@ impl Lexer<'_> {
                 self.pos += 1;
             }
             let unit = &self.src[number_end..self.pos];
-            let Some(ticks) = unit_ticks(unit) else {
-                return self.bad_number(
+            return match time::unit_to_ticks(&self.src[start..number_end], unit) {
+                Some(Ok(ticks)) => TokenKind::Timespan(ticks),
+                Some(Err(message)) => self.bad_number(start, &message),
+                None => self.bad_number(
                     start,
-                    &format!("'{unit}' is not a timespan unit (d, h, m, s, ms, microsecond, tick)"),
-                );
+                    &format!(
+                        "'{}' is not a timespan unit (d, h, m, s, ms, microsecond, tick)",
+                        unit.escape_debug()
+                    ),
+                ),
             };
-            let value: f64 = self.src[start..number_end].parse().unwrap_or(f64::NAN);
-            let total = value * ticks;
-            if !total.is_finite() || total.abs() > i64::MAX as f64 {
-                return self.bad_number(start, "timespan out of range");
-            }
-            return TokenKind::Timespan(total.round() as i64);
         }
         let text = &self.src[start..number_end];
         if real {

@@ -6,11 +6,13 @@
 pub mod ast;
 pub mod lexer;
 pub mod parser;
+pub mod time;
 
 use std::fmt;
 
 pub use ast::Query;
 pub use parser::parse;
+pub use time::format_timespan;
 
 /// A byte range in the query text. Every token and tree node carries one so that errors can be
 /// pointed at precisely.
@@ -77,32 +79,6 @@ impl Diagnostic {
     pub fn render(&self, source: &str) -> String {
         format!("{}: {}", line_col(source, self.span.start), self.message)
     }
-}
-
-/// KQL's timespan text: `[-][d.]hh:mm:ss[.fffffff]`.
-pub fn format_timespan(nanos: i64) -> String {
-    let negative = nanos < 0;
-    let ticks = (nanos.unsigned_abs()) / 100;
-    let fraction = ticks % 10_000_000;
-    let total_seconds = ticks / 10_000_000;
-    let (days, hours, minutes, seconds) = (
-        total_seconds / 86_400,
-        total_seconds / 3600 % 24,
-        total_seconds / 60 % 60,
-        total_seconds % 60,
-    );
-    let mut out = String::new();
-    if negative {
-        out.push('-');
-    }
-    if days > 0 {
-        out.push_str(&format!("{days}."));
-    }
-    out.push_str(&format!("{hours:02}:{minutes:02}:{seconds:02}"));
-    if fraction > 0 {
-        out.push_str(&format!(".{fraction:07}"));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -3,11 +3,17 @@
 
 use std::io::{self, Write};
 
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, TimestampNanosecondBuilder};
+use datafusion::arrow::datatypes::{DataType, Int64Type, Schema, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 
-use super::ResultSet;
 use super::format::{cell_display, cell_json, cell_text};
 use super::safe::{display_width, fit, sanitize};
+use super::{KqlType, ResultSet};
+use crate::kql::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -111,11 +117,48 @@ pub fn write_jsonl(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Parquet with the KQL types in the field metadata. Datetime columns are written as Parquet
+/// timestamps (nanoseconds, UTC) so other tools read them as times; a datetime outside what that
+/// type holds (1677–2262) is an error naming the column. Timespans stay i64 ticks.
 pub fn write_parquet(result: &ResultSet, out: &mut (dyn Write + Send)) -> io::Result<()> {
-    let mut writer = ArrowWriter::try_new(out, result.schema(), None).map_err(io::Error::other)?;
-    writer.write(result.batch()).map_err(io::Error::other)?;
+    let batch = parquet_batch(result)?;
+    let mut writer = ArrowWriter::try_new(out, batch.schema(), None).map_err(io::Error::other)?;
+    writer.write(&batch).map_err(io::Error::other)?;
     writer.close().map_err(io::Error::other)?;
     Ok(())
+}
+
+fn parquet_batch(result: &ResultSet) -> io::Result<RecordBatch> {
+    let schema = result.schema();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (index, field) in schema.fields().iter().enumerate() {
+        let column = result.column(index);
+        if result.column_type(index) != KqlType::DateTime || column.data_type() != &DataType::Int64
+        {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+            continue;
+        }
+        let mut nanos = TimestampNanosecondBuilder::with_capacity(column.len());
+        for ticks in column.as_primitive::<Int64Type>() {
+            match ticks.map(time::unix_nanos_from_ticks) {
+                None => nanos.append_null(),
+                Some(Some(value)) => nanos.append_value(value),
+                Some(None) => {
+                    return Err(io::Error::other(format!(
+                        "column '{}' holds a datetime Parquet's nanosecond timestamps cannot \
+                         (before 1677 or after 2262); export it as CSV or JSON",
+                        field.name()
+                    )));
+                }
+            }
+        }
+        let data_type = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
+        fields.push(field.as_ref().clone().with_data_type(data_type.clone()));
+        columns.push(Arc::new(nanos.finish().with_data_type(data_type)) as ArrayRef);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(io::Error::other)
 }
 
 /// An aligned text table with every value sanitised (UX.md's hostile-text rules), columns cut at
@@ -190,11 +233,8 @@ pub fn cell_raw(result: &ResultSet, row: usize, column: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{KqlType, RunFacts, kql_field};
+    use crate::results::{RunFacts, kql_field};
     use datafusion::arrow::array::{Int64Array, StringArray};
-    use datafusion::arrow::datatypes::Schema;
-    use datafusion::arrow::record_batch::RecordBatch;
-    use std::sync::Arc;
     use std::time::Duration;
 
     fn sample() -> ResultSet {

@@ -1,5 +1,6 @@
 //! Typed cell formatting: the raw text of a value (for export, copy and the inspector), the
-//! grid's shorter form, and JSON values in Graph's shape.
+//! grid's shorter form, and JSON values in Graph's shape. The text of datetimes, timespans and
+//! reals comes from `kql::time`, the same functions `tostring()` uses in the engine.
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{
@@ -9,26 +10,28 @@ use datafusion::arrow::datatypes::{
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use super::KqlType;
+use crate::kql::time;
 
-/// The value of one cell as a string; `None` for null.
+/// The value of one cell as KQL text (what `tostring()` gives, and what export, copy and the
+/// inspector use); `None` for null.
 pub fn cell_text(array: &dyn Array, row: usize, kql_type: KqlType) -> Option<String> {
-    cell_value(array, row).map(|value| value.to_text(kql_type))
+    cell_value(array, row, kql_type).map(|value| value.to_text(kql_type))
 }
 
 /// The grid's form: like the raw text, but datetimes to the millisecond with a space.
 pub fn cell_display(array: &dyn Array, row: usize, kql_type: KqlType) -> String {
-    match cell_value(array, row) {
+    match cell_value(array, row, kql_type) {
         None => String::new(),
-        Some(Value::Timestamp(nanos)) => format_datetime_short(nanos),
+        Some(Value::DateTime(ticks)) => time::format_datetime_short(ticks),
         Some(value) => value.to_text(kql_type),
     }
 }
 
 /// The cell as Graph would send it: datetimes as ISO 8601 strings with 7 fractional digits,
-/// dynamic values as JSON, numbers as numbers.
+/// timespans as KQL text, dynamic values as JSON, numbers as numbers.
 pub fn cell_json(array: &dyn Array, row: usize, kql_type: KqlType) -> serde_json::Value {
     use serde_json::Value as J;
-    let Some(value) = cell_value(array, row) else {
+    let Some(value) = cell_value(array, row, kql_type) else {
         return J::Null;
     };
     match value {
@@ -36,7 +39,6 @@ pub fn cell_json(array: &dyn Array, row: usize, kql_type: KqlType) -> serde_json
         Value::Int(i) => J::from(i),
         Value::UInt(u) => J::from(u),
         Value::Float(f) if f.is_finite() => J::from(f),
-        Value::Float(f) => J::String(format_real(f)),
         Value::Text(text) if kql_type == KqlType::Dynamic => {
             serde_json::from_str(&text).unwrap_or(J::String(text))
         }
@@ -44,29 +46,31 @@ pub fn cell_json(array: &dyn Array, row: usize, kql_type: KqlType) -> serde_json
     }
 }
 
-/// One cell read out of Arrow.
+/// One cell read out of Arrow, in KQL's terms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Bool(bool),
     Int(i64),
     UInt(u64),
     Float(f64),
-    /// Nanoseconds since 1970-01-01 UTC.
-    Timestamp(i64),
-    /// Nanoseconds.
-    Duration(i64),
+    /// 100 ns ticks since 0001-01-01 UTC (`kql::time`).
+    DateTime(i64),
+    /// 100 ns ticks.
+    Timespan(i64),
     Text(String),
 }
 
 impl Value {
+    /// KQL's text for the value: the one conversion behind `tostring()`, `strcat()`, the grid,
+    /// CSV and JSON, so they never disagree.
     pub fn to_text(&self, kql_type: KqlType) -> String {
         match self {
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::UInt(u) => u.to_string(),
-            Value::Float(f) => format_real(*f),
-            Value::Timestamp(nanos) => format_datetime(*nanos),
-            Value::Duration(nanos) => format_timespan(*nanos),
+            Value::Float(f) => time::format_real(*f),
+            Value::DateTime(ticks) => time::format_datetime(*ticks),
+            Value::Timespan(ticks) => time::format_timespan(*ticks),
             // A dynamic string reads as the string (as `tostring()` gives it), other dynamic
             // values as their JSON.
             Value::Text(text) if kql_type == KqlType::Dynamic && text.starts_with('"') => {
@@ -77,12 +81,21 @@ impl Value {
     }
 }
 
-pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
+/// One cell; `None` for null (or a row past the end). Datetimes and timespans are held as i64
+/// ticks, so `kql_type` says how to read an integer column; Arrow timestamp and duration
+/// columns (from files) are read as ticks too.
+pub fn cell_value(array: &dyn Array, row: usize, kql_type: KqlType) -> Option<Value> {
     if row >= array.len() || array.is_null(row) {
         return None;
     }
     Some(match array.data_type() {
         DataType::Boolean => Value::Bool(array.as_boolean().value(row)),
+        DataType::Int64 if kql_type == KqlType::DateTime => {
+            Value::DateTime(array.as_primitive::<Int64Type>().value(row))
+        }
+        DataType::Int64 if kql_type == KqlType::Timespan => {
+            Value::Timespan(array.as_primitive::<Int64Type>().value(row))
+        }
         DataType::Int8 => Value::Int(array.as_primitive::<Int8Type>().value(row).into()),
         DataType::Int16 => Value::Int(array.as_primitive::<Int16Type>().value(row).into()),
         DataType::Int32 => Value::Int(array.as_primitive::<Int32Type>().value(row).into()),
@@ -96,8 +109,15 @@ pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
         DataType::Utf8 => Value::Text(array.as_string::<i32>().value(row).to_string()),
         DataType::LargeUtf8 => Value::Text(array.as_string::<i64>().value(row).to_string()),
         DataType::Utf8View => Value::Text(array.as_string_view().value(row).to_string()),
-        DataType::Timestamp(unit, _) => Value::Timestamp(time_nanos(array, row, unit)),
-        DataType::Duration(unit) => Value::Duration(time_nanos(array, row, unit)),
+        DataType::Timestamp(unit, _) => {
+            match time::ticks_from_unix_nanos(time_nanos(array, row, unit)) {
+                Some(ticks) => Value::DateTime(ticks),
+                None => return None,
+            }
+        }
+        DataType::Duration(unit) => {
+            Value::Timespan(time_nanos(array, row, unit).div_euclid(NANOS_PER_TICK))
+        }
         _ => {
             let options = FormatOptions::default();
             match ArrayFormatter::try_new(array, &options) {
@@ -108,8 +128,11 @@ pub fn cell_value(array: &dyn Array, row: usize) -> Option<Value> {
     })
 }
 
-/// A timestamp or duration cell in nanoseconds. Every timestamp and duration array holds one
-/// i64 per row in its first buffer, in its unit.
+const NANOS_PER_TICK: i64 = 100;
+
+/// A timestamp or duration cell in nanoseconds (saturating: beyond ±292 years from 1970 the
+/// value is clamped, and `ticks_from_unix_nanos` then reads it as out of range). Every timestamp
+/// and duration array holds one i64 per row in its first buffer, in its unit.
 fn time_nanos(array: &dyn Array, row: usize, unit: &TimeUnit) -> i64 {
     let per_unit = match unit {
         TimeUnit::Second => 1_000_000_000,
@@ -117,96 +140,104 @@ fn time_nanos(array: &dyn Array, row: usize, unit: &TimeUnit) -> i64 {
         TimeUnit::Microsecond => 1_000,
         TimeUnit::Nanosecond => 1,
     };
-    array.to_data().buffer::<i64>(0)[row].saturating_mul(per_unit)
+    // `buffer` already skips the array's offset, so slices read right.
+    let data = array.to_data();
+    data.buffer::<i64>(0)
+        .get(row)
+        .map_or(0, |v| v.saturating_mul(per_unit))
 }
 
-/// KQL's real formatting: the shortest text that reads back as the same number.
-pub fn format_real(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".to_string()
-    } else if value.is_infinite() {
-        if value > 0.0 {
-            "Infinity".to_string()
-        } else {
-            "-Infinity".to_string()
-        }
-    } else {
-        value.to_string()
-    }
-}
-
-fn split_nanos(nanos: i64) -> Option<chrono::DateTime<chrono::Utc>> {
-    let seconds = nanos.div_euclid(1_000_000_000);
-    let sub = nanos.rem_euclid(1_000_000_000) as u32;
-    chrono::DateTime::from_timestamp(seconds, sub)
-}
-
-/// ISO 8601 UTC with 7 fractional digits (KQL's 100 ns precision), as Graph sends datetimes.
-pub fn format_datetime(nanos: i64) -> String {
-    match split_nanos(nanos) {
-        Some(dt) => format!(
-            "{}.{:07}Z",
-            dt.format("%Y-%m-%dT%H:%M:%S"),
-            dt.timestamp_subsec_nanos() / 100
-        ),
-        None => nanos.to_string(),
-    }
-}
-
-/// `2020-08-30 06:38:35.766`, the grid's form.
-pub fn format_datetime_short(nanos: i64) -> String {
-    match split_nanos(nanos) {
-        Some(dt) => dt.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-        None => nanos.to_string(),
-    }
-}
-
-pub use crate::kql::format_timespan;
+pub use crate::kql::time::{format_datetime, format_datetime_short, format_real, format_timespan};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kql::time::{TICKS_PER_HOUR, TICKS_PER_SECOND, UNIX_EPOCH_TICKS};
     use datafusion::arrow::array::{
-        DurationNanosecondArray, Float64Array, StringArray, TimestampNanosecondArray,
+        BooleanArray, DurationNanosecondArray, Float64Array, Int64Array, StringArray,
+        TimestampNanosecondArray,
     };
+
+    /// 2020-08-30T06:38:35.7664356Z in ticks.
+    const TICKS: i64 = UNIX_EPOCH_TICKS + 15_987_695_157_664_356;
 
     #[test]
     fn datetimes_have_seven_fraction_digits() {
-        let nanos = 1_598_769_515_766_435_600; // 2020-08-30T06:38:35.7664356Z
-        assert_eq!(format_datetime(nanos), "2020-08-30T06:38:35.7664356Z");
-        assert_eq!(format_datetime_short(nanos), "2020-08-30 06:38:35.766");
-        assert_eq!(format_datetime(-1), "1969-12-31T23:59:59.9999999Z");
+        assert_eq!(format_datetime(TICKS), "2020-08-30T06:38:35.7664356Z");
+        assert_eq!(format_datetime_short(TICKS), "2020-08-30 06:38:35.766");
+        assert_eq!(
+            format_datetime(UNIX_EPOCH_TICKS - 1),
+            "1969-12-31T23:59:59.9999999Z"
+        );
     }
 
     #[test]
-    fn every_time_unit_reads_as_nanoseconds_even_in_slices() {
+    fn tick_columns_read_by_their_kql_type() {
+        let ticks = Int64Array::from(vec![Some(TICKS), None, Some(0)]);
+        assert_eq!(
+            cell_text(&ticks, 0, KqlType::DateTime).unwrap(),
+            "2020-08-30T06:38:35.7664356Z"
+        );
+        assert_eq!(cell_text(&ticks, 1, KqlType::DateTime), None);
+        assert_eq!(
+            cell_text(&ticks, 2, KqlType::DateTime).unwrap(),
+            "0001-01-01T00:00:00.0000000Z"
+        );
+        assert_eq!(cell_text(&ticks, 2, KqlType::Long).unwrap(), "0");
+        let spans = Int64Array::from(vec![
+            TICKS_PER_HOUR,
+            26 * TICKS_PER_HOUR + TICKS_PER_SECOND / 2,
+        ]);
+        assert_eq!(cell_text(&spans, 0, KqlType::Timespan).unwrap(), "01:00:00");
+        assert_eq!(
+            cell_text(&spans, 1, KqlType::Timespan).unwrap(),
+            "1.02:00:00.5000000"
+        );
+        assert_eq!(
+            cell_json(&spans, 0, KqlType::Timespan),
+            serde_json::json!("01:00:00")
+        );
+    }
+
+    #[test]
+    fn every_time_unit_reads_as_ticks_even_in_slices() {
         use datafusion::arrow::array::{DurationSecondArray, TimestampMillisecondArray};
         let millis = TimestampMillisecondArray::from(vec![1_000, 2_000, 3_000]).slice(1, 2);
         assert_eq!(
-            cell_value(&millis, 0),
-            Some(Value::Timestamp(2_000_000_000))
+            cell_value(&millis, 0, KqlType::DateTime),
+            Some(Value::DateTime(UNIX_EPOCH_TICKS + 2 * TICKS_PER_SECOND))
         );
         let seconds = DurationSecondArray::from(vec![Some(5), None, Some(7)]).slice(1, 2);
-        assert_eq!(cell_value(&seconds, 0), None);
+        assert_eq!(cell_value(&seconds, 0, KqlType::Timespan), None);
         assert_eq!(
-            cell_value(&seconds, 1),
-            Some(Value::Duration(7_000_000_000))
+            cell_value(&seconds, 1, KqlType::Timespan),
+            Some(Value::Timespan(7 * TICKS_PER_SECOND))
         );
+        let nanos = TimestampNanosecondArray::from(vec![-1]);
+        assert_eq!(
+            cell_text(&nanos, 0, KqlType::DateTime).unwrap(),
+            "1969-12-31T23:59:59.9999999Z"
+        );
+        let spans = DurationNanosecondArray::from(vec![3_600_000_000_000]);
+        assert_eq!(cell_text(&spans, 0, KqlType::Timespan).unwrap(), "01:00:00");
     }
 
     #[test]
-    fn timespans_read_like_kql() {
-        assert_eq!(format_timespan(90 * 60 * 1_000_000_000), "01:30:00");
+    fn reals_and_bools_read_like_kql() {
+        let reals = Float64Array::from(vec![1.0, 1.5, 1e20, f64::NAN]);
+        let texts: Vec<String> = (0..4)
+            .map(|r| cell_text(&reals, r, KqlType::Real).unwrap())
+            .collect();
+        assert_eq!(texts, ["1", "1.5", "1E+20", "NaN"]);
         assert_eq!(
-            format_timespan(2 * 86_400 * 1_000_000_000 + 1_500_000_000),
-            "2.00:00:01.5000000"
+            cell_text(&BooleanArray::from(vec![true]), 0, KqlType::Bool).unwrap(),
+            "true"
         );
-        assert_eq!(format_timespan(-1_000_000_000), "-00:00:01");
     }
 
     #[test]
     fn json_cells_follow_graph() {
-        let ts = TimestampNanosecondArray::from(vec![Some(0), None]);
+        let ts = Int64Array::from(vec![Some(UNIX_EPOCH_TICKS), None]);
         assert_eq!(
             cell_json(&ts, 0, KqlType::DateTime),
             serde_json::json!("1970-01-01T00:00:00.0000000Z")
@@ -234,7 +265,5 @@ mod tests {
             cell_text(&StringArray::from(vec!["\"a\\\"b\""]), 0, KqlType::Dynamic).unwrap(),
             "a\"b"
         );
-        let spans = DurationNanosecondArray::from(vec![3_600_000_000_000]);
-        assert_eq!(cell_text(&spans, 0, KqlType::Timespan).unwrap(), "01:00:00");
     }
 }

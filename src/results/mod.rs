@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use datafusion::arrow::array::{ArrayRef, UInt32Array};
 use datafusion::arrow::compute::{SortColumn, SortOptions, concat_batches, lexsort_to_indices};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -80,17 +80,18 @@ impl KqlType {
         }
     }
 
-    /// How the type is held in Arrow. Decimal is held as a double: advanced hunting has no
-    /// decimal columns and KQL arithmetic on it is rare in hunting.
+    /// How the type is held in Arrow. `datetime` and `timespan` are i64 counts of 100 ns ticks,
+    /// as in Kusto (datetime: since 0001-01-01; see `kql::time`): Arrow's nanosecond types cover
+    /// only 1677–2262 and drop the year-1601 dates FILETIME conversions produce. The KQL type
+    /// travels in field metadata (`kql_field`), so an i64 column still reads as a datetime.
+    /// Decimal is held as a double: advanced hunting has no decimal columns.
     pub fn arrow_type(self) -> DataType {
         match self {
             KqlType::Bool => DataType::Boolean,
-            KqlType::DateTime => DataType::Timestamp(TimeUnit::Nanosecond, None),
+            KqlType::DateTime | KqlType::Timespan | KqlType::Long => DataType::Int64,
             KqlType::Dynamic | KqlType::Guid | KqlType::String => DataType::Utf8,
             KqlType::Int => DataType::Int32,
-            KqlType::Long => DataType::Int64,
             KqlType::Real | KqlType::Decimal => DataType::Float64,
-            KqlType::Timespan => DataType::Duration(TimeUnit::Nanosecond),
         }
     }
 
@@ -164,7 +165,8 @@ pub struct RunFacts {
     pub elapsed: Duration,
     /// The rows the backend returned (after any backend limit).
     pub row_count: usize,
-    /// The backend cut the result (Graph returns at most 100,000 rows).
+    /// The backend cut the result at its row limit (Graph returns at most 100,000 rows; the
+    /// local engine stops at its configured `row_limit`): more rows matched than are here.
     pub truncated: bool,
     /// `lab`, `files`, `graph`…
     pub backend: String,

@@ -1,5 +1,6 @@
 //! Files: where they live, the config file, saved queries (the bundled library and the user's
-//! own), and the editor draft. Every write is atomic: a temporary file in the same folder, synced,
+//! own), the editor draft, and kept drafts (editor texts that were replaced, so none is lost).
+//! Every write is atomic: a temporary file in the same folder, synced,
 //! then renamed over the old one, so a crash never leaves half a file.
 
 pub mod queries;
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use queries::{SavedQuery, bundled_queries};
+pub use queries::{Origin, SavedQuery, bundled_queries};
 
 /// Where hunt keeps its files. `HUNT_HOME` puts everything under one folder (tests, portable use);
 /// otherwise the platform's config and data folders.
@@ -50,7 +51,19 @@ impl Paths {
     pub fn user_queries_dir(&self) -> PathBuf {
         self.data_dir.join("queries")
     }
+
+    /// Editor texts that were replaced (by loading a query or opening a file), kept so they can
+    /// be reopened from the sidebar's Drafts folder.
+    pub fn kept_drafts_dir(&self) -> PathBuf {
+        self.data_dir.join("drafts")
+    }
 }
+
+/// How many replaced editor texts the Drafts folder keeps (the oldest go first).
+pub const KEPT_DRAFTS: usize = 30;
+
+/// The sidebar folder that lists kept drafts.
+pub const DRAFTS_FOLDER: &str = "Drafts";
 
 /// The config file (`config.toml`). Every field is optional.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -60,6 +73,9 @@ pub struct Config {
     pub backend: Option<String>,
     /// Theme name from `themes/`.
     pub theme: Option<String>,
+    /// The most rows a local query returns (default 100,000, as Defender's); more are cut and
+    /// the result is marked truncated.
+    pub row_limit: Option<usize>,
 }
 
 impl Config {
@@ -104,6 +120,86 @@ impl Store {
     pub fn user_queries(&self) -> Vec<SavedQuery> {
         queries::load_folder(&self.paths.user_queries_dir(), "My queries")
     }
+
+    /// Keeps an editor text that is being replaced, as a new file in the drafts folder, and
+    /// forgets the oldest beyond `KEPT_DRAFTS`. Returns it as the sidebar lists it.
+    pub fn keep_draft(&self, text: &str) -> io::Result<SavedQuery> {
+        let folder = self.paths.kept_drafts_dir();
+        let now = chrono::Utc::now();
+        let stem = format!(
+            "{}-{:03}",
+            now.format("%Y%m%d-%H%M%S"),
+            next_sequence() % 1000
+        );
+        let path = folder.join(format!("{stem}.kql"));
+        write_atomic(&path, text.as_bytes())?;
+        let mut files: Vec<PathBuf> = fs::read_dir(&folder)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "kql"))
+            .collect();
+        files.sort();
+        let excess = files.len().saturating_sub(KEPT_DRAFTS);
+        for old in &files[..excess] {
+            let _ = fs::remove_file(old);
+        }
+        Ok(kept_draft(text, &stem, queries::Origin::Draft))
+    }
+
+    /// The kept drafts, newest first.
+    pub fn kept_drafts(&self) -> Vec<SavedQuery> {
+        let Ok(entries) = fs::read_dir(self.paths.kept_drafts_dir()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "kql"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .rev()
+            .filter_map(|path| {
+                let text = fs::read_to_string(&path).ok()?;
+                let stem = path.file_stem()?.to_string_lossy().into_owned();
+                Some(kept_draft(&text, &stem, queries::Origin::Draft))
+            })
+            .collect()
+    }
+}
+
+/// A kept draft as the sidebar lists it: titled by its first line of KQL and when it was kept.
+pub fn kept_draft(text: &str, stem: &str, origin: queries::Origin) -> SavedQuery {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .unwrap_or("(empty)");
+    let first: String = first.chars().take(40).collect();
+    // The stem is `YYYYMMDD-HHMMSS-n`: show `MM-DD HH:MM`.
+    let when = match (
+        stem.get(4..6),
+        stem.get(6..8),
+        stem.get(9..11),
+        stem.get(11..13),
+    ) {
+        (Some(mo), Some(d), Some(h), Some(mi)) => format!("{mo}-{d} {h}:{mi} "),
+        _ => String::new(),
+    };
+    SavedQuery {
+        folder: DRAFTS_FOLDER.to_string(),
+        title: format!("{when}{first}"),
+        description: String::new(),
+        tags: Vec::new(),
+        mitre: Vec::new(),
+        text: text.to_string(),
+        origin,
+    }
+}
+
+/// A number no other write of this process has, for unique temporary and draft file names.
+fn next_sequence() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Writes a whole file atomically.
@@ -124,10 +220,13 @@ pub fn write_atomic_with(
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    // Unique per write, not just per process: two writes of one file at once (or two hunt
+    // processes) never share a temporary file.
     let temp = folder.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}-{}.tmp",
         name.to_string_lossy(),
-        std::process::id()
+        std::process::id(),
+        next_sequence()
     ));
     let outcome = (|| {
         let file = fs::File::create(&temp)?;

@@ -11,6 +11,8 @@ const BUNDLED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/bundled_que
 pub enum Origin {
     Bundled,
     User(PathBuf),
+    /// A kept draft (an editor text that was replaced), written by the worker.
+    Draft,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

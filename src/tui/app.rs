@@ -2,17 +2,19 @@
 //! work goes to the worker as `Command`s and comes back as `Event`s.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::text::Line;
 use tui_textarea::TextArea;
 
-use super::highlight::{self, Piece};
+use super::highlight::Highlighter;
 use super::theme::Theme;
 use crate::kql::line_col;
 use crate::results::{ResultSet, RunFacts};
-use crate::store::SavedQuery;
+use crate::store::{DRAFTS_FOLDER, SavedQuery, kept_draft};
 use crate::worker::{Command, Event, QueryError, QueryId, QueryRequest, WorkerHandle};
 
 /// The query the editor starts with on a first run (Microsoft's own example).
@@ -71,6 +73,8 @@ pub struct Grid {
     /// Row order after a client-side sort; `None` shows rows as the query returned them.
     pub order: Option<Vec<u32>>,
     pub sort: Option<(usize, bool)>,
+    /// A sort the worker is computing: its id, column and direction (shown as pending).
+    pub sorting: Option<(QueryId, usize, bool)>,
     pub row: usize,
     pub column: usize,
     /// First visible row and column.
@@ -105,13 +109,15 @@ impl Grid {
         }
     }
 
-    fn sort_by_cursor(&mut self, descending: bool) {
-        let Some(result) = &self.result else { return };
-        if self.column >= result.column_count() {
+    /// Shows a sort the worker finished, unless the result changed or another sort was asked
+    /// for meanwhile.
+    fn sorted(&mut self, id: QueryId, column: usize, descending: bool, order: Vec<u32>) {
+        if self.sorting.map(|(pending, ..)| pending) != Some(id) {
             return;
         }
-        self.order = Some(result.sorted_order(self.column, descending));
-        self.sort = Some((self.column, descending));
+        self.sorting = None;
+        self.order = Some(order);
+        self.sort = Some((column, descending));
         self.row = 0;
         self.top = 0;
     }
@@ -160,14 +166,43 @@ pub enum Tone {
     Error,
 }
 
+/// Whether the last editor change was a whole-buffer replacement, or its undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replace {
+    Done,
+    Undone,
+}
+
+/// Inspector lines for one record of one result at one width.
+pub struct InspectorCache {
+    pub result: Arc<ResultSet>,
+    pub position: usize,
+    pub width: usize,
+    pub lines: Vec<Line<'static>>,
+}
+
+/// Where the backend is: the console draws at once and the lab (or a Graph sign-in) may still
+/// be starting on the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendState {
+    Starting(String),
+    Ready,
+    Failed(String),
+}
+
 pub struct App {
     pub focus: Focus,
     pub editor: TextArea<'static>,
     /// First visible editor line and column, kept so the cursor stays on screen.
     pub editor_top: usize,
     pub editor_left: usize,
-    highlighted: Vec<Vec<Piece>>,
-    highlight_stale: bool,
+    /// Syntax colours, computed per visible line and kept between frames.
+    pub highlighter: Highlighter,
+    /// The file the editor text came from (`hunt FILE.kql`); Ctrl+S writes it back.
+    pub file: Option<PathBuf>,
+    /// The last edit replaced the whole buffer (up to two undo steps in the editor: clear,
+    /// insert), or undid such a replacement; one Ctrl+Z/Ctrl+Y takes or redoes them all.
+    replaced: Option<(Replace, u8)>,
     pub sidebar: Sidebar,
     pub grid: Grid,
     pub running: Option<Running>,
@@ -177,6 +212,13 @@ pub struct App {
     pub help: bool,
     /// The record inspector: the grid position it shows and how far it is scrolled.
     pub inspector: Option<Inspector>,
+    /// The inspector's lines for one record at one width, kept so frames do not re-parse and
+    /// re-indent dynamic values.
+    pub inspector_cache: Option<InspectorCache>,
+    /// The backend: starting (with progress), ready, or failed to start.
+    pub backend_state: BackendState,
+    /// When the console opened (the start-up spinner turns from it).
+    pub opened: Instant,
     pub quit: bool,
     pub backend: String,
     pub window: String,
@@ -209,8 +251,9 @@ impl App {
             editor,
             editor_top: 0,
             editor_left: 0,
-            highlighted: Vec::new(),
-            highlight_stale: true,
+            highlighter: Highlighter::new(),
+            file: None,
+            replaced: None,
             sidebar: Sidebar {
                 queries,
                 closed: HashSet::new(),
@@ -223,6 +266,9 @@ impl App {
             last_run: None,
             help: false,
             inspector: None,
+            inspector_cache: None,
+            backend_state: BackendState::Starting("starting".into()),
+            opened: Instant::now(),
             quit: false,
             backend: backend.to_string(),
             window: window.to_string(),
@@ -238,58 +284,109 @@ impl App {
         self.editor.lines().join("\n")
     }
 
+    /// Replaces the whole editor text (a saved query, a kept draft). Nothing is lost: the text
+    /// it replaces is kept as a draft (listed under Drafts in the sidebar, written by the
+    /// worker), and one Ctrl+Z brings it back.
     pub fn set_text(&mut self, text: &str) {
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        self.editor = TextArea::new(if lines.is_empty() {
-            vec![String::new()]
-        } else {
-            lines
-        });
+        let current = self.text();
+        if current == text {
+            return;
+        }
+        if !current.trim().is_empty() {
+            self.keep_draft(current.clone());
+        }
+        // Clearing and inserting are two steps of the editor's history; undo takes both.
+        let steps = u8::from(!current.is_empty()) + u8::from(!text.is_empty());
+        self.editor.select_all();
+        self.editor
+            .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+        self.editor.move_cursor(tui_textarea::CursorMove::Top);
+        self.editor.move_cursor(tui_textarea::CursorMove::Head);
         self.editor_top = 0;
         self.editor_left = 0;
         self.error = None;
-        self.edited();
+        self.edited(0);
+        self.replaced = (steps > 0).then_some((Replace::Done, steps));
+    }
+
+    /// Keeps `text` as a draft: listed at once under Drafts, written to disk by the worker.
+    fn keep_draft(&mut self, text: String) {
+        let stem = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
+        let kept = kept_draft(&text, &stem, crate::store::Origin::Draft);
+        let queries = &mut self.sidebar.queries;
+        let at = queries
+            .iter()
+            .position(|q| q.folder == DRAFTS_FOLDER)
+            .unwrap_or(queries.len());
+        queries.insert(at, kept);
+        self.worker.send(Command::KeepDraft { text });
     }
 
     /// Pasted text goes into the editor whatever pane has focus (it is almost always a query).
     pub fn paste(&mut self, text: &str) {
         self.focus = Focus::Editor;
+        let before = self.editor.cursor().0;
         if self
             .editor
             .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"))
         {
-            self.edited();
+            self.edited(before);
+            self.replaced = None;
         }
     }
 
-    fn edited(&mut self) {
-        self.highlight_stale = true;
+    /// After a change at `row` or below: colours from there on are stale, and the draft is due.
+    fn edited(&mut self, row: usize) {
+        self.highlighter.invalidate_from(row);
         self.draft_changed = Some(Instant::now());
     }
 
-    /// Highlighted editor lines, recomputed after edits.
-    pub fn highlighted(&mut self) -> &[Vec<Piece>] {
-        if self.highlight_stale {
-            let lines = self.editor.lines();
-            let bytes: usize = lines.iter().map(String::len).sum();
-            self.highlighted = if lines.len() <= highlight::MAX_HIGHLIGHT_LINES
-                && bytes <= highlight::MAX_HIGHLIGHT_BYTES
-            {
-                highlight::highlight(lines)
+    /// Undo (`redo = false`) or redo one step, a whole-buffer replacement counting as one.
+    fn undo_redo(&mut self, redo: bool) {
+        let steps = match self.replaced {
+            Some((Replace::Done, steps)) if !redo => {
+                self.replaced = Some((Replace::Undone, steps));
+                steps
+            }
+            Some((Replace::Undone, steps)) if redo => {
+                self.replaced = Some((Replace::Done, steps));
+                steps
+            }
+            _ => {
+                self.replaced = None;
+                1
+            }
+        };
+        let mut changed = false;
+        for _ in 0..steps {
+            changed |= if redo {
+                self.editor.redo()
             } else {
-                lines
-                    .iter()
-                    .map(|l| {
-                        vec![Piece {
-                            text: l.clone(),
-                            role: "",
-                        }]
-                    })
-                    .collect()
+                self.editor.undo()
             };
-            self.highlight_stale = false;
         }
-        &self.highlighted
+        if changed {
+            self.highlighter.invalidate_all();
+            self.draft_changed = Some(Instant::now());
+        }
+    }
+
+    /// Ctrl+S: writes the editor text back to the file it was opened from.
+    fn save(&mut self) {
+        match self.file.clone() {
+            Some(path) => {
+                self.worker.send(Command::SaveFile {
+                    path,
+                    text: self.text(),
+                });
+            }
+            None => {
+                self.message = Some((
+                    "Ctrl+S writes back a file opened with `hunt FILE.kql`; this text is kept as the draft".into(),
+                    Tone::Info,
+                ));
+            }
+        }
     }
 
     pub fn is_running(&self) -> bool {
@@ -417,6 +514,45 @@ impl App {
                 ))
             }
             Event::StoreFailed { message } => self.message = Some((message, Tone::Error)),
+            Event::FileSaved { path } => {
+                self.message = Some((format!("saved {}", path.display()), Tone::Info))
+            }
+            Event::Sorted {
+                id,
+                column,
+                descending,
+                order,
+            } => self.grid.sorted(id, column, descending, order),
+            Event::BackendProgress { message } => {
+                self.backend_state = BackendState::Starting(message)
+            }
+            Event::BackendReady { .. } => self.backend_state = BackendState::Ready,
+            Event::BackendFailed { message } => {
+                self.backend_state = BackendState::Failed(message.clone());
+                self.message = Some((message, Tone::Error));
+            }
+        }
+    }
+
+    /// Asks the worker to sort the grid by the column under the cursor; the grid shows the
+    /// sort as pending until the order arrives.
+    fn request_sort(&mut self, descending: bool) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        let column = self.grid.column;
+        if column >= result.column_count() {
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        if self.worker.send(Command::Sort {
+            id,
+            result,
+            column,
+            descending,
+        }) {
+            self.grid.sorting = Some((id, column, descending));
         }
     }
 
@@ -460,6 +596,12 @@ impl App {
         {
             self.save_draft();
         }
+    }
+
+    /// Waits (at most `limit`) until the worker has written every file sent so far: the last
+    /// draft above all. For after the terminal is restored at quit.
+    pub fn flush_writes(&self, limit: Duration) -> bool {
+        self.worker.flush(limit)
     }
 
     pub fn save_draft(&mut self) {
@@ -508,6 +650,7 @@ impl App {
                 self.focus = PANES[digit as usize - '1' as usize];
                 return;
             }
+            KeyCode::Char('s') if ctrl => return self.save(),
             _ => {}
         }
         if self.help {
@@ -516,13 +659,30 @@ impl App {
             return;
         }
         match self.focus {
-            Focus::Editor => {
-                if self.editor.input(key) {
-                    self.edited();
-                }
-            }
+            Focus::Editor => self.editor_key(key),
             Focus::Grid => self.grid_key(key),
             Focus::Sidebar => self.sidebar_key(key),
+        }
+    }
+
+    fn editor_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            // Undo as the portal and most editors have it, and the editor's own Ctrl+U.
+            KeyCode::Char('z' | 'u') if ctrl => self.undo_redo(false),
+            KeyCode::Char('y') if ctrl => self.undo_redo(true),
+            _ => {
+                // A key can replace a selection that starts above the cursor.
+                let before = match self.editor.selection_range() {
+                    Some(((start, _), _)) => start.min(self.editor.cursor().0),
+                    None => self.editor.cursor().0,
+                };
+                if self.editor.input(key) {
+                    let after = self.editor.cursor().0;
+                    self.edited(before.min(after));
+                    self.replaced = None;
+                }
+            }
         }
     }
 
@@ -546,8 +706,8 @@ impl App {
             KeyCode::End => self.grid.column = self.grid.columns().saturating_sub(1),
             KeyCode::Char('g') => self.grid.row = 0,
             KeyCode::Char('G') => self.grid.row = self.grid.rows().saturating_sub(1),
-            KeyCode::Char('s') => self.grid.sort_by_cursor(false),
-            KeyCode::Char('S') => self.grid.sort_by_cursor(true),
+            KeyCode::Char('s') => self.request_sort(false),
+            KeyCode::Char('S') => self.request_sort(true),
             KeyCode::Enter if self.grid.rows() > 0 => {
                 self.inspector = Some(Inspector {
                     position: self.grid.row,

@@ -7,8 +7,6 @@ pub mod theme;
 pub mod ui;
 
 use std::io;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -20,79 +18,16 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::{Terminal, backend::CrosstermBackend};
 
-use crate::engine::{LabOptions, LocalEngine};
-use crate::results::safe::sanitize;
-use crate::store::{Paths, Store, bundled_queries};
-use crate::worker;
-use app::{App, STARTER_QUERY, Tone};
-use theme::Theme;
+use app::App;
 
 /// How long the loop waits for a key before it looks at the worker again.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Opens the console on the lab data; returns the exit code.
-pub fn run(file: Option<PathBuf>, scale: u32) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("hunt: could not start the worker runtime: {e}");
-            return 1;
-        }
-    };
-    let store = Paths::discover().map(|paths| Arc::new(Store::new(paths)));
-    let mut warnings = Vec::new();
-    let text = match &file {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("hunt: {}: {e}", sanitize(&path.display().to_string()).text);
-                return 2;
-            }
-        },
-        None => store
-            .as_ref()
-            .and_then(|s| s.load_draft())
-            .unwrap_or_else(|| STARTER_QUERY.to_string()),
-    };
-    let mut queries = bundled_queries();
-    if let Some(store) = &store {
-        if let Err(message) = store.load_config() {
-            warnings.push(message);
-        }
-        queries.extend(store.user_queries());
-    }
-    let engine = match LocalEngine::lab(&LabOptions::ending_now(scale)) {
-        Ok(engine) => engine,
-        Err(e) => {
-            eprintln!("hunt: could not build the lab data: {e}");
-            return 1;
-        }
-    };
-    let handle = worker::spawn(runtime.handle(), Arc::new(engine), store);
-    let mut app = App::new(
-        handle,
-        queries,
-        &text,
-        "lab",
-        "last 30d",
-        Theme::default_for_terminal(),
-    );
-    if let Some(warning) = warnings.pop() {
-        app.message = Some((warning, Tone::Error));
-    }
-    let outcome = with_terminal(|terminal| event_loop(terminal, &mut app));
-    // Let the worker finish writing the draft.
-    runtime.shutdown_timeout(Duration::from_secs(2));
-    match outcome {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("hunt: terminal error: {e}");
-            1
-        }
-    }
+/// Runs the console on a terminal until the user quits: sets the terminal up, draws and feeds
+/// keys to `app`, and restores the terminal however it ends. The caller (`cli`) builds the app
+/// and its worker, and flushes the worker's writes afterwards.
+pub fn run(app: &mut App) -> std::io::Result<()> {
+    with_terminal(|terminal| event_loop(terminal, app))
 }
 
 fn restore_terminal() {

@@ -1,6 +1,8 @@
 //! Drawing: sidebar, editor, grid, status line and the help overlay. Only the grid rows on screen
 //! are formatted, and every piece of text from a result goes through `results::safe` first.
 
+use std::sync::Arc;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::style::{Modifier, Style};
@@ -8,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use super::app::{App, Focus, SidebarRow, Tone};
+use super::app::{App, BackendState, Focus, InspectorCache, SidebarRow, Tone};
+use super::highlight::LINES_PER_FRAME;
 use crate::results::KqlType;
 use crate::results::format::{cell_display, format_real};
 use crate::results::safe::{display_width, fit, sanitize};
@@ -139,16 +142,35 @@ fn draw_inspector(frame: &mut Frame, app: &mut App, area: Rect) {
         .border_style(app.theme.ui("focus"));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let lines = inspector_lines(app, inspector.position, inner.width as usize);
+    let width = inner.width as usize;
+    let Some(result) = app.grid.result.clone() else {
+        return;
+    };
+    let cached = app.inspector_cache.as_ref().is_some_and(|c| {
+        Arc::ptr_eq(&c.result, &result) && c.position == inspector.position && c.width == width
+    });
+    if !cached {
+        app.inspector_cache = Some(InspectorCache {
+            lines: inspector_lines(app, inspector.position, width),
+            result,
+            position: inspector.position,
+            width,
+        });
+    }
+    let lines = app
+        .inspector_cache
+        .as_ref()
+        .map_or(&[][..], |c| c.lines.as_slice());
     let last_top = lines.len().saturating_sub(inner.height as usize);
     let top = inspector.scroll.min(last_top);
     if let Some(open) = &mut app.inspector {
         open.scroll = top;
     }
     let visible: Vec<Line> = lines
-        .into_iter()
+        .iter()
         .skip(top)
         .take(inner.height as usize)
+        .cloned()
         .collect();
     frame.render_widget(Paragraph::new(visible), inner);
 }
@@ -217,11 +239,15 @@ fn visible_char(ch: char) -> String {
 
 fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     let focused = app.focus == Focus::Editor;
-    let block = pane(
-        app,
-        format!(" Query · {} ", sanitize(&app.backend).text),
-        focused,
-    );
+    let title = match &app.file {
+        Some(path) => format!(
+            " {} · {} ",
+            sanitize(&path.display().to_string()).text,
+            sanitize(&app.backend).text
+        ),
+        None => format!(" Query · {} ", sanitize(&app.backend).text),
+    };
+    let block = pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let error_height = u16::from(app.error.is_some()).min(inner.height.saturating_sub(1));
@@ -244,8 +270,9 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     let selection = app.editor.selection_range();
     let error = app.error.clone();
     let theme = app.theme.clone();
-    let all = app.highlighted();
-    let visible = all[top.min(all.len())..(top + height).min(all.len())].to_vec();
+    let visible = app
+        .highlighter
+        .visible(app.editor.lines(), top..top + height, LINES_PER_FRAME);
     let mut lines = Vec::with_capacity(height);
     for (row, pieces) in visible.iter().enumerate().map(|(i, p)| (top + i, p)) {
         let mut spans = Vec::new();
@@ -346,7 +373,7 @@ fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
         format_elapsed(result.facts.elapsed)
     );
     if result.facts.truncated {
-        title.push_str("· TRUNCATED ");
+        title.push_str("· TRUNCATED: more rows matched ");
     }
     if app.grid.column < result.column_count() {
         let column = app.grid.column;
@@ -356,7 +383,13 @@ fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
             result.column_type(column).kql_name()
         ));
     }
-    if let Some((column, descending)) = app.grid.sort {
+    if let Some((_, column, descending)) = app.grid.sorting {
+        title.push_str(&format!(
+            "· sorting by {} {}… ",
+            sanitize(&result.column_name(column)).text,
+            if descending { "▼" } else { "▲" }
+        ));
+    } else if let Some((column, descending)) = app.grid.sort {
         title.push_str(&format!(
             "· {} {} ",
             sanitize(&result.column_name(column)).text,
@@ -487,17 +520,27 @@ pub fn format_elapsed(elapsed: std::time::Duration) -> String {
 
 fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
     let hints = "F5 run  Esc cancel  Tab pane  F1 help  ^Q quit";
+    let spinner =
+        |since: std::time::Duration| SPINNER[(since.as_millis() / 100) as usize % SPINNER.len()];
+    let starting = match &app.backend_state {
+        BackendState::Starting(progress) => Some(sanitize(progress).text),
+        _ => None,
+    };
     let state = match (&app.running, &app.message) {
         (Some(running), _) if running.cancelling => "cancelling…".to_string(),
         (Some(running), _) => {
             let elapsed = running.started.elapsed();
-            format!(
-                "{} running {}",
-                SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()],
-                format_elapsed(elapsed)
-            )
+            match &starting {
+                Some(progress) => format!("{} waiting: {progress}", spinner(elapsed)),
+                None => format!("{} running {}", spinner(elapsed), format_elapsed(elapsed)),
+            }
         }
         (None, Some((message, _))) => sanitize(message).text,
+        (None, None) if starting.is_some() => format!(
+            "{} {}",
+            spinner(app.opened.elapsed()),
+            starting.unwrap_or_default()
+        ),
         (None, None) => match &app.last_run {
             Some(facts) => format!(
                 "{} row{} · {}{}",

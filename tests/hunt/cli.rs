@@ -164,7 +164,7 @@ fn timespan_limits_the_rows() {
         "--timespan",
         "last week",
     ]);
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a usage error (CLI.md)");
     assert!(
         stderr(&bad).contains("is not an ISO 8601 time span"),
         "{}",

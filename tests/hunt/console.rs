@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use hunt::engine::{LabOptions, LocalEngine};
 use hunt::results::{KqlType, ResultSet, RunFacts, kql_field};
 use hunt::store::bundled_queries;
-use hunt::tui::app::{App, Focus, STARTER_QUERY};
+use hunt::tui::app::{App, BackendState, Focus, STARTER_QUERY};
 use hunt::tui::theme::Theme;
 use hunt::tui::ui;
 use hunt::worker::{self, Backend, BoxFuture, Command, Event, QueryError, QueryRequest, TableInfo};
@@ -34,14 +34,56 @@ fn lab_app() -> App {
     .unwrap()
     .with_fixed_now(END);
     let handle = worker::spawn(runtime().handle(), Arc::new(engine), None);
-    App::new(
+    ready(App::new(
         handle,
         bundled_queries(),
         STARTER_QUERY,
         "lab",
         "last 30d",
         Theme::bundled(false),
-    )
+    ))
+}
+
+/// Polls until the worker says the backend is ready (it starts on the worker).
+fn ready(mut app: App) -> App {
+    let started = Instant::now();
+    while app.backend_state != BackendState::Ready {
+        app.poll_worker();
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the backend did not start: {:?}",
+            app.backend_state
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    app
+}
+
+/// The next event that is not about the backend starting.
+fn next_job_event(handle: &mut worker::WorkerHandle) -> Option<Event> {
+    loop {
+        match runtime().block_on(handle.next_event()) {
+            Some(
+                Event::BackendProgress { .. }
+                | Event::BackendReady { .. }
+                | Event::BackendFailed { .. },
+            ) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Polls until a client-side sort the worker computes has arrived.
+fn wait_sorted(app: &mut App) {
+    let started = Instant::now();
+    while app.grid.sorting.is_some() {
+        app.poll_worker();
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no sort came back"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 fn wait(app: &mut App) {
@@ -119,6 +161,11 @@ fn the_grid_sorts_by_the_column_under_the_cursor() {
     assert_eq!(app.focus, Focus::Grid);
     app.handle_key(key(KeyCode::Right));
     app.handle_key(key(KeyCode::Char('S')));
+    assert!(
+        screen(&mut app, 100, 30).contains("sorting by OSBuild ▼…"),
+        "the sort runs on the worker and shows as pending"
+    );
+    wait_sorted(&mut app);
     let result = app.grid.result.clone().unwrap();
     let builds: Vec<i64> = (0..result.row_count())
         .map(|p| {
@@ -132,6 +179,7 @@ fn the_grid_sorts_by_the_column_under_the_cursor() {
     assert!(builds.windows(2).all(|w| w[0] >= w[1]), "{builds:?}");
     assert!(screen(&mut app, 100, 30).contains("OSBuild ▼"));
     app.handle_key(key(KeyCode::Char('s')));
+    wait_sorted(&mut app);
     let first = result.cell_text(app.grid.source_row(0), 1).unwrap();
     assert_eq!(first, "20348");
 }
@@ -226,14 +274,14 @@ impl Backend for HoldingBackend {
 
 fn test_app() -> App {
     let handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
-    App::new(
+    ready(App::new(
         handle,
         Vec::new(),
         "slow",
         "test",
         "last 30d",
         Theme::bundled(false),
-    )
+    ))
 }
 
 #[test]
@@ -397,13 +445,13 @@ fn the_worker_cancel_path_reports_cancelled() {
         id: 7,
         request: QueryRequest::new("slow")
     }));
-    let started = runtime().block_on(handle.next_event());
+    let started = next_job_event(&mut handle);
     assert!(
         matches!(started, Some(Event::Started { id: 7 })),
         "{started:?}"
     );
     assert!(handle.send(Command::Cancel { id: 7 }));
-    let outcome = runtime().block_on(handle.next_event());
+    let outcome = next_job_event(&mut handle);
     assert!(
         matches!(outcome, Some(Event::Cancelled { id: 7 })),
         "{outcome:?}"
@@ -421,7 +469,7 @@ fn the_worker_exports_a_result_atomically() {
         format: hunt::results::export::ExportFormat::Csv,
         path: path.clone()
     }));
-    let event = runtime().block_on(handle.next_event());
+    let event = next_job_event(&mut handle);
     assert!(
         matches!(event, Some(Event::Exported { rows: 2, .. })),
         "{event:?}"
@@ -436,7 +484,7 @@ fn the_worker_exports_a_result_atomically() {
         format: hunt::results::export::ExportFormat::Json,
         path: blocked
     }));
-    let event = runtime().block_on(handle.next_event());
+    let event = next_job_event(&mut handle);
     assert!(
         matches!(event, Some(Event::ExportFailed { .. })),
         "{event:?}"

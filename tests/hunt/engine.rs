@@ -29,6 +29,7 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            .thread_stack_size(hunt::cli::WORKER_STACK)
             .enable_all()
             .build()
             .unwrap()
@@ -43,7 +44,7 @@ pub fn run(query: &str) -> ResultSet {
     try_run(query).unwrap_or_else(|e| panic!("{query}\n→ {e}"))
 }
 
-fn column(result: &ResultSet, name: &str) -> Vec<String> {
+pub fn column(result: &ResultSet, name: &str) -> Vec<String> {
     let index = result
         .column_names()
         .iter()
@@ -54,7 +55,7 @@ fn column(result: &ResultSet, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn single_long(result: &ResultSet) -> i64 {
+pub fn single_long(result: &ResultSet) -> i64 {
     assert_eq!(result.row_count(), 1);
     result.cell_text(0, 0).unwrap().parse().unwrap()
 }
@@ -236,7 +237,7 @@ fn make_set_returns_dynamic_arrays() {
     let result = run(
         "DeviceProcessEvents | where DeviceName startswith \"fs01\" | summarize make_set(FileName) by DeviceName",
     );
-    assert_eq!(result.column_names(), ["DeviceName", "make_set_FileName"]);
+    assert_eq!(result.column_names(), ["DeviceName", "set_FileName"]);
     assert_eq!(result.column_type(1), KqlType::Dynamic);
     let set: serde_json::Value = serde_json::from_str(&result.cell_text(0, 1).unwrap()).unwrap();
     let items = set.as_array().unwrap();
@@ -261,7 +262,7 @@ fn lets_between_in_and_datetime_literals() {
     );
 }
 
-fn error(query: &str) -> QueryError {
+pub fn error(query: &str) -> QueryError {
     match try_run(query) {
         Ok(_) => panic!("{query} should fail"),
         Err(e) => e,

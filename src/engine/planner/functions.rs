@@ -1,0 +1,650 @@
+//! Scalar function calls: time (`ago`, `now`, `bin`), conversions (`tostring`, `tolong`,
+//! `todatetime` …), conditionals (`iff`, `case`, `coalesce`), strings and dynamic values.
+//! Each family is a method of its own; `call` only dispatches.
+
+use std::ops::Not;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{
+    Expr as DfExpr, Operator as DfOp, binary_expr, cast, lit, try_cast, when,
+};
+
+use super::scalar::{json_literal, regex_check};
+use super::{
+    Frame, Planner, Typed, balanced, is_numeric, is_textual, known_function_names, ticks_literal,
+};
+use crate::backend::QueryError;
+use crate::kql::Span;
+use crate::kql::ast::{Expr, ExprKind, Ident, Literal, LogicalOp, StringOpKind};
+use crate::kql::time;
+use crate::results::KqlType;
+
+/// Aggregation functions, for a clear message when one is used outside `summarize`.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "countif",
+    "dcount",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "make_set",
+    "make_list",
+    "makeset",
+    "makelist",
+    "take_any",
+    "any",
+    "arg_max",
+    "arg_min",
+    "percentile",
+    "percentiles",
+];
+
+impl Planner<'_> {
+    pub(super) fn call(
+        &mut self,
+        name: &Ident,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        let function = name.name.as_str();
+        match function {
+            "ago" | "now" | "bin" | "floor" => self.time_function(function, args, span, frame),
+            "tostring" | "toint" | "tolong" | "todouble" | "toreal" | "tobool" | "toboolean"
+            | "todatetime" | "totimespan" => self.conversion(function, args, span, frame),
+            "iff" | "iif" | "case" | "coalesce" => self.conditional(function, args, span, frame),
+            "isempty" | "isnotempty" | "isnull" | "isnotnull" | "not" => {
+                self.predicate(function, args, span, frame)
+            }
+            "tolower" | "toupper" | "strlen" | "strcat" | "substring" | "indexof"
+            | "replace_string" | "replace_regex" | "replace" => {
+                self.string_function(function, args, span, frame)
+            }
+            "pack_array" | "make_array" | "parse_json" | "todynamic" | "toobject"
+            | "array_length" => self.dynamic_function(function, args, span, frame),
+            "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
+                self.has_terms(function, args, span, frame)
+            }
+            _ => {
+                let message = if AGGREGATES.contains(&function) {
+                    format!("the aggregate '{function}' can only be used in summarize")
+                } else if let Some(error) = self.unsupported_let(function, name.span) {
+                    return Err(error);
+                } else if known_function_names().contains(function) {
+                    format!("the function '{function}' is not supported by the local engine yet")
+                } else {
+                    format!("unknown function '{function}'")
+                };
+                Err(self.unsupported(message, name.span))
+            }
+        }
+    }
+
+    /// `ago(span)`, `now([offset])`, `bin(value, size)` (and its alias `floor`).
+    fn time_function(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        match function {
+            "ago" | "now" => {
+                let (min, offset_sign) = if function == "ago" { (1, -1) } else { (0, 1) };
+                self.arity(function, args, min, 1, span)?;
+                let offset = match args.first() {
+                    Some(arg) => self.constant_timespan(arg)?,
+                    None => 0,
+                };
+                let moment = offset
+                    .checked_mul(offset_sign)
+                    .and_then(|o| self.now.checked_add(o))
+                    .filter(|t| time::is_valid_datetime(*t))
+                    .ok_or_else(|| {
+                        self.semantic(
+                            format!("{function}() lands outside the years 1 to 9999"),
+                            span,
+                        )
+                    })?;
+                let mut typed = Typed::new(ticks_literal(moment), KqlType::DateTime);
+                typed.literal = Some(Literal::Datetime(moment));
+                Ok(typed)
+            }
+            _ => {
+                self.arity(function, args, 2, 2, span)?;
+                let value = self.expr(&args[0], frame)?;
+                let size = self.expr(&args[1], frame)?;
+                self.bin(value, size, span)
+            }
+        }
+    }
+
+    fn constant_timespan(&mut self, expr: &Expr) -> Result<i64, QueryError> {
+        let typed = self.expr(expr, &Frame::empty())?;
+        match typed.literal {
+            Some(Literal::Timespan(ticks)) => Ok(ticks),
+            _ => Err(self.semantic("expected a timespan such as 7d or 1h", expr.span)),
+        }
+    }
+
+    /// `bin(value, size)`: the multiple of `size` at or below `value` (bin-function.md);
+    /// datetimes count from 1970-01-01, as Kusto's do.
+    fn bin(&self, value: Typed, size: Typed, span: Span) -> Result<Typed, QueryError> {
+        match (value.ty, size.ty) {
+            (KqlType::DateTime | KqlType::Timespan, KqlType::Timespan) => {
+                let Some(Literal::Timespan(ticks)) = size.literal else {
+                    return Err(self.semantic(
+                        "bin() of a datetime or timespan needs a constant timespan such as 1h",
+                        span,
+                    ));
+                };
+                if ticks <= 0 || ticks > time::MAX_DATETIME_TICKS {
+                    return Err(
+                        self.semantic("bin() needs a positive size of at most 10,000 years", span)
+                    );
+                }
+                let origin = if value.ty == KqlType::DateTime {
+                    time::UNIX_EPOCH_TICKS
+                } else {
+                    0
+                };
+                // value - ((value - origin) mod⁺ size): a floor that is right before the origin
+                // too (SQL's % keeps the dividend's sign). Every term fits in i64 ticks.
+                let offset = binary_expr(value.expr.clone(), DfOp::Minus, ticks_literal(origin));
+                let rem = binary_expr(offset, DfOp::Modulo, ticks_literal(ticks));
+                let positive = binary_expr(
+                    binary_expr(rem, DfOp::Plus, ticks_literal(ticks)),
+                    DfOp::Modulo,
+                    ticks_literal(ticks),
+                );
+                Ok(Typed::new(
+                    binary_expr(value.expr, DfOp::Minus, positive),
+                    value.ty,
+                ))
+            }
+            (v, s) if is_numeric(v) && is_numeric(s) => {
+                if matches!(size.literal, Some(Literal::Long(n)) if n <= 0)
+                    || matches!(size.literal, Some(Literal::Real(n)) if n <= 0.0)
+                {
+                    return Err(self.semantic("bin() needs a positive size", span));
+                }
+                let real = v == KqlType::Real || s == KqlType::Real;
+                let as_real = |e: DfExpr| cast(e, DataType::Float64);
+                let floored = binary_expr(
+                    f::floor(binary_expr(
+                        as_real(value.expr),
+                        DfOp::Divide,
+                        as_real(size.expr.clone()),
+                    )),
+                    DfOp::Multiply,
+                    as_real(size.expr),
+                );
+                Ok(if real {
+                    Typed::new(floored, KqlType::Real)
+                } else {
+                    Typed::new(cast(floored, DataType::Int64), KqlType::Long)
+                })
+            }
+            (v, s) => Err(self.semantic(
+                format!(
+                    "bin() cannot round a {} by a {}",
+                    v.kql_name(),
+                    s.kql_name()
+                ),
+                span,
+            )),
+        }
+    }
+
+    /// `tostring` and the `to<type>` conversions. Datetimes and timespans convert to numbers as
+    /// their ticks (100 ns; datetimes since 0001-01-01), as Kusto's do; a failed conversion is
+    /// null (tolong-function.md and its siblings).
+    fn conversion(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        self.arity(function, args, 1, 1, span)?;
+        let value = self.expr(&args[0], frame)?;
+        let target = match function {
+            "tostring" => return Ok(Typed::new(self.to_string_expr(value), KqlType::String)),
+            "toint" => KqlType::Int,
+            "tolong" => KqlType::Long,
+            "todouble" | "toreal" => KqlType::Real,
+            "tobool" | "toboolean" => KqlType::Bool,
+            "todatetime" => KqlType::DateTime,
+            _ => KqlType::Timespan,
+        };
+        if value.ty == target {
+            return Ok(value);
+        }
+        let text = match value.ty {
+            KqlType::Dynamic => Some(self.udfs.to_text.call(vec![value.expr.clone()])),
+            KqlType::String | KqlType::Guid => Some(value.expr.clone()),
+            _ => None,
+        };
+        let converted = match (target, text) {
+            (KqlType::DateTime, Some(text)) => self.udfs.todatetime.call(vec![text]),
+            (KqlType::Timespan, Some(text)) => self.udfs.totimespan.call(vec![text]),
+            (KqlType::DateTime | KqlType::Timespan, None) => {
+                return Err(self.unsupported(
+                    format!(
+                        "{function}() of a {} is not supported by the local engine yet",
+                        value.ty.kql_name()
+                    ),
+                    span,
+                ));
+            }
+            (_, Some(text)) => try_cast(text, target.arrow_type()),
+            // Ticks are already i64: tolong() is the value, the others convert it.
+            (_, None) => try_cast(value.expr, target.arrow_type()),
+        };
+        Ok(Typed::new(converted, target))
+    }
+
+    /// `iff`/`iif`, `case` and `coalesce`. The branches' types must agree; numbers widen to the
+    /// widest of them (int < long < real) and null literals take the others' type. `coalesce`
+    /// skips empty strings as well as nulls (coalesce-function.md).
+    fn conditional(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        let (conditions, values): (Vec<usize>, Vec<usize>) = match function {
+            "iff" | "iif" => {
+                self.arity(function, args, 3, 3, span)?;
+                (vec![0], vec![1, 2])
+            }
+            "case" => {
+                if args.len() < 3 || args.len().is_multiple_of(2) {
+                    return Err(self.semantic(
+                        "case() takes condition/value pairs and a final else value",
+                        span,
+                    ));
+                }
+                let pairs = args.len() / 2;
+                (
+                    (0..pairs).map(|p| p * 2).collect(),
+                    (0..pairs)
+                        .map(|p| p * 2 + 1)
+                        .chain([args.len() - 1])
+                        .collect(),
+                )
+            }
+            _ => {
+                if args.is_empty() {
+                    return Err(self.semantic("coalesce() needs at least one argument", span));
+                }
+                (Vec::new(), (0..args.len()).collect())
+            }
+        };
+        let conditions = conditions
+            .iter()
+            .map(|&i| self.condition(&args[i], frame))
+            .collect::<Result<Vec<_>, _>>()?;
+        let values = values
+            .iter()
+            .map(|&i| self.expr(&args[i], frame))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ty = self.common_type(function, &values, span)?;
+        let mut values: Vec<DfExpr> = values
+            .into_iter()
+            .map(|v| {
+                if v.ty == ty {
+                    v.expr
+                } else {
+                    cast(v.expr, ty.arrow_type())
+                }
+            })
+            .collect();
+        if function == "coalesce" {
+            let udf = if ty == KqlType::String {
+                &self.udfs.coalesce_text
+            } else {
+                &self.udfs.coalesce
+            };
+            return Ok(Typed::new(udf.call(values), ty));
+        }
+        let otherwise = values
+            .pop()
+            .unwrap_or(lit(datafusion::common::ScalarValue::Null));
+        let mut branches = conditions.into_iter().zip(values);
+        let Some((first_condition, first_value)) = branches.next() else {
+            return Err(self.semantic(format!("{function}() needs a condition"), span));
+        };
+        let mut builder = when(first_condition, first_value);
+        for (condition, value) in branches {
+            builder = builder.when(condition, value);
+        }
+        let case = builder
+            .otherwise(otherwise)
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Typed::new(case, ty))
+    }
+
+    /// The one type a set of branches has: the same type, or numbers widened; null literals
+    /// adapt. Anything else is an error naming the types.
+    fn common_type(
+        &self,
+        function: &str,
+        values: &[Typed],
+        span: Span,
+    ) -> Result<KqlType, QueryError> {
+        let typed: Vec<KqlType> = values
+            .iter()
+            .filter(|v| !v.is_null_literal())
+            .map(|v| v.ty)
+            .collect();
+        let Some(&first) = typed.first() else {
+            return Ok(values.first().map_or(KqlType::String, |v| v.ty));
+        };
+        if typed.iter().all(|t| *t == first) {
+            return Ok(first);
+        }
+        if typed.iter().all(|t| is_numeric(*t)) {
+            let widest = if typed
+                .iter()
+                .any(|t| matches!(t, KqlType::Real | KqlType::Decimal))
+            {
+                KqlType::Real
+            } else if typed.contains(&KqlType::Long) {
+                KqlType::Long
+            } else {
+                KqlType::Int
+            };
+            return Ok(widest);
+        }
+        if typed.iter().all(|t| is_textual(*t)) {
+            return Ok(KqlType::String);
+        }
+        let names: Vec<&str> = typed.iter().map(|t| t.kql_name()).collect();
+        Err(self.semantic(
+            format!(
+                "{function}()'s values must have one type, these are {}",
+                names.join(", ")
+            ),
+            span,
+        ))
+    }
+
+    fn predicate(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        self.arity(function, args, 1, 1, span)?;
+        if function == "not" {
+            return Ok(Typed::new(
+                self.condition(&args[0], frame)?.not(),
+                KqlType::Bool,
+            ));
+        }
+        let value = self.expr(&args[0], frame)?;
+        let missing = match function {
+            "isempty" | "isnotempty" if is_textual(value.ty) || value.ty == KqlType::Dynamic => {
+                value.expr.clone().is_null().or(value.expr.eq(lit("")))
+            }
+            _ => value.expr.is_null(),
+        };
+        Ok(Typed::new(
+            if function.starts_with("isnot") {
+                missing.not()
+            } else {
+                missing
+            },
+            KqlType::Bool,
+        ))
+    }
+
+    fn string_function(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        let text_arg = |planner: &mut Self, i: usize| -> Result<Typed, QueryError> {
+            let value = planner.expr(&args[i], frame)?;
+            planner.as_text(value, args[i].span)
+        };
+        let expr = match function {
+            "tolower" | "toupper" => {
+                self.arity(function, args, 1, 1, span)?;
+                let text = text_arg(self, 0)?;
+                if function == "tolower" {
+                    f::lower(text.expr)
+                } else {
+                    f::upper(text.expr)
+                }
+            }
+            "strlen" => {
+                self.arity(function, args, 1, 1, span)?;
+                let text = text_arg(self, 0)?;
+                let length = cast(f::character_length(text.expr), DataType::Int64);
+                return Ok(Typed::new(length, KqlType::Long));
+            }
+            "strcat" => {
+                if args.is_empty() {
+                    return Err(self.semantic("strcat() needs at least one argument", span));
+                }
+                let mut parts = Vec::new();
+                for arg in args {
+                    let value = self.expr(arg, frame)?;
+                    parts.push(self.to_string_expr(value));
+                }
+                f::concat(parts)
+            }
+            "substring" => {
+                self.arity(function, args, 2, 3, span)?;
+                let text = text_arg(self, 0)?;
+                let start = self.expr(&args[1], frame)?;
+                // KQL counts from 0, DataFusion from 1.
+                let from = binary_expr(cast(start.expr, DataType::Int64), DfOp::Plus, lit(1i64));
+                if args.len() == 3 {
+                    let length = self.expr(&args[2], frame)?;
+                    f::substring(text.expr, from, cast(length.expr, DataType::Int64))
+                } else {
+                    f::substr(text.expr, from)
+                }
+            }
+            "indexof" => {
+                self.arity(function, args, 2, 2, span)?;
+                let (text, needle) = (text_arg(self, 0)?, text_arg(self, 1)?);
+                let position = cast(f::strpos(text.expr, needle.expr), DataType::Int64);
+                return Ok(Typed::new(
+                    binary_expr(position, DfOp::Minus, lit(1i64)),
+                    KqlType::Long,
+                ));
+            }
+            "replace_string" => {
+                self.arity(function, args, 3, 3, span)?;
+                let (text, lookup, rewrite) =
+                    (text_arg(self, 0)?, text_arg(self, 1)?, text_arg(self, 2)?);
+                f::replace(text.expr, lookup.expr, rewrite.expr)
+            }
+            _ => return self.replace_regex(function, args, span, frame),
+        };
+        Ok(Typed::new(expr, KqlType::String))
+    }
+
+    /// `replace_regex(text, regex, rewrite)` and the deprecated `replace(regex, rewrite, text)`.
+    fn replace_regex(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        self.arity(function, args, 3, 3, span)?;
+        let (text_at, pattern_at, rewrite_at) = if function == "replace" {
+            (2, 0, 1)
+        } else {
+            (0, 1, 2)
+        };
+        let text = self.expr(&args[text_at], frame)?;
+        let text = self.as_text(text, args[text_at].span)?;
+        let pattern = self.expr(&args[pattern_at], frame)?;
+        if let Some(p) = pattern.literal_string()
+            && let Err(e) = regex_check(p)
+        {
+            return Err(self.semantic(
+                format!("invalid regular expression: {e}"),
+                args[pattern_at].span,
+            ));
+        }
+        let rewrite = self.expr(&args[rewrite_at], frame)?;
+        // KQL writes capture groups as \1; the regex engine as ${1}.
+        let rewrite = match rewrite.literal_string() {
+            Some(r) => lit(kql_rewrite_to_regex(r)),
+            None => rewrite.expr,
+        };
+        Ok(Typed::new(
+            f::regexp_replace(text.expr, pattern.expr, rewrite, Some(lit("g"))),
+            KqlType::String,
+        ))
+    }
+
+    fn dynamic_function(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        match function {
+            "pack_array" | "make_array" => {
+                // A list of constants is a dynamic literal (typically a let used with `in`).
+                let mut items = Vec::new();
+                for item in args {
+                    items.push(match &item.kind {
+                        ExprKind::Literal(Literal::String(s)) => serde_json::Value::String(s.clone()),
+                        ExprKind::Literal(Literal::Long(v)) => serde_json::Value::from(*v),
+                        ExprKind::Literal(Literal::Real(v)) => serde_json::Value::from(*v),
+                        ExprKind::Literal(Literal::Bool(v)) => serde_json::Value::Bool(*v),
+                        _ => {
+                            return Err(self.unsupported(
+                                "pack_array() of non-constant values is not supported by the local engine yet",
+                                item.span,
+                            ));
+                        }
+                    });
+                }
+                self.literal(
+                    &Literal::Dynamic(serde_json::Value::Array(items).to_string()),
+                    span,
+                )
+            }
+            "array_length" => {
+                self.arity(function, args, 1, 1, span)?;
+                let value = self.expr(&args[0], frame)?;
+                Ok(Typed::new(
+                    self.udfs.array_length.call(vec![value.expr]),
+                    KqlType::Long,
+                ))
+            }
+            _ => {
+                self.arity(function, args, 1, 1, span)?;
+                let value = self.expr(&args[0], frame)?;
+                Ok(match value.ty {
+                    KqlType::Dynamic => value,
+                    KqlType::String | KqlType::Guid => Typed::new(
+                        self.udfs.parse_json.call(vec![value.expr]),
+                        KqlType::Dynamic,
+                    ),
+                    // A number or bool's KQL text is its JSON too.
+                    ty if is_numeric(ty) || ty == KqlType::Bool => {
+                        Typed::new(self.to_string_expr(value), KqlType::Dynamic)
+                    }
+                    other => {
+                        return Err(self.unsupported(
+                            format!(
+                                "{function}() of a {} is not supported by the local engine yet",
+                                other.kql_name()
+                            ),
+                            span,
+                        ));
+                    }
+                })
+            }
+        }
+    }
+
+    /// `has_any`/`has_all` (and `_cs`): term matching against each term, combined.
+    fn has_terms(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        if args.len() < 2 {
+            return Err(self.semantic(
+                format!("{function} needs a value and at least one term"),
+                span,
+            ));
+        }
+        let value = self.expr(&args[0], frame)?;
+        let value = self.as_text(value, args[0].span)?;
+        let mut terms = Vec::new();
+        for term_expr in &args[1..] {
+            let term = self.expr(term_expr, frame)?;
+            match &term.literal {
+                Some(Literal::Dynamic(json)) => {
+                    if let Ok(serde_json::Value::Array(items)) =
+                        serde_json::from_str::<serde_json::Value>(json)
+                    {
+                        terms.extend(items.iter().map(json_literal));
+                    }
+                }
+                _ => terms.push(self.as_text(term, term_expr.span)?),
+            }
+        }
+        let case_sensitive = function.ends_with("_cs");
+        let any = function.starts_with("has_any");
+        // Constant terms (the usual IOC list): one pass over each row.
+        let constants: Option<Vec<String>> = terms
+            .iter()
+            .map(|t| t.literal_string().map(str::to_string))
+            .collect();
+        if let Some(needles) = constants {
+            let udf = std::sync::Arc::new(crate::engine::udf::TermSetUdf::udf(
+                &needles,
+                !any,
+                case_sensitive,
+            ));
+            return Ok(Typed::new(udf.call(vec![value.expr]), KqlType::Bool));
+        }
+        let udf = self.udfs.term(StringOpKind::Has, case_sensitive).clone();
+        let matches = terms
+            .into_iter()
+            .map(|t| udf.call(vec![value.expr.clone(), self.to_string_expr(t)]))
+            .collect();
+        let op = if any { LogicalOp::Or } else { LogicalOp::And };
+        Ok(Typed::new(balanced(matches, op), KqlType::Bool))
+    }
+}
+
+/// `\\1` group references (KQL) as `${1}` (the regex engine); a literal `$` stays literal.
+fn kql_rewrite_to_regex(rewrite: &str) -> String {
+    let mut out = String::with_capacity(rewrite.len());
+    let mut chars = rewrite.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let digit = chars.next().unwrap_or('0');
+                out.push_str(&format!("${{{digit}}}"));
+            }
+            '$' => out.push_str("$$"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}

@@ -1,0 +1,720 @@
+//! KQL syntax tree → DataFusion `LogicalPlan`. Plans are built directly (not through SQL text):
+//! DataFusion's SQL front end would lower-case names and split on dots, and KQL names are
+//! case-sensitive and may hold anything in brackets. The planner tracks the KQL type of every
+//! column next to the plan, so results keep `dynamic`, `guid`, `datetime` and `timespan` apart
+//! from `string` and `long` (datetimes and timespans are i64 ticks in Arrow).
+//!
+//! This file plans tabular operators; `scalar` plans expressions and scalar functions,
+//! `aggregate` the aggregation functions of `summarize`.
+
+mod aggregate;
+mod functions;
+mod scalar;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::common::{Column, ScalarValue, TableReference};
+use datafusion::datasource::provider_as_source;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::expr::Sort as SortExpr;
+use datafusion::logical_expr::{Expr as DfExpr, LogicalPlan, LogicalPlanBuilder, ScalarUDF, lit};
+
+use super::Catalog;
+use super::udf::{
+    CoalesceUdf, DynamicOp, DynamicUdf, KqlTextUdf, ParseTimeUdf, TermMatchUdf, TermMode,
+};
+use crate::backend::{ErrorKind, QueryError};
+use crate::kql::Span;
+use crate::kql::ast::{
+    Expr, ExprKind, Ident, LetValue, Literal, LogicalOp, NamedExpr, NullsOrder, Operator,
+    OperatorKind, Pipeline, Query, SortKey, SortOrder, Source, StringOpKind,
+};
+use crate::results::KqlType;
+
+/// The KQL functions implemented as UDFs, made once per engine.
+#[derive(Debug, Clone)]
+pub struct Udfs {
+    has: [Arc<ScalarUDF>; 6],
+    parse_json: Arc<ScalarUDF>,
+    get: Arc<ScalarUDF>,
+    index: Arc<ScalarUDF>,
+    to_text: Arc<ScalarUDF>,
+    array_length: Arc<ScalarUDF>,
+    /// KQL's text for each type (`tostring`, `strcat`), by `KqlType` (see `Udfs::text`).
+    text: Vec<(KqlType, Arc<ScalarUDF>)>,
+    coalesce: Arc<ScalarUDF>,
+    coalesce_text: Arc<ScalarUDF>,
+    todatetime: Arc<ScalarUDF>,
+    totimespan: Arc<ScalarUDF>,
+}
+
+impl Udfs {
+    pub fn new() -> Udfs {
+        let term = |mode, cs| Arc::new(TermMatchUdf::udf(mode, cs));
+        Udfs {
+            has: [
+                term(TermMode::Whole, false),
+                term(TermMode::Whole, true),
+                term(TermMode::Prefix, false),
+                term(TermMode::Prefix, true),
+                term(TermMode::Suffix, false),
+                term(TermMode::Suffix, true),
+            ],
+            parse_json: Arc::new(DynamicUdf::udf(DynamicOp::Parse)),
+            get: Arc::new(DynamicUdf::udf(DynamicOp::Get)),
+            index: Arc::new(DynamicUdf::udf(DynamicOp::Index)),
+            to_text: Arc::new(DynamicUdf::udf(DynamicOp::ToText)),
+            array_length: Arc::new(DynamicUdf::udf(DynamicOp::ArrayLength)),
+            text: [
+                KqlType::Bool,
+                KqlType::DateTime,
+                KqlType::Dynamic,
+                KqlType::Guid,
+                KqlType::Int,
+                KqlType::Long,
+                KqlType::Real,
+                KqlType::Decimal,
+                KqlType::String,
+                KqlType::Timespan,
+            ]
+            .into_iter()
+            .map(|ty| (ty, Arc::new(KqlTextUdf::udf(ty))))
+            .collect(),
+            coalesce: Arc::new(CoalesceUdf::udf(false)),
+            coalesce_text: Arc::new(CoalesceUdf::udf(true)),
+            todatetime: Arc::new(ParseTimeUdf::udf(KqlType::DateTime)),
+            totimespan: Arc::new(ParseTimeUdf::udf(KqlType::Timespan)),
+        }
+    }
+
+    /// `tostring` for values of type `ty`.
+    fn text(&self, ty: KqlType) -> &Arc<ScalarUDF> {
+        let found = self.text.iter().find(|(t, _)| *t == ty);
+        &found.unwrap_or(&self.text[8]).1
+    }
+
+    fn term(&self, kind: StringOpKind, case_sensitive: bool) -> &Arc<ScalarUDF> {
+        let base = match kind {
+            StringOpKind::HasPrefix => 2,
+            StringOpKind::HasSuffix => 4,
+            _ => 0,
+        };
+        &self.has[base + usize::from(case_sensitive)]
+    }
+}
+
+impl Default for Udfs {
+    fn default() -> Self {
+        Udfs::new()
+    }
+}
+
+/// A planned query: the plan and the KQL name and type of each output column.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: LogicalPlan,
+    pub columns: Vec<(String, KqlType)>,
+}
+
+/// A time window (ticks, inclusive) applied to every table that has a `Timestamp` column
+/// (Graph's `timespan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+}
+
+/// Plans `query` (parsed from `source`) over `catalog`; `now` (ticks) is what `now()` and
+/// `ago()` read, fixed once per query. Errors carry the position of the construct at fault.
+pub fn plan_query(
+    source: &str,
+    query: &Query,
+    catalog: &Catalog,
+    udfs: &Udfs,
+    now: i64,
+    window: Option<Window>,
+) -> Result<Planned, QueryError> {
+    let mut planner = Planner {
+        source,
+        catalog,
+        udfs,
+        now,
+        window,
+        scalars: HashMap::new(),
+        tabulars: HashMap::new(),
+        unsupported: HashMap::new(),
+    };
+    for statement in &query.lets {
+        planner.let_statement(&statement.name, &statement.value)?;
+    }
+    let Some(body) = &query.body else {
+        return Err(QueryError::at(
+            ErrorKind::Syntax,
+            "the query has no tabular expression",
+            Span::new(source.len(), source.len()),
+            source,
+        ));
+    };
+    let frame = planner.pipeline(body)?;
+    let plan = frame
+        .builder
+        .build()
+        .map_err(|e| planner.engine_error(e, body.span))?;
+    Ok(Planned {
+        plan,
+        columns: frame.columns,
+    })
+}
+
+#[derive(Clone)]
+struct Frame {
+    builder: LogicalPlanBuilder,
+    columns: Vec<(String, KqlType)>,
+}
+
+impl Frame {
+    fn empty() -> Frame {
+        Frame {
+            builder: LogicalPlanBuilder::empty(true),
+            columns: Vec::new(),
+        }
+    }
+
+    fn column_type(&self, name: &str) -> Option<KqlType> {
+        self.columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
+    }
+}
+
+/// A translated scalar expression with its KQL type (and the literal it came from, for fast
+/// paths and constant arguments).
+#[derive(Debug, Clone)]
+struct Typed {
+    expr: DfExpr,
+    ty: KqlType,
+    literal: Option<Literal>,
+}
+
+impl Typed {
+    fn new(expr: DfExpr, ty: KqlType) -> Typed {
+        Typed {
+            expr,
+            ty,
+            literal: None,
+        }
+    }
+
+    fn literal_string(&self) -> Option<&str> {
+        match &self.literal {
+            Some(Literal::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn is_null_literal(&self) -> bool {
+        matches!(self.literal, Some(Literal::Null(_)))
+    }
+}
+
+fn column(name: &str) -> DfExpr {
+    DfExpr::Column(Column::new_unqualified(name))
+}
+
+/// A datetime or timespan constant: i64 ticks.
+fn ticks_literal(ticks: i64) -> DfExpr {
+    lit(ScalarValue::Int64(Some(ticks)))
+}
+
+/// The most terms of an `and`/`or` chain DataFusion sees at one level (see `BoolGroupUdf`).
+const LOGICAL_GROUP: usize = 64;
+
+/// `a and b and …` (or `or`) as a balanced tree, in groups of at most `LOGICAL_GROUP` terms
+/// wrapped so DataFusion cannot flatten them into one long chain: a chain of any length stays
+/// a few levels deep for every stage that walks expressions recursively. An empty list is the
+/// operation's identity.
+fn balanced(level: Vec<DfExpr>, op: LogicalOp) -> DfExpr {
+    if level.len() <= LOGICAL_GROUP {
+        return balanced_group(level, op);
+    }
+    let group = Arc::new(super::udf::BoolGroupUdf::udf());
+    let mut level = level;
+    while level.len() > LOGICAL_GROUP {
+        let mut groups = Vec::with_capacity(level.len().div_ceil(LOGICAL_GROUP));
+        let mut terms = level.into_iter().peekable();
+        while terms.peek().is_some() {
+            let chunk: Vec<DfExpr> = terms.by_ref().take(LOGICAL_GROUP).collect();
+            groups.push(group.call(vec![balanced_group(chunk, op)]));
+        }
+        level = groups;
+    }
+    balanced_group(level, op)
+}
+
+fn balanced_group(mut level: Vec<DfExpr>, op: LogicalOp) -> DfExpr {
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        let mut pairs = level.into_iter();
+        while let Some(left) = pairs.next() {
+            next.push(match pairs.next() {
+                Some(right) if op == LogicalOp::And => left.and(right),
+                Some(right) => left.or(right),
+                None => left,
+            });
+        }
+        level = next;
+    }
+    level.pop().unwrap_or(lit(op == LogicalOp::And))
+}
+
+fn is_numeric(ty: KqlType) -> bool {
+    matches!(
+        ty,
+        KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal
+    )
+}
+
+fn is_textual(ty: KqlType) -> bool {
+    matches!(ty, KqlType::String | KqlType::Guid)
+}
+
+/// Functions the language has but this engine does not run yet get their own message.
+fn known_function_names() -> &'static std::collections::HashSet<String> {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let text = include_str!("../../kql/functions.txt");
+        text.lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
+}
+
+struct Planner<'a> {
+    source: &'a str,
+    catalog: &'a Catalog,
+    udfs: &'a Udfs,
+    /// `now()` in ticks, fixed once per query.
+    now: i64,
+    window: Option<Window>,
+    scalars: HashMap<String, Typed>,
+    tabulars: HashMap<String, Frame>,
+    /// Names bound by lets the engine cannot run (functions, views) and what they are; an
+    /// error only when the query uses them.
+    unsupported: HashMap<String, String>,
+}
+
+impl Planner<'_> {
+    fn error(&self, kind: ErrorKind, message: impl Into<String>, span: Span) -> QueryError {
+        QueryError::at(kind, message, span, self.source)
+    }
+
+    fn semantic(&self, message: impl Into<String>, span: Span) -> QueryError {
+        self.error(ErrorKind::Semantic, message, span)
+    }
+
+    fn unsupported(&self, message: impl Into<String>, span: Span) -> QueryError {
+        self.error(ErrorKind::Unsupported, message, span)
+    }
+
+    fn engine_error(&self, error: datafusion::error::DataFusionError, span: Span) -> QueryError {
+        self.semantic(super::clean_engine_message(&error), span)
+    }
+
+    /// The error for using a name bound by a let the engine cannot run, if `name` is one.
+    fn unsupported_let(&self, name: &str, span: Span) -> Option<QueryError> {
+        self.unsupported.get(name).map(|construct| {
+            self.unsupported(
+                format!("'{name}' is {construct}, which the local engine does not run yet"),
+                span,
+            )
+        })
+    }
+
+    // ---- statements ----------------------------------------------------------------------------
+
+    fn let_statement(&mut self, name: &Ident, value: &LetValue) -> Result<(), QueryError> {
+        let name = name.name.clone();
+        self.scalars.remove(&name);
+        self.tabulars.remove(&name);
+        self.unsupported.remove(&name);
+        match value {
+            LetValue::Scalar(expr) => {
+                // A let of a bare name that is a table or tabular let is itself tabular.
+                if let ExprKind::Column(table) = &expr.kind
+                    && (self.tabulars.contains_key(table) || self.catalog.get(table).is_some())
+                {
+                    let ident = Ident {
+                        name: table.clone(),
+                        span: expr.span,
+                    };
+                    let frame = self.table(&ident)?;
+                    self.tabulars.insert(name, frame);
+                    return Ok(());
+                }
+                let typed = self.expr(expr, &Frame::empty())?;
+                self.scalars.insert(name, typed);
+            }
+            LetValue::Tabular(pipeline) => {
+                let frame = self.pipeline(pipeline)?;
+                self.tabulars.insert(name, frame);
+            }
+            LetValue::Unsupported(construct) => {
+                self.unsupported.insert(name, construct.clone());
+            }
+        }
+        Ok(())
+    }
+
+    // ---- tabular -------------------------------------------------------------------------------
+
+    fn pipeline(&mut self, pipeline: &Pipeline) -> Result<Frame, QueryError> {
+        let mut frame = match &pipeline.source {
+            Source::Table(ident) => self.table(ident)?,
+            Source::Nested(inner) => self.pipeline(inner)?,
+            Source::Unsupported(construct, span) => {
+                return Err(self.unsupported(
+                    format!("{construct} is not supported by the local engine yet"),
+                    *span,
+                ));
+            }
+            Source::Error(span) => {
+                return Err(self.error(ErrorKind::Syntax, "this is not a table", *span));
+            }
+        };
+        for operator in &pipeline.operators {
+            frame = self.operator(frame, operator)?;
+        }
+        Ok(frame)
+    }
+
+    fn table(&self, ident: &Ident) -> Result<Frame, QueryError> {
+        if let Some(frame) = self.tabulars.get(&ident.name) {
+            return Ok(frame.clone());
+        }
+        if let Some(error) = self.unsupported_let(&ident.name, ident.span) {
+            return Err(error);
+        }
+        let Some(table) = self.catalog.get(&ident.name) else {
+            let mut message = format!("unknown table '{}'", ident.name);
+            if let Some(near) = self
+                .catalog
+                .names()
+                .find(|n| n.eq_ignore_ascii_case(&ident.name))
+            {
+                message.push_str(&format!(
+                    " (table names are case-sensitive: did you mean '{near}'?)"
+                ));
+            } else if self.scalars.contains_key(&ident.name) {
+                message = format!("'{}' is a scalar, not a table", ident.name);
+            }
+            return Err(self.semantic(message, ident.span));
+        };
+        let mut builder = LogicalPlanBuilder::scan(
+            TableReference::bare(ident.name.as_str()),
+            provider_as_source(table.provider.clone()),
+            None,
+        )
+        .map_err(|e| self.engine_error(e, ident.span))?;
+        if let Some(window) = self.window
+            && table
+                .columns
+                .iter()
+                .any(|(n, t)| n == "Timestamp" && *t == KqlType::DateTime)
+        {
+            let ts = column("Timestamp");
+            let condition = ts
+                .clone()
+                .gt_eq(ticks_literal(window.start))
+                .and(ts.lt_eq(ticks_literal(window.end)));
+            builder = builder
+                .filter(condition)
+                .map_err(|e| self.engine_error(e, ident.span))?;
+        }
+        Ok(Frame {
+            builder,
+            columns: table.columns.clone(),
+        })
+    }
+
+    fn operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
+        let span = operator.span;
+        let wrap = |planner: &Self, result: datafusion::error::Result<LogicalPlanBuilder>| {
+            result.map_err(|e| planner.engine_error(e, span))
+        };
+        match &operator.kind {
+            OperatorKind::Where(condition) => {
+                let typed = self.expr(condition, &frame)?;
+                if typed.ty != KqlType::Bool {
+                    return Err(self.semantic(
+                        format!(
+                            "'where' needs a true/false condition, this is a {}",
+                            typed.ty.kql_name()
+                        ),
+                        condition.span,
+                    ));
+                }
+                let builder = wrap(self, frame.builder.filter(typed.expr))?;
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
+            }
+            OperatorKind::Project(items) => {
+                let mut exprs = Vec::new();
+                let mut columns = Vec::new();
+                for (index, item) in items.iter().enumerate() {
+                    let typed = self.expr(&item.expr, &frame)?;
+                    let name = self.output_name(item, index, &columns)?;
+                    exprs.push(typed.expr.alias(name.as_str()));
+                    columns.push((name, typed.ty));
+                }
+                let builder = wrap(self, frame.builder.project(exprs))?;
+                Ok(Frame { builder, columns })
+            }
+            OperatorKind::Extend(items) => self.extend(frame, items, span),
+            OperatorKind::ProjectAway(names) => {
+                for name in names {
+                    self.require_column(&frame, name)?;
+                }
+                let keep: Vec<(String, KqlType)> = frame
+                    .columns
+                    .iter()
+                    .filter(|(n, _)| !names.iter().any(|i| &i.name == n))
+                    .cloned()
+                    .collect();
+                let builder = wrap(
+                    self,
+                    frame.builder.project(keep.iter().map(|(n, _)| column(n))),
+                )?;
+                Ok(Frame {
+                    builder,
+                    columns: keep,
+                })
+            }
+            OperatorKind::ProjectRename(pairs) => {
+                for (_, old) in pairs {
+                    self.require_column(&frame, old)?;
+                }
+                let mut exprs = Vec::new();
+                let mut columns = Vec::new();
+                for (name, ty) in &frame.columns {
+                    let new_name = pairs
+                        .iter()
+                        .find(|(_, old)| &old.name == name)
+                        .map(|(new, _)| new.name.clone())
+                        .unwrap_or(name.clone());
+                    exprs.push(column(name).alias(new_name.as_str()));
+                    columns.push((new_name, *ty));
+                }
+                let builder = wrap(self, frame.builder.project(exprs))?;
+                Ok(Frame { builder, columns })
+            }
+            OperatorKind::Take(count) => {
+                let n = self.row_count(count)?;
+                let builder = wrap(self, frame.builder.limit(0, Some(n)))?;
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
+            }
+            OperatorKind::Sort(keys) => {
+                let sorts = keys
+                    .iter()
+                    .map(|k| self.sort_key(k, &frame))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let builder = wrap(self, frame.builder.sort(sorts))?;
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
+            }
+            OperatorKind::Top { count, key } => {
+                let n = self.row_count(count)?;
+                let sort = self.sort_key(key, &frame)?;
+                let builder = wrap(self, frame.builder.sort_with_limit(vec![sort], Some(n)))?;
+                let builder = wrap(self, builder.limit(0, Some(n)))?;
+                Ok(Frame {
+                    builder,
+                    columns: frame.columns,
+                })
+            }
+            OperatorKind::Count => {
+                let builder = wrap(
+                    self,
+                    frame.builder.aggregate(
+                        Vec::<DfExpr>::new(),
+                        vec![agg::count(lit(1i64)).alias("Count")],
+                    ),
+                )?;
+                Ok(Frame {
+                    builder,
+                    columns: vec![("Count".to_string(), KqlType::Long)],
+                })
+            }
+            OperatorKind::Summarize { aggregates, by } => {
+                self.summarize(frame, aggregates, by, span)
+            }
+            OperatorKind::Distinct(items) => {
+                if items.iter().any(|i| matches!(i.expr.kind, ExprKind::Star)) {
+                    let builder = wrap(self, frame.builder.distinct())?;
+                    return Ok(Frame {
+                        builder,
+                        columns: frame.columns,
+                    });
+                }
+                self.summarize(frame, &[], items, span)
+            }
+            OperatorKind::Unsupported(name) => Err(self.unsupported(
+                format!("the '{name}' operator is not supported by the local engine yet"),
+                span,
+            )),
+            OperatorKind::Error => {
+                Err(self.error(ErrorKind::Syntax, "this operator could not be read", span))
+            }
+        }
+    }
+
+    /// `extend`: each item in turn, so later items see earlier ones; a name that exists is
+    /// replaced in place.
+    fn extend(
+        &mut self,
+        frame: Frame,
+        items: &[NamedExpr],
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let mut frame = frame;
+        for (index, item) in items.iter().enumerate() {
+            let typed = self.expr(&item.expr, &frame)?;
+            let name = self.output_name(item, index, &[])?;
+            let mut exprs: Vec<DfExpr> = Vec::with_capacity(frame.columns.len() + 1);
+            let mut columns = Vec::with_capacity(frame.columns.len() + 1);
+            let mut replaced = false;
+            for (existing, ty) in &frame.columns {
+                if *existing == name {
+                    exprs.push(typed.expr.clone().alias(name.as_str()));
+                    columns.push((name.clone(), typed.ty));
+                    replaced = true;
+                } else {
+                    exprs.push(column(existing));
+                    columns.push((existing.clone(), *ty));
+                }
+            }
+            if !replaced {
+                exprs.push(typed.expr.alias(name.as_str()));
+                columns.push((name, typed.ty));
+            }
+            let builder = frame
+                .builder
+                .project(exprs)
+                .map_err(|e| self.engine_error(e, span))?;
+            frame = Frame { builder, columns };
+        }
+        Ok(frame)
+    }
+
+    /// Checks a function's argument count; the message names the function and what it takes.
+    fn arity(
+        &self,
+        function: &str,
+        args: &[Expr],
+        min: usize,
+        max: usize,
+        span: Span,
+    ) -> Result<(), QueryError> {
+        if (min..=max).contains(&args.len()) {
+            return Ok(());
+        }
+        let expected = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        Err(self.semantic(
+            format!(
+                "{function}() takes {expected} argument(s), got {}",
+                args.len()
+            ),
+            span,
+        ))
+    }
+
+    fn require_column(&self, frame: &Frame, name: &Ident) -> Result<KqlType, QueryError> {
+        frame
+            .column_type(&name.name)
+            .ok_or_else(|| self.unknown_column(frame, &name.name, name.span))
+    }
+
+    fn unknown_column(&self, frame: &Frame, name: &str, span: Span) -> QueryError {
+        let mut message = format!("unknown column '{name}'");
+        if let Some((near, _)) = frame
+            .columns
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            message.push_str(&format!(
+                " (column names are case-sensitive: did you mean '{near}'?)"
+            ));
+        }
+        self.semantic(message, span)
+    }
+
+    /// The output name of `Name = expr` or a bare expression: a column keeps its name, a call on a
+    /// column like `bin(Timestamp, 1h)` takes the column's, anything else is `ColumnN`.
+    fn output_name(
+        &self,
+        item: &NamedExpr,
+        index: usize,
+        taken: &[(String, KqlType)],
+    ) -> Result<String, QueryError> {
+        if let Some(first) = item.names.first() {
+            return Err(self.unsupported(
+                "naming several columns at once ((A, B) = …) is not supported by the local engine yet",
+                first.span,
+            ));
+        }
+        let name = match &item.name {
+            Some(ident) => ident.name.clone(),
+            None => match &item.expr.kind {
+                ExprKind::Column(name) => name.clone(),
+                ExprKind::Call { name, args }
+                    if matches!(name.name.as_str(), "bin" | "floor" | "bin_at") =>
+                {
+                    match args.first().map(|a| &a.kind) {
+                        Some(ExprKind::Column(col)) => col.clone(),
+                        _ => format!("Column{}", index + 1),
+                    }
+                }
+                _ => format!("Column{}", index + 1),
+            },
+        };
+        if taken.iter().any(|(n, _)| *n == name) {
+            let span = item.name.as_ref().map_or(item.expr.span, |i| i.span);
+            return Err(self.semantic(format!("the column '{name}' is defined twice"), span));
+        }
+        Ok(name)
+    }
+
+    fn row_count(&mut self, count: &Expr) -> Result<usize, QueryError> {
+        let typed = self.expr(count, &Frame::empty())?;
+        match typed.literal {
+            Some(Literal::Long(n)) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            _ => Err(self.semantic("expected a non-negative whole number of rows", count.span)),
+        }
+    }
+
+    fn sort_key(&mut self, key: &SortKey, frame: &Frame) -> Result<SortExpr, QueryError> {
+        let typed = self.expr(&key.expr, frame)?;
+        let ascending = key.order == Some(SortOrder::Asc);
+        // KQL: ascending puts nulls first, descending puts them last, unless told otherwise.
+        let nulls_first = match key.nulls {
+            Some(NullsOrder::First) => true,
+            Some(NullsOrder::Last) => false,
+            None => ascending,
+        };
+        Ok(SortExpr::new(typed.expr, ascending, nulls_first))
+    }
+}

@@ -151,7 +151,13 @@ impl Expr {
     /// A node, with its depth taken from its direct children.
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         let deepest = match &kind {
-            ExprKind::Literal(_) | ExprKind::Column(_) | ExprKind::Star | ExprKind::Error => 0,
+            // A tabular argument's own expressions are bounded where they were parsed.
+            ExprKind::Literal(_)
+            | ExprKind::Column(_)
+            | ExprKind::Star
+            | ExprKind::Tabular(_)
+            | ExprKind::Error => 0,
+            ExprKind::NamedArg { value, .. } => value.depth,
             ExprKind::Binary { left, right, .. } => left.depth.max(right.depth),
             ExprKind::Logical { operands, .. } => {
                 operands.iter().map(|e| e.depth).max().unwrap_or(0)
@@ -328,6 +334,13 @@ pub enum ExprKind {
     Index {
         target: Box<Expr>,
         index: Box<Expr>,
+    },
+    /// A tabular expression where a value goes: `toscalar(T | …)`, `x in (T | project y)`.
+    Tabular(Box<Pipeline>),
+    /// `name = value` among a call's arguments.
+    NamedArg {
+        name: Ident,
+        value: Box<Expr>,
     },
     Error,
 }

@@ -311,13 +311,15 @@ impl Lexer<'_> {
         }
         let number_end = self.pos;
         if self.peek(0).is_ascii_alphabetic() {
-            while self.peek(0).is_ascii_alphanumeric() {
+            while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
                 self.pos += 1;
             }
             let unit = &self.src[number_end..self.pos];
             return match time::unit_to_ticks(&self.src[start..number_end], unit) {
                 Some(Ok(ticks)) => TokenKind::Timespan(ticks),
                 Some(Err(message)) => self.bad_number(start, &message),
+                // Microsoft's parser reads `5Minutebin` as a name; so do we.
+                None if !real => TokenKind::Ident,
                 None => self.bad_number(
                     start,
                     &format!(
@@ -511,12 +513,17 @@ mod tests {
 
     #[test]
     fn bad_input_becomes_diagnostics_not_panics() {
-        let (tokens, diags) = lex("T | where x == \"open\n\u{1b}[31m 12q");
+        let (tokens, diags) = lex("T | where x == \"open\n\u{1b}[31m 1.5q 12q");
         assert!(tokens.iter().any(|t| t.kind == TokenKind::Unknown));
         assert_eq!(diags.len(), 3, "{diags:?}");
         assert_eq!(diags[0].message, "unterminated string literal");
         assert!(diags[1].message.contains("U+001B"));
         assert!(diags[2].message.contains("'q' is not a timespan unit"));
+        assert_eq!(
+            tokens[tokens.len() - 2].kind,
+            TokenKind::Ident,
+            "12q is a name, as Microsoft's parser reads it"
+        );
     }
 
     #[test]

@@ -323,16 +323,18 @@ impl Parser<'_> {
             first += 1;
         }
         let first_word = &self.tokens[first.min(self.tokens.len() - 1)];
-        if first_word.kind == TokenKind::Ident && NOT_YET_SUPPORTED.contains(&self.text(first_word))
+        let first_text = self.text(first_word);
+        if first_word.kind == TokenKind::Ident
+            && (NOT_YET_SUPPORTED.contains(&first_text) || first_text == "materialize")
         {
             let value = LetValue::Tabular(self.pipeline());
             return finish(self, value);
         }
+        let errors = self.diagnostics.len();
         let expr = self.expr();
-        let value = if self.kind() == &TokenKind::Pipe
-            || matches!(expr.kind, ExprKind::Call { ref name, .. } if name.name == "materialize")
-        {
+        let value = if self.kind() == &TokenKind::Pipe {
             // A tabular let: re-read from the start as a pipeline.
+            self.diagnostics.truncate(errors);
             self.pos = value_start;
             LetValue::Tabular(self.pipeline())
         } else {
@@ -437,6 +439,13 @@ impl Parser<'_> {
                 self.depth -= 1;
                 self.expect(TokenKind::RParen, "')' to close the nested query");
                 Source::Nested(Box::new(inner))
+            }
+            TokenKind::Ident
+                if self.at_word("materialize") && self.peek_at(1).kind == TokenKind::LParen =>
+            {
+                // `materialize(T)` caches T for reuse; the result is T.
+                self.bump();
+                self.source()
             }
             TokenKind::Ident | TokenKind::LBracket => {
                 let word = self.peek_text().to_string();
@@ -949,13 +958,54 @@ impl Parser<'_> {
             return items;
         }
         loop {
-            items.push(self.expr());
+            items.push(self.argument());
             if !self.eat(&TokenKind::Comma) {
                 break;
             }
         }
         self.expect(TokenKind::RParen, "')' to close the list");
         items
+    }
+
+    /// One item of a call's or `in`'s list: a value, `name = value`, or a tabular expression
+    /// (`toscalar(T | …)`, `in (T | project x)`), told apart by what follows.
+    fn argument(&mut self) -> Expr {
+        if self.kind() == &TokenKind::Ident && self.peek_at(1).kind == TokenKind::Assign {
+            let name = self.ident("a name").unwrap_or_else(|| Ident {
+                name: String::new(),
+                span: self.peek().span,
+            });
+            self.bump();
+            let value = self.expr();
+            let span = name.span.to(value.span);
+            let kind = ExprKind::NamedArg {
+                name,
+                value: Box::new(value),
+            };
+            return self.node(kind, span);
+        }
+        let (start, errors) = (self.pos, self.diagnostics.len());
+        let starts_tabular = self.kind() == &TokenKind::Ident
+            && (NOT_YET_SUPPORTED.contains(&self.peek_text()) || self.at_word("materialize"));
+        let value = self.expr();
+        let clean = self.diagnostics.len() == errors;
+        if clean && !starts_tabular && self.kind() != &TokenKind::Pipe {
+            return value;
+        }
+        // Read it again as a tabular expression; keep whichever reading has no error.
+        let (value_end, value_errors) = (self.pos, self.diagnostics.split_off(errors));
+        self.pos = start;
+        let pipeline = self.pipeline();
+        let tabular_clean = self.diagnostics.len() == errors
+            && matches!(self.kind(), TokenKind::Comma | TokenKind::RParen);
+        if starts_tabular || tabular_clean {
+            let span = pipeline.span;
+            return Expr::new(ExprKind::Tabular(Box::new(pipeline)), span);
+        }
+        self.diagnostics.truncate(errors);
+        self.diagnostics.extend(value_errors);
+        self.pos = value_end;
+        value
     }
 
     fn additive(&mut self) -> Expr {

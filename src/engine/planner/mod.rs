@@ -650,6 +650,11 @@ impl Planner<'_> {
 
     fn unknown_column(&self, frame: &Frame, name: &str, span: Span) -> QueryError {
         let mut message = format!("unknown column '{name}'");
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
+            message.push_str(
+                " (after a number, timespan units are d, h, m, s, ms, microsecond and tick)",
+            );
+        }
         if let Some((near, _)) = frame
             .columns
             .iter()

@@ -117,6 +117,17 @@ impl Planner<'_> {
                 Ok(Typed::new(udf.call(vec![target, key]), KqlType::Dynamic))
             }
             ExprKind::Call { name, args } => self.call(name, args, expr.span, frame),
+            ExprKind::Tabular(_) => Err(self.unsupported(
+                "a tabular expression used as a value (toscalar(…), in (T | …)) is not supported by the local engine yet",
+                expr.span,
+            )),
+            ExprKind::NamedArg { name, .. } => Err(self.unsupported(
+                format!(
+                    "named arguments ({} = …) are not supported by the local engine yet",
+                    name.name
+                ),
+                name.span,
+            )),
         }
     }
 

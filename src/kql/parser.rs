@@ -996,7 +996,9 @@ impl Parser<'_> {
         let (value_end, value_errors) = (self.pos, self.diagnostics.split_off(errors));
         self.pos = start;
         let pipeline = self.pipeline();
+        // Only a reading with operators counts: `f(x)` would read as a tabular function call.
         let tabular_clean = self.diagnostics.len() == errors
+            && !pipeline.operators.is_empty()
             && matches!(self.kind(), TokenKind::Comma | TokenKind::RParen);
         if starts_tabular || tabular_clean {
             let span = pipeline.span;

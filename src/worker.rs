@@ -59,6 +59,10 @@ pub enum Command {
         path: PathBuf,
         text: String,
     },
+    /// Answered (on `done`) once every file write sent before it has landed.
+    Flush {
+        done: std::sync::mpsc::Sender<()>,
+    },
 }
 
 #[derive(Debug)]
@@ -113,7 +117,6 @@ pub enum Event {
 pub struct WorkerHandle {
     commands: mpsc::UnboundedSender<Command>,
     events: mpsc::UnboundedReceiver<Event>,
-    writes: mpsc::UnboundedSender<Write>,
 }
 
 impl WorkerHandle {
@@ -136,7 +139,7 @@ impl WorkerHandle {
     /// the terminal is restored; returns false when the writes did not finish in time.
     pub fn flush(&self, limit: Duration) -> bool {
         let (done, finished) = std::sync::mpsc::channel();
-        if self.writes.send(Write::Flush(done)).is_err() {
+        if !self.send(Command::Flush { done }) {
             return false;
         }
         finished.recv_timeout(limit).is_ok()
@@ -173,11 +176,10 @@ pub fn spawn_starting(
     let (state_tx, state_rx) = watch::channel(BackendState::Starting);
     runtime.spawn(start_backend(factory, state_tx, event_tx.clone()));
     runtime.spawn(write_loop(store, write_rx, event_tx.clone()));
-    runtime.spawn(run_loop(state_rx, command_rx, event_tx, write_tx.clone()));
+    runtime.spawn(run_loop(state_rx, command_rx, event_tx, write_tx));
     WorkerHandle {
         commands: command_tx,
         events: event_rx,
-        writes: write_tx,
     }
 }
 
@@ -283,6 +285,9 @@ async fn run_loop(
             }
             Command::SaveFile { path, text } => {
                 let _ = writes.send(Write::File(path, text));
+            }
+            Command::Flush { done } => {
+                let _ = writes.send(Write::Flush(done));
             }
         }
     }

@@ -262,6 +262,51 @@ mod tests {
     }
 
     #[test]
+    fn simultaneous_writes_of_one_file_never_share_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("draft.kql");
+        let writers: Vec<_> = (0..8)
+            .map(|n| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    (0..50)
+                        .map(|i| write_atomic(&path, format!("{n}-{i}").repeat(500).as_bytes()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for writer in writers {
+            for outcome in writer.join().unwrap() {
+                outcome.expect("every write lands");
+            }
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        let piece = &text[..text.len() / 500];
+        assert_eq!(text, piece.repeat(500), "one whole write, not a mix");
+    }
+
+    #[test]
+    fn kept_drafts_are_listed_newest_first_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Paths::in_folder(dir.path()));
+        for n in 0..(KEPT_DRAFTS + 5) {
+            store.keep_draft(&format!("// note\nT | take {n}")).unwrap();
+        }
+        let kept = store.kept_drafts();
+        assert_eq!(kept.len(), KEPT_DRAFTS);
+        assert_eq!(
+            kept[0].text,
+            format!("// note\nT | take {}", KEPT_DRAFTS + 4)
+        );
+        assert!(
+            kept[0]
+                .title
+                .ends_with(&format!("T | take {}", KEPT_DRAFTS + 4))
+        );
+        assert_eq!(kept[0].folder, DRAFTS_FOLDER);
+    }
+
+    #[test]
     fn config_errors_name_the_problem() {
         assert_eq!(
             Config::parse("backend = \"lab\"")

@@ -70,13 +70,6 @@ fn role_of(stack: &ScopeStack) -> u8 {
     0
 }
 
-/// Superseded by [`Highlighter`], which needs no size cap; kept only until the app stops using it.
-/// Buffers with more lines than this were shown plain.
-pub const MAX_HIGHLIGHT_LINES: usize = 2_000;
-/// Superseded by [`Highlighter`], like [`MAX_HIGHLIGHT_LINES`]. Buffers with more bytes than this
-/// were shown plain.
-pub const MAX_HIGHLIGHT_BYTES: usize = 200_000;
-
 /// The budget the app passes to [`Highlighter::visible`]: lines parsed per frame at most. Query
 /// lines take 5–50 µs each (release build), so a frame spends at most some tens of milliseconds,
 /// and only while a jump far down a large buffer fills in (100,000 lines take 50 frames).
@@ -272,6 +265,11 @@ impl Highlighter {
                 None => plain(&lines[row]),
             })
             .collect()
+    }
+
+    /// How many buffer rows, from the top, are highlighted and kept.
+    pub fn known_rows(&self) -> usize {
+        self.known.len()
     }
 
     /// True when rows of the last [`visible`](Self::visible) call were returned plain for lack of

@@ -171,3 +171,74 @@ fn timespan_limits_the_rows() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn usage_errors_exit_2() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args(["run"])
+        .env("HUNT_HOME", std::env::temp_dir().join("hunt-cli-test-home"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "no query on an empty standard input"
+    );
+    let bad = hunt(&["run", "DeviceInfo | count", "--timespan", "P1X"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--timespan"), "{}", stderr(&bad));
+    let missing = hunt(&["/no/such/query.kql"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("/no/such/query.kql"),
+        "{}",
+        stderr(&missing)
+    );
+    let zero = hunt(&["run", "DeviceInfo", "--row-limit", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+}
+
+#[test]
+fn a_capped_result_says_it_was_truncated() {
+    let output = hunt(&[
+        "run",
+        "DeviceProcessEvents | project FileName",
+        "--row-limit",
+        "5",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output).lines().count(), 6, "a header and five rows");
+    assert!(stderr(&output).contains("truncated"), "{}", stderr(&output));
+    let output = hunt(&[
+        "run",
+        "DeviceInfo | take 5 | project DeviceName",
+        "--row-limit",
+        "5",
+    ]);
+    assert!(
+        stderr(&output).is_empty(),
+        "exactly the limit is the whole result"
+    );
+}
+
+#[test]
+fn csv_and_json_write_kqls_text_for_times_and_reals() {
+    let query = "DeviceInfo | take 1 | project t = datetime(2024-03-26T09:39:50.7688641Z), old = datetime(1601-01-01), r = 1.0, s = 1h, ts = tostring(1d + 1s)";
+    let output = hunt(&["run", query, "--format", "csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "t,old,r,s,ts\n2024-03-26T09:39:50.7688641Z,1601-01-01T00:00:00.0000000Z,1,01:00:00,1.00:00:01\n"
+    );
+    let output = hunt(&["run", query, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        json["results"][0],
+        serde_json::json!({"t": "2024-03-26T09:39:50.7688641Z", "old": "1601-01-01T00:00:00.0000000Z", "r": 1.0, "s": "01:00:00", "ts": "1.00:00:01"})
+    );
+    assert_eq!(json["schema"][3]["type"], "TimeSpan");
+}

@@ -534,3 +534,207 @@ fn help_lists_the_keys_and_any_key_closes_it() {
     assert!(!app.help);
     assert_eq!(app.text(), "slow", "the closing key is not typed");
 }
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// A test app over `HoldingBackend` with a store in `dir`.
+fn app_with_store(dir: &std::path::Path, text: &str) -> (App, Arc<hunt::store::Store>) {
+    let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(dir)));
+    let handle = worker::spawn(
+        runtime().handle(),
+        Arc::new(HoldingBackend),
+        Some(store.clone()),
+    );
+    let app = App::new(
+        handle,
+        bundled_queries(),
+        text,
+        "test",
+        "last 30d",
+        Theme::bundled(false),
+    );
+    (ready(app), store)
+}
+
+#[test]
+fn loading_a_saved_query_keeps_the_text_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, store) = app_with_store(dir.path(), "my unsaved hunt\n| take 5");
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    let first_query = app
+        .sidebar
+        .rows()
+        .iter()
+        .position(|row| matches!(row, hunt::tui::app::SidebarRow::Query(_)))
+        .unwrap();
+    for _ in 0..first_query {
+        app.handle_key(key(KeyCode::Down));
+    }
+    app.handle_key(key(KeyCode::Enter));
+    assert!(!app.text().contains("my unsaved hunt"));
+    // Listed at once under Drafts, and written to disk by the worker.
+    let kept = app
+        .sidebar
+        .queries
+        .iter()
+        .find(|q| q.folder == "Drafts")
+        .expect("a Drafts folder");
+    assert!(kept.text.contains("my unsaved hunt"));
+    assert!(kept.title.contains("my unsaved hunt"), "{}", kept.title);
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    let on_disk = store.kept_drafts();
+    assert_eq!(on_disk.len(), 1);
+    assert_eq!(on_disk[0].text, "my unsaved hunt\n| take 5");
+    // One undo brings the text back; one redo loads the query again.
+    let loaded = app.text();
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), "my unsaved hunt\n| take 5");
+    app.handle_key(ctrl('y'));
+    assert_eq!(app.text(), loaded);
+}
+
+#[test]
+fn a_file_from_the_command_line_is_named_and_saved_with_ctrl_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("beacon-hunt.kql");
+    std::fs::write(&path, "DeviceInfo").unwrap();
+    let (mut app, _) = app_with_store(dir.path(), "DeviceInfo");
+    app.file = Some(path.clone());
+    let text = screen(&mut app, 100, 24);
+    assert!(text.contains("beacon-hunt.kql · test"), "{text}");
+    app.handle_key(key(KeyCode::End));
+    for c in " | take 1".chars() {
+        app.handle_key(key(KeyCode::Char(c)));
+    }
+    app.handle_key(ctrl('s'));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "DeviceInfo | take 1"
+    );
+    let started = Instant::now();
+    while !app
+        .message
+        .as_ref()
+        .is_some_and(|(m, _)| m.starts_with("saved"))
+    {
+        app.poll_worker();
+        assert!(started.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn the_first_frame_does_not_wait_for_the_backend() {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let factory: hunt::worker::BackendFactory = Box::new(move |progress| {
+        progress("building the lab data: day 3 of 31".to_string());
+        let _ = released.recv();
+        Ok(Arc::new(HoldingBackend) as Arc<dyn Backend>)
+    });
+    let handle = worker::spawn_starting(runtime().handle(), factory, None);
+    let mut app = App::new(
+        handle,
+        Vec::new(),
+        "fast",
+        "lab",
+        "last 30d",
+        Theme::bundled(false),
+    );
+    let started = Instant::now();
+    while app.backend_state == BackendState::Starting("starting".into()) {
+        app.poll_worker();
+        assert!(started.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let text = screen(&mut app, 100, 24);
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains("building the lab data: day 3 of 31"),
+        "{text}"
+    );
+    // A query sent meanwhile waits for the backend, then runs.
+    app.handle_key(key(KeyCode::F(5)));
+    let text = screen(&mut app, 100, 24);
+    assert!(text.lines().last().unwrap().contains("waiting"), "{text}");
+    release.send(()).unwrap();
+    wait(&mut app);
+    assert_eq!(app.backend_state, BackendState::Ready);
+    assert!(screen(&mut app, 100, 24).contains("Results · 1 row"));
+}
+
+#[test]
+fn the_inspector_reuses_its_lines_between_frames() {
+    let mut app = test_app();
+    app.set_text("hostile");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Enter));
+    screen(&mut app, 80, 24);
+    let first = app.inspector_cache.as_ref().unwrap().lines.as_ptr();
+    screen(&mut app, 80, 24);
+    assert_eq!(
+        app.inspector_cache.as_ref().unwrap().lines.as_ptr(),
+        first,
+        "the same lines, not made again"
+    );
+    app.handle_key(key(KeyCode::Right));
+    screen(&mut app, 80, 24);
+    assert_eq!(app.inspector_cache.as_ref().unwrap().position, 1);
+    screen(&mut app, 60, 24);
+    assert_eq!(app.inspector_cache.as_ref().unwrap().width, 54);
+}
+
+#[test]
+fn the_editor_highlights_only_what_is_on_screen() {
+    let mut app = test_app();
+    let big: Vec<String> = (0..100_000)
+        .map(|i| format!("| where FileName == \"f{i}.exe\" // note {i}"))
+        .collect();
+    app.set_text(&format!("DeviceProcessEvents\n{}", big.join("\n")));
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("DeviceProcessEvents"));
+    let known = app.highlighter.known_rows();
+    assert!(
+        known > 0 && known <= 30,
+        "{known} rows highlighted for one screen"
+    );
+    // Typing on the first line re-highlights from there only as far as the screen goes.
+    app.handle_key(key(KeyCode::Char('x')));
+    screen(&mut app, 100, 30);
+    assert!(app.highlighter.known_rows() <= 30);
+}
+
+#[test]
+fn draft_saves_land_in_order_and_the_last_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(
+        dir.path(),
+    )));
+    let handle = worker::spawn(
+        runtime().handle(),
+        Arc::new(HoldingBackend),
+        Some(store.clone()),
+    );
+    for n in 0..300 {
+        // Sizes vary so that a late small write could not hide behind an early big one.
+        let text = format!("draft {n} {}", "x".repeat((n * 7919) % 5000));
+        assert!(handle.send(Command::SaveDraft { text }));
+    }
+    assert!(handle.flush(Duration::from_secs(60)));
+    let last = format!("draft 299 {}", "x".repeat((299 * 7919) % 5000));
+    assert_eq!(store.load_draft().as_deref(), Some(last.as_str()));
+    let leftovers = std::fs::read_dir(&store.paths.data_dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}

@@ -587,6 +587,14 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("F1, ? (outside the editor)", "this help"),
     ("Ctrl+Q", "quit (the editor text is kept as a draft)"),
+    (
+        "Ctrl+S",
+        "write the text back to the file opened with hunt FILE",
+    ),
+    (
+        "editor: Ctrl+Z / Ctrl+Y",
+        "undo / redo (also Ctrl+U for undo)",
+    ),
     ("results: arrows, hjkl", "move"),
     (
         "results: PgUp/PgDn, g/G, Home/End",
@@ -596,7 +604,11 @@ pub const HELP: &[(&str, &str)] = &[
         "results: s / S",
         "sort by the column ascending / descending",
     ),
-    ("queries: Enter / r", "load into the editor / load and run"),
+    ("results: Enter", "inspect the record (←/→ other records)"),
+    (
+        "queries: Enter / r",
+        "load into the editor / load and run (old text kept under Drafts)",
+    ),
     ("queries: ←/→", "close / open a folder"),
 ];
 

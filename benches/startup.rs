@@ -2,7 +2,8 @@
 //! medians; `cargo bench --bench startup`, optionally `-- SCALE`).
 //!
 //! What it measures: generating the lab data set and building the engine (what `hunt` does before
-//! the first frame), and warm runs of Microsoft's example query and of a summarize.
+//! the console can run a query), and warm runs of Microsoft's example query, a summarize, `has`,
+//! and queries with 10,000 IOC terms (an `or` chain, an `and` chain, `has_any`), parse to result.
 
 use std::time::{Duration, Instant};
 
@@ -45,10 +46,23 @@ fn main() {
         "lab scale {scale}: {rows} rows in 62 tables; generate + engine: median {} (7 runs)",
         ms(median(builds))
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = hunt::cli::runtime().expect("runtime");
+    let iocs = |op: &str, join: &str| {
+        (0..10_000)
+            .map(|i| format!("FileName {op} \"ioc-{i}.exe\""))
+            .collect::<Vec<_>>()
+            .join(join)
+    };
+    let or_chain = format!("DeviceProcessEvents | where {} | count", iocs("==", " or "));
+    let and_chain = format!(
+        "DeviceProcessEvents | where {} | count",
+        iocs("!=", " and ")
+    );
+    let terms: Vec<String> = (0..10_000).map(|i| format!("'t{i}'")).collect();
+    let has_any = format!(
+        "DeviceProcessEvents | where ProcessCommandLine has_any ({}) | count",
+        terms.join(", ")
+    );
     for (name, query) in [
         (
             "example",
@@ -62,6 +76,9 @@ fn main() {
             "has",
             "DeviceProcessEvents | where ProcessCommandLine has \"DownloadString\" | count",
         ),
+        ("or_10k", or_chain.as_str()),
+        ("and_10k", and_chain.as_str()),
+        ("has_any_10k", has_any.as_str()),
     ] {
         let request = QueryRequest::new(query);
         runtime

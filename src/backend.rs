@@ -27,6 +27,7 @@ pub struct QueryRequest {
 }
 
 impl QueryRequest {
+    /// A request for `query` over the backend's default time window.
     pub fn new(query: impl Into<String>) -> Self {
         QueryRequest {
             query: query.into(),
@@ -66,6 +67,7 @@ pub struct QueryError {
 }
 
 impl QueryError {
+    /// An error with no position in the query text.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         QueryError {
             kind,

@@ -3,7 +3,7 @@
 //! 5 network.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use crate::results::export::{self, ExportFormat};
 use crate::results::safe::sanitize;
 use crate::results::{ResultSet, RunFacts};
 use crate::store::{Config, Paths, Store, bundled_queries};
-use crate::tui::app::{App, STARTER_QUERY, Tone};
+use crate::tui::app::{App, OpenFile, STARTER_QUERY, Tone};
 use crate::tui::theme::Theme;
 use crate::worker;
 
@@ -126,8 +126,7 @@ pub fn main() -> i32 {
                 Err(message) => return fail(2, &message),
             };
             // A bad window is a usage error, found before any work.
-            let now = crate::kql::time::from_chrono(&chrono::Utc::now())
-                .unwrap_or(crate::kql::time::UNIX_EPOCH_TICKS);
+            let now = crate::kql::time::now();
             if let Some(window) = &timespan
                 && let Err(message) = crate::engine::time_window::parse_timespan(window, now)
             {
@@ -156,25 +155,11 @@ fn console(
     store: Option<Arc<Store>>,
     config: Option<Result<Config, String>>,
 ) -> i32 {
-    let draft = store.as_ref().and_then(|s| s.load_draft());
-    let text = match &file {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                return fail(2, &format!("{}: {e}", path.display()));
-            }
-        },
-        None => draft.clone().unwrap_or_else(|| STARTER_QUERY.to_string()),
+    let start = match start_text(file.as_deref(), store.as_deref()) {
+        Ok(start) => start,
+        Err(message) => return fail(2, &message),
     };
-    // Opening a file replaces the editor text: the draft it replaces is kept, not lost.
-    let mut warnings = Vec::new();
-    if file.is_some()
-        && let (Some(store), Some(draft)) = (&store, &draft)
-        && draft.trim() != text.trim()
-        && let Err(e) = store.keep_draft(draft)
-    {
-        warnings.push(format!("could not keep the previous draft: {e}"));
-    }
+    let mut warnings = start.warnings;
     let mut queries = bundled_queries();
     if let Some(store) = &store {
         queries.extend(store.user_queries());
@@ -197,12 +182,14 @@ fn console(
     let mut app = App::new(
         handle,
         queries,
-        &text,
+        &start.text,
         "lab",
         "last 30d",
         Theme::default_for_terminal(),
     );
-    app.file = file;
+    if let Some(file) = start.file {
+        app.open_file(file);
+    }
     if let Some(warning) = warnings.pop() {
         app.message = Some((warning, Tone::Error));
     }
@@ -215,6 +202,51 @@ fn console(
         Ok(()) if !flushed => fail(1, "the draft could not be written in time"),
         Ok(()) => 0,
     }
+}
+
+/// What the console's editor starts with.
+#[derive(Debug, PartialEq)]
+pub struct StartText {
+    pub text: String,
+    /// The file given on the command line, when there was one.
+    pub file: Option<OpenFile>,
+    /// Problems worth showing in the status line.
+    pub warnings: Vec<String>,
+}
+
+/// The editor's first text: the file given on the command line (a new, empty one when it does
+/// not exist yet), else the draft, else the starter query. Opening a file replaces the draft,
+/// so a draft that differs from the file is kept first (Drafts in the sidebar): no text is lost.
+/// `Err` (a usage error) when the file exists but cannot be read as text.
+pub fn start_text(file: Option<&Path>, store: Option<&Store>) -> Result<StartText, String> {
+    let draft = store.and_then(|s| s.load_draft());
+    let Some(path) = file else {
+        return Ok(StartText {
+            text: draft.unwrap_or_else(|| STARTER_QUERY.to_string()),
+            file: None,
+            warnings: Vec::new(),
+        });
+    };
+    let mut warnings = Vec::new();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            warnings.push(format!("{} is new: Ctrl+S creates it", path.display()));
+            String::new()
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    if let (Some(store), Some(draft)) = (store, &draft)
+        && draft.trim() != text.trim()
+        && let Err(e) = store.keep_draft(draft)
+    {
+        warnings.push(format!("could not keep the previous draft: {e}"));
+    }
+    Ok(StartText {
+        file: Some(OpenFile::new(path.to_path_buf(), &text)),
+        text,
+        warnings,
+    })
 }
 
 fn fail(code: i32, message: &str) -> i32 {
@@ -241,13 +273,32 @@ fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, St
             io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| format!("standard input: {e}"))?;
-            if text.trim().is_empty() {
-                return Err("no query: standard input was empty".into());
-            }
             text
         }
     };
+    if text.trim().is_empty() {
+        return Err("no query: the text is empty".into());
+    }
     Ok(text)
+}
+
+/// Prints a result on stdout. On a terminal every format follows the hostile-text rules (no
+/// control, escape or direction-changing character reaches it raw); into a pipe or file the
+/// values are written exactly.
+fn write_result(result: &ResultSet, format: ExportFormat) -> io::Result<()> {
+    if format == ExportFormat::Table || !io::stdout().is_terminal() {
+        let mut out = io::BufWriter::new(io::stdout());
+        export::write(result, format, &mut out)?;
+        return out.flush();
+    }
+    let mut bytes = Vec::new();
+    export::write(result, format, &mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for line in text.lines() {
+        writeln!(out, "{}", sanitize(line).text)?;
+    }
+    out.flush()
 }
 
 /// The tokio runtime for the worker. Its threads get a large stack: planning and running a
@@ -292,8 +343,7 @@ fn run_query(
         OutputFormat::Json => ExportFormat::Json,
         OutputFormat::Jsonl => ExportFormat::Jsonl,
     };
-    let mut out = io::BufWriter::new(io::stdout());
-    let written = export::write(&result, format, &mut out).and_then(|_| out.flush());
+    let written = write_result(&result, format);
     if result.facts.truncated {
         eprintln!(
             "hunt: the result was truncated: these are the first {} rows of more (raise --row-limit or narrow the query)",

@@ -3,8 +3,9 @@
 //! drops events whose id is not the one it is waiting for.
 //!
 //! Work that could stall a frame happens here: building the backend (the lab at a large scale),
-//! running queries, sorting results, exports, and every file write. File writes go through one
-//! ordered writer, so two draft saves close together land in order and the latest always wins.
+//! running queries, sorting results, and every file write (drafts, saved files, exports). File
+//! writes go through one ordered writer, so two draft saves close together land in order and the
+//! latest always wins, and a flush at quit covers them all.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -148,7 +149,7 @@ impl WorkerHandle {
 
 /// The backend as the worker sees it while it starts.
 #[derive(Clone)]
-enum BackendState {
+enum Readiness {
     Starting,
     Ready(Arc<dyn Backend>),
     Failed(String),
@@ -173,7 +174,7 @@ pub fn spawn_starting(
     let (command_tx, command_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let (write_tx, write_rx) = mpsc::unbounded_channel();
-    let (state_tx, state_rx) = watch::channel(BackendState::Starting);
+    let (state_tx, state_rx) = watch::channel(Readiness::Starting);
     runtime.spawn(start_backend(factory, state_tx, event_tx.clone()));
     runtime.spawn(write_loop(store, write_rx, event_tx.clone()));
     runtime.spawn(run_loop(state_rx, command_rx, event_tx, write_tx));
@@ -185,7 +186,7 @@ pub fn spawn_starting(
 
 async fn start_backend(
     factory: BackendFactory,
-    state: watch::Sender<BackendState>,
+    state: watch::Sender<Readiness>,
     events: mpsc::UnboundedSender<Event>,
 ) {
     let progress_events = events.clone();
@@ -196,16 +197,16 @@ async fn start_backend(
     let (next, event) = match built {
         Ok(Ok(backend)) => {
             let name = backend.name();
-            (BackendState::Ready(backend), Event::BackendReady { name })
+            (Readiness::Ready(backend), Event::BackendReady { name })
         }
         Ok(Err(message)) => (
-            BackendState::Failed(message.clone()),
+            Readiness::Failed(message.clone()),
             Event::BackendFailed { message },
         ),
         Err(join_error) => {
             let message = format!("the backend could not start: {}", panic_detail(join_error));
             (
-                BackendState::Failed(message.clone()),
+                Readiness::Failed(message.clone()),
                 Event::BackendFailed { message },
             )
         }
@@ -215,7 +216,7 @@ async fn start_backend(
 }
 
 async fn run_loop(
-    state: watch::Receiver<BackendState>,
+    state: watch::Receiver<Readiness>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<Event>,
     writes: mpsc::UnboundedSender<Write>,
@@ -262,20 +263,7 @@ async fn run_loop(
                 format,
                 path,
             } => {
-                let events = events.clone();
-                tokio::task::spawn_blocking(move || {
-                    let event = match export_to(&result, format, &path) {
-                        Ok(()) => Event::Exported {
-                            rows: result.row_count(),
-                            path,
-                        },
-                        Err(error) => Event::ExportFailed {
-                            message: error.to_string(),
-                            path,
-                        },
-                    };
-                    let _ = events.send(event);
-                });
+                let _ = writes.send(Write::Export(result, format, path));
             }
             Command::SaveDraft { text } => {
                 let _ = writes.send(Write::Draft(text));
@@ -295,17 +283,17 @@ async fn run_loop(
 
 /// A query once the backend is ready: it waits while the backend starts.
 async fn run_query(
-    mut state: watch::Receiver<BackendState>,
+    mut state: watch::Receiver<Readiness>,
     request: QueryRequest,
     cancel: CancellationToken,
 ) -> Result<ResultSet, QueryError> {
     let ready = state
-        .wait_for(|s| !matches!(s, BackendState::Starting))
+        .wait_for(|s| !matches!(s, Readiness::Starting))
         .await
         .map(|s| s.clone());
     let backend = match ready {
-        Ok(BackendState::Ready(backend)) => backend,
-        Ok(BackendState::Failed(message)) => {
+        Ok(Readiness::Ready(backend)) => backend,
+        Ok(Readiness::Failed(message)) => {
             return Err(QueryError::new(ErrorKind::Execution, message));
         }
         _ => {
@@ -357,6 +345,7 @@ enum Write {
     Draft(String),
     Keep(String),
     File(PathBuf, String),
+    Export(Arc<ResultSet>, ExportFormat, PathBuf),
     /// Answered once every write sent before it has landed.
     Flush(std::sync::mpsc::Sender<()>),
 }
@@ -420,10 +409,24 @@ fn perform(store: Option<&Store>, write: Write) -> Option<Event> {
         Write::Keep(text) => store?.keep_draft(&text).err().map(|e| Event::StoreFailed {
             message: format!("could not keep the replaced text as a draft: {e}"),
         }),
-        Write::File(path, text) => Some(match crate::store::write_atomic(&path, text.as_bytes()) {
-            Ok(()) => Event::FileSaved { path },
-            Err(e) => Event::StoreFailed {
-                message: format!("could not save {}: {e}", path.display()),
+        Write::File(path, text) => {
+            // Through a symlink to the file it names, which stays a link.
+            let target = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            Some(match crate::store::write_atomic(&target, text.as_bytes()) {
+                Ok(()) => Event::FileSaved { path },
+                Err(e) => Event::StoreFailed {
+                    message: format!("could not save {}: {e}", path.display()),
+                },
+            })
+        }
+        Write::Export(result, format, path) => Some(match export_to(&result, format, &path) {
+            Ok(()) => Event::Exported {
+                rows: result.row_count(),
+                path,
+            },
+            Err(error) => Event::ExportFailed {
+                message: error.to_string(),
+                path,
             },
         }),
         Write::Flush(_) => None,

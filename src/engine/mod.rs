@@ -181,9 +181,7 @@ impl LocalEngine {
 
     /// Now, in ticks.
     fn now(&self) -> i64 {
-        self.fixed_now.unwrap_or_else(|| {
-            time::from_chrono(&chrono::Utc::now()).unwrap_or(time::UNIX_EPOCH_TICKS)
-        })
+        self.fixed_now.unwrap_or_else(time::now)
     }
 
     /// Parses and plans without running: every problem a query has before it touches data.
@@ -237,7 +235,7 @@ impl LocalEngine {
             .first()
             .map(|b| b.schema())
             .unwrap_or(planned_schema);
-        let types = if planned.columns.len() == schema.fields().len() {
+        let types: Vec<KqlType> = if planned.columns.len() == schema.fields().len() {
             planned.columns.iter().map(|(_, t)| *t).collect()
         } else {
             schema
@@ -253,6 +251,7 @@ impl LocalEngine {
         } else {
             batches
         };
+        let batches = strings_never_null(batches, &types).map_err(|e| execution_error(&e))?;
         let facts = RunFacts {
             elapsed: started.elapsed(),
             row_count: 0,
@@ -269,6 +268,36 @@ impl LocalEngine {
             )
         })
     }
+}
+
+/// The batches with every null in a `string` column made `""` (an aggregate over no values, a
+/// function with nothing to return): KQL's strings have no null.
+fn strings_never_null(
+    batches: Vec<RecordBatch>,
+    types: &[KqlType],
+) -> Result<Vec<RecordBatch>, DataFusionError> {
+    batches
+        .into_iter()
+        .map(|batch| {
+            if !types.contains(&KqlType::String) {
+                return Ok(batch);
+            }
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(types)
+                .map(|(array, ty)| match ty {
+                    KqlType::String
+                        if array.data_type() == &datafusion::arrow::datatypes::DataType::Utf8 =>
+                    {
+                        empty_for_null(array)
+                    }
+                    _ => Ok(array.clone()),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(RecordBatch::try_new(batch.schema(), columns)?)
+        })
+        .collect()
 }
 
 /// Aborts a task when dropped (a cancelled query stops its engine task too).

@@ -105,6 +105,7 @@ pub struct TermMatchUdf {
 }
 
 impl TermMatchUdf {
+    /// The function, ready to call in a plan.
     pub fn udf(mode: TermMode, case_sensitive: bool) -> ScalarUDF {
         let base = match mode {
             TermMode::Whole => "has",
@@ -316,6 +317,7 @@ pub struct DynamicUdf {
 }
 
 impl DynamicUdf {
+    /// The function, ready to call in a plan.
     pub fn udf(op: DynamicOp) -> ScalarUDF {
         let arity = match op {
             DynamicOp::Get | DynamicOp::Index => 2,
@@ -435,6 +437,7 @@ pub struct ListToJsonUdf {
 }
 
 impl ListToJsonUdf {
+    /// The function, ready to call in a plan.
     pub fn udf(item: KqlType, set: bool, max_size: usize) -> ScalarUDF {
         ScalarUDF::from(ListToJsonUdf {
             item,
@@ -524,6 +527,7 @@ pub struct KqlTextUdf {
 }
 
 impl KqlTextUdf {
+    /// The function, ready to call in a plan.
     pub fn udf(ty: KqlType) -> ScalarUDF {
         ScalarUDF::from(KqlTextUdf {
             ty,
@@ -679,6 +683,188 @@ impl ScalarUDFImpl for ParseTimeUdf {
     }
 }
 
+/// A datetime computed by arithmetic, kept only when it is one: ticks outside year 1 to 9999
+/// (or an i64 that wrapped on the way) become null, as an out-of-range datetime has no value.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct DatetimeInRangeUdf {
+    signature: Signature,
+}
+
+impl DatetimeInRangeUdf {
+    /// The function, ready to call in a plan.
+    pub fn udf() -> ScalarUDF {
+        ScalarUDF::from(DatetimeInRangeUdf {
+            signature: Signature::exact(vec![DataType::Int64], Volatility::Immutable),
+        })
+    }
+}
+
+impl ScalarUDFImpl for DatetimeInRangeUdf {
+    fn name(&self) -> &str {
+        "kql_datetime_in_range"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let array = args.args[0].to_array(args.number_rows)?;
+        let ticks = array.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+        let checked: datafusion::arrow::array::Int64Array = ticks
+            .iter()
+            .map(|t| t.filter(|t| crate::kql::time::is_valid_datetime(*t)))
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(checked)))
+    }
+}
+
+/// `bin()` on whole numbers and ticks: (value, size, origin) → the multiple of `size` (counted
+/// from `origin`) at or below `value`, exactly, over all 64 bits (bin-function.md). A size that
+/// is null, zero or negative gives null, as does a result outside i64.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct BinUdf {
+    signature: Signature,
+}
+
+impl BinUdf {
+    /// The function, ready to call in a plan.
+    pub fn udf() -> ScalarUDF {
+        ScalarUDF::from(BinUdf {
+            signature: Signature::exact(
+                vec![DataType::Int64, DataType::Int64, DataType::Int64],
+                Volatility::Immutable,
+            ),
+        })
+    }
+}
+
+/// The floor of `value` to a multiple of `size` counted from `origin`; `None` when `size` is not
+/// positive or the result does not fit.
+pub fn floor_to(value: i64, size: i64, origin: i64) -> Option<i64> {
+    if size <= 0 {
+        return None;
+    }
+    let offset = i128::from(value) - i128::from(origin);
+    let floored = offset - offset.rem_euclid(i128::from(size)) + i128::from(origin);
+    i64::try_from(floored).ok()
+}
+
+impl ScalarUDFImpl for BinUdf {
+    fn name(&self) -> &str {
+        "kql_bin"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::datatypes::Int64Type;
+        let rows = args.number_rows;
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows))
+            .collect::<Result<Vec<_>>>()?;
+        let [values, sizes, origins] = arrays.as_slice() else {
+            return exec_err!("kql_bin takes three arguments");
+        };
+        let (values, sizes, origins) = (
+            values.as_primitive::<Int64Type>(),
+            sizes.as_primitive::<Int64Type>(),
+            origins.as_primitive::<Int64Type>(),
+        );
+        let binned: datafusion::arrow::array::Int64Array = (0..rows)
+            .map(|row| {
+                let cell = |a: &datafusion::arrow::array::Int64Array| {
+                    (!a.is_null(row)).then(|| a.value(row))
+                };
+                floor_to(cell(values)?, cell(sizes)?, cell(origins)?)
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(binned)))
+    }
+}
+
+/// `+`, `-` or `*` on i64 ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TickOp {
+    Add,
+    Sub,
+    Mul,
+}
+
+/// Timespan (and datetime) arithmetic that cannot wrap: where i64 ticks would overflow, the
+/// result is null. (DataFusion's integer arithmetic wraps silently.)
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct CheckedTicksUdf {
+    op: TickOp,
+    signature: Signature,
+}
+
+impl CheckedTicksUdf {
+    /// The function, ready to call in a plan.
+    pub fn udf(op: TickOp) -> ScalarUDF {
+        ScalarUDF::from(CheckedTicksUdf {
+            op,
+            signature: Signature::exact(
+                vec![DataType::Int64, DataType::Int64],
+                Volatility::Immutable,
+            ),
+        })
+    }
+}
+
+impl ScalarUDFImpl for CheckedTicksUdf {
+    fn name(&self) -> &str {
+        match self.op {
+            TickOp::Add => "kql_ticks_add",
+            TickOp::Sub => "kql_ticks_sub",
+            TickOp::Mul => "kql_ticks_mul",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::datatypes::Int64Type;
+        let rows = args.number_rows;
+        let (left, right) = match args.args.as_slice() {
+            [l, r] => (l.to_array(rows)?, r.to_array(rows)?),
+            _ => return exec_err!("{} takes two arguments", self.name()),
+        };
+        let (left, right) = (
+            left.as_primitive::<Int64Type>(),
+            right.as_primitive::<Int64Type>(),
+        );
+        let result: datafusion::arrow::array::Int64Array = left
+            .iter()
+            .zip(right.iter())
+            .map(|(l, r)| match self.op {
+                TickOp::Add => l?.checked_add(r?),
+                TickOp::Sub => l?.checked_sub(r?),
+                TickOp::Mul => l?.checked_mul(r?),
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(result)))
+    }
+}
+
 // ---- long and/or chains ---------------------------------------------------------------------
 
 /// The identity on booleans, used to keep a long `and`/`or` chain in groups of bounded size.
@@ -691,6 +877,7 @@ pub struct BoolGroupUdf {
 }
 
 impl BoolGroupUdf {
+    /// The function, ready to call in a plan.
     pub fn udf() -> ScalarUDF {
         ScalarUDF::from(BoolGroupUdf {
             signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
@@ -787,6 +974,20 @@ mod tests {
             TermMode::Suffix,
             false
         ));
+    }
+
+    #[test]
+    fn bins_floor_exactly_from_their_origin() {
+        assert_eq!(
+            floor_to(132_539_327_999_999_999, 10_000_000, 0),
+            Some(132_539_327_990_000_000)
+        );
+        assert_eq!(floor_to(-90, 60, 0), Some(-120));
+        assert_eq!(floor_to(5, 0, 0), None);
+        assert_eq!(floor_to(5, -2, 0), None);
+        assert_eq!(floor_to(i64::MIN, 7, 0), None, "below i64: no value");
+        assert_eq!(floor_to(i64::MAX, 2, 0), Some(i64::MAX - 1));
+        assert_eq!(floor_to(25, 10, 3), Some(23));
     }
 
     #[test]

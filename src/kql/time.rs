@@ -64,6 +64,11 @@ pub fn unix_nanos_from_ticks(ticks: i64) -> Option<i64> {
     ticks.checked_sub(UNIX_EPOCH_TICKS)?.checked_mul(100)
 }
 
+/// The current time in ticks (the wall clock; the Unix epoch if it cannot be read).
+pub fn now() -> i64 {
+    from_chrono(&Utc::now()).unwrap_or(UNIX_EPOCH_TICKS)
+}
+
 /// `datetime` ticks → `chrono::DateTime<Utc>`, exact to the tick. `None` outside the valid range.
 pub fn to_chrono(ticks: i64) -> Option<DateTime<Utc>> {
     if !is_valid_datetime(ticks) {

@@ -122,39 +122,30 @@ impl Store {
     }
 
     /// Keeps an editor text that is being replaced, as a new file in the drafts folder, and
-    /// forgets the oldest beyond `KEPT_DRAFTS`. Returns it as the sidebar lists it.
-    pub fn keep_draft(&self, text: &str) -> io::Result<SavedQuery> {
-        let folder = self.paths.kept_drafts_dir();
+    /// forgets the oldest beyond `KEPT_DRAFTS`.
+    pub fn keep_draft(&self, text: &str) -> io::Result<()> {
         let now = chrono::Utc::now();
+        // Sorts by time; the nanoseconds and the sequence keep names unique.
         let stem = format!(
-            "{}-{:03}",
+            "{}-{:09}-{}",
             now.format("%Y%m%d-%H%M%S"),
-            next_sequence() % 1000
+            now.timestamp_subsec_nanos(),
+            next_sequence()
         );
-        let path = folder.join(format!("{stem}.kql"));
-        write_atomic(&path, text.as_bytes())?;
-        let mut files: Vec<PathBuf> = fs::read_dir(&folder)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "kql"))
-            .collect();
-        files.sort();
-        let excess = files.len().saturating_sub(KEPT_DRAFTS);
-        for old in &files[..excess] {
+        write_atomic(
+            &self.paths.kept_drafts_dir().join(format!("{stem}.kql")),
+            text.as_bytes(),
+        )?;
+        let files = self.kept_draft_files()?;
+        for old in &files[..files.len().saturating_sub(KEPT_DRAFTS)] {
             let _ = fs::remove_file(old);
         }
-        Ok(kept_draft(text, &stem, queries::Origin::Draft))
+        Ok(())
     }
 
     /// The kept drafts, newest first.
     pub fn kept_drafts(&self) -> Vec<SavedQuery> {
-        let Ok(entries) = fs::read_dir(self.paths.kept_drafts_dir()) else {
-            return Vec::new();
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "kql"))
-            .collect();
-        files.sort();
+        let files = self.kept_draft_files().unwrap_or_default();
         files
             .into_iter()
             .rev()
@@ -164,6 +155,16 @@ impl Store {
                 Some(kept_draft(&text, &stem, queries::Origin::Draft))
             })
             .collect()
+    }
+
+    /// The kept drafts' files, oldest first (their names sort by time).
+    fn kept_draft_files(&self) -> io::Result<Vec<PathBuf>> {
+        let mut files: Vec<PathBuf> = fs::read_dir(self.paths.kept_drafts_dir())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "kql"))
+            .collect();
+        files.sort();
+        Ok(files)
     }
 }
 
@@ -175,7 +176,7 @@ pub fn kept_draft(text: &str, stem: &str, origin: queries::Origin) -> SavedQuery
         .find(|l| !l.is_empty() && !l.starts_with("//"))
         .unwrap_or("(empty)");
     let first: String = first.chars().take(40).collect();
-    // The stem is `YYYYMMDD-HHMMSS-n`: show `MM-DD HH:MM`.
+    // The stem starts `YYYYMMDD-HHMMSS`: show `MM-DD HH:MM`.
     let when = match (
         stem.get(4..6),
         stem.get(6..8),

@@ -75,6 +75,8 @@ pub struct Grid {
     pub sort: Option<(usize, bool)>,
     /// A sort the worker is computing: its id, column and direction (shown as pending).
     pub sorting: Option<(QueryId, usize, bool)>,
+    /// Counts changes of the row order, so caches keyed by grid position know they are stale.
+    pub generation: u64,
     pub row: usize,
     pub column: usize,
     /// First visible row and column.
@@ -109,6 +111,14 @@ impl Grid {
         }
     }
 
+    /// The grid position showing result row `row`.
+    pub fn position_of(&self, row: usize) -> usize {
+        match &self.order {
+            Some(order) => order.iter().position(|r| *r as usize == row).unwrap_or(0),
+            None => row,
+        }
+    }
+
     /// Shows a sort the worker finished, unless the result changed or another sort was asked
     /// for meanwhile.
     fn sorted(&mut self, id: QueryId, column: usize, descending: bool, order: Vec<u32>) {
@@ -118,6 +128,7 @@ impl Grid {
         self.sorting = None;
         self.order = Some(order);
         self.sort = Some((column, descending));
+        self.generation += 1;
         self.row = 0;
         self.top = 0;
     }
@@ -166,6 +177,39 @@ pub enum Tone {
     Error,
 }
 
+/// A query file opened from the command line, and how its lines ended, so that Ctrl+S writes
+/// it back as it was (line endings, final newline).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFile {
+    pub path: PathBuf,
+    pub crlf: bool,
+    pub final_newline: bool,
+}
+
+impl OpenFile {
+    /// `text` as read from `path` (empty for a file still to be made).
+    pub fn new(path: PathBuf, text: &str) -> OpenFile {
+        OpenFile {
+            path,
+            crlf: text.contains("\r\n"),
+            final_newline: text.ends_with('\n'),
+        }
+    }
+
+    /// The editor's text as this file writes it.
+    fn layout(&self, text: &str) -> String {
+        let mut out = if self.crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text.to_string()
+        };
+        if self.final_newline && !text.is_empty() {
+            out.push_str(if self.crlf { "\r\n" } else { "\n" });
+        }
+        out
+    }
+}
+
 /// Whether the last editor change was a whole-buffer replacement, or its undo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Replace {
@@ -175,8 +219,12 @@ enum Replace {
 
 /// Inspector lines for one record of one result at one width.
 pub struct InspectorCache {
+    /// The result the lines were made from.
     pub result: Arc<ResultSet>,
+    /// The grid position of the record, in the row order of `generation`.
     pub position: usize,
+    pub generation: u64,
+    /// The width the lines were wrapped to, in terminal cells.
     pub width: usize,
     pub lines: Vec<Line<'static>>,
 }
@@ -199,7 +247,10 @@ pub struct App {
     /// Syntax colours, computed per visible line and kept between frames.
     pub highlighter: Highlighter,
     /// The file the editor text came from (`hunt FILE.kql`); Ctrl+S writes it back.
-    pub file: Option<PathBuf>,
+    pub file: Option<OpenFile>,
+    /// The text as it was last loaded from, or saved to, a file or the library: replacing it
+    /// unchanged loses nothing, so it is not kept as a draft.
+    stored_text: Option<String>,
     /// The last edit replaced the whole buffer (up to two undo steps in the editor: clear,
     /// insert), or undid such a replacement; one Ctrl+Z/Ctrl+Y takes or redoes them all.
     replaced: Option<(Replace, u8)>,
@@ -253,6 +304,7 @@ impl App {
             editor_left: 0,
             highlighter: Highlighter::new(),
             file: None,
+            stored_text: None,
             replaced: None,
             sidebar: Sidebar {
                 queries,
@@ -292,7 +344,7 @@ impl App {
         if current == text {
             return;
         }
-        if !current.trim().is_empty() {
+        if !current.trim().is_empty() && self.stored_text.as_ref() != Some(&current) {
             self.keep_draft(current.clone());
         }
         // Clearing and inserting are two steps of the editor's history; undo takes both.
@@ -307,6 +359,14 @@ impl App {
         self.error = None;
         self.edited(0);
         self.replaced = (steps > 0).then_some((Replace::Done, steps));
+        // What was loaded is stored (a saved query, a kept draft).
+        self.stored_text = Some(self.text());
+    }
+
+    /// Edits `file` (whose text is in the editor): named in the title, written back by Ctrl+S.
+    pub fn open_file(&mut self, file: OpenFile) {
+        self.stored_text = Some(self.text());
+        self.file = Some(file);
     }
 
     /// Keeps `text` as a draft: listed at once under Drafts, written to disk by the worker.
@@ -325,13 +385,22 @@ impl App {
     /// Pasted text goes into the editor whatever pane has focus (it is almost always a query).
     pub fn paste(&mut self, text: &str) {
         self.focus = Focus::Editor;
-        let before = self.editor.cursor().0;
+        let before = self.change_row();
         if self
             .editor
             .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"))
         {
             self.edited(before);
             self.replaced = None;
+        }
+    }
+
+    /// The first row an edit at the cursor can change: a selection it replaces may start above.
+    fn change_row(&self) -> usize {
+        let cursor = self.editor.cursor().0;
+        match self.editor.selection_range() {
+            Some(((start, _), _)) => start.min(cursor),
+            None => cursor,
         }
     }
 
@@ -373,12 +442,15 @@ impl App {
 
     /// Ctrl+S: writes the editor text back to the file it was opened from.
     fn save(&mut self) {
-        match self.file.clone() {
-            Some(path) => {
-                self.worker.send(Command::SaveFile {
-                    path,
-                    text: self.text(),
-                });
+        match &self.file {
+            Some(file) => {
+                let text = self.text();
+                let command = Command::SaveFile {
+                    path: file.path.clone(),
+                    text: file.layout(&text),
+                };
+                self.stored_text = Some(text);
+                self.worker.send(command);
             }
             None => {
                 self.message = Some((
@@ -486,6 +558,7 @@ impl App {
                 self.running = None;
                 self.last_run = Some(result.facts.clone());
                 self.inspector = None;
+                self.inspector_cache = None;
                 self.grid.set(result);
                 if self.focus == Focus::Sidebar {
                     self.focus = Focus::Grid;
@@ -522,11 +595,22 @@ impl App {
                 column,
                 descending,
                 order,
-            } => self.grid.sorted(id, column, descending, order),
+            } => {
+                // The inspector stays on the record it shows, wherever the sort puts it.
+                let inspected = self.inspector.map(|i| self.grid.source_row(i.position));
+                self.grid.sorted(id, column, descending, order);
+                if let (Some(inspector), Some(row)) = (&mut self.inspector, inspected) {
+                    inspector.position = self.grid.position_of(row);
+                    self.grid.row = inspector.position;
+                }
+            }
             Event::BackendProgress { message } => {
                 self.backend_state = BackendState::Starting(message)
             }
-            Event::BackendReady { .. } => self.backend_state = BackendState::Ready,
+            Event::BackendReady { name } => {
+                self.backend = name;
+                self.backend_state = BackendState::Ready;
+            }
             Event::BackendFailed { message } => {
                 self.backend_state = BackendState::Failed(message.clone());
                 self.message = Some((message, Tone::Error));
@@ -672,11 +756,7 @@ impl App {
             KeyCode::Char('z' | 'u') if ctrl => self.undo_redo(false),
             KeyCode::Char('y') if ctrl => self.undo_redo(true),
             _ => {
-                // A key can replace a selection that starts above the cursor.
-                let before = match self.editor.selection_range() {
-                    Some(((start, _), _)) => start.min(self.editor.cursor().0),
-                    None => self.editor.cursor().0,
-                };
+                let before = self.change_row();
                 if self.editor.input(key) {
                     let after = self.editor.cursor().0;
                     self.edited(before.min(after));

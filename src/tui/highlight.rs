@@ -71,9 +71,10 @@ fn role_of(stack: &ScopeStack) -> u8 {
 }
 
 /// The budget the app passes to [`Highlighter::visible`]: lines parsed per frame at most. Query
-/// lines take 5–50 µs each (release build), so a frame spends at most some tens of milliseconds,
-/// and only while a jump far down a large buffer fills in (100,000 lines take 50 frames).
-pub const LINES_PER_FRAME: usize = 2_000;
+/// lines take 5–50 µs each in a release build, so a frame spends at most about 25 ms on
+/// highlighting, and only while a jump far down a large buffer fills in (100,000 lines take a
+/// hundred frames, five seconds, during which the rows on screen show plain).
+pub const LINES_PER_FRAME: usize = 1_000;
 
 /// A line costs one unit of budget per this many bytes beyond the first: parsing time follows the
 /// bytes, and a budget of plain line counts would let 2,000 pasted log lines stall a frame.

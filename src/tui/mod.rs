@@ -1,5 +1,7 @@
 //! The terminal console: app state and update (`app`), drawing (`ui`), highlighting and theme.
-//! This module never does I/O or waits on work: queries, drafts and exports go to the worker.
+//! While the console runs, this module never does I/O or waits on work: queries, sorts, drafts,
+//! saves and exports go to the worker. (Only `App::flush_writes`, which the CLI calls once the
+//! console has closed, waits.)
 
 pub mod app;
 pub mod highlight;

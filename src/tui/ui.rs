@@ -146,14 +146,19 @@ fn draw_inspector(frame: &mut Frame, app: &mut App, area: Rect) {
     let Some(result) = app.grid.result.clone() else {
         return;
     };
+    let generation = app.grid.generation;
     let cached = app.inspector_cache.as_ref().is_some_and(|c| {
-        Arc::ptr_eq(&c.result, &result) && c.position == inspector.position && c.width == width
+        Arc::ptr_eq(&c.result, &result)
+            && c.position == inspector.position
+            && c.generation == generation
+            && c.width == width
     });
     if !cached {
         app.inspector_cache = Some(InspectorCache {
             lines: inspector_lines(app, inspector.position, width),
             result,
             position: inspector.position,
+            generation,
             width,
         });
     }
@@ -228,21 +233,21 @@ fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Editor text is the user's own, but pasted text can carry control characters: show them.
+/// Editor text is the user's own, but pasted text can carry control, direction-changing and
+/// invisible characters: show them (as the grid does), never pass them to the terminal.
 fn visible_char(ch: char) -> String {
-    if ch.is_control() || ch.width().is_none() {
-        sanitize(&ch.to_string()).text
-    } else {
-        ch.to_string()
+    if ch.is_ascii_graphic() || ch == ' ' {
+        return ch.to_string();
     }
+    sanitize(&ch.to_string()).text
 }
 
 fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     let focused = app.focus == Focus::Editor;
     let title = match &app.file {
-        Some(path) => format!(
+        Some(file) => format!(
             " {} · {} ",
-            sanitize(&path.display().to_string()).text,
+            sanitize(&file.path.display().to_string()).text,
             sanitize(&app.backend).text
         ),
         None => format!(" Query · {} ", sanitize(&app.backend).text),
@@ -366,36 +371,7 @@ fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
         );
         return;
     };
-    let mut title = format!(
-        " Results · {} row{} · {} ",
-        result.row_count(),
-        if result.row_count() == 1 { "" } else { "s" },
-        format_elapsed(result.facts.elapsed)
-    );
-    if result.facts.truncated {
-        title.push_str("· TRUNCATED: more rows matched ");
-    }
-    if app.grid.column < result.column_count() {
-        let column = app.grid.column;
-        title.push_str(&format!(
-            "· {}: {} ",
-            sanitize(&result.column_name(column)).text,
-            result.column_type(column).kql_name()
-        ));
-    }
-    if let Some((_, column, descending)) = app.grid.sorting {
-        title.push_str(&format!(
-            "· sorting by {} {}… ",
-            sanitize(&result.column_name(column)).text,
-            if descending { "▼" } else { "▲" }
-        ));
-    } else if let Some((column, descending)) = app.grid.sort {
-        title.push_str(&format!(
-            "· {} {} ",
-            sanitize(&result.column_name(column)).text,
-            if descending { "▼" } else { "▲" }
-        ));
-    }
+    let title = grid_title(app, &result);
     let block = pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -498,6 +474,45 @@ fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::from(Span::styled("no rows", theme.ui("status"))));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The grid's title, most important first (it is cut at the pane's width): rows and whether
+/// they were cut, time, the sort (pending or done), the cursor column and its type.
+fn grid_title(app: &App, result: &crate::results::ResultSet) -> String {
+    let rows = result.row_count();
+    let mut title = format!(
+        " Results · {rows} row{}{} · {} ",
+        if rows == 1 { "" } else { "s" },
+        if result.facts.truncated {
+            " (TRUNCATED)"
+        } else {
+            ""
+        },
+        format_elapsed(result.facts.elapsed)
+    );
+    let arrow = |descending: bool| if descending { "▼" } else { "▲" };
+    if let Some((_, column, descending)) = app.grid.sorting {
+        title.push_str(&format!(
+            "· sorting {} {}… ",
+            arrow(descending),
+            sanitize(&result.column_name(column)).text
+        ));
+    } else if let Some((column, descending)) = app.grid.sort {
+        title.push_str(&format!(
+            "· {} {} ",
+            arrow(descending),
+            sanitize(&result.column_name(column)).text
+        ));
+    }
+    if app.grid.column < result.column_count() {
+        let column = app.grid.column;
+        title.push_str(&format!(
+            "· {}: {} ",
+            sanitize(&result.column_name(column)).text,
+            result.column_type(column).kql_name()
+        ));
+    }
+    title
 }
 
 fn pad(text: &str, width: usize) -> String {

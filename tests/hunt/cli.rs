@@ -101,6 +101,41 @@ fn usage_errors_exit_with_two() {
     assert_eq!(output.status.code(), Some(2));
     let output = hunt(&["run", "T", "-f", "/nonexistent/q.kql"]);
     assert_eq!(output.status.code(), Some(2));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args(["run"])
+        .env("HUNT_HOME", std::env::temp_dir().join("hunt-cli-test-home"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "no query on an empty standard input"
+    );
+    let bad = hunt(&["run", "DeviceInfo | count", "--timespan", "P1X"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--timespan"), "{}", stderr(&bad));
+    // A folder is not a query file (one that does not exist yet is a new query).
+    let folder = hunt(&["/"]);
+    assert_eq!(folder.status.code(), Some(2));
+    assert!(stderr(&folder).contains("/:"), "{}", stderr(&folder));
+    let zero = hunt(&["run", "DeviceInfo", "--row-limit", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert_eq!(
+        hunt(&["run", "   "]).status.code(),
+        Some(2),
+        "a blank query"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let blank = dir.path().join("blank.kql");
+    std::fs::write(&blank, "\n  \n").unwrap();
+    assert_eq!(
+        hunt(&["run", "-f", blank.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -170,36 +205,6 @@ fn timespan_limits_the_rows() {
         "{}",
         stderr(&bad)
     );
-}
-
-#[test]
-fn usage_errors_exit_2() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hunt"))
-        .args(["run"])
-        .env("HUNT_HOME", std::env::temp_dir().join("hunt-cli-test-home"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(
-        status.code(),
-        Some(2),
-        "no query on an empty standard input"
-    );
-    let bad = hunt(&["run", "DeviceInfo | count", "--timespan", "P1X"]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("--timespan"), "{}", stderr(&bad));
-    let missing = hunt(&["/no/such/query.kql"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("/no/such/query.kql"),
-        "{}",
-        stderr(&missing)
-    );
-    let zero = hunt(&["run", "DeviceInfo", "--row-limit", "0"]);
-    assert_eq!(zero.status.code(), Some(2));
 }
 
 #[test]

@@ -162,7 +162,7 @@ fn the_grid_sorts_by_the_column_under_the_cursor() {
     app.handle_key(key(KeyCode::Right));
     app.handle_key(key(KeyCode::Char('S')));
     assert!(
-        screen(&mut app, 100, 30).contains("sorting by OSBuild ▼…"),
+        screen(&mut app, 100, 30).contains("sorting ▼ OSBuild…"),
         "the sort runs on the worker and shows as pending"
     );
     wait_sorted(&mut app);
@@ -601,7 +601,7 @@ fn a_file_from_the_command_line_is_named_and_saved_with_ctrl_s() {
     let path = dir.path().join("beacon-hunt.kql");
     std::fs::write(&path, "DeviceInfo").unwrap();
     let (mut app, _) = app_with_store(dir.path(), "DeviceInfo");
-    app.file = Some(path.clone());
+    app.open_file(hunt::tui::app::OpenFile::new(path.clone(), "DeviceInfo"));
     let text = screen(&mut app, 100, 24);
     assert!(text.contains("beacon-hunt.kql · test"), "{text}");
     app.handle_key(key(KeyCode::End));
@@ -737,4 +737,84 @@ fn draft_saves_land_in_order_and_the_last_wins() {
         })
         .count();
     assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn opening_a_file_keeps_the_draft_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = hunt::store::Store::new(hunt::store::Paths::in_folder(dir.path()));
+    store.save_draft("my unsaved hunt").unwrap();
+    let path = dir.path().join("q.kql");
+    std::fs::write(&path, "DeviceInfo\r\n| take 1\r\n").unwrap();
+    let start = hunt::cli::start_text(Some(&path), Some(&store)).unwrap();
+    assert_eq!(start.text, "DeviceInfo\r\n| take 1\r\n");
+    assert_eq!(store.kept_drafts()[0].text, "my unsaved hunt");
+    // A file that does not exist yet is a new, empty query; Ctrl+S makes it.
+    let new = dir.path().join("new.kql");
+    let start = hunt::cli::start_text(Some(&new), Some(&store)).unwrap();
+    assert_eq!(start.text, "");
+    assert!(start.warnings[0].contains("is new"), "{:?}", start.warnings);
+    // A folder is not a query file: a usage error.
+    assert!(hunt::cli::start_text(Some(dir.path()), Some(&store)).is_err());
+    let start = hunt::cli::start_text(None, Some(&store)).unwrap();
+    assert_eq!(start.text, "my unsaved hunt");
+}
+
+#[test]
+fn ctrl_s_keeps_the_files_line_endings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crlf.kql");
+    std::fs::write(&path, "DeviceInfo\r\n| take 3\r\n").unwrap();
+    let store = hunt::store::Store::new(hunt::store::Paths::in_folder(dir.path()));
+    let start = hunt::cli::start_text(Some(&path), Some(&store)).unwrap();
+    let (mut app, _) = app_with_store(dir.path(), &start.text);
+    app.open_file(start.file.unwrap());
+    app.handle_key(key(KeyCode::End));
+    app.handle_key(key(KeyCode::Char('0')));
+    app.handle_key(ctrl('s'));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "DeviceInfo0\r\n| take 3\r\n"
+    );
+}
+
+#[test]
+fn the_results_title_keeps_the_sort_when_the_result_is_cut() {
+    let engine = LocalEngine::lab(&LabOptions {
+        scale: 1,
+        seed: 0x4855_4E54,
+        end_nanos: END,
+    })
+    .unwrap()
+    .with_fixed_now(END)
+    .with_row_limit(50);
+    let handle = worker::spawn(runtime().handle(), Arc::new(engine), None);
+    let mut app = ready(App::new(
+        handle,
+        Vec::new(),
+        "DeviceProcessEvents | project ProcessId",
+        "lab",
+        "last 30d",
+        Theme::bundled(false),
+    ));
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Char('s')));
+    wait_sorted(&mut app);
+    let text = screen(&mut app, 80, 24);
+    let title = text.lines().find(|l| l.contains("Results")).unwrap();
+    assert!(title.contains("(TRUNCATED)"), "{title}");
+    assert!(title.contains("▲ ProcessId"), "{title}");
+    assert!(text.lines().last().unwrap().contains("truncated"), "{text}");
+}
+
+#[test]
+fn the_editor_shows_hidden_characters() {
+    let mut app = test_app();
+    app.set_text("T | where Subject == \"evil\u{202E}gpj.exe\u{200B}\"");
+    let text = screen(&mut app, 100, 24);
+    assert!(text.contains("evil⟨U+202E⟩gpj.exe⟨U+200B⟩"), "{text}");
+    assert!(!text.contains('\u{202E}'));
 }

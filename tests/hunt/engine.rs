@@ -419,10 +419,16 @@ fn the_hunting_query_corpus_runs_or_fails_cleanly() {
                 assert_eq!(error.message, "the query is empty", "{id}")
             }
             Err(error) => {
-                if error.kind != ErrorKind::Unsupported {
-                    eprintln!("{id}: {error}");
-                }
-                assert_ne!(error.kind, ErrorKind::Syntax, "{id}: {error}");
+                // The two valid queries the engine rightly refuses: a beta table that is not in
+                // the advanced hunting schema, and an int compared with a string.
+                let known = [
+                    "Persistence/AddedCredentialFromContryXAndSigninFromCountryY.md#0",
+                    "Initial access/detect-bluekeep-exploitation-attempts.md#0",
+                ];
+                assert!(
+                    error.kind == ErrorKind::Unsupported || known.contains(&id),
+                    "{id}: {error}"
+                );
                 assert!(
                     error.position.is_some() || error.kind == ErrorKind::Execution,
                     "{id}: {error}"

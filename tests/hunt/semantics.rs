@@ -105,6 +105,15 @@ fn datetimes_and_timespans_convert_to_ticks_over_years_1_to_9999() {
         text("datetime(1601-01-01) + 132539328000000000 * 1tick"),
         "2021-01-01T00:00:00.0000000Z"
     );
+    // Every tick counts: f64 would round this one (57 significant bits).
+    assert_eq!(
+        text("datetime(1601-01-01) + 132539328000000001 * 1tick"),
+        "2021-01-01T00:00:00.0000001Z"
+    );
+    // Past year 9999 there is no datetime: null, not a wrapped number.
+    assert_eq!(text("datetime(9999-12-31) + 1d"), "");
+    assert_eq!(text("datetime(9999-01-01) + 10675199d"), "");
+    assert_eq!(text("1h / 0"), "", "no timespan: null, not an error");
     assert_eq!(text("datetime(1601-01-01)"), "1601-01-01T00:00:00.0000000Z");
     let (_, ty) = scalar("datetime(1601-01-01)");
     assert_eq!(ty, KqlType::DateTime);
@@ -254,6 +263,63 @@ fn negated_string_operators_keep_rows_whose_string_is_missing() {
     assert_eq!(
         count("T | extend E = iff(N > 1, string(null), S) | where E !contains \"zzz\" | count"),
         3
+    );
+    assert_eq!(
+        count("T | extend E = iff(N > 1, string(null), S) | where E !in (\"zzz\") | count"),
+        3
+    );
+    assert_eq!(
+        count("T | extend E = iff(N > 1, string(null), S) | where isnull(E) | count"),
+        0,
+        "a string is never null (isnull-function.md)"
+    );
+}
+
+#[test]
+fn bin_is_exact_and_overflow_is_null_not_a_wrap() {
+    assert_eq!(
+        text("bin(132539327999999999, 10000000)"),
+        "132539327990000000",
+        "all 64 bits (f64 would round up to the next bin)"
+    );
+    assert_eq!(text("bin(-90, 60)"), "-120");
+    assert_eq!(
+        text("bin(7, -1)"),
+        "",
+        "a negative size gives null (bin-function.md)"
+    );
+    assert_eq!(text("bin(2.5, 1)"), "2");
+    assert_eq!(
+        text("bin(datetime(1969-12-31 13:00), 1d)"),
+        "1969-12-31T00:00:00.0000000Z"
+    );
+    assert_eq!(text("bin(16d, 7d)"), "14.00:00:00");
+    assert_eq!(text("timespan(10675199.00:00:00) + 1d"), "");
+    assert_eq!(text("1d * 20000000"), "");
+    assert_eq!(text("1h * 1e15"), "");
+    assert_eq!(
+        text("datetime(2024-01-01) - 1d"),
+        "2023-12-31T00:00:00.0000000Z"
+    );
+}
+
+#[test]
+fn take_any_is_named_for_its_column_and_skips_missing_values() {
+    let result = run(
+        "DeviceProcessEvents | where FileName =~ 'psexec.exe' | summarize take_any(FileName), any(AccountName), take_any(ProcessId) by DeviceName",
+    );
+    assert_eq!(
+        result.column_names(),
+        ["DeviceName", "FileName", "any_AccountName", "ProcessId"]
+    );
+    assert!(!result.cell_text(0, 1).unwrap().is_empty());
+    let empty = run(
+        "DeviceProcessEvents | where FileName == 'none' | summarize take_any(FileName), min(FileName)",
+    );
+    assert_eq!(
+        (empty.cell_text(0, 0), empty.cell_text(0, 1)),
+        (Some(String::new()), Some(String::new())),
+        "a string result is \"\", never null"
     );
 }
 

@@ -16,6 +16,23 @@ use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Literal, NamedExpr};
 use crate::results::KqlType;
 
+/// The aggregation functions the local engine runs (and so knows by name anywhere).
+pub(super) const AGGREGATES: &[&str] = &[
+    "count",
+    "countif",
+    "dcount",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "make_set",
+    "make_list",
+    "makeset",
+    "makelist",
+    "take_any",
+    "any",
+];
+
 /// The default and largest size of `make_set`/`make_list` (make-set-aggregation-function.md).
 const MAX_SET_SIZE: usize = 1_048_576;
 /// The deprecated `makeset`/`makelist` stop at 128 values unless told otherwise.
@@ -194,9 +211,39 @@ impl Planner<'_> {
                 self.make_collection(function, args, &suffix, frame, expr.span)?
             }
             "take_any" | "any" => {
-                self.arity(function, args, 1, 1, expr.span)?;
+                if args.len() != 1 || matches!(args[0].kind, ExprKind::Star) {
+                    return Err(self.unsupported(
+                        format!("{function}() of several columns or * is not supported by the local engine yet"),
+                        expr.span,
+                    ));
+                }
                 let value = self.expr(&args[0], frame)?;
-                plain(agg::first_value(value.expr, vec![]), value.ty, Finish::None)
+                // It returns a value that is there when one is (take-any-aggregation-function.md).
+                let present = if value.ty == KqlType::String {
+                    value
+                        .expr
+                        .clone()
+                        .is_not_null()
+                        .and(value.expr.clone().not_eq(lit("")))
+                } else {
+                    value.expr.clone().is_not_null()
+                };
+                let any = agg::first_value(value.expr, vec![])
+                    .filter(present)
+                    .build()
+                    .map_err(|e| self.engine_error(e, expr.span))?;
+                // `take_any(State)` is named `State`; the deprecated `any(State)` `any_State`.
+                let default_name = if function == "take_any" && !suffix.is_empty() {
+                    suffix.clone()
+                } else {
+                    format!("{function}_{suffix}")
+                };
+                Aggregate {
+                    expr: any,
+                    ty: value.ty,
+                    default_name,
+                    finish: Finish::None,
+                }
             }
             _ => {
                 let message = if known_function_names().contains(function) {

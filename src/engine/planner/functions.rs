@@ -10,6 +10,7 @@ use datafusion::logical_expr::{
     Expr as DfExpr, Operator as DfOp, binary_expr, cast, lit, try_cast, when,
 };
 
+use super::aggregate::AGGREGATES;
 use super::scalar::{json_literal, regex_check};
 use super::{
     Frame, Planner, Typed, balanced, is_numeric, is_textual, known_function_names, ticks_literal,
@@ -19,27 +20,6 @@ use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, LogicalOp, StringOpKind};
 use crate::kql::time;
 use crate::results::KqlType;
-
-/// Aggregation functions, for a clear message when one is used outside `summarize`.
-const AGGREGATES: &[&str] = &[
-    "count",
-    "countif",
-    "dcount",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "make_set",
-    "make_list",
-    "makeset",
-    "makelist",
-    "take_any",
-    "any",
-    "arg_max",
-    "arg_min",
-    "percentile",
-    "percentiles",
-];
 
 impl Planner<'_> {
     pub(super) fn call(
@@ -68,8 +48,14 @@ impl Planner<'_> {
                 self.has_terms(function, args, span, frame)
             }
             _ => {
-                let message = if AGGREGATES.contains(&function) {
+                let message = if AGGREGATES.contains(&function)
+                    || matches!(
+                        function,
+                        "arg_max" | "arg_min" | "percentile" | "percentiles"
+                    ) {
                     format!("the aggregate '{function}' can only be used in summarize")
+                } else if matches!(function, "toscalar" | "materialize" | "table" | "view") {
+                    format!("'{function}()' is not supported by the local engine yet")
                 } else if let Some(error) = self.unsupported_let(function, name.span) {
                     return Err(error);
                 } else if known_function_names().contains(function) {
@@ -130,8 +116,14 @@ impl Planner<'_> {
     }
 
     /// `bin(value, size)`: the multiple of `size` at or below `value` (bin-function.md);
-    /// datetimes count from 1970-01-01, as Kusto's do.
+    /// datetimes count from 1970-01-01, as Kusto's do. Whole numbers and ticks are binned in
+    /// integer arithmetic (exact over all 64 bits); a size that is not positive gives null.
     fn bin(&self, value: Typed, size: Typed, span: Span) -> Result<Typed, QueryError> {
+        let null = |ty: KqlType| -> Result<Typed, QueryError> {
+            let null = datafusion::common::ScalarValue::try_from(&ty.arrow_type())
+                .unwrap_or(datafusion::common::ScalarValue::Null);
+            Ok(Typed::new(lit(null), ty))
+        };
         match (value.ty, size.ty) {
             (KqlType::DateTime | KqlType::Timespan, KqlType::Timespan) => {
                 let Some(Literal::Timespan(ticks)) = size.literal else {
@@ -140,37 +132,44 @@ impl Planner<'_> {
                         span,
                     ));
                 };
-                if ticks <= 0 || ticks > time::MAX_DATETIME_TICKS {
-                    return Err(
-                        self.semantic("bin() needs a positive size of at most 10,000 years", span)
-                    );
+                if ticks <= 0 {
+                    return null(value.ty);
                 }
                 let origin = if value.ty == KqlType::DateTime {
                     time::UNIX_EPOCH_TICKS
                 } else {
                     0
                 };
-                // value - ((value - origin) mod⁺ size): a floor that is right before the origin
-                // too (SQL's % keeps the dividend's sign). Every term fits in i64 ticks.
-                let offset = binary_expr(value.expr.clone(), DfOp::Minus, ticks_literal(origin));
-                let rem = binary_expr(offset, DfOp::Modulo, ticks_literal(ticks));
-                let positive = binary_expr(
-                    binary_expr(rem, DfOp::Plus, ticks_literal(ticks)),
-                    DfOp::Modulo,
+                let floored = self.udfs.bin.call(vec![
+                    value.expr,
                     ticks_literal(ticks),
-                );
-                Ok(Typed::new(
-                    binary_expr(value.expr, DfOp::Minus, positive),
-                    value.ty,
-                ))
+                    ticks_literal(origin),
+                ]);
+                if value.ty == KqlType::Timespan {
+                    return Ok(Typed::new(floored, value.ty));
+                }
+                // Bins before year 1 (a huge size) are no datetime.
+                let checked = self.udfs.datetime_in_range.call(vec![floored]);
+                Ok(Typed::new(checked, KqlType::DateTime))
             }
             (v, s) if is_numeric(v) && is_numeric(s) => {
-                if matches!(size.literal, Some(Literal::Long(n)) if n <= 0)
-                    || matches!(size.literal, Some(Literal::Real(n)) if n <= 0.0)
-                {
-                    return Err(self.semantic("bin() needs a positive size", span));
+                let non_positive = matches!(size.literal, Some(Literal::Long(n)) if n <= 0)
+                    || matches!(size.literal, Some(Literal::Int(n)) if n <= 0)
+                    || matches!(size.literal, Some(Literal::Real(n)) if n <= 0.0 || n.is_nan());
+                let real = matches!(v, KqlType::Real | KqlType::Decimal)
+                    || matches!(s, KqlType::Real | KqlType::Decimal);
+                if non_positive {
+                    return null(if real { KqlType::Real } else { KqlType::Long });
                 }
-                let real = v == KqlType::Real || s == KqlType::Real;
+                if !real {
+                    let long = |e: DfExpr| cast(e, DataType::Int64);
+                    let floored = self.udfs.bin.call(vec![
+                        long(value.expr),
+                        long(size.expr),
+                        ticks_literal(0),
+                    ]);
+                    return Ok(Typed::new(floored, KqlType::Long));
+                }
                 let as_real = |e: DfExpr| cast(e, DataType::Float64);
                 let floored = binary_expr(
                     f::floor(binary_expr(
@@ -181,11 +180,7 @@ impl Planner<'_> {
                     DfOp::Multiply,
                     as_real(size.expr),
                 );
-                Ok(if real {
-                    Typed::new(floored, KqlType::Real)
-                } else {
-                    Typed::new(cast(floored, DataType::Int64), KqlType::Long)
-                })
+                Ok(Typed::new(floored, KqlType::Real))
             }
             (v, s) => Err(self.semantic(
                 format!(
@@ -392,6 +387,8 @@ impl Planner<'_> {
             "isempty" | "isnotempty" if is_textual(value.ty) || value.ty == KqlType::Dynamic => {
                 value.expr.clone().is_null().or(value.expr.eq(lit("")))
             }
+            // A string is never null: a missing one is "" (isnull-function.md).
+            _ if value.ty == KqlType::String => lit(false),
             _ => value.expr.is_null(),
         };
         Ok(Typed::new(

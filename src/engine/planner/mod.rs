@@ -47,9 +47,16 @@ pub struct Udfs {
     coalesce_text: Arc<ScalarUDF>,
     todatetime: Arc<ScalarUDF>,
     totimespan: Arc<ScalarUDF>,
+    datetime_in_range: Arc<ScalarUDF>,
+    bin: Arc<ScalarUDF>,
+    /// Checked `+`, `-` and `*` on ticks (timespans): null where i64 would wrap.
+    checked_add: Arc<ScalarUDF>,
+    checked_sub: Arc<ScalarUDF>,
+    checked_mul: Arc<ScalarUDF>,
 }
 
 impl Udfs {
+    /// Every UDF the planner uses, made once.
     pub fn new() -> Udfs {
         let term = |mode, cs| Arc::new(TermMatchUdf::udf(mode, cs));
         Udfs {
@@ -85,6 +92,11 @@ impl Udfs {
             coalesce_text: Arc::new(CoalesceUdf::udf(true)),
             todatetime: Arc::new(ParseTimeUdf::udf(KqlType::DateTime)),
             totimespan: Arc::new(ParseTimeUdf::udf(KqlType::Timespan)),
+            datetime_in_range: Arc::new(super::udf::DatetimeInRangeUdf::udf()),
+            bin: Arc::new(super::udf::BinUdf::udf()),
+            checked_add: Arc::new(super::udf::CheckedTicksUdf::udf(super::udf::TickOp::Add)),
+            checked_sub: Arc::new(super::udf::CheckedTicksUdf::udf(super::udf::TickOp::Sub)),
+            checked_mul: Arc::new(super::udf::CheckedTicksUdf::udf(super::udf::TickOp::Mul)),
         }
     }
 
@@ -113,7 +125,9 @@ impl Default for Udfs {
 /// A planned query: the plan and the KQL name and type of each output column.
 #[derive(Debug)]
 pub struct Planned {
+    /// The DataFusion plan.
     pub plan: LogicalPlan,
+    /// Each output column's name and KQL type, in order.
     pub columns: Vec<(String, KqlType)>,
 }
 
@@ -121,7 +135,9 @@ pub struct Planned {
 /// (Graph's `timespan`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
+    /// The first moment in the window, in ticks.
     pub start: i64,
+    /// The last moment in the window, in ticks.
     pub end: i64,
 }
 
@@ -442,114 +458,36 @@ impl Planner<'_> {
 
     fn operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
         let span = operator.span;
-        let wrap = |planner: &Self, result: datafusion::error::Result<LogicalPlanBuilder>| {
-            result.map_err(|e| planner.engine_error(e, span))
-        };
         match &operator.kind {
-            OperatorKind::Where(condition) => {
-                let typed = self.expr(condition, &frame)?;
-                if typed.ty != KqlType::Bool {
-                    return Err(self.semantic(
-                        format!(
-                            "'where' needs a true/false condition, this is a {}",
-                            typed.ty.kql_name()
-                        ),
-                        condition.span,
-                    ));
-                }
-                let builder = wrap(self, frame.builder.filter(typed.expr))?;
-                Ok(Frame {
-                    builder,
-                    columns: frame.columns,
-                })
-            }
-            OperatorKind::Project(items) => {
-                let mut exprs = Vec::new();
-                let mut columns = Vec::new();
-                for (index, item) in items.iter().enumerate() {
-                    let typed = self.expr(&item.expr, &frame)?;
-                    let name = self.output_name(item, index, &columns)?;
-                    exprs.push(typed.expr.alias(name.as_str()));
-                    columns.push((name, typed.ty));
-                }
-                let builder = wrap(self, frame.builder.project(exprs))?;
-                Ok(Frame { builder, columns })
-            }
+            OperatorKind::Where(condition) => self.where_(frame, condition, span),
+            OperatorKind::Project(items) => self.project(frame, items, span),
             OperatorKind::Extend(items) => self.extend(frame, items, span),
-            OperatorKind::ProjectAway(names) => {
-                for name in names {
-                    self.require_column(&frame, name)?;
-                }
-                let keep: Vec<(String, KqlType)> = frame
-                    .columns
-                    .iter()
-                    .filter(|(n, _)| !names.iter().any(|i| &i.name == n))
-                    .cloned()
-                    .collect();
-                let builder = wrap(
-                    self,
-                    frame.builder.project(keep.iter().map(|(n, _)| column(n))),
-                )?;
-                Ok(Frame {
-                    builder,
-                    columns: keep,
-                })
-            }
-            OperatorKind::ProjectRename(pairs) => {
-                for (_, old) in pairs {
-                    self.require_column(&frame, old)?;
-                }
-                let mut exprs = Vec::new();
-                let mut columns = Vec::new();
-                for (name, ty) in &frame.columns {
-                    let new_name = pairs
-                        .iter()
-                        .find(|(_, old)| &old.name == name)
-                        .map(|(new, _)| new.name.clone())
-                        .unwrap_or(name.clone());
-                    exprs.push(column(name).alias(new_name.as_str()));
-                    columns.push((new_name, *ty));
-                }
-                let builder = wrap(self, frame.builder.project(exprs))?;
-                Ok(Frame { builder, columns })
-            }
+            OperatorKind::ProjectAway(names) => self.project_away(frame, names, span),
+            OperatorKind::ProjectRename(pairs) => self.project_rename(frame, pairs, span),
             OperatorKind::Take(count) => {
                 let n = self.row_count(count)?;
-                let builder = wrap(self, frame.builder.limit(0, Some(n)))?;
-                Ok(Frame {
-                    builder,
-                    columns: frame.columns,
-                })
+                self.with_plan(frame, span, |b| b.limit(0, Some(n)))
             }
             OperatorKind::Sort(keys) => {
                 let sorts = keys
                     .iter()
                     .map(|k| self.sort_key(k, &frame))
                     .collect::<Result<Vec<_>, _>>()?;
-                let builder = wrap(self, frame.builder.sort(sorts))?;
-                Ok(Frame {
-                    builder,
-                    columns: frame.columns,
-                })
+                self.with_plan(frame, span, |b| b.sort(sorts))
             }
             OperatorKind::Top { count, key } => {
                 let n = self.row_count(count)?;
                 let sort = self.sort_key(key, &frame)?;
-                let builder = wrap(self, frame.builder.sort_with_limit(vec![sort], Some(n)))?;
-                let builder = wrap(self, builder.limit(0, Some(n)))?;
-                Ok(Frame {
-                    builder,
-                    columns: frame.columns,
+                self.with_plan(frame, span, |b| {
+                    b.sort_with_limit(vec![sort], Some(n))?.limit(0, Some(n))
                 })
             }
             OperatorKind::Count => {
-                let builder = wrap(
-                    self,
-                    frame.builder.aggregate(
-                        Vec::<DfExpr>::new(),
-                        vec![agg::count(lit(1i64)).alias("Count")],
-                    ),
-                )?;
+                let count = vec![agg::count(lit(1i64)).alias("Count")];
+                let builder = frame
+                    .builder
+                    .aggregate(Vec::<DfExpr>::new(), count)
+                    .map_err(|e| self.engine_error(e, span))?;
                 Ok(Frame {
                     builder,
                     columns: vec![("Count".to_string(), KqlType::Long)],
@@ -560,11 +498,7 @@ impl Planner<'_> {
             }
             OperatorKind::Distinct(items) => {
                 if items.iter().any(|i| matches!(i.expr.kind, ExprKind::Star)) {
-                    let builder = wrap(self, frame.builder.distinct())?;
-                    return Ok(Frame {
-                        builder,
-                        columns: frame.columns,
-                    });
+                    return self.with_plan(frame, span, |b| b.distinct());
                 }
                 self.summarize(frame, &[], items, span)
             }
@@ -576,6 +510,102 @@ impl Planner<'_> {
                 Err(self.error(ErrorKind::Syntax, "this operator could not be read", span))
             }
         }
+    }
+
+    /// The frame with its plan changed by `change` and its columns as they were.
+    fn with_plan(
+        &self,
+        frame: Frame,
+        span: Span,
+        change: impl FnOnce(LogicalPlanBuilder) -> datafusion::error::Result<LogicalPlanBuilder>,
+    ) -> Result<Frame, QueryError> {
+        let builder = change(frame.builder).map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame {
+            builder,
+            columns: frame.columns,
+        })
+    }
+
+    fn where_(&mut self, frame: Frame, condition: &Expr, span: Span) -> Result<Frame, QueryError> {
+        let typed = self.expr(condition, &frame)?;
+        if typed.ty != KqlType::Bool {
+            return Err(self.semantic(
+                format!(
+                    "'where' needs a true/false condition, this is a {}",
+                    typed.ty.kql_name()
+                ),
+                condition.span,
+            ));
+        }
+        self.with_plan(frame, span, |b| b.filter(typed.expr))
+    }
+
+    fn project(
+        &mut self,
+        frame: Frame,
+        items: &[NamedExpr],
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let typed = self.expr(&item.expr, &frame)?;
+            let name = self.output_name(item, index, &columns)?;
+            exprs.push(typed.expr.alias(name.as_str()));
+            columns.push((name, typed.ty));
+        }
+        let builder = frame
+            .builder
+            .project(exprs)
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
+    }
+
+    fn project_away(&self, frame: Frame, names: &[Ident], span: Span) -> Result<Frame, QueryError> {
+        for name in names {
+            self.require_column(&frame, name)?;
+        }
+        let keep: Vec<(String, KqlType)> = frame
+            .columns
+            .iter()
+            .filter(|(n, _)| !names.iter().any(|i| &i.name == n))
+            .cloned()
+            .collect();
+        let builder = frame
+            .builder
+            .project(keep.iter().map(|(n, _)| column(n)))
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame {
+            builder,
+            columns: keep,
+        })
+    }
+
+    fn project_rename(
+        &self,
+        frame: Frame,
+        pairs: &[(Ident, Ident)],
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        for (_, old) in pairs {
+            self.require_column(&frame, old)?;
+        }
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for (name, ty) in &frame.columns {
+            let new_name = pairs
+                .iter()
+                .find(|(_, old)| &old.name == name)
+                .map(|(new, _)| new.name.clone())
+                .unwrap_or(name.clone());
+            exprs.push(column(name).alias(new_name.as_str()));
+            columns.push((new_name, *ty));
+        }
+        let builder = frame
+            .builder
+            .project(exprs)
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
     }
 
     /// `extend`: each item in turn, so later items see earlier ones; a name that exists is

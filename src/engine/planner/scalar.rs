@@ -367,7 +367,17 @@ impl Planner<'_> {
             _ => DfOp::Modulo,
         };
         let real = |e: DfExpr| cast(e, DataType::Float64);
-        let whole_ticks = |e: DfExpr| cast(f::round(vec![e]), DataType::Int64);
+        // A scaled timespan that does not fit (or a division by zero) is null, not an error.
+        let whole_ticks = |e: DfExpr| try_cast(f::round(vec![e]), DataType::Int64);
+        let long = |e: DfExpr| cast(e, DataType::Int64);
+        let checked = |op: BinaryOp, a: DfExpr, b: DfExpr| {
+            let udf = match op {
+                BinaryOp::Add => &self.udfs.checked_add,
+                BinaryOp::Sub => &self.udfs.checked_sub,
+                _ => &self.udfs.checked_mul,
+            };
+            udf.call(vec![a, b])
+        };
         let ty = match (op, l.ty, r.ty) {
             (_, a, b) if is_numeric(a) && is_numeric(b) => {
                 if a == Real || b == Real || a == KqlType::Decimal || b == KqlType::Decimal {
@@ -378,14 +388,31 @@ impl Planner<'_> {
                     Int
                 }
             }
-            (BinaryOp::Sub, DateTime, DateTime) => Timespan,
-            (BinaryOp::Add | BinaryOp::Sub, DateTime, Timespan) => DateTime,
-            (BinaryOp::Add, Timespan, DateTime) => DateTime,
-            (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mod, Timespan, Timespan) => Timespan,
+            (BinaryOp::Sub, DateTime, DateTime) => {
+                return Ok(Typed::new(checked(op, l.expr, r.expr), Timespan));
+            }
+            (BinaryOp::Add | BinaryOp::Sub, DateTime, Timespan)
+            | (BinaryOp::Add, Timespan, DateTime) => {
+                // Past year 9999 (or wrapped) there is no datetime: null.
+                let moved = checked(op, l.expr, r.expr);
+                let in_range = self.udfs.datetime_in_range.call(vec![moved]);
+                return Ok(Typed::new(in_range, DateTime));
+            }
+            (BinaryOp::Add | BinaryOp::Sub, Timespan, Timespan) => {
+                return Ok(Typed::new(checked(op, l.expr, r.expr), Timespan));
+            }
+            (BinaryOp::Mod, Timespan, Timespan) => Timespan,
             (BinaryOp::Div, Timespan, Timespan) => {
                 return Ok(Typed::new(
                     binary_expr(real(l.expr), DfOp::Divide, real(r.expr)),
                     Real,
+                ));
+            }
+            // By a whole number, exactly (FILETIME values `* 1tick` need all 64 bits).
+            (BinaryOp::Mul, Timespan, Int | Long) | (BinaryOp::Mul, Int | Long, Timespan) => {
+                return Ok(Typed::new(
+                    checked(op, long(l.expr), long(r.expr)),
+                    Timespan,
                 ));
             }
             (BinaryOp::Mul, Timespan, n) | (BinaryOp::Mul, n, Timespan) if is_numeric(n) => {

@@ -362,6 +362,22 @@ fn ten_thousand_ioc_comparisons_are_answered() {
         terms.join(" or ")
     );
     assert!(single_long(&run(&or_chain)) > 0);
+    // The same list with `has` or in mixed forms gives the same answer as the set lookup.
+    let has_chain = format!(
+        "DeviceProcessEvents | where {} or ProcessCommandLine has \"comsvcs.dll\" | count",
+        (0..10_000)
+            .map(|i| format!("ProcessCommandLine has \"t{i}\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    );
+    assert_eq!(single_long(&run(&has_chain)), 1);
+    let e = error(
+        "DeviceInfo | where DeviceName == 1 or DeviceName == 2 or DeviceName == 3 or DeviceName == 4",
+    );
+    assert!(
+        e.message.contains("cannot compare a string with a long"),
+        "{e}"
+    );
     let and_chain = format!(
         "DeviceProcessEvents | where {} | count",
         (0..10_000)

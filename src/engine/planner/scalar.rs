@@ -159,6 +159,31 @@ impl Planner<'_> {
         operands: &[Expr],
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
+        // An IOC list written as `C == "a" or C == "b" or …` (or with `has`) is one set lookup.
+        if op == LogicalOp::Or
+            && let Some((value, needles, has)) = one_column_alternatives(operands)
+        {
+            return match has {
+                None => self.in_list(value, &needles, false, false, frame),
+                Some(case_sensitive) => {
+                    let name = if case_sensitive {
+                        "has_any_cs"
+                    } else {
+                        "has_any"
+                    };
+                    let args: Vec<Expr> = std::iter::once(value.clone()).chain(needles).collect();
+                    self.call(
+                        &crate::kql::ast::Ident {
+                            name: name.to_string(),
+                            span: value.span,
+                        },
+                        &args,
+                        value.span,
+                        frame,
+                    )
+                }
+            };
+        }
         let conditions = operands
             .iter()
             .map(|operand| self.condition(operand, frame))
@@ -185,6 +210,9 @@ impl Planner<'_> {
             {
                 items.extend(elements.iter().map(json_literal));
                 continue;
+            }
+            if value.ty != KqlType::Dynamic {
+                self.check_comparable(&value, &typed, item.span)?;
             }
             items.push(typed);
         }
@@ -593,6 +621,50 @@ impl Planner<'_> {
             KqlType::Dynamic => self.udfs.to_text.call(vec![typed.expr]),
             ty => self.udfs.text(ty).call(vec![typed.expr]),
         }
+    }
+}
+
+/// `C == l1 or C == l2 or …` (every operand comparing one column with a literal), or the same
+/// with `has` / `has_cs` and string literals: the column, the literals, and for `has` whether it
+/// is case-sensitive. `None` for anything else, including short chains (not worth it).
+fn one_column_alternatives(operands: &[Expr]) -> Option<(&Expr, Vec<Expr>, Option<bool>)> {
+    if operands.len() < 4 {
+        return None;
+    }
+    let (first_op, column, _) = column_and_literal(&operands[0])?;
+    let has = match first_op {
+        BinaryOp::Eq => None,
+        BinaryOp::Str(StringOp {
+            kind: StringOpKind::Has,
+            negated: false,
+            case_sensitive,
+        }) => Some(case_sensitive),
+        _ => return None,
+    };
+    let mut needles = Vec::with_capacity(operands.len());
+    for operand in operands {
+        let (op, this_column, literal) = column_and_literal(operand)?;
+        let same = matches!((&this_column.kind, &column.kind), (ExprKind::Column(a), ExprKind::Column(b)) if a == b);
+        let string = matches!(literal.kind, ExprKind::Literal(Literal::String(_)));
+        if op != first_op || !same || (has.is_some() && !string) {
+            return None;
+        }
+        needles.push(literal.clone());
+    }
+    Some((column, needles, has))
+}
+
+/// A comparison of a column with a literal (either side for `==`): (operator, column, literal).
+fn column_and_literal(operand: &Expr) -> Option<(BinaryOp, &Expr, &Expr)> {
+    let ExprKind::Binary { op, left, right } = &operand.kind else {
+        return None;
+    };
+    match (&left.kind, &right.kind) {
+        (ExprKind::Column(_), ExprKind::Literal(_)) => Some((*op, left, right)),
+        (ExprKind::Literal(_), ExprKind::Column(_)) if *op == BinaryOp::Eq => {
+            Some((*op, right, left))
+        }
+        _ => None,
     }
 }
 

@@ -159,11 +159,23 @@ impl Planner<'_> {
         operands: &[Expr],
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
-        // An IOC list written as `C == "a" or C == "b" or …` (or with `has`) is one set lookup.
-        if op == LogicalOp::Or
-            && let Some((value, needles, has)) = one_column_alternatives(operands)
-        {
+        // An IOC list written as `C == "a" or C == "b" or …` (or with `has`, or as
+        // `C != "a" and C != "b" …`) is one set lookup.
+        if let Some((value, needles, has)) = one_column_alternatives(op, operands) {
             return match has {
+                None if op == LogicalOp::And => {
+                    // `!=` is true against null, `!in` is not (for strings null is "", which
+                    // `in_list` already reads so).
+                    let not_in = self.in_list(value, &needles, true, false, frame)?;
+                    let value = self.expr(value, frame)?;
+                    if is_textual(value.ty) {
+                        return Ok(not_in);
+                    }
+                    Ok(Typed::new(
+                        value.expr.is_null().or(not_in.expr),
+                        KqlType::Bool,
+                    ))
+                }
                 None => self.in_list(value, &needles, false, false, frame),
                 Some(case_sensitive) => {
                     let name = if case_sensitive {
@@ -624,21 +636,28 @@ impl Planner<'_> {
     }
 }
 
-/// `C == l1 or C == l2 or …` (every operand comparing one column with a literal), or the same
-/// with `has` / `has_cs` and string literals: the column, the literals, and for `has` whether it
-/// is case-sensitive. `None` for anything else, including short chains (not worth it).
-fn one_column_alternatives(operands: &[Expr]) -> Option<(&Expr, Vec<Expr>, Option<bool>)> {
+/// `C == l1 or C == l2 or …` (every operand comparing one column with a literal), the same
+/// with `has` / `has_cs` and string literals, or `C != l1 and C != l2 and …`: the column, the
+/// literals, and for `has` whether it is case-sensitive. `None` for anything else, including
+/// short chains (not worth it).
+fn one_column_alternatives(
+    logical: LogicalOp,
+    operands: &[Expr],
+) -> Option<(&Expr, Vec<Expr>, Option<bool>)> {
     if operands.len() < 4 {
         return None;
     }
     let (first_op, column, _) = column_and_literal(&operands[0])?;
-    let has = match first_op {
-        BinaryOp::Eq => None,
-        BinaryOp::Str(StringOp {
-            kind: StringOpKind::Has,
-            negated: false,
-            case_sensitive,
-        }) => Some(case_sensitive),
+    let has = match (logical, first_op) {
+        (LogicalOp::Or, BinaryOp::Eq) | (LogicalOp::And, BinaryOp::NotEq) => None,
+        (
+            LogicalOp::Or,
+            BinaryOp::Str(StringOp {
+                kind: StringOpKind::Has,
+                negated: false,
+                case_sensitive,
+            }),
+        ) => Some(case_sensitive),
         _ => return None,
     };
     let mut needles = Vec::with_capacity(operands.len());
@@ -661,7 +680,9 @@ fn column_and_literal(operand: &Expr) -> Option<(BinaryOp, &Expr, &Expr)> {
     };
     match (&left.kind, &right.kind) {
         (ExprKind::Column(_), ExprKind::Literal(_)) => Some((*op, left, right)),
-        (ExprKind::Literal(_), ExprKind::Column(_)) if *op == BinaryOp::Eq => {
+        (ExprKind::Literal(_), ExprKind::Column(_))
+            if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) =>
+        {
             Some((*op, right, left))
         }
         _ => None,

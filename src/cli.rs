@@ -187,8 +187,11 @@ fn console(
         "last 30d",
         Theme::default_for_terminal(),
     );
-    if let Some(file) = start.file {
-        app.open_file(file);
+    match start.file {
+        Some(file) => app.open_file(file),
+        // The built-in starter query needs no keeping when it is replaced unchanged.
+        None if start.text == STARTER_QUERY => app.mark_stored(),
+        None => {}
     }
     if let Some(warning) = warnings.pop() {
         app.message = Some((warning, Tone::Error));
@@ -380,14 +383,22 @@ fn check(files: &[PathBuf]) -> i32 {
     }
     let mut failed = false;
     for (name, text) in inputs {
-        if let Err(error) = engine.check(&text) {
+        let Err(error) = engine.check(&text) else {
+            continue;
+        };
+        // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
+        let note = if error.kind == crate::backend::ErrorKind::Unsupported {
+            "warning: "
+        } else {
             failed = true;
-            println!(
-                "{}:{}",
-                sanitize(&name).text,
-                sanitize(&error.to_string()).text
-            );
-        }
+            ""
+        };
+        let position = error.position.map(|p| format!("{p}: ")).unwrap_or_default();
+        println!(
+            "{}:{position}{note}{}",
+            sanitize(&name).text,
+            sanitize(&error.message).text
+        );
     }
     i32::from(failed)
 }

@@ -1390,39 +1390,53 @@ impl Lab {
     fn ordinary_mail(&mut self, day: i64) {
         let time = self.time_on(day, true);
         let recipient = self.rng.below(self.users.len() as u64) as usize;
-        let (sender, sender_name, subject) = *self.rng.pick(&[
+        // Each subject's number has a plausible range (one draw either way, so the rest of the
+        // data stays as it was).
+        let (sender, sender_name, subject, low, high) = *self.rng.pick(&[
             (
                 "dispatch@northwind-freight.example",
                 "Northwind Dispatch",
                 "Pickup confirmation for order {n}",
+                10,
+                9999,
             ),
             (
                 "noreply@rotterdamport.example",
                 "Port of Rotterdam",
                 "Berth schedule update week {n}",
+                1,
+                53,
             ),
             (
                 "billing@contoso-fuel.example",
                 "Contoso Fuel Billing",
                 "Your invoice {n} is available",
+                10,
+                9999,
             ),
             (
                 "newsletter@logisticsweekly.example",
                 "Logistics Weekly",
                 "This week: rail freight volumes up {n}%",
+                1,
+                16,
             ),
             (
                 "it-notifications@kestrel.example",
                 "Kestrel IT",
                 "Planned maintenance on {n} November",
+                1,
+                31,
             ),
             (
                 "hr@kestrel.example",
                 "Kestrel HR",
                 "Reminder: submit timesheets ({n})",
+                10,
+                9999,
             ),
         ]);
-        let subject = subject.replace("{n}", &self.rng.range(10, 9999).to_string());
+        let subject = subject.replace("{n}", &self.rng.range(low, high).to_string());
         let internal = sender.ends_with(MAIL_DOMAIN);
         let has_url = self.rng.chance(0.4);
         let has_attachment = !has_url && self.rng.chance(0.3);

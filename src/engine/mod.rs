@@ -403,5 +403,9 @@ pub fn clean_engine_message(error: &DataFusionError) -> String {
         .split("\nThis issue was likely caused by a bug")
         .next()
         .unwrap_or(message);
+    // DataFusion names the fault, not where it is; say which kind of division it was.
+    if message.contains("Divide by zero") {
+        return "the local engine could not run this: a whole number was divided by zero (Kusto's documentation does not say what that gives; divide reals, e.g. 1.0 * x / y, to get ∞)".to_string();
+    }
     format!("the local engine could not run this: {}", message.trim())
 }

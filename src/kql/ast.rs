@@ -78,8 +78,9 @@ pub enum OperatorKind {
     Distinct(Vec<NamedExpr>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
-    /// diagnostic: the query is valid, the engine says it cannot run it.
-    Unsupported(String),
+    /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
+    /// and where the name is.
+    Unsupported(Ident),
     /// An operator that could not be read; the diagnostic says why.
     Error,
 }

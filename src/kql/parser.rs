@@ -547,7 +547,10 @@ impl Parser<'_> {
                 // Valid KQL the engine does not run yet: its arguments are skipped to the next
                 // `|` outside brackets, and the planner names it.
                 self.recover();
-                OperatorKind::Unsupported(other.to_string())
+                OperatorKind::Unsupported(Ident {
+                    name: other.to_string(),
+                    span: name_span,
+                })
             }
             other => {
                 self.diagnostics.push(Diagnostic::new(
@@ -1653,13 +1656,11 @@ mod tests {
         assert!(matches!(query.lets[0].value, LetValue::Unsupported(_)));
         assert!(matches!(query.lets[1].value, LetValue::Unsupported(_)));
         let body = query.body.unwrap();
-        assert_eq!(
-            body.operators[0].kind,
-            OperatorKind::Unsupported("join".into())
+        assert!(
+            matches!(&body.operators[0].kind, OperatorKind::Unsupported(op) if op.name == "join" && op.span == Span::new(74, 78))
         );
-        assert_eq!(
-            body.operators[1].kind,
-            OperatorKind::Unsupported("mv-expand".into())
+        assert!(
+            matches!(&body.operators[1].kind, OperatorKind::Unsupported(op) if op.name == "mv-expand")
         );
         let OperatorKind::Summarize { aggregates, .. } = &body.operators[2].kind else {
             panic!()

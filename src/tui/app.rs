@@ -363,6 +363,12 @@ impl App {
         self.stored_text = Some(self.text());
     }
 
+    /// The editor's text is stored elsewhere as it is (the built-in starter query): replacing
+    /// it unchanged keeps no draft.
+    pub fn mark_stored(&mut self) {
+        self.stored_text = Some(self.text());
+    }
+
     /// Edits `file` (whose text is in the editor): named in the title, written back by Ctrl+S.
     pub fn open_file(&mut self, file: OpenFile) {
         self.stored_text = Some(self.text());

@@ -590,40 +590,21 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The help overlay: keys and what they do, short enough to fit 80 columns whole.
 pub const HELP: &[(&str, &str)] = &[
-    (
-        "F5, Ctrl+R, Ctrl+Enter",
-        "run the query under the cursor (or the selection)",
-    ),
+    ("F5, Ctrl+R, Ctrl+Enter", "run the query block or selection"),
     ("Esc", "cancel the running query"),
-    (
-        "Tab / Shift+Tab, Alt+1/2/3",
-        "move between queries, editor and results",
-    ),
+    ("Tab, Shift+Tab, Alt+1/2/3", "queries / editor / results"),
     ("F1, ? (outside the editor)", "this help"),
-    ("Ctrl+Q", "quit (the editor text is kept as a draft)"),
-    (
-        "Ctrl+S",
-        "write the text back to the file opened with hunt FILE",
-    ),
-    (
-        "editor: Ctrl+Z / Ctrl+Y",
-        "undo / redo (also Ctrl+U for undo)",
-    ),
+    ("Ctrl+Q", "quit (the text stays as the draft)"),
+    ("Ctrl+S", "write back the file opened"),
+    ("editor: Ctrl+Z / Ctrl+Y", "undo / redo (Ctrl+U undoes too)"),
     ("results: arrows, hjkl", "move"),
-    (
-        "results: PgUp/PgDn, g/G, Home/End",
-        "page, first/last row, first/last column",
-    ),
-    (
-        "results: s / S",
-        "sort by the column ascending / descending",
-    ),
-    ("results: Enter", "inspect the record (←/→ other records)"),
-    (
-        "queries: Enter / r",
-        "load into the editor / load and run (old text kept under Drafts)",
-    ),
+    ("results: PgUp/PgDn, g/G", "page, first / last row"),
+    ("results: Home/End", "first / last column"),
+    ("results: s / S", "sort ascending / descending"),
+    ("results: Enter", "inspect the record (←/→ next)"),
+    ("queries: Enter / r", "load / load and run"),
     ("queries: ←/→", "close / open a folder"),
 ];
 

@@ -147,6 +147,16 @@ fn check_prints_file_line_column() {
     std::fs::write(&bad, "DeviceProcessEvents\n| project Nope").unwrap();
     let output = hunt(&["check", good.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    // Valid KQL the local engine lacks is a warning: Defender would run it.
+    let join = dir.path().join("join.kql");
+    std::fs::write(&join, "DeviceInfo | join (DeviceProcessEvents) on DeviceId").unwrap();
+    let output = hunt(&["check", join.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains(":1:14: warning: the 'join' operator"),
+        "{}",
+        stdout(&output)
+    );
     let output = hunt(&["check", good.to_str().unwrap(), bad.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(

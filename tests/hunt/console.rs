@@ -529,7 +529,13 @@ fn help_lists_the_keys_and_any_key_closes_it() {
     app.handle_key(key(KeyCode::F(1)));
     let text = screen(&mut app, 80, 24);
     assert!(text.contains("Keys · any key closes"), "{text}");
-    assert!(text.contains("cancel the running query"), "{text}");
+    // Every binding, whole, at 80×24.
+    for (keys, what) in hunt::tui::ui::HELP {
+        assert!(
+            text.contains(keys) && text.contains(what),
+            "{keys} / {what}:\n{text}"
+        );
+    }
     app.handle_key(key(KeyCode::Char('x')));
     assert!(!app.help);
     assert_eq!(app.text(), "slow", "the closing key is not typed");

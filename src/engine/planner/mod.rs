@@ -502,9 +502,12 @@ impl Planner<'_> {
                 }
                 self.summarize(frame, &[], items, span)
             }
-            OperatorKind::Unsupported(name) => Err(self.unsupported(
-                format!("the '{name}' operator is not supported by the local engine yet"),
-                span,
+            OperatorKind::Unsupported(operator) => Err(self.unsupported(
+                format!(
+                    "the '{}' operator is not supported by the local engine yet",
+                    operator.name
+                ),
+                operator.span,
             )),
             OperatorKind::Error => {
                 Err(self.error(ErrorKind::Syntax, "this operator could not be read", span))

@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use hunt::backend::QueryRequest;
 use hunt::engine::{LabOptions, LocalEngine};
-use hunt::worker::QueryRequest;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

@@ -15,9 +15,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-pub use crate::backend::{
-    Backend, BackendFactory, BoxFuture, ErrorKind, Progress, QueryError, QueryRequest, TableInfo,
-};
+use crate::backend::{Backend, BackendFactory, ErrorKind, Progress, QueryError, QueryRequest};
 use crate::results::ResultSet;
 use crate::results::export::{self, ExportFormat};
 use crate::store::Store;

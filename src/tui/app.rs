@@ -12,10 +12,11 @@ use tui_textarea::TextArea;
 
 use super::highlight::Highlighter;
 use super::theme::Theme;
+use crate::backend::{QueryError, QueryRequest};
 use crate::kql::line_col;
 use crate::results::{ResultSet, RunFacts};
 use crate::store::{DRAFTS_FOLDER, SavedQuery, kept_draft};
-use crate::worker::{Command, Event, QueryError, QueryId, QueryRequest, WorkerHandle};
+use crate::worker::{Command, Event, QueryId, WorkerHandle};
 
 /// The query the editor starts with on a first run (Microsoft's own example).
 pub const STARTER_QUERY: &str = "DeviceProcessEvents\n| where InitiatingProcessFileName =~ \"powershell.exe\"\n| project Timestamp, FileName, InitiatingProcessFileName\n| order by Timestamp desc\n| limit 2\n";

@@ -11,13 +11,14 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::{Terminal, backend::TestBackend};
 use tokio_util::sync::CancellationToken;
 
+use hunt::backend::{Backend, BoxFuture, QueryError, QueryRequest, TableInfo};
 use hunt::engine::{LabOptions, LocalEngine};
 use hunt::results::{KqlType, ResultSet, RunFacts, kql_field};
 use hunt::store::bundled_queries;
 use hunt::tui::app::{App, BackendState, Focus, STARTER_QUERY};
 use hunt::tui::theme::Theme;
 use hunt::tui::ui;
-use hunt::worker::{self, Backend, BoxFuture, Command, Event, QueryError, QueryRequest, TableInfo};
+use hunt::worker::{self, Command, Event};
 
 use super::engine::{END, runtime};
 
@@ -261,7 +262,7 @@ impl Backend for HoldingBackend {
             }
             cancel.cancelled().await;
             Err(QueryError::new(
-                hunt::worker::ErrorKind::Execution,
+                hunt::backend::ErrorKind::Execution,
                 "stopped",
             ))
         })
@@ -635,7 +636,7 @@ fn a_file_from_the_command_line_is_named_and_saved_with_ctrl_s() {
 #[test]
 fn the_first_frame_does_not_wait_for_the_backend() {
     let (release, released) = std::sync::mpsc::channel::<()>();
-    let factory: hunt::worker::BackendFactory = Box::new(move |progress| {
+    let factory: hunt::backend::BackendFactory = Box::new(move |progress| {
         progress("building the lab data: day 3 of 31".to_string());
         let _ = released.recv();
         Ok(Arc::new(HoldingBackend) as Arc<dyn Backend>)

@@ -3,10 +3,10 @@
 
 use std::sync::OnceLock;
 
+use hunt::backend::{ErrorKind, QueryError, QueryRequest};
 use hunt::engine::{LabOptions, LocalEngine};
 use hunt::results::{KqlType, ResultSet};
 use hunt::store::bundled_queries;
-use hunt::worker::{ErrorKind, QueryError, QueryRequest};
 
 /// 2026-01-15T12:00:00Z: the lab ends here and `now()` is pinned to it.
 pub const END: i64 = 1_768_478_400_000_000_000;

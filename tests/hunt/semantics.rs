@@ -8,9 +8,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Int64Array, StringArray};
 use datafusion::arrow::record_batch::RecordBatch;
 
+use hunt::backend::{ErrorKind, QueryRequest};
 use hunt::engine::{Catalog, LocalEngine};
 use hunt::results::{KqlType, kql_schema};
-use hunt::worker::{ErrorKind, QueryRequest};
 
 use super::engine::{column, error, run, runtime, single_long, try_run};
 

@@ -544,9 +544,14 @@ impl Parser<'_> {
             "summarize" => self.summarize(),
             "distinct" => OperatorKind::Distinct(self.named_list(true)),
             other if NOT_YET_SUPPORTED.contains(&other) => {
-                // Valid KQL the engine does not run yet: its arguments are skipped to the next
-                // `|` outside brackets, and the planner names it.
-                self.recover();
+                // Valid KQL the engine does not run yet: the planner names it. `join` and
+                // `lookup` are read for their shape (so what follows them is checked); other
+                // operators' arguments are skipped to the next `|` outside brackets.
+                if matches!(other, "join" | "lookup") {
+                    self.skip_join();
+                } else {
+                    self.recover();
+                }
                 OperatorKind::Unsupported(Ident {
                     name: other.to_string(),
                     span: name_span,
@@ -579,6 +584,49 @@ impl Parser<'_> {
         Operator {
             kind,
             span: pipe.to(Span::new(self.prev_end(), self.prev_end())),
+        }
+    }
+
+    /// `join`/`lookup`: `[Param=Value …] RightTable|(subquery) on Key [, Key …]`
+    /// (join-operator.md). The keys are read as expressions (`$left.A == $right.B`).
+    fn skip_join(&mut self) {
+        // Parameters: `kind=inner`, `hint.strategy=shuffle`, `withsource=X`.
+        while self.kind() == &TokenKind::Ident
+            && matches!(self.peek_at(1).kind, TokenKind::Assign | TokenKind::Dot)
+        {
+            while !matches!(
+                self.kind(),
+                TokenKind::Assign | TokenKind::Eof | TokenKind::Pipe
+            ) {
+                self.bump();
+            }
+            if self.eat(&TokenKind::Assign) {
+                self.bump();
+            }
+        }
+        match self.kind() {
+            TokenKind::LParen => self.skip_balanced(),
+            TokenKind::Ident | TokenKind::LBracket => {
+                self.ident("the table to join");
+                if self.kind() == &TokenKind::LParen {
+                    self.skip_balanced();
+                }
+            }
+            _ => {
+                self.error_here("expected the table or subquery to join");
+                return;
+            }
+        }
+        if !self.eat_word("on") {
+            // `lookup` and `join` need keys; so does Kusto.
+            self.error_here("expected 'on' and the columns to join on");
+            return;
+        }
+        loop {
+            self.expr();
+            if !self.eat(&TokenKind::Comma) {
+                break;
+            }
         }
     }
 
@@ -1671,6 +1719,27 @@ mod tests {
             union.body.unwrap().source,
             Source::Unsupported(_, _)
         ));
+    }
+
+    #[test]
+    fn join_is_read_for_its_shape() {
+        ok(
+            "T | join kind=inner hint.strategy=shuffle (U | where a == 1) on $left.A == $right.B, C | take 1",
+        );
+        ok("T | lookup kind=leftouter U on Key");
+        // Two queries with no ';' between them: the second is not swallowed by the join.
+        let error = first_error("T | join kind=leftanti (U) on A\n\nV | where x == 1");
+        assert!(
+            error
+                .message
+                .contains("unexpected text after the 'join' operator"),
+            "{error:?}"
+        );
+        assert!(
+            first_error("T | join (U)")
+                .message
+                .contains("expected 'on'")
+        );
     }
 
     #[test]

@@ -173,8 +173,7 @@ fn console(
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
     };
     let factory: BackendFactory = Box::new(move |progress: Progress| {
-        let report = |message: String| progress(message);
-        LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &report)
+        LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &*progress)
             .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
             .map_err(|e| format!("could not build the lab data: {e}"))
     });

@@ -150,25 +150,6 @@ pub fn format_datetime(ticks: i64) -> String {
     }
 }
 
-/// `datetime` ticks → `2024-03-26 09:39:50.768`: the grid's shorter form, in UTC, with
-/// milliseconds truncated (not rounded, so a value never shows as a later millisecond than it is).
-/// Out-of-range ticks give the same marker text as [`format_datetime`].
-pub fn format_datetime_short(ticks: i64) -> String {
-    match civil(ticks) {
-        Some(c) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-            c.date.year(),
-            c.date.month(),
-            c.date.day(),
-            c.hour,
-            c.minute,
-            c.second,
-            c.fraction / TICKS_PER_MILLISECOND
-        ),
-        None => invalid_datetime_text(ticks),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // text → datetime
 // ---------------------------------------------------------------------------------------------
@@ -1046,17 +1027,7 @@ mod tests {
             format_datetime(UNIX_EPOCH_TICKS),
             "1970-01-01T00:00:00.0000000Z"
         );
-        assert_eq!(
-            format_datetime_short(638_470_427_907_688_641),
-            "2024-03-26 09:39:50.768"
-        );
-        assert_eq!(
-            format_datetime_short(MAX_DATETIME_TICKS),
-            "9999-12-31 23:59:59.999"
-        );
-        assert_eq!(format_datetime_short(0), "0001-01-01 00:00:00.000");
         assert!(format_datetime(-1).contains("out of range"));
-        assert!(format_datetime_short(i64::MAX).contains("out of range"));
     }
 
     #[test]
@@ -1319,8 +1290,6 @@ mod tests {
         for t in edges.into_iter().chain(random) {
             let text = format_datetime(t);
             assert_eq!(parse_datetime(&text), Ok(t), "{text}");
-            let millis = t - t % TICKS_PER_MILLISECOND;
-            assert_eq!(parse_datetime(&format_datetime_short(t)), Ok(millis));
             let dt = to_chrono(t).expect("valid");
             assert_eq!(from_chrono(&dt), Some(t));
         }

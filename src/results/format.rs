@@ -1,5 +1,6 @@
-//! Typed cell formatting: the raw text of a value (for export, copy and the inspector), the
-//! grid's shorter form, and JSON values in Graph's shape. The text of datetimes, timespans and
+//! Typed cell formatting: the KQL text of a value (for the grid, export, copy and the
+//! inspector: one text everywhere, so values that differ in the 7th fraction digit look
+//! different), and JSON values in Graph's shape. The text of datetimes, timespans and
 //! reals comes from `kql::time`, the same functions `tostring()` uses in the engine.
 
 use datafusion::arrow::array::{Array, AsArray};
@@ -18,13 +19,9 @@ pub fn cell_text(array: &dyn Array, row: usize, kql_type: KqlType) -> Option<Str
     cell_value(array, row, kql_type).map(|value| value.to_text(kql_type))
 }
 
-/// The grid's form: like the raw text, but datetimes to the millisecond with a space.
+/// The grid's and the text table's form: the KQL text, and nothing for null.
 pub fn cell_display(array: &dyn Array, row: usize, kql_type: KqlType) -> String {
-    match cell_value(array, row, kql_type) {
-        None => String::new(),
-        Some(Value::DateTime(ticks)) => time::format_datetime_short(ticks),
-        Some(value) => value.to_text(kql_type),
-    }
+    cell_text(array, row, kql_type).unwrap_or_default()
 }
 
 /// The cell as Graph would send it: datetimes as ISO 8601 strings with 7 fractional digits,
@@ -147,7 +144,7 @@ fn time_nanos(array: &dyn Array, row: usize, unit: &TimeUnit) -> i64 {
         .map_or(0, |v| v.saturating_mul(per_unit))
 }
 
-pub use crate::kql::time::{format_datetime, format_datetime_short, format_real, format_timespan};
+pub use crate::kql::time::{format_datetime, format_real, format_timespan};
 
 #[cfg(test)]
 mod tests {
@@ -164,7 +161,6 @@ mod tests {
     #[test]
     fn datetimes_have_seven_fraction_digits() {
         assert_eq!(format_datetime(TICKS), "2020-08-30T06:38:35.7664356Z");
-        assert_eq!(format_datetime_short(TICKS), "2020-08-30 06:38:35.766");
         assert_eq!(
             format_datetime(UNIX_EPOCH_TICKS - 1),
             "1969-12-31T23:59:59.9999999Z"

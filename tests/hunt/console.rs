@@ -825,3 +825,19 @@ fn the_editor_shows_hidden_characters() {
     assert!(text.contains("evil⟨U+202E⟩gpj.exe⟨U+200B⟩"), "{text}");
     assert!(!text.contains('\u{202E}'));
 }
+
+#[test]
+fn the_grid_shows_datetimes_to_the_tick() {
+    let mut app = lab_app();
+    app.set_text(
+        "DeviceInfo | take 1 | project a = datetime(2024-03-26T09:39:50.7688640Z), b = datetime(2024-03-26T09:39:50.7688641Z)",
+    );
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let text = screen(&mut app, 120, 30);
+    assert!(
+        text.contains("2024-03-26T09:39:50.7688640Z")
+            && text.contains("2024-03-26T09:39:50.7688641Z"),
+        "values that differ in the 7th digit look different:\n{text}"
+    );
+}

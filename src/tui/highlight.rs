@@ -182,9 +182,10 @@ fn plain(text: &str) -> Vec<Piece> {
 }
 
 /// Highlights all of `lines` at once, returning one list of pieces per line (empty for an empty
-/// line). A line the grammar cannot read is returned plain. The cost grows with the buffer: the
-/// editor uses [`Highlighter`] instead.
-pub fn highlight(lines: &[String]) -> Vec<Vec<Piece>> {
+/// line): the reference the tests hold [`Highlighter`] to. The editor never uses it (its cost
+/// grows with the buffer).
+#[cfg(test)]
+fn highlight(lines: &[String]) -> Vec<Vec<Piece>> {
     let mut state = State::start();
     lines
         .iter()

@@ -58,15 +58,8 @@ impl Catalog {
         batch: RecordBatch,
     ) -> Result<(), DataFusionError> {
         let schema = kql_schema(&columns);
-        let arrays = batch
-            .columns()
-            .iter()
-            .zip(&columns)
-            .map(|(array, (_, ty))| match ty {
-                KqlType::String => empty_for_null(array),
-                _ => Ok(array.clone()),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let types: Vec<KqlType> = columns.iter().map(|(_, t)| *t).collect();
+        let arrays = strings_as_empty(batch.columns(), &types)?;
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
         let provider = MemTable::try_new(schema, vec![vec![batch]])?;
         self.tables.insert(
@@ -90,20 +83,29 @@ impl Catalog {
     }
 }
 
-/// A string column with every null replaced by `""`.
-fn empty_for_null(
-    array: &datafusion::arrow::array::ArrayRef,
-) -> Result<datafusion::arrow::array::ArrayRef, DataFusionError> {
+/// The columns with every null of a `string` column (by `types`) made `""`: KQL's strings
+/// have no null. Other columns, and string columns without nulls, are passed through.
+fn strings_as_empty(
+    columns: &[datafusion::arrow::array::ArrayRef],
+    types: &[KqlType],
+) -> Result<Vec<datafusion::arrow::array::ArrayRef>, DataFusionError> {
     use datafusion::arrow::array::{Array, StringArray};
-    use datafusion::arrow::compute::kernels::zip::zip;
-    if array.null_count() == 0 {
-        return Ok(array.clone());
-    }
-    let present = datafusion::arrow::compute::is_not_null(array.as_ref())?;
-    let empty = StringArray::new_scalar("");
-    let strings =
-        datafusion::arrow::compute::cast(array, &datafusion::arrow::datatypes::DataType::Utf8)?;
-    Ok(zip(&present, &strings, &empty)?)
+    use datafusion::arrow::compute::{is_not_null, kernels::zip::zip};
+    use datafusion::arrow::datatypes::DataType;
+    columns
+        .iter()
+        .zip(types)
+        .map(|(array, ty)| {
+            if *ty != KqlType::String
+                || array.data_type() != &DataType::Utf8
+                || array.null_count() == 0
+            {
+                return Ok(array.clone());
+            }
+            let empty = StringArray::new_scalar("");
+            Ok(zip(&is_not_null(array.as_ref())?, array, &empty)?)
+        })
+        .collect()
 }
 
 /// The default cap on the rows a local query returns: Defender's own (GRAPH.md).
@@ -271,7 +273,7 @@ impl LocalEngine {
 }
 
 /// The batches with every null in a `string` column made `""` (an aggregate over no values, a
-/// function with nothing to return): KQL's strings have no null.
+/// function with nothing to return).
 fn strings_never_null(
     batches: Vec<RecordBatch>,
     types: &[KqlType],
@@ -279,22 +281,7 @@ fn strings_never_null(
     batches
         .into_iter()
         .map(|batch| {
-            if !types.contains(&KqlType::String) {
-                return Ok(batch);
-            }
-            let columns = batch
-                .columns()
-                .iter()
-                .zip(types)
-                .map(|(array, ty)| match ty {
-                    KqlType::String
-                        if array.data_type() == &datafusion::arrow::datatypes::DataType::Utf8 =>
-                    {
-                        empty_for_null(array)
-                    }
-                    _ => Ok(array.clone()),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let columns = strings_as_empty(batch.columns(), types)?;
             Ok(RecordBatch::try_new(batch.schema(), columns)?)
         })
         .collect()

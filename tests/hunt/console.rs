@@ -495,14 +495,7 @@ fn the_worker_exports_a_result_atomically() {
 #[test]
 fn quitting_keeps_the_editor_text_as_a_draft() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(
-        dir.path(),
-    )));
-    let handle = worker::spawn(
-        runtime().handle(),
-        Arc::new(HoldingBackend),
-        Some(store.clone()),
-    );
+    let (handle, store) = worker_with_store(dir.path());
     let mut app = App::new(
         handle,
         Vec::new(),
@@ -546,14 +539,20 @@ fn ctrl(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
 }
 
-/// A test app over `HoldingBackend` with a store in `dir`.
-fn app_with_store(dir: &std::path::Path, text: &str) -> (App, Arc<hunt::store::Store>) {
+/// A worker over `HoldingBackend` with a store in `dir`.
+fn worker_with_store(dir: &std::path::Path) -> (worker::WorkerHandle, Arc<hunt::store::Store>) {
     let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(dir)));
     let handle = worker::spawn(
         runtime().handle(),
         Arc::new(HoldingBackend),
         Some(store.clone()),
     );
+    (handle, store)
+}
+
+/// A test app over `HoldingBackend` with a store in `dir`.
+fn app_with_store(dir: &std::path::Path, text: &str) -> (App, Arc<hunt::store::Store>) {
+    let (handle, store) = worker_with_store(dir);
     let app = App::new(
         handle,
         bundled_queries(),
@@ -720,14 +719,7 @@ fn the_editor_highlights_only_what_is_on_screen() {
 #[test]
 fn draft_saves_land_in_order_and_the_last_wins() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(
-        dir.path(),
-    )));
-    let handle = worker::spawn(
-        runtime().handle(),
-        Arc::new(HoldingBackend),
-        Some(store.clone()),
-    );
+    let (handle, store) = worker_with_store(dir.path());
     for n in 0..300 {
         // Sizes vary so that a late small write could not hide behind an early big one.
         let text = format!("draft {n} {}", "x".repeat((n * 7919) % 5000));

@@ -73,14 +73,7 @@ impl Planner<'_> {
         by: &[NamedExpr],
         span: Span,
     ) -> Result<Frame, QueryError> {
-        let mut columns: Vec<(String, KqlType)> = Vec::new();
-        let mut group_exprs = Vec::new();
-        for (index, item) in by.iter().enumerate() {
-            let typed = self.expr(&item.expr, &frame)?;
-            let name = self.output_name(item, index, &columns)?;
-            group_exprs.push(typed.expr.alias(name.as_str()));
-            columns.push((name, typed.ty));
-        }
+        let (group_exprs, mut columns) = self.named_items(by, &frame)?;
         let mut aggregate_exprs = Vec::new();
         let mut finishes = Vec::new();
         for item in aggregates {

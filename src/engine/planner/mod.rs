@@ -41,8 +41,6 @@ pub struct Udfs {
     index: Arc<ScalarUDF>,
     to_text: Arc<ScalarUDF>,
     array_length: Arc<ScalarUDF>,
-    /// KQL's text for each type (`tostring`, `strcat`), by `KqlType` (see `Udfs::text`).
-    text: Vec<(KqlType, Arc<ScalarUDF>)>,
     coalesce: Arc<ScalarUDF>,
     coalesce_text: Arc<ScalarUDF>,
     todatetime: Arc<ScalarUDF>,
@@ -73,21 +71,6 @@ impl Udfs {
             index: Arc::new(DynamicUdf::udf(DynamicOp::Index)),
             to_text: Arc::new(DynamicUdf::udf(DynamicOp::ToText)),
             array_length: Arc::new(DynamicUdf::udf(DynamicOp::ArrayLength)),
-            text: [
-                KqlType::Bool,
-                KqlType::DateTime,
-                KqlType::Dynamic,
-                KqlType::Guid,
-                KqlType::Int,
-                KqlType::Long,
-                KqlType::Real,
-                KqlType::Decimal,
-                KqlType::String,
-                KqlType::Timespan,
-            ]
-            .into_iter()
-            .map(|ty| (ty, Arc::new(KqlTextUdf::udf(ty))))
-            .collect(),
             coalesce: Arc::new(CoalesceUdf::udf(false)),
             coalesce_text: Arc::new(CoalesceUdf::udf(true)),
             todatetime: Arc::new(ParseTimeUdf::udf(KqlType::DateTime)),
@@ -101,9 +84,8 @@ impl Udfs {
     }
 
     /// `tostring` for values of type `ty`.
-    fn text(&self, ty: KqlType) -> &Arc<ScalarUDF> {
-        let found = self.text.iter().find(|(t, _)| *t == ty);
-        &found.unwrap_or(&self.text[8]).1
+    fn text(&self, ty: KqlType) -> ScalarUDF {
+        KqlTextUdf::udf(ty)
     }
 
     fn term(&self, kind: StringOpKind, case_sensitive: bool) -> &Arc<ScalarUDF> {
@@ -182,6 +164,9 @@ pub fn plan_query(
         columns: frame.columns,
     })
 }
+
+/// Output columns: each one's name and KQL type, in order.
+type Columns = Vec<(String, KqlType)>;
 
 #[derive(Clone)]
 struct Frame {
@@ -549,14 +534,36 @@ impl Planner<'_> {
         items: &[NamedExpr],
         span: Span,
     ) -> Result<Frame, QueryError> {
-        let mut exprs = Vec::new();
-        let mut columns = Vec::new();
+        let (exprs, columns) = self.named_items(items, &frame)?;
+        self.projected(frame, exprs, columns, span)
+    }
+
+    /// `Name = expr` items (or bare expressions) as aliased expressions and the columns they
+    /// make, each name given once (`project`, `summarize … by`).
+    fn named_items(
+        &mut self,
+        items: &[NamedExpr],
+        frame: &Frame,
+    ) -> Result<(Vec<DfExpr>, Columns), QueryError> {
+        let mut exprs = Vec::with_capacity(items.len());
+        let mut columns = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
-            let typed = self.expr(&item.expr, &frame)?;
+            let typed = self.expr(&item.expr, frame)?;
             let name = self.output_name(item, index, &columns)?;
             exprs.push(typed.expr.alias(name.as_str()));
             columns.push((name, typed.ty));
         }
+        Ok((exprs, columns))
+    }
+
+    /// The frame's plan projected to `exprs`, which make `columns`.
+    fn projected(
+        &self,
+        frame: Frame,
+        exprs: Vec<DfExpr>,
+        columns: Vec<(String, KqlType)>,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
         let builder = frame
             .builder
             .project(exprs)
@@ -574,14 +581,8 @@ impl Planner<'_> {
             .filter(|(n, _)| !names.iter().any(|i| &i.name == n))
             .cloned()
             .collect();
-        let builder = frame
-            .builder
-            .project(keep.iter().map(|(n, _)| column(n)))
-            .map_err(|e| self.engine_error(e, span))?;
-        Ok(Frame {
-            builder,
-            columns: keep,
-        })
+        let exprs = keep.iter().map(|(n, _)| column(n)).collect();
+        self.projected(frame, exprs, keep, span)
     }
 
     fn project_rename(
@@ -604,11 +605,7 @@ impl Planner<'_> {
             exprs.push(column(name).alias(new_name.as_str()));
             columns.push((new_name, *ty));
         }
-        let builder = frame
-            .builder
-            .project(exprs)
-            .map_err(|e| self.engine_error(e, span))?;
-        Ok(Frame { builder, columns })
+        self.projected(frame, exprs, columns, span)
     }
 
     /// `extend`: each item in turn, so later items see earlier ones; a name that exists is
@@ -640,11 +637,7 @@ impl Planner<'_> {
                 exprs.push(typed.expr.alias(name.as_str()));
                 columns.push((name, typed.ty));
             }
-            let builder = frame
-                .builder
-                .project(exprs)
-                .map_err(|e| self.engine_error(e, span))?;
-            frame = Frame { builder, columns };
+            frame = self.projected(frame, exprs, columns, span)?;
         }
         Ok(frame)
     }

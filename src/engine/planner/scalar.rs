@@ -609,12 +609,15 @@ impl Planner<'_> {
             KqlType::String | KqlType::Guid => Ok(typed),
             KqlType::Dynamic => Ok(self.comparable_text(typed)),
             KqlType::Long | KqlType::Int | KqlType::Real | KqlType::Bool => {
-                let literal = typed.literal.clone();
+                let literal = typed
+                    .literal
+                    .as_ref()
+                    .and_then(|l| literal_text(l, typed.ty));
                 let mut text = Typed::new(
                     self.udfs.text(typed.ty).call(vec![typed.expr]),
                     KqlType::String,
                 );
-                text.literal = literal.map(|l| Literal::String(literal_text(&l)));
+                text.literal = literal.map(Literal::String);
                 Ok(text)
             }
             other => Err(self.semantic(
@@ -700,19 +703,19 @@ fn op_symbol(op: BinaryOp) -> &'static str {
     }
 }
 
-/// A literal's KQL text (for string operators applied to constants).
-fn literal_text(literal: &Literal) -> String {
-    use crate::kql::time;
-    match literal {
-        Literal::String(s) | Literal::Dynamic(s) | Literal::Guid(s) => s.clone(),
-        Literal::Int(v) => v.to_string(),
-        Literal::Long(v) => v.to_string(),
-        Literal::Real(v) => time::format_real(*v),
-        Literal::Bool(v) => v.to_string(),
-        Literal::Timespan(v) => time::format_timespan(*v),
-        Literal::Datetime(v) => time::format_datetime(*v),
-        Literal::Null(_) => String::new(),
-    }
+/// A number or bool literal's KQL text (for string operators on constants), through the one
+/// conversion the engine and the results share; a null is `""`.
+fn literal_text(literal: &Literal, ty: KqlType) -> Option<String> {
+    use crate::results::format::Value;
+    let value = match literal {
+        Literal::Int(v) => Value::Int((*v).into()),
+        Literal::Long(v) => Value::Int(*v),
+        Literal::Real(v) => Value::Float(*v),
+        Literal::Bool(v) => Value::Bool(*v),
+        Literal::Null(_) => return Some(String::new()),
+        _ => return None,
+    };
+    Some(value.to_text(ty))
 }
 
 /// A JSON array element as a typed literal (for `in (dynamic([...]))` and `has_any`).

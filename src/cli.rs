@@ -419,6 +419,7 @@ fn lab_export(dir: &std::path::Path, format: FileFormat, scale: u32) -> i32 {
             truncated: false,
             backend: "lab".into(),
             window: None,
+            warnings: Vec::new(),
         };
         let types = columns.iter().map(|(_, t)| *t).collect();
         let result = match ResultSet::new(batch.schema(), &[batch], types, facts) {

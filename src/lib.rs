@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod cli;
 pub mod engine;
+pub mod graph;
 pub mod kql;
 pub mod results;
 pub mod store;

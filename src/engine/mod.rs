@@ -262,6 +262,7 @@ impl LocalEngine {
             window: window
                 .map(|w| time_window::describe_window(&w, now))
                 .or_else(|| self.data_window.clone()),
+            warnings: Vec::new(),
         };
         ResultSet::new(schema, &batches, types, facts).map_err(|e| {
             QueryError::new(

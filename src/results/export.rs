@@ -258,6 +258,7 @@ mod tests {
             truncated: false,
             backend: "test".into(),
             window: None,
+            warnings: Vec::new(),
         };
         ResultSet::from_batches(schema, &[batch], facts).unwrap()
     }

@@ -160,7 +160,7 @@ pub fn field_kql_type(field: &Field) -> KqlType {
 }
 
 /// Facts about how a result was produced, shown in the status line and CLI.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFacts {
     pub elapsed: Duration,
     /// The rows the backend returned (after any backend limit).
@@ -172,6 +172,9 @@ pub struct RunFacts {
     pub backend: String,
     /// The time window the query ran over, as the user would say it (`last 30d`).
     pub window: Option<String>,
+    /// Things the user should know about this answer that are not errors (a Graph response
+    /// with keys outside its schema, rows that came back empty).
+    pub warnings: Vec<String>,
 }
 
 /// A query's answer: one Arrow batch, the KQL type of each column, and the run facts.
@@ -328,6 +331,7 @@ mod tests {
             truncated: false,
             backend: "test".into(),
             window: None,
+            warnings: Vec::new(),
         }
     }
 

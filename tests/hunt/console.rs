@@ -229,6 +229,7 @@ fn one_column(name: &str, values: Vec<&str>) -> ResultSet {
         truncated: false,
         backend: "test".into(),
         window: None,
+        warnings: Vec::new(),
     };
     ResultSet::from_batches(schema, &[batch], facts).unwrap()
 }

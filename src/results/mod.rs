@@ -200,7 +200,12 @@ impl ResultSet {
                 schema.fields().len()
             )));
         }
-        let batch = concat_batches(&schema, batches)?;
+        // One batch (a decoded Graph response) is taken as it is: concatenating would copy it
+        // and hold two copies at the peak.
+        let batch = match batches {
+            [only] if only.schema() == schema => only.clone(),
+            _ => concat_batches(&schema, batches)?,
+        };
         let mut facts = facts;
         facts.row_count = batch.num_rows();
         Ok(ResultSet {

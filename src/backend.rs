@@ -64,6 +64,8 @@ pub struct QueryError {
     pub span: Option<Span>,
     /// The span's start as 1-based line and column (characters).
     pub position: Option<LineCol>,
+    /// For `Throttled`: how long the service asked us to wait before the next call.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl QueryError {
@@ -74,6 +76,15 @@ impl QueryError {
             message: message.into(),
             span: None,
             position: None,
+            retry_after: None,
+        }
+    }
+
+    /// A throttling error: the service asked for `retry_after` before the next call.
+    pub fn throttled(message: impl Into<String>, retry_after: Option<std::time::Duration>) -> Self {
+        QueryError {
+            retry_after,
+            ..QueryError::new(ErrorKind::Throttled, message)
         }
     }
 
@@ -84,6 +95,7 @@ impl QueryError {
             message: message.into(),
             span: Some(span),
             position: Some(line_col(source, span.start)),
+            retry_after: None,
         }
     }
 
@@ -119,7 +131,8 @@ pub struct TableInfo {
     pub columns: Vec<(String, KqlType)>,
 }
 
-/// A place queries run. The local engine is one; Microsoft Graph will be another.
+/// A place queries run: the local engine (`engine::LocalEngine`) and Microsoft Graph
+/// (`graph::client::GraphBackend`).
 pub trait Backend: Send + Sync {
     /// Short name for the status line (`lab`, `files`, `graph · contoso`).
     fn name(&self) -> String;
@@ -130,6 +143,18 @@ pub trait Backend: Send + Sync {
         request: QueryRequest,
         cancel: CancellationToken,
     ) -> BoxFuture<'_, Result<ResultSet, QueryError>>;
+
+    /// Runs one query and reports waits worth telling the user about (`waiting for the call
+    /// quota: 12 s`) through `progress`. Backends with nothing to report keep this default.
+    fn run_with_progress(
+        &self,
+        request: QueryRequest,
+        cancel: CancellationToken,
+        progress: Progress,
+    ) -> BoxFuture<'_, Result<ResultSet, QueryError>> {
+        let _ = progress;
+        self.run(request, cancel)
+    }
 
     /// The tables and their columns, for completion.
     fn tables(&self) -> Vec<TableInfo>;

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::backend::{Backend, BackendFactory, Progress, QueryRequest};
+use crate::backend::{Backend, BackendFactory, ErrorKind, Progress, QueryError, QueryRequest};
+use crate::graph::{GraphChoices, GraphSettings};
 use crate::engine::{Catalog, LabOptions, LocalEngine};
 use crate::results::export::{self, ExportFormat};
 use crate::results::safe::sanitize;
@@ -33,6 +34,49 @@ pub struct Cli {
     /// 100000); more are cut and the result is marked truncated.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
     row_limit: Option<u64>,
+    #[command(flatten)]
+    graph: GraphFlags,
+}
+
+/// Where queries run and how Graph is reached; each overrides the config file's key.
+#[derive(Debug, clap::Args)]
+struct GraphFlags {
+    /// Where queries run: lab (the built-in data) or graph (Defender XDR through Microsoft
+    /// Graph). Default: `backend` in the config file, else lab.
+    #[arg(long, value_enum, global = true)]
+    backend: Option<BackendChoice>,
+    /// Microsoft cloud: global, usgov (GCC High), dod (china has no advanced hunting API).
+    #[arg(long, global = true)]
+    cloud: Option<String>,
+    /// Graph base URL instead of the cloud's (https; http only on loopback, e.g. hunt serve).
+    #[arg(long, global = true)]
+    endpoint: Option<String>,
+    /// Graph API version: v1.0 (default) or beta.
+    #[arg(long, global = true)]
+    api: Option<String>,
+    /// Entra ID tenant (id or domain) to sign in to.
+    #[arg(long, global = true)]
+    tenant: Option<String>,
+    /// Application (client) id to sign in with.
+    #[arg(long = "client-id", global = true)]
+    client_id: Option<String>,
+    /// Sign-in method: auto, token, client-secret, certificate, device-code, azure-cli.
+    #[arg(long, global = true)]
+    auth: Option<String>,
+}
+
+impl GraphFlags {
+    fn choices(&self) -> GraphChoices {
+        GraphChoices {
+            cloud: self.cloud.clone(),
+            endpoint: self.endpoint.clone(),
+            api: self.api.clone(),
+            tenant: self.tenant.clone(),
+            client_id: self.client_id.clone(),
+            auth: self.auth.clone(),
+            authority_host: None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,15 +91,27 @@ enum Command {
         /// Output format; default: table on a terminal, csv otherwise.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
-        /// Where to run it.
-        #[arg(long, value_enum, default_value_t = BackendChoice::Lab)]
-        backend: BackendChoice,
         /// ISO 8601 time window, e.g. P7D or 2024-02-01T00:00:00Z/2024-02-15T00:00:00Z.
         #[arg(long)]
         timespan: Option<String>,
     },
     /// Parse and validate queries (standard input when no file); prints FILE:LINE:COL: message.
     Check { files: Vec<PathBuf> },
+    /// Sign in to Microsoft Graph with a device code (works over SSH: open the URL anywhere).
+    Login,
+    /// Forget the cached sign-in tokens.
+    Logout,
+    /// Show who or what the Graph token belongs to (never the token itself).
+    Whoami,
+    /// Answer Graph's runHuntingQuery contract from the local engine (the lab data).
+    Serve {
+        /// Address to listen on; anything beyond loopback needs --token.
+        #[arg(long, default_value = crate::graph::serve::DEFAULT_BIND)]
+        bind: String,
+        /// The bearer token clients must send (also HUNT_SERVE_TOKEN); none = no check.
+        #[arg(long)]
+        token: Option<String>,
+    },
     /// The built-in lab data set.
     Lab {
         #[command(subcommand)]
@@ -87,10 +143,22 @@ enum FileFormat {
     Jsonl,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum BackendChoice {
     /// The built-in lab data set on the local engine.
     Lab,
+    /// Microsoft Defender XDR advanced hunting through Microsoft Graph.
+    Graph,
+}
+
+impl BackendChoice {
+    fn parse(name: &str) -> Result<BackendChoice, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "lab" => Ok(BackendChoice::Lab),
+            "graph" => Ok(BackendChoice::Graph),
+            other => Err(format!("unknown backend '{other}': use lab or graph")),
+        }
+    }
 }
 
 /// Runs the program; returns the process exit code.
@@ -109,49 +177,124 @@ pub fn main() -> i32 {
         .and_then(|n| usize::try_from(n).ok())
         .or_else(|| config.as_ref()?.as_ref().ok()?.row_limit)
         .unwrap_or(crate::engine::DEFAULT_ROW_LIMIT);
-    match cli.command {
-        None => console(cli.file, cli.scale, row_limit, store, config),
+    let good_config = config.as_ref().and_then(|c| c.as_ref().ok()).cloned();
+    let choices = cli.graph.choices().or(good_config
+        .as_ref()
+        .map(Config::graph_choices)
+        .unwrap_or_default());
+    let backend = match cli.graph.backend {
+        Some(choice) => Ok(choice),
+        None => match good_config.as_ref().and_then(|c| c.backend.as_deref()) {
+            Some(name) => BackendChoice::parse(name).map_err(|e| format!("config file: {e}")),
+            None => Ok(BackendChoice::Lab),
+        },
+    };
+    let cache_file = store.as_ref().map(|s| s.paths.token_cache_file());
+    let graph = move || GraphSettings::resolve(&choices, &env_var, cache_file.clone());
+    let command = cli.command;
+    // A broken config file stops headless commands (a script must not run on half a config);
+    // the console opens and says what is wrong.
+    if command.is_some()
+        && let Some(Err(message)) = &config
+    {
+        return fail(2, message);
+    }
+    match command {
+        None => {
+            let backend = match backend {
+                Ok(backend) => backend,
+                Err(message) => return fail(2, &message),
+            };
+            let graph = match backend {
+                BackendChoice::Lab => None,
+                BackendChoice::Graph => match graph() {
+                    Ok(settings) => Some(settings),
+                    Err(message) => return fail(2, &message),
+                },
+            };
+            console(cli.file, cli.scale, row_limit, graph, store, config)
+        }
         Some(Command::Run {
             query,
             file,
             format,
-            backend: BackendChoice::Lab,
             timespan,
         }) => {
-            if let Some(Err(message)) = &config {
-                return fail(2, message);
-            }
+            let backend = match backend {
+                Ok(backend) => backend,
+                Err(message) => return fail(2, &message),
+            };
             let text = match read_query(query, file) {
                 Ok(text) => text,
                 Err(message) => return fail(2, &message),
             };
-            // A bad window is a usage error, found before any work.
-            let now = crate::kql::time::now();
-            if let Some(window) = &timespan
-                && let Err(message) = crate::engine::time_window::parse_timespan(window, now)
-            {
-                return fail(2, &format!("--timespan: {message}"));
-            }
             let format = format.unwrap_or(if io::stdout().is_terminal() {
                 OutputFormat::Table
             } else {
                 OutputFormat::Csv
             });
-            run_query(&text, format, timespan, cli.scale, row_limit)
+            let target = match backend {
+                BackendChoice::Lab => {
+                    // A bad window is a usage error, found before any work. (Graph reads the
+                    // window itself and says what it does not accept.)
+                    let now = crate::kql::time::now();
+                    if let Some(window) = &timespan
+                        && let Err(message) =
+                            crate::engine::time_window::parse_timespan(window, now)
+                    {
+                        return fail(2, &format!("--timespan: {message}"));
+                    }
+                    Target::Lab { scale: cli.scale }
+                }
+                BackendChoice::Graph => match graph() {
+                    Ok(settings) => Target::Graph(Box::new(settings)),
+                    Err(message) => return fail(2, &message),
+                },
+            };
+            run_query(&text, format, timespan, target, row_limit)
         }
         Some(Command::Check { files }) => check(&files),
         Some(Command::Lab {
             command: LabCommand::Export { dir, format },
         }) => lab_export(&dir, format, cli.scale),
+        Some(Command::Login) => match graph() {
+            Ok(settings) => login(&settings),
+            Err(message) => fail(2, &message),
+        },
+        Some(Command::Logout) => match graph() {
+            Ok(settings) => logout(&settings),
+            Err(message) => fail(2, &message),
+        },
+        Some(Command::Whoami) => match graph() {
+            Ok(settings) => whoami(&settings),
+            Err(message) => fail(2, &message),
+        },
+        Some(Command::Serve { bind, token }) => {
+            let token = token.or_else(|| env_var("HUNT_SERVE_TOKEN"));
+            serve(&bind, token, cli.scale, row_limit)
+        }
     }
 }
 
-/// The console: everything it needs is gathered here (files, config, the worker with the lab
-/// building on it), then `tui::run` draws until the user quits.
+/// The process environment, as the Graph settings read it (an empty value counts as unset).
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where `hunt run` sends its query.
+enum Target {
+    Lab { scale: u32 },
+    Graph(Box<GraphSettings>),
+}
+
+/// The console: everything it needs is gathered here (files, config, the worker with the backend
+/// starting on it: the lab building, or Graph signing in), then `tui::run` draws until the user
+/// quits.
 fn console(
     file: Option<PathBuf>,
     scale: u32,
     row_limit: usize,
+    graph: Option<GraphSettings>,
     store: Option<Arc<Store>>,
     config: Option<Result<Config, String>>,
 ) -> i32 {
@@ -172,17 +315,34 @@ fn console(
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
     };
-    let factory: BackendFactory = Box::new(move |progress: Progress| {
-        LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &*progress)
-            .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
-            .map_err(|e| format!("could not build the lab data: {e}"))
-    });
+    let (factory, label): (BackendFactory, String) = match graph {
+        None => (
+            Box::new(move |progress: Progress| {
+                LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &*progress)
+                    .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
+                    .map_err(|e| format!("could not build the lab data: {e}"))
+            }),
+            "lab".into(),
+        ),
+        Some(settings) => {
+            let label = format!("graph · {}", settings.cloud);
+            let handle = runtime.handle().clone();
+            let factory: BackendFactory = Box::new(move |progress: Progress| {
+                progress("signing in to Microsoft Graph".into());
+                // The factory runs on a blocking thread of the worker: waiting here is fine.
+                handle
+                    .block_on(crate::graph::connect(&settings, &env_var, schema_tables()))
+                    .map(|backend| Arc::new(backend) as Arc<dyn Backend>)
+            });
+            (factory, label)
+        }
+    };
     let handle = worker::spawn_starting(runtime.handle(), factory, store);
     let mut app = App::new(
         handle,
         queries,
         &start.text,
-        "lab",
+        &label,
         "last 30d",
         Theme::default_for_terminal(),
     );
@@ -204,6 +364,13 @@ fn console(
         Ok(()) if !flushed => fail(1, "the draft could not be written in time"),
         Ok(()) => 0,
     }
+}
+
+/// The advanced hunting schema's tables, for completion against Graph.
+fn schema_tables() -> Vec<crate::backend::TableInfo> {
+    Catalog::schema_only()
+        .map(|catalog| LocalEngine::new(catalog, "schema").tables())
+        .unwrap_or_default()
 }
 
 /// What the console's editor starts with.
@@ -320,25 +487,38 @@ fn run_query(
     text: &str,
     format: OutputFormat,
     timespan: Option<String>,
-    scale: u32,
+    target: Target,
     row_limit: usize,
 ) -> i32 {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
     };
-    let engine = match LocalEngine::lab(&LabOptions::ending_now(scale)) {
-        Ok(engine) => engine.with_row_limit(row_limit),
-        Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
-    };
     let request = QueryRequest {
         query: text.to_string(),
         timespan,
     };
-    let result = match runtime.block_on(engine.execute(&request)) {
+    let outcome: Result<ResultSet, QueryError> = match target {
+        Target::Lab { scale } => match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+            Ok(engine) => runtime.block_on(engine.with_row_limit(row_limit).execute(&request)),
+            Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+        },
+        Target::Graph(settings) => runtime.block_on(async {
+            let backend = crate::graph::connect(&settings, &env_var, Vec::new())
+                .await
+                .map_err(|message| QueryError::new(ErrorKind::Auth, message))?;
+            backend
+                .run(request, tokio_util::sync::CancellationToken::new())
+                .await
+        }),
+    };
+    let result = match outcome {
         Ok(result) => result,
         Err(error) => return fail(error.exit_code(), &error.to_string()),
     };
+    for warning in &result.facts.warnings {
+        eprintln!("hunt: warning: {}", sanitize(warning).text);
+    }
     let format = match format {
         OutputFormat::Table => ExportFormat::Table,
         OutputFormat::Csv => ExportFormat::Csv,
@@ -357,6 +537,201 @@ fn run_query(
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => fail(1, &format!("writing the result: {e}")),
+    }
+}
+
+/// `hunt login`: the device-code flow. The code and URL go to stderr, so they show over SSH
+/// even when stdout is redirected; the tokens go to the cache file (0600).
+fn login(settings: &GraphSettings) -> i32 {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
+    };
+    let http = match crate::graph::http::http_client(crate::graph::SIGN_IN_TIMEOUT) {
+        Ok(http) => http,
+        Err(message) => return fail(5, &message),
+    };
+    let show = |message: &str| eprintln!("{}", sanitize(message).text);
+    let outcome = runtime.block_on(crate::graph::auth::device_code_login(
+        &settings.auth,
+        http,
+        &show,
+        tokio::time::sleep,
+    ));
+    match outcome {
+        Ok(outcome) => {
+            let who = outcome.account.unwrap_or_else(|| "signed in".into());
+            let tenant = outcome
+                .tenant
+                .map(|t| format!(" (tenant {t})"))
+                .unwrap_or_default();
+            eprintln!("{}{tenant}: tokens cached for `hunt --backend graph`", sanitize(&who).text);
+            0
+        }
+        Err(error) => fail(3, &error.message),
+    }
+}
+
+/// `hunt logout`: forgets the cached device-code sign-in.
+fn logout(settings: &GraphSettings) -> i32 {
+    let Some(cache) = &settings.auth.cache_file else {
+        return fail(1, "no cache folder is known on this system: nothing to forget");
+    };
+    match crate::graph::auth::logout(cache) {
+        Ok(true) => {
+            eprintln!("signed out: the cached tokens are gone");
+            0
+        }
+        Ok(false) => {
+            eprintln!("no cached sign-in to forget");
+            0
+        }
+        Err(e) => fail(1, &format!("{}: {e}", cache.display())),
+    }
+}
+
+/// `hunt whoami`: what the token says about itself (tenant, user or app, audience, permissions,
+/// expiry), read from its claims. The token itself is never printed.
+fn whoami(settings: &GraphSettings) -> i32 {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
+    };
+    let outcome = runtime.block_on(async {
+        let http = crate::graph::http::http_client(crate::graph::SIGN_IN_TIMEOUT)?;
+        let provider = crate::graph::auth::select_provider(&settings.auth, &env_var, http)
+            .map_err(|e| e.message)?;
+        let token = provider.token(false).await.map_err(|e| e.message)?;
+        Ok::<_, String>((provider.describe(), token))
+    });
+    let (provider, token) = match outcome {
+        Ok(found) => found,
+        Err(message) => return fail(3, &message),
+    };
+    for (key, value) in whoami_lines(&provider, settings, &token) {
+        println!("{key:<9} {}", sanitize(&value).text);
+    }
+    0
+}
+
+/// The lines `hunt whoami` prints, as (label, value).
+fn whoami_lines(
+    provider: &str,
+    settings: &GraphSettings,
+    token: &crate::graph::token::AccessToken,
+) -> Vec<(&'static str, String)> {
+    let mut lines = vec![
+        ("signed in", provider.to_string()),
+        ("cloud", settings.cloud.to_string()),
+    ];
+    let Some(claims) = crate::graph::token::claims(token.secret.expose()) else {
+        lines.push(("token", "not a JWT: its claims cannot be shown".into()));
+        return lines;
+    };
+    let none = || "-".to_string();
+    lines.push(("tenant", claims.tenant.clone().unwrap_or_else(none)));
+    match (&claims.user, &claims.app) {
+        (Some(user), app) => {
+            lines.push(("user", user.clone()));
+            lines.push(("app", app.clone().unwrap_or_else(none)));
+        }
+        (None, app) => lines.push((
+            "app",
+            format!(
+                "{}{}",
+                app.clone().unwrap_or_else(none),
+                claims
+                    .app_id
+                    .as_ref()
+                    .filter(|id| Some(*id) != app.as_ref())
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default()
+            ),
+        )),
+    }
+    lines.push(("audience", claims.audience.clone().unwrap_or_else(none)));
+    lines.push(("scopes", join_or_dash(&claims.scopes)));
+    lines.push(("roles", join_or_dash(&claims.roles)));
+    let hunting = if claims.has_hunting_permission() {
+        "yes (ThreatHunting.Read.All)".to_string()
+    } else {
+        "NO: ThreatHunting.Read.All is missing, runHuntingQuery will answer 403".to_string()
+    };
+    lines.push(("hunting", hunting));
+    let expires = match claims.expires_at.or(token.expires_at) {
+        Some(at) => describe_expiry(at),
+        None => none(),
+    };
+    lines.push(("expires", expires));
+    lines
+}
+
+fn join_or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(" ")
+    }
+}
+
+fn describe_expiry(at: std::time::SystemTime) -> String {
+    let unix = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let text = chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    match at.duration_since(std::time::SystemTime::now()) {
+        Ok(left) => format!("{text} (in {} min)", left.as_secs() / 60),
+        Err(_) => format!("{text} (expired)"),
+    }
+}
+
+/// `hunt serve`: the lab engine behind Graph's contract until the process is stopped.
+fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32 {
+    let addr: std::net::SocketAddr = match bind.parse() {
+        Ok(addr) => addr,
+        Err(_) => return fail(2, &format!("--bind '{bind}': expected ADDRESS:PORT, e.g. 127.0.0.1:7878")),
+    };
+    let token = token.map(crate::graph::token::Secret::new);
+    if let Err(message) = crate::graph::serve::check_bind(&addr, token.as_ref()) {
+        return fail(2, &message);
+    }
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
+    };
+    let engine = match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+        Ok(engine) => engine.with_row_limit(row_limit),
+        Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+    };
+    let listener = match runtime.block_on(tokio::net::TcpListener::bind(addr)) {
+        Ok(listener) => listener,
+        Err(e) => return fail(1, &format!("cannot listen on {addr}: {e}")),
+    };
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.into());
+    eprintln!(
+        "hunt serve: the lab data (scale {scale}) on http://{local}/v1.0/security/runHuntingQuery; {}",
+        if token.is_some() {
+            "clients must send the bearer token"
+        } else {
+            "no token required (loopback only)"
+        }
+    );
+    eprintln!("  try: HUNT_TOKEN=<token> hunt --backend graph --endpoint http://{local}");
+    let log: Box<dyn Fn(String) + Send + Sync> =
+        Box::new(|line| eprintln!("{}", sanitize(&line).text));
+    let served = runtime.block_on(crate::graph::serve::serve(
+        listener,
+        Arc::new(engine),
+        token,
+        log,
+        tokio_util::sync::CancellationToken::new(),
+    ));
+    match served {
+        Ok(()) => 0,
+        Err(e) => fail(1, &format!("serve stopped: {e}")),
     }
 }
 

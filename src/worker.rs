@@ -79,6 +79,11 @@ pub enum Event {
     Started {
         id: QueryId,
     },
+    /// The query is waiting on something the user should see (the call quota).
+    Progress {
+        id: QueryId,
+        message: String,
+    },
     Finished {
         id: QueryId,
         result: Arc<ResultSet>,
@@ -225,7 +230,11 @@ async fn run_loop(
             Command::Run { id, request } => {
                 let token = CancellationToken::new();
                 lock(&running).insert(id, token.clone());
-                let job = run_query(state.clone(), request, token.clone());
+                let progress_events = events.clone();
+                let progress: Progress = Arc::new(move |message| {
+                    let _ = progress_events.send(Event::Progress { id, message });
+                });
+                let job = run_query(state.clone(), request, token.clone(), progress);
                 let (events, running) = (events.clone(), running.clone());
                 tokio::spawn(async move {
                     let _ = events.send(Event::Started { id });
@@ -284,6 +293,7 @@ async fn run_query(
     mut state: watch::Receiver<Readiness>,
     request: QueryRequest,
     cancel: CancellationToken,
+    progress: Progress,
 ) -> Result<ResultSet, QueryError> {
     let ready = state
         .wait_for(|s| !matches!(s, Readiness::Starting))
@@ -301,7 +311,7 @@ async fn run_query(
             ));
         }
     };
-    backend.run(request, cancel).await
+    backend.run_with_progress(request, cancel, progress).await
 }
 
 /// Runs a query in a task of its own, so that a panic inside a backend becomes an error event

@@ -4,5 +4,7 @@ mod hunt {
     pub mod cli;
     pub mod console;
     pub mod engine;
+    pub mod fake_graph;
+    pub mod graph;
     pub mod semantics;
 }

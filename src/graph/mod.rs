@@ -8,5 +8,140 @@ pub mod auth;
 pub mod client;
 pub mod cloud;
 pub mod decode;
+pub mod http;
 pub mod serve;
 pub mod token;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::backend::TableInfo;
+use auth::{AuthMethod, AuthSettings};
+use client::{ApiVersion, GraphBackend, GraphOptions};
+use cloud::{Cloud, check_endpoint};
+use token::TokenProvider;
+
+/// What the user chose for Graph, flags over the config file; `None` = not said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GraphChoices {
+    pub cloud: Option<String>,
+    pub endpoint: Option<String>,
+    pub api: Option<String>,
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+    pub auth: Option<String>,
+    pub authority_host: Option<String>,
+}
+
+impl GraphChoices {
+    /// `self`'s values, else `fallback`'s (flags over the config file).
+    pub fn or(self, fallback: GraphChoices) -> GraphChoices {
+        GraphChoices {
+            cloud: self.cloud.or(fallback.cloud),
+            endpoint: self.endpoint.or(fallback.endpoint),
+            api: self.api.or(fallback.api),
+            tenant: self.tenant.or(fallback.tenant),
+            client_id: self.client_id.or(fallback.client_id),
+            auth: self.auth.or(fallback.auth),
+            authority_host: self.authority_host.or(fallback.authority_host),
+        }
+    }
+}
+
+/// Everything needed to reach Graph and sign in, checked.
+#[derive(Debug, Clone)]
+pub struct GraphSettings {
+    pub cloud: Cloud,
+    /// Base URL (`https://graph.microsoft.com` or `--endpoint`).
+    pub endpoint: String,
+    pub api: ApiVersion,
+    pub auth: AuthSettings,
+}
+
+impl GraphSettings {
+    /// Checks the choices: a known cloud that offers advanced hunting (China does not), an
+    /// endpoint and authority host that are https (http only on loopback), a known API version
+    /// and sign-in method. `AZURE_TENANT_ID`, `AZURE_CLIENT_ID` and `AZURE_AUTHORITY_HOST` fill
+    /// what neither flags nor config said. `Err` is a usage error's message.
+    pub fn resolve(
+        choices: &GraphChoices,
+        env: &dyn Fn(&str) -> Option<String>,
+        cache_file: Option<PathBuf>,
+    ) -> Result<GraphSettings, String> {
+        let cloud = match &choices.cloud {
+            Some(name) => Cloud::parse(name)?,
+            None => Cloud::Global,
+        };
+        cloud.check_hunting()?;
+        let endpoint = match &choices.endpoint {
+            Some(url) => check_endpoint(url)?,
+            None => cloud.graph_base(),
+        };
+        let api = match &choices.api {
+            Some(text) => ApiVersion::parse(text)?,
+            None => ApiVersion::V1,
+        };
+        let authority_host = match choices
+            .authority_host
+            .clone()
+            .or_else(|| env("AZURE_AUTHORITY_HOST").filter(|h| !h.trim().is_empty()))
+        {
+            Some(url) => check_endpoint(&url).map_err(|e| format!("authority host: {e}"))?,
+            None => cloud.authority_host(),
+        };
+        let method = match &choices.auth {
+            Some(text) if text.trim().eq_ignore_ascii_case("auto") => None,
+            Some(text) => Some(AuthMethod::parse(text)?),
+            None => None,
+        };
+        let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        Ok(GraphSettings {
+            cloud,
+            endpoint,
+            api,
+            auth: AuthSettings {
+                cloud,
+                authority_host,
+                tenant: nonempty(choices.tenant.clone()).or_else(|| nonempty(env("AZURE_TENANT_ID"))),
+                client_id: nonempty(choices.client_id.clone())
+                    .or_else(|| nonempty(env("AZURE_CLIENT_ID"))),
+                method,
+                cache_file,
+                az_program: PathBuf::from("az"),
+            },
+        })
+    }
+}
+
+/// The timeout for sign-in calls (token endpoints answer in seconds).
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Chooses the token provider, gets a first token (so a missing sign-in is reported before the
+/// first query), and returns the backend. The status line's tenant is the configured tenant,
+/// else the token's `tid`. `Err` is the sign-in failure's message (never a secret).
+pub async fn connect(
+    settings: &GraphSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+    tables: Vec<TableInfo>,
+) -> Result<GraphBackend, String> {
+    let http = http::http_client(client::REQUEST_TIMEOUT)?;
+    let sign_in = http::http_client(SIGN_IN_TIMEOUT)?;
+    let tokens: Arc<dyn TokenProvider> =
+        auth::select_provider(&settings.auth, env, sign_in).map_err(|e| e.message)?;
+    let token = tokens.token(false).await.map_err(|e| e.message)?;
+    let tenant_label = settings
+        .auth
+        .tenant
+        .clone()
+        .filter(|t| !matches!(t.as_str(), "organizations" | "common"))
+        .or_else(|| token::claims(token.secret.expose()).and_then(|c| c.tenant))
+        .unwrap_or_else(|| "default tenant".to_string());
+    let options = GraphOptions {
+        cloud: settings.cloud,
+        endpoint: settings.endpoint.clone(),
+        api: settings.api,
+        tenant_label,
+    };
+    Ok(GraphBackend::new(options, http, tokens, tables))
+}

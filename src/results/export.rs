@@ -94,10 +94,26 @@ fn row_object(result: &ResultSet, row: usize) -> serde_json::Map<String, serde_j
 
 /// Exactly Graph's response shape: `{"schema": [{"name", "type"}], "results": [{...}]}`.
 pub fn write_json(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
+    write_graph_response(result, None, out)
+}
+
+/// Graph's `huntingQueryResults` body, with `@odata.context` first when `context` is given (as
+/// `hunt serve` answers): `{"@odata.context": …, "schema": […], "results": […]}`.
+pub fn write_graph_response(
+    result: &ResultSet,
+    context: Option<&str>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let schema: Vec<serde_json::Value> = (0..result.column_count())
         .map(|c| serde_json::json!({"name": result.column_name(c), "type": result.column_type(c).graph_name()}))
         .collect();
-    write!(out, "{{\"schema\":")?;
+    write!(out, "{{")?;
+    if let Some(context) = context {
+        write!(out, "\"@odata.context\":")?;
+        serde_json::to_writer(&mut *out, context)?;
+        write!(out, ",")?;
+    }
+    write!(out, "\"schema\":")?;
     serde_json::to_writer(&mut *out, &schema)?;
     write!(out, ",\"results\":[")?;
     for row in 0..result.row_count() {

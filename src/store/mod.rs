@@ -14,11 +14,13 @@ use serde::Deserialize;
 pub use queries::{Origin, SavedQuery, bundled_queries};
 
 /// Where hunt keeps its files. `HUNT_HOME` puts everything under one folder (tests, portable use);
-/// otherwise the platform's config and data folders.
+/// otherwise the platform's config, data and cache folders.
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub config_file: PathBuf,
     pub data_dir: PathBuf,
+    /// Files that can be recreated, such as the device-code sign-in's token cache.
+    pub cache_dir: PathBuf,
 }
 
 impl Paths {
@@ -28,12 +30,14 @@ impl Paths {
             return Some(Paths {
                 config_file: home.join("config.toml"),
                 data_dir: home.join("data"),
+                cache_dir: home.join("cache"),
             });
         }
         let dirs = directories::ProjectDirs::from("", "", "hunt")?;
         Some(Paths {
             config_file: dirs.config_dir().join("config.toml"),
             data_dir: dirs.data_dir().to_path_buf(),
+            cache_dir: dirs.cache_dir().to_path_buf(),
         })
     }
 
@@ -41,7 +45,13 @@ impl Paths {
         Paths {
             config_file: folder.join("config.toml"),
             data_dir: folder.join("data"),
+            cache_dir: folder.join("cache"),
         }
+    }
+
+    /// The device-code sign-in's token cache (`tokens.json`, owner-only).
+    pub fn token_cache_file(&self) -> PathBuf {
+        self.cache_dir.join("tokens.json")
     }
 
     pub fn draft_file(&self) -> PathBuf {
@@ -76,9 +86,37 @@ pub struct Config {
     /// The most rows a local query returns (default 100,000, as Defender's); more are cut and
     /// the result is marked truncated.
     pub row_limit: Option<usize>,
+    /// Graph: `global` (default), `usgov`, `dod` (`china` is refused: no advanced hunting API).
+    pub cloud: Option<String>,
+    /// Graph base URL instead of the cloud's (https; http only on loopback).
+    pub endpoint: Option<String>,
+    /// Graph API version: `v1.0` (default) or `beta`.
+    pub api: Option<String>,
+    /// Entra ID tenant (id or domain) to sign in to.
+    pub tenant: Option<String>,
+    /// Application (client) id to sign in with.
+    pub client_id: Option<String>,
+    /// Sign-in method: `auto` (default), `token`, `client-secret`, `certificate`,
+    /// `device-code`, `azure-cli`.
+    pub auth: Option<String>,
+    /// The sign-in service's base URL instead of the cloud's (`AZURE_AUTHORITY_HOST` too).
+    pub authority_host: Option<String>,
 }
 
 impl Config {
+    /// The Graph keys, as choices the command line can override.
+    pub fn graph_choices(&self) -> crate::graph::GraphChoices {
+        crate::graph::GraphChoices {
+            cloud: self.cloud.clone(),
+            endpoint: self.endpoint.clone(),
+            api: self.api.clone(),
+            tenant: self.tenant.clone(),
+            client_id: self.client_id.clone(),
+            auth: self.auth.clone(),
+            authority_host: self.authority_host.clone(),
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| format!("config file: {}", e.message()).replace('\n', " "))
     }

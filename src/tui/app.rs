@@ -161,6 +161,8 @@ pub struct Running {
     pub id: QueryId,
     pub started: Instant,
     pub cancelling: bool,
+    /// What the query waits on, when the backend said (`waiting for the call quota: 12 s`).
+    pub progress: Option<String>,
 }
 
 /// Where a failed query's error points in the editor buffer (0-based, in characters).
@@ -260,6 +262,8 @@ pub struct App {
     pub running: Option<Running>,
     pub message: Option<(String, Tone)>,
     pub error: Option<ErrorMark>,
+    /// The service throttled us until then: the status line counts down to it.
+    pub throttled_until: Option<Instant>,
     pub last_run: Option<RunFacts>,
     pub help: bool,
     /// The record inspector: the grid position it shows and how far it is scrolled.
@@ -316,6 +320,7 @@ impl App {
             running: None,
             message: None,
             error: None,
+            throttled_until: None,
             last_run: None,
             help: false,
             inspector: None,
@@ -529,6 +534,7 @@ impl App {
                 id,
                 started: Instant::now(),
                 cancelling: false,
+                progress: None,
             });
         } else {
             self.message = Some(("the worker has stopped; restart hunt".into(), Tone::Error));
@@ -561,6 +567,11 @@ impl App {
     pub fn handle_event(&mut self, event: Event) {
         match event {
             Event::Started { .. } => {}
+            Event::Progress { id, message } => {
+                if let Some(running) = self.running.as_mut().filter(|r| r.id == id) {
+                    running.progress = Some(message);
+                }
+            }
             Event::Finished { id, result } if self.is_current(id) => {
                 self.running = None;
                 self.last_run = Some(result.facts.clone());
@@ -649,6 +660,9 @@ impl App {
 
     fn show_error(&mut self, error: &QueryError) {
         self.message = Some(("query failed".into(), Tone::Error));
+        if let Some(wait) = error.retry_after {
+            self.throttled_until = Some(Instant::now() + wait);
+        }
         let (text, origin) = &self.last_query;
         let (row, col_start, col_end) = match error.span {
             Some(span) => {

@@ -533,6 +533,13 @@ pub fn format_elapsed(elapsed: std::time::Duration) -> String {
     }
 }
 
+/// How long the service still wants us to wait after a 429, when it does.
+fn throttled_for(app: &App) -> Option<std::time::Duration> {
+    app.throttled_until
+        .and_then(|until| until.checked_duration_since(std::time::Instant::now()))
+        .filter(|left| !left.is_zero())
+}
+
 fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
     let hints = "F5 run  Esc cancel  Tab pane  F1 help  ^Q quit";
     let spinner =
@@ -545,11 +552,20 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         (Some(running), _) if running.cancelling => "cancelling…".to_string(),
         (Some(running), _) => {
             let elapsed = running.started.elapsed();
-            match &starting {
-                Some(progress) => format!("{} waiting: {progress}", spinner(elapsed)),
-                None => format!("{} running {}", spinner(elapsed), format_elapsed(elapsed)),
+            match (&starting, &running.progress) {
+                (Some(progress), _) => format!("{} waiting: {progress}", spinner(elapsed)),
+                (None, Some(progress)) => {
+                    format!("{} {}", spinner(elapsed), sanitize(progress).text)
+                }
+                (None, None) => {
+                    format!("{} running {}", spinner(elapsed), format_elapsed(elapsed))
+                }
             }
         }
+        (None, _) if throttled_for(app).is_some() => format!(
+            "throttled: retry in {} s",
+            throttled_for(app).unwrap_or_default().as_secs_f64().ceil() as u64
+        ),
         (None, Some((message, _))) => sanitize(message).text,
         (None, None) if starting.is_some() => format!(
             "{} {}",
@@ -558,11 +574,15 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         ),
         (None, None) => match &app.last_run {
             Some(facts) => format!(
-                "{} row{} · {}{}",
+                "{} row{} · {}{}{}",
                 facts.row_count,
                 if facts.row_count == 1 { "" } else { "s" },
                 format_elapsed(facts.elapsed),
-                if facts.truncated { " · truncated" } else { "" }
+                if facts.truncated { " · truncated" } else { "" },
+                match facts.warnings.first() {
+                    Some(warning) => format!(" · warning: {}", sanitize(warning).text),
+                    None => String::new(),
+                }
             ),
             None => "ready".into(),
         },

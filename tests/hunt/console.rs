@@ -22,7 +22,7 @@ use hunt::worker::{self, Command, Event};
 
 use super::engine::{END, runtime};
 
-fn key(code: KeyCode) -> KeyEvent {
+pub fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
@@ -46,7 +46,7 @@ fn lab_app() -> App {
 }
 
 /// Polls until the worker says the backend is ready (it starts on the worker).
-fn ready(mut app: App) -> App {
+pub fn ready(mut app: App) -> App {
     let started = Instant::now();
     while app.backend_state != BackendState::Ready {
         app.poll_worker();
@@ -87,7 +87,7 @@ fn wait_sorted(app: &mut App) {
     }
 }
 
-fn wait(app: &mut App) {
+pub fn wait(app: &mut App) {
     let started = Instant::now();
     while app.is_running() {
         app.poll_worker();
@@ -99,7 +99,7 @@ fn wait(app: &mut App) {
     }
 }
 
-fn screen(app: &mut App, width: u16, height: u16) -> String {
+pub fn screen(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| ui::draw(frame, app)).unwrap();
     let buffer = terminal.backend().buffer();

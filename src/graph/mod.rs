@@ -8,5 +8,6 @@ pub mod auth;
 pub mod client;
 pub mod cloud;
 pub mod decode;
+pub mod http;
 pub mod serve;
 pub mod token;

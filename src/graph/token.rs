@@ -183,7 +183,8 @@ pub fn claims(token: &str) -> Option<Claims> {
         expires_at: value
             .get("exp")
             .and_then(|e| e.as_u64())
-            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs)),
+            // checked: an absurd `exp` must not overflow SystemTime (that panics).
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs))),
     })
 }
 
@@ -225,6 +226,8 @@ mod tests {
         assert!(!app.has_hunting_permission());
         assert!(!app.is_for_graph());
         assert!(super::claims("not-a-jwt").is_none());
+        let absurd = claims_of(r#"{"exp":18446744073709551615}"#);
+        assert_eq!(absurd.expires_at, None);
     }
 
     fn claims_of(payload: &str) -> Claims {

@@ -281,9 +281,83 @@ pub fn write_atomic_with(
     outcome
 }
 
+/// Writes a whole file atomically that only its owner may read (tokens): the temporary file is
+/// created with mode 0600 before any byte is written, so the content is never readable by others,
+/// not even for a moment; the folder is created with mode 0700 when it is missing. On other
+/// systems than Unix the write is atomic only.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_private_dir_all(&folder)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let temp = folder.join(format!(
+        ".{}.{}-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        next_sequence()
+    ));
+    let outcome = (|| {
+        let mut options = fs::OpenOptions::new();
+        // create_new: never reuse (or follow a link planted at) the temporary name.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temp)?;
+        #[cfg(unix)]
+        {
+            // The umask can only remove bits; this makes sure no wider mode slipped through.
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if outcome.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    outcome
+}
+
+/// Creates a folder and its missing parents, those it creates with mode 0700 on Unix.
+fn create_private_dir_all(folder: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(folder)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn private_writes_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("tokens.json");
+        write_private_atomic(&path, b"{}").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+        // Replacing a file that was world-readable leaves an owner-only one.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        write_private_atomic(&path, b"{\"a\":1}").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "{\"a\":1}");
+    }
 
     #[test]
     fn drafts_round_trip_atomically() {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::backend::{Backend, BackendFactory, ErrorKind, Progress, QueryError, QueryRequest};
-use crate::graph::{GraphChoices, GraphSettings};
 use crate::engine::{Catalog, LabOptions, LocalEngine};
+use crate::graph::{GraphChoices, GraphSettings};
 use crate::results::export::{self, ExportFormat};
 use crate::results::safe::sanitize;
 use crate::results::{ResultSet, RunFacts};
@@ -565,7 +565,10 @@ fn login(settings: &GraphSettings) -> i32 {
                 .tenant
                 .map(|t| format!(" (tenant {t})"))
                 .unwrap_or_default();
-            eprintln!("{}{tenant}: tokens cached for `hunt --backend graph`", sanitize(&who).text);
+            eprintln!(
+                "{}{tenant}: tokens cached for `hunt --backend graph`",
+                sanitize(&who).text
+            );
             0
         }
         Err(error) => fail(3, &error.message),
@@ -575,7 +578,10 @@ fn login(settings: &GraphSettings) -> i32 {
 /// `hunt logout`: forgets the cached device-code sign-in.
 fn logout(settings: &GraphSettings) -> i32 {
     let Some(cache) = &settings.auth.cache_file else {
-        return fail(1, "no cache folder is known on this system: nothing to forget");
+        return fail(
+            1,
+            "no cache folder is known on this system: nothing to forget",
+        );
     };
     match crate::graph::auth::logout(cache) {
         Ok(true) => {
@@ -692,7 +698,12 @@ fn describe_expiry(at: std::time::SystemTime) -> String {
 fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32 {
     let addr: std::net::SocketAddr = match bind.parse() {
         Ok(addr) => addr,
-        Err(_) => return fail(2, &format!("--bind '{bind}': expected ADDRESS:PORT, e.g. 127.0.0.1:7878")),
+        Err(_) => {
+            return fail(
+                2,
+                &format!("--bind '{bind}': expected ADDRESS:PORT, e.g. 127.0.0.1:7878"),
+            );
+        }
     };
     let token = token.map(crate::graph::token::Secret::new);
     if let Err(message) = crate::graph::serve::check_bind(&addr, token.as_ref()) {
@@ -710,7 +721,10 @@ fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32
         Ok(listener) => listener,
         Err(e) => return fail(1, &format!("cannot listen on {addr}: {e}")),
     };
-    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.into());
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| bind.into());
     eprintln!(
         "hunt serve: the lab data (scale {scale}) on http://{local}/v1.0/security/runHuntingQuery; {}",
         if token.is_some() {

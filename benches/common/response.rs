@@ -36,7 +36,13 @@ pub fn generate(rows: usize) -> Vec<u8> {
         body.push_str(&format!(r#"{{"name":"{name}","type":"{kind}"}}"#));
     }
     body.push_str(r#"],"results":["#);
-    let files = ["powershell.exe", "cmd.exe", "rundll32.exe", "svchost.exe", "請求書.exe"];
+    let files = [
+        "powershell.exe",
+        "cmd.exe",
+        "rundll32.exe",
+        "svchost.exe",
+        "請求書.exe",
+    ];
     for row in 0..rows {
         if row > 0 {
             body.push(',');

@@ -32,7 +32,9 @@ impl ApiVersion {
         match text.trim().to_ascii_lowercase().as_str() {
             "v1.0" | "v1" | "1.0" => Ok(ApiVersion::V1),
             "beta" => Ok(ApiVersion::Beta),
-            other => Err(format!("unknown Graph API version '{other}': use v1.0 or beta")),
+            other => Err(format!(
+                "unknown Graph API version '{other}': use v1.0 or beta"
+            )),
         }
     }
 
@@ -124,7 +126,11 @@ impl GraphBackend {
         &self.tokens
     }
 
-    async fn call(&self, request: QueryRequest, progress: Progress) -> Result<ResultSet, QueryError> {
+    async fn call(
+        &self,
+        request: QueryRequest,
+        progress: Progress,
+    ) -> Result<ResultSet, QueryError> {
         let started = Instant::now();
         if let Some(left) = self.still_blocked() {
             return Err(QueryError::throttled(
@@ -213,7 +219,10 @@ impl GraphBackend {
 
 impl Backend for GraphBackend {
     fn name(&self) -> String {
-        format!("graph · {} · {}", self.options.tenant_label, self.options.cloud)
+        format!(
+            "graph · {} · {}",
+            self.options.tenant_label, self.options.cloud
+        )
     }
 
     fn run(
@@ -245,7 +254,9 @@ impl Backend for GraphBackend {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The window as the status line says it: Graph's default is the last 30 days.
@@ -279,7 +290,10 @@ fn auth_error(error: AuthError) -> QueryError {
     QueryError::new(ErrorKind::Auth, error.message)
 }
 
-async fn read_body(mut response: reqwest::Response, options: &GraphOptions) -> Result<Vec<u8>, QueryError> {
+async fn read_body(
+    mut response: reqwest::Response,
+    options: &GraphOptions,
+) -> Result<Vec<u8>, QueryError> {
     let mut bytes = Vec::with_capacity(
         response
             .content_length()
@@ -291,7 +305,10 @@ async fn read_body(mut response: reqwest::Response, options: &GraphOptions) -> R
                 if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
                     return Err(QueryError::new(
                         ErrorKind::Network,
-                        format!("Graph's answer is larger than {} MiB: stopped reading", MAX_RESPONSE_BYTES >> 20),
+                        format!(
+                            "Graph's answer is larger than {} MiB: stopped reading",
+                            MAX_RESPONSE_BYTES >> 20
+                        ),
                     ));
                 }
                 bytes.extend_from_slice(&chunk);
@@ -310,11 +327,17 @@ fn network_error(error: &reqwest::Error, options: &GraphOptions) -> QueryError {
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| options.endpoint.clone());
     let what = if error.is_timeout() {
-        format!("no answer from {host} within {} minutes (the service stops a query after 3): narrow the time range or the tables", REQUEST_TIMEOUT.as_secs() / 60)
+        format!(
+            "no answer from {host} within {} minutes (the service stops a query after 3): narrow the time range or the tables",
+            REQUEST_TIMEOUT.as_secs() / 60
+        )
     } else if error.is_connect() {
         format!("could not connect to {host}: {}", source_chain(error))
     } else if error.is_body() || error.is_decode() {
-        format!("the connection to {host} broke before the whole answer arrived: {}", source_chain(error))
+        format!(
+            "the connection to {host} broke before the whole answer arrived: {}",
+            source_chain(error)
+        )
     } else {
         format!("the request to {host} failed: {}", source_chain(error))
     };
@@ -353,14 +376,19 @@ impl Failure<'_> {
             .as_ref()
             .map(|e| e.message.trim().to_string())
             .filter(|m| !m.is_empty());
-        let code = envelope.as_ref().map(|e| e.code.clone()).unwrap_or_default();
+        let code = envelope
+            .as_ref()
+            .map(|e| e.code.clone())
+            .unwrap_or_default();
         let status = self.status.as_u16();
         match status {
             400 => QueryError::new(
                 ErrorKind::Semantic,
                 format!(
                     "{} ({ids})",
-                    service.unwrap_or_else(|| format!("Graph refused the query (400 {code}) without a message"))
+                    service.unwrap_or_else(|| format!(
+                        "Graph refused the query (400 {code}) without a message"
+                    ))
                 ),
             ),
             401 => QueryError::new(
@@ -388,7 +416,11 @@ impl Failure<'_> {
                 QueryError::throttled(
                     format!(
                         "throttled by Graph (429{}): {}; {when}. Calls that come early count against the quota and prolong the block ({ids})",
-                        if code.is_empty() { String::new() } else { format!(" {code}") },
+                        if code.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {code}")
+                        },
                         service.unwrap_or_else(|| "the tenant's call or CPU quota is spent".into())
                     ),
                     Some(wait),
@@ -397,12 +429,23 @@ impl Failure<'_> {
             500..=599 => {
                 let explanation = match (status, service) {
                     (_, Some(message)) => message,
+                    // Not Graph's envelope: a gateway or proxy answered.
+                    _ if envelope.is_none() && !self.body.is_empty() => {
+                        format!("it sent {}", describe_body(self.body))
+                    }
                     (504, None) => "probably too expensive: the query ran past the service's 3-minute limit; narrow the time range or the tables".into(),
                     (_, None) => "probably too expensive, or a fault in the service: narrow the time range or the tables, or try again later".into(),
                 };
                 QueryError::new(
                     ErrorKind::Network,
-                    format!("Graph failed ({status}{}): {explanation} ({ids})", if code.is_empty() { String::new() } else { format!(" {code}") }),
+                    format!(
+                        "Graph failed ({status}{}): {explanation} ({ids})",
+                        if code.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {code}")
+                        }
+                    ),
                 )
             }
             _ => QueryError::new(
@@ -452,9 +495,13 @@ fn describe_body(body: &[u8]) -> String {
 /// Why a 403 happened, read from the token's claims: the missing permission or the wrong
 /// audience; otherwise Conditional Access or a role the service wants.
 fn forbidden_reason(token: &str, service: Option<&str>) -> String {
-    let service = service.map(|m| format!(" Graph says: {m}")).unwrap_or_default();
+    let service = service
+        .map(|m| format!(" Graph says: {m}"))
+        .unwrap_or_default();
     let Some(claims) = claims(token) else {
-        return format!("Graph refused the call (403): the token lacks {HUNTING_PERMISSION}, or Conditional Access blocked it.{service}");
+        return format!(
+            "Graph refused the call (403): the token lacks {HUNTING_PERMISSION}, or Conditional Access blocked it.{service}"
+        );
     };
     if !claims.is_for_graph() {
         return format!(
@@ -467,14 +514,19 @@ fn forbidden_reason(token: &str, service: Option<&str>) -> String {
         let held = if held.is_empty() {
             "none".to_string()
         } else {
-            held.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            held.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         return format!(
             "Graph refused the call (403): the token lacks {HUNTING_PERMISSION} (it has: {held}); an administrator must grant it to the app {}.{service}",
             claims.app.unwrap_or_default()
         );
     }
-    format!("Graph refused the call (403) although the token has {HUNTING_PERMISSION}: Conditional Access, or a Defender role the account lacks.{service}")
+    format!(
+        "Graph refused the call (403) although the token has {HUNTING_PERMISSION}: Conditional Access, or a Defender role the account lacks.{service}"
+    )
 }
 
 /// `Retry-After` as seconds (fractional accepted: Graph sends `2.128`) or an HTTP date; a
@@ -486,8 +538,7 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
     }
     let at = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let at = SystemTime::UNIX_EPOCH
-        + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -510,14 +561,18 @@ impl Pacer {
     /// How long until a call may go out; records the call when it may go now.
     fn try_acquire(&self, now: Instant) -> Option<Duration> {
         let mut sent = lock(&self.sent);
-        while sent.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+        while sent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
             sent.pop_front();
         }
         if sent.len() < self.limit {
             sent.push_back(now);
             return None;
         }
-        sent.front().map(|oldest| (*oldest + self.window).saturating_duration_since(now))
+        sent.front()
+            .map(|oldest| (*oldest + self.window).saturating_duration_since(now))
     }
 
     async fn acquire(&self, progress: &Progress) {
@@ -543,11 +598,17 @@ mod tests {
         headers.insert(RETRY_AFTER, "0.249".parse().unwrap());
         assert_eq!(retry_after(&headers, now), Some(Duration::from_millis(249)));
         headers.insert(RETRY_AFTER, "2.128".parse().unwrap());
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_millis(2128)));
+        assert_eq!(
+            retry_after(&headers, now),
+            Some(Duration::from_millis(2128))
+        );
         headers.insert(RETRY_AFTER, "120".parse().unwrap());
         assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(120)));
         // 1_700_000_000 is Tue, 14 Nov 2023 22:13:20 GMT.
-        headers.insert(RETRY_AFTER, "Tue, 14 Nov 2023 22:13:50 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Tue, 14 Nov 2023 22:13:50 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
         headers.insert(RETRY_AFTER, "-3".parse().unwrap());
         assert_eq!(retry_after(&headers, now), None);
@@ -572,15 +633,27 @@ mod tests {
     #[test]
     fn urls_and_windows() {
         let mut options = GraphOptions::for_cloud(Cloud::UsGov, "t");
-        assert_eq!(options.url(), "https://graph.microsoft.us/v1.0/security/runHuntingQuery");
+        assert_eq!(
+            options.url(),
+            "https://graph.microsoft.us/v1.0/security/runHuntingQuery"
+        );
         options.api = ApiVersion::Beta;
         options.endpoint = "http://127.0.0.1:9/".into();
-        assert_eq!(options.url(), "http://127.0.0.1:9/beta/security/runHuntingQuery");
+        assert_eq!(
+            options.url(),
+            "http://127.0.0.1:9/beta/security/runHuntingQuery"
+        );
         options.endpoint = "https://graph.example/v1.0".into();
-        assert_eq!(options.url(), "https://graph.example/v1.0/security/runHuntingQuery");
+        assert_eq!(
+            options.url(),
+            "https://graph.example/v1.0/security/runHuntingQuery"
+        );
         assert_eq!(describe_timespan(None), "last 30d");
         assert_eq!(describe_timespan(Some("P7D")), "last 7d");
-        assert_eq!(describe_timespan(Some("2024-01-01/2024-01-02")), "2024-01-01/2024-01-02");
+        assert_eq!(
+            describe_timespan(Some("2024-01-01/2024-01-02")),
+            "2024-01-01/2024-01-02"
+        );
     }
 
     #[test]
@@ -590,12 +663,21 @@ mod tests {
         let token = format!(
             "{}.{}.x",
             b64("{}"),
-            b64(r#"{"aud":"https://graph.microsoft.com","scp":"User.Read","app_displayname":"hunt-app"}"#)
+            b64(
+                r#"{"aud":"https://graph.microsoft.com","scp":"User.Read","app_displayname":"hunt-app"}"#
+            )
         );
         let reason = forbidden_reason(&token, None);
-        assert!(reason.contains("lacks ThreatHunting.Read.All (it has: User.Read)"), "{reason}");
+        assert!(
+            reason.contains("lacks ThreatHunting.Read.All (it has: User.Read)"),
+            "{reason}"
+        );
         assert!(!reason.contains(&token));
-        let wrong = format!("{}.{}.x", b64("{}"), b64(r#"{"aud":"https://management.azure.com"}"#));
+        let wrong = format!(
+            "{}.{}.x",
+            b64("{}"),
+            b64(r#"{"aud":"https://management.azure.com"}"#)
+        );
         assert!(forbidden_reason(&wrong, None).contains("not Microsoft Graph"));
     }
 }

@@ -103,7 +103,8 @@ impl GraphSettings {
             auth: AuthSettings {
                 cloud,
                 authority_host,
-                tenant: nonempty(choices.tenant.clone()).or_else(|| nonempty(env("AZURE_TENANT_ID"))),
+                tenant: nonempty(choices.tenant.clone())
+                    .or_else(|| nonempty(env("AZURE_TENANT_ID"))),
                 client_id: nonempty(choices.client_id.clone())
                     .or_else(|| nonempty(env("AZURE_CLIENT_ID"))),
                 method,

@@ -86,8 +86,8 @@ pub async fn serve(
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(handle(&shared, request, peer).await) }
             });
-            let connection =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 _ = shutdown.cancelled() => {}
@@ -110,7 +110,11 @@ struct HuntingRequest {
     timespan: Option<String>,
 }
 
-async fn handle(shared: &Shared, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+async fn handle(
+    shared: &Shared,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = request
@@ -129,7 +133,11 @@ async fn handle(shared: &Shared, request: Request<Incoming>, peer: SocketAddr) -
     let status = response.status().as_u16();
     (shared.log)(format!(
         "{peer} {method} {} {status} {note} {} ms",
-        crate::results::safe::sanitize(&path).text.chars().take(200).collect::<String>(),
+        crate::results::safe::sanitize(&path)
+            .text
+            .chars()
+            .take(200)
+            .collect::<String>(),
         started.elapsed().as_millis()
     ));
     with_ids(response, &ids)
@@ -141,49 +149,100 @@ struct Ids {
 }
 
 /// The response, and a short note for the log line (`12 rows`, the error code).
-async fn answer(shared: &Shared, request: Request<Incoming>, ids: &Ids) -> (Response<Full<Bytes>>, String) {
-    let path = request.uri().path().trim_end_matches('/').to_ascii_lowercase();
+async fn answer(
+    shared: &Shared,
+    request: Request<Incoming>,
+    ids: &Ids,
+) -> (Response<Full<Bytes>>, String) {
+    let path = request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
     let version = match path.as_str() {
         "/v1.0/security/runhuntingquery" => "v1.0",
         "/beta/security/runhuntingquery" => "beta",
         _ => {
-            return error(StatusCode::NOT_FOUND, "ResourceNotFound",
-                "hunt serve answers POST /v1.0/security/runHuntingQuery (or /beta/…) only", ids);
+            return error(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFound",
+                "hunt serve answers POST /v1.0/security/runHuntingQuery (or /beta/…) only",
+                ids,
+            );
         }
     };
     if request.method() != Method::POST {
-        return error(StatusCode::METHOD_NOT_ALLOWED, "BadRequest", "runHuntingQuery takes POST", ids);
+        return error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BadRequest",
+            "runHuntingQuery takes POST",
+            ids,
+        );
     }
     if let Some(expected) = &shared.token_digest {
         let given = request
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            });
         let Some(given) = given.map(str::trim).filter(|g| !g.is_empty()) else {
-            return error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token is empty.", ids);
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                "Access token is empty.",
+                ids,
+            );
         };
         if !bool::from(digest(given).ct_eq(expected)) {
-            return error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken",
-                "Access token validation failure.", ids);
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                "Access token validation failure.",
+                ids,
+            );
         }
     }
-    let body = match Limited::new(request.into_body(), MAX_REQUEST_BYTES).collect().await {
+    let body = match Limited::new(request.into_body(), MAX_REQUEST_BYTES)
+        .collect()
+        .await
+    {
         Ok(body) => body.to_bytes(),
         Err(_) => {
-            return error(StatusCode::PAYLOAD_TOO_LARGE, "BadRequest",
-                &format!("the request body is over {MAX_REQUEST_BYTES} bytes"), ids);
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BadRequest",
+                &format!("the request body is over {MAX_REQUEST_BYTES} bytes"),
+                ids,
+            );
         }
     };
     let parsed: HuntingRequest = match serde_json::from_slice(&body) {
         Ok(parsed) => parsed,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "BadRequest", &format!("the request body is not the runHuntingQuery JSON: {e}"), ids),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("the request body is not the runHuntingQuery JSON: {e}"),
+                ids,
+            );
+        }
     };
     let Some(query) = parsed.query.filter(|q| !q.trim().is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "BadRequest", "the request has no query", ids);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "the request has no query",
+            ids,
+        );
     };
     let run = shared.backend.run(
-        QueryRequest { query, timespan: parsed.timespan },
+        QueryRequest {
+            query,
+            timespan: parsed.timespan,
+        },
         CancellationToken::new(),
     );
     let result = match run.await {
@@ -193,7 +252,9 @@ async fn answer(shared: &Shared, request: Request<Incoming>, ids: &Ids) -> (Resp
             return error(status, code, &e.to_string(), ids);
         }
     };
-    let context = format!("https://graph.microsoft.com/{version}/$metadata#microsoft.graph.security.huntingQueryResults");
+    let context = format!(
+        "https://graph.microsoft.com/{version}/$metadata#microsoft.graph.security.huntingQueryResults"
+    );
     let rows = result.row_count();
     // Encoding 100,000 rows takes a while: off the async threads.
     let encoded = tokio::task::spawn_blocking(move || {
@@ -204,10 +265,18 @@ async fn answer(shared: &Shared, request: Request<Incoming>, ids: &Ids) -> (Resp
     match encoded {
         Ok(Ok(body)) => {
             let mut response = Response::new(Full::new(Bytes::from(body)));
-            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
             (response, format!("{rows} rows"))
         }
-        _ => error(StatusCode::INTERNAL_SERVER_ERROR, "UnknownError", "the result could not be encoded", ids),
+        _ => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UnknownError",
+            "the result could not be encoded",
+            ids,
+        ),
     }
 }
 
@@ -225,7 +294,12 @@ fn error_status(error: &QueryError) -> (StatusCode, &'static str) {
 
 /// Graph's error envelope: `{"error": {"code", "message", "innerError": {"date", "request-id",
 /// "client-request-id"}}}`.
-fn error(status: StatusCode, code: &str, message: &str, ids: &Ids) -> (Response<Full<Bytes>>, String) {
+fn error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    ids: &Ids,
+) -> (Response<Full<Bytes>>, String) {
     let mut inner = serde_json::json!({
         "date": crate::kql::time::format_datetime(crate::kql::time::now())
             .split('.')
@@ -236,12 +310,18 @@ fn error(status: StatusCode, code: &str, message: &str, ids: &Ids) -> (Response<
     if let Some(client) = &ids.client_request_id {
         inner["client-request-id"] = serde_json::Value::String(client.clone());
     }
-    let body = serde_json::json!({"error": {"code": code, "message": message, "innerError": inner}});
+    let body =
+        serde_json::json!({"error": {"code": code, "message": message, "innerError": inner}});
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
+        response
+            .headers_mut()
+            .insert("www-authenticate", HeaderValue::from_static("Bearer"));
     }
     (response, code.to_string())
 }
@@ -251,7 +331,11 @@ fn with_ids(mut response: Response<Full<Bytes>>, ids: &Ids) -> Response<Full<Byt
     if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
         headers.insert("request-id", value);
     }
-    if let Some(value) = ids.client_request_id.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+    if let Some(value) = ids
+        .client_request_id
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
         headers.insert("client-request-id", value);
     }
     response

@@ -31,7 +31,11 @@ pub enum Reply {
     /// Waits, then answers (or the client gives up first).
     Slow(Duration, Box<Reply>),
     /// Declares `Content-Length` for the whole body, sends only `sent` bytes, and closes.
-    CutShort { status: u16, body: Vec<u8>, sent: usize },
+    CutShort {
+        status: u16,
+        body: Vec<u8>,
+        sent: usize,
+    },
 }
 
 impl Reply {
@@ -195,7 +199,10 @@ async fn write_reply(
             headers,
             body,
         } => {
-            let mut head = format!("HTTP/1.1 {status} Fake\r\ncontent-length: {}\r\n", body.len());
+            let mut head = format!(
+                "HTTP/1.1 {status} Fake\r\ncontent-length: {}\r\n",
+                body.len()
+            );
             for (name, value) in headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }

@@ -84,7 +84,9 @@ fn texts(result: &ResultSet) -> Vec<Vec<String>> {
     (0..result.row_count())
         .map(|row| {
             (0..result.column_count())
-                .map(|c| cell_text(result.column(c), row, result.column_type(c)).unwrap_or_default())
+                .map(|c| {
+                    cell_text(result.column(c), row, result.column_type(c)).unwrap_or_default()
+                })
                 .collect()
         })
         .collect()
@@ -162,7 +164,12 @@ fn serve_checks_the_bearer_token_and_speaks_the_error_envelope() {
     });
     assert_eq!((raw.0, raw.1, raw.2), (405, 404, 200), "{}", raw.3);
     assert!(raw.3.starts_with("{\"@odata.context\":"), "{}", raw.3);
-    assert!(raw.3.contains(r#""schema":[{"name":"Count","type":"Int64"}]"#), "{}", raw.3);
+    assert!(
+        raw.3
+            .contains(r#""schema":[{"name":"Count","type":"Int64"}]"#),
+        "{}",
+        raw.3
+    );
 }
 
 fn decoded(body: &str) -> Result<ResultSet, QueryError> {
@@ -187,10 +194,7 @@ fn both_key_casings_decode() {
 
 #[test]
 fn the_request_is_graphs() {
-    let fake = Fake::always(
-        runtime(),
-        Reply::json(200, r#"{"schema":[],"results":[]}"#),
-    );
+    let fake = Fake::always(runtime(), Reply::json(200, r#"{"schema":[],"results":[]}"#));
     let backend = backend_at(&fake.url, TestTokens::new("tok-123"));
     let query = "EmailEvents | where Subject has \"Рaypal\" // lookalike";
     let request = QueryRequest {
@@ -230,19 +234,36 @@ fn every_error_class_gets_its_kind_and_a_message() {
     ));
     assert_eq!(e.kind, ErrorKind::Semantic);
     assert_eq!(e.exit_code(), 1);
-    assert!(e.message.starts_with("'project' operator: Failed to resolve scalar expression named 'x'"), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("'project' operator: Failed to resolve scalar expression named 'x'"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("request-id rq-400"), "{}", e.message);
 
     let (e, _) = failure(Reply::json(504, EMPTY_5XX));
     assert_eq!((e.kind.clone(), e.exit_code()), (ErrorKind::Network, 5));
     assert!(e.message.contains("3-minute"), "{}", e.message);
-    assert!(e.message.contains("11111111-aaaa-bbbb-cccc-000000000001"), "{}", e.message);
-    assert!(e.message.contains("22222222-aaaa-bbbb-cccc-000000000002"), "{}", e.message);
+    assert!(
+        e.message.contains("11111111-aaaa-bbbb-cccc-000000000001"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("22222222-aaaa-bbbb-cccc-000000000002"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("2026-01-01T00:00:00"), "{}", e.message);
 
     let (e, _) = failure(Reply::json(500, EMPTY_5XX));
     assert_eq!(e.kind, ErrorKind::Network);
-    assert!(e.message.contains("probably too expensive"), "{}", e.message);
+    assert!(
+        e.message.contains("probably too expensive"),
+        "{}",
+        e.message
+    );
 
     let (e, _) = failure(Reply::Full {
         status: 502,
@@ -263,12 +284,20 @@ fn every_error_class_gets_its_kind_and_a_message() {
         sent: 40,
     });
     assert_eq!(e.kind, ErrorKind::Network);
-    assert!(e.message.contains("broke before the whole answer"), "{}", e.message);
+    assert!(
+        e.message.contains("broke before the whole answer"),
+        "{}",
+        e.message
+    );
 }
 
 fn jwt(payload: &str) -> String {
     let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-    format!("{}.{}.c2ln", b64(r#"{"alg":"RS256","typ":"JWT"}"#), b64(payload))
+    format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(payload)
+    )
 }
 
 #[test]
@@ -278,12 +307,28 @@ fn a_403_names_the_missing_permission_from_the_token() {
     );
     let fake = Fake::always(
         runtime(),
-        Reply::json(403, r#"{"error":{"code":"Forbidden","message":"Missing role permissions on the request."}}"#),
+        Reply::json(
+            403,
+            r#"{"error":{"code":"Forbidden","message":"Missing role permissions on the request."}}"#,
+        ),
     );
     let error = run_on(&backend_at(&fake.url, TestTokens::new(&token)), "T").unwrap_err();
-    assert_eq!((error.kind.clone(), error.exit_code()), (ErrorKind::Auth, 3));
-    assert!(error.message.contains("lacks ThreatHunting.Read.All (it has: User.Read)"), "{}", error.message);
-    assert!(error.message.contains("Hunting Console"), "{}", error.message);
+    assert_eq!(
+        (error.kind.clone(), error.exit_code()),
+        (ErrorKind::Auth, 3)
+    );
+    assert!(
+        error
+            .message
+            .contains("lacks ThreatHunting.Read.All (it has: User.Read)"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains("Hunting Console"),
+        "{}",
+        error.message
+    );
     assert!(!error.message.contains(&token));
 }
 
@@ -305,7 +350,11 @@ fn a_401_refreshes_the_token_once() {
     let error = run_on(&backend_at(&fake.url, tokens.clone()), "T").unwrap_err();
     assert_eq!(error.kind, ErrorKind::Auth);
     assert!(error.message.contains("hunt login"), "{}", error.message);
-    assert!(error.message.contains("Access token has expired"), "{}", error.message);
+    assert!(
+        error.message.contains("Access token has expired"),
+        "{}",
+        error.message
+    );
     assert_eq!(fake.requests().len(), 2, "one retry, no loop");
 }
 
@@ -318,28 +367,51 @@ fn throttling_reads_retry_after_and_holds_the_next_call() {
     );
     let backend = backend_at(&fake.url, TestTokens::new("t"));
     let error = run_on(&backend, "T").unwrap_err();
-    assert_eq!((error.kind.clone(), error.exit_code()), (ErrorKind::Throttled, 4));
+    assert_eq!(
+        (error.kind.clone(), error.exit_code()),
+        (ErrorKind::Throttled, 4)
+    );
     assert_eq!(error.retry_after, Some(Duration::from_millis(249)));
-    assert!(error.message.contains("CPU quota is spent"), "{}", error.message);
+    assert!(
+        error.message.contains("CPU quota is spent"),
+        "{}",
+        error.message
+    );
 
     // An HTTP date: the wait is until then; a call before it is not sent at all.
     let later = SystemTime::now() + Duration::from_secs(120);
     let date = httpdate(later);
-    let fake = Fake::always(runtime(), Reply::json(429, body).with_header("retry-after", &date));
+    let fake = Fake::always(
+        runtime(),
+        Reply::json(429, body).with_header("retry-after", &date),
+    );
     let backend = backend_at(&fake.url, TestTokens::new("t"));
     let error = run_on(&backend, "T").unwrap_err();
     let wait = error.retry_after.expect("a wait");
-    assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+        "{wait:?}"
+    );
     let again = run_on(&backend, "T").unwrap_err();
     assert_eq!(again.kind, ErrorKind::Throttled);
-    assert!(again.message.contains("still throttling"), "{}", again.message);
+    assert!(
+        again.message.contains("still throttling"),
+        "{}",
+        again.message
+    );
     assert_eq!(fake.requests().len(), 1, "the early call was never sent");
 
     // The legacy body with no Retry-After: at least 5 s, and the service's words verbatim.
     let legacy = r#"{"error":{"code":"429","message":"API calls quota exceeded! maximum allowed 45 per 00:01:00","target":"00000000-0000-0000-0000-000000000000"}}"#;
     let (error, _) = failure(Reply::json(429, legacy));
     assert_eq!(error.retry_after, Some(Duration::from_secs(5)));
-    assert!(error.message.contains("API calls quota exceeded! maximum allowed 45 per 00:01:00"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("API calls quota exceeded! maximum allowed 45 per 00:01:00"),
+        "{}",
+        error.message
+    );
 }
 
 fn httpdate(at: SystemTime) -> String {
@@ -491,7 +563,16 @@ const SECRET: &str = "practice-token-3f9c1e77";
 fn hunt_run_against_serve_round_trips_json() {
     let url = start_serve(Some(SECRET));
     let output = hunt_cli(
-        &["run", QUERY, "--backend", "graph", "--endpoint", &url, "--format", "json"],
+        &[
+            "run",
+            QUERY,
+            "--backend",
+            "graph",
+            "--endpoint",
+            &url,
+            "--format",
+            "json",
+        ],
         Some(SECRET),
     );
     let (stdout, stderr) = out(&output);
@@ -505,10 +586,24 @@ fn hunt_run_against_serve_round_trips_json() {
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
 
     let output = hunt_cli(
-        &["run", "DeviceInfo | summarize n = count() by OSPlatform | sort by OSPlatform asc", "--backend", "graph", "--endpoint", &url, "--format", "csv"],
+        &[
+            "run",
+            "DeviceInfo | summarize n = count() by OSPlatform | sort by OSPlatform asc",
+            "--backend",
+            "graph",
+            "--endpoint",
+            &url,
+            "--format",
+            "csv",
+        ],
         Some(SECRET),
     );
-    assert_eq!(out(&output).0, "OSPlatform,n\nWindows11,7\nWindowsServer2022,3\n".replace(",7", &format!(",{}", count_of("Windows11"))).replace(",3", &format!(",{}", count_of("WindowsServer2022"))));
+    assert_eq!(
+        out(&output).0,
+        "OSPlatform,n\nWindows11,7\nWindowsServer2022,3\n"
+            .replace(",7", &format!(",{}", count_of("Windows11")))
+            .replace(",3", &format!(",{}", count_of("WindowsServer2022")))
+    );
 }
 
 fn count_of(platform: &str) -> i64 {
@@ -523,36 +618,108 @@ fn count_of(platform: &str) -> i64 {
 #[test]
 fn hunt_run_exit_codes_follow_the_error_class_and_never_show_the_token() {
     let cases = [
-        (Reply::json(400, r#"{"error":{"code":"BadRequest","message":"Syntax error near 'wher'"}}"#), 1, "Syntax error near 'wher'"),
-        (Reply::json(403, r#"{"error":{"code":"Forbidden","message":"denied"}}"#), 3, "403"),
-        (Reply::json(429, r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#).with_header("retry-after", "2.128"), 4, "retry in 3 s"),
+        (
+            Reply::json(
+                400,
+                r#"{"error":{"code":"BadRequest","message":"Syntax error near 'wher'"}}"#,
+            ),
+            1,
+            "Syntax error near 'wher'",
+        ),
+        (
+            Reply::json(403, r#"{"error":{"code":"Forbidden","message":"denied"}}"#),
+            3,
+            "403",
+        ),
+        (
+            Reply::json(
+                429,
+                r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
+            )
+            .with_header("retry-after", "2.128"),
+            4,
+            "retry in 3 s",
+        ),
         (Reply::json(504, EMPTY_5XX), 5, "3-minute"),
-        (Reply::json(401, r#"{"error":{"code":"InvalidAuthenticationToken","message":"expired"}}"#), 3, "HUNT_TOKEN"),
+        (
+            Reply::json(
+                401,
+                r#"{"error":{"code":"InvalidAuthenticationToken","message":"expired"}}"#,
+            ),
+            3,
+            "HUNT_TOKEN",
+        ),
     ];
     for (reply, code, needle) in cases {
         let fake = Fake::always(runtime(), reply);
-        let output = hunt_cli(&["run", "DeviceInfo | take 1", "--backend", "graph", "--endpoint", &fake.url], Some(SECRET));
+        let output = hunt_cli(
+            &[
+                "run",
+                "DeviceInfo | take 1",
+                "--backend",
+                "graph",
+                "--endpoint",
+                &fake.url,
+            ],
+            Some(SECRET),
+        );
         let (stdout, stderr) = out(&output);
         assert_eq!(output.status.code(), Some(code), "{stderr}");
         assert!(stderr.contains(needle), "{needle}: {stderr}");
         assert!(stdout.is_empty(), "{stdout}");
         assert!(!stderr.contains(SECRET), "{stderr}");
-        assert_eq!(fake.requests()[0].headers["authorization"], format!("Bearer {SECRET}"));
+        assert_eq!(
+            fake.requests()[0].headers["authorization"],
+            format!("Bearer {SECRET}")
+        );
     }
     // Not signed in at all: an auth failure that says how to sign in.
-    let output = hunt_cli(&["run", "T", "--backend", "graph", "--auth", "token", "--endpoint", "http://127.0.0.1:9"], None);
+    let output = hunt_cli(
+        &[
+            "run",
+            "T",
+            "--backend",
+            "graph",
+            "--auth",
+            "token",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        None,
+    );
     assert_eq!(output.status.code(), Some(3), "{}", out(&output).1);
     assert!(out(&output).1.contains("HUNT_TOKEN"), "{}", out(&output).1);
 }
 
 #[test]
 fn usage_errors_for_clouds_endpoints_and_binds() {
-    let china = hunt_cli(&["run", "T", "--backend", "graph", "--cloud", "china"], Some(SECRET));
+    let china = hunt_cli(
+        &["run", "T", "--backend", "graph", "--cloud", "china"],
+        Some(SECRET),
+    );
     assert_eq!(china.status.code(), Some(2));
-    assert!(out(&china).1.contains("not offered in the China cloud"), "{}", out(&china).1);
-    let plain = hunt_cli(&["run", "T", "--backend", "graph", "--endpoint", "http://10.1.2.3:80"], Some(SECRET));
+    assert!(
+        out(&china).1.contains("not offered in the China cloud"),
+        "{}",
+        out(&china).1
+    );
+    let plain = hunt_cli(
+        &[
+            "run",
+            "T",
+            "--backend",
+            "graph",
+            "--endpoint",
+            "http://10.1.2.3:80",
+        ],
+        Some(SECRET),
+    );
     assert_eq!(plain.status.code(), Some(2));
-    assert!(out(&plain).1.contains("only on loopback"), "{}", out(&plain).1);
+    assert!(
+        out(&plain).1.contains("only on loopback"),
+        "{}",
+        out(&plain).1
+    );
     let open = hunt_cli(&["serve", "--bind", "0.0.0.0:0"], None);
     assert_eq!(open.status.code(), Some(2));
     assert!(out(&open).1.contains("--token"), "{}", out(&open).1);
@@ -560,7 +727,11 @@ fn usage_errors_for_clouds_endpoints_and_binds() {
 
 #[test]
 fn whoami_reads_the_claims_and_never_prints_the_token() {
-    let exp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let exp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
     let token = jwt(&format!(
         r#"{{"aud":"https://graph.microsoft.com","tid":"72f988bf-0000-0000-0000-000000000001","upn":"ana@contoso.example","app_displayname":"Hunting Console","scp":"ThreatHunting.Read.All User.Read","exp":{exp}}}"#
     ));
@@ -605,7 +776,10 @@ fn the_console_runs_on_graph_and_says_where() {
     app.handle_key(super::console::key(KeyCode::F(5)));
     super::console::wait(&mut app);
     let screen = super::console::screen(&mut app, 120, 30);
-    assert!(screen.contains("graph · contoso · global · last 30d · 1 row"), "{screen}");
+    assert!(
+        screen.contains("graph · contoso · global · last 30d · 1 row"),
+        "{screen}"
+    );
     assert!(screen.contains("Devices"), "{screen}");
 }
 
@@ -614,8 +788,11 @@ fn the_console_counts_down_a_throttle_and_keeps_the_query() {
     use ratatui::crossterm::event::KeyCode;
     let fake = Fake::always(
         runtime(),
-        Reply::json(429, r#"{"error":{"code":"TooManyRequests","message":"CPU quota spent"}}"#)
-            .with_header("retry-after", "30"),
+        Reply::json(
+            429,
+            r#"{"error":{"code":"TooManyRequests","message":"CPU quota spent"}}"#,
+        )
+        .with_header("retry-after", "30"),
     );
     let query = "DeviceEvents | take 10";
     let mut app = graph_app(backend_at(&fake.url, TestTokens::new("t")), query);
@@ -628,4 +805,112 @@ fn the_console_counts_down_a_throttle_and_keeps_the_query() {
     );
     assert!(screen.contains("CPU quota spent"), "{screen}");
     assert!(screen.contains(query), "the query text stays: {screen}");
+}
+
+#[test]
+fn login_whoami_and_logout_through_a_fake_sign_in_service() {
+    let exp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let access = jwt(&format!(
+        r#"{{"aud":"https://graph.microsoft.com","tid":"tenant-guid-1","upn":"ana@contoso.example","scp":"ThreatHunting.Read.All","exp":{exp}}}"#
+    ));
+    let token_reply = format!(
+        r#"{{"token_type":"Bearer","scope":"https://graph.microsoft.com/ThreatHunting.Read.All","expires_in":3600,"access_token":"{access}","refresh_token":"refresh-secret-0001"}}"#
+    );
+    let sign_in = Fake::start(
+        runtime(),
+        Arc::new(move |_, seen| {
+            if seen.path.ends_with("/oauth2/v2.0/devicecode") {
+                Reply::json(
+                    200,
+                    r#"{"device_code":"device-secret-9","user_code":"HUNT-1234","verification_uri":"https://microsoft.com/devicelogin","expires_in":900,"interval":1,"message":"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code HUNT-1234 to authenticate."}"#,
+                )
+            } else {
+                Reply::json(200, token_reply.clone())
+            }
+        }),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hunt"));
+        command
+            .args(args)
+            .env("HUNT_HOME", home.path())
+            .env("AZURE_AUTHORITY_HOST", &sign_in.url)
+            .env("PATH", "/nonexistent");
+        for name in [
+            "HUNT_TOKEN",
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET",
+            "AZURE_CLIENT_CERTIFICATE_PATH",
+        ] {
+            command.env_remove(name);
+        }
+        command.output().unwrap()
+    };
+    let login = cli(&[
+        "login",
+        "--tenant",
+        "contoso.example",
+        "--client-id",
+        "app-1",
+    ]);
+    let (stdout, stderr) = out(&login);
+    assert_eq!(login.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("HUNT-1234"), "the code is shown: {stderr}");
+    assert!(stderr.contains("ana@contoso.example"), "{stderr}");
+    let requests = sign_in.requests();
+    assert!(
+        requests[0]
+            .path
+            .starts_with("/contoso.example/oauth2/v2.0/devicecode"),
+        "{:?}",
+        requests[0].path
+    );
+    let cache = home.path().join("cache").join("tokens.json");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let who = cli(&[
+        "whoami",
+        "--tenant",
+        "contoso.example",
+        "--client-id",
+        "app-1",
+    ]);
+    let (who_out, who_err) = out(&who);
+    assert_eq!(who.status.code(), Some(0), "{who_err}");
+    assert!(
+        who_out.contains("ana@contoso.example") && who_out.contains("tenant-guid-1"),
+        "{who_out}"
+    );
+    for text in [&stdout, &stderr, &who_out, &who_err] {
+        assert!(
+            !text.contains(&access)
+                && !text.contains("refresh-secret-0001")
+                && !text.contains("device-secret-9")
+        );
+    }
+
+    let logout = cli(&["logout"]);
+    assert_eq!(logout.status.code(), Some(0));
+    assert!(!cache.exists());
+    let again = cli(&[
+        "whoami",
+        "--tenant",
+        "contoso.example",
+        "--client-id",
+        "app-1",
+        "--auth",
+        "device-code",
+    ]);
+    assert_eq!(again.status.code(), Some(3), "{}", out(&again).1);
+    assert!(out(&again).1.contains("hunt login"), "{}", out(&again).1);
 }

@@ -1,5 +1,5 @@
 //! Does the console keep drawing while a big Graph answer downloads and decodes? (A plain
-//! harness: `cargo bench --bench console_frames`, optionally `-- ROWS`.)
+//! harness: `cargo bench --bench console_frames`.)
 //!
 //! What it measures: a loopback server answers `runHuntingQuery` with a generated 100,000-row,
 //! 20-column response (~100 MB). The console (the real `App`, worker and `GraphBackend`) sends the
@@ -92,11 +92,8 @@ fn turn(app: &mut App, terminal: &mut Terminal<TestBackend>, c: char) -> Duratio
 }
 
 fn main() {
-    let rows: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
-    let body = Arc::new(response::generate(rows));
+    let rows = response::ROWS;
+    let body = Arc::new(response::generate());
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
     serve_forever(listener, body.clone());

@@ -251,22 +251,8 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 ) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let (folder, temp) = temp_beside(path)?;
     fs::create_dir_all(&folder)?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    // Unique per write, not just per process: two writes of one file at once (or two hunt
-    // processes) never share a temporary file.
-    let temp = folder.join(format!(
-        ".{}.{}-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        next_sequence()
-    ));
     let outcome = (|| {
         let file = fs::File::create(&temp)?;
         let mut buffered = io::BufWriter::new(file);
@@ -281,16 +267,13 @@ pub fn write_atomic_with(
     outcome
 }
 
-/// Writes a whole file atomically that only its owner may read (tokens): the temporary file is
-/// created with mode 0600 before any byte is written, so the content is never readable by others,
-/// not even for a moment; the folder is created with mode 0700 when it is missing. On other
-/// systems than Unix the write is atomic only.
-pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// The folder of `path` and a temporary file name beside it, unique per write, not just per
+/// process: two writes of one file at once (or two hunt processes) never share a temporary file.
+fn temp_beside(path: &Path) -> io::Result<(PathBuf, PathBuf)> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    create_private_dir_all(&folder)?;
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
@@ -300,6 +283,16 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         std::process::id(),
         next_sequence()
     ));
+    Ok((folder, temp))
+}
+
+/// Writes a whole file atomically that only its owner may read (tokens): the temporary file is
+/// created with mode 0600 before any byte is written, so the content is never readable by others,
+/// not even for a moment; the folder is created with mode 0700 when it is missing. On other
+/// systems than Unix the write is atomic only.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (folder, temp) = temp_beside(path)?;
+    create_private_dir_all(&folder)?;
     let outcome = (|| {
         let mut options = fs::OpenOptions::new();
         // create_new: never reuse (or follow a link planted at) the temporary name.

@@ -531,8 +531,17 @@ fn pacing_counts_calls() {
 /// private HUNT_HOME, and `HUNT_TOKEN` when given.
 fn hunt_cli(args: &[&str], token: Option<&str>) -> std::process::Output {
     let home = tempfile::tempdir().unwrap();
+    let mut command = clean_command(args, home.path());
+    if let Some(token) = token {
+        command.env("HUNT_TOKEN", token);
+    }
+    command.output().expect("hunt runs")
+}
+
+/// `hunt ARGS` under `home`, with none of the caller's sign-in variables.
+fn clean_command(args: &[&str], home: &std::path::Path) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hunt"));
-    command.args(args).env("HUNT_HOME", home.path());
+    command.args(args).env("HUNT_HOME", home);
     for name in [
         "HUNT_TOKEN",
         "AZURE_TENANT_ID",
@@ -544,10 +553,7 @@ fn hunt_cli(args: &[&str], token: Option<&str>) -> std::process::Output {
     ] {
         command.env_remove(name);
     }
-    if let Some(token) = token {
-        command.env("HUNT_TOKEN", token);
-    }
-    command.output().expect("hunt runs")
+    command
 }
 
 fn out(output: &std::process::Output) -> (String, String) {
@@ -835,21 +841,10 @@ fn login_whoami_and_logout_through_a_fake_sign_in_service() {
     );
     let home = tempfile::tempdir().unwrap();
     let cli = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hunt"));
+        let mut command = clean_command(args, home.path());
         command
-            .args(args)
-            .env("HUNT_HOME", home.path())
             .env("AZURE_AUTHORITY_HOST", &sign_in.url)
             .env("PATH", "/nonexistent");
-        for name in [
-            "HUNT_TOKEN",
-            "AZURE_TENANT_ID",
-            "AZURE_CLIENT_ID",
-            "AZURE_CLIENT_SECRET",
-            "AZURE_CLIENT_CERTIFICATE_PATH",
-        ] {
-            command.env_remove(name);
-        }
         command.output().unwrap()
     };
     let login = cli(&[

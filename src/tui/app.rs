@@ -724,10 +724,10 @@ impl App {
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         let runs = matches!(key.code, KeyCode::F(5))
             || (ctrl && matches!(key.code, KeyCode::Char('r' | 'q') | KeyCode::Enter));
-        if self.inspector.is_some()
-            && !runs
-            && !(key.code == KeyCode::Esc && self.running.is_some())
-        {
+        // Esc, and Ctrl+C as a terminal user expects, stop a running query from anywhere.
+        let cancels = self.running.is_some()
+            && (key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')));
+        if self.inspector.is_some() && !runs && !cancels {
             return self.inspector_key(key);
         }
         // Keys that work everywhere.
@@ -748,7 +748,7 @@ impl App {
                 self.help = false;
                 return;
             }
-            KeyCode::Esc if self.running.is_some() => return self.cancel(),
+            _ if cancels => return self.cancel(),
             KeyCode::Tab => return self.cycle_focus(1),
             KeyCode::BackTab => return self.cycle_focus(PANES.len() - 1),
             KeyCode::Char(digit @ '1'..='3') if alt => {

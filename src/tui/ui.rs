@@ -613,7 +613,7 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
 /// The help overlay: keys and what they do, short enough to fit 80 columns whole.
 pub const HELP: &[(&str, &str)] = &[
     ("F5, Ctrl+R, Ctrl+Enter", "run the query block or selection"),
-    ("Esc", "cancel the running query"),
+    ("Esc, Ctrl+C", "cancel the running query"),
     ("Tab, Shift+Tab, Alt+1/2/3", "queries / editor / results"),
     ("F1, ? (outside the editor)", "this help"),
     ("Ctrl+Q", "quit (the text stays as the draft)"),

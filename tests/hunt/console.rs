@@ -307,6 +307,14 @@ fn escape_cancels_a_running_query() {
             .unwrap()
             .ends_with("test · last 30d · cancelled")
     );
+    // Ctrl+C does the same, from the grid too; with nothing running it is no cancel.
+    app.handle_key(key(KeyCode::F(5)));
+    app.focus = Focus::Grid;
+    app.handle_key(ctrl('c'));
+    assert!(screen(&mut app, 80, 24).contains("cancelling…"));
+    wait(&mut app);
+    app.handle_key(ctrl('c'));
+    assert!(!screen(&mut app, 80, 24).contains("cancelling…"));
 }
 
 #[test]

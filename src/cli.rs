@@ -39,33 +39,47 @@ pub struct Cli {
 }
 
 /// Where queries run and how Graph is reached; each overrides the config file's key.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 struct GraphFlags {
     /// Where queries run: lab (the built-in data) or graph (Defender XDR through Microsoft
     /// Graph). Default: `backend` in the config file, else lab.
-    #[arg(long, value_enum, global = true)]
+    #[arg(long, value_enum)]
     backend: Option<BackendChoice>,
     /// Microsoft cloud: global, usgov (GCC High), dod (china has no advanced hunting API).
-    #[arg(long, global = true)]
+    #[arg(long)]
     cloud: Option<String>,
     /// Graph base URL instead of the cloud's (https; http only on loopback, e.g. hunt serve).
-    #[arg(long, global = true)]
+    #[arg(long)]
     endpoint: Option<String>,
     /// Graph API version: v1.0 (default) or beta.
-    #[arg(long, global = true)]
+    #[arg(long)]
     api: Option<String>,
     /// Entra ID tenant (id or domain) to sign in to.
-    #[arg(long, global = true)]
+    #[arg(long)]
     tenant: Option<String>,
     /// Application (client) id to sign in with.
-    #[arg(long = "client-id", global = true)]
+    #[arg(long = "client-id")]
     client_id: Option<String>,
     /// Sign-in method: auto, token, client-secret, certificate, device-code, azure-cli.
-    #[arg(long, global = true)]
+    #[arg(long)]
     auth: Option<String>,
 }
 
 impl GraphFlags {
+    /// These flags over `outer`'s (`hunt --cloud usgov run --endpoint …` takes both).
+    fn over(self, outer: &GraphFlags) -> GraphFlags {
+        let outer = outer.clone();
+        GraphFlags {
+            backend: self.backend.or(outer.backend),
+            cloud: self.cloud.or(outer.cloud),
+            endpoint: self.endpoint.or(outer.endpoint),
+            api: self.api.or(outer.api),
+            tenant: self.tenant.or(outer.tenant),
+            client_id: self.client_id.or(outer.client_id),
+            auth: self.auth.or(outer.auth),
+        }
+    }
+
     fn choices(&self) -> GraphChoices {
         GraphChoices {
             cloud: self.cloud.clone(),
@@ -94,15 +108,26 @@ enum Command {
         /// ISO 8601 time window, e.g. P7D or 2024-02-01T00:00:00Z/2024-02-15T00:00:00Z.
         #[arg(long)]
         timespan: Option<String>,
+        #[command(flatten)]
+        graph: GraphFlags,
     },
     /// Parse and validate queries (standard input when no file); prints FILE:LINE:COL: message.
     Check { files: Vec<PathBuf> },
     /// Sign in to Microsoft Graph with a device code (works over SSH: open the URL anywhere).
-    Login,
+    Login {
+        #[command(flatten)]
+        graph: GraphFlags,
+    },
     /// Forget the cached sign-in tokens.
-    Logout,
+    Logout {
+        #[command(flatten)]
+        graph: GraphFlags,
+    },
     /// Show who or what the Graph token belongs to (never the token itself).
-    Whoami,
+    Whoami {
+        #[command(flatten)]
+        graph: GraphFlags,
+    },
     /// Answer Graph's runHuntingQuery contract from the local engine (the lab data).
     Serve {
         /// Address to listen on; anything beyond loopback needs --token.
@@ -178,19 +203,41 @@ pub fn main() -> i32 {
         .or_else(|| config.as_ref()?.as_ref().ok()?.row_limit)
         .unwrap_or(crate::engine::DEFAULT_ROW_LIMIT);
     let good_config = config.as_ref().and_then(|c| c.as_ref().ok()).cloned();
-    let choices = cli.graph.choices().or(good_config
+    // The Graph flags of the subcommand, over those given before it.
+    let flags = match &cli.command {
+        Some(
+            Command::Run { graph, .. }
+            | Command::Login { graph }
+            | Command::Logout { graph }
+            | Command::Whoami { graph },
+        ) => graph.clone().over(&cli.graph),
+        _ => cli.graph.clone(),
+    };
+    let config_choices = good_config
         .as_ref()
         .map(Config::graph_choices)
-        .unwrap_or_default());
-    let backend = match cli.graph.backend {
+        .unwrap_or_default();
+    let choices = flags.choices().or(config_choices);
+    let backend = match flags.backend {
         Some(choice) => Ok(choice),
         None => match good_config.as_ref().and_then(|c| c.backend.as_deref()) {
-            Some(name) => BackendChoice::parse(name).map_err(|e| format!("config file: {e}")),
+            Some(name) => {
+                BackendChoice::parse(name).map_err(|e| format!("{}: {e}", config_name(&store)))
+            }
             None => Ok(BackendChoice::Lab),
         },
     };
     let cache_file = store.as_ref().map(|s| s.paths.token_cache_file());
-    let graph = move || GraphSettings::resolve(&choices, &env_var, cache_file.clone());
+    let config_label = config_name(&store);
+    let graph = move || {
+        GraphSettings::resolve(&choices, &env_var, cache_file.clone()).map_err(|message| {
+            // Say where a bad value came from when no flag gave it.
+            match GraphSettings::resolve(&flags.choices(), &env_var, None) {
+                Ok(_) => format!("{config_label}: {message}"),
+                Err(_) => message,
+            }
+        })
+    };
     let command = cli.command;
     // A broken config file stops headless commands (a script must not run on half a config);
     // the console opens and says what is wrong.
@@ -219,6 +266,7 @@ pub fn main() -> i32 {
             file,
             format,
             timespan,
+            graph: _,
         }) => {
             let backend = match backend {
                 Ok(backend) => backend,
@@ -233,19 +281,16 @@ pub fn main() -> i32 {
             } else {
                 OutputFormat::Csv
             });
+            // A bad window is a usage error, found before any work: the forms are Graph's
+            // (`P7D`, `start/end`, `P30D/end`, `start/P30D`, a start), for every backend.
+            let now = crate::kql::time::now();
+            if let Some(window) = &timespan
+                && let Err(message) = crate::engine::time_window::parse_timespan(window, now)
+            {
+                return fail(2, &format!("--timespan: {message}"));
+            }
             let target = match backend {
-                BackendChoice::Lab => {
-                    // A bad window is a usage error, found before any work. (Graph reads the
-                    // window itself and says what it does not accept.)
-                    let now = crate::kql::time::now();
-                    if let Some(window) = &timespan
-                        && let Err(message) =
-                            crate::engine::time_window::parse_timespan(window, now)
-                    {
-                        return fail(2, &format!("--timespan: {message}"));
-                    }
-                    Target::Lab { scale: cli.scale }
-                }
+                BackendChoice::Lab => Target::Lab { scale: cli.scale },
                 BackendChoice::Graph => match graph() {
                     Ok(settings) => Target::Graph(Box::new(settings)),
                     Err(message) => return fail(2, &message),
@@ -257,15 +302,15 @@ pub fn main() -> i32 {
         Some(Command::Lab {
             command: LabCommand::Export { dir, format },
         }) => lab_export(&dir, format, cli.scale),
-        Some(Command::Login) => match graph() {
+        Some(Command::Login { .. }) => match graph() {
             Ok(settings) => login(&settings),
             Err(message) => fail(2, &message),
         },
-        Some(Command::Logout) => match graph() {
+        Some(Command::Logout { .. }) => match graph() {
             Ok(settings) => logout(&settings),
             Err(message) => fail(2, &message),
         },
-        Some(Command::Whoami) => match graph() {
+        Some(Command::Whoami { .. }) => match graph() {
             Ok(settings) => whoami(&settings),
             Err(message) => fail(2, &message),
         },
@@ -418,9 +463,21 @@ pub fn start_text(file: Option<&Path>, store: Option<&Store>) -> Result<StartTex
     })
 }
 
+/// Prints `hunt: message` on stderr and returns `code`. Each line of the message is made safe
+/// on its own, so hunt's own several-line messages keep their line breaks while a service's text
+/// still cannot reach the terminal raw.
 fn fail(code: i32, message: &str) -> i32 {
-    eprintln!("hunt: {}", sanitize(message).text);
+    let lines: Vec<String> = message.lines().map(|l| sanitize(l).text).collect();
+    eprintln!("hunt: {}", lines.join("\n"));
     code
+}
+
+/// How messages name the config file: its path when known.
+fn config_name(store: &Option<Arc<Store>>) -> String {
+    match store {
+        Some(store) => format!("{} (config file)", store.paths.config_file.display()),
+        None => "config file".to_string(),
+    }
 }
 
 fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, String> {
@@ -527,8 +584,13 @@ fn run_query(
     };
     let written = write_result(&result, format);
     if result.facts.truncated {
+        let advice = if result.facts.backend.starts_with("graph") {
+            "Graph returns at most 100,000 rows: narrow the query or the time range"
+        } else {
+            "raise --row-limit or narrow the query"
+        };
         eprintln!(
-            "hunt: the result was truncated: these are the first {} rows of more (raise --row-limit or narrow the query)",
+            "hunt: the result was truncated: these are the first {} rows of more ({advice})",
             result.row_count()
         );
     }
@@ -603,7 +665,20 @@ fn whoami(settings: &GraphSettings) -> i32 {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
     };
+    // A token given in HUNT_TOKEN is read as it is, expired or not: whoami explains tokens.
+    let given = env_var(crate::graph::auth::HUNT_TOKEN).filter(|_| {
+        matches!(
+            settings.auth.method,
+            None | Some(crate::graph::auth::AuthMethod::Token)
+        )
+    });
     let outcome = runtime.block_on(async {
+        if let Some(token) = given {
+            let token = crate::graph::token::AccessToken::from_jwt(
+                crate::graph::token::Secret::new(token.trim().trim_start_matches("Bearer ").trim()),
+            );
+            return Ok(("the token in HUNT_TOKEN".to_string(), token));
+        }
         let http = crate::graph::http::http_client(crate::graph::SIGN_IN_TIMEOUT)?;
         let provider = crate::graph::auth::select_provider(&settings.auth, &env_var, http)
             .map_err(|e| e.message)?;
@@ -627,7 +702,7 @@ fn whoami_lines(
     token: &crate::graph::token::AccessToken,
 ) -> Vec<(&'static str, String)> {
     let mut lines = vec![
-        ("signed in", provider.to_string()),
+        ("sign-in", provider.to_string()),
         ("cloud", settings.cloud.to_string()),
     ];
     let Some(claims) = crate::graph::token::claims(token.secret.expose()) else {
@@ -655,7 +730,15 @@ fn whoami_lines(
             ),
         )),
     }
-    lines.push(("audience", claims.audience.clone().unwrap_or_else(none)));
+    let audience = claims.audience.clone().unwrap_or_else(none);
+    lines.push((
+        "audience",
+        if claims.is_for_graph() {
+            audience
+        } else {
+            format!("{audience} (NOT Microsoft Graph: runHuntingQuery will refuse this token)")
+        },
+    ));
     lines.push(("scopes", join_or_dash(&claims.scopes)));
     lines.push(("roles", join_or_dash(&claims.roles)));
     let hunting = if claims.has_hunting_permission() {
@@ -696,14 +779,15 @@ fn describe_expiry(at: std::time::SystemTime) -> String {
 
 /// `hunt serve`: the lab engine behind Graph's contract until the process is stopped.
 fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32 {
-    let addr: std::net::SocketAddr = match bind.parse() {
-        Ok(addr) => addr,
-        Err(_) => {
-            return fail(
-                2,
-                &format!("--bind '{bind}': expected ADDRESS:PORT, e.g. 127.0.0.1:7878"),
-            );
-        }
+    // `localhost:7878` as well as `127.0.0.1:7878`: names resolve (the first address is used).
+    let resolved = std::net::ToSocketAddrs::to_socket_addrs(bind)
+        .ok()
+        .and_then(|mut a| a.next());
+    let Some(addr) = resolved else {
+        return fail(
+            2,
+            &format!("--bind '{bind}': expected ADDRESS:PORT, e.g. 127.0.0.1:7878"),
+        );
     };
     let token = token.map(crate::graph::token::Secret::new);
     if let Err(message) = crate::graph::serve::check_bind(&addr, token.as_ref()) {
@@ -721,19 +805,28 @@ fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32
         Ok(listener) => listener,
         Err(e) => return fail(1, &format!("cannot listen on {addr}: {e}")),
     };
-    let local = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|_| bind.into());
+    let bound = listener.local_addr().unwrap_or(addr);
+    let local = bound.to_string();
     eprintln!(
         "hunt serve: the lab data (scale {scale}) on http://{local}/v1.0/security/runHuntingQuery; {}",
         if token.is_some() {
             "clients must send the bearer token"
         } else {
-            "no token required (loopback only)"
+            "no token checked (loopback only)"
         }
     );
-    eprintln!("  try: HUNT_TOKEN=<token> hunt --backend graph --endpoint http://{local}");
+    // The client sends http only to loopback: suggest the loopback address for a wildcard bind.
+    let reach = if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", bound.port())
+    } else {
+        local.clone()
+    };
+    let token_hint = if token.is_some() {
+        "<the token>"
+    } else {
+        "any"
+    };
+    eprintln!("  try: HUNT_TOKEN={token_hint} hunt --backend graph --endpoint http://{reach}");
     let log: Box<dyn Fn(String) + Send + Sync> =
         Box::new(|line| eprintln!("{}", sanitize(&line).text));
     let served = runtime.block_on(crate::graph::serve::serve(

@@ -332,7 +332,14 @@ fn network_error(error: &reqwest::Error, options: &GraphOptions) -> QueryError {
             REQUEST_TIMEOUT.as_secs() / 60
         )
     } else if error.is_connect() {
-        format!("could not connect to {host}: {}", source_chain(error))
+        let chain = source_chain(error);
+        // rustls reading plain HTTP: the usual cause is https:// to an http server.
+        let hint = if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
+            " (is the server plain http? on loopback, use an http:// endpoint)"
+        } else {
+            ""
+        };
+        format!("could not connect to {host}: {chain}{hint}")
     } else if error.is_body() || error.is_decode() {
         format!(
             "the connection to {host} broke before the whole answer arrived: {}",
@@ -413,15 +420,13 @@ impl Failure<'_> {
                 } else {
                     format!("no Retry-After given: wait at least {} s", wait.as_secs())
                 };
+                let service =
+                    service.unwrap_or_else(|| "the tenant's call or CPU quota is spent".into());
                 QueryError::throttled(
                     format!(
                         "throttled by Graph (429{}): {}; {when}. Calls that come early count against the quota and prolong the block ({ids})",
-                        if code.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" {code}")
-                        },
-                        service.unwrap_or_else(|| "the tenant's call or CPU quota is spent".into())
+                        code_text(&code, status),
+                        service.trim_end_matches('.')
                     ),
                     Some(wait),
                 )
@@ -440,11 +445,7 @@ impl Failure<'_> {
                     ErrorKind::Network,
                     format!(
                         "Graph failed ({status}{}): {explanation} ({ids})",
-                        if code.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" {code}")
-                        }
+                        code_text(&code, status)
                     ),
                 )
             }
@@ -456,6 +457,15 @@ impl Failure<'_> {
                 ),
             ),
         }
+    }
+}
+
+/// ` CODE` after the status in a message, unless it says nothing more (`429 429`).
+fn code_text(code: &str, status: u16) -> String {
+    if code.is_empty() || code == status.to_string() {
+        String::new()
+    } else {
+        format!(" {code}")
     }
 }
 

@@ -27,7 +27,7 @@ impl Cloud {
             "dod" | "usgovl5" => Ok(Cloud::Dod),
             "china" | "21vianet" => Ok(Cloud::China),
             other => Err(format!(
-                "unknown cloud '{other}': use global, usgov (GCC High), dod or china"
+                "unknown cloud '{other}': use global, usgov (GCC High) or dod"
             )),
         }
     }

@@ -92,7 +92,9 @@ impl GraphSettings {
         };
         let method = match &choices.auth {
             Some(text) if text.trim().eq_ignore_ascii_case("auto") => None,
-            Some(text) => Some(AuthMethod::parse(text)?),
+            Some(text) => {
+                Some(AuthMethod::parse(text).map_err(|e| format!("{e} (or auto, the default)"))?)
+            }
             None => None,
         };
         let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());

@@ -33,6 +33,9 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// Refuses to listen beyond loopback without a token: anyone who can reach the port could
 /// otherwise query the data.
 pub fn check_bind(addr: &SocketAddr, token: Option<&Secret>) -> Result<(), String> {
+    if token.is_some_and(|t| t.expose().trim().is_empty()) {
+        return Err("--token is empty: give the token clients must send".into());
+    }
     if addr.ip().is_loopback() || token.is_some() {
         Ok(())
     } else {
@@ -172,12 +175,16 @@ async fn answer(
         }
     };
     if request.method() != Method::POST {
-        return error(
+        let (mut response, note) = error(
             StatusCode::METHOD_NOT_ALLOWED,
             "BadRequest",
             "runHuntingQuery takes POST",
             ids,
         );
+        response
+            .headers_mut()
+            .insert("allow", HeaderValue::from_static("POST"));
+        return (response, note);
     }
     if let Some(expected) = &shared.token_digest {
         let given = request
@@ -204,6 +211,20 @@ async fn answer(
                 ids,
             );
         }
+    }
+    // A stated length over the limit is refused before any byte is read.
+    let stated = request
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if stated.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BadRequest",
+            &format!("the request body is over {MAX_REQUEST_BYTES} bytes"),
+            ids,
+        );
     }
     let body = match Limited::new(request.into_body(), MAX_REQUEST_BYTES)
         .collect()
@@ -354,5 +375,10 @@ mod tests {
         assert!(check_bind(&local6, None).is_ok());
         assert!(check_bind(&lan, None).unwrap_err().contains("--token"));
         assert!(check_bind(&lan, Some(&Secret::new("t"))).is_ok());
+        assert!(
+            check_bind(&local, Some(&Secret::new(" ")))
+                .unwrap_err()
+                .contains("empty")
+        );
     }
 }

@@ -48,6 +48,28 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 }
 
 /// Cuts text into pieces of at most `width` display columns (never splitting a character).
+/// The most lines an error under the editor takes.
+pub const ERROR_LINES: usize = 4;
+
+/// An error message as the lines under the editor show it: each of its own lines made safe
+/// (hostile text from a service is shown, never obeyed), wrapped to `width`, at most
+/// `ERROR_LINES` (and `room`) lines; a cut last line ends with `…`.
+fn error_lines(message: &str, width: usize, room: usize) -> Vec<String> {
+    let limit = ERROR_LINES.min(room).max(1);
+    let mut lines: Vec<String> = message
+        .lines()
+        .flat_map(|line| wrap(&sanitize(line).text, width))
+        .collect();
+    if lines.len() > limit {
+        lines.truncate(limit);
+        if let Some(last) = lines.last_mut() {
+            // `fit` keeps the mark: it cuts to make room for its own `…` when too wide.
+            *last = fit(&format!("{last}…"), width);
+        }
+    }
+    lines
+}
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     let mut used = 0;
@@ -255,7 +277,20 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     let block = pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let error_height = u16::from(app.error.is_some()).min(inner.height.saturating_sub(1));
+    // The error wraps onto as many lines as it needs, up to ERROR_LINES and never more than
+    // half the pane: Defender's messages and request ids are long, and all of them matter.
+    let error_lines = app
+        .error
+        .as_ref()
+        .map(|mark| {
+            error_lines(
+                &mark.message,
+                inner.width as usize,
+                (inner.height / 2).max(1) as usize,
+            )
+        })
+        .unwrap_or_default();
+    let error_height = (error_lines.len() as u16).min(inner.height.saturating_sub(1));
     let [text_area, error_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(error_height)]).areas(inner);
     let (height, width) = (text_area.height as usize, text_area.width as usize);
@@ -330,12 +365,12 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), text_area);
-    if let Some(mark) = &error {
-        let text = fit(&sanitize(&mark.message).text, error_area.width as usize);
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.ui("error"))),
-            error_area,
-        );
+    if !error_lines.is_empty() {
+        let lines: Vec<Line> = error_lines
+            .into_iter()
+            .map(|text| Line::from(Span::styled(text, theme.ui("error"))))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), error_area);
     }
     if focused && !app.help {
         let line = app

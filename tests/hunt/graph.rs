@@ -155,14 +155,21 @@ fn serve_checks_the_bearer_token_and_speaks_the_error_envelope() {
             .send()
             .await
             .unwrap();
+        let allow = get
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         (
             get.status().as_u16(),
             missing.status().as_u16(),
             capitalised.status().as_u16(),
             capitalised.text().await.unwrap(),
+            allow,
         )
     });
     assert_eq!((raw.0, raw.1, raw.2), (405, 404, 200), "{}", raw.3);
+    assert_eq!(raw.4.as_deref(), Some("POST"), "405 says what is allowed");
     assert!(raw.3.starts_with("{\"@odata.context\":"), "{}", raw.3);
     assert!(
         raw.3
@@ -412,6 +419,7 @@ fn throttling_reads_retry_after_and_holds_the_next_call() {
         "{}",
         error.message
     );
+    assert!(!error.message.contains("429 429"), "{}", error.message);
 }
 
 fn httpdate(at: SystemTime) -> String {
@@ -908,4 +916,150 @@ fn login_whoami_and_logout_through_a_fake_sign_in_service() {
     ]);
     assert_eq!(again.status.code(), Some(3), "{}", out(&again).1);
     assert!(out(&again).1.contains("hunt login"), "{}", out(&again).1);
+}
+
+#[test]
+fn sign_in_advice_keeps_its_lines_and_bad_windows_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let output = clean_command(&["whoami"], home.path())
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let (_, stderr) = out(&output);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.lines().count() >= 4, "one option a line: {stderr}");
+    assert!(
+        stderr.contains("hunt login") && !stderr.contains('↵'),
+        "{stderr}"
+    );
+
+    let fake = Fake::always(runtime(), Reply::json(200, r#"{"schema":[],"results":[]}"#));
+    let output = hunt_cli(
+        &[
+            "run",
+            "T",
+            "--backend",
+            "graph",
+            "--endpoint",
+            &fake.url,
+            "--timespan",
+            "7d",
+        ],
+        Some(SECRET),
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", out(&output).1);
+    assert!(out(&output).1.contains("--timespan"), "{}", out(&output).1);
+    assert!(fake.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn whoami_explains_expired_and_foreign_tokens() {
+    let expired = jwt(
+        r#"{"aud":"https://management.azure.com","tid":"t-9","upn":"bo@contoso.example","scp":"User.Read","exp":1700000000}"#,
+    );
+    let output = hunt_cli(&["whoami"], Some(&expired));
+    let (stdout, stderr) = out(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("2023-11-14 22:13:20Z (expired)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("NOT Microsoft Graph"), "{stdout}");
+    assert!(stdout.contains("bo@contoso.example"), "{stdout}");
+    // `hunt run` says it expired, and sends nothing.
+    let fake = Fake::always(runtime(), Reply::json(200, r#"{"schema":[],"results":[]}"#));
+    let run = hunt_cli(
+        &["run", "T", "--backend", "graph", "--endpoint", &fake.url],
+        Some(&expired),
+    );
+    assert_eq!(run.status.code(), Some(3));
+    assert!(
+        out(&run).1.contains("expired at 2023-11-14 22:13:20Z"),
+        "{}",
+        out(&run).1
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_bad_graph_value_in_the_config_file_names_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "backend = \"graph\"\ncloud = \"mars\"\n",
+    )
+    .unwrap();
+    let output = clean_command(&["run", "T"], home.path()).output().unwrap();
+    let (_, stderr) = out(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("config.toml (config file): unknown cloud 'mars'"),
+        "{stderr}"
+    );
+    // A flag that fixes it wins.
+    let fixed = clean_command(&["run", "T", "--cloud", "china"], home.path())
+        .output()
+        .unwrap();
+    assert!(
+        out(&fixed).1.contains("not offered in the China cloud"),
+        "{}",
+        out(&fixed).1
+    );
+    assert!(!out(&fixed).1.contains("config file"), "{}", out(&fixed).1);
+}
+
+#[test]
+fn serve_refuses_an_empty_token_and_an_oversized_body_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let output = clean_command(&["serve", "--token", ""], home.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", out(&output).1);
+    assert!(out(&output).1.contains("empty"), "{}", out(&output).1);
+
+    let url = start_serve(None);
+    let address = url.trim_start_matches("http://").to_string();
+    let reply = runtime().block_on(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"POST /v1.0/security/runHuntingQuery HTTP/1.1\r\nhost: x\r\ncontent-length: 2000000\r\n\r\n{}")
+            .await
+            .unwrap();
+        let mut reply = vec![0u8; 1024];
+        // A deadline against a hang, not a speed check: the old code waited for the body.
+        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut reply))
+            .await
+            .expect("an answer before the body arrives")
+            .unwrap();
+        String::from_utf8_lossy(&reply[..n]).into_owned()
+    });
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+}
+
+#[test]
+fn long_errors_wrap_under_the_editor() {
+    use ratatui::crossterm::event::KeyCode;
+    let message = "Query could not be parsed at 'whre' on line [2,3]. Token: whre. Line: 2, Position: 3. Did you mean 'where'? The query text is kept exactly as it was sent to the service.";
+    let fake = Fake::always(
+        runtime(),
+        Reply::json(
+            400,
+            format!(
+                r#"{{"error":{{"code":"BadRequest","message":"{message}","innerError":{{"request-id":"rq-0123456789abcdef"}}}}}}"#
+            ),
+        ),
+    );
+    let mut app = graph_app(
+        backend_at(&fake.url, TestTokens::new("t")),
+        "DeviceInfo\n| whre x",
+    );
+    app.handle_key(super::console::key(KeyCode::F(5)));
+    super::console::wait(&mut app);
+    let screen = super::console::screen(&mut app, 100, 30);
+    assert!(
+        screen.contains("rq-0123456789abcdef"),
+        "the request id is shown: {screen}"
+    );
+    assert!(screen.contains("Did you mean"), "{screen}");
 }

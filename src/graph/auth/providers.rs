@@ -45,8 +45,7 @@ pub struct StaticToken {
 }
 
 /// Why a static token stopped working.
-pub const STATIC_TOKEN_REFUSED: &str =
-    "the token in HUNT_TOKEN was refused or expired: set a new one";
+pub const STATIC_TOKEN_REFUSED: &str = "Graph refused the token in HUNT_TOKEN (401): set a new one";
 
 impl StaticToken {
     /// The token (a leading `Bearer ` is dropped); its expiry is the JWT's `exp` when it is one.
@@ -69,11 +68,19 @@ impl TokenProvider for StaticToken {
 
     fn token(&self, force_refresh: bool) -> BoxFuture<'_, Result<AccessToken, AuthError>> {
         Box::pin(async move {
-            let expired = self
-                .token
-                .expires_at
-                .is_some_and(|at| at <= SystemTime::now());
-            if force_refresh || expired {
+            // Its own `exp` says so: no call is made with a token known to be dead.
+            if let Some(at) = self.token.expires_at.filter(|at| *at <= SystemTime::now()) {
+                let at = at
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()
+                    .and_then(|d| chrono::DateTime::from_timestamp(d.as_secs() as i64, 0))
+                    .map(|t| t.format(" at %Y-%m-%d %H:%M:%SZ").to_string())
+                    .unwrap_or_default();
+                return Err(AuthError::new(format!(
+                    "the token in HUNT_TOKEN expired{at}: set a new one (`hunt whoami` shows its claims)"
+                )));
+            }
+            if force_refresh {
                 return Err(AuthError::new(STATIC_TOKEN_REFUSED));
             }
             Ok(self.token.clone())

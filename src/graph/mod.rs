@@ -148,3 +148,85 @@ pub async fn connect(
     };
     Ok(GraphBackend::new(options, http, tokens, tables))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn settings_take_flags_then_config_then_the_environment() {
+        let none = GraphChoices::default();
+        let settings = GraphSettings::resolve(&none, &env(&[]), None).unwrap();
+        assert_eq!(settings.endpoint, "https://graph.microsoft.com");
+        assert_eq!(
+            settings.auth.authority_host,
+            "https://login.microsoftonline.com"
+        );
+        assert_eq!(settings.api, ApiVersion::V1);
+        assert!(settings.auth.tenant.is_none() && settings.auth.method.is_none());
+
+        let azure = env(&[
+            ("AZURE_TENANT_ID", "tenant-from-env"),
+            ("AZURE_CLIENT_ID", "client-from-env"),
+            ("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9"),
+        ]);
+        let flags = GraphChoices {
+            cloud: Some("usgov".into()),
+            tenant: Some("contoso.example".into()),
+            auth: Some("AUTO".into()),
+            api: Some("beta".into()),
+            ..GraphChoices::default()
+        };
+        let config = GraphChoices {
+            tenant: Some("from-config".into()),
+            endpoint: Some("http://localhost:7878/".into()),
+            ..GraphChoices::default()
+        };
+        let settings = GraphSettings::resolve(&flags.or(config), &azure, None).unwrap();
+        assert_eq!(settings.cloud, Cloud::UsGov);
+        assert_eq!(settings.endpoint, "http://localhost:7878");
+        assert_eq!(settings.api, ApiVersion::Beta);
+        assert_eq!(settings.auth.tenant.as_deref(), Some("contoso.example"));
+        assert_eq!(settings.auth.client_id.as_deref(), Some("client-from-env"));
+        assert_eq!(settings.auth.authority_host, "http://127.0.0.1:9");
+        assert!(
+            settings.auth.method.is_none(),
+            "auto is the automatic order"
+        );
+    }
+
+    #[test]
+    fn bad_choices_are_refused_with_a_reason() {
+        let refused =
+            |choices: GraphChoices| GraphSettings::resolve(&choices, &env(&[]), None).unwrap_err();
+        let china = refused(GraphChoices {
+            cloud: Some("china".into()),
+            ..GraphChoices::default()
+        });
+        assert!(china.contains("not offered"), "{china}");
+        let plain = refused(GraphChoices {
+            endpoint: Some("http://192.0.2.1".into()),
+            ..GraphChoices::default()
+        });
+        assert!(plain.contains("only on loopback"), "{plain}");
+        let method = refused(GraphChoices {
+            auth: Some("magic".into()),
+            ..GraphChoices::default()
+        });
+        assert!(method.contains("or auto"), "{method}");
+        let api = refused(GraphChoices {
+            api: Some("v2".into()),
+            ..GraphChoices::default()
+        });
+        assert!(api.contains("v1.0 or beta"), "{api}");
+    }
+}

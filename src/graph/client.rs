@@ -297,7 +297,9 @@ async fn read_body(
     let mut bytes = Vec::with_capacity(
         response
             .content_length()
-            .map_or(0, |n| n.min(MAX_RESPONSE_BYTES as u64) as usize),
+            // What the server claims is a hint, not a promise: never reserve more than 128 MiB
+            // on its word.
+            .map_or(0, |n| n.min(128 << 20) as usize),
     );
     loop {
         match response.chunk().await {

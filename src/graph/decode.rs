@@ -12,6 +12,8 @@
 //! reach from how much of the body has been read, so the finished columns are close to their
 //! final size and no buffer is doubled past it. The common key order (`schema` before `results`)
 //! is a single pass; `results` before `schema` is captured as raw text and decoded after it.
+//! From 1 MB on, the rows are converted on a second thread while this one reads on (see "Two
+//! threads" below); the answer, warnings and errors are the same as on one thread.
 //!
 //! Decisions where Graph's documentation says nothing:
 //! - Repeated column names in the schema are made unique (`Name`, `Name1`, `Name2`…, skipping

@@ -12,6 +12,8 @@
 //! reach from how much of the body has been read, so the finished columns are close to their
 //! final size and no buffer is doubled past it. The common key order (`schema` before `results`)
 //! is a single pass; `results` before `schema` is captured as raw text and decoded after it.
+//! From 1 MB on, the rows are converted on a second thread while this one reads on (see "Two
+//! threads" below); the answer, warnings and errors are the same as on one thread.
 //!
 //! Decisions where Graph's documentation says nothing:
 //! - Repeated column names in the schema are made unique (`Name`, `Name1`, `Name2`…, skipping
@@ -32,10 +34,12 @@
 //!   kept; an object or list in another column is built as a small `serde_json::Value`, and
 //!   serde_json refuses more than 128 levels there (the whole body is then an error).
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Write as _;
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 
 use datafusion::arrow::array::builder::{BooleanBufferBuilder, NullBufferBuilder};
 use datafusion::arrow::array::{
@@ -66,6 +70,16 @@ const MESSAGE_CHARS: usize = 240;
 const MAX_CELLS: usize = 1_000_000_000;
 /// Per-column warnings (bad values, unknown types) beyond this many are summed up in one line.
 const WARNING_LIST_CAP: usize = 10;
+/// Bodies from this size on are decoded by two threads (see `read_pipelined`); below it, a
+/// second thread costs more than it saves.
+const PIPELINE_FROM: usize = 1 << 20;
+/// Cells per batch handed from the reading to the converting thread: small, because batches
+/// are memory on top of the result (about 24 bytes a cell), large enough that handing one over
+/// costs little next to converting it.
+const BATCH_CELLS: usize = 4096;
+/// Batches waiting for the converting thread; the reader blocks beyond this, so memory stays
+/// bounded whichever thread is faster.
+const QUEUED_BATCHES: usize = 2;
 /// The UTF-8 byte order mark, which some HTTP stacks put before a JSON body.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -106,7 +120,17 @@ impl std::error::Error for DecodeError {}
 /// Errors: the body is not JSON (empty, cut short, an HTML page), has no `schema` list or no
 /// `results` list, a schema entry has no name, or a row is not an object. Never panics.
 pub fn decode_results(body: &[u8], backend: &str) -> Result<ResultSet, DecodeError> {
-    match decode_body(body, backend) {
+    decode_results_with(body, backend, PIPELINE_FROM)
+}
+
+/// [`decode_results`], with the rows converted on a second thread when the body has at least
+/// `pipeline_from` bytes (a parameter so tests can run both paths on the same small bodies).
+fn decode_results_with(
+    body: &[u8],
+    backend: &str,
+    pipeline_from: usize,
+) -> Result<ResultSet, DecodeError> {
+    match decode_body(body, backend, pipeline_from) {
         // serde_json's words for a `\u` escape that is half of a UTF-16 pair; our own messages
         // never contain them.
         Err(error)
@@ -115,7 +139,7 @@ pub fn decode_results(body: &[u8], backend: &str) -> Result<ResultSet, DecodeErr
             let Some((repaired, count)) = replace_lone_surrogates(body) else {
                 return Err(error);
             };
-            let mut result = decode_body(&repaired, backend)?;
+            let mut result = decode_body(&repaired, backend, pipeline_from)?;
             result.facts.warnings.push(format!(
                 "{count} lone UTF-16 surrogate escape{} in strings {} replaced with U+FFFD",
                 plural(count),
@@ -128,7 +152,31 @@ pub fn decode_results(body: &[u8], backend: &str) -> Result<ResultSet, DecodeErr
 }
 
 /// One attempt at [`decode_results`].
-fn decode_body(body: &[u8], backend: &str) -> Result<ResultSet, DecodeError> {
+fn decode_body(body: &[u8], backend: &str, pipeline_from: usize) -> Result<ResultSet, DecodeError> {
+    let failure = Cell::new(None);
+    let decoded = read_body(body, backend, pipeline_from, &failure);
+    match failure.get() {
+        None => decoded,
+        // The converting thread hit an error (out of memory, a column past 2 GiB): read again
+        // on one thread, which reports it exactly as ever (with its place in the body).
+        Some(Failure::Error) => read_body(body, backend, usize::MAX, &failure),
+        Some(Failure::Panic) => Err(DecodeError {
+            message: "hunt failed while converting the response (an internal error); the \
+                      answer was not read"
+                .to_string(),
+            line: 0,
+            column: 0,
+        }),
+    }
+}
+
+/// One reading of the body; a failure of the pipeline's converting thread is put in `failure`.
+fn read_body(
+    body: &[u8],
+    backend: &str,
+    pipeline_from: usize,
+    failure: &Cell<Option<Failure>>,
+) -> Result<ResultSet, DecodeError> {
     let (input, shift) = match body.strip_prefix(BOM) {
         Some(rest) => (rest, BOM.len()),
         None => (body, 0),
@@ -143,29 +191,40 @@ fn decode_body(body: &[u8], backend: &str) -> Result<ResultSet, DecodeError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let top = TopSeed {
         progress: Progress::over(input),
+        pipeline_from,
+        failure,
     }
     .deserialize(&mut de)
     .and_then(|top| de.end().map(|()| top))
     .map_err(|e| place.error(&e, 0))?;
     let table = match top.results {
-        Results::Decoded(table) => table,
-        Results::Raw(raw) => decode_late(raw, &top.specs, &place)?,
+        Results::Decoded(table) => *table,
+        Results::Raw(raw) => decode_late(raw, &top.specs, &place, pipeline_from, failure)?,
     };
     table.into_result(backend)
 }
 
 /// The `results` that came before `schema`: decoded now that the columns are known.
-fn decode_late(raw: &RawValue, specs: &[Spec], place: &Place<'_>) -> Result<Table, DecodeError> {
+fn decode_late(
+    raw: &RawValue,
+    specs: &[Spec],
+    place: &Place<'_>,
+    pipeline_from: usize,
+    failure: &Cell<Option<Failure>>,
+) -> Result<Table, DecodeError> {
     let text = raw.get();
     // The raw text is a slice of the input, so its address gives its offset (for positions).
     let offset = (text.as_ptr() as usize).saturating_sub(place.input.as_ptr() as usize);
-    let mut table = Table::new(specs, Progress::over(text.as_bytes()));
     let mut de = serde_json::Deserializer::from_str(text);
-    RowsSeed { table: &mut table }
-        .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| place.error(&e, offset))?;
-    Ok(table)
+    ResultsSeed {
+        specs,
+        progress: Progress::over(text.as_bytes()),
+        pipeline_from,
+        failure,
+    }
+    .deserialize(&mut de)
+    .and_then(|table| de.end().map(|()| table))
+    .map_err(|e| place.error(&e, offset))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,7 +376,7 @@ struct Spec {
 }
 
 enum Results<'de> {
-    Decoded(Table),
+    Decoded(Box<Table>),
     Raw(&'de RawValue),
 }
 
@@ -326,11 +385,13 @@ struct Top<'de> {
     results: Results<'de>,
 }
 
-struct TopSeed {
+struct TopSeed<'f> {
     progress: Progress,
+    pipeline_from: usize,
+    failure: &'f Cell<Option<Failure>>,
 }
 
-impl<'de> DeserializeSeed<'de> for TopSeed {
+impl<'de> DeserializeSeed<'de> for TopSeed<'_> {
     type Value = Top<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Top<'de>, D::Error> {
@@ -338,7 +399,7 @@ impl<'de> DeserializeSeed<'de> for TopSeed {
     }
 }
 
-impl<'de> Visitor<'de> for TopSeed {
+impl<'de> Visitor<'de> for TopSeed<'_> {
     type Value = Top<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -371,9 +432,12 @@ impl<'de> Visitor<'de> for TopSeed {
                     results = Some(match &specs {
                         // The common order: rows go straight into the columns.
                         Some(specs) => {
-                            let mut table = Table::new(specs, self.progress);
-                            map.next_value_seed(RowsSeed { table: &mut table })?;
-                            Results::Decoded(table)
+                            Results::Decoded(Box::new(map.next_value_seed(ResultsSeed {
+                                specs,
+                                progress: self.progress,
+                                pipeline_from: self.pipeline_from,
+                                failure: self.failure,
+                            })?))
                         }
                         None => Results::Raw(map.next_value::<&'de RawValue>()?),
                     });
@@ -790,16 +854,12 @@ impl Scalar<'_> {
 }
 
 struct Column {
-    /// The key rows use for this column (Graph's name).
-    key: String,
     /// The name shown (unique).
     name: String,
     /// The type name as the schema gave it, for warnings.
     type_name: String,
     kql: KqlType,
     reader: Reader,
-    /// Another column has the same key.
-    shared: bool,
     data: Data,
     nulls: NullBufferBuilder,
     /// Cells so far (rows done, plus one if this row already filled it).
@@ -813,7 +873,7 @@ struct Column {
 
 impl Column {
     /// A column of `kql` type (`String` for types hunt does not know).
-    fn new(key: &str, name: String, type_name: String, kql: KqlType) -> Column {
+    fn new(name: String, type_name: String, kql: KqlType) -> Column {
         let reader = match kql {
             KqlType::Bool => Reader::Bool,
             KqlType::Int => Reader::Int,
@@ -836,12 +896,10 @@ impl Column {
             },
         };
         Column {
-            key: key.to_string(),
             name,
             type_name,
             kql,
             reader,
-            shared: false,
             data,
             nulls: NullBufferBuilder::new(0),
             len: 0,
@@ -1362,9 +1420,14 @@ fn fast_datetime(s: &[u8]) -> Option<i64> {
 // Rows
 // ---------------------------------------------------------------------------------------------
 
-/// The columns being filled and what was seen on the way.
-struct Table {
-    columns: Vec<Column>,
+/// Which column each row key fills, and the counts kept on the way. Apart from the columns so
+/// that the pipeline's reading thread can route keys while the other fills the columns.
+#[derive(Default)]
+struct Router {
+    /// Each column's key (Graph's name).
+    keys: Vec<String>,
+    /// Whether another column has the same key.
+    shared: Vec<bool>,
     /// Row key → the columns with that key, in schema order.
     index: HashMap<String, Vec<usize>>,
     /// The column the next key most likely names (rows usually follow schema order).
@@ -1377,6 +1440,85 @@ struct Table {
     unknown_keys: usize,
     unknown_example: Option<String>,
     repeated_keys: usize,
+}
+
+impl Router {
+    fn new(specs: &[Spec]) -> Router {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::with_capacity(specs.len());
+        for (i, spec) in specs.iter().enumerate() {
+            index.entry(spec.name.clone()).or_default().push(i);
+        }
+        let shared = specs
+            .iter()
+            .map(|spec| index.get(&spec.name).is_some_and(|list| list.len() > 1))
+            .collect();
+        Router {
+            keys: specs.iter().map(|spec| spec.name.clone()).collect(),
+            shared,
+            index,
+            ..Router::default()
+        }
+    }
+
+    /// The column a row key fills, `None` when the key is not in the schema or its columns are
+    /// already filled in this row (both counted). `free(i)`: column `i` has no value in this row.
+    #[inline]
+    fn slot(&mut self, key: &str, free: impl Fn(usize) -> bool) -> Option<usize> {
+        let expected = self.expected;
+        // The fast path: the key names the column after the previous one.
+        if self.shared.get(expected) == Some(&false)
+            && free(expected)
+            && self.keys.get(expected).is_some_and(|k| k == key)
+        {
+            self.expected = expected + 1;
+            self.matched_keys += 1;
+            return Some(expected);
+        }
+        let Some(list) = self.index.get(key) else {
+            self.unknown_keys += 1;
+            if self.unknown_example.is_none() {
+                self.unknown_example = Some(quote(key));
+            }
+            return None;
+        };
+        match list.iter().copied().find(|&i| free(i)) {
+            Some(i) => {
+                self.expected = i + 1;
+                self.matched_keys += 1;
+                Some(i)
+            }
+            None => {
+                self.repeated_keys += 1;
+                None
+            }
+        }
+    }
+
+    /// Refuses the row being closed when it takes the answer past [`MAX_CELLS`].
+    fn check_cells(&self) -> Result<(), String> {
+        let columns = self.keys.len();
+        if self.rows.saturating_add(1).saturating_mul(columns) > MAX_CELLS {
+            return Err(format!(
+                "the answer has more than {MAX_CELLS} cells ({columns} columns), more than hunt \
+                 holds"
+            ));
+        }
+        Ok(())
+    }
+
+    fn close_row(&mut self, any_key: bool) {
+        self.rows += 1;
+        if any_key {
+            self.nonempty_rows += 1;
+        }
+        self.expected = 0;
+    }
+}
+
+/// The columns being filled and what was seen on the way.
+struct Table {
+    columns: Vec<Column>,
+    router: Router,
     progress: Progress,
     /// Warnings from the schema.
     warnings: Vec<String>,
@@ -1388,8 +1530,7 @@ impl Table {
         let names = unique_names(specs, &mut warnings);
         let mut unknown_types = Vec::new();
         let mut columns = Vec::with_capacity(specs.len());
-        let mut index: HashMap<String, Vec<usize>> = HashMap::with_capacity(specs.len());
-        for (i, (spec, name)) in specs.iter().zip(names).enumerate() {
+        for (spec, name) in specs.iter().zip(names) {
             let type_name = spec.type_name.clone().unwrap_or_default();
             let known = graph_type(&type_name);
             if known.is_none() {
@@ -1405,15 +1546,7 @@ impl Table {
                 ));
             }
             let kql = known.unwrap_or(KqlType::String);
-            columns.push(Column::new(&spec.name, name, type_name, kql));
-            index.entry(spec.name.clone()).or_default().push(i);
-        }
-        for list in index.values().filter(|list| list.len() > 1) {
-            for &i in list {
-                if let Some(column) = columns.get_mut(i) {
-                    column.shared = true;
-                }
-            }
+            columns.push(Column::new(name, type_name, kql));
         }
         push_capped(
             &mut warnings,
@@ -1422,79 +1555,32 @@ impl Table {
         );
         Table {
             columns,
-            index,
-            expected: 0,
-            rows: 0,
-            nonempty_rows: 0,
-            matched_keys: 0,
-            unknown_keys: 0,
-            unknown_example: None,
-            repeated_keys: 0,
+            router: Router::new(specs),
             progress,
             warnings,
         }
     }
 
-    /// The column a row key fills, `None` when the key is not in the schema or its columns are
-    /// already filled in this row (both counted).
+    /// The column a row key fills (see `Router::slot`): a column is free while it has fewer
+    /// cells than the rows closed.
     #[inline]
     fn slot(&mut self, key: &str) -> Option<usize> {
-        let row = self.rows;
-        let expected = self.expected;
-        // The fast path: the key names the column after the previous one.
-        if let Some(column) = self.columns.get(expected)
-            && !column.shared
-            && column.len == row
-            && column.key == key
-        {
-            self.expected = expected + 1;
-            self.matched_keys += 1;
-            return Some(expected);
-        }
-        let Some(list) = self.index.get(key) else {
-            self.unknown_keys += 1;
-            if self.unknown_example.is_none() {
-                self.unknown_example = Some(quote(key));
-            }
-            return None;
-        };
+        let row = self.router.rows;
         let columns = &self.columns;
-        match list
-            .iter()
-            .copied()
-            .find(|&i| columns.get(i).is_some_and(|c| c.len == row))
-        {
-            Some(i) => {
-                self.expected = i + 1;
-                self.matched_keys += 1;
-                Some(i)
-            }
-            None => {
-                self.repeated_keys += 1;
-                None
-            }
-        }
+        self.router
+            .slot(key, |i| columns.get(i).is_some_and(|c| c.len == row))
     }
 
     /// Closes a row: every column it did not name gets a null.
     fn end_row(&mut self, any_key: bool) -> Result<(), String> {
-        let row = self.rows;
-        if row.saturating_add(1).saturating_mul(self.columns.len()) > MAX_CELLS {
-            return Err(format!(
-                "the answer has more than {MAX_CELLS} cells ({} columns), more than hunt holds",
-                self.columns.len()
-            ));
-        }
+        self.router.check_cells()?;
+        let row = self.router.rows;
         for column in &mut self.columns {
             if column.len == row {
                 column.push_null(&self.progress)?;
             }
         }
-        self.rows += 1;
-        if any_key {
-            self.nonempty_rows += 1;
-        }
-        self.expected = 0;
+        self.router.close_row(any_key);
         Ok(())
     }
 
@@ -1511,35 +1597,35 @@ impl Table {
             bad,
             "columns had values that did not fit their type",
         );
-        if self.unknown_keys > 0 {
+        if self.router.unknown_keys > 0 {
             warnings.push(format!(
                 "{} row key{} not in the schema {} ignored (e.g. {})",
-                self.unknown_keys,
-                plural(self.unknown_keys),
-                if self.unknown_keys == 1 {
+                self.router.unknown_keys,
+                plural(self.router.unknown_keys),
+                if self.router.unknown_keys == 1 {
                     "was"
                 } else {
                     "were"
                 },
-                self.unknown_example.as_deref().unwrap_or("?")
+                self.router.unknown_example.as_deref().unwrap_or("?")
             ));
         }
-        if self.repeated_keys > 0 {
+        if self.router.repeated_keys > 0 {
             warnings.push(format!(
                 "{} key{} repeated within a row {} ignored (the first value was kept)",
-                self.repeated_keys,
-                plural(self.repeated_keys),
-                if self.repeated_keys == 1 {
+                self.router.repeated_keys,
+                plural(self.router.repeated_keys),
+                if self.router.repeated_keys == 1 {
                     "was"
                 } else {
                     "were"
                 },
             ));
         }
-        let (rows, columns) = (self.rows, self.columns.len());
-        if columns > 0 && rows > 0 && self.matched_keys == 0 {
+        let (rows, columns) = (self.router.rows, self.columns.len());
+        if columns > 0 && rows > 0 && self.router.matched_keys == 0 {
             // F06 (msgraph-sdk-java #1495): `results: [{}, {}, …]` must not pass as empty rows.
-            warnings.push(if self.nonempty_rows == 0 {
+            warnings.push(if self.router.nonempty_rows == 0 {
                 format!(
                     "all {rows} row{} came back as empty objects ({{}}) although the schema \
                      lists {columns} columns: the service sent no values, so these rows are not \
@@ -1555,7 +1641,7 @@ impl Table {
 
     /// The finished result with its warnings.
     fn into_result(mut self, backend: &str) -> Result<ResultSet, DecodeError> {
-        let rows = self.rows;
+        let rows = self.router.rows;
         let warnings = self.take_warnings();
         let build_error = |e: ArrowError| DecodeError {
             message: shorten(
@@ -1597,12 +1683,57 @@ fn push_capped(warnings: &mut Vec<String>, items: Vec<String>, rest: &str) {
     }
 }
 
-/// `results`: a list of row objects.
-struct RowsSeed<'t> {
-    table: &'t mut Table,
+/// Where rows go: straight into a [`Table`] (one thread), or into a [`Feed`] of tokens for the
+/// pipeline's converting thread. The row and key seeds below serve both, so the reading side
+/// (messages, key routing, progress) is one piece of code.
+trait RowSink<'de> {
+    /// Rows closed so far.
+    fn rows(&self) -> usize;
+    /// A borrowed key (it points into the input): how far the rows have been read.
+    fn note(&mut self, key: &str);
+    /// The column a row key fills (see `Router::slot`).
+    fn slot(&mut self, key: &str) -> Option<usize>;
+    /// Reads the rest of one row object.
+    fn read_row<A: MapAccess<'de>>(&mut self, map: A) -> Result<(), A::Error>;
 }
 
-impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
+impl<'de> RowSink<'de> for Table {
+    fn rows(&self) -> usize {
+        self.router.rows
+    }
+
+    #[inline]
+    fn note(&mut self, key: &str) {
+        self.progress.note(key);
+    }
+
+    #[inline]
+    fn slot(&mut self, key: &str) -> Option<usize> {
+        Table::slot(self, key)
+    }
+
+    fn read_row<A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
+        let mut any_key = false;
+        while let Some(slot) = map.next_key_seed(KeySeed { sink: &mut *self })? {
+            any_key = true;
+            let Table {
+                columns, progress, ..
+            } = &mut *self;
+            match slot.and_then(|i| columns.get_mut(i)) {
+                Some(column) => map.next_value_seed(CellSeed { column, progress })?,
+                None => map.next_value::<IgnoredAny>().map(|_| ())?,
+            }
+        }
+        self.end_row(any_key).map_err(de::Error::custom)
+    }
+}
+
+/// `results`: a list of row objects.
+struct RowsSeed<'t, S> {
+    sink: &'t mut S,
+}
+
+impl<'de, S: RowSink<'de>> DeserializeSeed<'de> for RowsSeed<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -1610,7 +1741,7 @@ impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for RowsSeed<'_> {
+impl<'de, S: RowSink<'de>> Visitor<'de> for RowsSeed<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1626,7 +1757,7 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq
             .next_element_seed(RowSeed {
-                table: &mut *self.table,
+                sink: &mut *self.sink,
             })?
             .is_some()
         {}
@@ -1635,11 +1766,11 @@ impl<'de> Visitor<'de> for RowsSeed<'_> {
 }
 
 /// One row object.
-struct RowSeed<'t> {
-    table: &'t mut Table,
+struct RowSeed<'t, S> {
+    sink: &'t mut S,
 }
 
-impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
+impl<'de, S: RowSink<'de>> DeserializeSeed<'de> for RowSeed<'_, S> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -1647,47 +1778,35 @@ impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for RowSeed<'_> {
+impl<'de, S: RowSink<'de>> Visitor<'de> for RowSeed<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "row {} of `results` to be an object",
-            self.table.rows + 1
+            self.sink.rows() + 1
         )
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
         Err(E::custom(format!(
             "row {} of `results` is a string, not an object",
-            self.table.rows + 1
+            self.sink.rows() + 1
         )))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let table = self.table;
-        let mut any_key = false;
-        while let Some(slot) = map.next_key_seed(KeySeed { table: &mut *table })? {
-            any_key = true;
-            let Table {
-                columns, progress, ..
-            } = &mut *table;
-            match slot.and_then(|i| columns.get_mut(i)) {
-                Some(column) => map.next_value_seed(CellSeed { column, progress })?,
-                None => map.next_value::<IgnoredAny>().map(|_| ())?,
-            }
-        }
-        table.end_row(any_key).map_err(de::Error::custom)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.sink.read_row(map)
     }
 }
 
-/// A row key → the column it fills (see `Table::slot`).
-struct KeySeed<'t> {
-    table: &'t mut Table,
+/// A row key → the column it fills (see `Router::slot`).
+struct KeySeed<'t, S> {
+    sink: &'t mut S,
 }
 
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+impl<'de, S: RowSink<'de>> DeserializeSeed<'de> for KeySeed<'_, S> {
     type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
@@ -1695,7 +1814,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed<'_> {
+impl<'de, S: RowSink<'de>> Visitor<'de> for KeySeed<'_, S> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1704,12 +1823,12 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 
     fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Option<usize>, E> {
         // A key without escapes points into the body: it tells how far the rows have been read.
-        self.table.progress.note(key);
-        Ok(self.table.slot(key))
+        self.sink.note(key);
+        Ok(self.sink.slot(key))
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
-        Ok(self.table.slot(key))
+        Ok(self.sink.slot(key))
     }
 }
 
@@ -1807,6 +1926,383 @@ impl<'de> Visitor<'de> for CellSeed<'_> {
         self.column
             .push_bad(|| "a list".to_string(), self.progress)
             .map_err(de::Error::custom)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Two threads
+// ---------------------------------------------------------------------------------------------
+//
+// serde_json's scanning and the conversion into Arrow (datetimes, numbers, dynamic text, copying
+// strings) each take about half of the time, so large bodies run them on two threads: this one
+// reads the body and routes each cell to its column as a cheap token borrowed from the body; a
+// scoped thread converts batches of tokens into the columns. Batches go over a bounded channel
+// and come back empty over another, to be reused.
+
+/// How the converting thread failed, for `decode_body`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// A conversion error (recovered by reading on one thread, which reports it with its place).
+    Error,
+    /// A bug: reported as an internal error, never re-run on the calling thread.
+    Panic,
+}
+
+/// `results` into a finished [`Table`]: on this thread for small inputs, else by two threads.
+struct ResultsSeed<'a> {
+    specs: &'a [Spec],
+    progress: Progress,
+    pipeline_from: usize,
+    failure: &'a Cell<Option<Failure>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ResultsSeed<'_> {
+    type Value = Table;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Table, D::Error> {
+        let mut table = Table::new(self.specs, self.progress);
+        let size = self.progress.end.saturating_sub(self.progress.start);
+        if size < self.pipeline_from {
+            RowsSeed { sink: &mut table }.deserialize(deserializer)?;
+            return Ok(table);
+        }
+        read_pipelined(deserializer, table, self.failure)
+    }
+}
+
+/// One cell as the reading thread saw it; the converting thread does the rest.
+#[derive(Debug, Clone, Copy)]
+enum Token<'de> {
+    /// The row has no key for the column.
+    Missing,
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    /// A string without escapes, borrowed from the body.
+    Str(&'de str),
+    /// A string with escapes, unescaped into the batch's `arena` (byte range).
+    Escaped(usize, usize),
+    /// A `dynamic` cell's raw JSON text.
+    Raw(&'de str),
+    /// An object or list in a text column, as compact JSON in the batch's `arena`.
+    Json(usize, usize),
+    /// An object or list where the column's type has no room for one ("an object", "a list").
+    Bad(&'static str),
+}
+
+/// Rows of tokens, `columns` per row in schema order.
+struct Batch<'de> {
+    cells: Vec<Token<'de>>,
+    /// Per row, how far the body had been read at its end (for buffer sizing).
+    progress: Vec<Progress>,
+    /// Text of `Escaped` and `Json` tokens.
+    arena: String,
+}
+
+impl Batch<'_> {
+    fn with_capacity(rows: usize, columns: usize) -> Self {
+        Batch {
+            cells: Vec::with_capacity(rows.saturating_mul(columns)),
+            progress: Vec::with_capacity(rows),
+            arena: String::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.cells.clear();
+        self.progress.clear();
+        self.arena.clear();
+    }
+}
+
+/// The reading thread's side: routes keys, collects tokens, hands full batches over.
+struct Feed<'de> {
+    router: Router,
+    readers: Vec<Reader>,
+    /// Column names, for serde's "expected" messages.
+    names: Vec<String>,
+    progress: Progress,
+    batch: Batch<'de>,
+    batch_rows: usize,
+    full: SyncSender<Batch<'de>>,
+    empty: Receiver<Batch<'de>>,
+}
+
+impl<'de> Feed<'de> {
+    /// Hands the batch to the converting thread (an error when that thread has stopped).
+    fn flush(&mut self) -> Result<(), String> {
+        if self.batch.progress.is_empty() {
+            return Ok(());
+        }
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Batch::with_capacity(self.batch_rows, self.readers.len()));
+        let batch = std::mem::replace(&mut self.batch, next);
+        self.full
+            .send(batch)
+            .map_err(|_| "the converting thread stopped".to_string())
+    }
+}
+
+impl<'de> RowSink<'de> for Feed<'de> {
+    fn rows(&self) -> usize {
+        self.router.rows
+    }
+
+    #[inline]
+    fn note(&mut self, key: &str) {
+        self.progress.note(key);
+    }
+
+    /// A column is free while its cell in this row (the last `columns` cells) is `Missing`.
+    #[inline]
+    fn slot(&mut self, key: &str) -> Option<usize> {
+        let cells = &self.batch.cells;
+        let base = cells.len().saturating_sub(self.readers.len());
+        self.router
+            .slot(key, |i| matches!(cells.get(base + i), Some(Token::Missing)))
+    }
+
+    fn read_row<A: MapAccess<'de>>(&mut self, mut map: A) -> Result<(), A::Error> {
+        let columns = self.readers.len();
+        let base = self.batch.cells.len();
+        self.batch
+            .cells
+            .resize(base.saturating_add(columns), Token::Missing);
+        let mut any_key = false;
+        while let Some(slot) = map.next_key_seed(KeySeed { sink: &mut *self })? {
+            any_key = true;
+            let (Some(i), Some(&reader)) = (slot, slot.and_then(|i| self.readers.get(i))) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let token = map.next_value_seed(TokenSeed {
+                reader,
+                name: self.names.get(i).map_or("", String::as_str),
+                arena: &mut self.batch.arena,
+            })?;
+            if let Some(cell) = self.batch.cells.get_mut(base + i) {
+                *cell = token;
+            }
+        }
+        self.router.check_cells().map_err(de::Error::custom)?;
+        self.batch.progress.push(self.progress);
+        self.router.close_row(any_key);
+        if self.batch.progress.len() >= self.batch_rows {
+            self.flush().map_err(de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `results` with a second thread converting the rows (see above). When that thread fails,
+/// `failure` says how, and the error returned here only stops the reading.
+fn read_pipelined<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    mut table: Table,
+    failure: &Cell<Option<Failure>>,
+) -> Result<Table, D::Error> {
+    let router = std::mem::take(&mut table.router);
+    let columns = table.columns.len();
+    let batch_rows = (BATCH_CELLS / columns.max(1)).max(1);
+    let (full, full_rx) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
+    let (empty_tx, empty) = std::sync::mpsc::channel();
+    let mut feed = Feed {
+        router,
+        readers: table.columns.iter().map(|c| c.reader).collect(),
+        names: table.columns.iter().map(|c| c.name.clone()).collect(),
+        progress: table.progress,
+        batch: Batch::with_capacity(batch_rows, columns),
+        batch_rows,
+        full,
+        empty,
+    };
+    std::thread::scope(|scope| {
+        let converter = scope.spawn(move || {
+            let converted = convert_batches(&mut table, &full_rx, &empty_tx);
+            (table, converted)
+        });
+        let read = RowsSeed { sink: &mut feed }
+            .deserialize(deserializer)
+            .and_then(|()| feed.flush().map_err(de::Error::custom));
+        let router = std::mem::take(&mut feed.router);
+        // Dropping the sender lets the converting thread finish the queued batches and end.
+        drop(feed);
+        match converter.join() {
+            Err(_) => {
+                failure.set(Some(Failure::Panic));
+                Err(de::Error::custom("the converting thread panicked"))
+            }
+            Ok((_, Err(message))) => {
+                failure.set(Some(Failure::Error));
+                Err(de::Error::custom(message))
+            }
+            Ok((mut table, Ok(()))) => {
+                read?;
+                table.router = router;
+                Ok(table)
+            }
+        }
+    })
+}
+
+/// The converting thread: batches into the columns until the reader hangs up. On an error it
+/// returns at once, which drops the receiver, so the reader's next hand-over fails and it stops.
+fn convert_batches<'de>(
+    table: &mut Table,
+    full: &Receiver<Batch<'de>>,
+    empty: &Sender<Batch<'de>>,
+) -> Result<(), String> {
+    while let Ok(mut batch) = full.recv() {
+        table.convert(&batch)?;
+        batch.clear();
+        // The reader may be gone already; the batch is then simply dropped.
+        let _ = empty.send(batch);
+    }
+    Ok(())
+}
+
+impl Table {
+    /// One batch of rows into the columns.
+    fn convert(&mut self, batch: &Batch<'_>) -> Result<(), String> {
+        let columns = self.columns.len();
+        for (row, progress) in batch.progress.iter().enumerate() {
+            self.progress = *progress;
+            let start = row.saturating_mul(columns);
+            let cells = batch
+                .cells
+                .get(start..start.saturating_add(columns))
+                .ok_or("a batch of rows lost cells")?;
+            for (column, &token) in self.columns.iter_mut().zip(cells) {
+                #[cfg(test)]
+                tests::fault(&column.name)?;
+                column.take_token(token, &batch.arena, &self.progress)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Column {
+    /// A token from the reading thread, converted as the one-thread path converts the value.
+    fn take_token(
+        &mut self,
+        token: Token<'_>,
+        arena: &str,
+        progress: &Progress,
+    ) -> Result<(), String> {
+        let from_arena = |start: usize, end: usize| {
+            arena
+                .get(start..end)
+                .ok_or_else(|| "a batch of rows lost text".to_string())
+        };
+        match token {
+            Token::Missing | Token::Null => self.push_null(progress),
+            Token::Bool(v) => self.take(Scalar::Bool(v), progress),
+            Token::I64(v) => self.take(Scalar::I64(v), progress),
+            Token::U64(v) => self.take(Scalar::U64(v), progress),
+            Token::F64(v) => self.take(Scalar::F64(v), progress),
+            Token::Str(s) => self.take(Scalar::Str(s), progress),
+            Token::Escaped(start, end) => self.take(Scalar::Str(from_arena(start, end)?), progress),
+            Token::Raw(raw) => self.push_dynamic(raw, progress),
+            Token::Json(start, end) => self.push_text(from_arena(start, end)?.as_bytes(), progress),
+            Token::Bad(what) => self.push_bad(|| what.to_string(), progress),
+        }
+    }
+}
+
+/// One cell value as a token (the reading thread's `CellSeed`).
+struct TokenSeed<'a> {
+    reader: Reader,
+    name: &'a str,
+    arena: &'a mut String,
+}
+
+impl TokenSeed<'_> {
+    /// `text` into the arena: its byte range.
+    fn stash(self, text: &str) -> (usize, usize) {
+        let start = self.arena.len();
+        self.arena.push_str(text);
+        (start, self.arena.len())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for TokenSeed<'_> {
+    type Value = Token<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Token<'de>, D::Error> {
+        if self.reader == Reader::Dynamic {
+            let raw = <&'de RawValue>::deserialize(deserializer)?;
+            Ok(Token::Raw(raw.get()))
+        } else {
+            deserializer.deserialize_any(self)
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for TokenSeed<'_> {
+    type Value = Token<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a value for column {}", quote(self.name))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Token<'de>, E> {
+        Ok(Token::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Token<'de>, E> {
+        Ok(Token::I64(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Token<'de>, E> {
+        Ok(Token::U64(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Token<'de>, E> {
+        Ok(Token::F64(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Token<'de>, E> {
+        Ok(Token::Str(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Token<'de>, E> {
+        let (start, end) = self.stash(v);
+        Ok(Token::Escaped(start, end))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Token<'de>, E> {
+        Ok(Token::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Token<'de>, E> {
+        Ok(Token::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Token<'de>, A::Error> {
+        if matches!(self.reader, Reader::Text | Reader::Dynamic) {
+            let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            let text = serde_json::to_string(&value).map_err(de::Error::custom)?;
+            let (start, end) = self.stash(&text);
+            return Ok(Token::Json(start, end));
+        }
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Token::Bad("an object"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Token<'de>, A::Error> {
+        if matches!(self.reader, Reader::Text | Reader::Dynamic) {
+            let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+            let text = serde_json::to_string(&value).map_err(de::Error::custom)?;
+            let (start, end) = self.stash(&text);
+            return Ok(Token::Json(start, end));
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Token::Bad("a list"))
     }
 }
 
@@ -2010,6 +2506,143 @@ mod tests {
       "HashBucket":9007199254740993,"AdditionalFields":"{\"Command\":\"whoami\"}","Tags":{"a":[1,2]},
       "Unlisted":"x"},
      {"HashBucket":-9223372036854775808,"DeviceName":null,"Timestamp":"2024-03-26T09:39:49.4353788Z"}]}"#;
+
+    /// Test-only faults in the converting thread, by column name.
+    pub(super) fn fault(column: &str) -> Result<(), String> {
+        match column {
+            "fail in conversion" => Err("a conversion error".to_string()),
+            "panic in conversion" => panic!("a conversion bug"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Both paths on `body`: the same result (every cell, null, type and warning) or the same
+    /// error.
+    fn both_paths_agree(body: &str) -> Result<ResultSet, DecodeError> {
+        let single = decode_results_with(body.as_bytes(), "test", usize::MAX);
+        let piped = decode_results_with(body.as_bytes(), "test", 0);
+        match (&single, &piped) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.batch(), b.batch(), "cells of {}", shorten(body, 200));
+                assert_eq!(a.column_types(), b.column_types());
+                assert_eq!(a.facts, b.facts, "facts of {}", shorten(body, 200));
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "error for {}", shorten(body, 200)),
+            _ => panic!(
+                "one path failed: {single:?} / {piped:?} for {}",
+                shorten(body, 200)
+            ),
+        }
+        piped
+    }
+
+    /// A body of `rows` rows touching every kind of cell: each type with good, bad, null and
+    /// missing values, escapes, objects and lists, JSON in strings, repeated and unknown keys.
+    fn varied_body(rows: usize) -> String {
+        let schema = r#"[{"name":"t","type":"DateTime"},{"name":"s","type":"String"},
+            {"name":"l","type":"Int64"},{"name":"i","type":"Int32"},{"name":"b","type":"Boolean"},
+            {"name":"r","type":"Double"},{"name":"g","type":"Guid"},{"name":"d","type":"Object"},
+            {"name":"ts","type":"TimeSpan"},{"name":"s","type":"String"},{"name":"u","type":"Odd"}]"#;
+        let mut text = String::new();
+        for n in 0..rows {
+            if n > 0 {
+                text.push(',');
+            }
+            let row = match n % 9 {
+                0 => r#"{"t":"2024-03-26T09:39:50.7688641Z","s":"plain","l":9007199254740993,
+                    "i":7,"b":true,"r":1.5,"g":"8c1e1a6f-1b3a-4c53-9f67-7b0c6c5d2e11",
+                    "d":{"a": [1, 2]},"ts":"01:02:03","s":"second","u":{"x":1}}"#
+                    .to_string(),
+                1 => r#"{"s":"esc\"ape\u00e9\n","t":"2024-03-26T09:39:50+02:00","l":"-12",
+                    "i":4294967296,"b":"FALSE","r":"NaN","d":"{\"k\": [1, \"v\"]}","x":1,
+                    "ts":"1.00:00:00","u":[1,2]}"#
+                    .to_string(),
+                2 => r#"{"t":null,"s":null,"l":null,"i":null,"b":null,"r":null,"g":null,
+                    "d":null,"ts":null,"u":null}"#
+                    .to_string(),
+                3 => r#"{}"#.to_string(),
+                4 => r#"{"t":"yesterday","l":1.5,"i":"x","b":2,"r":true,"g":5,"d":"null",
+                    "ts":"forever","s":{"o":[true]},"s":["l"],"s":3}"#
+                    .to_string(),
+                5 => r#"{"t":7,"l":{"o":1},"i":[1],"b":{},"r":[],"g":{"a":1},"d":[1, {"b" : 2}],
+                    "ts":[],"u":"text","s":1E5}"#
+                    .to_string(),
+                6 => format!(
+                    r#"{{"l":{},"i":-{},"d":"plain \"text\"","r":-0.0,"u":null,"s":"{}"}}"#,
+                    i64::MIN,
+                    n,
+                    "é".repeat(n % 40)
+                ),
+                7 => r#"{"d":"\ud800 lone","s":"\ud83d\ude00","t":"2024-02-30T00:00:00Z"}"#
+                    .to_string(),
+                _ => format!(r#"{{"l":{n},"t":"0001-01-01T00:00:00Z","b":1,"d":{n}}}"#),
+            };
+            text.push_str(&row);
+        }
+        body(schema, &format!("[{text}]"))
+    }
+
+    #[test]
+    fn the_pipeline_and_one_thread_decode_alike() {
+        // Many batches (11 columns: 372 rows a batch), so batches are reused on the way.
+        let result = both_paths_agree(&varied_body(3_000)).expect("decodes");
+        assert_eq!(result.row_count(), 3_000);
+        assert!(!result.facts.warnings.is_empty());
+        // `results` before `schema` goes through the pipeline too.
+        let varied = varied_body(500);
+        let (head, rows) = varied.split_once(",\"results\":").expect("two parts");
+        let schema = head.strip_prefix("{\"schema\":").expect("schema first");
+        let late = format!(
+            "{{\"results\":{},\"schema\":{schema}}}",
+            rows.strip_suffix('}').expect("object")
+        );
+        both_paths_agree(&late).expect("decodes");
+        // The small bodies of the other tests, and errors (with their places).
+        let mut bodies = vec![
+            F06.to_string(),
+            body("[]", "[{},{\"a\":1}]"),
+            body(r#"[{"name":"a","type":"Int64"}]"#, "[]"),
+            body(r#"[{"name":"a","type":"Int64"}]"#, r#"[{"a":1},"row"]"#),
+            body(r#"[{"name":"a","type":"Int64"}]"#, r#"[{"a":1},{"a":"#),
+            body(r#"[{"name":"a","type":"String"}]"#, r#"[{"a":"\ud800"}]"#),
+            body(r#"[{"name":"a","type":"Object"}]"#, r#"[{"a":{"b":}}]"#),
+            format!("{{\"results\":[{{\"a\":1}},{{\"a\":]}},\"schema\":[]}}"),
+            format!("{}]", varied_body(100)),
+        ];
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        bodies.push(body(
+            r#"[{"name":"a","type":"String"}]"#,
+            &format!(r#"[{{"a":{deep}}}]"#),
+        ));
+        bodies.push(body(
+            r#"[{"name":"a","type":"Object"}]"#,
+            &format!(r#"[{{"a":{deep}}}]"#),
+        ));
+        for body in &bodies {
+            let _ = both_paths_agree(body);
+        }
+    }
+
+    #[test]
+    fn a_failing_converting_thread_is_an_error_or_a_retry_never_a_crash() {
+        let rows = r#"[{"a":1,"fail in conversion":"x"},{"a":2}]"#;
+        let failing = body(
+            r#"[{"name":"a","type":"Int64"},{"name":"fail in conversion","type":"String"}]"#,
+            rows,
+        );
+        // A conversion error: read again on one thread, which has no such fault.
+        let result = both_paths_agree(&failing).expect("decodes on retry");
+        assert_eq!(longs(&result, 0), [Some(1), Some(2)]);
+        // Many batches, so the reader is still going when the converter stops.
+        let many = format!("[{}]", vec![r#"{"a":1}"#; 50_000].join(","));
+        let panicking = body(
+            r#"[{"name":"a","type":"Int64"},{"name":"panic in conversion","type":"String"}]"#,
+            &many,
+        );
+        let error = decode_results_with(panicking.as_bytes(), "test", 0).expect_err("a bug");
+        assert_eq!((error.line, error.column), (0, 0));
+        assert!(error.message.contains("internal error"), "{error}");
+    }
 
     #[test]
     fn f06_open_rows_keep_schema_order_exact_longs_and_string_versus_object() {

@@ -701,6 +701,19 @@ impl App {
         {
             self.save_draft();
         }
+        // The countdown ends with word that sending is fine again (the error text stays above).
+        if self
+            .throttled_until
+            .is_some_and(|until| Instant::now() >= until)
+        {
+            self.throttled_until = None;
+            if self.running.is_none() {
+                self.message = Some((
+                    "the throttle wait is over: F5 sends again".into(),
+                    Tone::Info,
+                ));
+            }
+        }
     }
 
     /// Waits (at most `limit`) until the worker has written every file sent so far: the last

@@ -819,6 +819,14 @@ fn the_console_counts_down_a_throttle_and_keeps_the_query() {
     );
     assert!(screen.contains("CPU quota spent"), "{screen}");
     assert!(screen.contains(query), "the query text stays: {screen}");
+    // When the wait is over the status line says so (here: the wait is moved to the past).
+    app.throttled_until = Some(std::time::Instant::now());
+    app.tick();
+    let screen = super::console::screen(&mut app, 140, 30);
+    assert!(
+        screen.contains("the throttle wait is over: F5 sends again"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::backend::{Backend, BackendFactory, ErrorKind, Progress, QueryError, QueryRequest};
+use crate::backend::{Backend, BackendFactory, Progress, QueryError, QueryRequest};
 use crate::engine::{Catalog, LabOptions, LocalEngine};
 use crate::graph::{GraphChoices, GraphSettings};
 use crate::results::export::{self, ExportFormat};
@@ -378,6 +378,7 @@ fn console(
                 handle
                     .block_on(crate::graph::connect(&settings, &env_var, schema_tables()))
                     .map(|backend| Arc::new(backend) as Arc<dyn Backend>)
+                    .map_err(|e| e.message)
             });
             (factory, label)
         }
@@ -561,9 +562,7 @@ fn run_query(
             Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
         },
         Target::Graph(settings) => runtime.block_on(async {
-            let backend = crate::graph::connect(&settings, &env_var, Vec::new())
-                .await
-                .map_err(|message| QueryError::new(ErrorKind::Auth, message))?;
+            let backend = crate::graph::connect(&settings, &env_var, Vec::new()).await?;
             backend
                 .run(request, tokio_util::sync::CancellationToken::new())
                 .await
@@ -633,7 +632,7 @@ fn login(settings: &GraphSettings) -> i32 {
             );
             0
         }
-        Err(error) => fail(3, &error.message),
+        Err(error) => fail(error.exit_code(), &error.message),
     }
 }
 
@@ -679,15 +678,15 @@ fn whoami(settings: &GraphSettings) -> i32 {
             );
             return Ok(("the token in HUNT_TOKEN".to_string(), token));
         }
-        let http = crate::graph::http::http_client(crate::graph::SIGN_IN_TIMEOUT)?;
-        let provider = crate::graph::auth::select_provider(&settings.auth, &env_var, http)
-            .map_err(|e| e.message)?;
-        let token = provider.token(false).await.map_err(|e| e.message)?;
-        Ok::<_, String>((provider.describe(), token))
+        let http = crate::graph::http::http_client(crate::graph::SIGN_IN_TIMEOUT)
+            .map_err(crate::graph::token::AuthError::unreachable)?;
+        let provider = crate::graph::auth::select_provider(&settings.auth, &env_var, http)?;
+        let token = provider.token(false).await?;
+        Ok::<_, crate::graph::token::AuthError>((provider.describe(), token))
     });
     let (provider, token) = match outcome {
         Ok(found) => found,
-        Err(message) => return fail(3, &message),
+        Err(error) => return fail(error.exit_code(), &error.message),
     };
     for (key, value) in whoami_lines(&provider, settings, &token) {
         println!("{key:<9} {}", sanitize(&value).text);

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::TableInfo;
+use crate::backend::{ErrorKind, QueryError, TableInfo};
 use auth::{AuthMethod, AuthSettings};
 use client::{ApiVersion, GraphBackend, GraphOptions};
 use cloud::{Cloud, check_endpoint};
@@ -122,17 +122,27 @@ pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Chooses the token provider, gets a first token (so a missing sign-in is reported before the
 /// first query), and returns the backend. The status line's tenant is the configured tenant,
-/// else the token's `tid`. `Err` is the sign-in failure's message (never a secret).
+/// else the token's `tid`. `Err`: the sign-in failure (never a secret), of kind `Auth`, or
+/// `Network` when the sign-in service could not be reached.
 pub async fn connect(
     settings: &GraphSettings,
     env: &dyn Fn(&str) -> Option<String>,
     tables: Vec<TableInfo>,
-) -> Result<GraphBackend, String> {
-    let http = http::http_client(client::REQUEST_TIMEOUT)?;
-    let sign_in = http::http_client(SIGN_IN_TIMEOUT)?;
+) -> Result<GraphBackend, QueryError> {
+    let network = |message: String| QueryError::new(ErrorKind::Network, message);
+    let sign_in_error = |e: token::AuthError| {
+        let kind = if e.unreachable {
+            ErrorKind::Network
+        } else {
+            ErrorKind::Auth
+        };
+        QueryError::new(kind, e.message)
+    };
+    let http = http::http_client(client::REQUEST_TIMEOUT).map_err(network)?;
+    let sign_in = http::http_client(SIGN_IN_TIMEOUT).map_err(network)?;
     let tokens: Arc<dyn TokenProvider> =
-        auth::select_provider(&settings.auth, env, sign_in).map_err(|e| e.message)?;
-    let token = tokens.token(false).await.map_err(|e| e.message)?;
+        auth::select_provider(&settings.auth, env, sign_in).map_err(sign_in_error)?;
+    let token = tokens.token(false).await.map_err(sign_in_error)?;
     let tenant_label = settings
         .auth
         .tenant

@@ -70,13 +70,30 @@ impl AccessToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthError {
     pub message: String,
+    /// The sign-in service could not be reached (network, TLS, timeout): a network failure
+    /// (exit 5), not a refusal (exit 3).
+    pub unreachable: bool,
 }
 
 impl AuthError {
     pub fn new(message: impl Into<String>) -> AuthError {
         AuthError {
             message: message.into(),
+            unreachable: false,
         }
+    }
+
+    /// A failure to reach the sign-in service at all.
+    pub fn unreachable(message: impl Into<String>) -> AuthError {
+        AuthError {
+            unreachable: true,
+            ..AuthError::new(message)
+        }
+    }
+
+    /// The CLI exit code (CLI.md): 5 when the service could not be reached, else 3.
+    pub fn exit_code(&self) -> i32 {
+        if self.unreachable { 5 } else { 3 }
     }
 }
 

@@ -1071,3 +1071,40 @@ fn long_errors_wrap_under_the_editor() {
     );
     assert!(screen.contains("Did you mean"), "{screen}");
 }
+
+#[test]
+fn an_unreachable_sign_in_service_is_a_network_failure() {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    let home = tempfile::tempdir().unwrap();
+    let login = clean_command(&["login", "--tenant", "contoso.example"], home.path())
+        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(login.status.code(), Some(5), "{}", out(&login).1);
+    assert!(
+        out(&login).1.contains("could not reach 127.0.0.1"),
+        "{}",
+        out(&login).1
+    );
+
+    let run = clean_command(
+        &[
+            "run",
+            "T",
+            "--backend",
+            "graph",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        home.path(),
+    )
+    .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+    .env("AZURE_TENANT_ID", "contoso.example")
+    .env("AZURE_CLIENT_ID", "app-1")
+    .env("AZURE_CLIENT_SECRET", "client-secret-77")
+    .output()
+    .unwrap();
+    let (stdout, stderr) = out(&run);
+    assert_eq!(run.status.code(), Some(5), "{stderr}");
+    assert!(!stdout.contains("client-secret-77") && !stderr.contains("client-secret-77"));
+}

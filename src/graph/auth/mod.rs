@@ -452,7 +452,13 @@ where
                 ),
                 _ => String::new(),
             };
-            AuthError::new(format!("could not start the device code sign-in: {failure}{hint}"))
+            let unreachable = matches!(failure, Failure::Transport(_));
+            let message = format!("could not start the device code sign-in: {failure}{hint}");
+            if unreachable {
+                AuthError::unreachable(message)
+            } else {
+                AuthError::new(message)
+            }
         })?;
     // oauth2 adds 5 s to the interval on each slow_down without a bound; an absurd interval
     // (Microsoft says 5) would overflow it.
@@ -485,7 +491,7 @@ where
         reply = poll => reply,
         () = give_up.notified() => {
             let last = failures.lock().map(|f| f.1.clone()).unwrap_or_default();
-            return Err(AuthError::new(format!(
+            return Err(AuthError::unreachable(format!(
                 "sign-in stopped: the sign-in service could not be reached ({last})"
             )));
         }

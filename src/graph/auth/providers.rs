@@ -120,10 +120,14 @@ impl AppEndpoint {
 
     /// The message for a failed client credentials request.
     fn failure(&self, failure: Failure) -> AuthError {
-        AuthError::new(format!(
+        let message = format!(
             "sign-in as application {} in tenant {} failed: {failure}",
             self.client_id, self.tenant
-        ))
+        );
+        match failure {
+            Failure::Transport(_) => AuthError::unreachable(message),
+            _ => AuthError::new(message),
+        }
     }
 
     fn issued(&self, reply: &super::oauth::MsTokenResponse) -> Result<AccessToken, AuthError> {
@@ -393,7 +397,8 @@ impl CachedSignIn {
 
 /// The message for a refresh that failed.
 fn refresh_failure(failure: Failure) -> AuthError {
-    AuthError::new(match &failure {
+    let unreachable = matches!(failure, Failure::Transport(_));
+    let message = match &failure {
         Failure::Service { code, .. }
             if code == "temporarily_unavailable" || code == "server_error" =>
         {
@@ -404,7 +409,12 @@ fn refresh_failure(failure: Failure) -> AuthError {
         Failure::Unreadable(_) | Failure::Other(_) => {
             format!("could not renew your sign-in: the sign-in service's reply: {failure}")
         }
-    })
+    };
+    if unreachable {
+        AuthError::unreachable(message)
+    } else {
+        AuthError::new(message)
+    }
 }
 
 impl TokenProvider for CachedSignIn {

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::backend::{Backend, BackendFactory, Progress, QueryError, QueryRequest};
 use crate::engine::{Catalog, LabOptions, LocalEngine};
+use crate::graph::token::TokenProvider as _;
 use crate::graph::{GraphChoices, GraphSettings};
 use crate::results::export::{self, ExportFormat};
 use crate::results::safe::sanitize;
@@ -415,7 +416,7 @@ fn console(
 /// The advanced hunting schema's tables, for completion against Graph.
 fn schema_tables() -> Vec<crate::backend::TableInfo> {
     Catalog::schema_only()
-        .map(|catalog| LocalEngine::new(catalog, "schema").tables())
+        .map(|catalog| catalog.table_infos())
         .unwrap_or_default()
 }
 
@@ -673,10 +674,9 @@ fn whoami(settings: &GraphSettings) -> i32 {
     });
     let outcome = runtime.block_on(async {
         if let Some(token) = given {
-            let token = crate::graph::token::AccessToken::from_jwt(
-                crate::graph::token::Secret::new(token.trim().trim_start_matches("Bearer ").trim()),
-            );
-            return Ok(("the token in HUNT_TOKEN".to_string(), token));
+            let provider =
+                crate::graph::auth::StaticToken::new(crate::graph::token::Secret::new(token));
+            return Ok((provider.describe(), provider.given().clone()));
         }
         let http = crate::graph::http::http_client(crate::graph::SIGN_IN_TIMEOUT)
             .map_err(crate::graph::token::AuthError::unreachable)?;
@@ -763,13 +763,7 @@ fn join_or_dash(items: &[String]) -> String {
 }
 
 fn describe_expiry(at: std::time::SystemTime) -> String {
-    let unix = at
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let text = chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
-        .unwrap_or_default();
+    let text = crate::graph::token::format_instant(at).unwrap_or_default();
     match at.duration_since(std::time::SystemTime::now()) {
         Ok(left) => format!("{text} (in {} min)", left.as_secs() / 60),
         Err(_) => format!("{text} (expired)"),

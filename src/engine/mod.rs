@@ -40,6 +40,17 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Every table's name and columns, for completion (`Backend::tables`).
+    pub fn table_infos(&self) -> Vec<TableInfo> {
+        self.tables
+            .iter()
+            .map(|(name, table)| TableInfo {
+                name: name.clone(),
+                columns: table.columns.clone(),
+            })
+            .collect()
+    }
+
     pub fn get(&self, name: &str) -> Option<&CatalogTable> {
         self.tables.get(name)
     }
@@ -327,14 +338,7 @@ impl Backend for LocalEngine {
     }
 
     fn tables(&self) -> Vec<TableInfo> {
-        self.catalog
-            .tables
-            .iter()
-            .map(|(name, table)| TableInfo {
-                name: name.clone(),
-                columns: table.columns.clone(),
-            })
-            .collect()
+        self.catalog.table_infos()
     }
 }
 

@@ -201,7 +201,10 @@ impl GraphBackend {
                     )
                 })?;
             result.facts.elapsed = started.elapsed();
-            result.facts.window = Some(describe_timespan(request.timespan.as_deref()));
+            result.facts.window = Some(describe_timespan(
+                request.timespan.as_deref(),
+                crate::kql::time::now(),
+            ));
             result.facts.warnings.extend(local_warnings(&request.query));
             return Ok(result);
         }
@@ -259,16 +262,16 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The window as the status line says it: Graph's default is the last 30 days.
-fn describe_timespan(timespan: Option<&str>) -> String {
+/// The window as the status line says it, in the words the local engine uses for the same
+/// `timespan` (`last 7d`, `2024-02-01 00:00 – 2024-02-15 00:00`): Graph's default is the last
+/// 30 days. Text the window reader does not know is shown as it was sent.
+fn describe_timespan(timespan: Option<&str>, now: i64) -> String {
+    use crate::engine::time_window::{describe_window, parse_timespan};
     match timespan {
         None => "last 30d".to_string(),
-        Some(text) => match text.trim().to_ascii_uppercase().strip_prefix('P') {
-            Some(rest) if rest.ends_with('D') && !rest.contains('/') => {
-                format!("last {}d", &rest[..rest.len() - 1].to_ascii_lowercase())
-            }
-            _ => text.trim().to_string(),
-        },
+        Some(text) => parse_timespan(text, now)
+            .map(|window| describe_window(&window, now))
+            .unwrap_or_else(|_| text.trim().to_string()),
     }
 }
 
@@ -334,7 +337,7 @@ fn network_error(error: &reqwest::Error, options: &GraphOptions) -> QueryError {
             REQUEST_TIMEOUT.as_secs() / 60
         )
     } else if error.is_connect() {
-        let chain = source_chain(error);
+        let chain = crate::graph::auth::error_chain(error);
         // rustls reading plain HTTP: the usual cause is https:// to an http server.
         let hint = if chain.contains("InvalidContentType") || chain.contains("corrupt message") {
             " (is the server plain http? on loopback, use an http:// endpoint)"
@@ -345,25 +348,15 @@ fn network_error(error: &reqwest::Error, options: &GraphOptions) -> QueryError {
     } else if error.is_body() || error.is_decode() {
         format!(
             "the connection to {host} broke before the whole answer arrived: {}",
-            source_chain(error)
+            crate::graph::auth::error_chain(error)
         )
     } else {
-        format!("the request to {host} failed: {}", source_chain(error))
+        format!(
+            "the request to {host} failed: {}",
+            crate::graph::auth::error_chain(error)
+        )
     };
     QueryError::new(ErrorKind::Network, what)
-}
-
-fn source_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p: &String| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 /// A non-2xx answer and what is needed to explain it.
@@ -660,12 +653,15 @@ mod tests {
             options.url(),
             "https://graph.example/v1.0/security/runHuntingQuery"
         );
-        assert_eq!(describe_timespan(None), "last 30d");
-        assert_eq!(describe_timespan(Some("P7D")), "last 7d");
+        let now = crate::kql::time::parse_datetime("2024-03-01T12:00:00Z").unwrap();
+        assert_eq!(describe_timespan(None, now), "last 30d");
+        assert_eq!(describe_timespan(Some("P7D"), now), "last 7d");
+        assert_eq!(describe_timespan(Some("PT12H"), now), "last 12h");
         assert_eq!(
-            describe_timespan(Some("2024-01-01/2024-01-02")),
-            "2024-01-01/2024-01-02"
+            describe_timespan(Some("2024-01-01T00:00:00Z/2024-01-02T00:00:00Z"), now),
+            "2024-01-01 00:00 – 2024-01-02 00:00"
         );
+        assert_eq!(describe_timespan(Some("P1M"), now), "P1M");
     }
 
     #[test]

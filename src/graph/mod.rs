@@ -97,22 +97,22 @@ impl GraphSettings {
             }
             None => None,
         };
-        let nonempty = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        // Tenant and client id from flags or config, else the Azure SDKs' variables (the same
+        // reading `select_provider` does, so login, whoami and queries agree).
+        let auth = AuthSettings {
+            authority_host,
+            tenant: choices.tenant.clone(),
+            client_id: choices.client_id.clone(),
+            method,
+            cache_file,
+            ..AuthSettings::new(cloud)
+        }
+        .with_env(env);
         Ok(GraphSettings {
             cloud,
             endpoint,
             api,
-            auth: AuthSettings {
-                cloud,
-                authority_host,
-                tenant: nonempty(choices.tenant.clone())
-                    .or_else(|| nonempty(env("AZURE_TENANT_ID"))),
-                client_id: nonempty(choices.client_id.clone())
-                    .or_else(|| nonempty(env("AZURE_CLIENT_ID"))),
-                method,
-                cache_file,
-                az_program: PathBuf::from("az"),
-            },
+            auth,
         })
     }
 }

@@ -66,6 +66,13 @@ impl AccessToken {
     }
 }
 
+/// An instant as `YYYY-MM-DD HH:MM:SSZ` (UTC, whole seconds), as messages show token expiries;
+/// `None` before 1970 or past what chrono holds.
+pub fn format_instant(at: SystemTime) -> Option<String> {
+    let secs = i64::try_from(at.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;
+    chrono::DateTime::from_timestamp(secs, 0).map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+}
+
 /// A sign-in failure. The message is for the user and never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthError {

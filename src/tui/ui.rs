@@ -583,6 +583,7 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         BackendState::Starting(progress) => Some(sanitize(progress).text),
         _ => None,
     };
+    let throttled = throttled_for(app);
     let state = match (&app.running, &app.message) {
         (Some(running), _) if running.cancelling => "cancelling…".to_string(),
         (Some(running), _) => {
@@ -597,9 +598,9 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
                 }
             }
         }
-        (None, _) if throttled_for(app).is_some() => format!(
+        (None, _) if throttled.is_some() => format!(
             "throttled: retry in {} s",
-            throttled_for(app).unwrap_or_default().as_secs_f64().ceil() as u64
+            throttled.unwrap_or_default().as_secs_f64().ceil() as u64
         ),
         (None, Some((message, _))) => sanitize(message).text,
         (None, None) if starting.is_some() => format!(

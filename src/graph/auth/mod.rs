@@ -37,6 +37,8 @@ pub use providers::{
 };
 
 use self::cache::{CacheEntry, Hidden, unix_seconds};
+/// An error and its causes on one line; the Graph client describes transport failures with it too.
+pub(crate) use self::oauth::error_chain;
 use self::oauth::{Failure, HttpError, Issued, check_tenant, clean, tenant_url, token_client};
 use crate::backend::BoxFuture;
 use crate::graph::cloud::{Cloud, check_endpoint};

@@ -59,6 +59,11 @@ impl StaticToken {
             token: AccessToken::from_jwt(Secret::new(text)),
         }
     }
+
+    /// The token as given, expired or not (`hunt whoami` explains it either way).
+    pub fn given(&self) -> &AccessToken {
+        &self.token
+    }
 }
 
 impl TokenProvider for StaticToken {
@@ -70,11 +75,8 @@ impl TokenProvider for StaticToken {
         Box::pin(async move {
             // Its own `exp` says so: no call is made with a token known to be dead.
             if let Some(at) = self.token.expires_at.filter(|at| *at <= SystemTime::now()) {
-                let at = at
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .ok()
-                    .and_then(|d| chrono::DateTime::from_timestamp(d.as_secs() as i64, 0))
-                    .map(|t| t.format(" at %Y-%m-%d %H:%M:%SZ").to_string())
+                let at = crate::graph::token::format_instant(at)
+                    .map(|t| format!(" at {t}"))
                     .unwrap_or_default();
                 return Err(AuthError::new(format!(
                     "the token in HUNT_TOKEN expired{at}: set a new one (`hunt whoami` shows its claims)"

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backend::{Backend, BackendFactory, ErrorKind, Progress, QueryError, QueryRequest};
 use crate::results::ResultSet;
 use crate::results::export::{self, ExportFormat};
+use crate::results::frequency::{Frequencies, frequencies};
 use crate::store::Store;
 
 pub type QueryId = u64;
@@ -38,6 +39,29 @@ pub enum Command {
         result: Arc<ResultSet>,
         column: usize,
         descending: bool,
+    },
+    /// Find every cell of `result` whose shown text holds `needle` (case-insensitive), in the
+    /// grid's row order; answered by `Event::Searched`.
+    Search {
+        id: QueryId,
+        result: Arc<ResultSet>,
+        order: Option<Arc<Vec<u32>>>,
+        needle: String,
+    },
+    /// Count each distinct value of one column; answered by `Event::Frequencies`.
+    Frequencies {
+        id: QueryId,
+        result: Arc<ResultSet>,
+        column: usize,
+    },
+    /// Build the `| where` line that keeps (or, `negate`, drops) the rows whose cell in `column`
+    /// reads `value` (`None`: null), from the first such row; answered by `Event::Filter`.
+    ValueFilter {
+        id: QueryId,
+        result: Arc<ResultSet>,
+        column: usize,
+        value: Option<String>,
+        negate: bool,
     },
     /// Write every row of a result to a file.
     Export {
@@ -100,6 +124,21 @@ pub enum Event {
         column: usize,
         descending: bool,
         order: Vec<u32>,
+    },
+    /// Every matching cell as (grid position, column), row-major.
+    Searched {
+        id: QueryId,
+        matches: Vec<(u32, u16)>,
+    },
+    Frequencies {
+        id: QueryId,
+        column: usize,
+        frequencies: Arc<Frequencies>,
+    },
+    /// The `| where` line a `ValueFilter` asked for (`None`: no row holds the value).
+    Filter {
+        id: QueryId,
+        clause: Option<String>,
     },
     Exported {
         path: PathBuf,
@@ -263,6 +302,50 @@ async fn run_loop(
                         descending,
                         order,
                     });
+                });
+            }
+            Command::Search {
+                id,
+                result,
+                order,
+                needle,
+            } => {
+                let events = events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let matches = crate::results::search::find(
+                        &result,
+                        &needle,
+                        order.as_deref().map(|o| &o[..]),
+                    );
+                    let _ = events.send(Event::Searched { id, matches });
+                });
+            }
+            Command::Frequencies { id, result, column } => {
+                let events = events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let frequencies = Arc::new(frequencies(&result, column));
+                    let _ = events.send(Event::Frequencies {
+                        id,
+                        column,
+                        frequencies,
+                    });
+                });
+            }
+            Command::ValueFilter {
+                id,
+                result,
+                column,
+                value,
+                negate,
+            } => {
+                let events = events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let clause = (0..result.row_count())
+                        .find(|row| result.cell_text(*row, column) == value)
+                        .map(|row| {
+                            crate::results::filter::where_clause(&result, row, column, negate)
+                        });
+                    let _ = events.send(Event::Filter { id, clause });
                 });
             }
             Command::Export {

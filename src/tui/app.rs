@@ -6,11 +6,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use ratatui::text::Line;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::text::{Line, Span};
 use tui_textarea::TextArea;
 
+use super::clipboard::{self, Multiplexer};
+use super::grid::Grid;
 use super::highlight::Highlighter;
+use super::popup::{Popup, WINDOWS};
+use super::prompt::{LineOutcome, Prompt, PromptKind};
 use super::theme::Theme;
 use crate::backend::{QueryError, QueryRequest};
 use crate::kql::line_col;
@@ -64,85 +70,6 @@ impl Sidebar {
             }
         }
         rows
-    }
-}
-
-/// The results grid: the result, the client-side sort as a row order, and the cursor.
-#[derive(Default)]
-pub struct Grid {
-    pub result: Option<Arc<ResultSet>>,
-    /// Row order after a client-side sort; `None` shows rows as the query returned them.
-    pub order: Option<Vec<u32>>,
-    pub sort: Option<(usize, bool)>,
-    /// A sort the worker is computing: its id, column and direction (shown as pending).
-    pub sorting: Option<(QueryId, usize, bool)>,
-    /// Counts changes of the row order, so caches keyed by grid position know they are stale.
-    pub generation: u64,
-    pub row: usize,
-    pub column: usize,
-    /// First visible row and column.
-    pub top: usize,
-    pub left: usize,
-    /// Rows that fit on screen, learned when drawing.
-    pub page: usize,
-}
-
-impl Grid {
-    pub fn set(&mut self, result: Arc<ResultSet>) {
-        *self = Grid {
-            result: Some(result),
-            page: self.page,
-            ..Grid::default()
-        };
-    }
-
-    pub fn rows(&self) -> usize {
-        self.result.as_ref().map_or(0, |r| r.row_count())
-    }
-
-    pub fn columns(&self) -> usize {
-        self.result.as_ref().map_or(0, |r| r.column_count())
-    }
-
-    /// The result row shown at a grid position.
-    pub fn source_row(&self, position: usize) -> usize {
-        match &self.order {
-            Some(order) => order.get(position).map_or(position, |r| *r as usize),
-            None => position,
-        }
-    }
-
-    /// The grid position showing result row `row`.
-    pub fn position_of(&self, row: usize) -> usize {
-        match &self.order {
-            Some(order) => order.iter().position(|r| *r as usize == row).unwrap_or(0),
-            None => row,
-        }
-    }
-
-    /// Shows a sort the worker finished, unless the result changed or another sort was asked
-    /// for meanwhile.
-    fn sorted(&mut self, id: QueryId, column: usize, descending: bool, order: Vec<u32>) {
-        if self.sorting.map(|(pending, ..)| pending) != Some(id) {
-            return;
-        }
-        self.sorting = None;
-        self.order = Some(order);
-        self.sort = Some((column, descending));
-        self.generation += 1;
-        self.row = 0;
-        self.top = 0;
-    }
-
-    fn move_by(&mut self, rows: isize, columns: isize) {
-        let (row_count, column_count) = (self.rows(), self.columns());
-        if row_count > 0 {
-            self.row = (self.row as isize + rows).clamp(0, row_count as isize - 1) as usize;
-        }
-        if column_count > 0 {
-            self.column =
-                (self.column as isize + columns).clamp(0, column_count as isize - 1) as usize;
-        }
     }
 }
 
@@ -241,6 +168,35 @@ pub enum BackendState {
     Failed(String),
 }
 
+/// How the screen is split: the sidebar's width and the editor's share of the right side (both
+/// changed with Alt+arrows), and the pane zoomed to the whole screen (Alt+Z), if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaneLayout {
+    /// Sidebar width in cells; `None` sizes it from the terminal (0 hides it).
+    pub sidebar: Option<u16>,
+    /// The editor's share of the right-hand side, in percent.
+    pub editor_percent: u16,
+    pub zoomed: Option<Focus>,
+}
+
+impl Default for PaneLayout {
+    fn default() -> Self {
+        PaneLayout {
+            sidebar: None,
+            editor_percent: 40,
+            zoomed: None,
+        }
+    }
+}
+
+/// Where each pane was drawn (empty when not drawn).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PaneAreas {
+    pub sidebar: ratatui::layout::Rect,
+    pub editor: ratatui::layout::Rect,
+    pub grid: ratatui::layout::Rect,
+}
+
 pub struct App {
     pub focus: Focus,
     pub editor: TextArea<'static>,
@@ -266,6 +222,8 @@ pub struct App {
     pub throttled_until: Option<Instant>,
     pub last_run: Option<RunFacts>,
     pub help: bool,
+    /// How far the help overlay is scrolled (lines).
+    pub help_scroll: usize,
     /// The record inspector: the grid position it shows and how far it is scrolled.
     pub inspector: Option<Inspector>,
     /// The inspector's lines for one record at one width, kept so frames do not re-parse and
@@ -279,8 +237,25 @@ pub struct App {
     pub backend: String,
     pub window: String,
     pub theme: Theme,
-    worker: WorkerHandle,
-    next_id: QueryId,
+    /// The time window queries run over, as Graph's `timespan` (`P7D`, `start/end`); `None`
+    /// is the backend's default (the last 30 days). `window` says it in words.
+    pub timespan: Option<String>,
+    /// The one-line prompt that has the keys (search, export path, custom window).
+    pub prompt: Option<Prompt>,
+    /// The popup over the screen (column chooser, time window picker, whole error).
+    pub popup: Option<Popup>,
+    /// Bytes for the terminal itself (an OSC 52 copy), written by the event loop after the
+    /// next frame; only a key press puts anything here.
+    pub terminal_output: Option<Vec<u8>>,
+    pub multiplexer: Multiplexer,
+    /// Pane sizes and the zoomed pane.
+    pub layout: PaneLayout,
+    /// Where the last frame put each pane, for the mouse.
+    pub areas: PaneAreas,
+    /// The `ValueFilter` job whose `| where` line is awaited (frequencies' Enter).
+    pending_filter: Option<QueryId>,
+    pub(super) worker: WorkerHandle,
+    pub(super) next_id: QueryId,
     /// The last query's text and where it starts in the buffer (row, column), to place its errors.
     last_query: (String, (usize, usize)),
     draft_changed: Option<Instant>,
@@ -323,6 +298,7 @@ impl App {
             throttled_until: None,
             last_run: None,
             help: false,
+            help_scroll: 0,
             inspector: None,
             inspector_cache: None,
             backend_state: BackendState::Starting("starting".into()),
@@ -331,6 +307,14 @@ impl App {
             backend: backend.to_string(),
             window: window.to_string(),
             theme,
+            timespan: None,
+            prompt: None,
+            popup: None,
+            terminal_output: None,
+            multiplexer: Multiplexer::detect(),
+            layout: PaneLayout::default(),
+            areas: PaneAreas::default(),
+            pending_filter: None,
             worker,
             next_id: 1,
             last_query: (String::new(), (0, 0)),
@@ -395,7 +379,7 @@ impl App {
     }
 
     /// Pasted text goes into the editor whatever pane has focus (it is almost always a query).
-    pub fn paste(&mut self, text: &str) {
+    fn paste_into_editor(&mut self, text: &str) {
         self.focus = Focus::Editor;
         let before = self.change_row();
         if self
@@ -419,6 +403,11 @@ impl App {
     /// After a change at `row` or below: colours from there on are stale, and the draft is due.
     fn edited(&mut self, row: usize) {
         self.highlighter.invalidate_from(row);
+        // The last run's error described the text as it was (its underline would now point
+        // at the wrong characters).
+        if self.error.take().is_some() && matches!(self.popup, Some(Popup::Message { .. })) {
+            self.popup = None;
+        }
         self.draft_changed = Some(Instant::now());
     }
 
@@ -528,7 +517,10 @@ impl App {
         self.message = None;
         if self.worker.send(Command::Run {
             id,
-            request: QueryRequest::new(text),
+            request: QueryRequest {
+                query: text,
+                timespan: self.timespan.clone(),
+            },
         }) {
             self.running = Some(Running {
                 id,
@@ -577,13 +569,19 @@ impl App {
                 self.last_run = Some(result.facts.clone());
                 self.inspector = None;
                 self.inspector_cache = None;
-                self.grid.set(result);
+                let source = first_line(&self.last_query.0);
+                self.grid.set(result, source);
+                if self.prompt_is_search() {
+                    self.prompt = None;
+                }
                 if self.focus == Focus::Sidebar {
                     self.focus = Focus::Grid;
                 }
             }
             Event::Failed { id, error } if self.is_current(id) => {
                 self.running = None;
+                // The rows on screen answer an earlier query: say so rather than clear them.
+                self.grid.stale = self.grid.result.is_some();
                 self.show_error(&error);
             }
             Event::Cancelled { id } if self.is_current(id) => {
@@ -616,10 +614,61 @@ impl App {
             } => {
                 // The inspector stays on the record it shows, wherever the sort puts it.
                 let inspected = self.inspector.map(|i| self.grid.source_row(i.position));
+                let generation = self.grid.generation;
                 self.grid.sorted(id, column, descending, order);
                 if let (Some(inspector), Some(row)) = (&mut self.inspector, inspected) {
                     inspector.position = self.grid.position_of(row);
                     self.grid.row = inspector.position;
+                }
+                // Matches are grid positions: a new row order needs them found again.
+                if self.grid.generation != generation
+                    && let Some(needle) = self.grid.search.as_ref().map(|s| s.needle.clone())
+                {
+                    self.start_search(needle);
+                }
+            }
+            Event::Searched { id, matches } => {
+                let typing = self.prompt_is_search();
+                if let Some(search) = &mut self.grid.search
+                    && search.pending == Some(id)
+                {
+                    search.pending = None;
+                    search.matches = Arc::new(matches);
+                    search.current = None;
+                    // Typing moves to the first match from the cursor on, as a pager does.
+                    if !typing || !search.matches.is_empty() {
+                        self.grid.jump_to_match(true);
+                    }
+                }
+            }
+            Event::Frequencies {
+                id,
+                column,
+                frequencies,
+            } => {
+                if let Some(Popup::Frequencies {
+                    pending,
+                    data,
+                    column: shown,
+                    ..
+                }) = &mut self.popup
+                    && *pending == Some(id)
+                    && *shown == column
+                {
+                    *pending = None;
+                    *data = Some(frequencies);
+                }
+            }
+            Event::Filter { id, clause } => {
+                if self.pending_filter == Some(id) {
+                    self.pending_filter = None;
+                    match clause {
+                        Some(clause) => self.append_clause(&clause),
+                        None => {
+                            self.message =
+                                Some(("no row holds that value any more".into(), Tone::Error))
+                        }
+                    }
                 }
             }
             Event::BackendProgress { message } => {
@@ -735,11 +784,17 @@ impl App {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
         let runs = matches!(key.code, KeyCode::F(5))
             || (ctrl && matches!(key.code, KeyCode::Char('r' | 'q') | KeyCode::Enter));
         // Esc, and Ctrl+C as a terminal user expects, stop a running query from anywhere.
         let cancels = self.running.is_some()
             && (key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')));
+        if self.popup.is_some() && !runs && !cancels {
+            return self.popup_key(key);
+        }
         if self.inspector.is_some() && !runs && !cancels {
             return self.inspector_key(key);
         }
@@ -755,26 +810,27 @@ impl App {
             KeyCode::Enter if ctrl => return self.run_query(),
             KeyCode::F(1) => {
                 self.help = !self.help;
-                return;
-            }
-            KeyCode::Esc if self.help => {
-                self.help = false;
+                self.help_scroll = 0;
                 return;
             }
             _ if cancels => return self.cancel(),
+            _ if self.help => return self.help_key(key),
             KeyCode::Tab => return self.cycle_focus(1),
             KeyCode::BackTab => return self.cycle_focus(PANES.len() - 1),
             KeyCode::Char(digit @ '1'..='3') if alt => {
-                self.focus = PANES[digit as usize - '1' as usize];
-                return;
+                return self.set_focus(PANES[digit as usize - '1' as usize]);
             }
             KeyCode::Char('s') if ctrl => return self.save(),
+            KeyCode::F(2) => return self.show_whole_error(),
+            KeyCode::F(6) => return self.open_window_picker(),
+            KeyCode::Char('t') if ctrl => return self.open_window_picker(),
+            KeyCode::F(11) => return self.toggle_zoom(),
+            KeyCode::Char('z') if alt => return self.toggle_zoom(),
+            KeyCode::Left if alt => return self.resize_sidebar(-2),
+            KeyCode::Right if alt => return self.resize_sidebar(2),
+            KeyCode::Up if alt => return self.resize_editor(-5),
+            KeyCode::Down if alt => return self.resize_editor(5),
             _ => {}
-        }
-        if self.help {
-            // Any other key closes help without acting.
-            self.help = false;
-            return;
         }
         match self.focus {
             Focus::Editor => self.editor_key(key),
@@ -783,12 +839,102 @@ impl App {
         }
     }
 
+    /// Help scrolls with the arrows and pages; any other key closes it without acting.
+    fn help_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.help_scroll = self.help_scroll.saturating_sub(1)
+            }
+            KeyCode::Down | KeyCode::Char('j') => self.help_scroll += 1,
+            KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll += 10,
+            _ => self.help = false,
+        }
+    }
+
+    fn set_focus(&mut self, focus: Focus) {
+        self.focus = focus;
+        // A zoomed screen shows the pane that has the keys.
+        if self.layout.zoomed.is_some() {
+            self.layout.zoomed = Some(focus);
+        }
+    }
+
+    /// Zooms the focused pane to the whole screen, or back.
+    fn toggle_zoom(&mut self) {
+        self.layout.zoomed = match self.layout.zoomed {
+            Some(_) => None,
+            None => Some(self.focus),
+        };
+    }
+
+    fn resize_sidebar(&mut self, step: i32) {
+        let current = self
+            .layout
+            .sidebar
+            .unwrap_or(self.areas.sidebar.width.max(16));
+        self.layout.sidebar = Some((current as i32 + step).clamp(0, 120) as u16);
+    }
+
+    fn resize_editor(&mut self, step: i32) {
+        self.layout.editor_percent =
+            (self.layout.editor_percent as i32 + step).clamp(10, 90) as u16;
+    }
+
+    fn show_whole_error(&mut self) {
+        if self.error.is_some() {
+            self.popup = Some(Popup::Message { scroll: 0 });
+        } else {
+            self.message = Some(("no error to show".into(), Tone::Info));
+        }
+    }
+
+    fn open_window_picker(&mut self) {
+        let selected = WINDOWS
+            .iter()
+            .position(|(t, _)| Some(*t) == self.timespan.as_deref())
+            .unwrap_or(3);
+        self.popup = Some(Popup::Window { selected });
+    }
+
+    /// Sets the time window from Graph's `timespan` form (checked first); `None` is the default.
+    pub fn set_window(&mut self, timespan: Option<String>) -> Result<(), String> {
+        let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100
+            + crate::kql::time::UNIX_EPOCH_TICKS;
+        let label = match &timespan {
+            Some(text) => {
+                let window = crate::engine::time_window::parse_timespan(text, now)?;
+                crate::engine::time_window::describe_window(&window, now)
+            }
+            None => "last 30d".to_string(),
+        };
+        self.timespan = timespan;
+        self.window = label;
+        Ok(())
+    }
+
     fn editor_key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let shift = key.modifiers.contains(KeyModifiers::SHIFT);
         match key.code {
+            KeyCode::Char('z' | 'Z') if ctrl && shift => self.undo_redo(true),
             // Undo as the portal and most editors have it, and the editor's own Ctrl+U.
             KeyCode::Char('z' | 'u') if ctrl => self.undo_redo(false),
             KeyCode::Char('y') if ctrl => self.undo_redo(true),
+            KeyCode::Char('a') if ctrl => self.editor.select_all(),
+            KeyCode::Home if ctrl => {
+                self.editor.cancel_selection();
+                self.editor.move_cursor(tui_textarea::CursorMove::Top);
+                self.editor.move_cursor(tui_textarea::CursorMove::Head);
+            }
+            KeyCode::End if ctrl => {
+                self.editor.cancel_selection();
+                self.editor.move_cursor(tui_textarea::CursorMove::Bottom);
+                self.editor.move_cursor(tui_textarea::CursorMove::End);
+            }
+            // Terminals send Ctrl+/ as Ctrl+_ (0x1f), which crossterm reads as Ctrl+7.
+            KeyCode::Char('/' | '_' | '7') if ctrl => self.toggle_comment(),
+            KeyCode::Char('d') if ctrl => self.duplicate_line(),
             _ => {
                 let before = self.change_row();
                 if self.editor.input(key) {
@@ -800,10 +946,79 @@ impl App {
         }
     }
 
+    /// The rows a line-wise command works on: the selection's, or the cursor's.
+    fn selected_rows(&self) -> (usize, usize) {
+        match self.editor.selection_range() {
+            // A selection that ends at the start of a line does not take that line.
+            Some(((r1, _), (r2, c2))) if r2 > r1 && c2 == 0 => (r1, r2 - 1),
+            Some(((r1, _), (r2, _))) => (r1, r2),
+            None => (self.editor.cursor().0, self.editor.cursor().0),
+        }
+    }
+
+    /// Ctrl+/: comments the selected lines out with `// `, or, when every one of them is a
+    /// comment already, takes the marks away. One undo step.
+    fn toggle_comment(&mut self) {
+        let (first, last) = self.selected_rows();
+        let mut lines: Vec<String> = self.editor.lines().to_vec();
+        let last = last.min(lines.len().saturating_sub(1));
+        let chosen = first..=last;
+        let all_comments = lines[chosen.clone()]
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| l.trim_start().starts_with("//"));
+        for line in &mut lines[chosen] {
+            if all_comments {
+                let indent = line.len() - line.trim_start().len();
+                let rest = &line[indent..];
+                let rest = rest
+                    .strip_prefix("// ")
+                    .or_else(|| rest.strip_prefix("//"))
+                    .unwrap_or(rest);
+                *line = format!("{}{rest}", &line[..indent]);
+            } else if !line.trim().is_empty() {
+                line.insert_str(0, "// ");
+            }
+        }
+        let cursor = self.editor.cursor();
+        self.replace_buffer(&lines.join("\n"), (cursor.0, cursor.1));
+        self.edited(first);
+    }
+
+    /// Ctrl+D: a copy of the cursor's line below it, the cursor moving onto the copy.
+    fn duplicate_line(&mut self) {
+        let tui_textarea::DataCursor(row, col) = self.editor.cursor();
+        let Some(line) = self.editor.lines().get(row).cloned() else {
+            return;
+        };
+        self.editor.cancel_selection();
+        self.editor.move_cursor(tui_textarea::CursorMove::End);
+        self.editor.insert_str(format!("\n{line}"));
+        self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+            (row + 1).min(u16::MAX as usize) as u16,
+            col.min(u16::MAX as usize) as u16,
+        ));
+        self.replaced = None;
+        self.edited(row);
+    }
+
+    /// Replaces the whole buffer with `text` as one undo step (the editor's select-all and
+    /// insert, undone together) and puts the cursor back at `cursor`.
+    fn replace_buffer(&mut self, text: &str, cursor: (usize, usize)) {
+        let steps = u8::from(!self.text().is_empty()) + u8::from(!text.is_empty());
+        self.editor.select_all();
+        self.editor.insert_str(text);
+        self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+            cursor.0.min(u16::MAX as usize) as u16,
+            cursor.1.min(u16::MAX as usize) as u16,
+        ));
+        self.replaced = (steps > 0).then_some((Replace::Done, steps));
+    }
+
     /// Moves focus `step` panes on, in the order of `PANES`.
     fn cycle_focus(&mut self, step: usize) {
         let at = PANES.iter().position(|p| *p == self.focus).unwrap_or(0);
-        self.focus = PANES[(at + step) % PANES.len()];
+        self.set_focus(PANES[(at + step) % PANES.len()]);
     }
 
     fn grid_key(&mut self, key: KeyEvent) {
@@ -816,8 +1031,8 @@ impl App {
             KeyCode::Right | KeyCode::Char('l') => self.grid.move_by(0, 1),
             KeyCode::PageUp => self.grid.move_by(-page, 0),
             KeyCode::PageDown => self.grid.move_by(page, 0),
-            KeyCode::Home => self.grid.column = 0,
-            KeyCode::End => self.grid.column = self.grid.columns().saturating_sub(1),
+            KeyCode::Home => self.grid.column_edge(false),
+            KeyCode::End => self.grid.column_edge(true),
             KeyCode::Char('g') => self.grid.row = 0,
             KeyCode::Char('G') => self.grid.row = self.grid.rows().saturating_sub(1),
             KeyCode::Char('s') => self.request_sort(false),
@@ -828,8 +1043,604 @@ impl App {
                     scroll: 0,
                 })
             }
+            KeyCode::Char('/') if self.grid.result.is_some() => {
+                let needle = self
+                    .grid
+                    .search
+                    .as_ref()
+                    .map(|s| s.needle.clone())
+                    .unwrap_or_default();
+                self.open_prompt(PromptKind::Search, &needle);
+            }
+            KeyCode::Char('n') => self.next_match(true),
+            KeyCode::Char('N') => self.next_match(false),
+            KeyCode::Esc if self.grid.search.is_some() => self.grid.search = None,
+            KeyCode::Char('c') if self.grid.columns() > 0 => {
+                self.popup = Some(Popup::Columns {
+                    selected: self.grid.column,
+                })
+            }
+            KeyCode::Char('w') => self.grid.resize_column(super::grid::WIDTH_STEP as isize),
+            KeyCode::Char('W') => self.grid.resize_column(-(super::grid::WIDTH_STEP as isize)),
+            KeyCode::Char('p') => {
+                self.grid.pinned = !self.grid.pinned;
+                self.message = Some((
+                    if self.grid.pinned {
+                        "the first column stays in place"
+                    } else {
+                        "the first column scrolls"
+                    }
+                    .into(),
+                    Tone::Info,
+                ));
+            }
+            KeyCode::Char('=') => self.filter_on_cell(false),
+            KeyCode::Char('!') => self.filter_on_cell(true),
+            KeyCode::Char('f') if self.grid.columns() > 0 => self.open_frequencies(),
+            KeyCode::Char('y') => self.copy(false),
+            KeyCode::Char('Y') => self.copy(true),
+            KeyCode::Char('e') if self.grid.result.is_some() => {
+                let name = format!("hunt-{}.csv", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+                self.open_prompt(PromptKind::Export, &name);
+            }
             _ => {}
         }
+    }
+
+    /// `=` / `!`: appends `| where Col == value` (or `!=`) for the cell under the cursor to the
+    /// query block the cursor is in.
+    fn filter_on_cell(&mut self, negate: bool) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        if self.grid.rows() == 0 || self.grid.column >= result.column_count() {
+            return;
+        }
+        let row = self.grid.source_row(self.grid.row);
+        let clause = crate::results::filter::where_clause(&result, row, self.grid.column, negate);
+        self.append_clause(&clause);
+    }
+
+    /// The frequencies popup's Enter: the worker finds a row holding `value` and builds the
+    /// line from it (typed as the cell is).
+    fn filter_on_value(&mut self, column: usize, value: Option<String>, negate: bool) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        if self.worker.send(Command::ValueFilter {
+            id,
+            result,
+            column,
+            value,
+            negate,
+        }) {
+            self.pending_filter = Some(id);
+        }
+    }
+
+    /// Adds a `| where …` line at the end of the query block under the cursor (before a
+    /// closing `render`, which must stay last), and says F5 runs it.
+    fn append_clause(&mut self, clause: &str) {
+        let (text, (start, _)) = self.query_under_cursor();
+        let lines: Vec<&str> = text.split('\n').collect();
+        let mut end = start + lines.len().saturating_sub(1);
+        let before_render = lines.last().is_some_and(|l| {
+            l.trim_start()
+                .trim_start_matches('|')
+                .trim_start()
+                .starts_with("render")
+        }) && lines.len() > 1;
+        if before_render {
+            end -= 1;
+        }
+        let end = end.min(self.editor.lines().len().saturating_sub(1));
+        self.editor.cancel_selection();
+        self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+            end.min(u16::MAX as usize) as u16,
+            0,
+        ));
+        self.editor.move_cursor(tui_textarea::CursorMove::End);
+        self.editor.insert_str(format!("\n{clause}"));
+        self.replaced = None;
+        self.edited(end);
+        self.message = Some((format!("added `{clause}`: F5 runs it"), Tone::Info));
+    }
+
+    /// `f`: asks the worker for the value frequencies of the cursor's column.
+    fn open_frequencies(&mut self) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        let column = self.grid.column;
+        let id = self.next_id;
+        self.next_id += 1;
+        if self
+            .worker
+            .send(Command::Frequencies { id, result, column })
+        {
+            self.popup = Some(Popup::Frequencies {
+                column,
+                pending: Some(id),
+                data: None,
+                selected: 0,
+            });
+        }
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind, text: &str) {
+        self.prompt = Some(Prompt {
+            kind,
+            input: super::prompt::LineInput::new(text),
+        });
+    }
+
+    /// Whether the search prompt is open (the grid draws it on its last line).
+    pub fn prompt_is_search(&self) -> bool {
+        matches!(
+            self.prompt,
+            Some(Prompt {
+                kind: PromptKind::Search,
+                ..
+            })
+        )
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        let outcome = prompt.input.key(key);
+        let kind = prompt.kind;
+        let text = prompt.input.text();
+        match (kind, outcome) {
+            (_, LineOutcome::Unchanged) => {}
+            (PromptKind::Search, LineOutcome::Edited) => self.start_search(text),
+            (PromptKind::Search, LineOutcome::Submit) => {
+                self.prompt = None;
+                if text.is_empty() {
+                    self.grid.search = None;
+                } else if self
+                    .grid
+                    .search
+                    .as_ref()
+                    .is_some_and(|s| s.pending.is_none())
+                {
+                    self.next_match(true);
+                }
+            }
+            (PromptKind::Search, LineOutcome::Cancel) => {
+                self.prompt = None;
+                self.grid.search = None;
+            }
+            (_, LineOutcome::Edited) => {}
+            (_, LineOutcome::Cancel) => self.prompt = None,
+            (PromptKind::Export, LineOutcome::Submit) => {
+                self.prompt = None;
+                self.export(&text);
+            }
+            (PromptKind::Window, LineOutcome::Submit) => {
+                let text = text.trim().to_string();
+                match self.set_window((!text.is_empty()).then_some(text)) {
+                    Ok(()) => {
+                        self.prompt = None;
+                        self.message = Some((format!("time window: {}", self.window), Tone::Info));
+                    }
+                    // The prompt stays open with the text, so it can be fixed.
+                    Err(e) => self.message = Some((e, Tone::Error)),
+                }
+            }
+        }
+    }
+
+    /// Pasted text goes to an open prompt, or else into the editor.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(prompt) = &mut self.prompt {
+            prompt.input.paste(text);
+            if prompt.kind == PromptKind::Search {
+                let needle = prompt.input.text();
+                self.start_search(needle);
+            }
+            return;
+        }
+        self.paste_into_editor(text);
+    }
+
+    /// Asks the worker for every cell that holds `needle`; the grid shows the search as
+    /// pending until the matches arrive.
+    fn start_search(&mut self, needle: String) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        if needle.is_empty() {
+            self.grid.search = None;
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let order = self.grid.order.clone();
+        if self.worker.send(Command::Search {
+            id,
+            result,
+            order,
+            needle: needle.clone(),
+        }) {
+            self.grid.search = Some(super::grid::Search {
+                needle,
+                pending: Some(id),
+                matches: Arc::new(Vec::new()),
+                current: None,
+            });
+        }
+    }
+
+    fn next_match(&mut self, forward: bool) {
+        match &self.grid.search {
+            None => {
+                self.message = Some(("/ starts a search".into(), Tone::Info));
+            }
+            Some(search) if search.pending.is_some() => {}
+            Some(_) => {
+                if !self.grid.jump_to_match(forward) {
+                    self.message = Some(("no matches".into(), Tone::Info));
+                }
+            }
+        }
+    }
+
+    /// The line under the grid while searching: the prompt (or the search text) and how many
+    /// cells match.
+    pub fn search_line(&self, width: usize) -> Line<'static> {
+        let label = "/";
+        let (text, cursor) = match &self.prompt {
+            Some(prompt) if prompt.kind == PromptKind::Search => {
+                let (text, cursor) = prompt.input.view(width.saturating_sub(24).max(8));
+                (text, Some(cursor))
+            }
+            _ => (
+                self.grid
+                    .search
+                    .as_ref()
+                    .map(|s| crate::results::safe::sanitize(&s.needle).text)
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
+        let count = match &self.grid.search {
+            None => String::new(),
+            Some(search) if search.pending.is_some() => "  searching…".into(),
+            Some(search) if search.matches.is_empty() => "  no matches".into(),
+            Some(search) => match search.current {
+                Some(index) => format!(
+                    "  match {}/{} · n/N",
+                    index + 1,
+                    super::grid::group_digits(search.matches.len())
+                ),
+                None => format!(
+                    "  {} matches · n/N",
+                    super::grid::group_digits(search.matches.len())
+                ),
+            },
+        };
+        let _ = cursor;
+        Line::from(vec![
+            Span::styled(label, self.theme.ui("header")),
+            Span::raw(text),
+            Span::styled(count, self.theme.ui("status")),
+        ])
+    }
+
+    /// `y` / `Y`: the cell's raw value, or the row as JSON, to the terminal's clipboard.
+    fn copy(&mut self, row: bool) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        if self.grid.rows() == 0 || self.grid.column >= result.column_count() {
+            return;
+        }
+        let source = self.grid.source_row(self.grid.row);
+        let (text, what) = if row {
+            (crate::results::export::row_json(&result, source), "row")
+        } else {
+            match result.cell_text(source, self.grid.column) {
+                Some(text) => (text, "cell"),
+                None => {
+                    self.message = Some(("the cell is null: nothing copied".into(), Tone::Info));
+                    return;
+                }
+            }
+        };
+        match clipboard::osc52(&text, self.multiplexer) {
+            Ok(bytes) => {
+                self.terminal_output = Some(bytes);
+                self.message = Some((
+                    format!(
+                        "copied the {what} ({} bytes) by OSC 52; the terminal must allow it",
+                        text.len()
+                    ),
+                    Tone::Info,
+                ));
+            }
+            Err(clipboard::CopyError::TooLarge(size)) => {
+                self.message = Some((
+                    format!(
+                        "the {what} is {size} bytes, over the {} the clipboard takes; e exports it",
+                        clipboard::MAX_COPY_BYTES
+                    ),
+                    Tone::Error,
+                ));
+            }
+        }
+    }
+
+    /// Sends every row of the result to a file; the format comes from the extension.
+    fn export(&mut self, typed: &str) {
+        let Some(result) = self.grid.result.clone() else {
+            return;
+        };
+        let typed = typed.trim();
+        let path = match typed.strip_prefix("~/") {
+            Some(rest) => match std::env::var_os("HOME") {
+                Some(home) => PathBuf::from(home).join(rest),
+                None => PathBuf::from(typed),
+            },
+            None => PathBuf::from(typed),
+        };
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let Some(format) = crate::results::export::ExportFormat::from_name(&extension) else {
+            self.message = Some((
+                "the file name must end in .csv, .json, .jsonl or .parquet".into(),
+                Tone::Error,
+            ));
+            return;
+        };
+        self.message = Some((format!("exporting to {}…", path.display()), Tone::Info));
+        self.worker.send(Command::Export {
+            result,
+            format,
+            path,
+        });
+    }
+
+    fn popup_key(&mut self, key: KeyEvent) {
+        let Some(popup) = self.popup.clone() else {
+            return;
+        };
+        let closes = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'));
+        match popup {
+            Popup::Columns { selected } => {
+                let count = self.grid.columns();
+                match key.code {
+                    _ if closes || key.code == KeyCode::Char('c') => {
+                        self.popup = None;
+                        self.grid.settle_cursor();
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.popup = Some(Popup::Columns {
+                            selected: selected.saturating_sub(1),
+                        })
+                    }
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.popup = Some(Popup::Columns {
+                            selected: (selected + 1).min(count.saturating_sub(1)),
+                        })
+                    }
+                    KeyCode::Char(' ') | KeyCode::Enter => {
+                        let shown = self.grid.hidden.iter().filter(|h| !**h).count();
+                        if let Some(hidden) = self.grid.hidden.get_mut(selected) {
+                            if !*hidden && shown == 1 {
+                                self.message = Some(("one column stays shown".into(), Tone::Info));
+                            } else {
+                                *hidden = !*hidden;
+                            }
+                        }
+                    }
+                    KeyCode::Char('a') => self.grid.hidden.iter_mut().for_each(|h| *h = false),
+                    _ => {}
+                }
+            }
+            Popup::Window { selected } => match key.code {
+                _ if closes => self.popup = None,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.popup = Some(Popup::Window {
+                        selected: selected.saturating_sub(1),
+                    })
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.popup = Some(Popup::Window {
+                        selected: (selected + 1).min(WINDOWS.len() - 1),
+                    })
+                }
+                KeyCode::Home | KeyCode::Char('g') => {
+                    self.popup = Some(Popup::Window { selected: 0 })
+                }
+                KeyCode::End | KeyCode::Char('G') => {
+                    self.popup = Some(Popup::Window {
+                        selected: WINDOWS.len() - 1,
+                    })
+                }
+                KeyCode::Enter => {
+                    self.popup = None;
+                    let (timespan, _) = WINDOWS[selected.min(WINDOWS.len() - 1)];
+                    if timespan.is_empty() {
+                        let current = self.timespan.clone().unwrap_or_default();
+                        self.open_prompt(PromptKind::Window, &current);
+                    } else if let Err(e) = self.set_window(Some(timespan.to_string())) {
+                        self.message = Some((e, Tone::Error));
+                    } else {
+                        self.message = Some((format!("time window: {}", self.window), Tone::Info));
+                    }
+                }
+                _ => {}
+            },
+            Popup::Frequencies {
+                column,
+                pending,
+                data,
+                selected,
+            } => {
+                let count = data.as_ref().map_or(0, |d| d.values.len());
+                let page = self.grid.page.max(1);
+                let selected = match key.code {
+                    _ if closes || key.code == KeyCode::Char('f') => {
+                        self.popup = None;
+                        return;
+                    }
+                    KeyCode::Enter | KeyCode::Char('=' | '!') => {
+                        if let Some(data) = &data
+                            && let Some((value, _)) = data.values.get(selected)
+                        {
+                            self.filter_on_value(
+                                column,
+                                value.clone(),
+                                key.code == KeyCode::Char('!'),
+                            );
+                            self.popup = None;
+                        }
+                        return;
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => selected + 1,
+                    KeyCode::PageUp => selected.saturating_sub(page),
+                    KeyCode::PageDown => selected + page,
+                    KeyCode::Home | KeyCode::Char('g') => 0,
+                    KeyCode::End | KeyCode::Char('G') => count,
+                    _ => selected,
+                };
+                self.popup = Some(Popup::Frequencies {
+                    column,
+                    pending,
+                    data,
+                    selected: selected.min(count.saturating_sub(1)),
+                });
+            }
+            Popup::Message { scroll } => {
+                let scroll = match key.code {
+                    _ if closes || matches!(key.code, KeyCode::Enter | KeyCode::F(2)) => {
+                        self.popup = None;
+                        return;
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    KeyCode::PageDown | KeyCode::Char(' ') => scroll + 10,
+                    _ => scroll,
+                };
+                self.popup = Some(Popup::Message { scroll });
+            }
+        }
+    }
+
+    /// A mouse event: a click focuses the pane under it (and in the grid selects the cell, in
+    /// the editor places the cursor); the wheel scrolls the pane under the pointer.
+    pub fn handle_mouse(&mut self, mouse: MouseEvent) {
+        if self.prompt.is_some() || self.popup.is_some() || self.help || self.inspector.is_some() {
+            return;
+        }
+        let at = ratatui::layout::Position::new(mouse.column, mouse.row);
+        let pane = [
+            (Focus::Sidebar, self.areas.sidebar),
+            (Focus::Editor, self.areas.editor),
+            (Focus::Grid, self.areas.grid),
+        ]
+        .into_iter()
+        .find(|(_, area)| area.contains(at))
+        .map(|(pane, _)| pane);
+        let Some(pane) = pane else {
+            return;
+        };
+        match mouse.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let step: isize = if mouse.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                match pane {
+                    Focus::Grid => {
+                        self.grid.move_by(step, 0);
+                    }
+                    Focus::Editor => {
+                        let direction = if step > 0 {
+                            tui_textarea::CursorMove::Down
+                        } else {
+                            tui_textarea::CursorMove::Up
+                        };
+                        for _ in 0..3 {
+                            self.editor.move_cursor(direction);
+                        }
+                    }
+                    Focus::Sidebar => {
+                        let rows = self.sidebar.rows().len();
+                        self.sidebar.selected = (self.sidebar.selected as isize + step)
+                            .clamp(0, rows.saturating_sub(1) as isize)
+                            as usize;
+                    }
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.set_focus(pane);
+                match pane {
+                    Focus::Grid => self.click_grid(at),
+                    Focus::Editor => self.click_editor(at),
+                    Focus::Sidebar => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn click_grid(&mut self, at: ratatui::layout::Position) {
+        let drawn = self.grid.drawn.clone();
+        if !drawn.body.contains(at) {
+            return;
+        }
+        let row = self.grid.top + (at.y - drawn.body.y) as usize;
+        if row < self.grid.rows() {
+            self.grid.row = row;
+        }
+        if let Some((column, ..)) = drawn
+            .columns
+            .iter()
+            .find(|(_, x, width)| at.x >= *x && at.x < x.saturating_add(*width + 1))
+        {
+            self.grid.column = *column;
+        }
+    }
+
+    fn click_editor(&mut self, at: ratatui::layout::Position) {
+        let area = self.areas.editor;
+        // Inside the border.
+        if at.y <= area.y || at.x <= area.x {
+            return;
+        }
+        let row = self.editor_top + (at.y - area.y - 1) as usize;
+        let Some(line) = self.editor.lines().get(row) else {
+            return;
+        };
+        let target = (at.x - area.x - 1) as usize;
+        let mut used = 0;
+        let mut col = self.editor_left;
+        for ch in line.chars().skip(self.editor_left) {
+            let w = crate::results::safe::display_width(
+                &crate::results::safe::sanitize(&ch.to_string()).text,
+            );
+            if used + w > target {
+                break;
+            }
+            used += w;
+            col += 1;
+        }
+        self.editor.cancel_selection();
+        self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+            row.min(u16::MAX as usize) as u16,
+            col.min(u16::MAX as usize) as u16,
+        ));
     }
 
     fn inspector_key(&mut self, key: KeyEvent) {
@@ -910,4 +1721,13 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// The first line of a query that says something (not blank, not a comment), for titles.
+pub fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .unwrap_or("")
+        .to_string()
 }

@@ -4,15 +4,22 @@
 //! console has closed, waits.)
 
 pub mod app;
+pub mod clipboard;
+pub mod grid;
 pub mod highlight;
+pub mod popup;
+pub mod prompt;
 pub mod theme;
 pub mod ui;
 
 use std::io;
 use std::time::Duration;
 
+use std::io::Write as _;
+
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent,
 };
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
@@ -37,6 +44,7 @@ fn restore_terminal() {
     let _ = execute!(
         io::stdout(),
         DisableBracketedPaste,
+        DisableMouseCapture,
         LeaveAlternateScreen,
         ratatui::crossterm::cursor::Show
     );
@@ -48,7 +56,12 @@ fn with_terminal(
     body: impl FnOnce(&mut Terminal<CrosstermBackend<io::Stdout>>) -> io::Result<()>,
 ) -> io::Result<()> {
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableMouseCapture
+    )?;
     let previous_hook = std::panic::take_hook();
     let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
@@ -71,10 +84,17 @@ fn event_loop(
 ) -> io::Result<()> {
     while !app.quit {
         terminal.draw(|frame| ui::draw(frame, app))?;
+        // An OSC 52 copy the user asked for goes out after the frame, whole.
+        if let Some(bytes) = app.terminal_output.take() {
+            let out = terminal.backend_mut();
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
         if event::poll(POLL)? {
             match event::read()? {
                 TermEvent::Key(key) => app.handle_key(key),
                 TermEvent::Paste(text) => app.paste(&text),
+                TermEvent::Mouse(mouse) => app.handle_mouse(mouse),
                 _ => {}
             }
         }

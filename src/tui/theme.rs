@@ -112,6 +112,24 @@ impl Theme {
         }
     }
 
+    /// The style of a cell that matches the grid's search (`current`: the match the cursor
+    /// was moved to). Without colour: underlined, the current one also reversed.
+    pub fn search(&self, current: bool) -> Style {
+        match (self.colour, self.ui.get("match")) {
+            (true, Some(color)) if current => Style::default()
+                .bg(*color)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+            (true, Some(color)) => Style::default()
+                .fg(*color)
+                .add_modifier(Modifier::UNDERLINED),
+            _ if current => {
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED)
+            }
+            _ => Style::default().add_modifier(Modifier::UNDERLINED),
+        }
+    }
+
     /// The style that marks the selected row or cell.
     pub fn selected(&self) -> Style {
         match (self.colour, self.ui.get("selection")) {

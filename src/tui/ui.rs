@@ -10,44 +10,65 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use super::app::{App, BackendState, Focus, InspectorCache, SidebarRow, Tone};
+use super::app::{App, BackendState, Focus, InspectorCache, PaneAreas, SidebarRow, Tone};
 use super::highlight::LINES_PER_FRAME;
+use super::prompt::PromptKind;
 use crate::results::KqlType;
-use crate::results::format::{cell_display, format_real};
+use crate::results::format::format_real;
 use crate::results::safe::{display_width, fit, sanitize};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
-/// A column is never drawn wider than this; the inspector shows whole values.
-const MAX_COLUMN_WIDTH: usize = 40;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();
     let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
-    let sidebar_width = if main.width >= 100 {
-        30
-    } else {
-        (main.width / 4).max(16)
-    };
-    let [sidebar, right] =
-        Layout::horizontal([Constraint::Length(sidebar_width), Constraint::Min(20)]).areas(main);
-    let editor_height = (right.height * 2 / 5).max(5);
-    let [editor, grid] = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints([Constraint::Length(editor_height), Constraint::Min(3)])
-        .areas(right);
-    draw_sidebar(frame, app, sidebar);
-    draw_editor(frame, app, editor);
-    draw_grid(frame, app, grid);
+    app.areas = PaneAreas::default();
+    match app.layout.zoomed {
+        Some(Focus::Sidebar) => app.areas.sidebar = main,
+        Some(Focus::Editor) => app.areas.editor = main,
+        Some(Focus::Grid) => app.areas.grid = main,
+        None => {
+            let sidebar_width = match app.layout.sidebar {
+                Some(width) => width.min(main.width.saturating_sub(20)),
+                None if main.width >= 100 => 30,
+                None => (main.width / 4).max(16),
+            };
+            let [sidebar, right] =
+                Layout::horizontal([Constraint::Length(sidebar_width), Constraint::Min(20)])
+                    .areas(main);
+            let editor_height =
+                ((right.height as u32 * app.layout.editor_percent as u32 / 100) as u16).max(5);
+            let [editor, grid] = Layout::default()
+                .direction(Direction::Vertical)
+                .constraints([Constraint::Length(editor_height), Constraint::Min(3)])
+                .areas(right);
+            app.areas = PaneAreas {
+                sidebar,
+                editor,
+                grid,
+            };
+        }
+    }
+    let areas = app.areas;
+    if !areas.sidebar.is_empty() {
+        draw_sidebar(frame, app, areas.sidebar);
+    }
+    if !areas.editor.is_empty() {
+        draw_editor(frame, app, areas.editor);
+    }
+    if !areas.grid.is_empty() {
+        super::grid::draw_grid(frame, app, areas.grid);
+    }
     draw_status(frame, app, status);
     if app.inspector.is_some() {
         draw_inspector(frame, app, area);
     }
+    super::popup::draw(frame, app, area);
     if app.help {
         draw_help(frame, app, area);
     }
 }
 
-/// Cuts text into pieces of at most `width` display columns (never splitting a character).
 /// The most lines an error under the editor takes.
 pub const ERROR_LINES: usize = 4;
 
@@ -70,7 +91,8 @@ fn error_lines(message: &str, width: usize, room: usize) -> Vec<String> {
     lines
 }
 
-fn wrap(text: &str, width: usize) -> Vec<String> {
+/// Cuts text into pieces of at most `width` display columns (never splitting a character).
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     let mut used = 0;
     for ch in text.chars() {
@@ -202,7 +224,7 @@ fn draw_inspector(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
-fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
+pub(crate) fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
     let border = if focused {
         app.theme.ui("focus").add_modifier(Modifier::BOLD)
     } else {
@@ -391,166 +413,7 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     }
 }
 
-fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
-    let focused = app.focus == Focus::Grid;
-    let Some(result) = app.grid.result.clone() else {
-        let block = pane(app, " Results ".into(), focused);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                "F5 runs the query under the cursor",
-                app.theme.ui("status"),
-            )),
-            inner,
-        );
-        return;
-    };
-    let title = grid_title(app, &result);
-    let block = pane(app, title, focused);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height < 2 || inner.width < 4 {
-        return;
-    }
-    let page = inner.height as usize - 1;
-    let grid = &mut app.grid;
-    grid.page = page;
-    if grid.row < grid.top {
-        grid.top = grid.row;
-    } else if grid.row >= grid.top + page {
-        grid.top = grid.row + 1 - page;
-    }
-    let visible_rows: Vec<usize> = (grid.top..(grid.top + page).min(result.row_count())).collect();
-    let sources: Vec<usize> = visible_rows.iter().map(|r| grid.source_row(*r)).collect();
-    // Format only the cells on screen.
-    let cell = |position: usize, column: usize| {
-        sanitize(&cell_display(
-            result.column(column).as_ref(),
-            sources[position],
-            result.column_type(column),
-        ))
-    };
-    let mut widths: Vec<Option<usize>> = vec![None; result.column_count()];
-    let mut column_width = |column: usize| -> usize {
-        *widths[column].get_or_insert_with(|| {
-            let header = display_width(&sanitize(&result.column_name(column)).text) + 2;
-            let widest = (0..sources.len())
-                .map(|p| {
-                    let safe = cell(p, column);
-                    display_width(&safe.text) + usize::from(safe.suspicious) * 2
-                })
-                .max()
-                .unwrap_or(0);
-            header.max(widest).clamp(3, MAX_COLUMN_WIDTH)
-        })
-    };
-    // Scroll right until the cursor's column fits.
-    let mut left = grid.left.min(grid.column);
-    while left < grid.column {
-        let used: usize = (left..=grid.column).map(|c| column_width(c) + 1).sum();
-        if used <= inner.width as usize + 1 {
-            break;
-        }
-        left += 1;
-    }
-    grid.left = left;
-    let mut columns = Vec::new();
-    let mut used = 0usize;
-    for column in left..result.column_count() {
-        if used >= inner.width as usize {
-            break;
-        }
-        let width = column_width(column).min(inner.width as usize - used);
-        columns.push((column, width));
-        used += width + 1;
-    }
-    let theme = &app.theme;
-    let header_style = theme.ui("header").add_modifier(Modifier::BOLD);
-    let mut header = Vec::new();
-    for (column, width) in &columns {
-        let mut name = sanitize(&result.column_name(*column)).text;
-        if let Some((sorted, descending)) = grid.sort
-            && sorted == *column
-        {
-            name.push_str(if descending { " ▼" } else { " ▲" });
-        }
-        header.push(Span::styled(pad(&fit(&name, *width), *width), header_style));
-        header.push(Span::raw(" "));
-    }
-    let mut lines = vec![Line::from(header)];
-    for (position, row) in visible_rows.iter().enumerate() {
-        let mut spans = Vec::new();
-        for (column, width) in &columns {
-            let safe = cell(position, *column);
-            let text = if safe.suspicious {
-                format!("⚠ {}", safe.text)
-            } else {
-                safe.text
-            };
-            let mut style = if safe.suspicious {
-                theme.ui("suspicious").add_modifier(Modifier::BOLD)
-            } else {
-                Style::default()
-            };
-            if *row == grid.row {
-                style = if *column == grid.column && focused {
-                    theme.selected().add_modifier(Modifier::BOLD)
-                } else {
-                    style.add_modifier(Modifier::BOLD)
-                };
-            }
-            spans.push(Span::styled(pad(&fit(&text, *width), *width), style));
-            spans.push(Span::raw(" "));
-        }
-        lines.push(Line::from(spans));
-    }
-    if result.row_count() == 0 {
-        lines.push(Line::from(Span::styled("no rows", theme.ui("status"))));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// The grid's title, most important first (it is cut at the pane's width): rows and whether
-/// they were cut, time, the sort (pending or done), the cursor column and its type.
-fn grid_title(app: &App, result: &crate::results::ResultSet) -> String {
-    let rows = result.row_count();
-    let mut title = format!(
-        " Results · {rows} row{}{} · {} ",
-        if rows == 1 { "" } else { "s" },
-        if result.facts.truncated {
-            " (TRUNCATED)"
-        } else {
-            ""
-        },
-        format_elapsed(result.facts.elapsed)
-    );
-    let arrow = |descending: bool| if descending { "▼" } else { "▲" };
-    if let Some((_, column, descending)) = app.grid.sorting {
-        title.push_str(&format!(
-            "· sorting {} {}… ",
-            arrow(descending),
-            sanitize(&result.column_name(column)).text
-        ));
-    } else if let Some((column, descending)) = app.grid.sort {
-        title.push_str(&format!(
-            "· {} {} ",
-            arrow(descending),
-            sanitize(&result.column_name(column)).text
-        ));
-    }
-    if app.grid.column < result.column_count() {
-        let column = app.grid.column;
-        title.push_str(&format!(
-            "· {}: {} ",
-            sanitize(&result.column_name(column)).text,
-            result.column_type(column).kql_name()
-        ));
-    }
-    title
-}
-
-fn pad(text: &str, width: usize) -> String {
+pub(crate) fn pad(text: &str, width: usize) -> String {
     let w = display_width(text);
     if w >= width {
         text.to_string()
@@ -576,6 +439,21 @@ fn throttled_for(app: &App) -> Option<std::time::Duration> {
 }
 
 fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
+    // A prompt other than the grid's search is typed on the status line.
+    if let Some(prompt) = app.prompt.as_ref().filter(|p| p.kind != PromptKind::Search) {
+        let label = prompt.kind.label();
+        let room = (area.width as usize).saturating_sub(display_width(label) + 1);
+        let (text, cursor) = prompt.input.view(room);
+        let line = Line::from(vec![
+            Span::styled(label, app.theme.ui("header")),
+            Span::raw(text),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        let x = area.x
+            + (display_width(label) + cursor).min(area.width.saturating_sub(1) as usize) as u16;
+        frame.set_cursor_position(Position::new(x, area.y));
+        return;
+    }
     let hints = "F5 run  Esc cancel  Tab pane  F1 help  ^Q quit";
     let spinner =
         |since: std::time::Duration| SPINNER[(since.as_millis() / 100) as usize % SPINNER.len()];
@@ -646,40 +524,70 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The help overlay: keys and what they do, short enough to fit 80 columns whole.
+/// The help overlay: keys and what they do, short enough to fit 80 columns whole. It scrolls
+/// (↑/↓, PgUp/PgDn) where the screen is shorter than the list.
 pub const HELP: &[(&str, &str)] = &[
     ("F5, Ctrl+R, Ctrl+Enter", "run the query block or selection"),
     ("Esc, Ctrl+C", "cancel the running query"),
     ("Tab, Shift+Tab, Alt+1/2/3", "queries / editor / results"),
     ("F1, ? (outside the editor)", "this help"),
+    ("F2", "the whole error message"),
+    ("F6, Ctrl+T", "time window (1h, 24h, 7d, 30d, custom)"),
+    ("Alt+Z, F11", "zoom the pane to the whole screen / back"),
+    (
+        "Alt+←/→, Alt+↑/↓",
+        "narrow/widen the sidebar; resize the editor",
+    ),
     ("Ctrl+Q", "quit (the text stays as the draft)"),
     ("Ctrl+S", "write back the file opened"),
-    ("editor: Ctrl+Z / Ctrl+Y", "undo / redo (Ctrl+U undoes too)"),
-    ("results: arrows, hjkl", "move"),
+    (
+        "editor: Ctrl+Z / Ctrl+Y",
+        "undo / redo (Ctrl+Shift+Z, Ctrl+U too)",
+    ),
+    ("editor: Ctrl+A", "select all"),
+    ("editor: Ctrl+Home / Ctrl+End", "start / end of the text"),
+    ("editor: Ctrl+/", "comment / uncomment the lines"),
+    ("editor: Ctrl+D", "duplicate the line"),
+    ("results: arrows, hjkl", "move (the mouse: click, wheel)"),
     ("results: PgUp/PgDn, g/G", "page, first / last row"),
     ("results: Home/End", "first / last column"),
     ("results: s / S", "sort ascending / descending"),
     ("results: Enter", "inspect the record (←/→ next)"),
+    (
+        "results: / n N, Esc",
+        "search all cells, next / previous, clear",
+    ),
+    ("results: = / !", "add | where Col == / != the cell's value"),
+    ("results: f", "value frequencies (Enter filters on one)"),
+    (
+        "results: c / w W / p",
+        "columns shown / wider, narrower / pin first",
+    ),
+    ("results: y / Y", "copy the cell / the row as JSON (OSC 52)"),
+    ("results: e", "export all rows (.csv .json .jsonl .parquet)"),
     ("queries: Enter / r", "load / load and run"),
     ("queries: ←/→", "close / open a folder"),
 ];
 
-fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
+fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
     let width = area.width.saturating_sub(4).min(96);
     let height = (HELP.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = super::popup::centred(area, width, height);
     frame.render_widget(Clear, popup);
+    let scrolls = HELP.len() + 2 > area.height as usize;
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Keys · any key closes ")
+        .title(if scrolls {
+            " Keys · ↑/↓ PgUp/PgDn scroll · any other key closes "
+        } else {
+            " Keys · any key closes "
+        })
         .border_style(app.theme.ui("focus"));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
+    let height = inner.height as usize;
+    let top = app.help_scroll.min(HELP.len().saturating_sub(height));
+    app.help_scroll = top;
     let key_width = HELP
         .iter()
         .map(|(k, _)| display_width(k))
@@ -688,6 +596,8 @@ fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
         + 2;
     let lines: Vec<Line> = HELP
         .iter()
+        .skip(top)
+        .take(height)
         .map(|(keys, what)| {
             Line::from(vec![
                 Span::styled(pad(keys, key_width), app.theme.ui("header")),

@@ -530,9 +530,14 @@ fn quitting_keeps_the_editor_text_as_a_draft() {
 fn help_lists_the_keys_and_any_key_closes_it() {
     let mut app = test_app();
     app.handle_key(key(KeyCode::F(1)));
-    let text = screen(&mut app, 80, 24);
-    assert!(text.contains("Keys · any key closes"), "{text}");
-    // Every binding, whole, at 80×24.
+    let mut text = screen(&mut app, 80, 24);
+    assert!(text.contains("scroll · any other key closes"), "{text}");
+    // Every binding, whole, at 80×24: the list scrolls.
+    for _ in 0..hunt::tui::ui::HELP.len() {
+        app.handle_key(key(KeyCode::Down));
+        text.push_str(&screen(&mut app, 80, 24));
+    }
+    assert!(app.help, "scrolling keeps help open");
     for (keys, what) in hunt::tui::ui::HELP {
         assert!(
             text.contains(keys) && text.contains(what),
@@ -813,7 +818,7 @@ fn the_results_title_keeps_the_sort_when_the_result_is_cut() {
     wait_sorted(&mut app);
     let text = screen(&mut app, 80, 24);
     let title = text.lines().find(|l| l.contains("Results")).unwrap();
-    assert!(title.contains("(TRUNCATED)"), "{title}");
+    assert!(title.contains("TRUNCATED"), "{title}");
     assert!(title.contains("▲ ProcessId"), "{title}");
     assert!(text.lines().last().unwrap().contains("truncated"), "{text}");
 }
@@ -841,4 +846,383 @@ fn the_grid_shows_datetimes_to_the_tick() {
             && text.contains("2024-03-26T09:39:50.7688641Z"),
         "values that differ in the 7th digit look different:\n{text}"
     );
+}
+
+/// A result with typed columns: Name (string), Size (long, one null), When (datetime), and a
+/// long command line, `rows` rows.
+fn typed_result(rows: usize) -> ResultSet {
+    use datafusion::arrow::array::Int64Array;
+    let schema = Arc::new(Schema::new(vec![
+        kql_field("Name", KqlType::String),
+        kql_field("Size", KqlType::Long),
+        kql_field("When", KqlType::DateTime),
+        kql_field("CommandLine", KqlType::String),
+    ]));
+    let names: Vec<String> = (0..rows).map(|i| format!("file{i}.exe")).collect();
+    let sizes: Vec<Option<i64>> = (0..rows)
+        .map(|i| (i != 1).then_some(i as i64 * 10))
+        .collect();
+    // 2024-03-26T09:39:50Z in ticks, a second apart.
+    let base = hunt::kql::time::parse_datetime("2024-03-26T09:39:50Z").unwrap();
+    let whens: Vec<i64> = (0..rows).map(|i| base + i as i64 * 10_000_000).collect();
+    let lines: Vec<String> = (0..rows)
+        .map(|i| {
+            format!(
+                "powershell.exe -NoProfile -Command \"Get-Item C:\\\\Temp\\\\{i}\" {}",
+                "x".repeat(120)
+            )
+        })
+        .collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(names)),
+            Arc::new(Int64Array::from(sizes)),
+            Arc::new(Int64Array::from(whens)),
+            Arc::new(StringArray::from(lines)),
+        ],
+    )
+    .unwrap();
+    ResultSet::from_batches(schema, &[batch], RunFacts::default()).unwrap()
+}
+
+struct TypedBackend;
+
+impl Backend for TypedBackend {
+    fn name(&self) -> String {
+        "test".into()
+    }
+
+    fn run(
+        &self,
+        request: QueryRequest,
+        _cancel: CancellationToken,
+    ) -> BoxFuture<'_, Result<ResultSet, QueryError>> {
+        Box::pin(async move {
+            if request.query.contains("broken") {
+                return Err(QueryError::new(
+                    hunt::backend::ErrorKind::Semantic,
+                    "the query is broken",
+                ));
+            }
+            Ok(typed_result(30))
+        })
+    }
+
+    fn tables(&self) -> Vec<TableInfo> {
+        Vec::new()
+    }
+}
+
+/// A console over `TypedBackend` that has run `Files` and has the grid focused.
+fn typed_app() -> App {
+    let handle = worker::spawn(runtime().handle(), Arc::new(TypedBackend), None);
+    let mut app = ready(App::new(
+        handle,
+        Vec::new(),
+        "Files\n| take 30",
+        "test",
+        "last 30d",
+        Theme::bundled(false),
+    ));
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    app
+}
+
+/// Polls the worker until `done` holds.
+fn wait_for(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let started = Instant::now();
+    while !done(app) {
+        app.poll_worker();
+        assert!(started.elapsed() < Duration::from_secs(30), "{what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        app.handle_key(key(KeyCode::Char(ch)));
+    }
+}
+
+#[test]
+fn search_finds_every_matching_cell_and_n_moves_between_them() {
+    let mut app = typed_app();
+    app.handle_key(key(KeyCode::Char('/')));
+    type_text(&mut app, "FILE2");
+    wait_for(&mut app, "search", |a| {
+        a.grid.search.as_ref().is_some_and(|s| s.pending.is_none())
+    });
+    // file2.exe, file20.exe … file29.exe: 11 names, case-insensitive.
+    let matches = app.grid.search.as_ref().unwrap().matches.clone();
+    assert_eq!(matches.len(), 11, "{matches:?}");
+    assert!(matches.iter().all(|(_, column)| *column == 0));
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("/FILE2"), "{text}");
+    assert!(text.contains("match 1/11"), "{text}");
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.prompt.is_none());
+    assert_eq!(app.grid.row, 20, "Enter moves on from the first match");
+    app.handle_key(key(KeyCode::Char('n')));
+    assert_eq!(app.grid.row, 21);
+    app.handle_key(key(KeyCode::Char('N')));
+    app.handle_key(key(KeyCode::Char('N')));
+    assert_eq!(app.grid.row, 2);
+    // A sort re-finds the matches in the new order.
+    app.handle_key(key(KeyCode::Char('S')));
+    wait_sorted(&mut app);
+    wait_for(&mut app, "search after sort", |a| {
+        a.grid.search.as_ref().is_some_and(|s| s.pending.is_none())
+    });
+    let first = app.grid.search.as_ref().unwrap().matches[0];
+    // Descending text order: file9 … file3, then file29.
+    assert_eq!(first, (7, 0));
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.grid.search.is_none());
+}
+
+#[test]
+fn equals_and_bang_add_a_quoted_where_line_to_the_query() {
+    let mut app = typed_app();
+    // The command line holds quotes and backslashes.
+    app.grid.column = 3;
+    app.handle_key(key(KeyCode::Char('=')));
+    let text = app.text();
+    let added = text.lines().last().unwrap();
+    assert!(
+        added.starts_with("| where CommandLine == ")
+            && added.contains("\\\"Get-Item C:\\\\\\\\Temp"),
+        "{text}"
+    );
+    // The line parses as KQL.
+    let (_, diagnostics) = hunt::kql::parse(&text);
+    assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
+    // A null long: isnull, negated with !.
+    app.grid.column = 1;
+    app.grid.row = 1;
+    app.handle_key(key(KeyCode::Char('!')));
+    assert_eq!(
+        app.text().lines().last().unwrap(),
+        "| where isnotnull(Size)"
+    );
+    assert!(app.error.is_none());
+}
+
+#[test]
+fn frequencies_count_the_column_and_enter_filters_on_a_value() {
+    let mut app = typed_app();
+    app.grid.column = 1;
+    app.handle_key(key(KeyCode::Char('f')));
+    wait_for(&mut app, "frequencies", |a| {
+        matches!(
+            &a.popup,
+            Some(hunt::tui::popup::Popup::Frequencies { data: Some(_), .. })
+        )
+    });
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("30 distinct"), "{text}");
+    assert!(text.contains("3.33%"), "{text}");
+    // The null is counted too, after the values (same count).
+    app.handle_key(key(KeyCode::End));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("(null)"), "{text}");
+    app.handle_key(key(KeyCode::Home));
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Enter));
+    wait_for(&mut app, "the filter line", |a| {
+        a.text().lines().count() == 3
+    });
+    assert_eq!(app.text().lines().last().unwrap(), "| where Size == 20");
+}
+
+#[test]
+fn columns_can_be_hidden_widened_and_the_wide_column_uses_the_room() {
+    let mut app = typed_app();
+    let text = screen(&mut app, 200, 30);
+    // The command line is not cut at a fixed 40 cells when the pane has room.
+    let row = text.lines().find(|l| l.contains("file0.exe")).unwrap();
+    assert!(row.contains(&"x".repeat(60)), "{row}");
+    assert!(text.contains("When (UTC)"), "{text}");
+    // Hide Size with the chooser.
+    app.handle_key(key(KeyCode::Char('c')));
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Char(' ')));
+    app.handle_key(key(KeyCode::Esc));
+    let text = screen(&mut app, 200, 30);
+    let header = text.lines().find(|l| l.contains("Name")).unwrap();
+    assert!(!header.contains("Size"), "{header}");
+    assert!(text.contains("1 hidden"), "{text}");
+    // The cursor skips the hidden column.
+    app.handle_key(key(KeyCode::Right));
+    assert_eq!(app.grid.column, 2);
+    // w widens the cursor's column.
+    let before = app.grid.set_widths[2];
+    app.handle_key(key(KeyCode::Char('w')));
+    assert!(app.grid.set_widths[2] > before);
+}
+
+#[test]
+fn a_failed_run_marks_the_rows_as_the_previous_querys_and_an_edit_clears_the_error() {
+    let mut app = typed_app();
+    app.set_text("broken");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("PREVIOUS QUERY"), "{text}");
+    assert!(text.contains("the query is broken"), "{text}");
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Char('x')));
+    assert!(app.error.is_none());
+    let text = screen(&mut app, 100, 30);
+    assert!(!text.contains("the query is broken"), "{text}");
+}
+
+#[test]
+fn y_copies_the_raw_cell_by_osc52_and_only_on_request() {
+    let mut app = typed_app();
+    assert!(app.terminal_output.is_none());
+    app.multiplexer = hunt::tui::clipboard::Multiplexer::None;
+    app.handle_key(key(KeyCode::Char('y')));
+    let bytes = app.terminal_output.take().expect("an OSC 52 sequence");
+    assert_eq!(bytes, b"\x1b]52;c;ZmlsZTAuZXhl\x07".to_vec(), "file0.exe");
+    app.handle_key(key(KeyCode::Char('Y')));
+    let bytes = String::from_utf8(app.terminal_output.take().unwrap()).unwrap();
+    use base64::Engine as _;
+    let payload = bytes
+        .strip_prefix("\x1b]52;c;")
+        .and_then(|b| b.strip_suffix('\x07'))
+        .unwrap();
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(payload)
+        .unwrap();
+    let row: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(row["Name"], "file0.exe");
+    assert_eq!(row["Size"], 0);
+}
+
+#[test]
+fn e_exports_every_row_to_the_typed_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = typed_app();
+    app.handle_key(key(KeyCode::Char('e')));
+    // Replace the suggested name.
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    let path = dir.path().join("out.jsonl");
+    type_text(&mut app, path.to_str().unwrap());
+    app.handle_key(key(KeyCode::Enter));
+    wait_for(&mut app, "the export", |a| {
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.starts_with("exported"))
+    });
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(written.lines().count(), 30);
+}
+
+#[test]
+fn editor_keys_a_portal_user_expects() {
+    let mut app = test_app();
+    app.set_text("A\n| take 1");
+    app.focus = Focus::Editor;
+    // Ctrl+/ comments the line out and back.
+    app.handle_key(ctrl('/'));
+    assert_eq!(app.text(), "// A\n| take 1");
+    app.handle_key(ctrl('_'));
+    assert_eq!(app.text(), "A\n| take 1");
+    // Ctrl+D duplicates the line.
+    app.handle_key(ctrl('d'));
+    assert_eq!(app.text(), "A\nA\n| take 1");
+    // Ctrl+Z undoes, Ctrl+Shift+Z redoes.
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), "A\n| take 1");
+    app.handle_key(KeyEvent::new(
+        KeyCode::Char('Z'),
+        KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+    ));
+    assert_eq!(app.text(), "A\nA\n| take 1");
+    // Ctrl+End, Ctrl+Home.
+    app.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::CONTROL));
+    assert_eq!(app.editor.cursor().0, 2);
+    app.handle_key(KeyEvent::new(KeyCode::Home, KeyModifiers::CONTROL));
+    assert_eq!(app.editor.cursor().0, 0);
+    // Ctrl+A selects everything: typing replaces it.
+    app.handle_key(ctrl('a'));
+    app.handle_key(key(KeyCode::Char('T')));
+    assert_eq!(app.text(), "T");
+}
+
+#[test]
+fn the_time_window_picker_sets_the_window_the_query_runs_over() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::F(6)));
+    let text = screen(&mut app, 80, 24);
+    assert!(
+        text.contains("last 7d") && text.contains("custom"),
+        "{text}"
+    );
+    // 30d is current; up twice is 24h.
+    app.handle_key(key(KeyCode::Up));
+    app.handle_key(key(KeyCode::Up));
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.timespan.as_deref(), Some("P1D"));
+    assert_eq!(app.window, "last 1d");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.lines().last().unwrap().contains("last 1d"), "{text}");
+    // Custom: a bad one is refused with the prompt still open.
+    app.handle_key(key(KeyCode::F(6)));
+    app.handle_key(key(KeyCode::End));
+    app.handle_key(key(KeyCode::Enter));
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(&mut app, "banana");
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.prompt.is_some());
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(&mut app, "2024-01-01T00:00:00Z/2024-01-08T00:00:00Z");
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.prompt.is_none());
+    assert_eq!(
+        app.timespan.as_deref(),
+        Some("2024-01-01T00:00:00Z/2024-01-08T00:00:00Z")
+    );
+}
+
+#[test]
+fn zoom_and_resize_change_the_layout() {
+    let mut app = typed_app();
+    app.handle_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::ALT));
+    let text = screen(&mut app, 80, 24);
+    assert!(!text.contains("Queries"), "{text}");
+    assert_eq!(app.areas.grid.width, 80);
+    app.handle_key(key(KeyCode::F(11)));
+    screen(&mut app, 80, 24);
+    let before = app.areas.sidebar.width;
+    app.handle_key(KeyEvent::new(KeyCode::Right, KeyModifiers::ALT));
+    screen(&mut app, 80, 24);
+    assert_eq!(app.areas.sidebar.width, before + 2);
+}
+
+#[test]
+fn the_mouse_focuses_panes_selects_cells_and_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = typed_app();
+    app.focus = Focus::Editor;
+    screen(&mut app, 120, 30);
+    let drawn = app.grid.drawn.clone();
+    let (column, x, _) = drawn.columns[2];
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x + 1,
+        row: drawn.body.y + 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.handle_mouse(click);
+    assert_eq!(app.focus, Focus::Grid);
+    assert_eq!((app.grid.row, app.grid.column), (3, column));
+    app.handle_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        ..click
+    });
+    assert_eq!(app.grid.row, 6);
 }

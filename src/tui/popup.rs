@@ -1,0 +1,282 @@
+//! Popups over the screen: the column chooser, the time window picker and the whole text of a
+//! long error. Each fits 80×24 and scrolls when its list is longer than the screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use std::sync::Arc;
+
+use super::app::App;
+use super::ui::{pad, wrap};
+use crate::results::frequency::Frequencies;
+use crate::results::safe::{display_width, fit, sanitize};
+use crate::worker::QueryId;
+
+/// The time windows the picker offers, as Graph's `timespan` (ISO 8601) and as the status line
+/// says them; the last entry opens a prompt for any duration or interval.
+pub const WINDOWS: &[(&str, &str)] = &[
+    ("PT1H", "last 1h"),
+    ("P1D", "last 24h"),
+    ("P7D", "last 7d"),
+    ("P30D", "last 30d"),
+    ("", "custom…"),
+];
+
+/// An open popup and where its cursor is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// Choose the grid's visible columns (Space shows/hides, `a` shows all).
+    Columns { selected: usize },
+    /// Pick the time window queries run over.
+    Window { selected: usize },
+    /// The whole text of the last error, wrapped and scrollable.
+    Message { scroll: usize },
+    /// Value frequencies of one column (computed by the worker; `data` is `None` until then).
+    Frequencies {
+        column: usize,
+        pending: Option<QueryId>,
+        data: Option<Arc<Frequencies>>,
+        selected: usize,
+    },
+}
+
+/// A centred rectangle of at most `width` × `height` inside `area`.
+pub fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// The first line to show so that line `selected` is visible in `height` lines.
+pub fn scroll_to(selected: usize, top: usize, height: usize) -> usize {
+    if selected < top {
+        selected
+    } else if height > 0 && selected >= top + height {
+        selected + 1 - height
+    } else {
+        top
+    }
+}
+
+fn frame_popup(frame: &mut Frame, app: &App, area: Rect, title: String) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, app.theme.ui("focus")))
+        .border_style(app.theme.ui("focus"));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
+    let Some(popup) = app.popup.clone() else {
+        return;
+    };
+    match popup {
+        Popup::Columns { selected } => draw_columns(frame, app, area, selected),
+        Popup::Window { selected } => draw_windows(frame, app, area, selected),
+        Popup::Message { scroll } => draw_message(frame, app, area, scroll),
+        Popup::Frequencies {
+            column,
+            data,
+            selected,
+            ..
+        } => draw_frequencies(frame, app, area, column, data.as_deref(), selected),
+    }
+}
+
+fn draw_columns(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let Some(result) = app.grid.result.clone() else {
+        return;
+    };
+    let count = result.column_count();
+    let rect = centred(area, 60, count as u16 + 2);
+    let inner = frame_popup(
+        frame,
+        app,
+        rect,
+        " Columns · Space show/hide · a all · Esc ".into(),
+    );
+    let height = inner.height as usize;
+    let top = scroll_to(selected, 0, height);
+    let lines: Vec<Line> = (top..count.min(top + height))
+        .map(|column| {
+            let shown = !app.grid.hidden.get(column).copied().unwrap_or(false);
+            let text = format!(
+                "[{}] {}  {}",
+                if shown { "x" } else { " " },
+                sanitize(&result.column_name(column)).text,
+                result.column_type(column).kql_name()
+            );
+            let text = pad(&fit(&text, inner.width as usize), inner.width as usize);
+            let style = if column == selected {
+                app.theme.selected()
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::from(Span::styled(text, style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_windows(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let rect = centred(area, 36, WINDOWS.len() as u16 + 2);
+    let inner = frame_popup(frame, app, rect, " Time window ".into());
+    let lines: Vec<Line> = WINDOWS
+        .iter()
+        .enumerate()
+        .map(|(index, (timespan, label))| {
+            let current = app.timespan.as_deref() == Some(timespan)
+                || (app.timespan.is_none() && *timespan == "P30D");
+            let text = format!("{} {label}", if current { "•" } else { " " });
+            let text = pad(&fit(&text, inner.width as usize), inner.width as usize);
+            let style = if index == selected {
+                app.theme.selected()
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::from(Span::styled(text, style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The whole error, each line made safe and wrapped; returns nothing to draw without an error.
+fn draw_message(frame: &mut Frame, app: &mut App, area: Rect, scroll: usize) {
+    let Some(mark) = app.error.clone() else {
+        app.popup = None;
+        return;
+    };
+    let rect = centred(area, area.width.saturating_sub(4).max(20), area.height);
+    let inner = frame_popup(frame, app, rect, " Error · ↑/↓ scroll · Esc closes ".into());
+    let lines: Vec<String> = mark
+        .message
+        .lines()
+        .flat_map(|line| wrap(&sanitize(line).text, inner.width as usize))
+        .collect();
+    let height = inner.height as usize;
+    let top = scroll.min(lines.len().saturating_sub(height));
+    if let Some(Popup::Message { scroll }) = &mut app.popup {
+        *scroll = top;
+    }
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(top)
+        .take(height)
+        .map(|text| {
+            Line::from(Span::styled(
+                text,
+                app.theme.ui("error").add_modifier(Modifier::BOLD),
+            ))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// The value frequencies of a column: value, count, share and a bar, most frequent first.
+fn draw_frequencies(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    column: usize,
+    data: Option<&Frequencies>,
+    selected: usize,
+) {
+    let Some(result) = app.grid.result.clone() else {
+        return;
+    };
+    if column >= result.column_count() {
+        return;
+    }
+    let name = sanitize(&result.column_name(column)).text;
+    let rows = data.map_or(1, |d| d.values.len().max(1));
+    let rect = centred(area, 76, rows as u16 + 3);
+    let title = match data {
+        Some(d) => format!(
+            " {} · {} distinct · Enter/= keep · ! drop · Esc ",
+            fit(&name, 24),
+            super::grid::group_digits(d.values.len())
+        ),
+        None => format!(" {} · counting… ", fit(&name, 40)),
+    };
+    let inner = frame_popup(frame, app, rect, title);
+    let Some(data) = data else {
+        return;
+    };
+    let width = inner.width as usize;
+    let count_width = super::grid::group_digits(data.values.first().map_or(0, |v| v.1) as usize)
+        .len()
+        .max(5);
+    // value │ count │ share │ bar
+    let bar_width = 10.min(width / 6);
+    let value_width = width.saturating_sub(count_width + 8 + bar_width + 3).max(4);
+    let header = format!(
+        "{} {:>count_width$} {:>7} ",
+        pad("value", value_width),
+        "count",
+        "share"
+    );
+    let mut lines = vec![Line::from(Span::styled(
+        fit(&header, width),
+        app.theme.ui("header").add_modifier(Modifier::BOLD),
+    ))];
+    let height = (inner.height as usize).saturating_sub(1);
+    let top = scroll_to(selected, 0, height);
+    let total = data.total.max(1) as f64;
+    for (index, (value, count)) in data.values.iter().enumerate().skip(top).take(height) {
+        let (shown, style) = match value {
+            None => ("(null)".to_string(), app.theme.ui("status")),
+            Some(text) => {
+                let safe = sanitize(text);
+                let style = if safe.suspicious {
+                    app.theme.ui("suspicious").add_modifier(Modifier::BOLD)
+                } else {
+                    ratatui::style::Style::default()
+                };
+                (
+                    if safe.suspicious {
+                        format!("⚠ {}", safe.text)
+                    } else {
+                        safe.text
+                    },
+                    style,
+                )
+            }
+        };
+        let share = *count as f64 / total;
+        let filled = (share * bar_width as f64).round() as usize;
+        let bar = format!(
+            "{}{}",
+            "█".repeat(filled),
+            " ".repeat(bar_width - filled.min(bar_width))
+        );
+        let text = format!(
+            "{} {:>count_width$} {:>6.2}% {bar}",
+            pad(&fit(&shown, value_width), value_width),
+            super::grid::group_digits(*count as usize),
+            share * 100.0
+        );
+        let style = if index == selected {
+            app.theme.selected()
+        } else {
+            style
+        };
+        let text = fit(&text, width);
+        let padding = width.saturating_sub(display_width(&text));
+        lines.push(Line::from(Span::styled(
+            format!("{text}{}", " ".repeat(padding)),
+            style,
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -4,6 +4,7 @@
 //! console has closed, waits.)
 
 pub mod app;
+pub mod chart;
 pub mod highlight;
 pub mod theme;
 pub mod ui;

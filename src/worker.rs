@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::backend::{Backend, BackendFactory, ErrorKind, Progress, QueryError, QueryRequest};
 use crate::results::ResultSet;
+use crate::results::chart::ChartData;
 use crate::results::export::{self, ExportFormat};
 use crate::results::frequency::{Frequencies, frequencies};
 use crate::store::Store;
@@ -115,6 +116,12 @@ pub enum Event {
     Failed {
         id: QueryId,
         error: QueryError,
+    },
+    /// The chart of a result whose query ended in `render` (not `render table`), sent right
+    /// after that query's `Finished`: the data to draw, or why it cannot be drawn.
+    Charted {
+        id: QueryId,
+        chart: Result<Arc<ChartData>, String>,
     },
     Cancelled {
         id: QueryId,
@@ -279,7 +286,17 @@ async fn run_loop(
                     let _ = events.send(Event::Started { id });
                     let event = supervise(id, job, token).await;
                     lock(&running).remove(&id);
+                    let chart_of = match &event {
+                        Event::Finished { result, .. } => result
+                            .render()
+                            .filter(|hint| hint.visualization.is_chart())
+                            .map(|_| result.clone()),
+                        _ => None,
+                    };
                     let _ = events.send(event);
+                    if let Some(result) = chart_of {
+                        let _ = events.send(chart(id, result).await);
+                    }
                 });
             }
             Command::Cancel { id } => {
@@ -428,6 +445,26 @@ async fn supervise(
             },
         },
     }
+}
+
+/// The chart a finished result's render hint asks for, computed off the UI thread (a result
+/// may have 100,000 rows). A panic while computing it is reported as the chart's error.
+async fn chart(id: QueryId, result: Arc<ResultSet>) -> Event {
+    let computed = tokio::task::spawn_blocking(move || {
+        let hint = result
+            .render()
+            .ok_or_else(|| "the result has no render hint".to_string())?;
+        ChartData::from_result(&result, hint).map(Arc::new)
+    })
+    .await;
+    let chart = match computed {
+        Ok(chart) => chart,
+        Err(join_error) => Err(format!(
+            "internal error: the chart could not be computed ({})",
+            panic_detail(join_error)
+        )),
+    };
+    Event::Charted { id, chart }
 }
 
 /// A file write, done in the order sent.

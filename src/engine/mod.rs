@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backend::{Backend, BoxFuture, ErrorKind, QueryError, QueryRequest, TableInfo};
 use crate::kql;
 use crate::kql::time;
-use crate::results::{KqlType, ResultSet, RunFacts, kql_schema};
+use crate::results::{KqlType, RenderHint, ResultSet, RunFacts, kql_schema};
 use planner::{Udfs, plan_query};
 
 pub use lab::LabOptions;
@@ -275,11 +275,16 @@ impl LocalEngine {
                 .or_else(|| self.data_window.clone()),
             warnings: Vec::new(),
         };
-        ResultSet::new(schema, &batches, types, facts).map_err(|e| {
+        let result = ResultSet::new(schema, &batches, types, facts).map_err(|e| {
             QueryError::new(
                 ErrorKind::Execution,
                 format!("could not assemble the result: {e}"),
             )
+        })?;
+        // `render` changes no rows (the planner passed it through): its hint travels with them.
+        Ok(match RenderHint::of_query(&query) {
+            Some(hint) => result.with_render(hint),
+            None => result,
         })
     }
 }

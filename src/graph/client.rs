@@ -17,7 +17,7 @@ use crate::backend::{
 use crate::graph::cloud::Cloud;
 use crate::graph::decode::{self, GraphError};
 use crate::graph::token::{AuthError, HUNTING_PERMISSION, TokenProvider, claims};
-use crate::results::ResultSet;
+use crate::results::{RenderHint, ResultSet};
 
 /// Graph API version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +205,12 @@ impl GraphBackend {
                 request.timespan.as_deref(),
                 crate::kql::time::now(),
             ));
-            result.facts.warnings.extend(local_warnings(&request.query));
+            let (warnings, hint) = read_locally(&request.query);
+            result.facts.warnings.extend(warnings);
+            // The service ran the text as written; how to draw the answer is read here.
+            if let Some(hint) = hint {
+                result = result.with_render(hint);
+            }
             return Ok(result);
         }
     }
@@ -275,18 +280,20 @@ fn describe_timespan(timespan: Option<&str>, now: i64) -> String {
     }
 }
 
-/// Our parser's syntax diagnostics, as warnings only: Microsoft's parser decides for this
-/// backend, and the query was sent exactly as typed.
-fn local_warnings(query: &str) -> Vec<String> {
-    crate::kql::parse(query)
-        .1
+/// What hunt's parser reads in the query that was sent: its syntax diagnostics, as warnings
+/// only (Microsoft's parser decides for this backend, and the query was sent exactly as
+/// typed), and the render hint when the query ends with `render`.
+fn read_locally(query: &str) -> (Vec<String>, Option<RenderHint>) {
+    let (tree, diagnostics) = crate::kql::parse(query);
+    let warnings = diagnostics
         .iter()
         .take(3)
         .map(|d| {
             let at = crate::kql::line_col(query, d.span.start);
             format!("hunt's parser (not Defender's) says {at}: {}", d.message)
         })
-        .collect()
+        .collect();
+    (warnings, RenderHint::of_query(&tree))
 }
 
 fn auth_error(error: AuthError) -> QueryError {

@@ -76,6 +76,10 @@ pub enum OperatorKind {
         by: Vec<NamedExpr>,
     },
     Distinct(Vec<NamedExpr>),
+    /// `render Visualization [with (Name = Value, …)]`: a hint to the user agent on how to
+    /// draw the result; it does not change the rows (render-operator.md). The parser accepts it
+    /// only as the last operator of the query.
+    Render(Render),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -99,10 +103,44 @@ impl OperatorKind {
             OperatorKind::Count => "count",
             OperatorKind::Summarize { .. } => "summarize",
             OperatorKind::Distinct(_) => "distinct",
+            OperatorKind::Render(_) => "render",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
     }
+}
+
+/// The `render` operator as written: the visualization's name and its `with (…)` properties.
+/// Names and values are checked by the parser against render-operator.md, so a reader can
+/// trust that the visualization and property names are documented ones and that each value
+/// has its property's shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Render {
+    /// `timechart`, `piechart` … (case-sensitive, as Kusto reads it).
+    pub visualization: Ident,
+    pub properties: Vec<RenderProperty>,
+}
+
+/// One `Name = Value` of `render … with (…)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderProperty {
+    pub name: Ident,
+    pub value: RenderValue,
+    /// From the name to the end of the value.
+    pub span: Span,
+}
+
+/// A render property's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderValue {
+    /// A string literal (`title="x"`) or a bare word (`legend=hidden`, `xcolumn=Timestamp`).
+    Text(String),
+    /// `ymin=0`, `ymax=1.5e3`, `ymin=-10`.
+    Number(f64),
+    /// `accumulate=true`.
+    Bool(bool),
+    /// The column list of `ycolumns`, `series` and `anomalycolumns` (`ycolumns=a, b`).
+    Columns(Vec<Ident>),
 }
 
 /// `Name = expr` or a bare `expr` (whose output name the planner derives).

@@ -26,7 +26,6 @@ const NOT_YET_SUPPORTED: &[&str] = &[
     "parse-kv",
     "make-series",
     "evaluate",
-    "render",
     "as",
     "serialize",
     "top-nested",
@@ -58,6 +57,63 @@ const NOT_YET_SUPPORTED: &[&str] = &[
 
 const MAX_DEPTH: usize = 100;
 
+/// The visualizations `render` takes (render-operator.md, "Visualization"; the union of what
+/// Azure Data Explorer, Fabric, Azure Monitor and Sentinel document).
+pub const RENDER_VISUALIZATIONS: &[&str] = &[
+    "anomalychart",
+    "areachart",
+    "barchart",
+    "card",
+    "columnchart",
+    "ladderchart",
+    "linechart",
+    "piechart",
+    "pivotchart",
+    "scatterchart",
+    "stackedareachart",
+    "table",
+    "timechart",
+    "timepivot",
+    "treemap",
+];
+
+/// What a render property's value looks like (render-operator.md, "Supported properties").
+#[derive(Debug, Clone, Copy)]
+enum RenderShape {
+    /// A string, or a bare word.
+    Text,
+    /// One column name.
+    Column,
+    /// A comma-separated list of column names.
+    Columns,
+    /// One of these words.
+    Word(&'static [&'static str]),
+    Number,
+    Bool,
+}
+
+/// Every documented render property and the shape of its value.
+const RENDER_PROPERTIES: &[(&str, RenderShape)] = &[
+    ("accumulate", RenderShape::Bool),
+    ("anomalycolumns", RenderShape::Columns),
+    (
+        "kind",
+        RenderShape::Word(&["default", "unstacked", "stacked", "stacked100", "map"]),
+    ),
+    ("legend", RenderShape::Word(&["visible", "hidden"])),
+    ("series", RenderShape::Columns),
+    ("title", RenderShape::Text),
+    ("xaxis", RenderShape::Word(&["linear", "log"])),
+    ("xcolumn", RenderShape::Column),
+    ("xtitle", RenderShape::Text),
+    ("yaxis", RenderShape::Word(&["linear", "log"])),
+    ("ycolumns", RenderShape::Columns),
+    ("ymax", RenderShape::Number),
+    ("ymin", RenderShape::Number),
+    ("ysplit", RenderShape::Word(&["none", "axes", "panels"])),
+    ("ytitle", RenderShape::Text),
+];
+
 pub fn parse(source: &str) -> (Query, Vec<Diagnostic>) {
     let (tokens, diagnostics) = lex(source);
     let mut parser = Parser {
@@ -67,6 +123,7 @@ pub fn parse(source: &str) -> (Query, Vec<Diagnostic>) {
         diagnostics,
         depth: 0,
         too_deep: false,
+        body_pipeline: false,
     };
     let query = parser.query();
     let mut diagnostics = parser.diagnostics;
@@ -82,6 +139,8 @@ struct Parser<'a> {
     depth: usize,
     /// An expression over `MAX_EXPR_DEPTH` was reported (once is enough).
     too_deep: bool,
+    /// The next pipeline read is the query's result (the only place `render` may end).
+    body_pipeline: bool,
 }
 
 impl Parser<'_> {
@@ -247,6 +306,7 @@ impl Parser<'_> {
                 // reads; Defender accepts them, so they are skipped, not refused.
                 self.recover();
             } else {
+                self.body_pipeline = true;
                 let pipeline = self.pipeline();
                 if let Some(previous) = body.replace(pipeline) {
                     let previous: Pipeline = previous;
@@ -409,6 +469,8 @@ impl Parser<'_> {
     // ---- tabular ---------------------------------------------------------------------------
 
     fn pipeline(&mut self) -> Pipeline {
+        // Taken before anything nested is read, so that only the query's own result may render.
+        let outermost = std::mem::take(&mut self.body_pipeline);
         let start = self.peek().span;
         let source = self.source();
         let mut operators = Vec::new();
@@ -416,6 +478,19 @@ impl Parser<'_> {
             let pipe = self.bump();
             let operator = self.operator(pipe.span);
             operators.push(operator);
+        }
+        // render-operator.md: "It must be the last operator in your query".
+        let last = operators.len().saturating_sub(1);
+        for (index, operator) in operators.iter().enumerate() {
+            if matches!(operator.kind, OperatorKind::Render(_)) && (index != last || !outermost) {
+                let message = if outermost {
+                    "render must be the last operator of the query"
+                } else {
+                    "render must be the last operator of the query, not inside a let or a subquery"
+                };
+                self.diagnostics
+                    .push(Diagnostic::new(operator.span, message));
+            }
         }
         Pipeline {
             source,
@@ -543,6 +618,7 @@ impl Parser<'_> {
             "count" => OperatorKind::Count,
             "summarize" => self.summarize(),
             "distinct" => OperatorKind::Distinct(self.named_list(true)),
+            "render" => self.render(),
             other if NOT_YET_SUPPORTED.contains(&other) => {
                 // Valid KQL the engine does not run yet: the planner names it. `join` and
                 // `lookup` are read for their shape (so what follows them is checked); other
@@ -628,6 +704,177 @@ impl Parser<'_> {
                 break;
             }
         }
+    }
+
+    /// `render Visualization [with (Name = Value [, …])]` (render-operator.md). The parentheses
+    /// are optional: the documentation also shows `with anomalycolumns=anomalies`.
+    fn render(&mut self) -> OperatorKind {
+        let token = self.peek().clone();
+        if token.kind != TokenKind::Ident {
+            self.error_here("expected a visualization after 'render' (timechart, columnchart, …)");
+            return OperatorKind::Error;
+        }
+        let name = self.text(&token).to_string();
+        if !RENDER_VISUALIZATIONS.contains(&name.as_str()) {
+            self.diagnostics.push(Diagnostic::new(
+                token.span,
+                format!(
+                    "unknown visualization '{}' (render takes {})",
+                    name.escape_debug(),
+                    RENDER_VISUALIZATIONS.join(", ")
+                ),
+            ));
+            return OperatorKind::Error;
+        }
+        self.bump();
+        let visualization = Ident {
+            name,
+            span: token.span,
+        };
+        let mut properties = Vec::new();
+        if self.eat_word("with") {
+            let parenthesised = self.eat(&TokenKind::LParen);
+            loop {
+                if parenthesised && self.kind() == &TokenKind::RParen {
+                    break;
+                }
+                match self.render_property() {
+                    Some(property) => properties.push(property),
+                    None => return OperatorKind::Error,
+                }
+                if !self.eat(&TokenKind::Comma) {
+                    break;
+                }
+            }
+            if parenthesised
+                && !self.expect(TokenKind::RParen, "')' to close the render properties")
+            {
+                return OperatorKind::Error;
+            }
+        }
+        OperatorKind::Render(Render {
+            visualization,
+            properties,
+        })
+    }
+
+    /// One `Name = Value` of `render … with (…)`; `None` after a diagnostic.
+    fn render_property(&mut self) -> Option<RenderProperty> {
+        let token = self.peek().clone();
+        if token.kind != TokenKind::Ident {
+            self.error_here("expected a render property (title, xcolumn, ycolumns, series, …)");
+            return None;
+        }
+        let name = self.text(&token).to_string();
+        let Some((_, shape)) = RENDER_PROPERTIES.iter().find(|(n, _)| *n == name) else {
+            let known: Vec<&str> = RENDER_PROPERTIES.iter().map(|(n, _)| *n).collect();
+            self.diagnostics.push(Diagnostic::new(
+                token.span,
+                format!(
+                    "unknown render property '{}' (known: {})",
+                    name.escape_debug(),
+                    known.join(", ")
+                ),
+            ));
+            return None;
+        };
+        let shape = *shape;
+        self.bump();
+        let name = Ident {
+            name,
+            span: token.span,
+        };
+        if !self.expect(TokenKind::Assign, "'=' after the render property") {
+            return None;
+        }
+        let value_token = self.peek().clone();
+        let value = match shape {
+            RenderShape::Text => match &value_token.kind {
+                TokenKind::Str(text) => {
+                    let mut text = text.clone();
+                    self.bump();
+                    // Adjacent string literals concatenate, as everywhere in KQL.
+                    while let TokenKind::Str(next) = &self.peek().kind {
+                        text.push_str(next);
+                        self.bump();
+                    }
+                    RenderValue::Text(text)
+                }
+                TokenKind::Ident => {
+                    self.bump();
+                    RenderValue::Text(self.text(&value_token).to_string())
+                }
+                _ => {
+                    self.error_here(format!("expected a string for '{}'", name.name));
+                    return None;
+                }
+            },
+            RenderShape::Column => RenderValue::Text(self.ident("a column name")?.name),
+            RenderShape::Columns => {
+                let mut columns = vec![self.ident("a column name")?];
+                // `ycolumns=a, b`: a name after a comma continues the list unless an `=`
+                // follows it (then it is the next property).
+                while self.kind() == &TokenKind::Comma {
+                    let next_is_property = match self.peek_at(1).kind {
+                        TokenKind::Ident => self.peek_at(2).kind == TokenKind::Assign,
+                        TokenKind::LBracket => self.peek_at(4).kind == TokenKind::Assign,
+                        _ => true,
+                    };
+                    if next_is_property {
+                        break;
+                    }
+                    self.bump();
+                    columns.push(self.ident("a column name")?);
+                }
+                RenderValue::Columns(columns)
+            }
+            RenderShape::Word(words) => {
+                let word = self.text(&value_token).to_string();
+                if value_token.kind != TokenKind::Ident || !words.contains(&word.as_str()) {
+                    self.diagnostics.push(Diagnostic::new(
+                        value_token.span,
+                        format!(
+                            "'{}' takes {}, not {}",
+                            name.name,
+                            words.join(", "),
+                            self.describe(&value_token)
+                        ),
+                    ));
+                    return None;
+                }
+                self.bump();
+                RenderValue::Text(word)
+            }
+            RenderShape::Number => {
+                let negative = self.eat(&TokenKind::Minus);
+                let number = match self.peek().kind {
+                    TokenKind::Int(v) => v as f64,
+                    TokenKind::Real(v) => v,
+                    _ => {
+                        self.error_here(format!("expected a number for '{}'", name.name));
+                        return None;
+                    }
+                };
+                self.bump();
+                RenderValue::Number(if negative { -number } else { number })
+            }
+            RenderShape::Bool => match self.text(&value_token) {
+                "true" if value_token.kind == TokenKind::Ident => {
+                    self.bump();
+                    RenderValue::Bool(true)
+                }
+                "false" if value_token.kind == TokenKind::Ident => {
+                    self.bump();
+                    RenderValue::Bool(false)
+                }
+                _ => {
+                    self.error_here(format!("expected true or false for '{}'", name.name));
+                    return None;
+                }
+            },
+        };
+        let span = name.span.to(Span::new(self.prev_end(), self.prev_end()));
+        Some(RenderProperty { name, value, span })
     }
 
     fn summarize(&mut self) -> OperatorKind {
@@ -1824,6 +2071,137 @@ mod tests {
         assert_eq!(
             first_error("T | frobnicate").message,
             "unknown operator 'frobnicate'"
+        );
+    }
+
+    fn render_of(source: &str) -> Render {
+        let query = ok(source);
+        match query.body.unwrap().operators.last().map(|o| o.kind.clone()) {
+            Some(OperatorKind::Render(render)) => render,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn render_reads_the_visualization_and_its_properties() {
+        let render = render_of("T | summarize count() by bin(Timestamp, 1d) | render timechart");
+        assert_eq!(render.visualization.name, "timechart");
+        assert!(render.properties.is_empty());
+        let render = render_of(
+            "T | render linechart with (xcolumn=x, ycolumns=y, y_line, ['y poly'], title=\"Spikes\" ' by day', legend=hidden, ymin=-5, ymax=1.5e3, accumulate=true, kind=stacked)",
+        );
+        let values: Vec<(&str, &RenderValue)> = render
+            .properties
+            .iter()
+            .map(|p| (p.name.name.as_str(), &p.value))
+            .collect();
+        assert_eq!(values[0], ("xcolumn", &RenderValue::Text("x".into())));
+        let RenderValue::Columns(columns) = values[1].1 else {
+            panic!("{values:?}")
+        };
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["y", "y_line", "y poly"]);
+        assert_eq!(
+            values[2],
+            ("title", &RenderValue::Text("Spikes by day".into()))
+        );
+        assert_eq!(values[3], ("legend", &RenderValue::Text("hidden".into())));
+        assert_eq!(values[4], ("ymin", &RenderValue::Number(-5.0)));
+        assert_eq!(values[5], ("ymax", &RenderValue::Number(1500.0)));
+        assert_eq!(values[6], ("accumulate", &RenderValue::Bool(true)));
+        assert_eq!(values[7], ("kind", &RenderValue::Text("stacked".into())));
+        // The documentation's own forms: a series list, no parentheses, an empty list.
+        let render = render_of("T | render ladderchart with (series=State, EventType)");
+        assert!(matches!(&render.properties[0].value, RenderValue::Columns(c) if c.len() == 2));
+        render_of("T | render anomalychart with anomalycolumns=anomalies");
+        render_of("T | render piechart with ()");
+        // A trailing `;` ends the statement.
+        render_of("T | render columnchart;");
+    }
+
+    #[test]
+    fn render_errors_point_at_the_problem() {
+        let source = "T | render sparkline";
+        let error = first_error(source);
+        assert!(
+            error
+                .message
+                .starts_with("unknown visualization 'sparkline'"),
+            "{error:?}"
+        );
+        assert_eq!(error.span, Span::new(11, 20));
+        let error = first_error("T | render timechart with (colour=red)");
+        assert!(
+            error
+                .message
+                .starts_with("unknown render property 'colour'"),
+            "{error:?}"
+        );
+        assert_eq!(error.span, Span::new(27, 33));
+        let error = first_error("T | render timechart with (legend=maybe)");
+        assert_eq!(error.message, "'legend' takes visible, hidden, not 'maybe'");
+        assert_eq!(error.span, Span::new(34, 39));
+        let error = first_error("T | render timechart with (ymin=low)");
+        assert!(
+            error.message.starts_with("expected a number for 'ymin'"),
+            "{error:?}"
+        );
+        assert!(
+            first_error("T | render")
+                .message
+                .starts_with("expected a visualization")
+        );
+        assert!(
+            first_error("T | render timechart with (title=\"x\"")
+                .message
+                .contains("')'")
+        );
+        // Property and visualization names are case-sensitive.
+        assert!(
+            first_error("T | render TimeChart")
+                .message
+                .contains("unknown visualization")
+        );
+        assert!(
+            first_error("T | render timechart with (Title='x')")
+                .message
+                .contains("unknown render property")
+        );
+    }
+
+    #[test]
+    fn render_must_be_the_last_operator() {
+        let source = "T | render timechart | take 5";
+        let (query, diagnostics) = parse(source);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(
+            diagnostics[0].message,
+            "render must be the last operator of the query"
+        );
+        assert_eq!(diagnostics[0].span, Span::new(2, 20));
+        assert_eq!(
+            query.body.unwrap().operators.len(),
+            2,
+            "kept reading after it"
+        );
+        for nested in [
+            "let X = T | render timechart;\nX",
+            "(T | render timechart) | take 1",
+        ] {
+            let error = first_error(nested);
+            assert!(
+                error.message.contains("not inside a let or a subquery"),
+                "{nested}: {error:?}"
+            );
+        }
+        // In a tabular argument the reading with an error is dropped; the query still fails.
+        assert!(!parse("T | where A in (U | render table)").1.is_empty());
+        // Two statements: the first one's render is not the query's result either.
+        assert!(
+            !parse("let n = 1;\nT | take n | render table")
+                .1
+                .iter()
+                .any(|d| d.message.contains("render"))
         );
     }
 

@@ -2,12 +2,16 @@
 //! formatting, safe display of hostile text, sort and export. Nothing here knows where rows came
 //! from.
 
+pub mod chart;
 pub mod export;
 pub mod filter;
 pub mod format;
 pub mod frequency;
+pub mod render;
 pub mod safe;
 pub mod search;
+
+pub use render::{RenderHint, Visualization};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -186,6 +190,8 @@ pub struct ResultSet {
     batch: RecordBatch,
     column_types: Vec<KqlType>,
     pub facts: RunFacts,
+    /// How the query asked for the result to be drawn (`| render …`), if it did.
+    render: Option<RenderHint>,
 }
 
 impl ResultSet {
@@ -215,7 +221,19 @@ impl ResultSet {
             batch,
             column_types,
             facts,
+            render: None,
         })
+    }
+
+    /// The result with the query's render hint (the rows are unchanged).
+    pub fn with_render(mut self, hint: RenderHint) -> ResultSet {
+        self.render = Some(hint);
+        self
+    }
+
+    /// How the query asked for the result to be drawn: `None` when it ended without `render`.
+    pub fn render(&self) -> Option<&RenderHint> {
+        self.render.as_ref()
     }
 
     /// Column types from field metadata (or the Arrow types).

@@ -20,6 +20,7 @@ use super::prompt::{LineOutcome, Prompt, PromptKind};
 use super::theme::Theme;
 use crate::backend::{QueryError, QueryRequest};
 use crate::kql::line_col;
+use crate::results::chart::ChartData;
 use crate::results::{ResultSet, RunFacts};
 use crate::store::{DRAFTS_FOLDER, SavedQuery, kept_draft};
 use crate::worker::{Command, Event, QueryId, WorkerHandle};
@@ -231,6 +232,13 @@ pub struct App {
     pub inspector_cache: Option<InspectorCache>,
     /// The backend: starting (with progress), ready, or failed to start.
     pub backend_state: BackendState,
+    /// The chart of the result in the grid (its query ended in `render`), as the worker
+    /// computed it, or why it cannot be drawn; with the id of the query it belongs to.
+    pub chart: Option<(QueryId, Result<Arc<ChartData>, String>)>,
+    /// The results pane shows the chart instead of the rows (`v` toggles; on when one arrives).
+    pub show_chart: bool,
+    /// The query whose result is in the grid (its chart follows it).
+    shown_id: Option<QueryId>,
     /// When the console opened (the start-up spinner turns from it).
     pub opened: Instant,
     pub quit: bool,
@@ -302,6 +310,9 @@ impl App {
             inspector: None,
             inspector_cache: None,
             backend_state: BackendState::Starting("starting".into()),
+            chart: None,
+            show_chart: false,
+            shown_id: None,
             opened: Instant::now(),
             quit: false,
             backend: backend.to_string(),
@@ -574,6 +585,9 @@ impl App {
                 if self.prompt_is_search() {
                     self.prompt = None;
                 }
+                self.chart = None;
+                self.show_chart = false;
+                self.shown_id = Some(id);
                 if self.focus == Focus::Sidebar {
                     self.focus = Focus::Grid;
                 }
@@ -588,8 +602,15 @@ impl App {
                 self.running = None;
                 self.message = Some(("cancelled".into(), Tone::Info));
             }
+            Event::Charted { id, chart } if self.shown_id == Some(id) => {
+                self.chart = Some((id, chart));
+                self.show_chart = true;
+            }
             // Events for queries that were replaced or cancelled are stale.
-            Event::Finished { .. } | Event::Failed { .. } | Event::Cancelled { .. } => {}
+            Event::Finished { .. }
+            | Event::Failed { .. }
+            | Event::Cancelled { .. }
+            | Event::Charted { .. } => {}
             Event::Exported { path, rows } => {
                 self.message = Some((
                     format!("exported {rows} rows to {}", path.display()),
@@ -1037,6 +1058,7 @@ impl App {
             KeyCode::Char('G') => self.grid.row = self.grid.rows().saturating_sub(1),
             KeyCode::Char('s') => self.request_sort(false),
             KeyCode::Char('S') => self.request_sort(true),
+            KeyCode::Char('v') => self.toggle_chart(),
             KeyCode::Enter if self.grid.rows() > 0 => {
                 self.inspector = Some(Inspector {
                     position: self.grid.row,
@@ -1641,6 +1663,19 @@ impl App {
             row.min(u16::MAX as usize) as u16,
             col.min(u16::MAX as usize) as u16,
         ));
+    }
+
+    /// `v`: the chart or the rows, when the result has a chart (its query ended in `render`).
+    fn toggle_chart(&mut self) {
+        if self.chart.is_some() {
+            self.show_chart = !self.show_chart;
+        } else if self.grid.result.is_some() {
+            self.message = Some((
+                "no chart: end the query with | render timechart (or columnchart, piechart …)"
+                    .into(),
+                Tone::Info,
+            ));
+        }
     }
 
     fn inspector_key(&mut self, key: KeyEvent) {

@@ -366,11 +366,32 @@ pub fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
         );
         return;
     };
-    let title = grid_title(app, &result);
+    // A chart (`| render …`) replaces the rows while `show_chart` is on; `v` toggles.
+    let chart = app
+        .chart
+        .as_ref()
+        .filter(|_| app.show_chart)
+        .map(|(_, c)| c);
+    let title = match chart {
+        Some(_) => format!(
+            " Chart · v table{}",
+            grid_title(app, &result).trim_start_matches(" Results")
+        ),
+        None => grid_title(app, &result),
+    };
     let block = pane(app, title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     app.grid.drawn = Drawn::default();
+    match (chart, result.render()) {
+        (Some(Ok(chart)), Some(hint)) => {
+            return super::chart::draw_chart(frame, inner, chart, hint, &app.theme);
+        }
+        (Some(Err(message)), _) => {
+            return super::chart::draw_chart_error(frame, inner, message, &app.theme);
+        }
+        _ => {}
+    }
     if inner.height < 2 || inner.width < 4 {
         return;
     }

@@ -4,6 +4,7 @@
 //! console has closed, waits.)
 
 pub mod app;
+pub mod chart;
 pub mod clipboard;
 pub mod grid;
 pub mod highlight;

@@ -565,6 +565,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("results: y / Y", "copy the cell / the row as JSON (OSC 52)"),
     ("results: e", "export all rows (.csv .json .jsonl .parquet)"),
+    ("results: v", "chart / table (a query ending in render)"),
     ("queries: Enter / r", "load / load and run"),
     ("queries: ←/→", "close / open a folder"),
 ];

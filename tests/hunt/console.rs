@@ -1226,3 +1226,73 @@ fn the_mouse_focuses_panes_selects_cells_and_scrolls() {
     });
     assert_eq!(app.grid.row, 6);
 }
+
+#[test]
+fn a_query_ending_in_render_shows_a_chart_and_v_shows_the_table() {
+    let mut app = lab_app();
+    app.set_text(
+        "DeviceProcessEvents\n| summarize count() by bin(Timestamp, 1d)\n| render timechart with (title='Processes per day')",
+    );
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    // The chart is computed on the worker and follows the result.
+    let started = Instant::now();
+    while app.chart.is_none() {
+        app.poll_worker();
+        assert!(started.elapsed() < Duration::from_secs(30), "no chart came");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(app.show_chart, "a chart is shown when it arrives");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Chart · v table"), "{text}");
+    assert!(
+        text.contains("Processes per day · timechart · count_ by Timestamp"),
+        "{text}"
+    );
+    assert!(text.contains("■ count_"), "{text}");
+    assert!(
+        text.contains("2026-01-15 UTC"),
+        "the time axis ends with its zone: {text}"
+    );
+    assert!(
+        text.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)),
+        "Braille line: {text}"
+    );
+    app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Char('v')));
+    assert!(!app.show_chart);
+    let text = screen(&mut app, 80, 24);
+    assert!(!text.contains("Chart · v table"), "{text}");
+    assert!(text.contains("Results · "), "{text}");
+    assert!(
+        text.contains("count_") && text.contains("Timestamp"),
+        "{text}"
+    );
+    app.handle_key(key(KeyCode::Char('v')));
+    assert!(app.show_chart, "v toggles back");
+    // A query without render has no chart; v says how to get one.
+    app.set_text("DeviceInfo | take 1");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert!(app.chart.is_none() && !app.show_chart);
+    app.handle_key(key(KeyCode::Char('v')));
+    assert!(!app.show_chart);
+    assert!(screen(&mut app, 80, 24).contains("no chart: end the query with"));
+}
+
+#[test]
+fn a_result_that_cannot_be_charted_says_why_in_the_pane() {
+    let mut app = lab_app();
+    app.set_text("DeviceInfo | distinct DeviceName | render timechart");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let started = Instant::now();
+    while app.chart.is_none() {
+        app.poll_worker();
+        assert!(started.elapsed() < Duration::from_secs(30), "no chart came");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("needs a datetime column"), "{text}");
+    assert!(text.contains("v shows the table"), "{text}");
+}

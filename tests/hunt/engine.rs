@@ -455,3 +455,32 @@ fn the_hunting_query_corpus_runs_or_fails_cleanly() {
         "{ran} of {valid} valid queries ran ({unsupported} not supported)"
     );
 }
+
+#[test]
+fn render_passes_its_hint_through_with_the_rows() {
+    use hunt::results::Visualization;
+    let query = "DeviceProcessEvents | summarize count() by bin(Timestamp, 1d) | render timechart with (title='Processes per day', ymin=0)";
+    let charted = run(query);
+    let plain = run("DeviceProcessEvents | summarize count() by bin(Timestamp, 1d)");
+    assert_eq!(
+        charted.row_count(),
+        plain.row_count(),
+        "render changes no rows"
+    );
+    assert!(charted.row_count() > 20, "{}", charted.row_count());
+    let hint = charted.render().expect("the hint travels with the result");
+    assert_eq!(hint.visualization, Visualization::TimeChart);
+    assert_eq!(hint.title.as_deref(), Some("Processes per day"));
+    assert_eq!(hint.ymin, Some(0.0));
+    assert!(plain.render().is_none());
+    let chart = hunt::results::chart::ChartData::from_result(&charted, hint).unwrap();
+    assert_eq!(chart.series_names(), ["count_"]);
+    // render anywhere but last is a syntax error at its position.
+    let error = try_run("DeviceProcessEvents | render timechart | take 1").unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Syntax);
+    assert_eq!(
+        error.message,
+        "render must be the last operator of the query"
+    );
+    assert_eq!(error.position.map(|p| p.col), Some(21));
+}

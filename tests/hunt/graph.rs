@@ -225,6 +225,30 @@ fn the_request_is_graphs() {
     assert_eq!(body["timespan"], "P7D");
 }
 
+#[test]
+fn a_render_hint_is_read_locally_and_the_query_sent_as_typed() {
+    let fake = Fake::always(runtime(), Reply::json(200, r#"{"schema":[],"results":[]}"#));
+    let backend = backend_at(&fake.url, TestTokens::new("tok"));
+    let query = "DeviceInfo | summarize count() by OSPlatform | render piechart with (title='OS')";
+    let result = run_on(&backend, query).unwrap();
+    let hint = result
+        .render()
+        .expect("the hint is read from the query text");
+    assert_eq!(hint.visualization, hunt::results::Visualization::PieChart);
+    assert_eq!(hint.title.as_deref(), Some("OS"));
+    let body: serde_json::Value = serde_json::from_slice(&fake.requests()[0].body).unwrap();
+    assert_eq!(
+        body["query"], query,
+        "sent exactly as typed, render included"
+    );
+    assert!(
+        run_on(&backend, "DeviceInfo | take 1")
+            .unwrap()
+            .render()
+            .is_none()
+    );
+}
+
 fn failure(reply: Reply) -> (QueryError, Fake) {
     let fake = Fake::always(runtime(), reply);
     let error = run_on(&backend_at(&fake.url, TestTokens::new("t")), "T").unwrap_err();

@@ -487,6 +487,9 @@ impl Planner<'_> {
                 }
                 self.summarize(frame, &[], items, span)
             }
+            // A drawing hint for the user agent: the rows pass through unchanged (the engine
+            // attaches the hint to the result; the parser keeps it last).
+            OperatorKind::Render(_) => Ok(frame),
             OperatorKind::Unsupported(operator) => Err(self.unsupported(
                 format!(
                     "the '{}' operator is not supported by the local engine yet",

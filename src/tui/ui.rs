@@ -10,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use super::app::{App, BackendState, Focus, InspectorCache, SidebarRow, Tone};
+use super::app::{App, BackendState, Focus, InspectorCache, Tone};
+use super::sidebar::{draw_popup, draw_sidebar};
 use super::highlight::LINES_PER_FRAME;
 use crate::results::KqlType;
 use crate::results::format::{cell_display, format_real};
@@ -42,6 +43,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.inspector.is_some() {
         draw_inspector(frame, app, area);
     }
+    draw_popup(frame, app, area);
     if app.help {
         draw_help(frame, app, area);
     }
@@ -202,7 +204,7 @@ fn draw_inspector(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
-fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
+pub(super) fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
     let border = if focused {
         app.theme.ui("focus").add_modifier(Modifier::BOLD)
     } else {
@@ -212,47 +214,6 @@ fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
         .borders(Borders::ALL)
         .border_style(border)
         .title(Span::styled(title, border))
-}
-
-fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
-    let focused = app.focus == Focus::Sidebar;
-    let block = pane(app, " Queries ".into(), focused);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let rows = app.sidebar.rows();
-    if rows.is_empty() {
-        frame.render_widget(Paragraph::new("no saved queries"), inner);
-        return;
-    }
-    let selected = app.sidebar.selected.min(rows.len() - 1);
-    let height = inner.height as usize;
-    let top = selected.saturating_sub(height.saturating_sub(1));
-    let width = inner.width as usize;
-    let lines: Vec<Line> = rows
-        .iter()
-        .enumerate()
-        .skip(top)
-        .take(height)
-        .map(|(index, row)| {
-            let (text, style) = match row {
-                SidebarRow::Folder { name, open } => (
-                    format!("{} {}", if *open { "▾" } else { "▸" }, sanitize(name).text),
-                    app.theme.ui("header"),
-                ),
-                SidebarRow::Query(i) => (
-                    format!("  {}", sanitize(&app.sidebar.queries[*i].title).text),
-                    Style::default(),
-                ),
-            };
-            let style = if index == selected && focused {
-                app.theme.selected()
-            } else {
-                style
-            };
-            Line::from(Span::styled(fit(&text, width), style))
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Editor text is the user's own, but pasted text can carry control, direction-changing and
@@ -653,15 +614,18 @@ pub const HELP: &[(&str, &str)] = &[
     ("Tab, Shift+Tab, Alt+1/2/3", "queries / editor / results"),
     ("F1, ? (outside the editor)", "this help"),
     ("Ctrl+Q", "quit (the text stays as the draft)"),
-    ("Ctrl+S", "write back the file opened"),
+    ("Ctrl+S", "save: the file or query opened, else name it"),
+    ("Ctrl+O", "fuzzy-open a saved query"),
     ("editor: Ctrl+Z / Ctrl+Y", "undo / redo (Ctrl+U undoes too)"),
     ("results: arrows, hjkl", "move"),
     ("results: PgUp/PgDn, g/G", "page, first / last row"),
     ("results: Home/End", "first / last column"),
     ("results: s / S", "sort ascending / descending"),
     ("results: Enter", "inspect the record (←/→ next)"),
-    ("queries: Enter / r", "load / load and run"),
+    ("queries: Enter / r", "load / load and run (history too)"),
     ("queries: ←/→", "close / open a folder"),
+    ("queries: /", "filter (Enter keeps it, Esc clears)"),
+    ("queries: n / R / d", "new / rename / delete (asks first)"),
 ];
 
 fn draw_help(frame: &mut Frame, app: &App, area: Rect) {

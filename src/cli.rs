@@ -355,7 +355,8 @@ fn console(
     }
     .unwrap_or(crate::store::DEFAULT_HISTORY_SIZE);
     // The store as the worker writes through it: the history bounded as configured.
-    let store = store.map(|s| Arc::new(Store::new(s.paths.clone()).with_history_size(history_size)));
+    let store =
+        store.map(|s| Arc::new(Store::new(s.paths.clone()).with_history_size(history_size)));
     let mut queries = bundled_queries();
     if let Some(store) = &store {
         queries.extend(store.listed_queries());

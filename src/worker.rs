@@ -3,9 +3,9 @@
 //! drops events whose id is not the one it is waiting for.
 //!
 //! Work that could stall a frame happens here: building the backend (the lab at a large scale),
-//! running queries, sorting results, and every file write (drafts, saved files, exports). File
-//! writes go through one ordered writer, so two draft saves close together land in order and the
-//! latest always wins, and a flush at quit covers them all.
+//! running queries, sorting results, and every file write (drafts, saved files and queries, the
+//! history, exports). File writes go through one ordered writer, so two draft saves close
+//! together land in order and the latest always wins, and a flush at quit covers them all.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -146,7 +146,9 @@ pub fn render_history(entries: &[HistoryEntry], bound: usize) -> String {
 
 /// The history file's entries, newest first (missing or unreadable file: none).
 pub fn load(path: &Path) -> Vec<HistoryEntry> {
-    let mut entries = fs::read(path).map(|b| parse_history(&b)).unwrap_or_default();
+    let mut entries = fs::read(path)
+        .map(|b| parse_history(&b))
+        .unwrap_or_default();
     entries.reverse();
     entries
 }
@@ -211,7 +213,10 @@ mod tests {
         assert_eq!(read[3], entry(0));
         let text = fs::read_to_string(&path).unwrap();
         assert!(
-            text.lines().last().unwrap().contains(r#""status":"failed","message":"syntax error""#),
+            text.lines()
+                .last()
+                .unwrap()
+                .contains(r#""status":"failed","message":"syntax error""#),
             "{text}"
         );
     }
@@ -224,7 +229,10 @@ mod tests {
             update(&path, 5, |e| e.push(entry(n))).unwrap();
         }
         let read = load(&path);
-        assert_eq!(read.iter().map(|e| e.rows).collect::<Vec<_>>(), [7, 6, 5, 4, 3]);
+        assert_eq!(
+            read.iter().map(|e| e.rows).collect::<Vec<_>>(),
+            [7, 6, 5, 4, 3]
+        );
         assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 5);
         update(&path, 0, |e| e.push(entry(9))).unwrap();
         assert!(load(&path).is_empty(), "a bound of 0 keeps nothing");
@@ -268,7 +276,11 @@ mod tests {
         let query = entry(2).as_saved_query(now);
         assert_eq!(query.title, "18:02 ✓2 DeviceInfo");
         assert_eq!(query.folder, HISTORY_FOLDER);
-        assert!(query.description.contains("2 rows"), "{}", query.description);
+        assert!(
+            query.description.contains("2 rows"),
+            "{}",
+            query.description
+        );
         let mut old = entry(3);
         old.started = "2026-10-01T08:00:00Z".into();
         old.status = RunStatus::Cancelled;

@@ -272,15 +272,13 @@ impl Store {
     fn check_user_path(&self, path: &Path) -> io::Result<()> {
         let root = self.paths.user_queries_dir();
         let inside = path.extension().is_some_and(|e| e == "kql")
-            && path
-                .strip_prefix(&root)
-                .is_ok_and(|rel| {
-                    let parts: Vec<_> = rel.components().collect();
-                    (1..=2).contains(&parts.len())
-                        && parts
-                            .iter()
-                            .all(|c| matches!(c, std::path::Component::Normal(_)))
-                });
+            && path.strip_prefix(&root).is_ok_and(|rel| {
+                let parts: Vec<_> = rel.components().collect();
+                (1..=2).contains(&parts.len())
+                    && parts
+                        .iter()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)))
+            });
         if inside {
             Ok(())
         } else {
@@ -599,15 +597,24 @@ mod tests {
             panic!("a user query")
         };
         assert!(path.starts_with(&root), "{}", path.display());
-        assert_eq!(hostile.title, "../../escape", "the name is kept as the title");
+        assert_eq!(
+            hostile.title, "../../escape",
+            "the name is kept as the title"
+        );
         let listed = store.user_queries();
         assert_eq!(listed.len(), 3);
-        assert!(listed.iter().any(|q| q.title == "Beacons" && q.body() == "T | take 1"));
+        assert!(
+            listed
+                .iter()
+                .any(|q| q.title == "Beacons" && q.body() == "T | take 1")
+        );
         // Overwrite keeps the file; rename moves it; delete removes it.
         let Origin::User(first_path) = first.origin.clone() else {
             unreachable!()
         };
-        store.overwrite_query(&first_path, "Beacons", "T | take 9").unwrap();
+        store
+            .overwrite_query(&first_path, "Beacons", "T | take 9")
+            .unwrap();
         assert_eq!(
             fs::read_to_string(&first_path).unwrap(),
             "// title: Beacons\nT | take 9"
@@ -668,6 +675,11 @@ mod tests {
                 .as_deref(),
             Some("lab")
         );
+        assert_eq!(
+            Config::parse("history_size = 20").unwrap().history_size,
+            Some(20)
+        );
+        assert!(Config::parse("history_size = -1").is_err());
         let error = Config::parse("colour = 3").unwrap_err();
         assert!(error.contains("colour"), "{error}");
         let dir = tempfile::tempdir().unwrap();

@@ -251,6 +251,14 @@ impl Sidebar {
             SidebarRow::Query(index) => RowKey::Query(self.queries[*index].clone()),
         });
         change(self);
+        // Ctrl+O's matches are indexes into the list: a run that ends while it is open shifts them.
+        if let Some(Popup::Open(open)) = &self.popup {
+            let matches = fuzzy_matches(&self.queries, &open.pattern);
+            if let Some(Popup::Open(open)) = &mut self.popup {
+                open.selected = open.selected.min(matches.len().saturating_sub(1));
+                open.matches = matches;
+            }
+        }
         let Some(key) = key else {
             return;
         };
@@ -416,9 +424,7 @@ impl App {
                         _ => true,
                     };
                     // A filter shows every folder open; opening and closing waits for it to go.
-                    if toggle
-                        && self.sidebar.filter.is_none()
-                        && !self.sidebar.closed.remove(name)
+                    if toggle && self.sidebar.filter.is_none() && !self.sidebar.closed.remove(name)
                     {
                         self.sidebar.closed.insert(name.clone());
                     }
@@ -509,7 +515,11 @@ impl App {
     }
 
     fn rename_selected(&mut self) {
-        let Some(query) = self.sidebar.selected_query().map(|i| &self.sidebar.queries[i]) else {
+        let Some(query) = self
+            .sidebar
+            .selected_query()
+            .map(|i| &self.sidebar.queries[i])
+        else {
             self.message = Some(("select a query to rename".into(), Tone::Info));
             return;
         };
@@ -535,7 +545,11 @@ impl App {
     }
 
     fn confirm_delete(&mut self) {
-        let Some(query) = self.sidebar.selected_query().map(|i| &self.sidebar.queries[i]) else {
+        let Some(query) = self
+            .sidebar
+            .selected_query()
+            .map(|i| &self.sidebar.queries[i])
+        else {
             self.message = Some(("select a query to delete".into(), Tone::Info));
             return;
         };
@@ -696,7 +710,8 @@ impl App {
                 });
             }
             PromptPurpose::Rename(path) => {
-                self.worker.send(Command::RenameQuery { path, name, folder });
+                self.worker
+                    .send(Command::RenameQuery { path, name, folder });
                 return None;
             }
         }
@@ -1029,7 +1044,9 @@ pub fn draw_popup(frame: &mut Frame, app: &App, area: Rect) {
             let room = (inner.height as usize).saturating_sub(2);
             let top = open.selected.saturating_sub(room.saturating_sub(1));
             for (position, index) in open.matches.iter().enumerate().skip(top).take(room) {
-                let query = &app.sidebar.queries[*index];
+                let Some(query) = app.sidebar.queries.get(*index) else {
+                    continue;
+                };
                 let text = format!(
                     " {} / {}",
                     folder_label(&query.folder),
@@ -1145,7 +1162,14 @@ mod tests {
         renamed.title = "Zed".into();
         renamed.origin = Origin::User(PathBuf::from("/q/Zed.kql"));
         sidebar.upsert_user(renamed, Some(Path::new("/q/Mine.kql")));
-        assert_eq!(sidebar.queries.iter().filter(|q| q.folder == "My queries").count(), 1);
+        assert_eq!(
+            sidebar
+                .queries
+                .iter()
+                .filter(|q| q.folder == "My queries")
+                .count(),
+            1
+        );
         sidebar.filter = Some(Filter {
             text: "zE".into(),
             editing: false,

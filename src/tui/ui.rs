@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 use super::app::{App, BackendState, Focus, InspectorCache, Tone};
-use super::sidebar::{draw_popup, draw_sidebar};
 use super::highlight::LINES_PER_FRAME;
+use super::sidebar::{draw_popup, draw_sidebar};
 use crate::results::KqlType;
 use crate::results::format::{cell_display, format_real};
 use crate::results::safe::{display_width, fit, sanitize};

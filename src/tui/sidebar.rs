@@ -105,6 +105,8 @@ enum RowKey {
     Query(SavedQuery),
 }
 
+/// The sidebar's state: the listed queries, which folders are closed, the selection, the
+/// filter line, an open popup, and the user's query the editor holds.
 pub struct Sidebar {
     /// Every listed query in sidebar order: bundled folders, the user's, Drafts, History
     /// (drafts and history newest first).
@@ -120,6 +122,7 @@ pub struct Sidebar {
 }
 
 impl Sidebar {
+    /// A sidebar listing `queries` (in sidebar order), every folder open, the first row selected.
     pub fn new(queries: Vec<SavedQuery>) -> Sidebar {
         Sidebar {
             queries,
@@ -867,6 +870,8 @@ fn folder_label(name: &str) -> String {
     }
 }
 
+/// Draws the sidebar in `area`: the filter line when there is one, then the rows around the
+/// selection; every name made safe and cut to the width.
 pub fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
     let focused = app.focus == Focus::Sidebar;
     let block = super::ui::pane(app, " Queries ".into(), focused);

@@ -349,10 +349,17 @@ fn console(
         Err(message) => return fail(2, &message),
     };
     let mut warnings = start.warnings;
+    let history_size = match &config {
+        Some(Ok(config)) => config.history_size,
+        _ => None,
+    }
+    .unwrap_or(crate::store::DEFAULT_HISTORY_SIZE);
+    // The store as the worker writes through it: the history bounded as configured.
+    let store =
+        store.map(|s| Arc::new(Store::new(s.paths.clone()).with_history_size(history_size)));
     let mut queries = bundled_queries();
     if let Some(store) = &store {
-        queries.extend(store.user_queries());
-        queries.extend(store.kept_drafts());
+        queries.extend(store.listed_queries());
     }
     if let Some(Err(message)) = config {
         warnings.push(message);
@@ -393,6 +400,7 @@ fn console(
         "last 30d",
         Theme::default_for_terminal(),
     );
+    app.sidebar.history_size = history_size;
     match start.file {
         Some(file) => app.open_file(file),
         // The built-in starter query needs no keeping when it is replaced unchanged.

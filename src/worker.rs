@@ -3,9 +3,9 @@
 //! drops events whose id is not the one it is waiting for.
 //!
 //! Work that could stall a frame happens here: building the backend (the lab at a large scale),
-//! running queries, sorting results, and every file write (drafts, saved files, exports). File
-//! writes go through one ordered writer, so two draft saves close together land in order and the
-//! latest always wins, and a flush at quit covers them all.
+//! running queries, sorting results, and every file write (drafts, saved files and queries, the
+//! history, exports). File writes go through one ordered writer, so two draft saves close
+//! together land in order and the latest always wins, and a flush at quit covers them all.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ use crate::results::ResultSet;
 use crate::results::chart::ChartData;
 use crate::results::export::{self, ExportFormat};
 use crate::results::frequency::{Frequencies, frequencies};
-use crate::store::Store;
+use crate::store::{HistoryEntry, SavedQuery, Store};
 
 pub type QueryId = u64;
 
@@ -82,6 +82,34 @@ pub enum Command {
     SaveFile {
         path: PathBuf,
         text: String,
+    },
+    /// Add a run to the history file (bounded by the store's `history_size`).
+    RecordHistory {
+        entry: HistoryEntry,
+    },
+    /// Remove a run from the history file.
+    DeleteHistory {
+        entry: HistoryEntry,
+    },
+    /// Save the editor text as one of the user's queries, titled `name`: over the file `path`
+    /// when given (a query loaded from or saved to the user's folder), else as a new file in
+    /// `folder` (one level; empty for the top). Answered by `Event::QuerySaved`.
+    SaveQuery {
+        name: String,
+        folder: String,
+        text: String,
+        path: Option<PathBuf>,
+    },
+    /// Rename (and perhaps move) one of the user's saved queries. Answered by
+    /// `Event::QuerySaved` with `replaced: Some(path)`.
+    RenameQuery {
+        path: PathBuf,
+        name: String,
+        folder: String,
+    },
+    /// Delete one of the user's saved queries.
+    DeleteQuery {
+        path: PathBuf,
     },
     /// Answered (on `done`) once every file write sent before it has landed.
     Flush {
@@ -157,6 +185,12 @@ pub enum Event {
     },
     FileSaved {
         path: PathBuf,
+    },
+    /// A user's query was saved (or renamed): as the sidebar lists it, and the file it replaces
+    /// in the list (`None` for a new file).
+    QuerySaved {
+        query: SavedQuery,
+        replaced: Option<PathBuf>,
     },
     StoreFailed {
         message: String,
@@ -381,6 +415,31 @@ async fn run_loop(
             Command::SaveFile { path, text } => {
                 let _ = writes.send(Write::File(path, text));
             }
+            Command::RecordHistory { entry } => {
+                let _ = writes.send(Write::History(entry));
+            }
+            Command::DeleteHistory { entry } => {
+                let _ = writes.send(Write::ForgetHistory(entry));
+            }
+            Command::SaveQuery {
+                name,
+                folder,
+                text,
+                path,
+            } => {
+                let _ = writes.send(Write::Query {
+                    name,
+                    folder,
+                    text,
+                    path,
+                });
+            }
+            Command::RenameQuery { path, name, folder } => {
+                let _ = writes.send(Write::Rename { path, name, folder });
+            }
+            Command::DeleteQuery { path } => {
+                let _ = writes.send(Write::Delete(path));
+            }
             Command::Flush { done } => {
                 let _ = writes.send(Write::Flush(done));
             }
@@ -474,6 +533,20 @@ enum Write {
     Keep(String),
     File(PathBuf, String),
     Export(Arc<ResultSet>, ExportFormat, PathBuf),
+    History(HistoryEntry),
+    ForgetHistory(HistoryEntry),
+    Query {
+        name: String,
+        folder: String,
+        text: String,
+        path: Option<PathBuf>,
+    },
+    Rename {
+        path: PathBuf,
+        name: String,
+        folder: String,
+    },
+    Delete(PathBuf),
     /// Answered once every write sent before it has landed.
     Flush(std::sync::mpsc::Sender<()>),
 }
@@ -557,7 +630,69 @@ fn perform(store: Option<&Store>, write: Write) -> Option<Event> {
                 path,
             },
         }),
+        Write::History(entry) => store?
+            .record_history(entry)
+            .err()
+            .map(|e| Event::StoreFailed {
+                message: format!("could not add the run to the history: {e}"),
+            }),
+        Write::ForgetHistory(entry) => {
+            store?
+                .delete_history(&entry)
+                .err()
+                .map(|e| Event::StoreFailed {
+                    message: format!("could not remove the run from the history: {e}"),
+                })
+        }
+        Write::Query {
+            name,
+            folder,
+            text,
+            path,
+        } => Some(match store {
+            None => no_store(&name),
+            Some(store) => {
+                let saved = match &path {
+                    Some(path) => store.overwrite_query(path, &name, &text),
+                    None => store.save_query(&name, &folder, &text),
+                };
+                match saved {
+                    Ok(query) => Event::QuerySaved {
+                        query,
+                        replaced: path,
+                    },
+                    Err(e) => Event::StoreFailed {
+                        message: format!("could not save {name}: {e}"),
+                    },
+                }
+            }
+        }),
+        Write::Rename { path, name, folder } => Some(match store {
+            None => no_store(&name),
+            Some(store) => match store.rename_query(&path, &name, &folder) {
+                Ok(query) => Event::QuerySaved {
+                    query,
+                    replaced: Some(path),
+                },
+                Err(e) => Event::StoreFailed {
+                    message: format!("could not rename to {name}: {e}"),
+                },
+            },
+        }),
+        Write::Delete(path) => store?
+            .delete_query(&path)
+            .err()
+            .map(|e| Event::StoreFailed {
+                message: format!("could not delete {}: {e}", path.display()),
+            }),
         Write::Flush(_) => None,
+    }
+}
+
+/// The answer to a save when hunt has no data folder (no home directory).
+fn no_store(name: &str) -> Event {
+    Event::StoreFailed {
+        message: format!("could not save {name}: hunt has no data folder (set HUNT_HOME)"),
     }
 }
 

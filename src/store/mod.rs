@@ -1,8 +1,10 @@
 //! Files: where they live, the config file, saved queries (the bundled library and the user's
-//! own), the editor draft, and kept drafts (editor texts that were replaced, so none is lost).
+//! own), the editor draft, kept drafts (editor texts that were replaced, so none is lost) and the
+//! query history.
 //! Every write is atomic: a temporary file in the same folder, synced,
 //! then renamed over the old one, so a crash never leaves half a file.
 
+pub mod history;
 pub mod queries;
 
 use std::fs;
@@ -11,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use queries::{Origin, SavedQuery, bundled_queries};
+pub use history::{DEFAULT_HISTORY_SIZE, HISTORY_FOLDER, HistoryEntry, RunStatus};
+pub use queries::{Origin, SavedQuery, bundled_queries, safe_file_stem, with_title};
 
 /// Where hunt keeps its files. `HUNT_HOME` puts everything under one folder (tests, portable use);
 /// otherwise the platform's config, data and cache folders.
@@ -62,6 +65,11 @@ impl Paths {
         self.data_dir.join("queries")
     }
 
+    /// The query history (`history.jsonl`: one run a line, JSON, oldest first).
+    pub fn history_file(&self) -> PathBuf {
+        self.data_dir.join("history.jsonl")
+    }
+
     /// Editor texts that were replaced (by loading a query or opening a file), kept so they can
     /// be reopened from the sidebar's Drafts folder.
     pub fn kept_drafts_dir(&self) -> PathBuf {
@@ -92,6 +100,8 @@ pub struct Config {
     pub endpoint: Option<String>,
     /// Graph API version: `v1.0` (default) or `beta`.
     pub api: Option<String>,
+    /// How many runs the query history keeps (default 500; 0 keeps none).
+    pub history_size: Option<usize>,
     /// Entra ID tenant (id or domain) to sign in to.
     pub tenant: Option<String>,
     /// Application (client) id to sign in with.
@@ -122,15 +132,161 @@ impl Config {
     }
 }
 
-/// The store: config, drafts and saved queries.
+/// The sidebar folder of the user's own saved queries.
+pub const USER_FOLDER: &str = "My queries";
+
+/// The store: config, drafts, saved queries and the history.
 #[derive(Debug)]
 pub struct Store {
     pub paths: Paths,
+    /// How many runs the history keeps (the config file's `history_size`).
+    pub history_size: usize,
 }
 
 impl Store {
     pub fn new(paths: Paths) -> Store {
-        Store { paths }
+        Store {
+            paths,
+            history_size: DEFAULT_HISTORY_SIZE,
+        }
+    }
+
+    /// The same store keeping `size` runs of history.
+    pub fn with_history_size(self, size: usize) -> Store {
+        Store {
+            history_size: size,
+            ..self
+        }
+    }
+
+    /// Everything of the store the sidebar lists, in its order: the user's queries, the kept
+    /// drafts (newest first), the history (newest first). Reads files: call it before the
+    /// console opens, never while it draws.
+    pub fn listed_queries(&self) -> Vec<SavedQuery> {
+        let now = chrono::Utc::now();
+        let mut queries = self.user_queries();
+        queries.extend(self.kept_drafts());
+        queries.extend(self.history().iter().map(|e| e.as_saved_query(now)));
+        queries
+    }
+
+    /// The history, newest first, at most `history_size` runs. Lines of the file that are not
+    /// entries are skipped.
+    pub fn history(&self) -> Vec<HistoryEntry> {
+        let mut entries = history::load(&self.paths.history_file());
+        entries.truncate(self.history_size);
+        entries
+    }
+
+    /// Adds a run to the history and forgets the oldest beyond `history_size` (one atomic
+    /// rewrite of the file).
+    pub fn record_history(&self, entry: HistoryEntry) -> io::Result<()> {
+        history::update(&self.paths.history_file(), self.history_size, |entries| {
+            entries.push(entry)
+        })
+    }
+
+    /// Removes one run from the history (the newest equal to `entry`); none is fine.
+    pub fn delete_history(&self, entry: &HistoryEntry) -> io::Result<()> {
+        history::update(&self.paths.history_file(), self.history_size, |entries| {
+            if let Some(at) = entries.iter().rposition(|e| e == entry) {
+                entries.remove(at);
+            }
+        })
+    }
+
+    /// Saves a new query in the user's folder: `folder` (one level; empty for the top) and a
+    /// file name made safe from `name`, with a ` (2)`, ` (3)`… suffix when that file exists.
+    /// The file is `text` with `// title: NAME` as its header's title. Returns the query as the
+    /// sidebar lists it.
+    pub fn save_query(&self, name: &str, folder: &str, text: &str) -> io::Result<SavedQuery> {
+        let dir = self.user_folder_dir(folder);
+        let path = unique_path(&dir, &safe_file_stem(name), None);
+        self.write_query(&path, name, text)
+    }
+
+    /// Writes over a saved query of the user's (Ctrl+S on a query loaded from, or saved to,
+    /// the user's folder), with `name` as its title.
+    pub fn overwrite_query(&self, path: &Path, name: &str, text: &str) -> io::Result<SavedQuery> {
+        self.check_user_path(path)?;
+        self.write_query(path, name, text)
+    }
+
+    /// Renames (and perhaps moves) a saved query of the user's: written under the new name and
+    /// folder (a suffix when taken), then the old file removed. Returns the query as listed.
+    pub fn rename_query(&self, from: &Path, name: &str, folder: &str) -> io::Result<SavedQuery> {
+        self.check_user_path(from)?;
+        let text = fs::read_to_string(from)?;
+        let dir = self.user_folder_dir(folder);
+        let path = unique_path(&dir, &safe_file_stem(name), Some(from));
+        let saved = self.write_query(&path, name, &text)?;
+        if path != from {
+            fs::remove_file(from)?;
+        }
+        Ok(saved)
+    }
+
+    /// Deletes a saved query of the user's.
+    pub fn delete_query(&self, path: &Path) -> io::Result<()> {
+        self.check_user_path(path)?;
+        fs::remove_file(path)
+    }
+
+    fn write_query(&self, path: &Path, name: &str, text: &str) -> io::Result<SavedQuery> {
+        let text = with_title(text, name);
+        write_atomic(path, text.as_bytes())?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(SavedQuery::parse(
+            &self.user_folder_label(path),
+            &stem,
+            &text,
+            Origin::User(path.to_path_buf()),
+        ))
+    }
+
+    fn user_folder_dir(&self, folder: &str) -> PathBuf {
+        let root = self.paths.user_queries_dir();
+        match folder.trim() {
+            "" => root,
+            folder => root.join(safe_file_stem(folder)),
+        }
+    }
+
+    /// The sidebar folder of a file in the user's folder (`My queries` or `My queries / Sub`),
+    /// as `queries::load_folder` names it.
+    fn user_folder_label(&self, path: &Path) -> String {
+        let root = self.paths.user_queries_dir();
+        match path.parent().and_then(|p| p.strip_prefix(&root).ok()) {
+            Some(sub) if !sub.as_os_str().is_empty() => {
+                format!("{USER_FOLDER} / {}", sub.to_string_lossy())
+            }
+            _ => USER_FOLDER.to_string(),
+        }
+    }
+
+    /// Refuses paths outside the user's queries folder (or deeper than one level): the UI only
+    /// sends paths it listed from there, and nothing else may be written or removed.
+    fn check_user_path(&self, path: &Path) -> io::Result<()> {
+        let root = self.paths.user_queries_dir();
+        let inside = path.extension().is_some_and(|e| e == "kql")
+            && path.strip_prefix(&root).is_ok_and(|rel| {
+                let parts: Vec<_> = rel.components().collect();
+                (1..=2).contains(&parts.len())
+                    && parts
+                        .iter()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)))
+            });
+        if inside {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} is not one of your saved queries", path.display()),
+            ))
+        }
     }
 
     /// Reads the config file; a missing file is the default config, a broken one an error that
@@ -204,6 +360,17 @@ impl Store {
         files.sort();
         Ok(files)
     }
+}
+
+/// `dir/stem.kql`, or `dir/stem (2).kql`, `(3)`… when taken by another file than `own`.
+fn unique_path(dir: &Path, stem: &str, own: Option<&Path>) -> PathBuf {
+    let mut path = dir.join(format!("{stem}.kql"));
+    let mut n = 2;
+    while path.exists() && Some(path.as_path()) != own {
+        path = dir.join(format!("{stem} ({n}).kql"));
+        n += 1;
+    }
+    path
 }
 
 /// A kept draft as the sidebar lists it: titled by its first line of KQL and when it was kept.
@@ -413,6 +580,93 @@ mod tests {
     }
 
     #[test]
+    fn saved_queries_get_safe_unique_names_and_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Paths::in_folder(dir.path()));
+        let root = store.paths.user_queries_dir();
+        let first = store.save_query("Beacons", "Triage", "T | take 1").unwrap();
+        assert_eq!(first.origin, Origin::User(root.join("Triage/Beacons.kql")));
+        assert_eq!(first.folder, "My queries / Triage");
+        let second = store.save_query("Beacons", "Triage", "T | take 2").unwrap();
+        assert_eq!(
+            second.origin,
+            Origin::User(root.join("Triage/Beacons (2).kql"))
+        );
+        let hostile = store.save_query("../../escape", "../up", "T").unwrap();
+        let Origin::User(path) = &hostile.origin else {
+            panic!("a user query")
+        };
+        assert!(path.starts_with(&root), "{}", path.display());
+        assert_eq!(
+            hostile.title, "../../escape",
+            "the name is kept as the title"
+        );
+        let listed = store.user_queries();
+        assert_eq!(listed.len(), 3);
+        assert!(
+            listed
+                .iter()
+                .any(|q| q.title == "Beacons" && q.body() == "T | take 1")
+        );
+        // Overwrite keeps the file; rename moves it; delete removes it.
+        let Origin::User(first_path) = first.origin.clone() else {
+            unreachable!()
+        };
+        store
+            .overwrite_query(&first_path, "Beacons", "T | take 9")
+            .unwrap();
+        assert_eq!(
+            fs::read_to_string(&first_path).unwrap(),
+            "// title: Beacons\nT | take 9"
+        );
+        let renamed = store.rename_query(&first_path, "Renamed", "").unwrap();
+        assert!(!first_path.exists());
+        assert_eq!(renamed.folder, "My queries");
+        assert_eq!(renamed.title, "Renamed");
+        assert!(renamed.text.ends_with("T | take 9"));
+        let Origin::User(renamed_path) = renamed.origin else {
+            unreachable!()
+        };
+        // Renaming to its own name keeps its file.
+        let same = store.rename_query(&renamed_path, "Renamed", "").unwrap();
+        assert_eq!(same.origin, Origin::User(renamed_path.clone()));
+        store.delete_query(&renamed_path).unwrap();
+        assert!(!renamed_path.exists());
+        // Nothing outside the user's folder is written or removed.
+        let outside = dir.path().join("config.toml");
+        fs::write(&outside, "x").unwrap();
+        assert!(store.delete_query(&outside).is_err());
+        assert!(store.overwrite_query(&outside, "x", "y").is_err());
+        assert!(store.delete_query(&root.join("../config.toml")).is_err());
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "x");
+    }
+
+    #[test]
+    fn the_history_is_bounded_by_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Paths::in_folder(dir.path())).with_history_size(2);
+        let entry = |n: usize| HistoryEntry {
+            query: format!("T | take {n}"),
+            backend: "lab".into(),
+            window: "last 30d".into(),
+            started: "2026-11-29T18:00:00Z".into(),
+            rows: n,
+            duration_ms: 1,
+            status: RunStatus::Ok,
+            truncated: false,
+        };
+        for n in 0..3 {
+            store.record_history(entry(n)).unwrap();
+        }
+        assert_eq!(store.history(), [entry(2), entry(1)]);
+        store.delete_history(&entry(2)).unwrap();
+        assert_eq!(store.history(), [entry(1)]);
+        let listed = store.listed_queries();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].folder, HISTORY_FOLDER);
+    }
+
+    #[test]
     fn config_errors_name_the_problem() {
         assert_eq!(
             Config::parse("backend = \"lab\"")
@@ -421,6 +675,11 @@ mod tests {
                 .as_deref(),
             Some("lab")
         );
+        assert_eq!(
+            Config::parse("history_size = 20").unwrap().history_size,
+            Some(20)
+        );
+        assert!(Config::parse("history_size = -1").is_err());
         let error = Config::parse("colour = 3").unwrap_err();
         assert!(error.contains("colour"), "{error}");
         let dir = tempfile::tempdir().unwrap();

@@ -13,6 +13,8 @@ pub enum Origin {
     User(PathBuf),
     /// A kept draft (an editor text that was replaced), written by the worker.
     Draft,
+    /// A run from the history (its text is the query that ran).
+    History(Box<super::history::HistoryEntry>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +80,75 @@ impl SavedQuery {
         }
         &self.text[offset..]
     }
+}
+
+/// How long a file name made from a query name may be, in characters (file systems allow 255
+/// bytes; this leaves room for a collision suffix, `.kql` and four-byte characters).
+const MAX_STEM_CHARS: usize = 60;
+
+/// A file (or folder) name made from a name the user typed, safe on every file system: path
+/// separators, `:`, wildcard and quoting characters, control characters (NUL included) become
+/// `_`; leading and trailing dots and spaces go (so `..` and hidden files cannot be made);
+/// Windows device names (`CON`, `nul.txt`, `COM1`…) get a `_`; at most 60 characters; `query`
+/// when nothing is left. The result never names a parent or another folder.
+pub fn safe_file_stem(name: &str) -> String {
+    let replaced: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .take(MAX_STEM_CHARS)
+        .collect();
+    let trimmed = replaced.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    if trimmed.is_empty() {
+        return "query".to_string();
+    }
+    let device = trimmed
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_ascii_uppercase();
+    let reserved = matches!(device.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((device.starts_with("COM") || device.starts_with("LPT"))
+            && device.len() == 4
+            && device.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        format!("{trimmed}_")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// A query name as one header line holds it: line breaks become spaces, outer space trimmed.
+pub fn header_name(name: &str) -> String {
+    name.replace(['\n', '\r', '\u{2028}', '\u{2029}'], " ")
+        .trim()
+        .to_string()
+}
+
+/// `text` with `// title: NAME` as its header's title: title lines already in the leading
+/// comment header are dropped (so the name given wins), the rest of the text is kept as is.
+pub fn with_title(text: &str, name: &str) -> String {
+    let mut out = format!("// title: {}\n", header_name(name));
+    let mut in_header = true;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if in_header && !trimmed.starts_with("//") {
+            in_header = false;
+        }
+        let is_title = in_header
+            && trimmed
+                .strip_prefix("//")
+                .and_then(|c| c.split_once(':'))
+                .is_some_and(|(key, _)| key.trim().eq_ignore_ascii_case("title"));
+        if !is_title {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 fn split_path(path: &str) -> (String, String) {
@@ -176,5 +247,44 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!(found[1].folder, "My queries / Triage");
         assert_eq!(found[1].title, "B");
+    }
+
+    #[test]
+    fn file_names_from_query_names_stay_in_their_folder() {
+        assert_eq!(safe_file_stem("Beacon hunt"), "Beacon hunt");
+        assert_eq!(safe_file_stem("../x"), "_x");
+        assert_eq!(safe_file_stem("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_stem("/abs/path"), "_abs_path");
+        assert_eq!(safe_file_stem("a\\b:c"), "a_b_c");
+        assert_eq!(safe_file_stem("nul\0byte"), "nul_byte");
+        assert_eq!(safe_file_stem(".."), "query");
+        assert_eq!(safe_file_stem(" . "), "query");
+        assert_eq!(safe_file_stem(".hidden"), "hidden");
+        assert_eq!(safe_file_stem("CON"), "CON_");
+        assert_eq!(safe_file_stem("nul.txt"), "nul.txt_");
+        assert_eq!(safe_file_stem("com7"), "com7_");
+        assert_eq!(safe_file_stem("COMPUTER"), "COMPUTER");
+        assert_eq!(safe_file_stem("esc\u{1b}[31m"), "esc_[31m");
+        assert_eq!(safe_file_stem(&"é".repeat(300)).chars().count(), 60);
+        for hostile in ["../x", "a/../../b", "..", "x/", "\0", "C:\\Windows"] {
+            let stem = safe_file_stem(hostile);
+            let path = Path::new("/q").join(format!("{stem}.kql"));
+            assert_eq!(path.parent(), Some(Path::new("/q")), "{hostile}");
+            assert!(!stem.contains('/') && !stem.contains('\0'));
+        }
+    }
+
+    #[test]
+    fn a_new_title_replaces_the_headers_title() {
+        let text = "// title: Old\n// mitre: T1\nT | take 1\n// title: in the body\n";
+        let titled = with_title(text, "New\nname");
+        assert_eq!(
+            titled,
+            "// title: New name\n// mitre: T1\nT | take 1\n// title: in the body\n"
+        );
+        let query = SavedQuery::parse("My queries", "x", &titled, Origin::Bundled);
+        assert_eq!(query.title, "New name");
+        assert_eq!(with_title("", "Empty"), "// title: Empty\n");
+        assert_eq!(with_title(&titled, "New name"), titled, "idempotent");
     }
 }

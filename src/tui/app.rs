@@ -1,7 +1,6 @@
 //! The console's state and how keys and worker events change it. Nothing here does I/O or waits:
 //! work goes to the worker as `Command`s and comes back as `Event`s.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +21,7 @@ use crate::backend::{QueryError, QueryRequest};
 use crate::kql::line_col;
 use crate::results::chart::ChartData;
 use crate::results::{ResultSet, RunFacts};
-use crate::store::{DRAFTS_FOLDER, SavedQuery, kept_draft};
+use crate::store::{RunStatus, SavedQuery, kept_draft};
 use crate::worker::{Command, Event, QueryId, WorkerHandle};
 
 /// The query the editor starts with on a first run (Microsoft's own example).
@@ -41,38 +40,7 @@ pub enum Focus {
 /// The panes in Tab order (and Alt+1/2/3).
 const PANES: [Focus; 3] = [Focus::Sidebar, Focus::Editor, Focus::Grid];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SidebarRow {
-    Folder { name: String, open: bool },
-    Query(usize),
-}
-
-pub struct Sidebar {
-    pub queries: Vec<SavedQuery>,
-    closed: HashSet<String>,
-    pub selected: usize,
-}
-
-impl Sidebar {
-    /// The visible rows: each folder, then its queries unless it is closed.
-    pub fn rows(&self) -> Vec<SidebarRow> {
-        let mut rows = Vec::new();
-        let mut current: Option<&str> = None;
-        for (index, query) in self.queries.iter().enumerate() {
-            if current != Some(query.folder.as_str()) {
-                current = Some(query.folder.as_str());
-                rows.push(SidebarRow::Folder {
-                    name: query.folder.clone(),
-                    open: !self.closed.contains(&query.folder),
-                });
-            }
-            if !self.closed.contains(&query.folder) {
-                rows.push(SidebarRow::Query(index));
-            }
-        }
-        rows
-    }
-}
+pub use super::sidebar::{Sidebar, SidebarRow};
 
 /// The record inspector over the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,11 +262,7 @@ impl App {
             file: None,
             stored_text: None,
             replaced: None,
-            sidebar: Sidebar {
-                queries,
-                closed: HashSet::new(),
-                selected: 0,
-            },
+            sidebar: Sidebar::new(queries),
             grid: Grid::default(),
             running: None,
             message: None,
@@ -380,12 +344,7 @@ impl App {
     fn keep_draft(&mut self, text: String) {
         let stem = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
         let kept = kept_draft(&text, &stem, crate::store::Origin::Draft);
-        let queries = &mut self.sidebar.queries;
-        let at = queries
-            .iter()
-            .position(|q| q.folder == DRAFTS_FOLDER)
-            .unwrap_or(queries.len());
-        queries.insert(at, kept);
+        self.sidebar.insert_draft(kept);
         self.worker.send(Command::KeepDraft { text });
     }
 
@@ -452,10 +411,11 @@ impl App {
         }
     }
 
-    /// Ctrl+S: writes the editor text back to the file it was opened from.
+    /// Ctrl+S: writes the editor text back to the file it was opened from, or over the user's
+    /// saved query it was loaded from; else asks for a name and folder (`sidebar`).
     fn save(&mut self) {
         match &self.file {
-            Some(file) => {
+            Some(file) if self.sidebar.saved_as.is_none() => {
                 let text = self.text();
                 let command = Command::SaveFile {
                     path: file.path.clone(),
@@ -464,12 +424,7 @@ impl App {
                 self.stored_text = Some(text);
                 self.worker.send(command);
             }
-            None => {
-                self.message = Some((
-                    "Ctrl+S writes back a file opened with `hunt FILE.kql`; this text is kept as the draft".into(),
-                    Tone::Info,
-                ));
-            }
+            _ => self.save_query(),
         }
     }
 
@@ -576,6 +531,7 @@ impl App {
                 }
             }
             Event::Finished { id, result } if self.is_current(id) => {
+                self.record_run(RunStatus::Ok, Some(&result.facts));
                 self.running = None;
                 self.last_run = Some(result.facts.clone());
                 self.inspector = None;
@@ -593,12 +549,15 @@ impl App {
                 }
             }
             Event::Failed { id, error } if self.is_current(id) => {
+                let first = error.message.lines().next().unwrap_or_default();
+                self.record_run(RunStatus::Failed(first.to_string()), None);
                 self.running = None;
                 // The rows on screen answer an earlier query: say so rather than clear them.
                 self.grid.stale = self.grid.result.is_some();
                 self.show_error(&error);
             }
             Event::Cancelled { id } if self.is_current(id) => {
+                self.record_run(RunStatus::Cancelled, None);
                 self.running = None;
                 self.message = Some(("cancelled".into(), Tone::Info));
             }
@@ -623,7 +582,11 @@ impl App {
                     Tone::Error,
                 ))
             }
-            Event::StoreFailed { message } => self.message = Some((message, Tone::Error)),
+            Event::StoreFailed { message } => {
+                self.store_failed();
+                self.message = Some((message, Tone::Error))
+            }
+            Event::QuerySaved { query, replaced } => self.query_saved(query, replaced),
             Event::FileSaved { path } => {
                 self.message = Some((format!("saved {}", path.display()), Tone::Info))
             }
@@ -703,6 +666,13 @@ impl App {
                 self.backend_state = BackendState::Failed(message.clone());
                 self.message = Some((message, Tone::Error));
             }
+        }
+    }
+
+    /// Adds the current run, which just ended, to the history (`sidebar`).
+    fn record_run(&mut self, status: RunStatus, facts: Option<&RunFacts>) {
+        if let Some(started) = self.running.as_ref().map(|r| r.started) {
+            self.record_history(self.last_query.0.clone(), started, status, facts);
         }
     }
 
@@ -804,6 +774,10 @@ impl App {
             return;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        // A popup (save, delete, Ctrl+O) takes every key but quitting.
+        if self.sidebar.popup.is_some() && !(ctrl && key.code == KeyCode::Char('q')) {
+            return self.sidebar_popup_key(key);
+        }
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         if self.prompt.is_some() {
             return self.prompt_key(key);
@@ -851,6 +825,7 @@ impl App {
             KeyCode::Right if alt => return self.resize_sidebar(2),
             KeyCode::Up if alt => return self.resize_editor(-5),
             KeyCode::Down if alt => return self.resize_editor(5),
+            KeyCode::Char('o') if ctrl => return self.open_fuzzy(),
             _ => {}
         }
         match self.focus {
@@ -1258,6 +1233,9 @@ impl App {
 
     /// Pasted text goes to an open prompt, or else into the editor.
     pub fn paste(&mut self, text: &str) {
+        if self.sidebar.popup.is_some() {
+            return self.popup_paste(text);
+        }
         if let Some(prompt) = &mut self.prompt {
             prompt.input.paste(text);
             if prompt.kind == PromptKind::Search {
@@ -1707,52 +1685,6 @@ impl App {
                 };
                 self.grid.row = inspector.position;
             }
-            _ => {}
-        }
-    }
-
-    fn sidebar_key(&mut self, key: KeyEvent) {
-        let rows = self.sidebar.rows();
-        if rows.is_empty() {
-            return;
-        }
-        let selected = self.sidebar.selected.min(rows.len() - 1);
-        match key.code {
-            KeyCode::Char('?') => self.help = true,
-            KeyCode::Up | KeyCode::Char('k') => self.sidebar.selected = selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.sidebar.selected = (selected + 1).min(rows.len() - 1)
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.sidebar.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.sidebar.selected = rows.len() - 1,
-            KeyCode::Enter
-            | KeyCode::Char('r')
-            | KeyCode::Left
-            | KeyCode::Right
-            | KeyCode::Char(' ') => match &rows[selected] {
-                SidebarRow::Folder { name, open } => {
-                    let toggle = match key.code {
-                        KeyCode::Left => *open,
-                        KeyCode::Right => !*open,
-                        _ => true,
-                    };
-                    if toggle && !self.sidebar.closed.remove(name) {
-                        self.sidebar.closed.insert(name.clone());
-                    }
-                }
-                SidebarRow::Query(index)
-                    if matches!(key.code, KeyCode::Enter | KeyCode::Char('r')) =>
-                {
-                    let text = self.sidebar.queries[*index].text.clone();
-                    self.set_text(&text);
-                    if key.code == KeyCode::Char('r') {
-                        self.run_query();
-                    } else {
-                        self.focus = Focus::Editor;
-                    }
-                }
-                SidebarRow::Query(_) => {}
-            },
             _ => {}
         }
     }

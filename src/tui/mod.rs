@@ -1,4 +1,5 @@
-//! The terminal console: app state and update (`app`), drawing (`ui`), highlighting and theme.
+//! The terminal console: app state and update (`app`), drawing (`ui`), the sidebar of queries and
+//! its popups (`sidebar`), highlighting and theme.
 //! While the console runs, this module never does I/O or waits on work: queries, sorts, drafts,
 //! saves and exports go to the worker. (Only `App::flush_writes`, which the CLI calls once the
 //! console has closed, waits.)
@@ -10,6 +11,7 @@ pub mod grid;
 pub mod highlight;
 pub mod popup;
 pub mod prompt;
+pub mod sidebar;
 pub mod theme;
 pub mod ui;
 

@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use super::app::{App, BackendState, Focus, InspectorCache, PaneAreas, SidebarRow, Tone};
+use super::app::{App, BackendState, Focus, InspectorCache, PaneAreas, Tone};
 use super::highlight::LINES_PER_FRAME;
 use super::prompt::PromptKind;
+use super::sidebar::{draw_popup, draw_sidebar};
 use crate::results::KqlType;
 use crate::results::format::format_real;
 use crate::results::safe::{display_width, fit, sanitize};
@@ -64,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         draw_inspector(frame, app, area);
     }
     super::popup::draw(frame, app, area);
+    draw_popup(frame, app, area);
     if app.help {
         draw_help(frame, app, area);
     }
@@ -234,47 +236,6 @@ pub(crate) fn pane(app: &App, title: String, focused: bool) -> Block<'static> {
         .borders(Borders::ALL)
         .border_style(border)
         .title(Span::styled(title, border))
-}
-
-fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
-    let focused = app.focus == Focus::Sidebar;
-    let block = pane(app, " Queries ".into(), focused);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let rows = app.sidebar.rows();
-    if rows.is_empty() {
-        frame.render_widget(Paragraph::new("no saved queries"), inner);
-        return;
-    }
-    let selected = app.sidebar.selected.min(rows.len() - 1);
-    let height = inner.height as usize;
-    let top = selected.saturating_sub(height.saturating_sub(1));
-    let width = inner.width as usize;
-    let lines: Vec<Line> = rows
-        .iter()
-        .enumerate()
-        .skip(top)
-        .take(height)
-        .map(|(index, row)| {
-            let (text, style) = match row {
-                SidebarRow::Folder { name, open } => (
-                    format!("{} {}", if *open { "▾" } else { "▸" }, sanitize(name).text),
-                    app.theme.ui("header"),
-                ),
-                SidebarRow::Query(i) => (
-                    format!("  {}", sanitize(&app.sidebar.queries[*i].title).text),
-                    Style::default(),
-                ),
-            };
-            let style = if index == selected && focused {
-                app.theme.selected()
-            } else {
-                style
-            };
-            Line::from(Span::styled(fit(&text, width), style))
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Editor text is the user's own, but pasted text can carry control, direction-changing and
@@ -539,7 +500,8 @@ pub const HELP: &[(&str, &str)] = &[
         "narrow/widen the sidebar; resize the editor",
     ),
     ("Ctrl+Q", "quit (the text stays as the draft)"),
-    ("Ctrl+S", "write back the file opened"),
+    ("Ctrl+S", "save: the file or query opened, else name it"),
+    ("Ctrl+O", "fuzzy-open a saved query"),
     (
         "editor: Ctrl+Z / Ctrl+Y",
         "undo / redo (Ctrl+Shift+Z, Ctrl+U too)",
@@ -566,8 +528,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("results: y / Y", "copy the cell / the row as JSON (OSC 52)"),
     ("results: e", "export all rows (.csv .json .jsonl .parquet)"),
     ("results: v", "chart / table (a query ending in render)"),
-    ("queries: Enter / r", "load / load and run"),
+    ("queries: Enter / r", "load / load and run (history too)"),
     ("queries: ←/→", "close / open a folder"),
+    ("queries: /", "filter (Enter keeps it, Esc clears)"),
+    ("queries: n / R / d", "new / rename / delete (asks first)"),
 ];
 
 fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {

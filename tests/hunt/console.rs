@@ -1296,3 +1296,427 @@ fn a_result_that_cannot_be_charted_says_why_in_the_pane() {
     assert!(text.contains("needs a datetime column"), "{text}");
     assert!(text.contains("v shows the table"), "{text}");
 }
+
+// ---- saved queries and history ---------------------------------------------------------------
+
+/// A test app over `HoldingBackend` listing what the store in `dir` holds (the user's queries,
+/// kept drafts, the history), as the CLI builds it: a new session over the same files.
+fn app_over_store(dir: &std::path::Path, text: &str) -> (App, Arc<hunt::store::Store>) {
+    let (handle, store) = worker_with_store(dir);
+    let mut queries = bundled_queries();
+    queries.extend(store.listed_queries());
+    let app = App::new(
+        handle,
+        queries,
+        text,
+        "test",
+        "last 30d",
+        Theme::bundled(false),
+    );
+    (ready(app), store)
+}
+
+/// Polls the worker until the status message starts with `prefix`.
+fn wait_message(app: &mut App, prefix: &str) {
+    let started = Instant::now();
+    while !app
+        .message
+        .as_ref()
+        .is_some_and(|(m, _)| m.starts_with(prefix))
+    {
+        app.poll_worker();
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no message {prefix:?}: {:?}",
+            app.message
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Focuses the sidebar and moves the selection to the first query `pick` accepts.
+fn select(app: &mut App, pick: impl Fn(&hunt::store::SavedQuery) -> bool) {
+    use hunt::tui::app::SidebarRow;
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Home));
+    let position = app
+        .sidebar
+        .rows()
+        .iter()
+        .position(|row| matches!(row, SidebarRow::Query(i) if pick(&app.sidebar.queries[*i])))
+        .expect("the query is listed");
+    for _ in 0..position {
+        app.handle_key(key(KeyCode::Down));
+    }
+    assert_eq!(app.sidebar.selected, position);
+}
+
+/// The History folder's titles, top first.
+fn history_titles(app: &App) -> Vec<String> {
+    app.sidebar
+        .queries
+        .iter()
+        .filter(|q| q.folder == hunt::store::HISTORY_FOLDER)
+        .map(|q| q.title.clone())
+        .collect()
+}
+
+/// Closes every bundled folder, so that the rest of the sidebar is on screen.
+fn close_bundled_folders(app: &mut App) {
+    let folders: Vec<String> = bundled_queries().into_iter().map(|q| q.folder).collect();
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    let mut row = 0;
+    while row < app.sidebar.rows().len() {
+        if let hunt::tui::app::SidebarRow::Folder { name, open: true } = &app.sidebar.rows()[row]
+            && folders.contains(name)
+        {
+            app.sidebar.selected = row;
+            app.handle_key(key(KeyCode::Left));
+        }
+        row += 1;
+    }
+}
+
+#[test]
+fn every_run_is_kept_in_the_history_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, store) = app_with_store(dir.path(), "fast | take 1");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.set_text("slow\n| take 2");
+    app.handle_key(key(KeyCode::F(5)));
+    app.handle_key(key(KeyCode::Esc));
+    wait(&mut app);
+    app.set_text("panic now");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    // Newest first, listed at once.
+    let titles = history_titles(&app);
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert!(titles[0].ends_with("✗ panic now"), "{titles:?}");
+    assert!(titles[1].ends_with("⊘ slow"), "{titles:?}");
+    assert!(titles[2].ends_with("✓1 fast | take 1"), "{titles:?}");
+    close_bundled_folders(&mut app);
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("⟲ History"), "{text}");
+    assert!(text.contains("✓1 fast | take 1"), "{text}");
+    // Written by the worker, with the facts of each run.
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    let history = store.history();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[2].query, "fast | take 1");
+    assert_eq!(history[2].rows, 1);
+    assert_eq!(history[2].backend, "test");
+    assert_eq!(history[2].window, "last 30d");
+    assert_eq!(history[2].status, hunt::store::RunStatus::Ok);
+    assert_eq!(history[1].status, hunt::store::RunStatus::Cancelled);
+    assert!(
+        matches!(&history[0].status, hunt::store::RunStatus::Failed(m) if m.contains("a backend bug")),
+        "{:?}",
+        history[0].status
+    );
+    assert!(chrono::DateTime::parse_from_rfc3339(&history[0].started).is_ok());
+    // A new session over the same files lists them in the same order.
+    drop(app);
+    let (reopened, _) = app_over_store(dir.path(), "");
+    assert_eq!(history_titles(&reopened), titles);
+}
+
+#[test]
+fn history_entries_load_with_enter_and_rerun_with_r() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let (mut first, _) = app_with_store(dir.path(), "fast | take 1");
+        first.handle_key(key(KeyCode::F(5)));
+        wait(&mut first);
+        assert!(first.flush_writes(Duration::from_secs(30)));
+    }
+    let (mut app, store) = app_over_store(dir.path(), "my own text");
+    let is_run = |q: &hunt::store::SavedQuery| q.folder == hunt::store::HISTORY_FOLDER;
+    select(&mut app, is_run);
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.text(), "fast | take 1");
+    assert_eq!(app.focus, Focus::Editor);
+    // The text it replaced is kept as a draft.
+    assert!(
+        app.sidebar
+            .queries
+            .iter()
+            .any(|q| q.folder == "Drafts" && q.text == "my own text")
+    );
+    select(&mut app, is_run);
+    app.handle_key(key(KeyCode::Char('r')));
+    assert!(app.is_running());
+    wait(&mut app);
+    assert_eq!(app.grid.rows(), 1);
+    assert_eq!(history_titles(&app).len(), 2);
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert_eq!(store.history().len(), 2);
+}
+
+#[test]
+fn ctrl_s_names_a_new_query_then_saves_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, store) = app_with_store(dir.path(), "DeviceInfo | take 3");
+    app.handle_key(ctrl('s'));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains(" Save query "), "{text}");
+    assert!(text.contains("Esc cancels"), "{text}");
+    // No name, no save.
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.sidebar.popup.is_some());
+    type_text(&mut app, "Beacon hunt");
+    app.handle_key(key(KeyCode::Tab));
+    type_text(&mut app, "Triage");
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    wait_message(&mut app, "saved Beacon hunt");
+    let path = store
+        .paths
+        .user_queries_dir()
+        .join("Triage/Beacon hunt.kql");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "// title: Beacon hunt\nDeviceInfo | take 3"
+    );
+    let saved = store.user_queries();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].title, "Beacon hunt");
+    assert_eq!(saved[0].folder, "My queries / Triage");
+    assert_eq!(saved[0].body(), "DeviceInfo | take 3");
+    assert!(app.sidebar.queries.contains(&saved[0]), "listed");
+    // The next Ctrl+S writes over it, without asking.
+    app.handle_key(key(KeyCode::End));
+    type_text(&mut app, " | take 4");
+    app.message = None;
+    app.handle_key(ctrl('s'));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    wait_message(&mut app, "saved Beacon hunt");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "// title: Beacon hunt\nDeviceInfo | take 3 | take 4"
+    );
+    assert_eq!(store.user_queries().len(), 1);
+    // Esc in the prompt saves nothing.
+    app.sidebar.saved_as = None;
+    app.handle_key(ctrl('s'));
+    type_text(&mut app, "Other");
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert_eq!(store.user_queries().len(), 1);
+}
+
+#[test]
+fn n_makes_a_new_empty_query_and_keeps_the_text_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, store) = app_with_store(dir.path(), "unsaved work");
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Char('n')));
+    assert!(screen(&mut app, 80, 24).contains(" New query "));
+    type_text(&mut app, "Fresh");
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.text(), "// title: Fresh\n");
+    assert_eq!(app.focus, Focus::Editor);
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    wait_message(&mut app, "saved Fresh");
+    assert_eq!(store.kept_drafts()[0].text, "unsaved work");
+    let path = store.paths.user_queries_dir().join("Fresh.kql");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "// title: Fresh\n");
+    type_text(&mut app, "DeviceInfo");
+    app.handle_key(ctrl('s'));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "// title: Fresh\nDeviceInfo"
+    );
+}
+
+#[test]
+fn rename_and_delete_ask_first_and_bundled_queries_are_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = hunt::store::Store::new(hunt::store::Paths::in_folder(dir.path()));
+    seed.save_query("Old name", "", "DeviceInfo").unwrap();
+    let old_path = seed.paths.user_queries_dir().join("Old name.kql");
+    let (mut app, store) = app_over_store(dir.path(), "fast");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+
+    // Bundled: refused, with a reason.
+    select(&mut app, |q| q.origin == hunt::store::Origin::Bundled);
+    app.handle_key(key(KeyCode::Char('d')));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.message.as_ref().unwrap().0.contains("read-only"));
+    app.handle_key(key(KeyCode::Char('R')));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.message.as_ref().unwrap().0.contains("read-only"));
+
+    // Rename.
+    select(&mut app, |q| q.title == "Old name");
+    app.handle_key(key(KeyCode::Char('R')));
+    assert!(screen(&mut app, 80, 24).contains(" Rename query "));
+    for _ in 0.."Old name".len() {
+        app.handle_key(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "New name");
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    wait_message(&mut app, "renamed to New name");
+    let new_path = store.paths.user_queries_dir().join("New name.kql");
+    assert!(!old_path.exists());
+    assert_eq!(
+        std::fs::read_to_string(&new_path).unwrap(),
+        "// title: New name\nDeviceInfo"
+    );
+    let mine: Vec<_> = app
+        .sidebar
+        .queries
+        .iter()
+        .filter(|q| q.folder == "My queries")
+        .map(|q| q.title.clone())
+        .collect();
+    assert_eq!(mine, ["New name"]);
+    assert_eq!(
+        app.sidebar
+            .selected_query()
+            .map(|i| app.sidebar.queries[i].title.clone()),
+        Some("New name".to_string()),
+        "the renamed query stays selected"
+    );
+
+    // Delete: `n` at the confirmation keeps it; `y` deletes.
+    app.handle_key(key(KeyCode::Char('d')));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Delete New name?"), "{text}");
+    app.handle_key(key(KeyCode::Char('n')));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert!(new_path.exists());
+    assert!(app.sidebar.queries.iter().any(|q| q.title == "New name"));
+    app.handle_key(key(KeyCode::Char('d')));
+    app.handle_key(key(KeyCode::Char('y')));
+    assert!(!app.sidebar.queries.iter().any(|q| q.title == "New name"));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert!(!new_path.exists());
+
+    // A history entry is deleted the same way.
+    select(&mut app, |q| q.folder == hunt::store::HISTORY_FOLDER);
+    app.handle_key(key(KeyCode::Char('d')));
+    app.handle_key(key(KeyCode::Esc));
+    assert_eq!(history_titles(&app).len(), 1, "Esc keeps it");
+    app.handle_key(key(KeyCode::Char('d')));
+    app.handle_key(key(KeyCode::Char('y')));
+    assert!(history_titles(&app).is_empty());
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert!(store.history().is_empty());
+}
+
+#[test]
+fn ctrl_o_finds_a_bundled_query_by_a_subsequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = app_with_store(dir.path(), "fast");
+    app.handle_key(ctrl('o'));
+    type_text(&mut app, "lsmdmp");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains(" Open a saved query "), "{text}");
+    assert!(text.contains("LSASS memory dumped"), "{text}");
+    // Arrows move, and Enter loads the selected match.
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Up));
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.text().contains("comsvcs.dll"), "{}", app.text());
+    // Esc closes without loading.
+    app.handle_key(ctrl('o'));
+    type_text(&mut app, "cradle");
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.sidebar.popup.is_none());
+    assert!(app.text().contains("comsvcs.dll"));
+    // Nothing matches: Enter loads nothing.
+    app.handle_key(ctrl('o'));
+    type_text(&mut app, "zzzzq");
+    assert!(screen(&mut app, 80, 24).contains("no match"));
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.text().contains("comsvcs.dll"));
+    // A run that ends while the popup is open moves the list under it: Enter still loads the
+    // match shown.
+    app.set_text("fast | take 1");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    app.set_text("fast | take 2");
+    app.handle_key(key(KeyCode::F(5)));
+    app.handle_key(ctrl('o'));
+    type_text(&mut app, "take1");
+    wait(&mut app);
+    assert_eq!(history_titles(&app).len(), 2);
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.text(), "fast | take 1");
+}
+
+#[test]
+fn the_sidebar_filter_narrows_the_list_until_esc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = app_with_store(dir.path(), "fast");
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    let all = app.sidebar.rows().len();
+    app.handle_key(key(KeyCode::Char('/')));
+    type_text(&mut app, "COMSVCS");
+    // Matches the text too, ignoring case: one folder, one query.
+    assert_eq!(app.sidebar.rows().len(), 2);
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("/COMSVCS"), "{text}");
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.sidebar.rows().len(), 2, "Enter keeps the filter");
+    app.handle_key(key(KeyCode::Enter));
+    assert!(
+        app.text().contains("comsvcs.dll"),
+        "Enter then loads the match"
+    );
+    app.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.sidebar.filter.is_none(), "Esc clears it");
+    // Every row again, and Drafts (folder and entry) with the text the load replaced.
+    assert_eq!(app.sidebar.rows().len(), all + 2);
+}
+
+#[test]
+fn hostile_query_names_and_history_text_show_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = hunt::store::Store::new(hunt::store::Paths::in_folder(dir.path()));
+    seed.save_query("evil\u{1b}[2J\u{202E}name", "", "DeviceInfo")
+        .unwrap();
+    let (mut app, _) = app_over_store(dir.path(), "fast\u{1b}]0;x\u{7}");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    close_bundled_folders(&mut app);
+    let text = screen(&mut app, 100, 30);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202E}') && !text.contains('\u{7}'));
+    assert!(text.contains("evil␛[2J⟨U+202E⟩name"), "{text}");
+    assert!(text.contains("fast␛]0;x␇"), "{text}");
+    // And in the popups.
+    select(&mut app, |q| q.title.starts_with("evil"));
+    app.handle_key(key(KeyCode::Char('d')));
+    let text = screen(&mut app, 80, 24);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202E}'));
+    assert!(text.contains("Delete evil␛[2J⟨U+202E⟩name?"), "{text}");
+    app.handle_key(key(KeyCode::Esc));
+    app.handle_key(ctrl('o'));
+    type_text(&mut app, "evil");
+    let text = screen(&mut app, 80, 24);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202E}'));
+    assert!(text.contains("evil␛[2J⟨U+202E⟩name"), "{text}");
+}
+
+#[test]
+fn popups_draw_at_any_size() {
+    let (mut app, _) = app_with_store(tempfile::tempdir().unwrap().path(), "fast");
+    for open in [ctrl('o'), ctrl('s')] {
+        app.handle_key(open);
+        for (w, h) in [(80, 24), (20, 5), (1, 1), (0, 0), (200, 60)] {
+            screen(&mut app, w, h);
+        }
+        app.handle_key(key(KeyCode::Esc));
+    }
+}

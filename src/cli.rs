@@ -17,7 +17,7 @@ use crate::results::export::{self, ExportFormat};
 use crate::results::safe::sanitize;
 use crate::results::{ResultSet, RunFacts};
 use crate::store::{Config, Paths, Store, bundled_queries};
-use crate::tui::app::{App, OpenFile, STARTER_QUERY, Tone};
+use crate::tui::app::{App, BackendOption, OpenFile, STARTER_QUERY, Tone};
 use crate::tui::theme::Theme;
 use crate::worker;
 
@@ -253,14 +253,22 @@ pub fn main() -> i32 {
                 Ok(backend) => backend,
                 Err(message) => return fail(2, &message),
             };
-            let graph = match backend {
+            let chosen = match backend {
                 BackendChoice::Lab => None,
                 BackendChoice::Graph => match graph() {
                     Ok(settings) => Some(settings),
                     Err(message) => return fail(2, &message),
                 },
             };
-            console(cli.file, cli.scale, row_limit, graph, store, config)
+            // The backend picker offers Graph when it is configured and a credential is at hand
+            // (HUNT_TOKEN, an app's secret or certificate, a cached sign-in, the Azure CLI).
+            let offered = match &chosen {
+                Some(settings) => Some(settings.clone()),
+                None => graph().ok().filter(signed_in),
+            };
+            console(
+                cli.file, cli.scale, row_limit, chosen, offered, store, config,
+            )
         }
         Some(Command::Run {
             query,
@@ -336,11 +344,42 @@ enum Target {
 /// The console: everything it needs is gathered here (files, config, the worker with the backend
 /// starting on it: the lab building, or Graph signing in), then `tui::run` draws until the user
 /// quits.
+/// Whether Graph could sign in without asking the user (no network is used to find out).
+fn signed_in(settings: &GraphSettings) -> bool {
+    let Ok(http) = crate::graph::http::http_client(Duration::from_secs(30)) else {
+        return false;
+    };
+    crate::graph::auth::select_provider(&settings.auth, &env_var, http).is_ok()
+}
+
+/// The lab as a backend factory (it builds on the worker).
+fn lab_factory(scale: u32, row_limit: usize) -> BackendFactory {
+    Box::new(move |progress: Progress| {
+        LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &*progress)
+            .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
+            .map_err(|e| format!("could not build the lab data: {e}"))
+    })
+}
+
+/// Graph as a backend factory: signing in happens on the worker.
+fn graph_factory(settings: GraphSettings, handle: tokio::runtime::Handle) -> BackendFactory {
+    Box::new(move |progress: Progress| {
+        progress("signing in to Microsoft Graph".into());
+        // The factory runs on a blocking thread of the worker: waiting here is fine.
+        handle
+            .block_on(crate::graph::connect(&settings, &env_var, schema_tables()))
+            .map(|backend| Arc::new(backend) as Arc<dyn Backend>)
+            .map_err(|e| e.message)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn console(
     file: Option<PathBuf>,
     scale: u32,
     row_limit: usize,
     graph: Option<GraphSettings>,
+    offered: Option<GraphSettings>,
     store: Option<Arc<Store>>,
     config: Option<Result<Config, String>>,
 ) -> i32 {
@@ -361,36 +400,35 @@ fn console(
     if let Some(store) = &store {
         queries.extend(store.listed_queries());
     }
-    if let Some(Err(message)) = config {
-        warnings.push(message);
+    if let Some(Err(message)) = &config {
+        warnings.push(format!(
+            "{message} (the console opened with the default settings)"
+        ));
     }
+    let config_for_console = config;
+    let store_for_names = store.clone();
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
     };
     let (factory, label): (BackendFactory, String) = match graph {
-        None => (
-            Box::new(move |progress: Progress| {
-                LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &*progress)
-                    .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
-                    .map_err(|e| format!("could not build the lab data: {e}"))
-            }),
-            "lab".into(),
-        ),
+        None => (lab_factory(scale, row_limit), "lab".into()),
         Some(settings) => {
             let label = format!("graph · {}", settings.cloud);
-            let handle = runtime.handle().clone();
-            let factory: BackendFactory = Box::new(move |progress: Progress| {
-                progress("signing in to Microsoft Graph".into());
-                // The factory runs on a blocking thread of the worker: waiting here is fine.
-                handle
-                    .block_on(crate::graph::connect(&settings, &env_var, schema_tables()))
-                    .map(|backend| Arc::new(backend) as Arc<dyn Backend>)
-                    .map_err(|e| e.message)
-            });
-            (factory, label)
+            (graph_factory(settings, runtime.handle().clone()), label)
         }
     };
+    let mut backends = vec![BackendOption {
+        label: "lab".into(),
+        make: Arc::new(move || lab_factory(scale, row_limit)),
+    }];
+    if let Some(settings) = offered {
+        let handle = runtime.handle().clone();
+        backends.push(BackendOption {
+            label: format!("graph · {}", settings.cloud),
+            make: Arc::new(move || graph_factory(settings.clone(), handle.clone())),
+        });
+    }
     let handle = worker::spawn_starting(runtime.handle(), factory, store);
     let mut app = App::new(
         handle,
@@ -401,14 +439,31 @@ fn console(
         Theme::default_for_terminal(),
     );
     app.sidebar.history_size = history_size;
+    app.backends = backends;
+    if let Some(store) = &store_for_names {
+        app.restore_tabs(store.tab_drafts());
+    }
+    if let Some(Ok(config)) = &config_for_console {
+        if let Some(window) = &config.window
+            && let Err(e) = app.set_window(Some(window.clone()))
+        {
+            warnings.push(format!("{}: window: {e}", config_name(&store_for_names)));
+        }
+        if let Some(keys) = &config.keys {
+            match crate::tui::keymap::KeyMap::from_table(keys) {
+                Ok(keymap) => app.keymap = keymap,
+                Err(e) => warnings.push(format!("{}: {e}", config_name(&store_for_names))),
+            }
+        }
+    }
     match start.file {
         Some(file) => app.open_file(file),
         // The built-in starter query needs no keeping when it is replaced unchanged.
         None if start.text == STARTER_QUERY => app.mark_stored(),
         None => {}
     }
-    if let Some(warning) = warnings.pop() {
-        app.message = Some((warning, Tone::Error));
+    if !warnings.is_empty() {
+        app.message = Some((warnings.join(" · "), Tone::Error));
     }
     let outcome = crate::tui::run(&mut app);
     // The last draft was sent at quit: let it land before the process ends.

@@ -24,6 +24,15 @@ use crate::store::{HistoryEntry, SavedQuery, Store};
 
 pub type QueryId = u64;
 
+/// A backend factory as a command carries it (a closure has no `Debug`).
+pub struct Builder(pub BackendFactory);
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Builder(..)")
+    }
+}
+
 #[derive(Debug)]
 pub enum Command {
     /// Run a query (it waits for the backend when that is still starting).
@@ -33,6 +42,12 @@ pub enum Command {
     },
     Cancel {
         id: QueryId,
+    },
+    /// Build another backend and send the queries that follow to it (the console's backend
+    /// picker); answered like the first one, by `BackendProgress` / `BackendReady` /
+    /// `BackendFailed`.
+    SwitchBackend {
+        factory: Builder,
     },
     /// Compute the row order that sorts `result` by one column; answered by `Event::Sorted`.
     Sort {
@@ -72,7 +87,13 @@ pub enum Command {
     },
     /// Keep the editor text as the draft (the latest of several close together wins).
     SaveDraft {
+        /// The tab's draft slot (0: `draft.kql`, n: `tab-n.kql`).
+        slot: u32,
         text: String,
+    },
+    /// Forget a closed tab's draft.
+    DropDraft {
+        slot: u32,
     },
     /// Keep text the editor is about to replace, as a draft the user can reopen.
     KeepDraft {
@@ -258,9 +279,15 @@ pub fn spawn_starting(
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let (write_tx, write_rx) = mpsc::unbounded_channel();
     let (state_tx, state_rx) = watch::channel(Readiness::Starting);
-    runtime.spawn(start_backend(factory, state_tx, event_tx.clone()));
+    let state_tx = Arc::new(state_tx);
+    runtime.spawn(start_backend(factory, state_tx.clone(), event_tx.clone()));
     runtime.spawn(write_loop(store, write_rx, event_tx.clone()));
-    runtime.spawn(run_loop(state_rx, command_rx, event_tx, write_tx));
+    runtime.spawn(run_loop(
+        (state_tx, state_rx),
+        command_rx,
+        event_tx,
+        write_tx,
+    ));
     WorkerHandle {
         commands: command_tx,
         events: event_rx,
@@ -269,7 +296,7 @@ pub fn spawn_starting(
 
 async fn start_backend(
     factory: BackendFactory,
-    state: watch::Sender<Readiness>,
+    state: Arc<watch::Sender<Readiness>>,
     events: mpsc::UnboundedSender<Event>,
 ) {
     let progress_events = events.clone();
@@ -299,7 +326,7 @@ async fn start_backend(
 }
 
 async fn run_loop(
-    state: watch::Receiver<Readiness>,
+    (state_tx, state): (Arc<watch::Sender<Readiness>>, watch::Receiver<Readiness>),
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<Event>,
     writes: mpsc::UnboundedSender<Write>,
@@ -307,6 +334,11 @@ async fn run_loop(
     let running: Arc<std::sync::Mutex<HashMap<QueryId, CancellationToken>>> = Arc::default();
     while let Some(command) = commands.recv().await {
         match command {
+            Command::SwitchBackend { factory } => {
+                // Queries still running keep the backend they started on.
+                let _ = state_tx.send(Readiness::Starting);
+                tokio::spawn(start_backend(factory.0, state_tx.clone(), events.clone()));
+            }
             Command::Run { id, request } => {
                 let token = CancellationToken::new();
                 lock(&running).insert(id, token.clone());
@@ -406,8 +438,11 @@ async fn run_loop(
             } => {
                 let _ = writes.send(Write::Export(result, format, path));
             }
-            Command::SaveDraft { text } => {
-                let _ = writes.send(Write::Draft(text));
+            Command::DropDraft { slot } => {
+                let _ = writes.send(Write::DropDraft(slot));
+            }
+            Command::SaveDraft { slot, text } => {
+                let _ = writes.send(Write::Draft(slot, text));
             }
             Command::KeepDraft { text } => {
                 let _ = writes.send(Write::Keep(text));
@@ -529,7 +564,8 @@ async fn chart(id: QueryId, result: Arc<ResultSet>) -> Event {
 /// A file write, done in the order sent.
 #[derive(Debug)]
 enum Write {
-    Draft(String),
+    Draft(u32, String),
+    DropDraft(u32),
     Keep(String),
     File(PathBuf, String),
     Export(Arc<ResultSet>, ExportFormat, PathBuf),
@@ -568,18 +604,19 @@ async fn write_loop(
             },
         };
         let write = match write {
-            Write::Draft(mut text) => {
-                // Skip to the newest draft, but stop at anything else so order is kept.
+            Write::Draft(slot, mut text) => {
+                // Skip to the newest draft of the same tab, but stop at anything else so order
+                // is kept.
                 while let Ok(following) = writes.try_recv() {
                     match following {
-                        Write::Draft(newer) => text = newer,
+                        Write::Draft(same, newer) if same == slot => text = newer,
                         other => {
                             next = Some(other);
                             break;
                         }
                     }
                 }
-                Write::Draft(text)
+                Write::Draft(slot, text)
             }
             other => other,
         };
@@ -604,9 +641,17 @@ async fn write_loop(
 /// Performs one write; the event to report, if any.
 fn perform(store: Option<&Store>, write: Write) -> Option<Event> {
     match write {
-        Write::Draft(text) => store?.save_draft(&text).err().map(|e| Event::StoreFailed {
-            message: format!("could not keep the draft: {e}"),
+        Write::DropDraft(slot) => store?.drop_draft(slot).err().map(|e| Event::StoreFailed {
+            message: format!("could not remove a closed tab's draft: {e}"),
         }),
+        Write::Draft(slot, text) => {
+            store?
+                .save_draft(slot, &text)
+                .err()
+                .map(|e| Event::StoreFailed {
+                    message: format!("could not keep the draft: {e}"),
+                })
+        }
         Write::Keep(text) => store?.keep_draft(&text).err().map(|e| Event::StoreFailed {
             message: format!("could not keep the replaced text as a draft: {e}"),
         }),

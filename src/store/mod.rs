@@ -61,6 +61,14 @@ impl Paths {
         self.data_dir.join("draft.kql")
     }
 
+    /// Where a tab's draft is kept: slot 0 is `draft.kql` (the first tab), n is `tab-n.kql`.
+    pub fn tab_draft_file(&self, slot: u32) -> PathBuf {
+        match slot {
+            0 => self.draft_file(),
+            n => self.data_dir.join(format!("tab-{n}.kql")),
+        }
+    }
+
     pub fn user_queries_dir(&self) -> PathBuf {
         self.data_dir.join("queries")
     }
@@ -111,6 +119,11 @@ pub struct Config {
     pub auth: Option<String>,
     /// The sign-in service's base URL instead of the cloud's (`AZURE_AUTHORITY_HOST` too).
     pub authority_host: Option<String>,
+    /// The time window the console starts with, as Graph's `timespan` (ISO 8601 duration or
+    /// `start/end` interval): `PT1H`, `P1D`, `P7D`, `P30D` (the default).
+    pub window: Option<String>,
+    /// Key bindings: `action = "key"` (`run = "ctrl+e"`); the actions are listed in the README.
+    pub keys: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Config {
@@ -127,8 +140,18 @@ impl Config {
         }
     }
 
+    /// Reads the config file's text. An error says where: `line L, column C: …` (1-based).
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| format!("config file: {}", e.message()).replace('\n', " "))
+        toml::from_str(text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|span| {
+                    let at = crate::kql::line_col(text, span.start.min(text.len()));
+                    format!("line {}, column {}: ", at.line, at.col)
+                })
+                .unwrap_or_default();
+            format!("{place}{}", e.message()).replace('\n', " ")
+        })
     }
 }
 
@@ -306,8 +329,40 @@ impl Store {
             .filter(|t| !t.trim().is_empty())
     }
 
-    pub fn save_draft(&self, text: &str) -> io::Result<()> {
-        write_atomic(&self.paths.draft_file(), text.as_bytes())
+    /// Keeps a tab's text: slot 0 (the first tab) in `draft.kql`, slot n in `tab-n.kql`, both
+    /// in the data folder, written atomically.
+    pub fn save_draft(&self, slot: u32, text: &str) -> io::Result<()> {
+        write_atomic(&self.paths.tab_draft_file(slot), text.as_bytes())
+    }
+
+    /// Forgets a closed tab's draft (a missing file is fine).
+    pub fn drop_draft(&self, slot: u32) -> io::Result<()> {
+        match fs::remove_file(self.paths.tab_draft_file(slot)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The drafts of the tabs after the first (`tab-n.kql`), by slot; blank ones are skipped.
+    pub fn tab_drafts(&self) -> Vec<(u32, String)> {
+        let Ok(entries) = fs::read_dir(&self.paths.data_dir) else {
+            return Vec::new();
+        };
+        let mut drafts: Vec<(u32, String)> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                let slot: u32 = name
+                    .strip_prefix("tab-")?
+                    .strip_suffix(".kql")?
+                    .parse()
+                    .ok()?;
+                let text = fs::read_to_string(entry.path()).ok()?;
+                (slot > 0 && !text.trim().is_empty()).then_some((slot, text))
+            })
+            .collect();
+        drafts.sort_by_key(|(slot, _)| *slot);
+        drafts
     }
 
     /// The user's saved queries (`*.kql` under the data folder's `queries/`, one folder level).
@@ -502,6 +557,20 @@ fn create_private_dir_all(folder: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_broken_config_says_the_line_and_column() {
+        let error = Config::parse("backend = \"lab\"\nrow_limit = \"many\"\n").unwrap_err();
+        assert!(error.starts_with("line 2, column 13: "), "{error}");
+        let error = Config::parse("colour = 1").unwrap_err();
+        assert!(
+            error.contains("line 1") && error.contains("colour"),
+            "{error}"
+        );
+        let config = Config::parse("window = \"P7D\"\n[keys]\nrun = \"ctrl+e\"\n").unwrap();
+        assert_eq!(config.window.as_deref(), Some("P7D"));
+        assert_eq!(config.keys.unwrap()["run"], "ctrl+e");
+    }
+
     #[cfg(unix)]
     #[test]
     fn private_writes_are_owner_only() {
@@ -524,7 +593,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(Paths::in_folder(dir.path()));
         assert_eq!(store.load_draft(), None);
-        store.save_draft("T | take 1").unwrap();
+        store.save_draft(0, "T | take 1").unwrap();
         assert_eq!(store.load_draft().as_deref(), Some("T | take 1"));
         let leftovers: Vec<_> = fs::read_dir(&store.paths.data_dir)
             .unwrap()

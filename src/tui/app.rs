@@ -28,7 +28,7 @@ use crate::worker::{Command, Event, QueryId, WorkerHandle};
 pub const STARTER_QUERY: &str = "DeviceProcessEvents\n| where InitiatingProcessFileName =~ \"powershell.exe\"\n| project Timestamp, FileName, InitiatingProcessFileName\n| order by Timestamp desc\n| limit 2\n";
 
 /// How long an edit waits before the draft is written (the worker writes it).
-const DRAFT_DELAY: Duration = Duration::from_secs(2);
+const DRAFT_DELAY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -111,7 +111,7 @@ impl OpenFile {
 
 /// Whether the last editor change was a whole-buffer replacement, or its undo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Replace {
+pub(super) enum Replace {
     Done,
     Undone,
 }
@@ -135,6 +135,13 @@ pub enum BackendState {
     Starting(String),
     Ready,
     Failed(String),
+}
+
+/// A backend the picker (F7) offers: its name and how to build it (on the worker).
+#[derive(Clone)]
+pub struct BackendOption {
+    pub label: String,
+    pub make: Arc<dyn Fn() -> crate::backend::BackendFactory + Send + Sync>,
 }
 
 /// How the screen is split: the sidebar's width and the editor's share of the right side (both
@@ -178,10 +185,10 @@ pub struct App {
     pub file: Option<OpenFile>,
     /// The text as it was last loaded from, or saved to, a file or the library: replacing it
     /// unchanged loses nothing, so it is not kept as a draft.
-    stored_text: Option<String>,
+    pub(super) stored_text: Option<String>,
     /// The last edit replaced the whole buffer (up to two undo steps in the editor: clear,
     /// insert), or undid such a replacement; one Ctrl+Z/Ctrl+Y takes or redoes them all.
-    replaced: Option<(Replace, u8)>,
+    pub(super) replaced: Option<(Replace, u8)>,
     pub sidebar: Sidebar,
     pub grid: Grid,
     pub running: Option<Running>,
@@ -206,7 +213,7 @@ pub struct App {
     /// The results pane shows the chart instead of the rows (`v` toggles; on when one arrives).
     pub show_chart: bool,
     /// The query whose result is in the grid (its chart follows it).
-    shown_id: Option<QueryId>,
+    pub(super) shown_id: Option<QueryId>,
     /// When the console opened (the start-up spinner turns from it).
     pub opened: Instant,
     pub quit: bool,
@@ -226,15 +233,25 @@ pub struct App {
     pub multiplexer: Multiplexer,
     /// Pane sizes and the zoomed pane.
     pub layout: PaneLayout,
+    /// The config file's key bindings.
+    pub keymap: super::keymap::KeyMap,
+    /// Every query tab in display order; the active one's entry is a placeholder while its
+    /// state lives in this struct's own fields (see `tabs`).
+    pub tabs: Vec<super::tabs::Tab>,
+    pub active_tab: usize,
+    /// The active tab's draft slot.
+    pub tab_slot: u32,
+    /// The backends the picker offers (the CLI fills it: the lab, and Graph when signed in).
+    pub backends: Vec<BackendOption>,
     /// Where the last frame put each pane, for the mouse.
     pub areas: PaneAreas,
     /// The `ValueFilter` job whose `| where` line is awaited (frequencies' Enter).
-    pending_filter: Option<QueryId>,
+    pub(super) pending_filter: Option<QueryId>,
     pub(super) worker: WorkerHandle,
     pub(super) next_id: QueryId,
     /// The last query's text and where it starts in the buffer (row, column), to place its errors.
-    last_query: (String, (usize, usize)),
-    draft_changed: Option<Instant>,
+    pub(super) last_query: (String, (usize, usize)),
+    pub(super) draft_changed: Option<Instant>,
 }
 
 impl App {
@@ -288,6 +305,11 @@ impl App {
             terminal_output: None,
             multiplexer: Multiplexer::detect(),
             layout: PaneLayout::default(),
+            keymap: super::keymap::KeyMap::default(),
+            tabs: vec![super::tabs::Tab::new(0, "")],
+            active_tab: 0,
+            tab_slot: 0,
+            backends: Vec::new(),
             areas: PaneAreas::default(),
             pending_filter: None,
             worker,
@@ -341,7 +363,7 @@ impl App {
     }
 
     /// Keeps `text` as a draft: listed at once under Drafts, written to disk by the worker.
-    fn keep_draft(&mut self, text: String) {
+    pub(super) fn keep_draft(&mut self, text: String) {
         let stem = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
         let kept = kept_draft(&text, &stem, crate::store::Origin::Draft);
         self.sidebar.insert_draft(kept);
@@ -523,6 +545,10 @@ impl App {
     }
 
     pub fn handle_event(&mut self, event: Event) {
+        // An event about a query of another tab is applied to that tab.
+        let Some(event) = self.route_to_tab(event) else {
+            return;
+        };
         match event {
             Event::Started { .. } => {}
             Event::Progress { id, message } => {
@@ -762,9 +788,25 @@ impl App {
         self.worker.flush(limit)
     }
 
+    /// Keeps every tab's text as its draft (at quit).
+    pub fn save_all_drafts(&mut self) {
+        self.save_draft();
+        for (index, tab) in self.tabs.iter().enumerate() {
+            if index != self.active_tab {
+                self.worker.send(Command::SaveDraft {
+                    slot: tab.slot,
+                    text: tab.text(),
+                });
+            }
+        }
+    }
+
     pub fn save_draft(&mut self) {
         self.draft_changed = None;
-        self.worker.send(Command::SaveDraft { text: self.text() });
+        self.worker.send(Command::SaveDraft {
+            slot: self.tab_slot,
+            text: self.text(),
+        });
     }
 
     // ---- keys ------------------------------------------------------------------------------------
@@ -773,6 +815,12 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return;
         }
+        // Typing into a prompt or popup is text, not bindings.
+        let key = if self.prompt.is_none() && self.sidebar.popup.is_none() {
+            self.keymap.translate(key, self.focus)
+        } else {
+            key
+        };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         // A popup (save, delete, Ctrl+O) takes every key but quitting.
         if self.sidebar.popup.is_some() && !(ctrl && key.code == KeyCode::Char('q')) {
@@ -796,7 +844,7 @@ impl App {
         // Keys that work everywhere.
         match key.code {
             KeyCode::Char('q') if ctrl => {
-                self.save_draft();
+                self.save_all_drafts();
                 self.quit = true;
                 return;
             }
@@ -818,6 +866,7 @@ impl App {
             KeyCode::Char('s') if ctrl => return self.save(),
             KeyCode::F(2) => return self.show_whole_error(),
             KeyCode::F(6) => return self.open_window_picker(),
+            KeyCode::F(7) => return self.open_backend_picker(),
             KeyCode::Char('t') if ctrl => return self.open_window_picker(),
             KeyCode::F(11) => return self.toggle_zoom(),
             KeyCode::Char('z') if alt => return self.toggle_zoom(),
@@ -826,6 +875,12 @@ impl App {
             KeyCode::Up if alt => return self.resize_editor(-5),
             KeyCode::Down if alt => return self.resize_editor(5),
             KeyCode::Char('o') if ctrl => return self.open_fuzzy(),
+            KeyCode::Char('n') if alt => return self.new_tab(""),
+            KeyCode::Char('w') if alt => return self.close_tab(),
+            KeyCode::Char('.') if alt => return self.cycle_tab(1),
+            KeyCode::Char(',') if alt => return self.cycle_tab(-1),
+            KeyCode::PageDown if ctrl => return self.cycle_tab(1),
+            KeyCode::PageUp if ctrl => return self.cycle_tab(-1),
             _ => {}
         }
         match self.focus {
@@ -891,6 +946,38 @@ impl App {
             .position(|(t, _)| Some(*t) == self.timespan.as_deref())
             .unwrap_or(3);
         self.popup = Some(Popup::Window { selected });
+    }
+
+    fn open_backend_picker(&mut self) {
+        if self.backends.is_empty() {
+            self.message = Some(("no other backend to choose".into(), Tone::Info));
+            return;
+        }
+        let selected = self
+            .backends
+            .iter()
+            .position(|b| {
+                self.backend
+                    .starts_with(b.label.split(' ').next().unwrap_or(""))
+            })
+            .unwrap_or(0);
+        self.popup = Some(Popup::Backend { selected });
+    }
+
+    /// Switches to the picker's backend `index`: the worker builds it; queries sent meanwhile
+    /// wait for it, and queries already running finish on the old one.
+    fn switch_backend(&mut self, index: usize) {
+        let Some(option) = self.backends.get(index).cloned() else {
+            return;
+        };
+        let factory = (option.make)();
+        if self.worker.send(Command::SwitchBackend {
+            factory: crate::worker::Builder(factory),
+        }) {
+            self.backend = option.label.clone();
+            self.backend_state = BackendState::Starting(format!("starting {}", option.label));
+            self.message = None;
+        }
     }
 
     /// Sets the time window from Graph's `timespan` form (checked first); `None` is the default.
@@ -1519,6 +1606,24 @@ impl App {
                     selected: selected.min(count.saturating_sub(1)),
                 });
             }
+            Popup::Backend { selected } => match key.code {
+                _ if closes => self.popup = None,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.popup = Some(Popup::Backend {
+                        selected: selected.saturating_sub(1),
+                    })
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.popup = Some(Popup::Backend {
+                        selected: (selected + 1).min(self.backends.len().saturating_sub(1)),
+                    })
+                }
+                KeyCode::Enter => {
+                    self.popup = None;
+                    self.switch_backend(selected);
+                }
+                _ => {}
+            },
             Popup::Message { scroll } => {
                 let scroll = match key.code {
                     _ if closes || matches!(key.code, KeyCode::Enter | KeyCode::F(2)) => {

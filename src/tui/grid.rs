@@ -524,6 +524,9 @@ fn grid_title(app: &App, result: &ResultSet) -> String {
     let rows = result.row_count();
     let grid = &app.grid;
     let mut title = String::from(" Results ");
+    if app.tab_count() > 1 {
+        title.push_str(&format!("· tab {} ", app.active_tab + 1));
+    }
     if grid.stale {
         title.push_str("· PREVIOUS QUERY ");
     }

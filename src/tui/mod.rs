@@ -9,9 +9,11 @@ pub mod chart;
 pub mod clipboard;
 pub mod grid;
 pub mod highlight;
+pub mod keymap;
 pub mod popup;
 pub mod prompt;
 pub mod sidebar;
+pub mod tabs;
 pub mod theme;
 pub mod ui;
 
@@ -39,7 +41,10 @@ const POLL: Duration = Duration::from_millis(50);
 /// keys to `app`, and restores the terminal however it ends. The caller (`cli`) builds the app
 /// and its worker, and flushes the worker's writes afterwards.
 pub fn run(app: &mut App) -> std::io::Result<()> {
-    with_terminal(|terminal| event_loop(terminal, app))
+    let outcome = with_terminal(|terminal| event_loop(terminal, app));
+    // However the loop ended (a terminal error too), every tab's text is kept.
+    app.save_all_drafts();
+    outcome
 }
 
 fn restore_terminal() {

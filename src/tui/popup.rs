@@ -32,6 +32,8 @@ pub enum Popup {
     Columns { selected: usize },
     /// Pick the time window queries run over.
     Window { selected: usize },
+    /// Pick the backend queries run on.
+    Backend { selected: usize },
     /// The whole text of the last error, wrapped and scrollable.
     Message { scroll: usize },
     /// Value frequencies of one column (computed by the worker; `data` is `None` until then).
@@ -84,6 +86,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     match popup {
         Popup::Columns { selected } => draw_columns(frame, app, area, selected),
         Popup::Window { selected } => draw_windows(frame, app, area, selected),
+        Popup::Backend { selected } => draw_backends(frame, app, area, selected),
         Popup::Message { scroll } => draw_message(frame, app, area, scroll),
         Popup::Frequencies {
             column,
@@ -139,6 +142,33 @@ fn draw_windows(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
             let current = app.timespan.as_deref() == Some(timespan)
                 || (app.timespan.is_none() && *timespan == "P30D");
             let text = format!("{} {label}", if current { "•" } else { " " });
+            let text = pad(&fit(&text, inner.width as usize), inner.width as usize);
+            let style = if index == selected {
+                app.theme.selected()
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::from(Span::styled(text, style))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_backends(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let rect = centred(area, 40, app.backends.len() as u16 + 2);
+    let inner = frame_popup(frame, app, rect, " Backend · Enter switches ".into());
+    let lines: Vec<Line> = app
+        .backends
+        .iter()
+        .enumerate()
+        .map(|(index, option)| {
+            let current = app.backend == option.label
+                || app.backend.split(' ').next() == option.label.split(' ').next();
+            let text = format!(
+                "{} {}",
+                if current { "•" } else { " " },
+                sanitize(&option.label).text
+            );
             let text = pad(&fit(&text, inner.width as usize), inner.width as usize);
             let style = if index == selected {
                 app.theme.selected()

@@ -247,9 +247,32 @@ fn visible_char(ch: char) -> String {
     sanitize(&ch.to_string()).text
 }
 
+/// The tabs as the editor's title shows them: `1 DeviceProcessEvents  [2 DeviceInfo]▶ `, the
+/// active one in brackets, a running one marked `▶`; labels shorten to fit `width` cells.
+fn tab_strip(app: &App, width: usize) -> String {
+    let labels = app.tab_labels();
+    let each = (width / labels.len().max(1)).saturating_sub(5).clamp(4, 24);
+    let mut strip = String::new();
+    for (index, (label, active, running)) in labels.iter().enumerate() {
+        let label = fit(&sanitize(label).text, each);
+        let mark = if *running { "▶" } else { "" };
+        if *active {
+            strip.push_str(&format!("[{} {label}]{mark} ", index + 1));
+        } else {
+            strip.push_str(&format!("{} {label}{mark} ", index + 1));
+        }
+    }
+    fit(&strip, width)
+}
+
 fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     let focused = app.focus == Focus::Editor;
     let title = match &app.file {
+        _ if app.tab_count() > 1 => format!(
+            " {}· {} ",
+            tab_strip(app, (area.width as usize).saturating_sub(16)),
+            sanitize(&app.backend).text
+        ),
         Some(file) => format!(
             " {} · {} ",
             sanitize(&file.path.display().to_string()).text,
@@ -494,12 +517,15 @@ pub const HELP: &[(&str, &str)] = &[
     ("F1, ? (outside the editor)", "this help"),
     ("F2", "the whole error message"),
     ("F6, Ctrl+T", "time window (1h, 24h, 7d, 30d, custom)"),
+    ("F7", "backend (the lab; Graph when signed in)"),
     ("Alt+Z, F11", "zoom the pane to the whole screen / back"),
     (
         "Alt+←/→, Alt+↑/↓",
         "narrow/widen the sidebar; resize the editor",
     ),
-    ("Ctrl+Q", "quit (the text stays as the draft)"),
+    ("Alt+N / Alt+W", "new tab / close it (text kept in Drafts)"),
+    ("Alt+. / Alt+, Ctrl+PgDn/PgUp", "next / previous tab"),
+    ("Ctrl+Q", "quit (every tab's text stays as its draft)"),
     ("Ctrl+S", "save: the file or query opened, else name it"),
     ("Ctrl+O", "fuzzy-open a saved query"),
     (
@@ -535,11 +561,19 @@ pub const HELP: &[(&str, &str)] = &[
 ];
 
 fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
+    // The config file's bindings first, then the defaults (which keep working).
+    let mut entries: Vec<(String, String)> = app
+        .keymap
+        .help_lines()
+        .into_iter()
+        .map(|(keys, what)| (sanitize(&keys).text, format!("{what} (your binding)")))
+        .collect();
+    entries.extend(HELP.iter().map(|(k, w)| (k.to_string(), w.to_string())));
     let width = area.width.saturating_sub(4).min(96);
-    let height = (HELP.len() as u16 + 2).min(area.height);
+    let height = (entries.len() as u16 + 2).min(area.height);
     let popup = super::popup::centred(area, width, height);
     frame.render_widget(Clear, popup);
-    let scrolls = HELP.len() + 2 > area.height as usize;
+    let scrolls = entries.len() + 2 > area.height as usize;
     let block = Block::default()
         .borders(Borders::ALL)
         .title(if scrolls {
@@ -551,15 +585,15 @@ fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let height = inner.height as usize;
-    let top = app.help_scroll.min(HELP.len().saturating_sub(height));
+    let top = app.help_scroll.min(entries.len().saturating_sub(height));
     app.help_scroll = top;
-    let key_width = HELP
+    let key_width = entries
         .iter()
         .map(|(k, _)| display_width(k))
         .max()
         .unwrap_or(0)
         + 2;
-    let lines: Vec<Line> = HELP
+    let lines: Vec<Line> = entries
         .iter()
         .skip(top)
         .take(height)

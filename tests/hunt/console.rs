@@ -737,7 +737,7 @@ fn draft_saves_land_in_order_and_the_last_wins() {
     for n in 0..300 {
         // Sizes vary so that a late small write could not hide behind an early big one.
         let text = format!("draft {n} {}", "x".repeat((n * 7919) % 5000));
-        assert!(handle.send(Command::SaveDraft { text }));
+        assert!(handle.send(Command::SaveDraft { slot: 0, text }));
     }
     assert!(handle.flush(Duration::from_secs(60)));
     let last = format!("draft 299 {}", "x".repeat((299 * 7919) % 5000));
@@ -756,7 +756,7 @@ fn draft_saves_land_in_order_and_the_last_wins() {
 fn opening_a_file_keeps_the_draft_it_replaces() {
     let dir = tempfile::tempdir().unwrap();
     let store = hunt::store::Store::new(hunt::store::Paths::in_folder(dir.path()));
-    store.save_draft("my unsaved hunt").unwrap();
+    store.save_draft(0, "my unsaved hunt").unwrap();
     let path = dir.path().join("q.kql");
     std::fs::write(&path, "DeviceInfo\r\n| take 1\r\n").unwrap();
     let start = hunt::cli::start_text(Some(&path), Some(&store)).unwrap();
@@ -1719,4 +1719,151 @@ fn popups_draw_at_any_size() {
         }
         app.handle_key(key(KeyCode::Esc));
     }
+}
+
+// ---- tabs, key bindings, backend picker ------------------------------------------------------
+
+fn alt(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
+}
+
+#[test]
+fn tabs_keep_their_own_text_results_and_drafts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (handle, store) = {
+        let store = Arc::new(hunt::store::Store::new(hunt::store::Paths::in_folder(
+            dir.path(),
+        )));
+        let handle = worker::spawn(
+            runtime().handle(),
+            Arc::new(TypedBackend),
+            Some(store.clone()),
+        );
+        (handle, store)
+    };
+    let mut app = ready(App::new(
+        handle,
+        Vec::new(),
+        "Files\n| take 30",
+        "test",
+        "last 30d",
+        Theme::bundled(false),
+    ));
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(app.grid.rows(), 30);
+    // A second tab: its own text, no result yet.
+    app.handle_key(alt('n'));
+    assert_eq!(app.tab_count(), 2);
+    assert_eq!(app.text(), "");
+    assert!(app.grid.result.is_none());
+    type_text(&mut app, "broken");
+    let text = screen(&mut app, 120, 30);
+    assert!(
+        text.contains("1 Files") && text.contains("[2 broken]"),
+        "{text}"
+    );
+    // Run in tab 2, switch back before it ends: the failure lands on tab 2, not tab 1.
+    app.handle_key(key(KeyCode::F(5)));
+    app.handle_key(alt(','));
+    assert_eq!(app.text(), "Files\n| take 30");
+    let started = Instant::now();
+    while app.tabs[1].text() != "broken" || app.tab_labels()[1].2 {
+        app.poll_worker();
+        assert!(started.elapsed() < Duration::from_secs(30), "tab 2's run");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(app.error.is_none(), "tab 1 shows no error");
+    assert_eq!(app.grid.rows(), 30, "tab 1 keeps its rows");
+    app.handle_key(alt('.'));
+    assert_eq!(app.text(), "broken");
+    assert!(app.error.is_some(), "tab 2 has its error");
+    // Every tab's text is on disk (tab 2 was kept when it was left; Ctrl+Q keeps the active).
+    app.handle_key(ctrl('q'));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    assert_eq!(store.load_draft().as_deref(), Some("Files\n| take 30"));
+    assert_eq!(store.tab_drafts(), vec![(1, "broken".to_string())]);
+}
+
+#[test]
+fn closing_a_tab_keeps_its_text_under_drafts_and_restoring_reopens_tabs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, store) = app_with_store(dir.path(), "first");
+    app.handle_key(alt('n'));
+    type_text(&mut app, "second tab query");
+    app.handle_key(alt('n'));
+    type_text(&mut app, "third");
+    assert_eq!(app.tab_count(), 3);
+    // Close the third: its text is kept, the second becomes active.
+    app.handle_key(alt('w'));
+    assert_eq!(app.tab_count(), 2);
+    assert_eq!(app.text(), "second tab query");
+    assert!(
+        app.sidebar.queries.iter().any(|q| q.text.contains("third")),
+        "kept under Drafts"
+    );
+    app.handle_key(ctrl('q'));
+    assert!(app.flush_writes(Duration::from_secs(30)));
+    // A new session reopens the second tab from its draft.
+    let (mut again, _) = app_with_store(dir.path(), "first");
+    again.restore_tabs(store.tab_drafts());
+    assert_eq!(again.tab_count(), 2);
+    again.handle_key(alt('.'));
+    assert_eq!(again.text(), "second tab query");
+    // The last tab cannot be closed.
+    let (mut single, _) = app_with_store(tempfile::tempdir().unwrap().path(), "x");
+    single.handle_key(alt('w'));
+    assert_eq!(single.tab_count(), 1);
+}
+
+#[test]
+fn config_bindings_remap_actions_and_show_in_help() {
+    let mut app = typed_app();
+    let table: std::collections::BTreeMap<String, String> = [
+        ("run".to_string(), "ctrl+e".to_string()),
+        ("search".to_string(), "ctrl+f".to_string()),
+    ]
+    .into_iter()
+    .collect();
+    app.keymap = hunt::tui::keymap::KeyMap::from_table(&table).unwrap();
+    // Ctrl+F in the grid opens the search.
+    app.handle_key(ctrl('f'));
+    assert!(app.prompt_is_search());
+    app.handle_key(key(KeyCode::Esc));
+    // Ctrl+E runs.
+    app.handle_key(ctrl('e'));
+    assert!(app.is_running());
+    wait(&mut app);
+    app.handle_key(key(KeyCode::F(1)));
+    let text = screen(&mut app, 100, 40);
+    assert!(
+        text.contains("Ctrl+e") && text.contains("your binding"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_backend_picker_switches_the_backend_on_the_worker() {
+    let mut app = test_app();
+    app.backends = vec![
+        hunt::tui::app::BackendOption {
+            label: "test".into(),
+            make: Arc::new(|| Box::new(|_| Ok(Arc::new(HoldingBackend) as Arc<dyn Backend>))),
+        },
+        hunt::tui::app::BackendOption {
+            label: "typed".into(),
+            make: Arc::new(|| Box::new(|_| Ok(Arc::new(TypedBackend) as Arc<dyn Backend>))),
+        },
+    ];
+    app.handle_key(key(KeyCode::F(7)));
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Backend") && text.contains("typed"), "{text}");
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Enter));
+    let app = ready(app);
+    let mut app = app;
+    app.set_text("anything");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(app.grid.rows(), 30, "the typed backend answered");
 }

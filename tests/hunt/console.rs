@@ -26,7 +26,7 @@ pub fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-fn lab_app() -> App {
+pub fn lab_app() -> App {
     let engine = LocalEngine::lab(&LabOptions {
         scale: 1,
         seed: 0x4855_4E54,
@@ -75,7 +75,7 @@ fn next_job_event(handle: &mut worker::WorkerHandle) -> Option<Event> {
 }
 
 /// Polls until a client-side sort the worker computes has arrived.
-fn wait_sorted(app: &mut App) {
+pub fn wait_sorted(app: &mut App) {
     let started = Instant::now();
     while app.grid.sorting.is_some() {
         app.poll_worker();
@@ -274,7 +274,7 @@ impl Backend for HoldingBackend {
     }
 }
 
-fn test_app() -> App {
+pub fn test_app() -> App {
     let handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
     ready(App::new(
         handle,
@@ -549,7 +549,7 @@ fn help_lists_the_keys_and_any_key_closes_it() {
     assert_eq!(app.text(), "slow", "the closing key is not typed");
 }
 
-fn ctrl(c: char) -> KeyEvent {
+pub fn ctrl(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
 }
 
@@ -915,7 +915,7 @@ impl Backend for TypedBackend {
 }
 
 /// A console over `TypedBackend` that has run `Files` and has the grid focused.
-fn typed_app() -> App {
+pub fn typed_app() -> App {
     let handle = worker::spawn(runtime().handle(), Arc::new(TypedBackend), None);
     let mut app = ready(App::new(
         handle,
@@ -932,7 +932,7 @@ fn typed_app() -> App {
 }
 
 /// Polls the worker until `done` holds.
-fn wait_for(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+pub fn wait_for(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
     let started = Instant::now();
     while !done(app) {
         app.poll_worker();
@@ -941,7 +941,7 @@ fn wait_for(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
     }
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub fn type_text(app: &mut App, text: &str) {
     for ch in text.chars() {
         app.handle_key(key(KeyCode::Char(ch)));
     }
@@ -1723,7 +1723,7 @@ fn popups_draw_at_any_size() {
 
 // ---- tabs, key bindings, backend picker ------------------------------------------------------
 
-fn alt(c: char) -> KeyEvent {
+pub fn alt(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)
 }
 

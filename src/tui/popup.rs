@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use std::sync::Arc;
 
 use super::app::App;
-use super::ui::{pad, wrap};
+use super::ui::{pad, wrap_words};
 use crate::results::frequency::Frequencies;
 use crate::results::safe::{display_width, fit, sanitize};
 use crate::worker::QueryId;
@@ -192,7 +192,7 @@ fn draw_message(frame: &mut Frame, app: &mut App, area: Rect, scroll: usize) {
     let lines: Vec<String> = mark
         .message
         .lines()
-        .flat_map(|line| wrap(&sanitize(line).text, inner.width as usize))
+        .flat_map(|line| wrap_words(&sanitize(line).text, inner.width as usize))
         .collect();
     let height = inner.height as usize;
     let top = scroll.min(lines.len().saturating_sub(height));

@@ -81,15 +81,49 @@ fn error_lines(message: &str, width: usize, room: usize) -> Vec<String> {
     let limit = ERROR_LINES.min(room).max(1);
     let mut lines: Vec<String> = message
         .lines()
-        .flat_map(|line| wrap(&sanitize(line).text, width))
+        .flat_map(|line| wrap_words(&sanitize(line).text, width))
         .collect();
     if lines.len() > limit {
         lines.truncate(limit);
         if let Some(last) = lines.last_mut() {
-            // `fit` keeps the mark: it cuts to make room for its own `…` when too wide.
-            *last = fit(&format!("{last}…"), width);
+            // The rest is one key away. The hint goes at the end of the last line, which is
+            // cut to make room for it.
+            const MORE: &str = "… F2 shows all";
+            let room = width.saturating_sub(display_width(MORE));
+            let kept: String = fit(last, room).trim_end_matches('…').to_string();
+            *last = fit(&format!("{kept}{MORE}"), width);
         }
     }
+    lines
+}
+
+/// Wraps prose into lines of at most `width` display columns, breaking after a space where
+/// there is one in the line (a word longer than the line is cut where it must be).
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while display_width(rest) > width {
+        // The longest prefix that fits, then back to its last space.
+        let mut end = 0;
+        let mut used = 0;
+        for (at, ch) in rest.char_indices() {
+            let w = ch.width().unwrap_or(0);
+            if used + w > width {
+                break;
+            }
+            used += w;
+            end = at + ch.len_utf8();
+        }
+        let cut = match rest[..end].rfind(' ') {
+            Some(space) if space > 0 => space + 1,
+            _ => end.max(rest.chars().next().map_or(1, char::len_utf8)),
+        };
+        lines.push(rest[..cut].trim_end().to_string());
+        // The space a line breaks at is not carried to the next one.
+        rest = rest[cut..].trim_start_matches(' ');
+    }
+    lines.push(rest.to_string());
     lines
 }
 
@@ -605,4 +639,34 @@ fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_wraps_at_spaces() {
+        assert_eq!(
+            wrap_words("one two three four", 9),
+            vec!["one two", "three", "four"]
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), vec![""]);
+        assert_eq!(
+            wrap_words("日本語 テキスト", 6),
+            vec!["日本語", "テキス", "ト"]
+        );
+    }
+
+    #[test]
+    fn a_cut_error_says_f2_shows_all() {
+        let lines = error_lines(&"word ".repeat(100), 40, 10);
+        assert_eq!(lines.len(), ERROR_LINES);
+        assert!(
+            lines[ERROR_LINES - 1].ends_with("… F2 shows all"),
+            "{lines:?}"
+        );
+        assert!(lines.iter().all(|l| display_width(l) <= 40));
+    }
 }

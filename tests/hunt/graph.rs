@@ -1094,6 +1094,15 @@ fn long_errors_wrap_under_the_editor() {
         "the request id is shown: {screen}"
     );
     assert!(screen.contains("Did you mean"), "{screen}");
+    // At 80×24 the message is cut, says so, and F2 shows it whole.
+    let small = super::console::screen(&mut app, 80, 24);
+    assert!(small.contains("… F2 shows all"), "{small}");
+    app.handle_key(super::console::key(KeyCode::F(2)));
+    let whole = super::console::screen(&mut app, 80, 24);
+    assert!(
+        whole.contains("rq-0123456789abcdef") && whole.contains("kept exactly as it"),
+        "{whole}"
+    );
 }
 
 #[test]

@@ -1693,7 +1693,15 @@ impl App {
                 match pane {
                     Focus::Grid => self.click_grid(at),
                     Focus::Editor => self.click_editor(at),
-                    Focus::Sidebar => {}
+                    Focus::Sidebar => {
+                        let (body, top) = self.sidebar.drawn;
+                        if body.contains(at) {
+                            let row = top + (at.y - body.y) as usize;
+                            if row < self.sidebar.rows().len() {
+                                self.sidebar.selected = row;
+                            }
+                        }
+                    }
                 }
             }
             _ => {}

@@ -119,6 +119,8 @@ pub struct Sidebar {
     pub saved_as: Option<SavedAs>,
     /// How many history entries the list keeps (the config file's `history_size`).
     pub history_size: usize,
+    /// Where the last frame drew the rows and which row came first, for the mouse.
+    pub drawn: (Rect, usize),
 }
 
 impl Sidebar {
@@ -132,6 +134,7 @@ impl Sidebar {
             popup: None,
             saved_as: None,
             history_size: crate::store::DEFAULT_HISTORY_SIZE,
+            drawn: (Rect::default(), 0),
         }
     }
 
@@ -888,6 +891,7 @@ pub fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
         inner.y += 1;
         inner.height -= 1;
     }
+    app.sidebar.drawn = (Rect::default(), 0);
     let rows = app.sidebar.rows();
     if rows.is_empty() {
         let empty = if app.sidebar.filter.is_some() {
@@ -901,6 +905,7 @@ pub fn draw_sidebar(frame: &mut Frame, app: &mut App, area: Rect) {
     let selected = app.sidebar.selected.min(rows.len() - 1);
     let height = inner.height as usize;
     let top = selected.saturating_sub(height.saturating_sub(1));
+    app.sidebar.drawn = (inner, top);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()

@@ -215,30 +215,36 @@ impl App {
     }
 
     /// The tab list in display order: (label, whether it is active, whether it is running).
+    /// A label is the file's name, or the first line of the query that says something.
     pub fn tab_labels(&self) -> Vec<(String, bool, bool)> {
-        let label = |file: &Option<super::app::OpenFile>, text: String| match file {
-            Some(file) => file
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            None => {
-                let line = super::app::first_line(&text);
-                if line.is_empty() {
-                    "untitled".into()
-                } else {
-                    line
-                }
+        fn label(file: &Option<super::app::OpenFile>, lines: &[String]) -> String {
+            if let Some(file) = file {
+                return file
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
             }
-        };
+            // Only the lines up to the first meaningful one are read (a draw must stay cheap).
+            lines
+                .iter()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty() && !l.starts_with("//"))
+                .unwrap_or("untitled")
+                .to_string()
+        }
         self.tabs
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 if i == self.active_tab {
-                    (label(&self.file, self.text()), true, self.running.is_some())
+                    (
+                        label(&self.file, self.editor.lines()),
+                        true,
+                        self.running.is_some(),
+                    )
                 } else {
-                    (label(&t.file, t.text()), false, t.running.is_some())
+                    (label(&t.file, t.editor.lines()), false, t.running.is_some())
                 }
             })
             .collect()

@@ -1225,6 +1225,17 @@ fn the_mouse_focuses_panes_selects_cells_and_scrolls() {
         ..click
     });
     assert_eq!(app.grid.row, 6);
+    // A click in the sidebar selects the row under it.
+    let (body, top) = app.sidebar.drawn;
+    assert_eq!(top, 0);
+    app.handle_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: body.x + 2,
+        row: body.y + 1,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(app.focus, Focus::Sidebar);
+    assert_eq!(app.sidebar.selected, 1);
 }
 
 #[test]

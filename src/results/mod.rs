@@ -3,8 +3,11 @@
 //! from.
 
 pub mod export;
+pub mod filter;
 pub mod format;
+pub mod frequency;
 pub mod safe;
+pub mod search;
 
 use std::sync::Arc;
 use std::time::Duration;

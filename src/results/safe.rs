@@ -14,7 +14,7 @@ pub struct SafeText {
 
 /// Characters that change direction or hide: bidi controls, zero-width characters, tag characters
 /// and a few other invisible formatters.
-fn is_deceptive(ch: char) -> bool {
+pub(crate) fn is_deceptive(ch: char) -> bool {
     matches!(ch,
         '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
         | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}' | '\u{034F}'

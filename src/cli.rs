@@ -106,6 +106,11 @@ enum Command {
         /// Output format; default: table on a terminal, csv otherwise.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
+        /// CSV for spreadsheets: values starting with =, +, -, @, TAB or CR get a leading '
+        /// so they are not run as formulas (the values then differ; a note says so on
+        /// stderr). Implies --format csv.
+        #[arg(long = "csv-safe")]
+        csv_safe: bool,
         /// ISO 8601 time window, e.g. P7D or 2024-02-01T00:00:00Z/2024-02-15T00:00:00Z.
         #[arg(long)]
         timespan: Option<String>,
@@ -266,6 +271,7 @@ pub fn main() -> i32 {
             query,
             file,
             format,
+            csv_safe,
             timespan,
             graph: _,
         }) => {
@@ -277,11 +283,15 @@ pub fn main() -> i32 {
                 Ok(text) => text,
                 Err(message) => return fail(2, &message),
             };
-            let format = format.unwrap_or(if io::stdout().is_terminal() {
-                OutputFormat::Table
-            } else {
-                OutputFormat::Csv
-            });
+            let format = match (format, csv_safe) {
+                (Some(format), _) => format,
+                (None, true) => OutputFormat::Csv,
+                (None, false) if io::stdout().is_terminal() => OutputFormat::Table,
+                (None, false) => OutputFormat::Csv,
+            };
+            if csv_safe && !matches!(format, OutputFormat::Csv) {
+                return fail(2, "--csv-safe applies to --format csv only");
+            }
             // A bad window is a usage error, found before any work: the forms are Graph's
             // (`P7D`, `start/end`, `P30D/end`, `start/P30D`, a start), for every backend.
             let now = crate::kql::time::now();
@@ -297,7 +307,7 @@ pub fn main() -> i32 {
                     Err(message) => return fail(2, &message),
                 },
             };
-            run_query(&text, format, timespan, target, row_limit)
+            run_query(&text, format, csv_safe, timespan, target, row_limit)
         }
         Some(Command::Check { files }) => check(&files),
         Some(Command::Lab {
@@ -513,14 +523,19 @@ fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, St
 /// Prints a result on stdout. On a terminal every format follows the hostile-text rules (no
 /// control, escape or direction-changing character reaches it raw); into a pipe or file the
 /// values are written exactly.
-fn write_result(result: &ResultSet, format: ExportFormat) -> io::Result<()> {
+/// `csv_safe` writes spreadsheet-safe CSV (`export::write_csv_with`).
+fn write_result(result: &ResultSet, format: ExportFormat, csv_safe: bool) -> io::Result<()> {
+    let write = |out: &mut (dyn Write + Send)| match format {
+        ExportFormat::Csv if csv_safe => export::write_csv_with(result, out, true),
+        _ => export::write(result, format, out),
+    };
     if format == ExportFormat::Table || !io::stdout().is_terminal() {
         let mut out = io::BufWriter::new(io::stdout());
-        export::write(result, format, &mut out)?;
+        write(&mut out)?;
         return out.flush();
     }
     let mut bytes = Vec::new();
-    export::write(result, format, &mut bytes)?;
+    write(&mut bytes)?;
     let text = String::from_utf8_lossy(&bytes);
     let mut out = io::BufWriter::new(io::stdout().lock());
     for line in text.lines() {
@@ -545,6 +560,7 @@ pub const WORKER_STACK: usize = 16 * 1024 * 1024;
 fn run_query(
     text: &str,
     format: OutputFormat,
+    csv_safe: bool,
     timespan: Option<String>,
     target: Target,
     row_limit: usize,
@@ -582,7 +598,13 @@ fn run_query(
         OutputFormat::Json => ExportFormat::Json,
         OutputFormat::Jsonl => ExportFormat::Jsonl,
     };
-    let written = write_result(&result, format);
+    let written = write_result(&result, format, csv_safe);
+    if csv_safe {
+        eprintln!(
+            "hunt: spreadsheet-safe CSV: values starting with =, +, -, @, TAB or CR were written \
+             with a leading ' (they differ from the data; omit --csv-safe for exact values)"
+        );
+    }
     if result.facts.truncated {
         let advice = if result.facts.backend.starts_with("graph") {
             "Graph returns at most 100,000 rows: narrow the query or the time range"

@@ -35,6 +35,10 @@ pub struct Cli {
     /// 100000); more are cut and the result is marked truncated.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
     row_limit: Option<u64>,
+    /// The console's colours: dark (default), light or high-contrast (default: `theme` in the
+    /// config file, else dark).
+    #[arg(long)]
+    theme: Option<String>,
     #[command(flatten)]
     graph: GraphFlags,
 }
@@ -265,7 +269,10 @@ pub fn main() -> i32 {
                     Err(message) => return fail(2, &message),
                 },
             };
-            console(cli.file, cli.scale, row_limit, graph, store, config)
+            let theme = cli
+                .theme
+                .or_else(|| good_config.as_ref().and_then(|c| c.theme.clone()));
+            console(cli.file, cli.scale, row_limit, graph, store, config, theme)
         }
         Some(Command::Run {
             query,
@@ -353,6 +360,7 @@ fn console(
     graph: Option<GraphSettings>,
     store: Option<Arc<Store>>,
     config: Option<Result<Config, String>>,
+    theme: Option<String>,
 ) -> i32 {
     let start = match start_text(file.as_deref(), store.as_deref()) {
         Ok(start) => start,
@@ -367,6 +375,9 @@ fn console(
     if let Some(Err(message)) = config {
         warnings.push(message);
     }
+    // An unknown theme name is said in the status line; the console opens with the default.
+    let (theme, theme_warning) = Theme::for_terminal(theme.as_deref());
+    warnings.extend(theme_warning);
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
@@ -401,7 +412,7 @@ fn console(
         &start.text,
         &label,
         "last 30d",
-        Theme::default_for_terminal(),
+        theme,
     );
     match start.file {
         Some(file) => app.open_file(file),

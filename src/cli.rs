@@ -406,14 +406,7 @@ fn console(
         }
     };
     let handle = worker::spawn_starting(runtime.handle(), factory, store);
-    let mut app = App::new(
-        handle,
-        queries,
-        &start.text,
-        &label,
-        "last 30d",
-        theme,
-    );
+    let mut app = App::new(handle, queries, &start.text, &label, "last 30d", theme);
     match start.file {
         Some(file) => app.open_file(file),
         // The built-in starter query needs no keeping when it is replaced unchanged.

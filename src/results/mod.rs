@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use std::cmp::Ordering;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, UInt32Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, UInt32Array};
 use datafusion::arrow::compute::{SortColumn, SortOptions, concat_batches, lexsort_to_indices};
 use datafusion::arrow::datatypes::{
     DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
@@ -317,15 +317,7 @@ impl ResultSet {
                     },
                 )
             }
-            (_, DataType::Utf8) => {
-                let strings = array.as_string::<i32>();
-                stable_order(
-                    array.len(),
-                    descending,
-                    |r| strings.is_null(r),
-                    |a, b| strings.value(a).as_bytes().cmp(strings.value(b).as_bytes()),
-                )
-            }
+            (_, DataType::Utf8) => string_order(array.as_string::<i32>(), descending),
             (_, DataType::Int64) => {
                 let values = array.as_primitive::<Int64Type>().values();
                 stable_order(
@@ -400,6 +392,38 @@ impl ResultSet {
                 )
             }
         }
+    }
+}
+
+/// A string column's order by UTF-8 bytes (see [`ResultSet::sorted_order`]). Each row is sorted as
+/// (its first 8 bytes as a number, its bytes, its row): most comparisons end on the number,
+/// without touching the strings, and the row makes the unstable sort give the stable order.
+fn string_order(strings: &StringArray, descending: bool) -> Vec<u32> {
+    let mut nulls = Vec::new();
+    let mut keyed: Vec<(u64, &[u8], u32)> = Vec::with_capacity(strings.len());
+    for row in 0..strings.len() {
+        if strings.is_null(row) {
+            nulls.push(row as u32);
+            continue;
+        }
+        let bytes = strings.value(row).as_bytes();
+        let mut head = [0u8; 8];
+        let n = bytes.len().min(8);
+        head[..n].copy_from_slice(&bytes[..n]);
+        // Big-endian: numbers order as the bytes do (a shorter string pads with zeros and ties
+        // on the number with its zero-padded peers; the bytes then decide).
+        keyed.push((u64::from_be_bytes(head), bytes, row as u32));
+    }
+    if descending {
+        keyed.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.2.cmp(&b.2)));
+    } else {
+        keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    }
+    let values = keyed.into_iter().map(|(_, _, row)| row);
+    if descending {
+        values.chain(nulls).collect()
+    } else {
+        nulls.into_iter().chain(values).collect()
     }
 }
 
@@ -627,5 +651,54 @@ mod tests {
             result.sorted_order(0, true),
             vec![3, 9, 7, 0, 6, 1, 10, 4, 8, 2, 5]
         );
+    }
+
+    /// The string sort equals a plain stable sort by bytes, prefixes and ties included.
+    #[test]
+    fn string_sort_matches_a_plain_stable_sort() {
+        let values = vec![
+            Some("abcdefghX"),
+            Some("abcdefgh"),
+            None,
+            Some("abc"),
+            Some("abc\0"),
+            Some("b"),
+            Some("abcdefghX"),
+            Some(""),
+            None,
+            Some("Ärger"),
+            Some("abcdefgh\u{1}"),
+            Some("abc"),
+        ];
+        let result = result(
+            vec![kql_field("S", KqlType::String)],
+            vec![Arc::new(StringArray::from(values.clone()))],
+        );
+        for descending in [false, true] {
+            let mut expected: Vec<u32> = (0..values.len() as u32).collect();
+            expected.sort_by(|&a, &b| {
+                let (x, y) = (values[a as usize], values[b as usize]);
+                match (x, y) {
+                    (None, None) => Ordering::Equal,
+                    (None, _) => {
+                        if descending {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    (_, None) => {
+                        if descending {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (Some(x), Some(y)) if descending => y.as_bytes().cmp(x.as_bytes()),
+                    (Some(x), Some(y)) => x.as_bytes().cmp(y.as_bytes()),
+                }
+            });
+            assert_eq!(result.sorted_order(0, descending), expected, "{descending}");
+        }
     }
 }

@@ -124,7 +124,7 @@ fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
     let dr = (i32::from(a.0) - i32::from(b.0)).unsigned_abs();
     let dg = (i32::from(a.1) - i32::from(b.1)).unsigned_abs();
     let db = (i32::from(a.2) - i32::from(b.2)).unsigned_abs();
-    ((512 + mean_red) * dr * dr >> 8) + 4 * dg * dg + ((767 - mean_red) * db * db >> 8)
+    (((512 + mean_red) * dr * dr) >> 8) + 4 * dg * dg + (((767 - mean_red) * db * db) >> 8)
 }
 
 /// The named colour nearest to an RGB value.

@@ -35,6 +35,10 @@ pub struct Cli {
     /// 100000); more are cut and the result is marked truncated.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
     row_limit: Option<u64>,
+    /// The console's colours: dark (default), light or high-contrast (default: `theme` in the
+    /// config file, else dark).
+    #[arg(long)]
+    theme: Option<String>,
     #[command(flatten)]
     graph: GraphFlags,
 }
@@ -106,6 +110,11 @@ enum Command {
         /// Output format; default: table on a terminal, csv otherwise.
         #[arg(long, value_enum)]
         format: Option<OutputFormat>,
+        /// CSV for spreadsheets: values starting with =, +, -, @, TAB or CR get a leading '
+        /// so they are not run as formulas (the values then differ; a note says so on
+        /// stderr). Implies --format csv.
+        #[arg(long = "csv-safe")]
+        csv_safe: bool,
         /// ISO 8601 time window, e.g. P7D or 2024-02-01T00:00:00Z/2024-02-15T00:00:00Z.
         #[arg(long)]
         timespan: Option<String>,
@@ -266,14 +275,18 @@ pub fn main() -> i32 {
                 Some(settings) => Some(settings.clone()),
                 None => graph().ok().filter(signed_in),
             };
+            let theme = cli
+                .theme
+                .or_else(|| good_config.as_ref().and_then(|c| c.theme.clone()));
             console(
-                cli.file, cli.scale, row_limit, chosen, offered, store, config,
+                cli.file, cli.scale, row_limit, chosen, offered, store, config, theme,
             )
         }
         Some(Command::Run {
             query,
             file,
             format,
+            csv_safe,
             timespan,
             graph: _,
         }) => {
@@ -285,11 +298,15 @@ pub fn main() -> i32 {
                 Ok(text) => text,
                 Err(message) => return fail(2, &message),
             };
-            let format = format.unwrap_or(if io::stdout().is_terminal() {
-                OutputFormat::Table
-            } else {
-                OutputFormat::Csv
-            });
+            let format = match (format, csv_safe) {
+                (Some(format), _) => format,
+                (None, true) => OutputFormat::Csv,
+                (None, false) if io::stdout().is_terminal() => OutputFormat::Table,
+                (None, false) => OutputFormat::Csv,
+            };
+            if csv_safe && !matches!(format, OutputFormat::Csv) {
+                return fail(2, "--csv-safe applies to --format csv only");
+            }
             // A bad window is a usage error, found before any work: the forms are Graph's
             // (`P7D`, `start/end`, `P30D/end`, `start/P30D`, a start), for every backend.
             let now = crate::kql::time::now();
@@ -305,7 +322,7 @@ pub fn main() -> i32 {
                     Err(message) => return fail(2, &message),
                 },
             };
-            run_query(&text, format, timespan, target, row_limit)
+            run_query(&text, format, csv_safe, timespan, target, row_limit)
         }
         Some(Command::Check { files }) => check(&files),
         Some(Command::Lab {
@@ -382,6 +399,7 @@ fn console(
     offered: Option<GraphSettings>,
     store: Option<Arc<Store>>,
     config: Option<Result<Config, String>>,
+    theme: Option<String>,
 ) -> i32 {
     let start = match start_text(file.as_deref(), store.as_deref()) {
         Ok(start) => start,
@@ -407,6 +425,9 @@ fn console(
     }
     let config_for_console = config;
     let store_for_names = store.clone();
+    // An unknown theme name is said in the status line; the console opens with the default.
+    let (theme, theme_warning) = Theme::for_terminal(theme.as_deref());
+    warnings.extend(theme_warning);
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
@@ -430,14 +451,7 @@ fn console(
         });
     }
     let handle = worker::spawn_starting(runtime.handle(), factory, store);
-    let mut app = App::new(
-        handle,
-        queries,
-        &start.text,
-        &label,
-        "last 30d",
-        Theme::default_for_terminal(),
-    );
+    let mut app = App::new(handle, queries, &start.text, &label, "last 30d", theme);
     app.sidebar.history_size = history_size;
     app.backends = backends;
     if let Some(store) = &store_for_names {
@@ -576,14 +590,19 @@ fn read_query(query: Option<String>, file: Option<PathBuf>) -> Result<String, St
 /// Prints a result on stdout. On a terminal every format follows the hostile-text rules (no
 /// control, escape or direction-changing character reaches it raw); into a pipe or file the
 /// values are written exactly.
-fn write_result(result: &ResultSet, format: ExportFormat) -> io::Result<()> {
+/// `csv_safe` writes spreadsheet-safe CSV (`export::write_csv_with`).
+fn write_result(result: &ResultSet, format: ExportFormat, csv_safe: bool) -> io::Result<()> {
+    let write = |out: &mut (dyn Write + Send)| match format {
+        ExportFormat::Csv if csv_safe => export::write_csv_with(result, out, true),
+        _ => export::write(result, format, out),
+    };
     if format == ExportFormat::Table || !io::stdout().is_terminal() {
         let mut out = io::BufWriter::new(io::stdout());
-        export::write(result, format, &mut out)?;
+        write(&mut out)?;
         return out.flush();
     }
     let mut bytes = Vec::new();
-    export::write(result, format, &mut bytes)?;
+    write(&mut bytes)?;
     let text = String::from_utf8_lossy(&bytes);
     let mut out = io::BufWriter::new(io::stdout().lock());
     for line in text.lines() {
@@ -608,6 +627,7 @@ pub const WORKER_STACK: usize = 16 * 1024 * 1024;
 fn run_query(
     text: &str,
     format: OutputFormat,
+    csv_safe: bool,
     timespan: Option<String>,
     target: Target,
     row_limit: usize,
@@ -645,7 +665,13 @@ fn run_query(
         OutputFormat::Json => ExportFormat::Json,
         OutputFormat::Jsonl => ExportFormat::Jsonl,
     };
-    let written = write_result(&result, format);
+    let written = write_result(&result, format, csv_safe);
+    if csv_safe {
+        eprintln!(
+            "hunt: spreadsheet-safe CSV: values starting with =, +, -, @, TAB or CR were written \
+             with a leading ' (they differ from the data; omit --csv-safe for exact values)"
+        );
+    }
     if result.facts.truncated {
         let advice = if result.facts.backend.starts_with("graph") {
             "Graph returns at most 100,000 rows: narrow the query or the time range"

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, TimestampNanosecondBuilder};
+
 use datafusion::arrow::datatypes::{DataType, Int64Type, Schema, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
@@ -51,6 +52,9 @@ pub fn write(
     }
 }
 
+/// One CSV field (RFC 4180 §2.5–2.7): enclosed in double quotes when it holds `"`, `,`, CR or LF
+/// (or starts or ends with a space, which some readers trim), each inner `"` doubled; otherwise as
+/// it is.
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -59,20 +63,82 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// RFC 4180 CSV with a header row; nulls are empty fields.
+/// The characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The text spreadsheet-safe mode writes: a leading `'` before a formula character.
+fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A cell's CSV text: the raw KQL text, with dynamic values other than strings as compact JSON
+/// (one field however the backend spaced it; a dynamic string is its text, as `tostring`).
+fn csv_text(result: &ResultSet, row: usize, column: usize) -> Option<String> {
+    let text = result.cell_text(row, column)?;
+    if result.column_type(column) != KqlType::Dynamic {
+        return Some(text);
+    }
+    let raw = result.column(column);
+    let is_json_string = raw
+        .as_string_opt::<i32>()
+        .is_some_and(|strings| strings.value(row).trim_start().starts_with('"'));
+    if is_json_string {
+        return Some(text);
+    }
+    Some(
+        serde_json::from_str::<serde_json::Value>(&text)
+            .map(|json| json.to_string())
+            .unwrap_or(text),
+    )
+}
+
+/// RFC 4180 CSV with a header row; nulls are empty fields; values are written exactly as they
+/// are (see [`write_csv_with`]).
 pub fn write_csv(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
-    let header: Vec<String> = result.column_names().iter().map(|n| csv_field(n)).collect();
+    write_csv_with(result, out, false)
+}
+
+/// CSV per RFC 4180: a header row, then one record per row; a field holding `"`, `,`, CR or LF
+/// is enclosed in double quotes with inner quotes doubled, so embedded line breaks stay inside
+/// their record. Records end with LF (RFC 4180 readers, Python's `csv` and spreadsheets accept
+/// it). Nulls are empty fields; dynamic values are compact JSON.
+///
+/// By default no value is altered. With `spreadsheet_safe` (opt-in), a value or column name
+/// starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'` so a spreadsheet shows it as
+/// text instead of running it as a formula (OWASP "CSV Injection"); those values then differ
+/// from the data, and the caller should say so (the CLI prints a note on stderr: a comment line
+/// inside the file would not be CSV).
+pub fn write_csv_with(
+    result: &ResultSet,
+    out: &mut dyn Write,
+    spreadsheet_safe_mode: bool,
+) -> io::Result<()> {
+    let field = |text: &str| -> String {
+        if spreadsheet_safe_mode {
+            csv_field(&spreadsheet_safe(text))
+        } else {
+            csv_field(text)
+        }
+    };
+    let header: Vec<String> = result.column_names().iter().map(|n| field(n)).collect();
     writeln!(out, "{}", header.join(","))?;
+    let mut line = String::new();
     for row in 0..result.row_count() {
-        let fields: Vec<String> = (0..result.column_count())
-            .map(|c| {
-                result
-                    .cell_text(row, c)
-                    .map(|t| csv_field(&t))
-                    .unwrap_or_default()
-            })
-            .collect();
-        writeln!(out, "{}", fields.join(","))?;
+        line.clear();
+        for column in 0..result.column_count() {
+            if column > 0 {
+                line.push(',');
+            }
+            if let Some(text) = csv_text(result, row, column) {
+                line.push_str(&field(&text));
+            }
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
@@ -323,5 +389,111 @@ mod tests {
         let mut out = Vec::new();
         write_parquet(&sample(), &mut out).unwrap();
         assert_eq!(&out[..4], b"PAR1");
+    }
+
+    /// A small RFC 4180 reader (§2.5–2.7): quoted fields may hold commas, quotes (doubled) and
+    /// line breaks; records end with LF or CRLF outside quotes.
+    fn read_rfc4180(text: &str) -> Vec<Vec<String>> {
+        let mut records = Vec::new();
+        let mut record = Vec::new();
+        let mut field = String::new();
+        let mut chars = text.chars().peekable();
+        let mut quoted = false;
+        while let Some(ch) = chars.next() {
+            match (quoted, ch) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, ch) => field.push(ch),
+                (false, '"') if field.is_empty() => quoted = true,
+                (false, ',') => record.push(std::mem::take(&mut field)),
+                (false, '\r') if chars.peek() == Some(&'\n') => {}
+                (false, '\n') => {
+                    record.push(std::mem::take(&mut field));
+                    records.push(std::mem::take(&mut record));
+                }
+                (false, ch) => field.push(ch),
+            }
+        }
+        assert!(!quoted, "unterminated quoted field");
+        assert!(
+            field.is_empty() && record.is_empty(),
+            "last record without a line end"
+        );
+        records
+    }
+
+    /// Field case F10's input.
+    fn f10() -> ResultSet {
+        let schema = Arc::new(Schema::new(vec![
+            kql_field("ProcessCommandLine", KqlType::String),
+            kql_field("Tags", KqlType::Dynamic),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(F10_VALUES.to_vec())),
+                // As a backend might hand it over: spaced JSON.
+                Arc::new(StringArray::from(vec!["{ \"a\": [1, 2] }"; 5])),
+            ],
+        )
+        .unwrap();
+        ResultSet::from_batches(schema, &[batch], RunFacts::default()).unwrap()
+    }
+
+    const F10_VALUES: [&str; 5] = [
+        "powershell -c \"Get-Process | ? {$_.Name -eq 'x'}\", done",
+        "cmd /c echo line1\r\necho line2",
+        "=cmd|' /C calc'!A0",
+        "{\"Command\":\"whoami\",\"Count\":2}",
+        "-enc SQBFAFgA",
+    ];
+
+    #[test]
+    fn f10_csv_reads_back_exactly_with_an_rfc4180_reader() {
+        let mut out = Vec::new();
+        write_csv(&f10(), &mut out).unwrap();
+        let csv = String::from_utf8(out).unwrap();
+        assert_eq!(
+            csv,
+            "ProcessCommandLine,Tags\n\
+             \"powershell -c \"\"Get-Process | ? {$_.Name -eq 'x'}\"\", done\",\"{\"\"a\"\":[1,2]}\"\n\
+             \"cmd /c echo line1\r\necho line2\",\"{\"\"a\"\":[1,2]}\"\n\
+             =cmd|' /C calc'!A0,\"{\"\"a\"\":[1,2]}\"\n\
+             \"{\"\"Command\"\":\"\"whoami\"\",\"\"Count\"\":2}\",\"{\"\"a\"\":[1,2]}\"\n\
+             -enc SQBFAFgA,\"{\"\"a\"\":[1,2]}\"\n"
+        );
+        let records = read_rfc4180(&csv);
+        assert_eq!(records.len(), 6, "a header and 5 records");
+        assert_eq!(records[0], ["ProcessCommandLine", "Tags"]);
+        for (record, value) in records[1..].iter().zip(F10_VALUES) {
+            assert_eq!(record[0], value, "the default output alters nothing");
+            assert_eq!(record[1], "{\"a\":[1,2]}", "dynamic as compact JSON");
+        }
+    }
+
+    #[test]
+    fn spreadsheet_safe_csv_prefixes_formula_starts_only() {
+        let mut out = Vec::new();
+        write_csv_with(&f10(), &mut out, true).unwrap();
+        let records = read_rfc4180(&String::from_utf8(out).unwrap());
+        let first: Vec<&str> = records[1..].iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(
+            first,
+            [
+                F10_VALUES[0],
+                F10_VALUES[1],
+                "'=cmd|' /C calc'!A0",
+                F10_VALUES[3],
+                "'-enc SQBFAFgA"
+            ]
+        );
+        for start in ["+1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(start), format!("'{start}"));
+        }
+        assert_eq!(spreadsheet_safe("plain"), "plain");
+        assert_eq!(csv_field(&spreadsheet_safe("\rx")), "\"'\rx\"");
     }
 }

@@ -127,6 +127,54 @@ pub fn cell_value(array: &dyn Array, row: usize, kql_type: KqlType) -> Option<Va
 
 const NANOS_PER_TICK: i64 = 100;
 
+/// Appends the text of a datetime (ticks since 0001-01-01) to `out`: exactly
+/// `kql::time::format_datetime`'s `2024-03-26T09:39:50.7688641Z`, without allocating, for the
+/// grid's search and frequencies (which format 100,000s of cells). Ticks outside years 1–9999
+/// are left to `format_datetime`.
+pub fn push_datetime(out: &mut String, ticks: i64) {
+    if !(0..=time::MAX_DATETIME_TICKS).contains(&ticks) {
+        out.push_str(&time::format_datetime(ticks));
+        return;
+    }
+    let days = ticks / time::TICKS_PER_DAY;
+    let in_day = ticks % time::TICKS_PER_DAY;
+    // The proleptic Gregorian calendar from a day count, shifted so that eras of 400 years
+    // start on 0000-03-01 (leap days fall at the end of a shifted year).
+    let shifted = days + 306; // 0000-03-01 to 0001-01-01 is 306 days
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let seconds = in_day / time::TICKS_PER_SECOND;
+    let fraction = in_day % time::TICKS_PER_SECOND;
+    let mut text = *b"0000-00-00T00:00:00.0000000Z";
+    let mut digits = |at: usize, width: usize, value: i64| {
+        let mut value = value;
+        for slot in text[at..at + width].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    digits(0, 4, year);
+    digits(5, 2, month);
+    digits(8, 2, day);
+    digits(11, 2, seconds / 3600);
+    digits(14, 2, seconds / 60 % 60);
+    digits(17, 2, seconds % 60);
+    digits(20, 7, fraction);
+    // Only ASCII digits and separators were written.
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+}
+
 /// A timestamp or duration cell in nanoseconds (saturating: beyond ±292 years from 1970 the
 /// value is clamped, and `ticks_from_unix_nanos` then reads it as out of range). Every timestamp
 /// and duration array holds one i64 per row in its first buffer, in its unit.
@@ -261,5 +309,42 @@ mod tests {
             cell_text(&StringArray::from(vec!["\"a\\\"b\""]), 0, KqlType::Dynamic).unwrap(),
             "a\"b"
         );
+    }
+
+    #[test]
+    fn push_datetime_writes_what_format_datetime_does() {
+        let mut ticks: Vec<i64> = vec![
+            0,
+            1,
+            time::MAX_DATETIME_TICKS,
+            time::MAX_DATETIME_TICKS + 1,
+            -1,
+            UNIX_EPOCH_TICKS - 1,
+            TICKS,
+        ];
+        for date in [
+            "1600-02-29T23:59:59.9999999Z",
+            "1900-02-28T00:00:00Z",
+            "1900-03-01T00:00:00Z",
+            "2000-02-29T12:00:00Z",
+            "2024-02-29T09:39:50.7688641Z",
+            "2024-12-31T23:59:59.9999999Z",
+            "9999-12-31T00:00:00Z",
+        ] {
+            ticks.push(time::parse_datetime(date).unwrap());
+        }
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ticks.push((state >> 2) as i64 % (time::MAX_DATETIME_TICKS + 1));
+        }
+        let mut out = String::new();
+        for t in ticks {
+            out.clear();
+            push_datetime(&mut out, t);
+            assert_eq!(out, format_datetime(t), "{t}");
+        }
     }
 }

@@ -3,7 +3,6 @@
 //! bits of a double) and only the distinct ones are formatted, so 100,000 rows cost one pass.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use datafusion::arrow::array::{Array, AsArray};
@@ -12,8 +11,15 @@ use datafusion::arrow::datatypes::{
     UInt16Type, UInt32Type, UInt64Type,
 };
 
-use super::format::{Value, cell_value};
+use super::format::{Value, cell_value, push_datetime};
 use super::{KqlType, ResultSet};
+
+/// A fast, non-cryptographic hash: the keys are the result's own values, counted once.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+fn new_map<K, V>() -> HashMap<K, V> {
+    HashMap::with_hasher(foldhash::fast::RandomState::default())
+}
 
 /// The distinct values of a column and how often each occurs.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,7 +50,7 @@ pub fn frequencies(result: &ResultSet, column: usize) -> Frequencies {
             [(true, yes), (false, no)]
                 .into_iter()
                 .filter(|(_, n)| *n > 0)
-                .map(|(b, n)| Entry_ {
+                .map(|(b, n)| Item {
                     key: Key::Int(i64::from(b)),
                     text: b.to_string(),
                     count: n,
@@ -77,18 +83,22 @@ pub fn frequencies(result: &ResultSet, column: usize) -> Frequencies {
             array.as_primitive::<UInt64Type>().value(r)
         }),
         DataType::Float32 => count_by_row(array, kql_type, |r| {
-            f64::from(array.as_primitive::<Float32Type>().value(r)).to_bits()
+            real_bits(f64::from(array.as_primitive::<Float32Type>().value(r)))
         }),
         DataType::Float64 => {
             let values = array.as_primitive::<Float64Type>().values();
-            count_by_row(array, kql_type, |r| values[r].to_bits())
+            count_by_row(array, kql_type, |r| real_bits(values[r]))
         }
         // Anything else (timestamps from files, nested data): through its text.
         _ => count_texts(array, kql_type),
     };
-    // Keys that differ but read the same (NaN payloads, a dynamic `1` and `"1"`) are one value.
-    merge_equal_texts(&mut entries);
-    entries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    // Dynamic values that differ but read the same (`1` and `"1"`, spacing) are one value.
+    // (Other columns' distinct keys have distinct texts.)
+    if kql_type == KqlType::Dynamic {
+        merge_equal_texts(&mut entries);
+    }
+    // Distinct values never tie on (count, value), so an unstable sort is exact.
+    entries.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cmp_value(b)));
     let mut values: Vec<(Option<String>, u64)> = entries
         .into_iter()
         .map(|e| (Some(e.text), e.count))
@@ -105,52 +115,71 @@ pub fn frequencies(result: &ResultSet, column: usize) -> Frequencies {
     }
 }
 
-/// The order of equal counts: by value, typed.
-#[derive(Debug, Clone, PartialEq)]
+/// The order of equal counts: by value, typed (text by the item's own text).
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Key {
     Int(i64),
     Float(f64),
-    Text(String),
+    Text,
 }
 
 impl Key {
-    fn cmp(&self, other: &Key) -> Ordering {
-        match (self, other) {
-            (Key::Int(a), Key::Int(b)) => a.cmp(b),
-            (Key::Float(a), Key::Float(b)) => a.total_cmp(b),
-            (Key::Text(a), Key::Text(b)) => a.cmp(b),
-            // One column has one kind of key; a mix (never made) orders by kind.
-            (a, b) => a.rank().cmp(&b.rank()),
-        }
-    }
-
     fn rank(&self) -> u8 {
         match self {
             Key::Int(_) => 0,
             Key::Float(_) => 1,
-            Key::Text(_) => 2,
+            Key::Text => 2,
         }
     }
 }
 
-/// One distinct value (named so as not to clash with `hash_map::Entry`).
+/// One distinct value.
 #[derive(Debug)]
-struct Entry_ {
+struct Item {
     key: Key,
     text: String,
     count: u64,
 }
 
+impl Item {
+    fn cmp_value(&self, other: &Item) -> Ordering {
+        match (self.key, other.key) {
+            (Key::Int(a), Key::Int(b)) => a.cmp(&b),
+            (Key::Float(a), Key::Float(b)) => a.total_cmp(&b),
+            (Key::Text, Key::Text) => self.text.cmp(&other.text),
+            // One column has one kind of key; a mix (never made) orders by kind.
+            (a, b) => a.rank().cmp(&b.rank()),
+        }
+    }
+}
+
+/// Every NaN as one bit pattern, so NaNs count as one value.
+fn real_bits(value: f64) -> u64 {
+    if value.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        value.to_bits()
+    }
+}
+
 fn text_of(array: &dyn Array, row: usize, kql_type: KqlType) -> String {
-    cell_value(array, row, kql_type)
-        .map(|v| v.to_text(kql_type))
-        .unwrap_or_default()
+    match (kql_type, array.data_type()) {
+        // The common wide case (timestamps are mostly distinct): no format! per value.
+        (KqlType::DateTime, DataType::Int64) if array.is_valid(row) => {
+            let mut text = String::with_capacity(28);
+            push_datetime(&mut text, array.as_primitive::<Int64Type>().value(row));
+            text
+        }
+        _ => cell_value(array, row, kql_type)
+            .map(|v| v.to_text(kql_type))
+            .unwrap_or_default(),
+    }
 }
 
 /// UTF-8 columns: counted by their bytes, without a string per row.
-fn count_strings(array: &dyn Array, kql_type: KqlType) -> Vec<Entry_> {
+fn count_strings(array: &dyn Array, kql_type: KqlType) -> Vec<Item> {
     let strings = array.as_string::<i32>();
-    let mut counts: HashMap<&str, (usize, u64)> = HashMap::new();
+    let mut counts: HashMap<&str, (usize, u64)> = new_map();
     for row in 0..strings.len() {
         if strings.is_null(row) {
             continue;
@@ -163,21 +192,23 @@ fn count_strings(array: &dyn Array, kql_type: KqlType) -> Vec<Entry_> {
         }
     }
     counts
-        .into_values()
-        .map(|(row, count)| {
-            let text = text_of(array, row, kql_type);
-            Entry_ {
-                key: Key::Text(text.clone()),
-                text,
-                count,
-            }
+        .into_iter()
+        .map(|(raw, (row, count))| Item {
+            key: Key::Text,
+            // Only a dynamic value's text differs from its stored text.
+            text: if kql_type == KqlType::Dynamic {
+                text_of(array, row, kql_type)
+            } else {
+                raw.to_string()
+            },
+            count,
         })
         .collect()
 }
 
 /// Integer columns (and datetimes and timespans, held as ticks): keyed by the number.
-fn count_ints(array: &dyn Array, kql_type: KqlType, value: impl Fn(usize) -> i64) -> Vec<Entry_> {
-    let mut counts: HashMap<i64, (usize, u64)> = HashMap::new();
+fn count_ints(array: &dyn Array, kql_type: KqlType, value: impl Fn(usize) -> i64) -> Vec<Item> {
+    let mut counts: HashMap<i64, (usize, u64)> = new_map();
     for row in 0..array.len() {
         if array.is_null(row) {
             continue;
@@ -186,7 +217,7 @@ fn count_ints(array: &dyn Array, kql_type: KqlType, value: impl Fn(usize) -> i64
     }
     counts
         .into_iter()
-        .map(|(number, (row, count))| Entry_ {
+        .map(|(number, (row, count))| Item {
             key: Key::Int(number),
             text: text_of(array, row, kql_type),
             count,
@@ -196,8 +227,8 @@ fn count_ints(array: &dyn Array, kql_type: KqlType, value: impl Fn(usize) -> i64
 
 /// Columns keyed by a 64-bit pattern (doubles by their bits, u64s): ordered by the value read
 /// back as a double.
-fn count_by_row(array: &dyn Array, kql_type: KqlType, key: impl Fn(usize) -> u64) -> Vec<Entry_> {
-    let mut counts: HashMap<u64, (usize, u64)> = HashMap::new();
+fn count_by_row(array: &dyn Array, kql_type: KqlType, key: impl Fn(usize) -> u64) -> Vec<Item> {
+    let mut counts: HashMap<u64, (usize, u64)> = new_map();
     for row in 0..array.len() {
         if array.is_null(row) {
             continue;
@@ -212,7 +243,7 @@ fn count_by_row(array: &dyn Array, kql_type: KqlType, key: impl Fn(usize) -> u64
                 Some(Value::UInt(u)) => Key::Float(u as f64),
                 _ => Key::Float(0.0),
             };
-            Entry_ {
+            Item {
                 key: sort,
                 text: text_of(array, row, kql_type),
                 count,
@@ -222,8 +253,8 @@ fn count_by_row(array: &dyn Array, kql_type: KqlType, key: impl Fn(usize) -> u64
 }
 
 /// Any other Arrow type: keyed by its text.
-fn count_texts(array: &dyn Array, kql_type: KqlType) -> Vec<Entry_> {
-    let mut counts: HashMap<String, u64> = HashMap::new();
+fn count_texts(array: &dyn Array, kql_type: KqlType) -> Vec<Item> {
+    let mut counts: HashMap<String, u64> = new_map();
     for row in 0..array.len() {
         if array.is_null(row) {
             continue;
@@ -232,8 +263,8 @@ fn count_texts(array: &dyn Array, kql_type: KqlType) -> Vec<Entry_> {
     }
     counts
         .into_iter()
-        .map(|(text, count)| Entry_ {
-            key: Key::Text(text.clone()),
+        .map(|(text, count)| Item {
+            key: Key::Text,
             text,
             count,
         })
@@ -241,9 +272,9 @@ fn count_texts(array: &dyn Array, kql_type: KqlType) -> Vec<Entry_> {
 }
 
 /// Sums entries whose texts are equal, keeping the first key.
-fn merge_equal_texts(entries: &mut Vec<Entry_>) {
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(entries.len());
-    let mut merged: Vec<Entry_> = Vec::with_capacity(entries.len());
+fn merge_equal_texts(entries: &mut Vec<Item>) {
+    let mut seen: HashMap<String, usize> = new_map();
+    let mut merged: Vec<Item> = Vec::with_capacity(entries.len());
     for entry in entries.drain(..) {
         match seen.get(&entry.text) {
             Some(&at) => merged[at].count += entry.count,

@@ -16,9 +16,13 @@ pub use render::{RenderHint, Visualization};
 use std::sync::Arc;
 use std::time::Duration;
 
-use datafusion::arrow::array::{ArrayRef, UInt32Array};
+use std::cmp::Ordering;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, UInt32Array};
 use datafusion::arrow::compute::{SortColumn, SortOptions, concat_batches, lexsort_to_indices};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{
+    DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
+};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -296,15 +300,90 @@ impl ResultSet {
         )
     }
 
-    /// The row order that sorts by one column, typed (numbers as numbers, datetimes as time).
-    /// Follows KQL: ascending puts nulls first, descending puts them last.
+    /// The row order that sorts by one column, typed: `order[position]` = source row. Follows
+    /// KQL's sort operator (sort-operator.md): ascending puts nulls first, descending puts them
+    /// last, and a real NaN is grouped with the nulls. Equal values keep the order the query
+    /// gave them, in both directions (a stable sort).
+    ///
+    /// - numbers numerically, datetimes and timespans by their ticks, bools false < true;
+    /// - strings and guids by their UTF-8 bytes (ordinal, case-sensitive);
+    /// - `dynamic` (not a KQL sort key; the grid's own rule, field case F09): JSON `null` with
+    ///   the nulls, then numbers numerically, then strings by their text, then any other JSON
+    ///   (bools, arrays, objects) by its JSON text; descending reverses that order;
+    /// - any other Arrow type through Arrow's sort, or its text when Arrow cannot sort it.
+    ///
+    /// A column index out of range gives the query order.
     pub fn sorted_order(&self, column: usize, descending: bool) -> Vec<u32> {
+        if column >= self.column_count() {
+            return (0..self.row_count() as u32).collect();
+        }
+        let array = self.batch.column(column).as_ref();
+        match (self.column_types[column], array.data_type()) {
+            (KqlType::Dynamic, DataType::Utf8) => {
+                let keys: Vec<Option<DynamicKey>> = array
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.and_then(DynamicKey::read))
+                    .collect();
+                stable_order(
+                    array.len(),
+                    descending,
+                    |r| keys[r].is_none(),
+                    |a, b| match (&keys[a], &keys[b]) {
+                        (Some(x), Some(y)) => x.cmp(y),
+                        _ => Ordering::Equal,
+                    },
+                )
+            }
+            (_, DataType::Utf8) => string_order(array.as_string::<i32>(), descending),
+            (_, DataType::Int64) => {
+                let values = array.as_primitive::<Int64Type>().values();
+                stable_order(
+                    array.len(),
+                    descending,
+                    |r| array.is_null(r),
+                    |a, b| values[a].cmp(&values[b]),
+                )
+            }
+            (_, DataType::Int32) => {
+                let values = array.as_primitive::<Int32Type>().values();
+                stable_order(
+                    array.len(),
+                    descending,
+                    |r| array.is_null(r),
+                    |a, b| values[a].cmp(&values[b]),
+                )
+            }
+            (_, DataType::Float64) => {
+                let values = array.as_primitive::<Float64Type>().values();
+                stable_order(
+                    array.len(),
+                    descending,
+                    |r| array.is_null(r) || values[r].is_nan(),
+                    |a, b| values[a].total_cmp(&values[b]),
+                )
+            }
+            (_, DataType::Boolean) => {
+                let values = array.as_boolean();
+                stable_order(
+                    array.len(),
+                    descending,
+                    |r| values.is_null(r),
+                    |a, b| values.value(a).cmp(&values.value(b)),
+                )
+            }
+            _ => self.arrow_sorted_order(column, descending),
+        }
+    }
+
+    /// Arrow's sort for the other Arrow types (files' narrow integers, timestamps …), the row
+    /// position breaking ties; nested data Arrow cannot sort goes by its text.
+    fn arrow_sorted_order(&self, column: usize, descending: bool) -> Vec<u32> {
         let array = self.batch.column(column);
         let options = SortOptions {
             descending,
             nulls_first: !descending,
         };
-        // The row position breaks ties, so equal values keep the order the query gave them.
         let positions: ArrayRef =
             Arc::new(UInt32Array::from_iter_values(0..self.row_count() as u32));
         let keys = [
@@ -319,29 +398,105 @@ impl ResultSet {
         ];
         match lexsort_to_indices(&keys, None) {
             Ok(indices) => indices.values().to_vec(),
-            // A type Arrow cannot sort (nested data) falls back to its text.
             Err(_) => {
-                let mut order: Vec<u32> = (0..self.row_count() as u32).collect();
                 let texts: Vec<Option<String>> = (0..self.row_count())
                     .map(|r| self.cell_text(r, column))
                     .collect();
-                order.sort_by(|a, b| {
-                    let (x, y) = (&texts[*a as usize], &texts[*b as usize]);
-                    let ordering = match (x, y) {
-                        (None, None) => std::cmp::Ordering::Equal,
-                        (None, Some(_)) => std::cmp::Ordering::Less,
-                        (Some(_), None) => std::cmp::Ordering::Greater,
-                        (Some(x), Some(y)) => x.cmp(y),
-                    };
-                    if descending {
-                        ordering.reverse()
-                    } else {
-                        ordering
-                    }
-                });
-                order
+                stable_order(
+                    texts.len(),
+                    descending,
+                    |r| texts[r].is_none(),
+                    |a, b| texts[a].cmp(&texts[b]),
+                )
             }
         }
+    }
+}
+
+/// A string column's order by UTF-8 bytes (see [`ResultSet::sorted_order`]). Each row is sorted as
+/// (its first 8 bytes as a number, its bytes, its row): most comparisons end on the number,
+/// without touching the strings, and the row makes the unstable sort give the stable order.
+fn string_order(strings: &StringArray, descending: bool) -> Vec<u32> {
+    let mut nulls = Vec::new();
+    let mut keyed: Vec<(u64, &[u8], u32)> = Vec::with_capacity(strings.len());
+    for row in 0..strings.len() {
+        if strings.is_null(row) {
+            nulls.push(row as u32);
+            continue;
+        }
+        let bytes = strings.value(row).as_bytes();
+        let mut head = [0u8; 8];
+        let n = bytes.len().min(8);
+        head[..n].copy_from_slice(&bytes[..n]);
+        // Big-endian: numbers order as the bytes do (a shorter string pads with zeros and ties
+        // on the number with its zero-padded peers; the bytes then decide).
+        keyed.push((u64::from_be_bytes(head), bytes, row as u32));
+    }
+    if descending {
+        keyed.sort_unstable_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.2.cmp(&b.2)));
+    } else {
+        keyed.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    }
+    let values = keyed.into_iter().map(|(_, _, row)| row);
+    if descending {
+        values.chain(nulls).collect()
+    } else {
+        nulls.into_iter().chain(values).collect()
+    }
+}
+
+/// The rows `0..len` sorted stably by `cmp`, nulls first ascending and last descending.
+fn stable_order(
+    len: usize,
+    descending: bool,
+    is_null: impl Fn(usize) -> bool,
+    cmp: impl Fn(usize, usize) -> Ordering,
+) -> Vec<u32> {
+    let (mut nulls, mut values): (Vec<u32>, Vec<u32>) =
+        (0..len as u32).partition(|&r| is_null(r as usize));
+    // Equal values are ordered by row, so the (faster) unstable sort gives the stable order:
+    // equal values keep the query's order in both directions.
+    if descending {
+        values.sort_unstable_by(|&a, &b| cmp(b as usize, a as usize).then(a.cmp(&b)));
+        values.append(&mut nulls);
+        values
+    } else {
+        values.sort_unstable_by(|&a, &b| cmp(a as usize, b as usize).then(a.cmp(&b)));
+        nulls.append(&mut values);
+        nulls
+    }
+}
+
+/// How a dynamic value sorts in the grid (see [`ResultSet::sorted_order`]): the variants are in
+/// sort order, so the derived ordering ranks numbers before strings before other JSON.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum DynamicKey {
+    Number(f64),
+    String(String),
+    Other(String),
+}
+
+impl DynamicKey {
+    /// `None` for JSON `null`: it sorts with the nulls.
+    fn read(json: &str) -> Option<DynamicKey> {
+        let text = json.trim();
+        match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') => match text.parse::<f64>() {
+                Ok(number) if number.is_finite() => Some(DynamicKey::Number(number)),
+                _ => Some(DynamicKey::Other(text.to_string())),
+            },
+            Some(b'"') => Some(match serde_json::from_str::<String>(text) {
+                Ok(string) => DynamicKey::String(string),
+                Err(_) => DynamicKey::Other(text.to_string()),
+            }),
+            _ if text == "null" => None,
+            _ => Some(DynamicKey::Other(text.to_string())),
+        }
+    }
+
+    fn cmp(&self, other: &DynamicKey) -> Ordering {
+        // Finite numbers only, so the partial order is total here.
+        self.partial_cmp(other).unwrap_or(Ordering::Equal)
     }
 }
 
@@ -414,5 +569,154 @@ mod tests {
             field_kql_type(&Field::new("x", DataType::Int16, true)),
             KqlType::Int
         );
+    }
+
+    fn result(fields: Vec<Field>, columns: Vec<ArrayRef>) -> ResultSet {
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+        ResultSet::from_batches(schema, &[batch], facts()).unwrap()
+    }
+
+    /// Field case F09: typed sort, KQL's null placement, 7th-digit datetimes.
+    #[test]
+    fn f09_sorts_by_type_with_kql_null_placement() {
+        let t = |s: &str| crate::kql::time::parse_datetime(s).unwrap();
+        let result = result(
+            vec![
+                kql_field("FileName", KqlType::String),
+                kql_field("FileSize", KqlType::Long),
+                kql_field("Timestamp", KqlType::DateTime),
+            ],
+            vec![
+                Arc::new(StringArray::from(vec!["a.exe", "b.exe", "c.exe", "d.exe"])),
+                Arc::new(Int64Array::from(vec![Some(9), Some(10), None, Some(100)])),
+                Arc::new(Int64Array::from(vec![
+                    Some(t("2024-03-26T09:39:50.7688641Z")),
+                    Some(t("2024-03-26T09:39:50.7688640Z")),
+                    None,
+                    Some(t("2024-03-26T09:39:50.7688642Z")),
+                ])),
+            ],
+        );
+        let names = |order: Vec<u32>| -> String {
+            order
+                .iter()
+                .map(|&r| result.cell_text(r as usize, 0).unwrap()[..1].to_string())
+                .collect()
+        };
+        assert_eq!(names(result.sorted_order(1, true)), "dbac");
+        assert_eq!(names(result.sorted_order(1, false)), "cabd");
+        assert_eq!(names(result.sorted_order(2, false)), "cbad");
+        assert_eq!(names(result.sorted_order(2, true)), "dabc");
+        // Out of range: the query order, not a panic.
+        assert_eq!(result.sorted_order(7, false), vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn reals_group_nan_with_nulls_and_bools_sort_false_first() {
+        use datafusion::arrow::array::{BooleanArray, Float64Array};
+        let result = result(
+            vec![kql_field("R", KqlType::Real), kql_field("B", KqlType::Bool)],
+            vec![
+                Arc::new(Float64Array::from(vec![
+                    Some(2.0),
+                    Some(f64::NAN),
+                    None,
+                    Some(-1.0),
+                    Some(f64::INFINITY),
+                ])),
+                Arc::new(BooleanArray::from(vec![
+                    Some(true),
+                    None,
+                    Some(false),
+                    Some(true),
+                    Some(false),
+                ])),
+            ],
+        );
+        assert_eq!(result.sorted_order(0, false), vec![1, 2, 3, 0, 4]);
+        assert_eq!(result.sorted_order(0, true), vec![4, 0, 3, 1, 2]);
+        assert_eq!(result.sorted_order(1, false), vec![1, 2, 4, 0, 3]);
+        assert_eq!(result.sorted_order(1, true), vec![0, 3, 2, 4, 1]);
+    }
+
+    /// The grid's rule for dynamic columns: nulls (and JSON null), numbers numerically,
+    /// strings, then other JSON by its text; stable.
+    #[test]
+    fn dynamic_columns_sort_nulls_numbers_strings_then_json() {
+        let values = vec![
+            Some("\"b\""),     // 0 string
+            Some("10"),        // 1 number
+            None,              // 2 null
+            Some("{\"a\":1}"), // 3 object
+            Some("9.5"),       // 4 number
+            Some("null"),      // 5 JSON null
+            Some("\"a\""),     // 6 string
+            Some("[1]"),       // 7 array
+            Some("-3"),        // 8 number
+            Some("true"),      // 9 bool
+            Some("10"),        // 10 number equal to 1
+        ];
+        let result = result(
+            vec![kql_field("D", KqlType::Dynamic)],
+            vec![Arc::new(StringArray::from(values))],
+        );
+        assert_eq!(
+            result.sorted_order(0, false),
+            vec![2, 5, 8, 4, 1, 10, 6, 0, 7, 9, 3]
+        );
+        assert_eq!(
+            result.sorted_order(0, true),
+            vec![3, 9, 7, 0, 6, 1, 10, 4, 8, 2, 5]
+        );
+    }
+
+    /// The string sort equals a plain stable sort by bytes, prefixes and ties included.
+    #[test]
+    fn string_sort_matches_a_plain_stable_sort() {
+        let values = vec![
+            Some("abcdefghX"),
+            Some("abcdefgh"),
+            None,
+            Some("abc"),
+            Some("abc\0"),
+            Some("b"),
+            Some("abcdefghX"),
+            Some(""),
+            None,
+            Some("Ärger"),
+            Some("abcdefgh\u{1}"),
+            Some("abc"),
+        ];
+        let result = result(
+            vec![kql_field("S", KqlType::String)],
+            vec![Arc::new(StringArray::from(values.clone()))],
+        );
+        for descending in [false, true] {
+            let mut expected: Vec<u32> = (0..values.len() as u32).collect();
+            expected.sort_by(|&a, &b| {
+                let (x, y) = (values[a as usize], values[b as usize]);
+                match (x, y) {
+                    (None, None) => Ordering::Equal,
+                    (None, _) => {
+                        if descending {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    }
+                    (_, None) => {
+                        if descending {
+                            Ordering::Less
+                        } else {
+                            Ordering::Greater
+                        }
+                    }
+                    (Some(x), Some(y)) if descending => y.as_bytes().cmp(x.as_bytes()),
+                    (Some(x), Some(y)) => x.as_bytes().cmp(y.as_bytes()),
+                }
+            });
+            assert_eq!(result.sorted_order(0, descending), expected, "{descending}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! and direction-changing characters are shown as markers and flag the value as suspicious, and
 //! widths are measured so that wide and combining characters cannot break the grid.
 
+use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Text made safe for display, and whether it held characters that can hide or reorder text.
@@ -60,14 +61,39 @@ pub fn sanitize(raw: &str) -> SafeText {
     }
 }
 
-/// The display width in terminal columns.
+/// The display width in terminal columns: the sum of [`cluster_width`] over the text's grapheme
+/// clusters (UAX #29, extended).
 pub fn display_width(text: &str) -> usize {
-    text.width()
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        // Printable ASCII: one cluster of one column per byte.
+        return text.len();
+    }
+    text.graphemes(true).map(cluster_width).sum()
 }
 
-/// Cuts text to at most `width` columns, ending with `…` when cut; never splits a wide character.
+/// The columns one grapheme cluster takes: the widest of its characters, or what ratatui's
+/// buffer counts for it (unicode-width over the cluster, plus one per halfwidth sound mark),
+/// whichever is more (field case F08). A cluster is never measured narrower than ratatui draws
+/// it, so a cell cannot spill into the next column; `⚠\u{FE0F}` (emoji presentation) is 2, an
+/// emoji ZWJ sequence its widest emoji, a letter with combining marks 1.
+pub fn cluster_width(cluster: &str) -> usize {
+    let widest = cluster
+        .chars()
+        .map(|c| c.width().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let sound_marks = cluster
+        .chars()
+        .filter(|c| matches!(c, '\u{FF9E}' | '\u{FF9F}'))
+        .count();
+    widest.max(cluster.width() + sound_marks)
+}
+
+/// Cuts text to at most `width` columns, ending with `…` when cut. Cuts between grapheme
+/// clusters only, never inside one (a wide character, an emoji sequence, a letter and its
+/// combining marks stay whole), so the result may be a column short of `width`.
 pub fn fit(text: &str, width: usize) -> String {
-    if text.width() <= width {
+    if display_width(text) <= width {
         return text.to_string();
     }
     if width == 0 {
@@ -75,12 +101,12 @@ pub fn fit(text: &str, width: usize) -> String {
     }
     let mut out = String::new();
     let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
+    for cluster in text.graphemes(true) {
+        let w = cluster_width(cluster);
         if used + w > width - 1 {
             break;
         }
-        out.push(ch);
+        out.push_str(cluster);
         used += w;
     }
     out.push('…');
@@ -120,5 +146,63 @@ mod tests {
         assert_eq!(display_width(&fit("日本語テキスト", 7)), 7);
         assert_eq!(fit("short", 10), "short");
         assert_eq!(sanitize("\u{301}x").text, "◌\u{301}x");
+    }
+
+    #[test]
+    fn f08_wide_text_is_cut_by_clusters_with_an_ellipsis() {
+        assert_eq!(fit("請求書のご確認（至急）", 12), "請求書のご…");
+        assert_eq!(display_width("請求書のご…"), 11);
+        assert_eq!(fit("plain ascii subject line", 12), "plain ascii…");
+        assert_eq!(display_width(&fit("plain ascii subject line", 12)), 12);
+        // A ZWJ sequence, a flag and a letter with two combining marks are never split.
+        let scientist = "👩\u{200D}🔬";
+        assert_eq!(display_width(scientist), 2);
+        assert_eq!(fit(&format!("ab{scientist}cd"), 4), "ab…");
+        assert_eq!(
+            fit(&format!("ab{scientist}cd"), 5),
+            format!("ab{scientist}…")
+        );
+        assert_eq!(fit("x🇯🇵yz", 3), "x…");
+        assert_eq!(fit("ae\u{301}\u{323}bcd", 3), "ae\u{301}\u{323}…");
+        // Emoji presentation (VS16) takes two columns.
+        assert_eq!(display_width("⚠\u{FE0F}"), 2);
+        assert_eq!(fit("⚠\u{FE0F} Action required", 3), "⚠\u{FE0F}…");
+    }
+
+    /// What the grid does: sanitise, fit, and draw with ratatui's buffer; the cell ends where
+    /// `display_width` says, so the next column starts at the same x on every row.
+    #[test]
+    fn sanitised_and_fitted_cells_draw_as_wide_as_measured() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        use ratatui::style::Style;
+        for raw in [
+            "請求書のご確認（至急）",
+            "⚠\u{FE0F} Action required 👩\u{200D}🔬",
+            "plain ascii subject line",
+            "\u{301}leading combining mark",
+            "cafe\u{301} na\u{308}ive",
+            "tab\there\r\nnext",
+            "ｶﾞｷﾞ halfwidth",
+            "🇯🇵🇺🇸 flags",
+            "e\u{301}\u{301}\u{301}\u{301} stacked",
+            "日本語テキスト",
+        ] {
+            for width in [1, 5, 8, 12, 40] {
+                let cell = fit(&sanitize(raw).text, width);
+                let measured = display_width(&cell);
+                assert!(
+                    measured <= width,
+                    "{raw:?} at {width}: {cell:?} is {measured}"
+                );
+                let mut buffer = Buffer::empty(Rect::new(0, 0, 60, 1));
+                let (x, _) = buffer.set_stringn(0, 0, &cell, 60, Style::default());
+                assert_eq!(
+                    usize::from(x),
+                    measured,
+                    "{raw:?} at {width}: ratatui drew {cell:?} over {x} columns"
+                );
+            }
+        }
     }
 }

@@ -257,3 +257,28 @@ fn csv_and_json_write_kqls_text_for_times_and_reals() {
     );
     assert_eq!(json["schema"][3]["type"], "TimeSpan");
 }
+
+#[test]
+fn csv_safe_prefixes_formula_cells_and_says_so() {
+    let query = "DeviceInfo | take 1 | project Cmd = '=cmd|\\' /C calc\\'!A0', Arg = '-enc x', Plain = 'a,b'";
+    let output = hunt(&["run", query, "--format", "csv", "--csv-safe"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "Cmd,Arg,Plain\n'=cmd|' /C calc'!A0,'-enc x,\"a,b\"\n"
+    );
+    assert!(
+        stderr(&output).contains("spreadsheet-safe"),
+        "{}",
+        stderr(&output)
+    );
+    // Without the flag the values are exact and nothing is said.
+    let output = hunt(&["run", query, "--format", "csv"]);
+    assert_eq!(
+        stdout(&output),
+        "Cmd,Arg,Plain\n=cmd|' /C calc'!A0,-enc x,\"a,b\"\n"
+    );
+    assert!(stderr(&output).is_empty());
+    let output = hunt(&["run", query, "--format", "json", "--csv-safe"]);
+    assert_eq!(output.status.code(), Some(2));
+}

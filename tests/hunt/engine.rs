@@ -484,3 +484,177 @@ fn render_passes_its_hint_through_with_the_rows() {
     );
     assert_eq!(error.position.map(|p| p.col), Some(21));
 }
+
+/// Issue 7, "filter by this cell": for a table of awkward values of every type, the clause built
+/// from each cell, appended to the query and run on the local engine, keeps exactly the rows
+/// holding that value (and, negated, exactly the rows holding another, non-missing value).
+#[test]
+fn where_clauses_from_cells_select_exactly_their_rows() {
+    use datafusion::arrow::array::{
+        ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray,
+    };
+    use datafusion::arrow::record_batch::RecordBatch;
+    use hunt::engine::Catalog;
+    use hunt::kql::time::parse_datetime;
+    use hunt::results::filter::where_clause;
+    use hunt::results::kql_schema;
+    use std::sync::Arc;
+
+    let ticks = parse_datetime("2024-03-26T09:39:50.7688641Z").unwrap();
+    let columns: Vec<(String, KqlType)> = [
+        ("Id", KqlType::Long),
+        ("Text", KqlType::String),
+        ("N", KqlType::Long),
+        ("I", KqlType::Int),
+        ("R", KqlType::Real),
+        ("When", KqlType::DateTime),
+        ("Took", KqlType::Timespan),
+        ("Key", KqlType::Guid),
+        ("Flag", KqlType::Bool),
+        ("Extra", KqlType::Dynamic),
+        ("Odd name-1", KqlType::String),
+        ("where", KqlType::Long),
+    ]
+    .into_iter()
+    .map(|(n, t)| (n.to_string(), t))
+    .collect();
+    let arrays: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(vec![0, 1, 2, 3, 4, 5])),
+        Arc::new(StringArray::from(vec![
+            Some("a\"b\\c\r\n\tq'uote\u{1b}[31m\u{202E}fdp.exe\u{7f}\u{9b}"),
+            Some(""),
+            None,
+            Some("日本語 👩\u{200D}🔬 e\u{301} ```"),
+            Some("C:\\Windows\\"),
+            Some("a\"b\\c\r\n\tq'uote\u{1b}[31m\u{202E}fdp.exe\u{7f}\u{9b}"),
+        ])),
+        Arc::new(Int64Array::from(vec![
+            Some(i64::MIN),
+            Some(i64::MAX),
+            None,
+            Some(-5),
+            Some(0),
+            Some(-5),
+        ])),
+        Arc::new(Int32Array::from(vec![
+            Some(i32::MIN),
+            None,
+            Some(7),
+            Some(7),
+            Some(-1),
+            Some(0),
+        ])),
+        Arc::new(Float64Array::from(vec![
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            Some(f64::NEG_INFINITY),
+            Some(0.1),
+            None,
+            Some(1e-300),
+        ])),
+        Arc::new(Int64Array::from(vec![
+            Some(ticks),
+            Some(ticks + 1),
+            None,
+            Some(ticks),
+            Some(0),
+            Some(3_155_378_975_999_999_999),
+        ])),
+        Arc::new(Int64Array::from(vec![
+            Some(-1),
+            Some(1),
+            Some(864_000_000_001),
+            None,
+            Some(i64::MAX),
+            Some(-1),
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("74be27de-1e4e-49d9-b579-fe0b331d3642"),
+            None,
+            Some("00000000-0000-0000-0000-000000000000"),
+            Some("74be27de-1e4e-49d9-b579-fe0b331d3642"),
+            None,
+            None,
+        ])),
+        Arc::new(BooleanArray::from(vec![
+            Some(true),
+            Some(false),
+            None,
+            Some(true),
+            Some(false),
+            None,
+        ])),
+        Arc::new(StringArray::from(vec![
+            Some("{\"a\":[1,\"x\\\"y\"],\"b\":{\"c\":null}}"),
+            Some("\"str\\ting\""),
+            None,
+            Some("[1,2.5,true]"),
+            Some("42"),
+            Some("{\"a\":[1,\"x\\\"y\"],\"b\":{\"c\":null}}"),
+        ])),
+        Arc::new(StringArray::from(vec!["x", "y", "x", "", "y", "z"])),
+        Arc::new(Int64Array::from(vec![1, 2, 3, 1, 2, 3])),
+    ];
+    let batch = RecordBatch::try_new(kql_schema(&columns), arrays).unwrap();
+    let mut catalog = Catalog::default();
+    catalog.insert_batch("Awkward", columns, batch).unwrap();
+    let engine = LocalEngine::new(catalog, "test");
+    let run = |query: &str| -> ResultSet {
+        runtime()
+            .block_on(engine.execute(&QueryRequest::new(query)))
+            .unwrap_or_else(|e| panic!("{query}\n→ {e}"))
+    };
+    let table = run("Awkward");
+    let ids = |result: &ResultSet| -> Vec<i64> {
+        let mut ids: Vec<i64> = column(result, "Id")
+            .iter()
+            .map(|t| t.parse().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut checked = 0;
+    for c in 1..table.column_count() {
+        let missing = |r: usize| {
+            let text = table.cell_text(r, c);
+            text.is_none()
+                || (table.column_type(c) == KqlType::String && text.as_deref() == Some(""))
+        };
+        for row in 0..table.row_count() {
+            let value = table.cell_text(row, c);
+            for negate in [false, true] {
+                let clause = where_clause(&table, row, c, negate);
+                let query = format!("Awkward {clause}");
+                let same = |r: usize| {
+                    if missing(row) {
+                        missing(r)
+                    } else {
+                        table.cell_text(r, c) == value
+                    }
+                };
+                let got = ids(&run(&query));
+                if !negate || missing(row) {
+                    let expected: Vec<i64> = (0..table.row_count())
+                        .filter(|&r| same(r) != negate)
+                        .map(|r| r as i64)
+                        .collect();
+                    assert_eq!(got, expected, "{query}");
+                } else {
+                    // `!=` keeps every row holding another value and none holding this one; a
+                    // row missing the value (null) follows the engine's null comparison.
+                    let string = table.column_type(c) == KqlType::String;
+                    for r in 0..table.row_count() {
+                        let kept = got.contains(&(r as i64));
+                        if same(r) {
+                            assert!(!kept, "{query} kept row {r}");
+                        } else if string || !missing(r) {
+                            assert!(kept, "{query} dropped row {r}");
+                        }
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 11 * 6 * 2);
+}

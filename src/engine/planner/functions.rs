@@ -35,13 +35,19 @@ impl Planner<'_> {
             "tostring" | "toint" | "tolong" | "todouble" | "toreal" | "tobool" | "toboolean"
             | "todatetime" | "totimespan" => self.conversion(function, args, span, frame),
             "iff" | "iif" | "case" | "coalesce" => self.conditional(function, args, span, frame),
-            "isempty" | "isnotempty" | "isnull" | "isnotnull" | "not" => {
+            "isempty" | "isnotempty" | "isnull" | "isnotnull" | "not" | "isnan" => {
                 self.predicate(function, args, span, frame)
             }
-            "tolower" | "toupper" | "strlen" | "strcat" | "substring" | "indexof"
-            | "replace_string" | "replace_regex" | "replace" => {
-                self.string_function(function, args, span, frame)
-            }
+            "tolower"
+            | "toupper"
+            | "strlen"
+            | "strcat"
+            | "substring"
+            | "indexof"
+            | "replace_string"
+            | "replace_regex"
+            | "replace"
+            | "unicode_codepoints_to_string" => self.string_function(function, args, span, frame),
             "pack_array" | "make_array" | "parse_json" | "todynamic" | "toobject"
             | "array_length" => self.dynamic_function(function, args, span, frame),
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
@@ -383,6 +389,16 @@ impl Planner<'_> {
             ));
         }
         let value = self.expr(&args[0], frame)?;
+        if function == "isnan" {
+            // isnan-function.md: true only for a real NaN; a null gives null, like KQL.
+            if !is_numeric(value.ty) {
+                return Err(self.semantic("isnan() needs a number", args[0].span));
+            }
+            return Ok(Typed::new(
+                f::isnan(cast(value.expr, DataType::Float64)),
+                KqlType::Bool,
+            ));
+        }
         let missing = match function {
             "isempty" | "isnotempty" if is_textual(value.ty) || value.ty == KqlType::Dynamic => {
                 value.expr.clone().is_null().or(value.expr.eq(lit("")))
@@ -428,6 +444,9 @@ impl Planner<'_> {
                 let length = cast(f::character_length(text.expr), DataType::Int64);
                 return Ok(Typed::new(length, KqlType::Long));
             }
+            "unicode_codepoints_to_string" => {
+                return self.codepoints_to_string(args, span);
+            }
             "strcat" => {
                 if args.is_empty() {
                     return Err(self.semantic("strcat() needs at least one argument", span));
@@ -470,6 +489,41 @@ impl Planner<'_> {
             _ => return self.replace_regex(function, args, span, frame),
         };
         Ok(Typed::new(expr, KqlType::String))
+    }
+
+    /// `unicode_codepoints_to_string(13, 10)` (unicode-codepoints-to-string-function.md): the
+    /// text of the given code points. The local engine takes constant integer arguments only,
+    /// the form hunt itself writes for characters a string literal cannot escape.
+    fn codepoints_to_string(&mut self, args: &[Expr], span: Span) -> Result<Typed, QueryError> {
+        if args.is_empty() {
+            return Err(self.semantic(
+                "unicode_codepoints_to_string() needs at least one code point",
+                span,
+            ));
+        }
+        let mut text = String::new();
+        for arg in args {
+            let point = match &arg.kind {
+                ExprKind::Literal(Literal::Long(v)) => Some(*v),
+                ExprKind::Literal(Literal::Int(v)) => Some(i64::from(*v)),
+                _ => None,
+            };
+            let Some(point) = point else {
+                return Err(self.unsupported(
+                    "the local engine runs unicode_codepoints_to_string() with constant code points only",
+                    arg.span,
+                ));
+            };
+            match u32::try_from(point).ok().and_then(char::from_u32) {
+                Some(ch) => text.push(ch),
+                None => {
+                    return Err(
+                        self.semantic(format!("{point} is not a Unicode code point"), arg.span)
+                    );
+                }
+            }
+        }
+        Ok(Typed::new(lit(text), KqlType::String))
     }
 
     /// `replace_regex(text, regex, rewrite)` and the deprecated `replace(regex, rewrite, text)`.

@@ -20,6 +20,9 @@ use crate::kql::time;
 pub enum ExportFormat {
     Table,
     Csv,
+    /// CSV with cells that a spreadsheet would read as a formula prefixed by `'` (F10's opt-in
+    /// mode; see `write_csv_with`).
+    CsvSpreadsheetSafe,
     Json,
     Jsonl,
     Parquet,
@@ -46,6 +49,7 @@ pub fn write(
     match format {
         ExportFormat::Table => write_table(result, out, 60),
         ExportFormat::Csv => write_csv(result, out),
+        ExportFormat::CsvSpreadsheetSafe => write_csv_with(result, out, true),
         ExportFormat::Json => write_json(result, out),
         ExportFormat::Jsonl => write_jsonl(result, out),
         ExportFormat::Parquet => write_parquet(result, out),

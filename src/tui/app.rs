@@ -1,6 +1,7 @@
 //! The console's state and how keys and worker events change it. Nothing here does I/O or waits:
 //! work goes to the worker as `Command`s and comes back as `Event`s.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -241,6 +242,8 @@ pub struct App {
     pub active_tab: usize,
     /// The active tab's draft slot.
     pub tab_slot: u32,
+    /// Exports under way in spreadsheet-safe CSV, so their end can say so.
+    safe_exports: HashSet<PathBuf>,
     /// The backends the picker offers (the CLI fills it: the lab, and Graph when signed in).
     pub backends: Vec<BackendOption>,
     /// Where the last frame put each pane, for the mouse.
@@ -310,6 +313,7 @@ impl App {
             active_tab: 0,
             tab_slot: 0,
             backends: Vec::new(),
+            safe_exports: HashSet::new(),
             areas: PaneAreas::default(),
             pending_filter: None,
             worker,
@@ -597,8 +601,17 @@ impl App {
             | Event::Cancelled { .. }
             | Event::Charted { .. } => {}
             Event::Exported { path, rows } => {
+                let safe = self.safe_exports.remove(&path);
                 self.message = Some((
-                    format!("exported {rows} rows to {}", path.display()),
+                    format!(
+                        "exported {rows} rows to {}{}",
+                        path.display(),
+                        if safe {
+                            " (spreadsheet-safe: formula-like cells start with ')"
+                        } else {
+                            ""
+                        }
+                    ),
                     Tone::Info,
                 ))
             }
@@ -1257,6 +1270,7 @@ impl App {
         self.prompt = Some(Prompt {
             kind,
             input: super::prompt::LineInput::new(text),
+            spreadsheet_safe: false,
         });
     }
 
@@ -1275,8 +1289,13 @@ impl App {
         let Some(prompt) = self.prompt.as_mut() else {
             return;
         };
+        if prompt.kind == PromptKind::Export && key.code == KeyCode::Tab {
+            prompt.spreadsheet_safe = !prompt.spreadsheet_safe;
+            return;
+        }
         let outcome = prompt.input.key(key);
         let kind = prompt.kind;
+        let spreadsheet_safe = prompt.spreadsheet_safe;
         let text = prompt.input.text();
         match (kind, outcome) {
             (_, LineOutcome::Unchanged) => {}
@@ -1302,7 +1321,7 @@ impl App {
             (_, LineOutcome::Cancel) => self.prompt = None,
             (PromptKind::Export, LineOutcome::Submit) => {
                 self.prompt = None;
-                self.export(&text);
+                self.export(&text, spreadsheet_safe);
             }
             (PromptKind::Window, LineOutcome::Submit) => {
                 let text = text.trim().to_string();
@@ -1462,7 +1481,7 @@ impl App {
     }
 
     /// Sends every row of the result to a file; the format comes from the extension.
-    fn export(&mut self, typed: &str) {
+    fn export(&mut self, typed: &str, spreadsheet_safe: bool) {
         let Some(result) = self.grid.result.clone() else {
             return;
         };
@@ -1479,14 +1498,32 @@ impl App {
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let Some(format) = crate::results::export::ExportFormat::from_name(&extension) else {
+        let format = match crate::results::export::ExportFormat::from_name(&extension) {
+            Some(crate::results::export::ExportFormat::Csv) if spreadsheet_safe => {
+                Some(crate::results::export::ExportFormat::CsvSpreadsheetSafe)
+            }
+            Some(crate::results::export::ExportFormat::Table) => None,
+            other => other,
+        };
+        let Some(format) = format else {
             self.message = Some((
                 "the file name must end in .csv, .json, .jsonl or .parquet".into(),
                 Tone::Error,
             ));
             return;
         };
-        self.message = Some((format!("exporting to {}…", path.display()), Tone::Info));
+        if format == crate::results::export::ExportFormat::CsvSpreadsheetSafe {
+            self.safe_exports.insert(path.clone());
+        }
+        let note = if format == crate::results::export::ExportFormat::CsvSpreadsheetSafe {
+            " (spreadsheet-safe: cells starting with = + - @ tab or CR get a leading ')"
+        } else {
+            ""
+        };
+        self.message = Some((
+            format!("exporting to {}{note}…", path.display()),
+            Tone::Info,
+        ));
         self.worker.send(Command::Export {
             result,
             format,

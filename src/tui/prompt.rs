@@ -147,7 +147,7 @@ impl PromptKind {
     pub fn label(self) -> &'static str {
         match self {
             PromptKind::Search => "/",
-            PromptKind::Export => "export to (.csv .json .jsonl .parquet): ",
+            PromptKind::Export => "export to: ",
             PromptKind::Window => "time window (P7D, PT12H, 2024-01-01/2024-01-08): ",
         }
     }
@@ -158,6 +158,23 @@ impl PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub input: LineInput,
+    /// The export prompt's Tab toggle: a `.csv` file is written spreadsheet-safe (cells a
+    /// spreadsheet would run as formulas get a leading `'`).
+    pub spreadsheet_safe: bool,
+}
+
+impl Prompt {
+    /// What the status line shows after the text, when there is room: the export prompt's
+    /// formats and CSV mode, long and short.
+    pub fn hints(&self) -> Option<[String; 2]> {
+        (self.kind == PromptKind::Export).then(|| {
+            let mode = if self.spreadsheet_safe { "ON" } else { "off" };
+            [
+                format!(".csv .json .jsonl .parquet · Tab: spreadsheet-safe CSV {mode}"),
+                format!("csv json jsonl parquet · Tab safe CSV {mode}"),
+            ]
+        })
+    }
 }
 
 #[cfg(test)]

@@ -460,11 +460,26 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
     // A prompt other than the grid's search is typed on the status line.
     if let Some(prompt) = app.prompt.as_ref().filter(|p| p.kind != PromptKind::Search) {
         let label = prompt.kind.label();
-        let room = (area.width as usize).saturating_sub(display_width(label) + 1);
-        let (text, cursor) = prompt.input.view(room);
+        // A hint is shown when the text leaves room for it, the long one first.
+        let width = area.width as usize;
+        let text_room = width.saturating_sub(display_width(label) + 1);
+        let (mut text, mut cursor) = prompt.input.view(text_room);
+        let mut hint = String::new();
+        for candidate in prompt.hints().into_iter().flatten() {
+            let room = text_room.saturating_sub(display_width(&candidate) + 2);
+            if display_width(&text) < room {
+                (text, cursor) = prompt.input.view(room);
+                hint = candidate;
+                break;
+            }
+        }
+        let gap = width
+            .saturating_sub(display_width(label) + display_width(&text) + display_width(&hint));
         let line = Line::from(vec![
             Span::styled(label, app.theme.ui("header")),
             Span::raw(text),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(hint, app.theme.ui("status")),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x

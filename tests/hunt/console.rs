@@ -1119,6 +1119,26 @@ fn e_exports_every_row_to_the_typed_path() {
     });
     let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(written.lines().count(), 30);
+    // Tab turns on spreadsheet-safe CSV, and the message says so.
+    app.handle_key(key(KeyCode::Char('e')));
+    app.handle_key(key(KeyCode::Tab));
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    let csv = dir.path().join("out.csv");
+    type_text(&mut app, csv.to_str().unwrap());
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("spreadsheet-safe CSV ON"), "{text}");
+    app.handle_key(key(KeyCode::Enter));
+    wait_for(&mut app, "the csv export", |a| {
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.starts_with("exported"))
+    });
+    assert!(
+        app.message.as_ref().unwrap().0.contains("spreadsheet-safe"),
+        "{:?}",
+        app.message
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 31);
 }
 
 #[test]

@@ -11,6 +11,8 @@
 
 #[path = "common/response.rs"]
 mod response;
+#[path = "common/rng.rs"]
+mod rng;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -25,6 +25,8 @@ use hunt::graph::decode::decode_results;
 
 #[path = "common/response.rs"]
 mod response;
+#[path = "common/rng.rs"]
+mod rng;
 use hunt::kql::time;
 use hunt::results::KqlType;
 use response::*;

@@ -11,6 +11,9 @@
 //! common word (`powershell`), a date fragment (`2024-03-2`, which every datetime cell has to be
 //! formatted for) and a non-ASCII needle (`ÄRGER`). Each result is checked before it is timed.
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,28 +25,9 @@ use hunt::kql::time;
 use hunt::results::frequency::frequencies;
 use hunt::results::search::find;
 use hunt::results::{KqlType, ResultSet, RunFacts, kql_schema};
+use rng::Rng;
 
 const ROWS: usize = 100_000;
-
-/// A small deterministic generator (xorshift64*), so every run builds the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const PROGRAMS: [&str; 8] = [
     "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command",

@@ -5,6 +5,7 @@
 //! string, some nulls and missing keys). Each bench uses part of it.
 #![allow(dead_code)]
 
+use crate::rng::Rng;
 use std::io::Write as _;
 
 use hunt::kql::time;
@@ -35,32 +36,6 @@ pub const COLUMNS: [(&str, &str); 20] = [
     ("Tags", "Object"),
     ("RawEventData", "Object"),
 ];
-
-/// A small deterministic generator (xorshift64*).
-pub struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    fn hex(&mut self, digits: usize) -> String {
-        (0..digits)
-            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
-            .collect()
-    }
-}
 
 pub const ACTIONS: [&str; 6] = [
     "ProcessCreated",

@@ -266,13 +266,7 @@ impl App {
         window: &str,
         theme: Theme,
     ) -> App {
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        let mut editor = TextArea::new(if lines.is_empty() {
-            vec![String::new()]
-        } else {
-            lines
-        });
-        editor.set_max_histories(200);
+        let editor = super::tabs::new_editor(text);
         App {
             focus: Focus::Editor,
             editor,

@@ -68,7 +68,8 @@ pub fn scroll_to(selected: usize, top: usize, height: usize) -> usize {
     }
 }
 
-fn frame_popup(frame: &mut Frame, app: &App, area: Rect, title: String) -> Rect {
+/// Clears `area` and draws a popup's border and title there; returns the inside.
+pub(crate) fn frame_popup(frame: &mut Frame, app: &App, area: Rect, title: String) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -132,53 +133,68 @@ fn draw_columns(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_windows(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
-    let rect = centred(area, 36, WINDOWS.len() as u16 + 2);
-    let inner = frame_popup(frame, app, rect, " Time window ".into());
-    let lines: Vec<Line> = WINDOWS
+/// A list of choices with the current one marked `•` and the selected one highlighted.
+fn draw_choices(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    title: &str,
+    choices: &[(String, bool)],
+    selected: usize,
+) {
+    let rect = centred(area, 40, choices.len() as u16 + 2);
+    let inner = frame_popup(frame, app, rect, title.to_string());
+    let width = inner.width as usize;
+    let lines: Vec<Line> = choices
         .iter()
         .enumerate()
-        .map(|(index, (timespan, label))| {
-            let current = app.timespan.as_deref() == Some(timespan)
-                || (app.timespan.is_none() && *timespan == "P30D");
-            let text = format!("{} {label}", if current { "•" } else { " " });
-            let text = pad(&fit(&text, inner.width as usize), inner.width as usize);
+        .map(|(index, (label, current))| {
+            let text = format!(
+                "{} {}",
+                if *current { "•" } else { " " },
+                sanitize(label).text
+            );
             let style = if index == selected {
                 app.theme.selected()
             } else {
                 ratatui::style::Style::default()
             };
-            Line::from(Span::styled(text, style))
+            Line::from(Span::styled(pad(&fit(&text, width), width), style))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_backends(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
-    let rect = centred(area, 40, app.backends.len() as u16 + 2);
-    let inner = frame_popup(frame, app, rect, " Backend · Enter switches ".into());
-    let lines: Vec<Line> = app
-        .backends
+fn draw_windows(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let choices: Vec<(String, bool)> = WINDOWS
         .iter()
-        .enumerate()
-        .map(|(index, option)| {
-            let current = app.backend == option.label
-                || app.backend.split(' ').next() == option.label.split(' ').next();
-            let text = format!(
-                "{} {}",
-                if current { "•" } else { " " },
-                sanitize(&option.label).text
-            );
-            let text = pad(&fit(&text, inner.width as usize), inner.width as usize);
-            let style = if index == selected {
-                app.theme.selected()
-            } else {
-                ratatui::style::Style::default()
-            };
-            Line::from(Span::styled(text, style))
+        .map(|(timespan, label)| {
+            let current = app.timespan.as_deref() == Some(timespan)
+                || (app.timespan.is_none() && *timespan == "P30D");
+            (label.to_string(), current)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    draw_choices(frame, app, area, " Time window ", &choices, selected);
+}
+
+fn draw_backends(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let choices: Vec<(String, bool)> = app
+        .backends
+        .iter()
+        .map(|option| {
+            let current = app.backend == option.label
+                || app.backend.split(' ').next() == option.label.split(' ').next();
+            (option.label.clone(), current)
+        })
+        .collect();
+    draw_choices(
+        frame,
+        app,
+        area,
+        " Backend · Enter switches ",
+        &choices,
+        selected,
+    );
 }
 
 /// The whole error, each line made safe and wrapped; returns nothing to draw without an error.

@@ -15,7 +15,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthChar;
 
 use super::app::{App, Focus, Tone};
@@ -955,18 +955,6 @@ fn fit_tail(text: &str, width: usize) -> String {
     std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
-/// A popup of at most `width` × `height` in the middle of `area`, never outside it.
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    }
-}
-
 /// Draws the open popup, if any, over everything else.
 pub fn draw_popup(frame: &mut Frame, app: &App, area: Rect) {
     let Some(popup) = &app.sidebar.popup else {
@@ -984,14 +972,8 @@ pub fn draw_popup(frame: &mut Frame, app: &App, area: Rect) {
         Popup::Confirm(_) => (" Delete ", 4),
         Popup::Open(_) => (" Open a saved query ", 18),
     };
-    let rect = centered(area, 72.min(area.width.saturating_sub(4)).max(20), height);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(app.theme.ui("focus"));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let rect = super::popup::centred(area, 72.min(area.width.saturating_sub(4)).max(20), height);
+    let inner = super::popup::frame_popup(frame, app, rect, title.to_string());
     let width = inner.width as usize;
     let hint = app.theme.ui("status");
     let lines: Vec<Line> = match popup {

@@ -49,16 +49,9 @@ pub struct Tab {
 impl Tab {
     /// An empty tab keeping its draft in `slot`.
     pub fn new(slot: u32, text: &str) -> Tab {
-        let lines: Vec<String> = text.lines().map(str::to_string).collect();
-        let mut editor = TextArea::new(if lines.is_empty() {
-            vec![String::new()]
-        } else {
-            lines
-        });
-        editor.set_max_histories(200);
         Tab {
             slot,
-            editor,
+            editor: new_editor(text),
             editor_top: 0,
             editor_left: 0,
             highlighter: Highlighter::new(),
@@ -98,6 +91,18 @@ impl Tab {
             || self.pending_filter == Some(id)
             || self.shown_id == Some(id)
     }
+}
+
+/// An editor holding `text`, keeping 200 undo steps.
+pub(super) fn new_editor(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut editor = TextArea::new(if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
+    });
+    editor.set_max_histories(200);
+    editor
 }
 
 /// The id a worker event is about, for the events that belong to one tab.

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 use super::app::{App, BackendState, Focus, InspectorCache, PaneAreas, Tone};
@@ -210,18 +210,12 @@ fn draw_inspector(frame: &mut Frame, app: &mut App, area: Rect) {
         width: area.width.saturating_sub(2 * 2.min(area.width / 10)),
         height: area.height.saturating_sub(2 * 1.min(area.height / 10)),
     };
-    frame.render_widget(Clear, popup);
     let title = format!(
         " Record {}/{} · ←/→ other records · Esc closes ",
         inspector.position + 1,
         app.grid.rows()
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(app.theme.ui("focus"));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = super::popup::frame_popup(frame, app, popup, title);
     let width = inner.width as usize;
     let Some(result) = app.grid.result.clone() else {
         return;
@@ -621,18 +615,13 @@ fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
     let width = area.width.saturating_sub(4).min(96);
     let height = (entries.len() as u16 + 2).min(area.height);
     let popup = super::popup::centred(area, width, height);
-    frame.render_widget(Clear, popup);
     let scrolls = entries.len() + 2 > area.height as usize;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(if scrolls {
-            " Keys · ↑/↓ PgUp/PgDn scroll · any other key closes "
-        } else {
-            " Keys · any key closes "
-        })
-        .border_style(app.theme.ui("focus"));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let title = if scrolls {
+        " Keys · ↑/↓ PgUp/PgDn scroll · any other key closes "
+    } else {
+        " Keys · any key closes "
+    };
+    let inner = super::popup::frame_popup(frame, app, popup, title.to_string());
     let height = inner.height as usize;
     let top = app.help_scroll.min(entries.len().saturating_sub(height));
     app.help_scroll = top;

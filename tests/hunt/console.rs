@@ -274,16 +274,21 @@ impl Backend for HoldingBackend {
     }
 }
 
-pub fn test_app() -> App {
-    let handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
+/// A console over `backend` (no saved queries, no store) once the backend is ready.
+pub fn app_over(backend: Arc<dyn Backend>, text: &str) -> App {
+    let handle = worker::spawn(runtime().handle(), backend, None);
     ready(App::new(
         handle,
         Vec::new(),
-        "slow",
+        text,
         "test",
         "last 30d",
         Theme::bundled(false),
     ))
+}
+
+pub fn test_app() -> App {
+    app_over(Arc::new(HoldingBackend), "slow")
 }
 
 #[test]
@@ -916,15 +921,7 @@ impl Backend for TypedBackend {
 
 /// A console over `TypedBackend` that has run `Files` and has the grid focused.
 pub fn typed_app() -> App {
-    let handle = worker::spawn(runtime().handle(), Arc::new(TypedBackend), None);
-    let mut app = ready(App::new(
-        handle,
-        Vec::new(),
-        "Files\n| take 30",
-        "test",
-        "last 30d",
-        Theme::bundled(false),
-    ));
+    let mut app = app_over(Arc::new(TypedBackend), "Files\n| take 30");
     app.handle_key(key(KeyCode::F(5)));
     wait(&mut app);
     app.handle_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));

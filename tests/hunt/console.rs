@@ -1895,3 +1895,19 @@ fn the_backend_picker_switches_the_backend_on_the_worker() {
     wait(&mut app);
     assert_eq!(app.grid.rows(), 30, "the typed backend answered");
 }
+
+#[test]
+fn a_wide_terminal_shows_long_command_lines_whole() {
+    let mut app = typed_app();
+    let text = screen(&mut app, 300, 80);
+    // The generated command lines are about 170 characters: at 300×80 the grid has room for
+    // them whole, and uses it.
+    let row = text.lines().find(|l| l.contains("file0.exe")).unwrap();
+    let whole = format!(
+        "powershell.exe -NoProfile -Command \"Get-Item C:\\\\Temp\\\\0\" {}",
+        "x".repeat(120)
+    );
+    assert!(row.contains(&whole), "{row}");
+    // And the page is as tall as the screen allows.
+    assert!(app.grid.page >= 40, "{}", app.grid.page);
+}

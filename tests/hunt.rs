@@ -7,4 +7,5 @@ mod hunt {
     pub mod fake_graph;
     pub mod graph;
     pub mod semantics;
+    pub mod terminal;
 }

@@ -40,9 +40,13 @@ struct Tmux {
 }
 
 impl Tmux {
-    /// Starts a detached session of `WIDTH`×`HEIGHT` running `command` (a shell command line)
-    /// with the config in `config` (remain-on-exit, so the dead pane can be examined).
+    /// Starts a detached session of `WIDTH`×`HEIGHT` running `command` (a shell command line),
+    /// with remain-on-exit (so the dead pane can be examined).
     fn start(command: &str) -> Tmux {
+        Tmux::start_sized(command, WIDTH, HEIGHT)
+    }
+
+    fn start_sized(command: &str, width: usize, height: usize) -> Tmux {
         require("tmux", "-V");
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
@@ -71,9 +75,9 @@ impl Tmux {
             "new-session",
             "-d",
             "-x",
-            &WIDTH.to_string(),
+            &width.to_string(),
             "-y",
-            &HEIGHT.to_string(),
+            &height.to_string(),
             "-s",
             "hunt",
             command,
@@ -558,13 +562,7 @@ fn terminal_hostile_text_never_reaches_the_terminal() {
     // Alignment: every row of the screen is exactly the terminal's width (no character took
     // more or fewer cells than the console counted), and the column after the hostile one starts
     // at the same x on every row.
-    for (number, line) in screen.lines().enumerate() {
-        assert_eq!(
-            line.width(),
-            WIDTH,
-            "row {number} is misaligned: {line:?}\n{screen}"
-        );
-    }
+    assert_rows_fit(&screen, WIDTH, "the hostile rows");
     let xs: Vec<Option<usize>> = rows.iter().map(|l| display_x(l, "AFTER")).collect();
     assert!(
         xs.iter().all(|x| *x == xs[0]),
@@ -682,4 +680,75 @@ fn terminal_hostile_text_never_reaches_the_terminal() {
     let plain_at = find(&rest, plain.as_bytes()).unwrap();
     rest.drain(plain_at..plain_at + plain.len());
     assert_clean(&rest, "by the end");
+}
+
+/// Every row of `screen` is exactly `width` cells wide (no character took more or fewer cells
+/// in the terminal than the console counted) and, but for the status line, ends with a pane's
+/// right border.
+fn assert_rows_fit(screen: &str, width: usize, when: &str) {
+    let lines: Vec<&str> = screen.lines().collect();
+    for (number, line) in lines.iter().enumerate() {
+        assert_eq!(
+            line.width(),
+            width,
+            "{when}: row {number} is misaligned: {line:?}\n{screen}"
+        );
+        if number + 1 < lines.len() {
+            assert!(
+                line.ends_with(['│', '┐', '┘']),
+                "{when}: row {number} lost its right border: {line:?}\n{screen}"
+            );
+        }
+    }
+}
+
+/// At 80x24 (the smallest terminal the console is made for), wide characters cut at a
+/// column's edge, hidden characters and control pictures keep every row at the terminal's
+/// width, wherever the grid is scrolled and however wide the column is made.
+#[test]
+fn terminal_wide_and_hostile_cells_stay_aligned_at_80x24() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("wide.kql");
+    // Odd offsets before runs of wide characters, so cuts fall in the middle of one.
+    let wide = format!("a{}", "日本語".repeat(15));
+    let mixed = format!("ab{}", "e\u{301}日\u{200b}\u{1b}[0m本".repeat(8));
+    std::fs::write(
+        &file,
+        format!(
+            "DeviceInfo\n| distinct DeviceName\n| sort by DeviceName asc\n| take 6\n\
+             | extend Wide = {}, Mixed = {}, Tag = \"x\u{e0041}y\", After = \"AFTER\"\n",
+            literal(&wide),
+            literal(&mixed)
+        ),
+    )
+    .unwrap();
+    let command = format!(
+        "env HUNT_HOME={} TERM=xterm-256color {} {}",
+        quote(work.path().join("home").to_str().unwrap()),
+        quote(hunt_bin()),
+        quote(file.to_str().unwrap())
+    );
+    let tmux = Tmux::start_sized(&command, 80, 24);
+    tmux.wait_for("the lab to be ready", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.trim_end().ends_with("· ready"))
+    });
+    tmux.keys(&["F5"]);
+    let screen = tmux.wait_text("Results · 6 rows");
+    assert_rows_fit(&screen, 80, "the first screen");
+    tmux.keys(&["M-3"]);
+    // Scroll right column by column, widen and narrow: every screen stays aligned.
+    let mut last = screen;
+    for (step, key) in ["l", "w", "w", "l", "w", "W", "l", "h", "h", "W", "h"]
+        .iter()
+        .enumerate()
+    {
+        tmux.keys(&[key]);
+        let screen = tmux.wait_for(&format!("step {step} ({key}) to redraw"), |s| s != last);
+        assert_rows_fit(&screen, 80, &format!("after step {step} ({key})"));
+        last = screen;
+    }
+    tmux.keys(&["C-q"]);
+    tmux.wait_dead();
 }

@@ -8,4 +8,5 @@ mod hunt {
     pub mod graph;
     pub mod semantics;
     pub mod snapshots;
+    pub mod terminal;
 }

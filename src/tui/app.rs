@@ -250,6 +250,9 @@ pub struct App {
     pub areas: PaneAreas,
     /// The `ValueFilter` job whose `| where` line is awaited (frequencies' Enter).
     pub(super) pending_filter: Option<QueryId>,
+    /// The grid cell (position, column) the cursor was on when the search prompt opened: each
+    /// answer while typing moves to the first match from there.
+    search_origin: (usize, usize),
     pub(super) worker: WorkerHandle,
     pub(super) next_id: QueryId,
     /// The last query's text and where it starts in the buffer (row, column), to place its errors.
@@ -310,6 +313,7 @@ impl App {
             safe_exports: HashSet::new(),
             areas: PaneAreas::default(),
             pending_filter: None,
+            search_origin: (0, 0),
             worker,
             next_id: 1,
             last_query: (String::new(), (0, 0)),
@@ -652,8 +656,12 @@ impl App {
                     search.pending = None;
                     search.matches = Arc::new(matches);
                     search.current = None;
-                    // Typing moves to the first match from the cursor on, as a pager does.
-                    if !typing || !search.matches.is_empty() {
+                    // Typing moves to the first match from where the search started (the cell
+                    // there included), as a pager does: however many answers arrive between
+                    // keystrokes, the same match. Otherwise on from the cursor.
+                    if typing {
+                        self.grid.jump_to_match_from(self.search_origin);
+                    } else {
                         self.grid.jump_to_match(true);
                     }
                 }
@@ -1141,6 +1149,7 @@ impl App {
                     .as_ref()
                     .map(|s| s.needle.clone())
                     .unwrap_or_default();
+                self.search_origin = (self.grid.row, self.grid.column);
                 self.open_prompt(PromptKind::Search, &needle);
             }
             KeyCode::Char('n') => self.next_match(true),

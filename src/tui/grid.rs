@@ -203,7 +203,7 @@ impl Grid {
             .max(MIN_COLUMN_WIDTH)
     }
 
-    /// The match list's index of the first match at or after (`forward`) / before the cursor,
+    /// The match list's index of the first match after (`forward`) / before the cursor,
     /// wrapping around.
     fn next_match(&self, forward: bool) -> Option<usize> {
         let search = self.search.as_ref()?;
@@ -228,13 +228,38 @@ impl Grid {
 
     /// Moves the cursor to the next (`forward`) or previous match; returns whether there was one.
     pub fn jump_to_match(&mut self, forward: bool) -> bool {
-        let Some(index) = self.next_match(forward) else {
+        match self.next_match(forward) {
+            Some(index) => self.move_to_match(index),
+            None => false,
+        }
+    }
+
+    /// Moves the cursor to the first match at or after `from` (grid position, column), wrapping
+    /// around; returns whether there was one. Typing a search moves from where it started, so
+    /// each answer that comes back between keystrokes lands on the same first match.
+    pub fn jump_to_match_from(&mut self, from: (usize, usize)) -> bool {
+        let Some(search) = self.search.as_ref() else {
             return false;
         };
+        if search.matches.is_empty() {
+            return false;
+        }
+        let from = (
+            u32::try_from(from.0).unwrap_or(u32::MAX),
+            u16::try_from(from.1).unwrap_or(u16::MAX),
+        );
+        let at = search.matches.partition_point(|m| *m < from);
+        let index = if at == search.matches.len() { 0 } else { at };
+        self.move_to_match(index)
+    }
+
+    fn move_to_match(&mut self, index: usize) -> bool {
         let Some(search) = self.search.as_mut() else {
             return false;
         };
-        let (row, column) = search.matches[index];
+        let Some(&(row, column)) = search.matches.get(index) else {
+            return false;
+        };
         search.current = Some(index);
         self.row = row as usize;
         self.column = column as usize;

@@ -980,6 +980,36 @@ fn search_finds_every_matching_cell_and_n_moves_between_them() {
     assert!(app.grid.search.is_none());
 }
 
+/// In a real terminal the worker answers between keystrokes: each answer while typing must
+/// move to the first match from where the search started (the cell under the cursor included),
+/// not on from the match the previous answer moved to.
+#[test]
+fn typing_a_search_slowly_lands_on_the_first_match_from_where_it_started() {
+    let mut app = typed_app();
+    app.handle_key(key(KeyCode::Char('/')));
+    for ch in "FILE2".chars() {
+        app.handle_key(key(KeyCode::Char(ch)));
+        wait_for(&mut app, "search", |a| {
+            a.grid.search.as_ref().is_some_and(|s| s.pending.is_none())
+        });
+    }
+    assert_eq!(app.grid.row, 2, "file2.exe, the first match from the top");
+    assert!(screen(&mut app, 100, 30).contains("match 1/11"));
+    // The cursor's own cell is a match too: "FILE" matches row 0, where the search starts.
+    app.handle_key(key(KeyCode::Esc));
+    app.handle_key(key(KeyCode::Char('g')));
+    app.handle_key(key(KeyCode::Char('/')));
+    for ch in "FILE".chars() {
+        app.handle_key(key(KeyCode::Char(ch)));
+        wait_for(&mut app, "search", |a| {
+            a.grid.search.as_ref().is_some_and(|s| s.pending.is_none())
+        });
+    }
+    assert_eq!(app.grid.row, 0);
+    assert_eq!(app.grid.column, 0);
+    assert!(screen(&mut app, 100, 30).contains("match 1/"));
+}
+
 #[test]
 fn equals_and_bang_add_a_quoted_where_line_to_the_query() {
     let mut app = typed_app();

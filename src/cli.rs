@@ -479,6 +479,22 @@ fn console(
     if !warnings.is_empty() {
         app.message = Some((warnings.join(" · "), Tone::Error));
     }
+    // A dropped SSH session (SIGHUP) or a polite kill (SIGTERM) ends the console as Ctrl+Q
+    // does, so the drafts of the last second are written too.
+    runtime.spawn(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut hangup), Ok(mut terminate)) = (
+            signal(SignalKind::hangup()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = hangup.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        crate::tui::request_quit();
+    });
     let outcome = crate::tui::run(&mut app);
     // The last draft was sent at quit: let it land before the process ends.
     let flushed = app.flush_writes(Duration::from_secs(5));

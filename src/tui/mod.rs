@@ -21,6 +21,7 @@ use std::io;
 use std::time::Duration;
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -33,6 +34,15 @@ use ratatui::crossterm::terminal::{
 use ratatui::{Terminal, backend::CrosstermBackend};
 
 use app::App;
+
+/// Set when the process is told to end (SIGHUP from a dropped SSH session, SIGTERM): the loop
+/// keeps every tab's text and quits as Ctrl+Q would.
+static QUIT_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks the running console to keep its drafts and quit (safe from any thread).
+pub fn request_quit() {
+    QUIT_REQUESTED.store(true, Ordering::SeqCst);
+}
 
 /// How long the loop waits for a key before it looks at the worker again.
 const POLL: Duration = Duration::from_millis(50);
@@ -91,6 +101,10 @@ fn event_loop(
     app: &mut App,
 ) -> io::Result<()> {
     while !app.quit {
+        if QUIT_REQUESTED.load(Ordering::SeqCst) {
+            app.save_all_drafts();
+            break;
+        }
         terminal.draw(|frame| ui::draw(frame, app))?;
         // An OSC 52 copy the user asked for goes out after the frame, whole.
         if let Some(bytes) = app.terminal_output.take() {

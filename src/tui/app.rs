@@ -649,20 +649,23 @@ impl App {
                 }
             }
             Event::Searched { id, matches } => {
-                let typing = self.prompt_is_search();
                 if let Some(search) = &mut self.grid.search
                     && search.pending == Some(id)
                 {
                     search.pending = None;
                     search.matches = Arc::new(matches);
                     search.current = None;
-                    // Typing moves to the first match from where the search started (the cell
+                    // A typed search moves to the first match from where it started (the cell
                     // there included), as a pager does: however many answers arrive between
-                    // keystrokes, the same match. Otherwise on from the cursor.
-                    if typing {
-                        self.grid.jump_to_match_from(self.search_origin);
-                    } else {
-                        self.grid.jump_to_match(true);
+                    // keystrokes, or whether Enter came first, the same match. A search found
+                    // again after a sort goes on from the cursor.
+                    match search.from {
+                        Some(origin) => {
+                            self.grid.jump_to_match_from(origin);
+                        }
+                        None => {
+                            self.grid.jump_to_match(true);
+                        }
                     }
                 }
             }
@@ -1223,28 +1226,56 @@ impl App {
     /// Adds a `| where …` line at the end of the query block under the cursor (before a
     /// closing `render`, which must stay last), and says F5 runs it.
     fn append_clause(&mut self, clause: &str) {
-        let (text, (start, _)) = self.query_under_cursor();
-        let lines: Vec<&str> = text.split('\n').collect();
-        let mut end = start + lines.len().saturating_sub(1);
-        let before_render = lines.last().is_some_and(|l| {
-            l.trim_start()
-                .trim_start_matches('|')
-                .trim_start()
-                .starts_with("render")
-        }) && lines.len() > 1;
-        if before_render {
-            end -= 1;
-        }
-        let end = end.min(self.editor.lines().len().saturating_sub(1));
+        let (text, (start_row, start_col)) = self.query_under_cursor();
+        // A closing `render` must stay last (wherever it is on its line): the line goes in
+        // front of its `|`.
+        let (query, _) = crate::kql::parse(&text);
+        let render_pipe = query
+            .body
+            .as_ref()
+            .and_then(|body| body.operators.last())
+            .filter(|op| matches!(op.kind, crate::kql::ast::OperatorKind::Render(_)))
+            .map(|op| {
+                let before = text[..op.span.start.min(text.len())].trim_end();
+                match before.strip_suffix('|') {
+                    Some(rest) => rest.len(),
+                    None => op.span.start,
+                }
+            });
         self.editor.cancel_selection();
-        self.editor.move_cursor(tui_textarea::CursorMove::Jump(
-            end.min(u16::MAX as usize) as u16,
-            0,
-        ));
-        self.editor.move_cursor(tui_textarea::CursorMove::End);
-        self.editor.insert_str(format!("\n{clause}"));
+        let changed_row = match render_pipe {
+            Some(offset) => {
+                let at = line_col(&text, offset);
+                let row = start_row + at.line - 1;
+                let col = if at.line == 1 { start_col } else { 0 } + at.col - 1;
+                self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+                    row.min(u16::MAX as usize) as u16,
+                    col.min(u16::MAX as usize) as u16,
+                ));
+                // `… | top 6 by n | render x` becomes `… | top 6 by n | where …` and
+                // `| render x` on the next line.
+                let line = self.editor.lines()[row].clone();
+                let before: String = line.chars().take(col).collect();
+                if col > 0 && !before.ends_with(' ') {
+                    self.editor.insert_str(" ");
+                }
+                self.editor.insert_str(format!("{clause}\n"));
+                row
+            }
+            None => {
+                let end = (start_row + text.split('\n').count().saturating_sub(1))
+                    .min(self.editor.lines().len().saturating_sub(1));
+                self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+                    end.min(u16::MAX as usize) as u16,
+                    0,
+                ));
+                self.editor.move_cursor(tui_textarea::CursorMove::End);
+                self.editor.insert_str(format!("\n{clause}"));
+                end
+            }
+        };
         self.replaced = None;
-        self.edited(end);
+        self.edited(changed_row);
         self.message = Some((format!("added `{clause}`: F5 runs it"), Tone::Info));
     }
 
@@ -1305,15 +1336,9 @@ impl App {
             (PromptKind::Search, LineOutcome::Edited) => self.start_search(text),
             (PromptKind::Search, LineOutcome::Submit) => {
                 self.prompt = None;
+                // Enter keeps the match the typing landed on (n goes on from there).
                 if text.is_empty() {
                     self.grid.search = None;
-                } else if self
-                    .grid
-                    .search
-                    .as_ref()
-                    .is_some_and(|s| s.pending.is_none())
-                {
-                    self.next_match(true);
                 }
             }
             (PromptKind::Search, LineOutcome::Cancel) => {
@@ -1358,7 +1383,14 @@ impl App {
 
     /// Asks the worker for every cell that holds `needle`; the grid shows the search as
     /// pending until the matches arrive.
+    /// `from`: the cell a typed search lands from (its first match at or after it); `None` for
+    /// a search found again after a sort, which goes on from the cursor.
     fn start_search(&mut self, needle: String) {
+        let from = self.prompt_is_search().then_some(self.search_origin);
+        self.start_search_from(needle, from);
+    }
+
+    fn start_search_from(&mut self, needle: String, from: Option<(usize, usize)>) {
         let Some(result) = self.grid.result.clone() else {
             return;
         };
@@ -1380,6 +1412,7 @@ impl App {
                 pending: Some(id),
                 matches: Arc::new(Vec::new()),
                 current: None,
+                from,
             });
         }
     }

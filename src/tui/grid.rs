@@ -34,6 +34,9 @@ pub struct Search {
     pub matches: Arc<Vec<(u32, u16)>>,
     /// The match the cursor was last moved to.
     pub current: Option<usize>,
+    /// Where a typed search lands from: (grid position, column) of the cursor when the prompt
+    /// opened. `None` for a search found again after a sort.
+    pub from: Option<(usize, usize)>,
 }
 
 /// The results grid: the result, the client-side sort as a row order, the cursor, the columns

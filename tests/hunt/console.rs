@@ -961,7 +961,9 @@ fn search_finds_every_matching_cell_and_n_moves_between_them() {
     assert!(text.contains("match 1/11"), "{text}");
     app.handle_key(key(KeyCode::Enter));
     assert!(app.prompt.is_none());
-    assert_eq!(app.grid.row, 20, "Enter moves on from the first match");
+    assert_eq!(app.grid.row, 2, "Enter keeps the first match");
+    app.handle_key(key(KeyCode::Char('n')));
+    assert_eq!(app.grid.row, 20);
     app.handle_key(key(KeyCode::Char('n')));
     assert_eq!(app.grid.row, 21);
     app.handle_key(key(KeyCode::Char('N')));
@@ -1940,4 +1942,39 @@ fn a_wide_terminal_shows_long_command_lines_whole() {
     assert!(row.contains(&whole), "{row}");
     // And the page is as tall as the screen allows.
     assert!(app.grid.page >= 40, "{}", app.grid.page);
+}
+
+#[test]
+fn enter_before_the_search_answers_still_lands_on_the_first_match() {
+    let mut app = typed_app();
+    app.handle_key(key(KeyCode::Char('/')));
+    type_text(&mut app, "file2");
+    // Enter at once, before the worker has answered.
+    app.handle_key(key(KeyCode::Enter));
+    wait_for(&mut app, "search", |a| {
+        a.grid.search.as_ref().is_some_and(|s| s.pending.is_none())
+    });
+    assert_eq!(app.grid.row, 2);
+    // Esc clears the search and says nothing stale.
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.grid.search.is_none());
+}
+
+#[test]
+fn a_filter_goes_before_a_closing_render() {
+    let mut app = typed_app();
+    app.set_text("Files | take 30 | render columnchart");
+    app.handle_key(key(KeyCode::Char('=')));
+    assert_eq!(
+        app.text(),
+        "Files | take 30 | where Name == \"file0.exe\"\n| render columnchart"
+    );
+    app.set_text("Files\n| take 30\n| render columnchart with (title='x')");
+    app.handle_key(key(KeyCode::Char('!')));
+    assert_eq!(
+        app.text(),
+        "Files\n| take 30\n| where Name != \"file0.exe\"\n| render columnchart with (title='x')"
+    );
+    let (_, diagnostics) = hunt::kql::parse(&app.text());
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }

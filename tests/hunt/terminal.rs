@@ -280,12 +280,14 @@ fn terminal_a_day_of_hunting_in_tmux() {
     assert_eq!(times.len(), 2, "{screen}");
     assert!(times[0] < times[1], "sorted ascending: {times:?}\n{screen}");
 
-    // Search: typing finds the cells and moves to the first match; Enter moves on from it
-    // (once the search has answered), n to the next (round to the first).
+    // Search: typing finds the cells and moves to the first match; Enter keeps it, n goes to
+    // the next (and round to the first).
     tmux.keys(&["/"]);
     tmux.type_text("powershell");
     tmux.wait_text("/powershell  match 1/2 · n/N");
     tmux.keys(&["Enter"]);
+    tmux.wait_text("/powershell  match 1/2 · n/N");
+    tmux.keys(&["n"]);
     tmux.wait_text("/powershell  match 2/2 · n/N");
     tmux.keys(&["n"]);
     tmux.wait_text("/powershell  match 1/2 · n/N");

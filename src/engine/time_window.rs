@@ -78,6 +78,12 @@ pub fn parse_timespan(text: &str, now: i64) -> Result<Window, String> {
     if start > end {
         return Err(format!("'{}' ends before it starts", text.escape_debug()));
     }
+    if start == end {
+        return Err(format!(
+            "'{}' is an empty window: no row could match",
+            text.escape_debug()
+        ));
+    }
     Ok(Window { start, end })
 }
 
@@ -144,6 +150,12 @@ mod tests {
         );
         let now = time::UNIX_EPOCH_TICKS;
         assert!(parse_timespan("P3000000D", now).is_err(), "before year 1");
+        assert!(
+            parse_timespan("P0D", now)
+                .unwrap_err()
+                .contains("empty window"),
+            "an empty window is refused"
+        );
         assert!(parse_timespan("1601-01-01/P1D", now).is_ok());
     }
 }

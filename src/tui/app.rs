@@ -1305,6 +1305,7 @@ impl App {
             kind,
             input: super::prompt::LineInput::new(text),
             spreadsheet_safe: false,
+            error: None,
         });
     }
 
@@ -1328,6 +1329,9 @@ impl App {
             return;
         }
         let outcome = prompt.input.key(key);
+        if outcome == LineOutcome::Edited {
+            prompt.error = None;
+        }
         let kind = prompt.kind;
         let spreadsheet_safe = prompt.spreadsheet_safe;
         let text = prompt.input.text();
@@ -1358,8 +1362,12 @@ impl App {
                         self.prompt = None;
                         self.message = Some((format!("time window: {}", self.window), Tone::Info));
                     }
-                    // The prompt stays open with the text, so it can be fixed.
-                    Err(e) => self.message = Some((e, Tone::Error)),
+                    // The prompt stays open with the text and says why, so it can be fixed.
+                    Err(e) => {
+                        if let Some(prompt) = &mut self.prompt {
+                            prompt.error = Some(e);
+                        }
+                    }
                 }
             }
         }

@@ -142,7 +142,12 @@ fn draw_choices(
     choices: &[(String, bool)],
     selected: usize,
 ) {
-    let rect = centred(area, 40, choices.len() as u16 + 2);
+    let widest = choices
+        .iter()
+        .map(|(label, _)| display_width(&sanitize(label).text))
+        .max()
+        .unwrap_or(0);
+    let rect = centred(area, (widest + 4).max(40) as u16, choices.len() as u16 + 2);
     let inner = frame_popup(frame, app, rect, title.to_string());
     let width = inner.width as usize;
     let lines: Vec<Line> = choices
@@ -169,8 +174,17 @@ fn draw_windows(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
     let choices: Vec<(String, bool)> = WINDOWS
         .iter()
         .map(|(timespan, label)| {
-            let current = app.timespan.as_deref() == Some(timespan)
-                || (app.timespan.is_none() && *timespan == "P30D");
+            let preset = WINDOWS
+                .iter()
+                .any(|(t, _)| Some(*t) == app.timespan.as_deref());
+            let current = match app.timespan.as_deref() {
+                None => *timespan == "P30D",
+                // A custom window marks "custom…" and says what it is.
+                Some(_) if timespan.is_empty() && !preset => {
+                    return (format!("custom: {}", app.window), true);
+                }
+                Some(chosen) => chosen == *timespan,
+            };
             (label.to_string(), current)
         })
         .collect();

@@ -148,7 +148,7 @@ impl PromptKind {
         match self {
             PromptKind::Search => "/",
             PromptKind::Export => "export to: ",
-            PromptKind::Window => "time window (P7D, PT12H, 2024-01-01/2024-01-08): ",
+            PromptKind::Window => "time window (P7D, PT12H, start/end): ",
         }
     }
 }
@@ -161,6 +161,8 @@ pub struct Prompt {
     /// The export prompt's Tab toggle: a `.csv` file is written spreadsheet-safe (cells a
     /// spreadsheet would run as formulas get a leading `'`).
     pub spreadsheet_safe: bool,
+    /// Why the text was refused (shown on the prompt's line until the text changes).
+    pub error: Option<String>,
 }
 
 impl Prompt {

@@ -335,7 +335,11 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     } else if height > 0 && cursor_row >= app.editor_top + height {
         app.editor_top = cursor_row + 1 - height;
     }
-    if cursor_col < app.editor_left {
+    if width > 1 && cursor_col + 1 < width {
+        // Lines are read from their start whenever the cursor allows it (a short line after
+        // a long one, or a wider window, must not stay scrolled sideways).
+        app.editor_left = 0;
+    } else if cursor_col < app.editor_left {
         app.editor_left = cursor_col;
     } else if width > 1 && cursor_col >= app.editor_left + width - 1 {
         app.editor_left = cursor_col + 2 - width;
@@ -459,9 +463,24 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         let text_room = width.saturating_sub(display_width(label) + 1);
         let (mut text, mut cursor) = prompt.input.view(text_room);
         let mut hint = String::new();
-        for candidate in prompt.hints().into_iter().flatten() {
+        // A refusal is said where the user is looking, before any hint.
+        let refusal = prompt.error.as_ref().map(|e| sanitize(e).text);
+        let hint_style = if refusal.is_some() {
+            app.theme.ui("error")
+        } else {
+            app.theme.ui("status")
+        };
+        let candidates: Vec<String> = match refusal {
+            Some(error) => {
+                // The room left after the text (and a gap of two).
+                let room = text_room.saturating_sub(display_width(&text) + 3);
+                vec![fit(&error, room.max(8))]
+            }
+            None => prompt.hints().into_iter().flatten().collect(),
+        };
+        for candidate in candidates {
             let room = text_room.saturating_sub(display_width(&candidate) + 2);
-            if display_width(&text) < room {
+            if display_width(&text) <= room {
                 (text, cursor) = prompt.input.view(room);
                 hint = candidate;
                 break;
@@ -473,7 +492,7 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
             Span::styled(label, app.theme.ui("header")),
             Span::raw(text),
             Span::raw(" ".repeat(gap)),
-            Span::styled(hint, app.theme.ui("status")),
+            Span::styled(hint, hint_style),
         ]);
         frame.render_widget(Paragraph::new(line), area);
         let x = area.x

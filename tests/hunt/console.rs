@@ -1227,6 +1227,13 @@ fn the_time_window_picker_sets_the_window_the_query_runs_over() {
     type_text(&mut app, "banana");
     app.handle_key(key(KeyCode::Enter));
     assert!(app.prompt.is_some());
+    // The refusal is said on the prompt's own line (the status line is the prompt).
+    let text = screen(&mut app, 100, 24);
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.contains("banana") && last.contains("not an ISO 8601"),
+        "{last}"
+    );
     app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     type_text(&mut app, "2024-01-01T00:00:00Z/2024-01-08T00:00:00Z");
     app.handle_key(key(KeyCode::Enter));
@@ -1234,6 +1241,13 @@ fn the_time_window_picker_sets_the_window_the_query_runs_over() {
     assert_eq!(
         app.timespan.as_deref(),
         Some("2024-01-01T00:00:00Z/2024-01-08T00:00:00Z")
+    );
+    // The picker marks the custom window as the current one, and says what it is.
+    app.handle_key(key(KeyCode::F(6)));
+    let text = screen(&mut app, 80, 24);
+    assert!(
+        text.contains("• custom: 2024-01-01 00:00 – 2024-01-08 00:00"),
+        "{text}"
     );
 }
 
@@ -1977,4 +1991,25 @@ fn a_filter_goes_before_a_closing_render() {
     );
     let (_, diagnostics) = hunt::kql::parse(&app.text());
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
+}
+
+#[test]
+fn the_editor_scrolls_back_to_the_start_when_the_cursor_allows() {
+    let mut app = test_app();
+    app.set_text(&format!(
+        "T | project {}\n| take 1",
+        "LongColumnName, ".repeat(10)
+    ));
+    app.focus = Focus::Editor;
+    app.handle_key(key(KeyCode::End));
+    let text = screen(&mut app, 80, 24);
+    assert!(
+        app.editor_left > 0,
+        "scrolled to the end of the long line:\n{text}"
+    );
+    app.handle_key(key(KeyCode::Down));
+    let text = screen(&mut app, 80, 24);
+    assert_eq!(app.editor_left, 0, "{text}");
+    assert!(text.contains("│T | project LongColumnName"), "{text}");
+    assert!(text.contains("│| take 1"), "{text}");
 }

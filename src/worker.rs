@@ -79,11 +79,13 @@ pub enum Command {
         value: Option<String>,
         negate: bool,
     },
-    /// Write every row of a result to a file.
+    /// Write every row of a result to a file. An existing file is kept (answered by
+    /// `Event::ExportExists`) unless `overwrite`.
     Export {
         result: Arc<ResultSet>,
         format: ExportFormat,
         path: PathBuf,
+        overwrite: bool,
     },
     /// Keep the editor text as the draft (the latest of several close together wins).
     SaveDraft {
@@ -203,6 +205,12 @@ pub enum Event {
     ExportFailed {
         path: PathBuf,
         message: String,
+    },
+    /// The export's file exists: the console asks before sending it again with `overwrite`.
+    ExportExists {
+        result: Arc<ResultSet>,
+        format: ExportFormat,
+        path: PathBuf,
     },
     FileSaved {
         path: PathBuf,
@@ -435,8 +443,9 @@ async fn run_loop(
                 result,
                 format,
                 path,
+                overwrite,
             } => {
-                let _ = writes.send(Write::Export(result, format, path));
+                let _ = writes.send(Write::Export(result, format, path, overwrite));
             }
             Command::DropDraft { slot } => {
                 let _ = writes.send(Write::DropDraft(slot));
@@ -568,7 +577,7 @@ enum Write {
     DropDraft(u32),
     Keep(String),
     File(PathBuf, String),
-    Export(Arc<ResultSet>, ExportFormat, PathBuf),
+    Export(Arc<ResultSet>, ExportFormat, PathBuf, bool),
     History(HistoryEntry),
     ForgetHistory(HistoryEntry),
     Query {
@@ -665,7 +674,13 @@ fn perform(store: Option<&Store>, write: Write) -> Option<Event> {
                 },
             })
         }
-        Write::Export(result, format, path) => Some(match export_to(&result, format, &path) {
+        // Asked again before a file is replaced (checked here: the UI does no file I/O).
+        Write::Export(result, format, path, false) if path.exists() => Some(Event::ExportExists {
+            result,
+            format,
+            path,
+        }),
+        Write::Export(result, format, path, _) => Some(match export_to(&result, format, &path) {
             Ok(()) => Event::Exported {
                 rows: result.row_count(),
                 path,

@@ -242,6 +242,12 @@ pub struct App {
     pub active_tab: usize,
     /// The active tab's draft slot.
     pub tab_slot: u32,
+    /// An export waiting for the y/N answer to replacing its file.
+    pending_export: Option<(
+        Arc<ResultSet>,
+        crate::results::export::ExportFormat,
+        PathBuf,
+    )>,
     /// Exports under way in spreadsheet-safe CSV, so their end can say so.
     safe_exports: HashSet<PathBuf>,
     /// The backends the picker offers (the CLI fills it: the lab, and Graph when signed in).
@@ -311,6 +317,7 @@ impl App {
             tab_slot: 0,
             backends: Vec::new(),
             safe_exports: HashSet::new(),
+            pending_export: None,
             areas: PaneAreas::default(),
             pending_filter: None,
             search_origin: (0, 0),
@@ -612,6 +619,16 @@ impl App {
                     ),
                     Tone::Info,
                 ))
+            }
+            Event::ExportExists {
+                result,
+                format,
+                path,
+            } => {
+                let shown = sanitize_path(&path);
+                self.pending_export = Some((result, format, path));
+                self.open_prompt(PromptKind::Overwrite, "");
+                self.message = Some((format!("{shown} exists"), Tone::Info));
             }
             Event::ExportFailed { path, message } => {
                 self.message = Some((
@@ -1324,6 +1341,30 @@ impl App {
         let Some(prompt) = self.prompt.as_mut() else {
             return;
         };
+        if prompt.kind == PromptKind::Overwrite {
+            self.prompt = None;
+            let pending = self.pending_export.take();
+            match (key.code, pending) {
+                (KeyCode::Char('y' | 'Y'), Some((result, format, path))) => {
+                    self.message = Some((
+                        format!("exporting to {}…", sanitize_path(&path)),
+                        Tone::Info,
+                    ));
+                    self.worker.send(Command::Export {
+                        result,
+                        format,
+                        path,
+                        overwrite: true,
+                    });
+                }
+                (_, Some((_, _, path))) => {
+                    self.safe_exports.remove(&path);
+                    self.message = Some(("the file is kept; nothing exported".into(), Tone::Info));
+                }
+                (_, None) => {}
+            }
+            return;
+        }
         if prompt.kind == PromptKind::Export && key.code == KeyCode::Tab {
             prompt.spreadsheet_safe = !prompt.spreadsheet_safe;
             return;
@@ -1355,6 +1396,8 @@ impl App {
                 self.prompt = None;
                 self.export(&text, spreadsheet_safe);
             }
+            // Answered by its first key, above.
+            (PromptKind::Overwrite, LineOutcome::Submit) => {}
             (PromptKind::Window, LineOutcome::Submit) => {
                 let text = text.trim().to_string();
                 match self.set_window((!text.is_empty()).then_some(text)) {
@@ -1572,6 +1615,7 @@ impl App {
             result,
             format,
             path,
+            overwrite: false,
         });
     }
 
@@ -1891,4 +1935,9 @@ pub fn first_line(text: &str) -> String {
         .find(|l| !l.is_empty() && !l.starts_with("//"))
         .unwrap_or("")
         .to_string()
+}
+
+/// A path as messages show it (its text made safe: a file name can hold anything).
+fn sanitize_path(path: &std::path::Path) -> String {
+    crate::results::safe::sanitize(&path.display().to_string()).text
 }

@@ -141,6 +141,8 @@ pub enum PromptKind {
     Export,
     /// A custom time window: an ISO 8601 duration or `start/end` interval.
     Window,
+    /// y/N: replace the file an export would write over (`App::pending_export`).
+    Overwrite,
 }
 
 impl PromptKind {
@@ -149,6 +151,7 @@ impl PromptKind {
             PromptKind::Search => "/",
             PromptKind::Export => "export to: ",
             PromptKind::Window => "time window (P7D, PT12H, start/end): ",
+            PromptKind::Overwrite => "the file exists: replace it? (y/N) ",
         }
     }
 }

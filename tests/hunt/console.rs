@@ -482,7 +482,8 @@ fn the_worker_exports_a_result_atomically() {
     assert!(handle.send(Command::Export {
         result,
         format: hunt::results::export::ExportFormat::Csv,
-        path: path.clone()
+        path: path.clone(),
+        overwrite: false,
     }));
     let event = next_job_event(&mut handle);
     assert!(
@@ -497,13 +498,40 @@ fn the_worker_exports_a_result_atomically() {
     assert!(handle.send(Command::Export {
         result: Arc::new(one_column("A", vec![])),
         format: hunt::results::export::ExportFormat::Json,
-        path: blocked
+        path: blocked,
+        overwrite: false,
     }));
     let event = next_job_event(&mut handle);
     assert!(
         matches!(event, Some(Event::ExportFailed { .. })),
         "{event:?}"
     );
+    // An existing file is kept unless the export says to replace it.
+    let again = Arc::new(one_column("Answer", vec!["new"]));
+    assert!(handle.send(Command::Export {
+        result: again.clone(),
+        format: hunt::results::export::ExportFormat::Csv,
+        path: path.clone(),
+        overwrite: false,
+    }));
+    let event = next_job_event(&mut handle);
+    assert!(
+        matches!(event, Some(Event::ExportExists { .. })),
+        "{event:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "Answer\n\"a,b\"\nc\n"
+    );
+    assert!(handle.send(Command::Export {
+        result: again,
+        format: hunt::results::export::ExportFormat::Csv,
+        path: path.clone(),
+        overwrite: true,
+    }));
+    let event = next_job_event(&mut handle);
+    assert!(matches!(event, Some(Event::Exported { .. })), "{event:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "Answer\nnew\n");
 }
 
 #[test]
@@ -1168,6 +1196,34 @@ fn e_exports_every_row_to_the_typed_path() {
         app.message
     );
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 31);
+    // The same path again: asked first; n keeps the file, y replaces it.
+    for answer in ['n', 'y'] {
+        app.handle_key(key(KeyCode::Char('e')));
+        app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        type_text(&mut app, path.to_str().unwrap());
+        app.handle_key(key(KeyCode::Enter));
+        wait_for(&mut app, "the question", |a| {
+            a.prompt
+                .as_ref()
+                .is_some_and(|p| p.kind == hunt::tui::prompt::PromptKind::Overwrite)
+        });
+        let text = screen(&mut app, 100, 24);
+        assert!(text.contains("replace it? (y/N)"), "{text}");
+        app.handle_key(key(KeyCode::Char(answer)));
+        if answer == 'n' {
+            assert!(
+                app.message.as_ref().unwrap().0.contains("kept"),
+                "{:?}",
+                app.message
+            );
+        } else {
+            wait_for(&mut app, "the replacing export", |a| {
+                a.message
+                    .as_ref()
+                    .is_some_and(|(m, _)| m.starts_with("exported"))
+            });
+        }
+    }
 }
 
 #[test]

@@ -369,6 +369,15 @@ fn signed_in(settings: &GraphSettings) -> bool {
     crate::graph::auth::select_provider(&settings.auth, &env_var, http).is_ok()
 }
 
+/// What the console calls Graph before it has signed in: its cloud, or the endpoint when it is
+/// not the cloud's own (`hunt serve`, a proxy), so a test server never passes for production.
+fn graph_label(settings: &GraphSettings) -> String {
+    format!(
+        "graph · {}",
+        crate::graph::cloud::place(settings.cloud, &settings.endpoint)
+    )
+}
+
 /// The lab as a backend factory (it builds on the worker).
 fn lab_factory(scale: u32, row_limit: usize) -> BackendFactory {
     Box::new(move |progress: Progress| {
@@ -435,7 +444,7 @@ fn console(
     let (factory, label): (BackendFactory, String) = match graph {
         None => (lab_factory(scale, row_limit), "lab".into()),
         Some(settings) => {
-            let label = format!("graph · {}", settings.cloud);
+            let label = graph_label(&settings);
             (graph_factory(settings, runtime.handle().clone()), label)
         }
     };
@@ -446,7 +455,7 @@ fn console(
     if let Some(settings) = offered {
         let handle = runtime.handle().clone();
         backends.push(BackendOption {
-            label: format!("graph · {}", settings.cloud),
+            label: graph_label(&settings),
             make: Arc::new(move || graph_factory(settings.clone(), handle.clone())),
         });
     }

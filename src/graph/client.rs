@@ -226,11 +226,12 @@ impl GraphBackend {
 }
 
 impl Backend for GraphBackend {
+    /// `graph · <tenant> · <cloud>`, or, with an endpoint that is not the cloud's own,
+    /// `graph · <tenant> · <endpoint host>`: the status line must never suggest a production
+    /// tenant when the requests go elsewhere (`hunt serve`, a proxy).
     fn name(&self) -> String {
-        format!(
-            "graph · {} · {}",
-            self.options.tenant_label, self.options.cloud
-        )
+        let place = super::cloud::place(self.options.cloud, &self.options.endpoint);
+        format!("graph · {} · {place}", self.options.tenant_label)
     }
 
     fn run(

@@ -142,6 +142,20 @@ pub fn is_loopback_host(host: &str) -> bool {
     bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Where requests go, as the status line says it: the cloud's name for its own Graph endpoint,
+/// else the endpoint's host (and port), so a test server or proxy never passes for a
+/// production tenant.
+pub fn place(cloud: Cloud, endpoint: &str) -> String {
+    if endpoint == cloud.graph_base() {
+        return cloud.to_string();
+    }
+    endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest)
+        .trim_end_matches('/')
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,6 +245,7 @@ impl Store {
         let saved = self.write_query(&path, name, &text)?;
         if path != from {
             fs::remove_file(from)?;
+            self.remove_if_empty_folder(from);
         }
         Ok(saved)
     }
@@ -252,7 +253,20 @@ impl Store {
     /// Deletes a saved query of the user's.
     pub fn delete_query(&self, path: &Path) -> io::Result<()> {
         self.check_user_path(path)?;
-        fs::remove_file(path)
+        fs::remove_file(path)?;
+        self.remove_if_empty_folder(path);
+        Ok(())
+    }
+
+    /// A user's folder left empty by a move or delete goes too (the sidebar lists folders from
+    /// the files, so an empty one would come back as nothing). The queries folder itself stays;
+    /// a folder that still holds anything is left alone (`remove_dir` refuses it).
+    fn remove_if_empty_folder(&self, file: &Path) {
+        if let Some(folder) = file.parent()
+            && folder != self.paths.user_queries_dir()
+        {
+            let _ = fs::remove_dir(folder);
+        }
     }
 
     fn write_query(&self, path: &Path, name: &str, text: &str) -> io::Result<SavedQuery> {
@@ -556,6 +570,28 @@ fn create_private_dir_all(folder: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moving_the_last_query_out_of_a_folder_removes_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(Paths::in_folder(dir.path()));
+        let saved = store.save_query("One", "Triage", "T | take 1").unwrap();
+        let Origin::User(path) = &saved.origin else {
+            panic!("a user query")
+        };
+        let triage = store.paths.user_queries_dir().join("Triage");
+        assert!(triage.is_dir());
+        store.rename_query(path, "One", "Lateral").unwrap();
+        assert!(!triage.exists(), "the emptied folder is gone");
+        let moved = store
+            .paths
+            .user_queries_dir()
+            .join("Lateral")
+            .join("One.kql");
+        store.delete_query(&moved).unwrap();
+        assert!(!moved.parent().unwrap().exists());
+        assert!(store.paths.user_queries_dir().is_dir(), "the root stays");
+    }
 
     #[test]
     fn a_broken_config_says_the_line_and_column() {

@@ -968,10 +968,10 @@ impl App {
     }
 
     fn show_whole_error(&mut self) {
-        if self.error.is_some() {
+        if self.error.is_some() || self.message.is_some() {
             self.popup = Some(Popup::Message { scroll: 0 });
         } else {
-            self.message = Some(("no error to show".into(), Tone::Info));
+            self.message = Some(("no error or message to show".into(), Tone::Info));
         }
     }
 
@@ -984,8 +984,11 @@ impl App {
     }
 
     fn open_backend_picker(&mut self) {
-        if self.backends.is_empty() {
-            self.message = Some(("no other backend to choose".into(), Tone::Info));
+        if self.backends.len() < 2 {
+            self.message = Some((
+                "only the lab here: for Defender, sign in first (`hunt login`, or HUNT_TOKEN, or an app's AZURE_* settings) and start hunt again".into(),
+                Tone::Info,
+            ));
             return;
         }
         let selected = self
@@ -1174,7 +1177,11 @@ impl App {
             }
             KeyCode::Char('n') => self.next_match(true),
             KeyCode::Char('N') => self.next_match(false),
-            KeyCode::Esc if self.grid.search.is_some() => self.grid.search = None,
+            KeyCode::Esc if self.grid.search.is_some() => {
+                self.grid.search = None;
+                // "no matches" and the like were about the search.
+                self.message = None;
+            }
             KeyCode::Char('c') if self.grid.columns() > 0 => {
                 self.popup = Some(Popup::Columns {
                     selected: self.grid.column,
@@ -1547,9 +1554,15 @@ impl App {
         match clipboard::osc52(&text, self.multiplexer) {
             Ok(bytes) => {
                 self.terminal_output = Some(bytes);
+                // What the terminal (or tmux) needs for the copy to land.
+                let needs = match self.multiplexer {
+                    Multiplexer::Tmux => "tmux needs `set -g set-clipboard on`",
+                    Multiplexer::Screen => "screen passes it to the terminal, which must allow it",
+                    Multiplexer::None => "the terminal must allow it",
+                };
                 self.message = Some((
                     format!(
-                        "copied the {what} ({} bytes) by OSC 52; the terminal must allow it",
+                        "copied the {what} ({} bytes) by OSC 52; {needs}",
                         text.len()
                     ),
                     Tone::Info,

@@ -418,17 +418,24 @@ fn draw_bars(
             .enumerate()
             .map(|(s, values)| {
                 let value = values.values.get(index).and_then(finite);
+                let text = value.map_or(String::new(), label_for);
                 let bar = Bar::default()
                     .value(value.map_or(0, scaled))
-                    .text_value(value.map_or(String::new(), label_for))
                     .style(series_style(theme, s));
-                // Horizontal bars carry the category on their first bar (BarChart puts bar
-                // labels to the left); columns take it as the group's label underneath.
-                if !vertical && (s == 0 || per_group == 1) {
-                    bar.label(Line::from(label.clone()))
-                } else {
-                    bar
+                if vertical {
+                    // Columns show their value inside the column, the category underneath.
+                    return bar.text_value(text);
                 }
+                // Horizontal bars: BarChart writes a value over the bar's start, where it hides
+                // a short bar; the value goes with the label on the left instead. The category
+                // is on the first bar of its group.
+                let name = if s == 0 || per_group == 1 {
+                    fit(&label, label_width.saturating_sub(display_width(&text) + 1))
+                } else {
+                    String::new()
+                };
+                bar.text_value(String::new())
+                    .label(Line::from(format!("{name} {text}")))
             })
             .collect();
         let group = if vertical {
@@ -663,6 +670,26 @@ mod tests {
         let data = bars(Visualization::BarChart, &names, &vec![1.0; 40]);
         let text = screen(60, 12, &data, &RenderHint::new(Visualization::BarChart));
         assert!(text.contains("of 40 categories fit"), "{text}");
+    }
+
+    #[test]
+    fn short_horizontal_bars_stay_visible_with_their_value_beside_the_name() {
+        let data = bars(
+            Visualization::BarChart,
+            &["system", "hsato", "ebrooks", "praman"],
+            &[1000.0, 500.0, 100.0, 40.0],
+        );
+        let text = screen(70, 12, &data, &RenderHint::new(Visualization::BarChart));
+        let row = |name: &str| text.lines().find(|l| l.contains(name)).unwrap().to_string();
+        // The value is in the label column; the bar itself is never written over.
+        assert!(row("praman").contains("praman 40"), "{text}");
+        let small = row("praman");
+        let bar = small.split("praman 40").nth(1).unwrap();
+        assert!(
+            bar.chars().any(|c| ('█'..='▏').contains(&c)),
+            "the 40 bar is drawn: {text}"
+        );
+        assert!(row("system").contains("system 1000"), "{text}");
     }
 
     #[test]

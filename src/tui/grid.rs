@@ -545,9 +545,9 @@ pub fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
     }
 }
 
-/// The grid's title, most important first (it is cut at the pane's width): where the rows
-/// came from, how many and whether they were cut, time, the sort (pending or done), the
-/// cursor's row, the cursor column and its type.
+/// The grid's title, most important first (it is cut at the pane's width): whether the rows
+/// are an earlier query's or were cut, how many, the cursor's row, the sort (pending or done),
+/// time, the query they came from, the cursor column and its type, hidden columns.
 fn grid_title(app: &App, result: &ResultSet) -> String {
     let rows = result.row_count();
     let grid = &app.grid;
@@ -562,11 +562,13 @@ fn grid_title(app: &App, result: &ResultSet) -> String {
         title.push_str("· TRUNCATED ");
     }
     title.push_str(&format!(
-        "· {} row{} · {} ",
+        "· {} row{} ",
         group_digits(rows),
-        if rows == 1 { "" } else { "s" },
-        format_elapsed(result.facts.elapsed)
+        if rows == 1 { "" } else { "s" }
     ));
+    if rows > 0 {
+        title.push_str(&format!("· row {} ", group_digits(grid.row + 1)));
+    }
     let arrow = |descending: bool| if descending { "▼" } else { "▲" };
     if let Some((_, column, descending)) = grid.sorting {
         title.push_str(&format!(
@@ -581,15 +583,9 @@ fn grid_title(app: &App, result: &ResultSet) -> String {
             sanitize(&result.column_name(column)).text
         ));
     }
+    title.push_str(&format!("· {} ", format_elapsed(result.facts.elapsed)));
     if !grid.source.is_empty() {
         title.push_str(&format!("· {} ", fit(&sanitize(&grid.source).text, 24)));
-    }
-    if rows > 0 {
-        title.push_str(&format!(
-            "· row {}/{} ",
-            group_digits(grid.row + 1),
-            group_digits(rows)
-        ));
     }
     if grid.column < result.column_count() {
         let column = grid.column;

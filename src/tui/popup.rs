@@ -34,7 +34,8 @@ pub enum Popup {
     Window { selected: usize },
     /// Pick the backend queries run on.
     Backend { selected: usize },
-    /// The whole text of the last error, wrapped and scrollable.
+    /// The whole text of the last error (or, without one, of the status message), wrapped and
+    /// scrollable.
     Message { scroll: usize },
     /// Value frequencies of one column (computed by the worker; `data` is `None` until then).
     Frequencies {
@@ -213,15 +214,21 @@ fn draw_backends(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
 
 /// The whole error, each line made safe and wrapped; returns nothing to draw without an error.
 fn draw_message(frame: &mut Frame, app: &mut App, area: Rect, scroll: usize) {
-    let Some(mark) = app.error.clone() else {
-        app.popup = None;
-        return;
+    // The last error, or else the status line's message (cut there at a narrow width).
+    let (text, title) = match (&app.error, &app.message) {
+        (Some(mark), _) => (mark.message.clone(), " Error · ↑/↓ scroll · Esc closes "),
+        (None, Some((message, _))) => (message.clone(), " Message · ↑/↓ scroll · Esc closes "),
+        (None, None) => {
+            app.popup = None;
+            return;
+        }
     };
     let rect = centred(area, area.width.saturating_sub(4).max(20), area.height);
-    let inner = frame_popup(frame, app, rect, " Error · ↑/↓ scroll · Esc closes ".into());
-    let lines: Vec<String> = mark
-        .message
-        .lines()
+    let inner = frame_popup(frame, app, rect, title.into());
+    // Messages joined with " · " (start-up warnings) read one to a line.
+    let lines: Vec<String> = text
+        .split(" · ")
+        .flat_map(str::lines)
         .flat_map(|line| wrap_words(&sanitize(line).text, inner.width as usize))
         .collect();
     let height = inner.height as usize;

@@ -577,7 +577,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Esc, Ctrl+C", "cancel the running query"),
     ("Tab, Shift+Tab, Alt+1/2/3", "queries / editor / results"),
     ("F1, ? (outside the editor)", "this help"),
-    ("F2", "the whole error message"),
+    ("F2", "the whole error, or status message"),
     ("F6, Ctrl+T", "time window (1h, 24h, 7d, 30d, custom)"),
     ("F7", "backend (the lab; Graph when signed in)"),
     ("Alt+Z, F11", "zoom the pane to the whole screen / back"),
@@ -632,9 +632,10 @@ fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
         .collect();
     entries.extend(HELP.iter().map(|(k, w)| (k.to_string(), w.to_string())));
     let width = area.width.saturating_sub(4).min(96);
-    let height = (entries.len() as u16 + 2).min(area.height);
+    // The status line stays visible below it.
+    let height = (entries.len() as u16 + 2).min(area.height.saturating_sub(1));
     let popup = super::popup::centred(area, width, height);
-    let scrolls = entries.len() + 2 > area.height as usize;
+    let scrolls = entries.len() + 2 > height as usize;
     let title = if scrolls {
         " Keys · ↑/↓ PgUp/PgDn scroll · any other key closes "
     } else {
@@ -650,7 +651,7 @@ fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
         .max()
         .unwrap_or(0)
         + 2;
-    let lines: Vec<Line> = entries
+    let mut lines: Vec<Line> = entries
         .iter()
         .skip(top)
         .take(height)
@@ -661,6 +662,15 @@ fn draw_help(frame: &mut Frame, app: &mut App, area: Rect) {
             ])
         })
         .collect();
+    // More below: the last line says so (and the list scrolls one further to show it).
+    if top + height < entries.len()
+        && let Some(last) = lines.last_mut()
+    {
+        *last = Line::from(Span::styled(
+            format!("↓ {} more: ↓ / PgDn", entries.len() - top - height + 1),
+            app.theme.ui("status"),
+        ));
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

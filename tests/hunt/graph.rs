@@ -117,7 +117,15 @@ fn serve_answers_what_the_local_engine_answers() {
     assert_eq!(header(&remote), header(&local));
     assert_eq!(texts(&remote), texts(&local));
     assert_eq!(remote.facts.window.as_deref(), Some("last 30d"));
-    assert_eq!(backend.name(), "graph · contoso · global");
+    // The name says where the requests go: this is not Microsoft's Graph.
+    assert_eq!(
+        backend.name(),
+        format!("graph · contoso · {}", url.trim_start_matches("http://"))
+    );
+    assert_eq!(
+        hunt::graph::cloud::place(Cloud::Global, &Cloud::Global.graph_base()),
+        "global"
+    );
 }
 
 #[test]
@@ -814,8 +822,10 @@ fn the_console_runs_on_graph_and_says_where() {
     app.handle_key(super::console::key(KeyCode::F(5)));
     super::console::wait(&mut app);
     let screen = super::console::screen(&mut app, 120, 30);
+    // The status line names the tenant and where the requests go (here `hunt serve`).
+    let place = url.trim_start_matches("http://");
     assert!(
-        screen.contains("graph · contoso · global · last 30d · 1 row"),
+        screen.contains(&format!("graph · contoso · {place} · last 30d · 1 row")),
         "{screen}"
     );
     assert!(screen.contains("Devices"), "{screen}");

@@ -603,7 +603,8 @@ fn terminal_hostile_text_never_reaches_the_terminal() {
 
     // y on the OSC cell (first row, second column): one OSC 52 with the raw value.
     tmux.keys(&["g", "l"]);
-    tmux.wait_text("row 1/4 · Hostile: string");
+    let screen = tmux.wait_text("· Hostile: string");
+    assert!(screen.contains("· 4 rows · row 1 ·"), "{screen}");
     assert_clean(&read_log(&log), "before y");
     tmux.keys(&["y"]);
     tmux.wait_text("copied the cell (");

@@ -97,6 +97,9 @@ pub fn safe_file_stem(name: &str) -> String {
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
             c if c.is_control() => '_',
+            // A file name with a direction override or an invisible character reads differently
+            // in `ls` than it is (an RTL override turns `invoice<U+202E>fdp.exe` around).
+            c if crate::results::safe::is_deceptive(c) => '_',
             c => c,
         })
         .take(MAX_STEM_CHARS)
@@ -255,6 +258,10 @@ mod tests {
         assert_eq!(safe_file_stem("../x"), "_x");
         assert_eq!(safe_file_stem("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(safe_file_stem("/abs/path"), "_abs_path");
+        assert_eq!(
+            safe_file_stem("invoice\u{202E}fdp.exe\u{200B}"),
+            "invoice_fdp.exe_"
+        );
         assert_eq!(safe_file_stem("a\\b:c"), "a_b_c");
         assert_eq!(safe_file_stem("nul\0byte"), "nul_byte");
         assert_eq!(safe_file_stem(".."), "query");

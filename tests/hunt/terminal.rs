@@ -755,3 +755,40 @@ fn terminal_wide_and_hostile_cells_stay_aligned_at_80x24() {
     tmux.keys(&["C-q"]);
     tmux.wait_dead();
 }
+
+/// A dropped SSH session sends SIGHUP: the console writes every tab's text before it ends, even
+/// text typed a moment before (drafts are otherwise written a second after the last edit).
+#[test]
+fn terminal_a_hangup_keeps_every_tabs_text() {
+    let home = tempfile::tempdir().unwrap();
+    let command = format!(
+        "exec env HUNT_HOME={home} TERM=xterm-256color {bin}",
+        home = quote(home.path().to_str().unwrap()),
+        bin = quote(hunt_bin()),
+    );
+    let tmux = Tmux::start_sized(&command, 100, 30);
+    tmux.wait_for("the lab to be ready", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.trim_end().ends_with("· ready"))
+    });
+    // A second tab with text typed just now.
+    tmux.keys(&["M-n"]);
+    tmux.type_text("DeviceInfo | take 5");
+    tmux.wait_text("[2 DeviceInfo | take 5]");
+    let pid = tmux.format("#{pane_pid}");
+    let hangup = Command::new("kill")
+        .args(["-HUP", &pid])
+        .output()
+        .expect("kill runs");
+    assert!(hangup.status.success(), "kill -HUP {pid}");
+    tmux.wait_dead();
+    let data = home.path().join("data");
+    let tab = std::fs::read_to_string(data.join("tab-1.kql")).unwrap_or_default();
+    assert_eq!(tab, "DeviceInfo | take 5", "the second tab's text");
+    let first = std::fs::read_to_string(data.join("draft.kql")).unwrap_or_default();
+    assert!(
+        first.contains("DeviceProcessEvents"),
+        "the first tab's text: {first:?}"
+    );
+}

@@ -1877,10 +1877,9 @@ impl App {
         let target = (at.x - area.x - 1) as usize;
         let mut used = 0;
         let mut col = self.editor_left;
-        for ch in line.chars().skip(self.editor_left) {
-            let w = crate::results::safe::display_width(
-                &crate::results::safe::sanitize(&ch.to_string()).text,
-            );
+        for (i, ch) in line.chars().skip(self.editor_left).enumerate() {
+            let w = super::ui::editor_char_width(ch, i == 0);
+
             if used + w > target {
                 break;
             }

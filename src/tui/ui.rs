@@ -275,6 +275,26 @@ fn visible_char(ch: char) -> String {
     sanitize(&ch.to_string()).text
 }
 
+/// A combining mark or variation selector drawn on the character before it (`e` + U+0301 is
+/// one cell, `é`), rather than on a dotted circle of its own. Invisible and direction-changing
+/// characters never join: they are shown as markers.
+pub(crate) fn joins_previous(ch: char) -> bool {
+    !ch.is_ascii()
+        && ch.width() == Some(0)
+        && !ch.is_control()
+        && !crate::results::safe::is_deceptive(ch)
+}
+
+/// The cells a character of the editor's text takes on screen: its visible form's width, and
+/// none for a mark that joins the character before it (`first`: nothing before it on screen).
+pub(crate) fn editor_char_width(ch: char, first: bool) -> usize {
+    if !first && joins_previous(ch) {
+        0
+    } else {
+        display_width(&visible_char(ch))
+    }
+}
+
 /// The tabs as the editor's title shows them: `1 DeviceProcessEvents  [2 DeviceInfo]▶ `, the
 /// active one in brackets, a running one marked `▶`; labels shorten to fit `width` cells.
 fn tab_strip(app: &App, width: usize) -> String {
@@ -364,6 +384,15 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
                 if this < left {
                     continue;
                 }
+                // A combining mark goes into the cell of the character it marks (ratatui draws
+                // nothing for a zero-width piece on its own).
+                if joins_previous(ch)
+                    && let Some(last) = spans.last_mut()
+                {
+                    let last: &mut Span = last;
+                    last.content.to_mut().push(ch);
+                    continue;
+                }
                 let shown = visible_char(ch);
                 let w = display_width(&shown);
                 if used + w > width {
@@ -421,7 +450,8 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
             .chars()
             .skip(left)
             .take(cursor_col.saturating_sub(left))
-            .map(|c| display_width(&visible_char(c)))
+            .enumerate()
+            .map(|(i, c)| editor_char_width(c, i == 0))
             .sum();
         let x = text_area.x + (before as u16).min(text_area.width.saturating_sub(1));
         let y = text_area.y + (cursor_row - top) as u16;

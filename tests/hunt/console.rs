@@ -2069,3 +2069,25 @@ fn the_editor_scrolls_back_to_the_start_when_the_cursor_allows() {
     assert!(text.contains("│T | project LongColumnName"), "{text}");
     assert!(text.contains("│| take 1"), "{text}");
 }
+
+#[test]
+fn combining_marks_in_the_editor_sit_on_their_letter() {
+    let mut app = test_app();
+    app.set_text("T | where Name == \"Pe\u{301}rez\" and x == \"\u{301}\"");
+    app.focus = Focus::Editor;
+    let text = screen(&mut app, 80, 24);
+    // é is one cell, as is a mark on a quote: marks sit on the character before them.
+    assert!(text.contains("\"Pe\u{301}rez\""), "{text}");
+    assert!(text.contains("== \"\u{301}\""), "{text}");
+    assert!(!text.contains('◌'), "{text}");
+    // The cursor after the word counts é as one cell.
+    app.handle_key(key(KeyCode::End));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| ui::draw(frame, &mut app)).unwrap();
+    let cursor = terminal.get_cursor_position().unwrap();
+    let line_start = app.areas.editor.x + 1;
+    assert_eq!(
+        cursor.x - line_start,
+        "T | where Name == \"Pérez\" and x == \"\"".chars().count() as u16
+    );
+}

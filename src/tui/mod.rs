@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -96,12 +97,39 @@ fn with_terminal(
     outcome
 }
 
+/// Reads terminal events on a thread of their own and hands them over. crossterm's reader spins
+/// without end once the terminal hangs up (its read loop takes end-of-file as "more to come"),
+/// so it must never run on the thread that keeps the user's text: the loop below notices the
+/// hang-up and leaves, and the process ends (with this thread) once the drafts are written.
+fn spawn_input() -> io::Result<mpsc::Receiver<io::Result<TermEvent>>> {
+    let (events, input) = mpsc::sync_channel(256);
+    std::thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || {
+            loop {
+                let event = event::read();
+                let failed = event.is_err();
+                if events.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        })?;
+    Ok(input)
+}
+
+/// Whether the terminal is still there: its size can be read (the ioctl fails with EIO once
+/// the terminal has hung up, e.g. an SSH session that dropped).
+fn terminal_alive() -> bool {
+    ratatui::crossterm::terminal::window_size().is_ok()
+}
+
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<io::Stdout>>,
     app: &mut App,
 ) -> io::Result<()> {
+    let input = spawn_input()?;
     while !app.quit {
-        if QUIT_REQUESTED.load(Ordering::SeqCst) {
+        if QUIT_REQUESTED.load(Ordering::SeqCst) || !terminal_alive() {
             app.save_all_drafts();
             break;
         }
@@ -112,12 +140,19 @@ fn event_loop(
             out.write_all(&bytes)?;
             out.flush()?;
         }
-        if event::poll(POLL)? {
-            match event::read()? {
+        match input.recv_timeout(POLL) {
+            Ok(event) => match event? {
                 TermEvent::Key(key) => app.handle_key(key),
                 TermEvent::Paste(text) => app.paste(&text),
                 TermEvent::Mouse(mouse) => app.handle_mouse(mouse),
                 _ => {}
+            },
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            // The reader stopped: it sent its error first, so this is only reached if it
+            // could not start reading at all.
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                app.save_all_drafts();
+                break;
             }
         }
         app.poll_worker();

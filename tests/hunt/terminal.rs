@@ -792,3 +792,61 @@ fn terminal_a_hangup_keeps_every_tabs_text() {
         "the first tab's text: {first:?}"
     );
 }
+
+/// The processes (by pid) whose environment holds `HUNT_HOME=home`: this test's consoles.
+fn consoles_of(home: &Path) -> Vec<u32> {
+    let wanted = format!("HUNT_HOME={}", home.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
+                environ
+                    .split(|b| *b == 0)
+                    .any(|var| var == wanted.as_bytes())
+            })
+        })
+        .collect()
+}
+
+/// A terminal that goes away without a signal reaching the console (it is not the session's
+/// leader: `setsid`): crossterm's reader would spin for ever on the dead terminal. The console
+/// notices the hang-up, writes every tab's text and ends.
+#[test]
+fn terminal_that_vanishes_ends_the_console_with_its_drafts() {
+    require("setsid", "--version");
+    let home = tempfile::tempdir().unwrap();
+    let command = format!(
+        "setsid -w env HUNT_HOME={home} TERM=xterm-256color {bin}",
+        home = quote(home.path().to_str().unwrap()),
+        bin = quote(hunt_bin()),
+    );
+    let tmux = Tmux::start_sized(&command, 100, 30);
+    tmux.wait_for("the lab to be ready", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.trim_end().ends_with("· ready"))
+    });
+    tmux.keys(&["M-n"]);
+    tmux.type_text("DeviceInfo | take 6");
+    tmux.wait_text("[2 DeviceInfo | take 6]");
+    assert_eq!(consoles_of(home.path()).len(), 1, "one console runs");
+    // The terminal goes: tmux closes the pane's pseudo-terminal.
+    drop(tmux);
+    let started = Instant::now();
+    while !consoles_of(home.path()).is_empty() {
+        if started.elapsed() > TIMEOUT {
+            // Leave no spinning process behind.
+            for pid in consoles_of(home.path()) {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).output();
+            }
+            panic!("the console was still running after its terminal went away");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let tab = std::fs::read_to_string(home.path().join("data/tab-1.kql")).unwrap_or_default();
+    assert_eq!(tab, "DeviceInfo | take 6", "the second tab's text is kept");
+}

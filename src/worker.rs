@@ -148,6 +148,8 @@ pub enum Event {
     },
     BackendReady {
         name: String,
+        /// The backend's tables and their columns (for completion).
+        tables: Vec<crate::backend::TableInfo>,
     },
     BackendFailed {
         message: String,
@@ -315,7 +317,11 @@ async fn start_backend(
     let (next, event) = match built {
         Ok(Ok(backend)) => {
             let name = backend.name();
-            (Readiness::Ready(backend), Event::BackendReady { name })
+            let tables = backend.tables();
+            (
+                Readiness::Ready(backend),
+                Event::BackendReady { name, tables },
+            )
         }
         Ok(Err(message)) => (
             Readiness::Failed(message.clone()),

@@ -4,6 +4,7 @@
 //! highlights and reports with the spans.
 
 pub mod ast;
+pub mod completion;
 pub mod lexer;
 pub mod parser;
 pub mod time;

@@ -19,6 +19,7 @@ use super::popup::{Popup, WINDOWS};
 use super::prompt::{LineOutcome, Prompt, PromptKind};
 use super::theme::Theme;
 use crate::backend::{QueryError, QueryRequest};
+use crate::kql::completion::{Candidate, SchemaTable};
 use crate::kql::line_col;
 use crate::results::chart::ChartData;
 use crate::results::{ResultSet, RunFacts};
@@ -138,6 +139,13 @@ pub enum BackendState {
     Failed(String),
 }
 
+/// The open completion popup: the candidates for the word at the cursor and the one chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub items: Vec<Candidate>,
+    pub selected: usize,
+}
+
 /// A backend the picker (F7) offers: its name and how to build it (on the worker).
 #[derive(Clone)]
 pub struct BackendOption {
@@ -250,6 +258,14 @@ pub struct App {
     )>,
     /// Exports under way in spreadsheet-safe CSV, so their end can say so.
     safe_exports: HashSet<PathBuf>,
+    /// The backend's tables, for completion.
+    pub schema: Vec<SchemaTable>,
+    /// The KQL function names, for completion.
+    functions: Vec<&'static str>,
+    /// The completion popup (Ctrl+Space), while it is open.
+    pub completion: Option<Completion>,
+    /// Where the editor's cursor was drawn (for the completion popup).
+    pub cursor_at: Option<ratatui::layout::Position>,
     /// The backends the picker offers (the CLI fills it: the lab, and Graph when signed in).
     pub backends: Vec<BackendOption>,
     /// Where the last frame put each pane, for the mouse.
@@ -316,6 +332,10 @@ impl App {
             active_tab: 0,
             tab_slot: 0,
             backends: Vec::new(),
+            schema: Vec::new(),
+            functions: crate::kql::completion::function_names(),
+            completion: None,
+            cursor_at: None,
             safe_exports: HashSet::new(),
             pending_export: None,
             areas: PaneAreas::default(),
@@ -719,7 +739,18 @@ impl App {
             Event::BackendProgress { message } => {
                 self.backend_state = BackendState::Starting(message)
             }
-            Event::BackendReady { name } => {
+            Event::BackendReady { name, tables } => {
+                self.schema = tables
+                    .into_iter()
+                    .map(|t| SchemaTable {
+                        name: t.name,
+                        columns: t
+                            .columns
+                            .into_iter()
+                            .map(|(c, kql_type)| (c, kql_type.kql_name().to_string()))
+                            .collect(),
+                    })
+                    .collect();
                 self.backend = name;
                 self.backend_state = BackendState::Ready;
             }
@@ -940,6 +971,7 @@ impl App {
 
     fn set_focus(&mut self, focus: Focus) {
         self.focus = focus;
+        self.completion = None;
         // A zoomed screen shows the pane that has the keys.
         if self.layout.zoomed.is_some() {
             self.layout.zoomed = Some(focus);
@@ -1037,7 +1069,12 @@ impl App {
     fn editor_key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+        if self.completion.is_some() && self.completion_key(key) {
+            return;
+        }
         match key.code {
+            // Ctrl+Space; some terminals send it as Ctrl+@ (NUL).
+            KeyCode::Char(' ' | '@') if ctrl => self.open_completion(true),
             KeyCode::Char('z' | 'Z') if ctrl && shift => self.undo_redo(true),
             // Undo as the portal and most editors have it, and the editor's own Ctrl+U.
             KeyCode::Char('z' | 'u') if ctrl => self.undo_redo(false),
@@ -1056,14 +1093,122 @@ impl App {
             // Terminals send Ctrl+/ as Ctrl+_ (0x1f), which crossterm reads as Ctrl+7.
             KeyCode::Char('/' | '_' | '7') if ctrl => self.toggle_comment(),
             KeyCode::Char('d') if ctrl => self.duplicate_line(),
-            _ => {
-                let before = self.change_row();
-                if self.editor.input(key) {
-                    let after = self.editor.cursor().0;
-                    self.edited(before.min(after));
-                    self.replaced = None;
+            _ => self.editor_input(key),
+        }
+    }
+
+    /// The text of the query block under the cursor up to the cursor, and the whole block.
+    fn text_before_cursor(&self) -> (String, String) {
+        let (block, (start_row, start_col)) = self.query_under_cursor();
+        let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
+        let mut before = String::new();
+        for (offset, line) in block.split('\n').enumerate() {
+            let line_row = start_row + offset;
+            if line_row > row {
+                break;
+            }
+            if offset > 0 {
+                before.push('\n');
+            }
+            if line_row == row {
+                let from = if offset == 0 { start_col } else { 0 };
+                let take = col.saturating_sub(from);
+                before.extend(line.chars().take(take));
+            } else {
+                before.push_str(line);
+            }
+        }
+        (before, block)
+    }
+
+    /// Ctrl+Space: the candidates for the word at the cursor. One candidate is put in at once
+    /// (when `explicit`); several open the popup; none says so.
+    fn open_completion(&mut self, explicit: bool) {
+        let (before, block) = self.text_before_cursor();
+        let items =
+            crate::kql::completion::candidates(&before, &block, &self.schema, &self.functions);
+        match items.len() {
+            0 => {
+                self.completion = None;
+                if explicit {
+                    self.message = Some(("nothing to complete here".into(), Tone::Info));
                 }
             }
+            1 if explicit => {
+                self.completion = None;
+                self.accept_completion(&items[0].text);
+            }
+            _ => {
+                let selected = self
+                    .completion
+                    .as_ref()
+                    .map_or(0, |c| c.selected.min(items.len() - 1));
+                self.completion = Some(Completion { items, selected });
+            }
+        }
+    }
+
+    /// Replaces the word at the cursor with `text`.
+    fn accept_completion(&mut self, text: &str) {
+        let (before, _) = self.text_before_cursor();
+        let start = crate::kql::completion::word_start(&before);
+        let typed = before[start..].chars().count();
+        let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
+        self.editor.cancel_selection();
+        self.editor.move_cursor(tui_textarea::CursorMove::Jump(
+            row.min(u16::MAX as usize) as u16,
+            col.saturating_sub(typed).min(u16::MAX as usize) as u16,
+        ));
+        self.editor.delete_str(typed);
+        self.editor.insert_str(text);
+        self.replaced = None;
+        self.edited(row);
+    }
+
+    /// A key while the completion popup is open; returns whether it was the popup's.
+    fn completion_key(&mut self, key: KeyEvent) -> bool {
+        let Some(completion) = self.completion.as_mut() else {
+            return false;
+        };
+        let count = completion.items.len();
+        match key.code {
+            KeyCode::Up => completion.selected = completion.selected.saturating_sub(1),
+            KeyCode::Down => completion.selected = (completion.selected + 1).min(count - 1),
+            KeyCode::PageUp => completion.selected = completion.selected.saturating_sub(8),
+            KeyCode::PageDown => completion.selected = (completion.selected + 8).min(count - 1),
+            KeyCode::Enter | KeyCode::Tab => {
+                let text = completion.items[completion.selected].text.clone();
+                self.completion = None;
+                self.accept_completion(&text);
+            }
+            KeyCode::Esc => self.completion = None,
+            // Typing goes on into the text and narrows the list; anything else closes it.
+            KeyCode::Char(ch)
+                if !key.modifiers.contains(KeyModifiers::CONTROL)
+                    && (ch.is_alphanumeric() || ch == '_' || ch == '-') =>
+            {
+                self.editor_input(key);
+                self.open_completion(false);
+            }
+            KeyCode::Backspace => {
+                self.editor_input(key);
+                self.open_completion(false);
+            }
+            _ => {
+                self.completion = None;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A key for the editor's own handling (typing, moving), with the bookkeeping of an edit.
+    fn editor_input(&mut self, key: KeyEvent) {
+        let before = self.change_row();
+        if self.editor.input(key) {
+            let after = self.editor.cursor().0;
+            self.edited(before.min(after));
+            self.replaced = None;
         }
     }
 

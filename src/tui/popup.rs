@@ -347,3 +347,80 @@ fn draw_frequencies(
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// The completion list under the editor's cursor (above it when there is no room below): each
+/// candidate with its kind and, for a column, its type and table.
+pub fn draw_completion(frame: &mut Frame, app: &App, area: Rect) {
+    let (Some(completion), Some(cursor)) = (&app.completion, app.cursor_at) else {
+        return;
+    };
+    let shown = completion.items.len().min(8);
+    let height = shown as u16 + 2;
+    let width = completion
+        .items
+        .iter()
+        .map(|c| display_width(&sanitize(&c.text).text) + c.kind.label().len() + 3)
+        .max()
+        .unwrap_or(20)
+        .clamp(20, 60) as u16;
+    let below = cursor.y + 1;
+    let y = if below + height <= area.y + area.height {
+        below
+    } else {
+        cursor.y.saturating_sub(height)
+    };
+    let x = cursor.x.min((area.x + area.width).saturating_sub(width));
+    let rect = Rect {
+        x,
+        y,
+        width: width.min(area.width),
+        height: height.min(area.height),
+    };
+    let title = format!(
+        " {}/{} · Enter/Tab · Esc ",
+        completion.selected + 1,
+        completion.items.len()
+    );
+    let inner = frame_popup(frame, app, rect, title);
+    let top = scroll_to(completion.selected, 0, inner.height as usize);
+    let lines: Vec<Line> = completion
+        .items
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(inner.height as usize)
+        .map(|(index, item)| {
+            let room = (inner.width as usize).saturating_sub(item.kind.label().len() + 1);
+            let name = pad(&fit(&sanitize(&item.text).text, room), room);
+            let style = if index == completion.selected {
+                app.theme.selected()
+            } else {
+                ratatui::style::Style::default()
+            };
+            Line::from(vec![
+                Span::styled(name, style),
+                Span::styled(format!(" {}", item.kind.label()), app.theme.ui("status")),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+    // The selected column's type and table, under the list when there is room.
+    if let Some(item) = completion.items.get(completion.selected)
+        && !item.detail.is_empty()
+        && rect.y + rect.height < area.y + area.height
+    {
+        let detail = Rect {
+            y: rect.y + rect.height,
+            height: 1,
+            ..rect
+        };
+        frame.render_widget(Clear, detail);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                fit(&sanitize(&item.detail).text, detail.width as usize),
+                app.theme.ui("status"),
+            )),
+            detail,
+        );
+    }
+}

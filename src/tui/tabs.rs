@@ -267,6 +267,7 @@ impl App {
         // Prompts and popups are about the tab on screen.
         self.prompt = None;
         self.popup = None;
+        self.completion = None;
         self.switch_state(position);
     }
 

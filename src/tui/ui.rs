@@ -64,6 +64,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.inspector.is_some() {
         draw_inspector(frame, app, area);
     }
+    if app.focus == Focus::Editor {
+        super::popup::draw_completion(frame, app, area);
+    }
     super::popup::draw(frame, app, area);
     draw_popup(frame, app, area);
     if app.help {
@@ -456,6 +459,7 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
         let x = text_area.x + (before as u16).min(text_area.width.saturating_sub(1));
         let y = text_area.y + (cursor_row - top) as u16;
         frame.set_cursor_position(Position::new(x, y));
+        app.cursor_at = Some(Position::new(x, y));
     }
 }
 
@@ -624,6 +628,7 @@ pub const HELP: &[(&str, &str)] = &[
         "editor: Ctrl+Z / Ctrl+Y",
         "undo / redo (Ctrl+Shift+Z, Ctrl+U too)",
     ),
+    ("editor: Ctrl+Space", "complete tables, columns, functions…"),
     ("editor: Ctrl+A", "select all"),
     ("editor: Ctrl+Home / Ctrl+End", "start / end of the text"),
     ("editor: Ctrl+/", "comment / uncomment the lines"),

@@ -2091,3 +2091,61 @@ fn combining_marks_in_the_editor_sit_on_their_letter() {
         "T | where Name == \"Pérez\" and x == \"\"".chars().count() as u16
     );
 }
+
+#[test]
+fn ctrl_space_completes_tables_operators_and_columns_from_the_schema() {
+    let mut app = lab_app();
+    assert!(
+        app.schema.iter().any(|t| t.name == "DeviceProcessEvents"),
+        "the backend's tables arrive with it"
+    );
+    app.set_text("");
+    app.focus = Focus::Editor;
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+    // A table at the start.
+    type_text(&mut app, "Device");
+    app.handle_key(ctrl_space);
+    let completion = app.completion.clone().expect("a list");
+    assert!(completion.items.len() > 1, "{:?}", completion.items);
+    let text = screen(&mut app, 100, 30);
+    assert!(
+        text.contains("DeviceEvents") && text.contains(" table"),
+        "{text}"
+    );
+    let at = completion
+        .items
+        .iter()
+        .position(|c| c.text == "DeviceProcessEvents")
+        .unwrap();
+    for _ in 0..at {
+        app.handle_key(key(KeyCode::Down));
+    }
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.text(), "DeviceProcessEvents");
+    // One operator fits: put in at once.
+    type_text(&mut app, " | summ");
+    app.handle_key(ctrl_space);
+    assert!(app.completion.is_none());
+    assert_eq!(app.text(), "DeviceProcessEvents | summarize");
+    // Columns of the table, narrowed as one types on.
+    type_text(&mut app, " c = count() by Fi");
+    app.handle_key(ctrl_space);
+    let first = app.completion.as_ref().unwrap().items[0].clone();
+    assert_eq!(first.text, "FileName");
+    assert_eq!(first.detail, "string · DeviceProcessEvents");
+    type_text(&mut app, "leS");
+    let items = &app.completion.as_ref().unwrap().items;
+    assert!(
+        items
+            .iter()
+            .all(|c| c.text.to_lowercase().contains("fles")
+                || c.text.to_lowercase().contains("files")),
+        "{items:?}"
+    );
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.completion.is_none());
+    assert_eq!(
+        app.text(),
+        "DeviceProcessEvents | summarize c = count() by FileS"
+    );
+}

@@ -756,13 +756,12 @@ fn terminal_wide_and_hostile_cells_stay_aligned_at_80x24() {
     tmux.wait_dead();
 }
 
-/// A dropped SSH session sends SIGHUP: the console writes every tab's text before it ends, even
-/// text typed a moment before (drafts are otherwise written a second after the last edit).
-#[test]
-fn terminal_a_hangup_keeps_every_tabs_text() {
+/// A console at 100×30 started through `launcher` (`exec`, `setsid -w`) in a new HUNT_HOME, the
+/// lab ready, and `text` typed into a second tab just now (before its draft is due).
+fn console_with_a_second_tab(launcher: &str, text: &str) -> (Tmux, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let command = format!(
-        "exec env HUNT_HOME={home} TERM=xterm-256color {bin}",
+        "{launcher} env HUNT_HOME={home} TERM=xterm-256color {bin}",
         home = quote(home.path().to_str().unwrap()),
         bin = quote(hunt_bin()),
     );
@@ -772,10 +771,17 @@ fn terminal_a_hangup_keeps_every_tabs_text() {
             .last()
             .is_some_and(|l| l.trim_end().ends_with("· ready"))
     });
-    // A second tab with text typed just now.
     tmux.keys(&["M-n"]);
-    tmux.type_text("DeviceInfo | take 5");
-    tmux.wait_text("[2 DeviceInfo | take 5]");
+    tmux.type_text(text);
+    tmux.wait_text(&format!("[2 {text}]"));
+    (tmux, home)
+}
+
+/// A dropped SSH session sends SIGHUP: the console writes every tab's text before it ends, even
+/// text typed a moment before (drafts are otherwise written a second after the last edit).
+#[test]
+fn terminal_a_hangup_keeps_every_tabs_text() {
+    let (tmux, home) = console_with_a_second_tab("exec", "DeviceInfo | take 5");
     let pid = tmux.format("#{pane_pid}");
     let hangup = Command::new("kill")
         .args(["-HUP", &pid])
@@ -818,21 +824,7 @@ fn consoles_of(home: &Path) -> Vec<u32> {
 #[test]
 fn terminal_that_vanishes_ends_the_console_with_its_drafts() {
     require("setsid", "--version");
-    let home = tempfile::tempdir().unwrap();
-    let command = format!(
-        "setsid -w env HUNT_HOME={home} TERM=xterm-256color {bin}",
-        home = quote(home.path().to_str().unwrap()),
-        bin = quote(hunt_bin()),
-    );
-    let tmux = Tmux::start_sized(&command, 100, 30);
-    tmux.wait_for("the lab to be ready", |s| {
-        s.lines()
-            .last()
-            .is_some_and(|l| l.trim_end().ends_with("· ready"))
-    });
-    tmux.keys(&["M-n"]);
-    tmux.type_text("DeviceInfo | take 6");
-    tmux.wait_text("[2 DeviceInfo | take 6]");
+    let (tmux, home) = console_with_a_second_tab("setsid -w", "DeviceInfo | take 6");
     assert_eq!(consoles_of(home.path()).len(), 1, "one console runs");
     // The terminal goes: tmux closes the pane's pseudo-terminal.
     drop(tmux);

@@ -223,6 +223,8 @@ pub fn main() -> i32 {
         ) => graph.clone().over(&cli.graph),
         _ => cli.graph.clone(),
     };
+    // Graph flags with the lab as the backend: the console says how to use them.
+    let graph_flags_given = flags.choices() != crate::graph::GraphChoices::default();
     let config_choices = good_config
         .as_ref()
         .map(Config::graph_choices)
@@ -278,8 +280,15 @@ pub fn main() -> i32 {
             let theme = cli
                 .theme
                 .or_else(|| good_config.as_ref().and_then(|c| c.theme.clone()));
+            let mut notes = Vec::new();
+            if chosen.is_none() && graph_flags_given {
+                notes.push(
+                    "Graph options were given, but the backend is the lab: F7 switches to Graph (or start with --backend graph)"
+                        .to_string(),
+                );
+            }
             console(
-                cli.file, cli.scale, row_limit, chosen, offered, store, config, theme,
+                cli.file, cli.scale, row_limit, chosen, offered, store, config, theme, notes,
             )
         }
         Some(Command::Run {
@@ -409,12 +418,14 @@ fn console(
     store: Option<Arc<Store>>,
     config: Option<Result<Config, String>>,
     theme: Option<String>,
+    notes: Vec<String>,
 ) -> i32 {
     let start = match start_text(file.as_deref(), store.as_deref()) {
         Ok(start) => start,
         Err(message) => return fail(2, &message),
     };
     let mut warnings = start.warnings;
+    warnings.extend(notes);
     let history_size = match &config {
         Some(Ok(config)) => config.history_size,
         _ => None,
@@ -507,7 +518,8 @@ fn console(
     let outcome = crate::tui::run(&mut app);
     // The last draft was sent at quit: let it land before the process ends.
     let flushed = app.flush_writes(Duration::from_secs(5));
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    // Every write has landed (flushed above): nothing on the worker is worth waiting for.
+    runtime.shutdown_background();
     match outcome {
         Err(e) => fail(1, &format!("terminal error: {e}")),
         Ok(()) if !flushed => fail(1, "the draft could not be written in time"),

@@ -149,6 +149,13 @@ pub fn candidates(
     let start = word_start(before);
     let word = before[start..].to_lowercase();
     let context = before[..start].trim_end();
+    // Nothing to complete inside a comment or a string literal.
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    if in_comment_or_string(line) {
+        return Vec::new();
+    }
+    // `join (`, `union (`: a table; any other `(` opens a function's arguments.
+    let opener = context.strip_suffix('(').map(str::trim_end);
     let mut all: Vec<Candidate> = Vec::new();
     let table = |t: &SchemaTable| Candidate {
         text: t.name.clone(),
@@ -163,11 +170,9 @@ pub fn candidates(
         }));
     } else if context.is_empty()
         || context.ends_with(';')
-        || context.ends_with('(')
+        || opener.is_some_and(|o| o.is_empty() || TABLE_TAKERS.iter().any(|w| ends_with_word(o, w)))
         || context.ends_with(',') && context.contains("union")
-        || ends_with_word(context, "join")
-        || ends_with_word(context, "union")
-        || ends_with_word(context, "lookup")
+        || TABLE_TAKERS.iter().any(|w| ends_with_word(context, w))
     {
         all.extend(tables.iter().map(table));
     } else {
@@ -217,6 +222,28 @@ pub fn candidates(
     // Stable: within a rank, the order above (columns, functions, keywords, tables).
     ranked.sort_by_key(|(r, _)| *r);
     ranked.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Words a table name follows.
+const TABLE_TAKERS: &[&str] = &["join", "union", "lookup", "materialize", "toscalar"];
+
+/// Whether the end of `line` is inside a `//` comment or an unclosed string literal.
+fn in_comment_or_string(line: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match quote {
+            Some(q) if ch == '\\' && q != '`' => {
+                chars.next();
+            }
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None if ch == '"' || ch == '\'' => quote = Some(ch),
+            None if ch == '/' && chars.peek() == Some(&'/') => return true,
+            None => {}
+        }
+    }
+    quote.is_some()
 }
 
 /// Whether `text` ends with `word` as a whole word.
@@ -323,6 +350,21 @@ mod tests {
             .unwrap();
         assert_eq!(column.detail, "string · DeviceProcessEvents");
         assert_eq!(column.kind, Kind::Column);
+    }
+
+    #[test]
+    fn arguments_comments_and_strings() {
+        // After `(` of a function: columns and functions, not tables.
+        let query = "DeviceProcessEvents | where tolower(";
+        let found = candidates(query, query, &schema(), &["tolower"]);
+        assert_eq!(found[0].kind, Kind::Column, "{found:?}");
+        // `join (`: a table.
+        let query = "T | join kind=inner (Dev";
+        assert_eq!(texts(query, query)[0], "DeviceProcessEvents");
+        // Nothing inside a comment or a string.
+        assert!(texts("T | where x == \"pow", "").is_empty());
+        assert!(texts("// Dev", "").is_empty());
+        assert!(!texts("T | where x == \"a\" and Fi", "DeviceProcessEvents").is_empty());
     }
 
     #[test]

@@ -898,6 +898,15 @@ impl App {
         }
         let runs = matches!(key.code, KeyCode::F(5))
             || (ctrl && matches!(key.code, KeyCode::Char('r' | 'q') | KeyCode::Enter));
+        // The completion popup has its keys first (Tab and Esc included); one it does not
+        // take closes it and goes on as usual.
+        if self.completion.is_some()
+            && self.focus == Focus::Editor
+            && !runs
+            && self.completion_key(key)
+        {
+            return;
+        }
         // Esc, and Ctrl+C as a terminal user expects, stop a running query from anywhere.
         let cancels = self.running.is_some()
             && (key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')));
@@ -1069,9 +1078,6 @@ impl App {
     fn editor_key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);
-        if self.completion.is_some() && self.completion_key(key) {
-            return;
-        }
         match key.code {
             // Ctrl+Space; some terminals send it as Ctrl+@ (NUL).
             KeyCode::Char(' ' | '@') if ctrl => self.open_completion(true),
@@ -1099,26 +1105,26 @@ impl App {
 
     /// The text of the query block under the cursor up to the cursor, and the whole block.
     fn text_before_cursor(&self) -> (String, String) {
-        let (block, (start_row, start_col)) = self.query_under_cursor();
+        // The block of non-blank lines around the cursor's line (from the cursor's line down
+        // when that line is blank: a new query starts there).
+        let lines = self.editor.lines();
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
-        let mut before = String::new();
-        for (offset, line) in block.split('\n').enumerate() {
-            let line_row = start_row + offset;
-            if line_row > row {
-                break;
-            }
-            if offset > 0 {
-                before.push('\n');
-            }
-            if line_row == row {
-                let from = if offset == 0 { start_col } else { 0 };
-                let take = col.saturating_sub(from);
-                before.extend(line.chars().take(take));
-            } else {
-                before.push_str(line);
-            }
+        let row = row.min(lines.len().saturating_sub(1));
+        let blank = |r: usize| lines[r].trim().is_empty();
+        let mut start = row;
+        while start > 0 && !blank(row) && !blank(start - 1) {
+            start -= 1;
         }
-        (before, block)
+        let mut end = row;
+        while end + 1 < lines.len() && !blank(end + 1) {
+            end += 1;
+        }
+        let mut before = lines[start..row].join("\n");
+        if row > start {
+            before.push('\n');
+        }
+        before.extend(lines[row].chars().take(col));
+        (before, lines[start..=end].join("\n"))
     }
 
     /// Ctrl+Space: the candidates for the word at the cursor. One candidate is put in at once
@@ -1152,8 +1158,9 @@ impl App {
     fn accept_completion(&mut self, text: &str) {
         let (before, _) = self.text_before_cursor();
         let start = crate::kql::completion::word_start(&before);
-        let typed = before[start..].chars().count();
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
+        // The word never reaches past the start of the cursor's line.
+        let typed = before[start..].chars().count().min(col);
         self.editor.cancel_selection();
         self.editor.move_cursor(tui_textarea::CursorMove::Jump(
             row.min(u16::MAX as usize) as u16,
@@ -1421,14 +1428,26 @@ impl App {
                     row.min(u16::MAX as usize) as u16,
                     col.min(u16::MAX as usize) as u16,
                 ));
-                // `… | top 6 by n | render x` becomes `… | top 6 by n | where …` and
-                // `| render x` on the next line.
-                let line = self.editor.lines()[row].clone();
-                let before: String = line.chars().take(col).collect();
-                if col > 0 && !before.ends_with(' ') {
-                    self.editor.insert_str(" ");
+                // The filter goes on a line of its own, where it can be seen: `… | top 6 by n
+                // | render x` becomes `… | top 6 by n`, `| where …`, `| render x`.
+                if col == 0 {
+                    self.editor.insert_str(format!("{clause}\n"));
+                } else {
+                    let line = self.editor.lines()[row].clone();
+                    let spaces = line
+                        .chars()
+                        .take(col)
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .rev()
+                        .take_while(|c| **c == ' ')
+                        .count();
+                    // The spaces before the `|` would end the line: they go.
+                    for _ in 0..spaces {
+                        self.editor.delete_char();
+                    }
+                    self.editor.insert_str(format!("\n{clause}\n"));
                 }
-                self.editor.insert_str(format!("{clause}\n"));
                 row
             }
             None => {

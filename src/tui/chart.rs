@@ -370,9 +370,17 @@ fn draw_bars(
         .sum();
     // BarChart takes whole numbers: values are scaled so the largest is 1,000,000, and the
     // text shown is the real value. Negative values draw as empty bars with their number.
+    // The least a positive value is drawn as: one cell of bar (horizontal bars are drawn in
+    // whole cells), so a 1 beside 100,000 still shows; its number is beside it.
+    let cells = if vertical {
+        area.height.saturating_sub(2)
+    } else {
+        area.width / 2
+    };
+    let sliver = 1_000_000 / u64::from(cells.max(1)) + 1;
     let scaled = |v: f64| -> u64 {
         if top > 0.0 && v > 0.0 {
-            (v / top * 1_000_000.0).round() as u64
+            ((v / top * 1_000_000.0).round() as u64).max(sliver)
         } else {
             0
         }
@@ -690,6 +698,12 @@ mod tests {
             "the 40 bar is drawn: {text}"
         );
         assert!(row("system").contains("system 1000"), "{text}");
+        // A value 100,000 times smaller is still a sliver.
+        let data = bars(Visualization::BarChart, &["big", "tiny"], &[100_000.0, 1.0]);
+        let text = screen(70, 8, &data, &RenderHint::new(Visualization::BarChart));
+        let tiny = text.lines().find(|l| l.contains("tiny 1")).unwrap();
+        let bar = tiny.split("tiny 1").nth(1).unwrap();
+        assert!(bar.chars().any(|c| ('█'..='▏').contains(&c)), "{text}");
     }
 
     #[test]

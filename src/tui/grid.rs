@@ -552,9 +552,6 @@ fn grid_title(app: &App, result: &ResultSet) -> String {
     let rows = result.row_count();
     let grid = &app.grid;
     let mut title = String::from(" Results ");
-    if app.tab_count() > 1 {
-        title.push_str(&format!("· tab {} ", app.active_tab + 1));
-    }
     if grid.stale {
         title.push_str("· PREVIOUS QUERY ");
     }
@@ -582,6 +579,9 @@ fn grid_title(app: &App, result: &ResultSet) -> String {
             arrow(descending),
             sanitize(&result.column_name(column)).text
         ));
+    }
+    if app.tab_count() > 1 {
+        title.push_str(&format!("· tab {} ", app.active_tab + 1));
     }
     title.push_str(&format!("· {} ", format_elapsed(result.facts.elapsed)));
     if !grid.source.is_empty() {

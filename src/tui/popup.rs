@@ -355,7 +355,8 @@ pub fn draw_completion(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let shown = completion.items.len().min(8);
-    let height = shown as u16 + 2;
+    // The last line inside the box tells the selected column's type and table.
+    let height = shown as u16 + 3;
     let width = completion
         .items
         .iter()
@@ -381,7 +382,11 @@ pub fn draw_completion(frame: &mut Frame, app: &App, area: Rect) {
         completion.selected + 1,
         completion.items.len()
     );
-    let inner = frame_popup(frame, app, rect, title);
+    let boxed = frame_popup(frame, app, rect, title);
+    let inner = Rect {
+        height: boxed.height.saturating_sub(1),
+        ..boxed
+    };
     let top = scroll_to(completion.selected, 0, inner.height as usize);
     let lines: Vec<Line> = completion
         .items
@@ -404,17 +409,15 @@ pub fn draw_completion(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-    // The selected column's type and table, under the list when there is room.
+    // The selected candidate's detail (a column's type and table) on the box's last line.
     if let Some(item) = completion.items.get(completion.selected)
-        && !item.detail.is_empty()
-        && rect.y + rect.height < area.y + area.height
+        && boxed.height > 1
     {
         let detail = Rect {
-            y: rect.y + rect.height,
+            y: boxed.y + boxed.height - 1,
             height: 1,
-            ..rect
+            ..boxed
         };
-        frame.render_widget(Clear, detail);
         frame.render_widget(
             Paragraph::new(Span::styled(
                 fit(&sanitize(&item.detail).text, detail.width as usize),

@@ -498,7 +498,14 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         let (mut text, mut cursor) = prompt.input.view(text_room);
         let mut hint = String::new();
         // A refusal is said where the user is looking, before any hint.
-        let refusal = prompt.error.as_ref().map(|e| sanitize(e).text);
+        // The text is on the line already: the reason is what follows its quoted copy.
+        let refusal = prompt.error.as_ref().map(|e| {
+            let reason = match e.strip_prefix('\'') {
+                Some(rest) => rest.split_once("' ").map_or(e.as_str(), |(_, why)| why),
+                None => e.as_str(),
+            };
+            sanitize(reason).text
+        });
         let hint_style = if refusal.is_some() {
             app.theme.ui("error")
         } else {

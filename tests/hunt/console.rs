@@ -2037,7 +2037,7 @@ fn a_filter_goes_before_a_closing_render() {
     app.handle_key(key(KeyCode::Char('=')));
     assert_eq!(
         app.text(),
-        "Files | take 30 | where Name == \"file0.exe\"\n| render columnchart"
+        "Files | take 30\n| where Name == \"file0.exe\"\n| render columnchart"
     );
     app.set_text("Files\n| take 30\n| render columnchart with (title='x')");
     app.handle_key(key(KeyCode::Char('!')));
@@ -2148,4 +2148,38 @@ fn ctrl_space_completes_tables_operators_and_columns_from_the_schema() {
         app.text(),
         "DeviceProcessEvents | summarize c = count() by FileS"
     );
+}
+
+#[test]
+fn completion_takes_tab_and_never_reaches_across_lines() {
+    let mut app = lab_app();
+    app.set_text("// x\n\nDeviceInfo | take 1");
+    app.focus = Focus::Editor;
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+    // On the blank line after a comment: a new query starts there, so tables, and nothing of
+    // the comment's word.
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Home));
+    app.handle_key(ctrl_space);
+    let items = app.completion.clone().expect("a list").items;
+    assert_eq!(
+        items[0].kind,
+        hunt::kql::completion::Kind::Table,
+        "{items:?}"
+    );
+    // Tab accepts (it does not move the focus).
+    app.handle_key(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Editor);
+    assert!(app.completion.is_none());
+    let lines: Vec<String> = app.text().lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0], "// x");
+    assert_eq!(lines[1], items[0].text);
+    assert_eq!(lines[2], "DeviceInfo | take 1");
+    // Inside a comment: nothing to complete.
+    app.handle_key(KeyEvent::new(KeyCode::Home, KeyModifiers::CONTROL));
+    app.handle_key(key(KeyCode::End));
+    app.handle_key(ctrl_space);
+    assert!(app.completion.is_none());
+    assert_eq!(app.text().lines().next(), Some("// x"));
 }

@@ -227,23 +227,25 @@ pub fn candidates(
 /// Words a table name follows.
 const TABLE_TAKERS: &[&str] = &["join", "union", "lookup", "materialize", "toscalar"];
 
-/// Whether the end of `line` is inside a `//` comment or an unclosed string literal.
+/// Whether the end of `line` is inside a `//` comment or an unclosed string literal, as KQL's
+/// lexer reads it (every string form: `'…'`, `"…"`, `@"…"`, `h"…"`, ``` ```…``` ```).
 fn in_comment_or_string(line: &str) -> bool {
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match quote {
-            Some(q) if ch == '\\' && q != '`' => {
-                chars.next();
-            }
-            Some(q) if ch == q => quote = None,
-            Some(_) => {}
-            None if ch == '"' || ch == '\'' => quote = Some(ch),
-            None if ch == '/' && chars.peek() == Some(&'/') => return true,
-            None => {}
-        }
+    let (tokens, diagnostics) = super::lexer::lex(line);
+    // An unclosed string runs to the end of the line, reported as a problem there.
+    if diagnostics
+        .iter()
+        .any(|d| d.span.end == line.len() && d.span.start < d.span.end)
+    {
+        return true;
     }
-    quote.is_some()
+    // The lexer skips comments: one is what follows the last token.
+    let last_end = tokens
+        .iter()
+        .filter(|t| t.kind != super::lexer::TokenKind::Eof)
+        .map(|t| t.span.end)
+        .max()
+        .unwrap_or(0);
+    line[last_end..].trim_start().starts_with("//")
 }
 
 /// Whether `text` ends with `word` as a whole word.
@@ -364,6 +366,9 @@ mod tests {
         // Nothing inside a comment or a string.
         assert!(texts("T | where x == \"pow", "").is_empty());
         assert!(texts("// Dev", "").is_empty());
+        assert!(texts("T | where p == @\"C:\\Temp\\ Dev", "").is_empty());
+        assert!(texts("T | where p == ```a Dev", "").is_empty());
+        assert!(!texts("T | where p == @\"C:\\\" and Dev", "").is_empty());
         assert!(!texts("T | where x == \"a\" and Fi", "DeviceProcessEvents").is_empty());
     }
 

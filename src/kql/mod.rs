@@ -47,6 +47,16 @@ impl fmt::Display for LineCol {
     }
 }
 
+/// The first line of a query that says something: not blank and not a `//` comment, trimmed.
+/// Titles, tab labels and history entries are named by it. Takes the lines (so a caller with
+/// an editor's lines need not join them).
+pub fn first_meaningful_line<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    lines
+        .into_iter()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+}
+
 /// Converts a byte offset into a line and column. Offsets past the end, or inside a multi-byte
 /// character, are clamped so that bad spans can never panic.
 pub fn line_col(source: &str, offset: usize) -> LineCol {

@@ -107,11 +107,7 @@ impl HistoryEntry {
 /// The first line of KQL (not blank, not a comment), with runs of white space made one space,
 /// at most 60 characters; `(empty)` when there is none.
 pub fn first_line(text: &str) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("//"))
-        .unwrap_or("(empty)");
+    let line = crate::kql::first_meaningful_line(text.lines()).unwrap_or("(empty)");
     line.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -591,7 +591,9 @@ impl App {
                 self.last_run = Some(result.facts.clone());
                 self.inspector = None;
                 self.inspector_cache = None;
-                let source = first_line(&self.last_query.0);
+                let source = crate::kql::first_meaningful_line(self.last_query.0.lines())
+                    .unwrap_or("")
+                    .to_string();
                 self.grid.set(result, source);
                 if self.prompt_is_search() {
                     self.prompt = None;
@@ -645,7 +647,7 @@ impl App {
                 format,
                 path,
             } => {
-                let shown = sanitize_path(&path);
+                let shown = path.display().to_string();
                 self.pending_export = Some((result, format, path));
                 self.open_prompt(PromptKind::Overwrite, "");
                 self.message = Some((format!("{shown} exists"), Tone::Info));
@@ -1061,8 +1063,7 @@ impl App {
 
     /// Sets the time window from Graph's `timespan` form (checked first); `None` is the default.
     pub fn set_window(&mut self, timespan: Option<String>) -> Result<(), String> {
-        let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) / 100
-            + crate::kql::time::UNIX_EPOCH_TICKS;
+        let now = crate::kql::time::now();
         let label = match &timespan {
             Some(text) => {
                 let window = crate::engine::time_window::parse_timespan(text, now)?;
@@ -1517,10 +1518,7 @@ impl App {
             let pending = self.pending_export.take();
             match (key.code, pending) {
                 (KeyCode::Char('y' | 'Y'), Some((result, format, path))) => {
-                    self.message = Some((
-                        format!("exporting to {}…", sanitize_path(&path)),
-                        Tone::Info,
-                    ));
+                    self.message = Some((format!("exporting to {}…", path.display()), Tone::Info));
                     self.worker.send(Command::Export {
                         result,
                         format,
@@ -2102,18 +2100,4 @@ impl App {
             _ => {}
         }
     }
-}
-
-/// The first line of a query that says something (not blank, not a comment), for titles.
-pub fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("//"))
-        .unwrap_or("")
-        .to_string()
-}
-
-/// A path as messages show it (its text made safe: a file name can hold anything).
-fn sanitize_path(path: &std::path::Path) -> String {
-    crate::results::safe::sanitize(&path.display().to_string()).text
 }

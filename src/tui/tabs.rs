@@ -231,10 +231,7 @@ impl App {
                     .unwrap_or_default();
             }
             // Only the lines up to the first meaningful one are read (a draw must stay cheap).
-            lines
-                .iter()
-                .map(|l| l.trim())
-                .find(|l| !l.is_empty() && !l.starts_with("//"))
+            crate::kql::first_meaningful_line(lines.iter().map(String::as_str))
                 .unwrap_or("untitled")
                 .to_string()
         }

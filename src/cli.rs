@@ -497,7 +497,8 @@ fn console(
         None => {}
     }
     if !warnings.is_empty() {
-        app.message = Some((warnings.join(" · "), Tone::Error));
+        // One to a line: the status line shows the first, F2 all of them.
+        app.message = Some((warnings.join("\n"), Tone::Error));
     }
     // A dropped SSH session (SIGHUP) or a polite kill (SIGTERM) ends the console as Ctrl+Q
     // does, so the drafts of the last second are written too.

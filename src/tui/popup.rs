@@ -225,10 +225,8 @@ fn draw_message(frame: &mut Frame, app: &mut App, area: Rect, scroll: usize) {
     };
     let rect = centred(area, area.width.saturating_sub(4).max(20), area.height);
     let inner = frame_popup(frame, app, rect, title.into());
-    // Messages joined with " · " (start-up warnings) read one to a line.
     let lines: Vec<String> = text
-        .split(" · ")
-        .flat_map(str::lines)
+        .lines()
         .flat_map(|line| wrap_words(&sanitize(line).text, inner.width as usize))
         .collect();
     let height = inner.height as usize;

@@ -567,7 +567,15 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
             "throttled: retry in {} s",
             throttled.unwrap_or_default().as_secs_f64().ceil() as u64
         ),
-        (None, Some((message, _))) => sanitize(message).text,
+        // A message of several lines shows its first; F2 shows them all.
+        (None, Some((message, _))) => {
+            let mut lines = message.lines();
+            let first = sanitize(lines.next().unwrap_or("")).text;
+            match lines.count() {
+                0 => first,
+                more => format!("{first} (+{more} more: F2)"),
+            }
+        }
         (None, None) if starting.is_some() => format!(
             "{} {}",
             spinner(app.opened.elapsed()),

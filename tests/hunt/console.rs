@@ -2183,3 +2183,21 @@ fn completion_takes_tab_and_never_reaches_across_lines() {
     assert!(app.completion.is_none());
     assert_eq!(app.text().lines().next(), Some("// x"));
 }
+
+#[test]
+fn a_message_of_several_lines_shows_its_first_and_f2_shows_all() {
+    let mut app = test_app();
+    app.message = Some((
+        "config.toml: line 2, column 14: invalid string\nunknown theme 'solarized'".into(),
+        hunt::tui::app::Tone::Error,
+    ));
+    let text = screen(&mut app, 120, 24);
+    let status = text.lines().last().unwrap();
+    assert!(status.contains("invalid string (+1 more: F2)"), "{status}");
+    app.handle_key(key(KeyCode::F(2)));
+    let text = screen(&mut app, 120, 24);
+    assert!(
+        text.contains("column 14: invalid string") && text.contains("unknown theme 'solarized'"),
+        "{text}"
+    );
+}

@@ -534,14 +534,7 @@ impl App {
         while row > 0 && lines[row].trim().is_empty() {
             row -= 1;
         }
-        let mut start = row;
-        while start > 0 && !lines[start - 1].trim().is_empty() {
-            start -= 1;
-        }
-        let mut end = row;
-        while end + 1 < lines.len() && !lines[end + 1].trim().is_empty() {
-            end += 1;
-        }
+        let (start, end) = block_rows(lines, row);
         (lines[start..=end].join("\n"), (start, 0))
     }
 
@@ -1134,15 +1127,7 @@ impl App {
         let lines = self.editor.lines();
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
         let row = row.min(lines.len().saturating_sub(1));
-        let blank = |r: usize| lines[r].trim().is_empty();
-        let mut start = row;
-        while start > 0 && !blank(row) && !blank(start - 1) {
-            start -= 1;
-        }
-        let mut end = row;
-        while end + 1 < lines.len() && !blank(end + 1) {
-            end += 1;
-        }
+        let (start, end) = block_rows(lines, row);
         let mut before = lines[start..row].join("\n");
         if row > start {
             before.push('\n');
@@ -2123,4 +2108,19 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// The query block of `row`: the rows from `row` up to the line after a blank one, and down to
+/// the line before the next blank one. A blank `row` starts its block (what follows it).
+fn block_rows(lines: &[String], row: usize) -> (usize, usize) {
+    let blank = |r: usize| lines[r].trim().is_empty();
+    let mut start = row;
+    while start > 0 && !blank(row) && !blank(start - 1) {
+        start -= 1;
+    }
+    let mut end = row;
+    while end + 1 < lines.len() && !blank(end + 1) {
+        end += 1;
+    }
+    (start, end)
 }

@@ -4,9 +4,9 @@
 //! table; elsewhere the columns of the tables the query names, then scalar and aggregation
 //! functions, then keywords. The whole-language parser (issue 8) will make it exact.
 //!
-//! Sources of the names: the advanced hunting schema (through the backend), the KQL function list
-//! (`functions.txt`, from Microsoft's KQL reference), and the tabular operators of the KQL
-//! reference's "Tabular operators" page.
+//! Sources of the names: the advanced hunting schema (through the backend), the KQL function table
+//! ([`super::language`], from Microsoft's KQL language service), and the tabular operators of the
+//! KQL reference's "Tabular operators" page.
 
 /// Tabular operators, as written after `|` (KQL reference, "Tabular operators").
 pub const TABULAR_OPERATORS: &[&str] = &[
@@ -280,14 +280,16 @@ fn mentions(query: &str, table: &str) -> bool {
     false
 }
 
-/// The KQL function names hunt knows (scalar, aggregation and window functions, from the KQL
-/// reference), for completion.
+/// The KQL function names hunt knows (scalar functions, aggregations and plugins of
+/// [`super::language::functions`]), each once, in alphabetical order, for completion.
 pub fn function_names() -> Vec<&'static str> {
-    include_str!("functions.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect()
+    let mut names: Vec<&'static str> = super::language::functions()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 pub mod ast;
 pub mod completion;
+pub mod language;
 pub mod lexer;
 pub mod parser;
 pub mod syntax;

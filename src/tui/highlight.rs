@@ -25,13 +25,66 @@ pub struct Piece {
 fn syntax_set() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     SET.get_or_init(|| {
-        let definition =
-            SyntaxDefinition::load_from_str(include_str!("kql.sublime-syntax"), true, None)
-                .expect("the bundled KQL grammar is valid");
+        let definition = SyntaxDefinition::load_from_str(&grammar(), true, None)
+            .expect("the bundled KQL grammar is valid");
         let mut builder = SyntaxSetBuilder::new();
         builder.add(definition);
         builder.build()
     })
+}
+
+/// The grammar `kql.sublime-syntax` with its word lists filled in from the KQL vocabulary table
+/// ([`crate::kql::language`]): each `@NAME@` placeholder becomes a regex alternation of the
+/// table's words, so the highlighter and the parser agree on what is a keyword.
+fn grammar() -> String {
+    use crate::kql::language as lang;
+    let (source_functions, source_operators): (Vec<&str>, Vec<&str>) = lang::SOURCE_OPERATORS
+        .iter()
+        .copied()
+        // A source operator that is also a function name (`range`) is a keyword unless `(` follows.
+        .partition(|word| lang::function(word).is_some());
+    let word_keywords: Vec<&str> = lang::LOGICAL_OPERATORS
+        .iter()
+        .chain(lang::CLAUSE_KEYWORDS)
+        .copied()
+        .collect();
+    let statements: Vec<&str> = lang::STATEMENT_KEYWORDS
+        .iter()
+        .copied()
+        .filter(|word| *word != "let")
+        .collect();
+    let fills: [(&str, Vec<&str>); 8] = [
+        ("PIPE_OPERATORS", lang::pipe_operator_words()),
+        ("SOURCE_OPERATORS", source_operators),
+        ("SOURCE_FUNCTIONS", source_functions),
+        ("STRING_OPERATORS", lang::STRING_OPERATORS.to_vec()),
+        ("WORD_KEYWORDS", word_keywords),
+        ("TYPES", lang::TYPE_NAMES.to_vec()),
+        ("LITERALS", lang::LITERAL_KEYWORDS.to_vec()),
+        ("STATEMENTS", statements),
+    ];
+    let mut text = include_str!("kql.sublime-syntax").to_string();
+    for (name, words) in fills {
+        text = text.replace(&format!("@{name}@"), &alternation(words));
+    }
+    text
+}
+
+/// A regex alternation matching any of `words`, longest first (so `project-away` wins over
+/// `project`, `in~` over `in`); each word regex-escaped, and the space of a two-word operator
+/// (`matches regex`) matching any white space.
+fn alternation(mut words: Vec<&str>) -> String {
+    crate::kql::language::longest_first(&mut words);
+    words
+        .iter()
+        .map(|word| {
+            word.split(' ')
+                .map(regex_syntax::escape)
+                .collect::<Vec<_>>()
+                .join(r"\s+")
+        })
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// The roles a [`Piece`] can have; cached runs store an index into this (one byte, not sixteen).
@@ -342,6 +395,83 @@ mod tests {
             "{parts:?}"
         );
         assert!(parts.contains(&("1h".to_string(), "number")), "{parts:?}");
+    }
+
+    #[test]
+    fn the_grammar_takes_its_words_from_the_language_table() {
+        let text = grammar();
+        let placeholder = text.split('@').skip(1).step_by(2).find(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        });
+        assert_eq!(placeholder, None, "every placeholder is filled");
+        use crate::kql::language as lang;
+        // Every operator and synonym that may follow `|`, with and without a space, and on the
+        // line after a trailing `|`.
+        for word in lang::pipe_operator_words() {
+            for line in [format!("T | {word} x"), format!("T |{word}")] {
+                let parts = roles(&line);
+                assert!(
+                    parts.contains(&(word.to_string(), "keyword")),
+                    "{line}: {parts:?}"
+                );
+            }
+            let rows = highlight(&owned(&["T |", &format!("  {word} x")]));
+            assert_eq!(role_at(&rows[1], word), "keyword", "{word}: {rows:?}");
+        }
+        // Source operators at the start of a query or after `=`.
+        for word in lang::SOURCE_OPERATORS {
+            for line in [format!("{word} x"), format!("let t = {word} x")] {
+                let parts = roles(&line);
+                assert!(
+                    parts.contains(&(word.to_string(), "keyword")),
+                    "{line}: {parts:?}"
+                );
+            }
+        }
+        // `range(` is the function, `range x from` the operator.
+        let parts = roles("print r = range(1, 5, 2)");
+        assert!(
+            parts.contains(&("range".to_string(), "function")),
+            "{parts:?}"
+        );
+        // Every string operator, between two operands.
+        for word in lang::STRING_OPERATORS {
+            let line = format!("T | where Name {word} (\"a\")");
+            let parts = roles(&line);
+            assert!(
+                parts.contains(&(word.to_string(), "operator")),
+                "{line}: {parts:?}"
+            );
+        }
+        let parts = roles("T | where x matches   regex \"a\" and y !in~ (1) or z !has_cs 'q'");
+        for word in ["matches   regex", "and", "!in~", "or", "!has_cs"] {
+            assert!(parts.contains(&(word.to_string(), "operator")), "{parts:?}");
+        }
+        // Clause words, types, literals and statements.
+        let parts = roles("T | sort by x asc nulls first | extend d = todatetime(x), b = true");
+        for word in ["by", "asc", "nulls", "first"] {
+            assert!(parts.contains(&(word.to_string(), "operator")), "{parts:?}");
+        }
+        assert!(
+            parts.contains(&("true".to_string(), "constant")),
+            "{parts:?}"
+        );
+        for ty in lang::TYPE_NAMES {
+            let parts = roles(&format!("print {ty}(null)"));
+            assert!(parts.contains(&(ty.to_string(), "type")), "{parts:?}");
+        }
+        let parts = roles("datatable(a: long, b: string) [1, 'x']");
+        assert!(parts.contains(&("long".to_string(), "type")), "{parts:?}");
+        let parts = roles("declare query_parameters(n: long = 5); set notruncation;");
+        assert!(
+            parts.contains(&("declare".to_string(), "type")),
+            "{parts:?}"
+        );
+        assert!(parts.contains(&("set".to_string(), "type")), "{parts:?}");
+        // Words that only contain an operator's name stay plain.
+        let parts = roles("T | project-foo hasx, project_x, has_anything");
+        let coloured: Vec<_> = parts.iter().filter(|(_, role)| !role.is_empty()).collect();
+        assert_eq!(coloured, [&("|".to_string(), "operator")], "{parts:?}");
     }
 
     #[test]

@@ -286,10 +286,9 @@ fn known_function_names() -> &'static std::collections::HashSet<String> {
     static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> =
         std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        let text = include_str!("../../kql/functions.txt");
-        text.lines()
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty())
+        crate::kql::language::functions()
+            .iter()
+            .map(|f| f.name.clone())
             .collect()
     })
 }

@@ -7,6 +7,7 @@ pub mod ast;
 pub mod completion;
 pub mod lexer;
 pub mod parser;
+pub mod sources;
 pub mod time;
 
 use std::fmt;

@@ -121,8 +121,18 @@ enum Command {
         #[command(flatten)]
         graph: GraphFlags,
     },
-    /// Parse and validate queries (standard input when no file); prints FILE:LINE:COL: message.
-    Check { files: Vec<PathBuf> },
+    /// Lint queries: every query of every file (standard input when none), as
+    /// FILE:LINE:COL: error|warning: message; exits 1 when any error is found.
+    Check {
+        /// Files or directories (searched for .kql, .csl, .kusto, .md, .markdown, .yaml, .yml);
+        /// `-` is standard input. A .kql file holds queries separated by blank lines (the
+        /// editor's layout); Markdown its ```kql / ```kusto fences; YAML its `query:` values.
+        files: Vec<PathBuf>,
+        /// The tables to check against: the advanced hunting schema (empty tables) or the
+        /// lab's tables.
+        #[arg(long, value_enum, default_value_t = SchemaChoice::AdvancedHunting)]
+        schema: SchemaChoice,
+    },
     /// Sign in to Microsoft Graph with a device code (works over SSH: open the URL anywhere).
     Login {
         #[command(flatten)]
@@ -170,6 +180,14 @@ enum OutputFormat {
     Csv,
     Json,
     Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaChoice {
+    /// Every advanced hunting table, empty.
+    AdvancedHunting,
+    /// The lab data set's tables.
+    Lab,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -333,7 +351,7 @@ pub fn main() -> i32 {
             };
             run_query(&text, format, csv_safe, timespan, target, row_limit)
         }
-        Some(Command::Check { files }) => check(&files),
+        Some(Command::Check { files, schema }) => check(&files, schema, cli.scale),
         Some(Command::Lab {
             command: LabCommand::Export { dir, format },
         }) => lab_export(&dir, format, cli.scale),
@@ -962,46 +980,155 @@ fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32
     }
 }
 
-fn check(files: &[PathBuf]) -> i32 {
-    let catalog = match Catalog::schema_only() {
-        Ok(catalog) => catalog,
-        Err(e) => return fail(1, &format!("could not build the table catalog: {e}")),
+/// `hunt check`: every query of every file, linted like a CI linter would (eslint, ruff): each
+/// problem on stdout as `FILE:LINE:COL: severity: message`, positions in the file. A file that
+/// cannot be read is reported on stderr and the others are still checked; the exit code is 2
+/// then, else 1 when any error was found, else 0 (warnings alone pass).
+fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
+    let engine = match schema {
+        SchemaChoice::AdvancedHunting => match Catalog::schema_only() {
+            Ok(catalog) => LocalEngine::new(catalog, "check"),
+            Err(e) => return fail(1, &format!("could not build the table catalog: {e}")),
+        },
+        SchemaChoice::Lab => match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+            Ok(engine) => engine,
+            Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+        },
     };
-    let engine = LocalEngine::new(catalog, "check");
+    let mut unreadable = false;
+    let mut failed = false;
     let mut inputs = Vec::new();
     if files.is_empty() {
-        let mut text = String::new();
-        if let Err(e) = io::stdin().read_to_string(&mut text) {
-            return fail(2, &format!("standard input: {e}"));
-        }
-        inputs.push(("-".to_string(), text));
+        inputs.push(PathBuf::from("-"));
     }
     for path in files {
-        match std::fs::read_to_string(path) {
-            Ok(text) => inputs.push((path.display().to_string(), text)),
-            Err(e) => return fail(2, &format!("{}: {e}", path.display())),
+        unreadable |= !collect_check_files(path, &mut inputs);
+    }
+    let mut out = io::stdout().lock();
+    for path in inputs {
+        let name = path.display().to_string();
+        let text = if name == "-" {
+            let mut text = String::new();
+            io::stdin().read_to_string(&mut text).map(|_| text)
+        } else {
+            std::fs::read_to_string(&path)
+        };
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                let name = if name == "-" { "standard input" } else { &name };
+                unreadable = true;
+                fail(2, &format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let kind = crate::kql::sources::SourceKind::from_path(&name);
+        for query in crate::kql::sources::queries(kind, &text) {
+            for finding in findings(&engine, &query) {
+                failed |= finding.severity == Severity::Error;
+                let written = writeln!(
+                    out,
+                    "{}:{}:{}: {}: {}",
+                    sanitize(&name).text,
+                    finding.line,
+                    finding.col,
+                    finding.severity.label(),
+                    sanitize(&finding.message).text
+                );
+                // A closed pipe (`| head`) ends the output, not the verdict.
+                if let Err(e) = written
+                    && e.kind() != io::ErrorKind::BrokenPipe
+                {
+                    return fail(2, &format!("writing the findings: {e}"));
+                }
+            }
         }
     }
-    let mut failed = false;
-    for (name, text) in inputs {
-        let Err(error) = engine.check(&text) else {
+    if unreadable { 2 } else { i32::from(failed) }
+}
+
+/// `path` itself, or the query files under it when it is a directory (sorted; hidden entries
+/// such as `.git` and symbolic links to directories are passed over). A folder that cannot be
+/// read is reported here; returns whether every one could be.
+fn collect_check_files(path: &Path, into: &mut Vec<PathBuf>) -> bool {
+    if path.as_os_str() == "-" || !path.is_dir() {
+        into.push(path.to_path_buf());
+        return true;
+    }
+    let entries = std::fs::read_dir(path).and_then(|entries| entries.collect::<Result<_, _>>());
+    let mut entries: Vec<std::fs::DirEntry> = match entries {
+        Ok(entries) => entries,
+        Err(e) => {
+            fail(2, &format!("{}: {e}", path.display()));
+            return false;
+        }
+    };
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    let mut all_read = true;
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(file_type) = entry.file_type() else {
             continue;
         };
-        // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
-        let note = if error.kind == crate::backend::ErrorKind::Unsupported {
-            "warning: "
-        } else {
-            failed = true;
-            ""
-        };
-        let position = error.position.map(|p| format!("{p}: ")).unwrap_or_default();
-        println!(
-            "{}:{position}{note}{}",
-            sanitize(&name).text,
-            sanitize(&error.message).text
-        );
+        if name.starts_with('.') {
+            continue;
+        }
+        if file_type.is_dir() {
+            all_read &= collect_check_files(&entry.path(), into);
+        } else if crate::kql::sources::SourceKind::is_query_file(&name) && !entry.path().is_dir() {
+            into.push(entry.path());
+        }
     }
-    i32::from(failed)
+    all_read
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One problem in a file: where (1-based, the file's line and character column), how bad, what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Finding {
+    line: usize,
+    col: usize,
+    severity: Severity,
+    message: String,
+}
+
+/// The problems of one query, positioned in its file. The engine reports the first problem
+/// only today; when it reports several, they all become findings here.
+fn findings(engine: &LocalEngine, query: &crate::kql::sources::QueryText) -> Vec<Finding> {
+    let Err(error) = engine.check(&query.text) else {
+        return Vec::new();
+    };
+    // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
+    let severity = if error.kind == crate::backend::ErrorKind::Unsupported {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let at = query.file_position(
+        error
+            .position
+            .unwrap_or(crate::kql::LineCol { line: 1, col: 1 }),
+    );
+    vec![Finding {
+        line: at.line,
+        col: at.col,
+        severity,
+        message: error.message,
+    }]
 }
 
 fn lab_export(dir: &std::path::Path, format: FileFormat, scale: u32) -> i32 {

@@ -21,6 +21,7 @@ use super::theme::Theme;
 use crate::backend::{QueryError, QueryRequest};
 use crate::kql::completion::{Candidate, SchemaTable};
 use crate::kql::line_col;
+use crate::kql::sources::block_rows;
 use crate::results::chart::ChartData;
 use crate::results::{ResultSet, RunFacts};
 use crate::store::{RunStatus, SavedQuery, kept_draft};
@@ -2108,19 +2109,4 @@ impl App {
             _ => {}
         }
     }
-}
-
-/// The query block of `row`: the rows from `row` up to the line after a blank one, and down to
-/// the line before the next blank one. A blank `row` starts its block (what follows it).
-fn block_rows(lines: &[String], row: usize) -> (usize, usize) {
-    let blank = |r: usize| lines[r].trim().is_empty();
-    let mut start = row;
-    while start > 0 && !blank(row) && !blank(start - 1) {
-        start -= 1;
-    }
-    let mut end = row;
-    while end + 1 < lines.len() && !blank(end + 1) {
-        end += 1;
-    }
-    (start, end)
 }

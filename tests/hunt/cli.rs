@@ -161,8 +161,155 @@ fn check_prints_file_line_column() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stdout(&output),
-        format!("{}:2:11: unknown column 'Nope'\n", bad.display())
+        format!("{}:2:11: error: unknown column 'Nope'\n", bad.display())
     );
+}
+
+#[test]
+fn check_lints_every_block_of_a_kql_file_at_its_place_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hunts.kql");
+    // The first block is fine: the whole file as one query used to stop at its end.
+    std::fs::write(
+        &file,
+        "// title: two hunts\r\nDeviceProcessEvents\r\n| take 1\r\n\r\n// only a note\r\n\r\nDeviceInfo\r\n| where Nope == 1\r\n",
+    )
+    .unwrap();
+    let output = hunt(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("{}:8:9: error: unknown column 'Nope'\n", file.display())
+    );
+    // Standard input is a .kql file too.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args(["check"])
+        .env("HUNT_HOME", std::env::temp_dir().join("hunt-cli-test-home"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"DeviceInfo | take 1\n\nDeviceInfo\n| project Nope\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "-:4:11: error: unknown column 'Nope'\n");
+}
+
+#[test]
+fn check_reads_markdown_fences_and_yaml_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let markdown = dir.path().join("hunts.md");
+    std::fs::write(
+        &markdown,
+        "# Hunts\n\n```kql\nDeviceInfo\n\n| take 1\n```\n\n```python\nprint(1 +)\n```\n\n~~~Kusto\nDeviceEvents\n| summarize count() by Nope\n~~~\n",
+    )
+    .unwrap();
+    let output = hunt(&["check", markdown.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "{}:15:24: error: unknown column 'Nope'\n",
+            markdown.display()
+        )
+    );
+    let rule = dir.path().join("rule.yaml");
+    std::fs::write(
+        &rule,
+        "id: 5b3f7c0e\nname: Encoded PowerShell\ndescription: |\n  query: not a query\nseverity: Medium\nquery: |\n  DeviceProcessEvents\n  | where FileName =~ \"powershell.exe\"\n  | project Nope\nentityMappings:\n  - entityType: Host\n",
+    )
+    .unwrap();
+    let output = hunt(&["check", rule.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("{}:9:13: error: unknown column 'Nope'\n", rule.display())
+    );
+    // A directory is searched for query files; the good ones print nothing.
+    let good = dir.path().join("sub");
+    std::fs::create_dir(&good).unwrap();
+    std::fs::write(good.join("fine.yml"), "query: 'DeviceInfo | take 1'\n").unwrap();
+    std::fs::write(good.join("notes.txt"), "not | a query").unwrap();
+    let output = hunt(&["check", good.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "");
+    let output = hunt(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output).lines().count(), 2, "{}", stdout(&output));
+}
+
+#[test]
+fn check_exit_codes_and_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.kql");
+    std::fs::write(&good, "DeviceProcessEvents | take 1").unwrap();
+    let warning = dir.path().join("warning.kql");
+    std::fs::write(
+        &warning,
+        "DeviceInfo | take 1\n\nDeviceInfo | join (DeviceProcessEvents) on DeviceId\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.kql");
+    std::fs::write(&bad, "DeviceInfo | wher x").unwrap();
+    let missing = dir.path().join("missing.kql");
+    // Warnings alone pass.
+    let output = hunt(&["check", warning.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with(&format!("{}:3:14: warning: ", warning.display())),
+        "{}",
+        stdout(&output)
+    );
+    let output = hunt(&["check", bad.to_str().unwrap(), good.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with(&format!("{}:1:", bad.display())),
+        "{}",
+        stdout(&output)
+    );
+    // An unreadable file is reported and the others still checked; exit 2 wins.
+    let output = hunt(&["check", missing.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("missing.kql"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("bad.kql:1:"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(hunt(&["check", "--schema", "nope"]).status.code(), Some(2));
+    // Hostile names reach the terminal as visible symbols.
+    let hostile = dir.path().join("evil\u{1b}[2J.kql");
+    std::fs::write(&hostile, "DeviceInfo | project Nope").unwrap();
+    let output = hunt(&["check", hostile.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stdout(&output).contains('\u{1b}'), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("evil␛[2J.kql:1:22: error:"),
+        "{}",
+        stdout(&output)
+    );
+    // The lab's tables are the advanced hunting schema's: the same verdicts.
+    for schema in ["advanced-hunting", "lab"] {
+        let output = hunt(&["check", "--schema", schema, good.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{schema}: {}",
+            stdout(&output)
+        );
+        let output = hunt(&["check", "--schema", schema, bad.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{schema}");
+    }
 }
 
 #[test]

@@ -33,8 +33,37 @@ impl std::fmt::Debug for Builder {
     }
 }
 
+/// One problem the editor marks while the user types: where (bytes in the checked text), how
+/// bad, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveDiagnostic {
+    pub span: crate::kql::Span,
+    /// A warning (an unknown name) rather than an error (the text cannot be parsed).
+    pub warning: bool,
+    pub message: String,
+}
+
+/// The editor's diagnostics of one query block: the syntax tree's errors, in text order.
+pub fn live_diagnostics(text: &str) -> Vec<LiveDiagnostic> {
+    crate::kql::syntax::parse(text)
+        .errors
+        .into_iter()
+        .map(|d| LiveDiagnostic {
+            span: d.span,
+            warning: false,
+            message: d.message,
+        })
+        .collect()
+}
+
 #[derive(Debug)]
 pub enum Command {
+    /// Check the query block the cursor is in; answered by `Event::Diagnosed` with the same
+    /// generation (the UI keeps only the newest).
+    Diagnose {
+        generation: u64,
+        text: String,
+    },
     /// Run a query (it waits for the backend when that is still starting).
     Run {
         id: QueryId,
@@ -142,6 +171,10 @@ pub enum Command {
 
 #[derive(Debug)]
 pub enum Event {
+    Diagnosed {
+        generation: u64,
+        diagnostics: Vec<LiveDiagnostic>,
+    },
     /// The backend is still starting; the message says how far it has come.
     BackendProgress {
         message: String,
@@ -398,6 +431,16 @@ async fn run_loop(
                         column,
                         descending,
                         order,
+                    });
+                });
+            }
+            Command::Diagnose { generation, text } => {
+                let events = events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let diagnostics = live_diagnostics(&text);
+                    let _ = events.send(Event::Diagnosed {
+                        generation,
+                        diagnostics,
                     });
                 });
             }

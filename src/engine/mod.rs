@@ -347,7 +347,15 @@ impl Backend for LocalEngine {
     }
 }
 
+/// Reads a query for planning. The whole-language syntax tree decides whether the text is KQL
+/// at all (its errors are the ones reported); the typed tree the planner reads comes after it,
+/// and its own complaints about valid KQL (a `render` property, an expression nested too deep
+/// for the planner) follow.
 fn parse_or_error(source: &str) -> Result<kql::Query, QueryError> {
+    let tree = kql::syntax::parse(source);
+    if !tree.errors.is_empty() {
+        return Err(syntax_error(&tree.errors, source));
+    }
     let (query, diagnostics) = kql::parse(source);
     match diagnostics.first() {
         None if query.body.is_none() && query.lets.is_empty() => Err(QueryError::at(
@@ -357,23 +365,22 @@ fn parse_or_error(source: &str) -> Result<kql::Query, QueryError> {
             source,
         )),
         None => Ok(query),
-        Some(first) => {
-            let mut message = first.message.clone();
-            if diagnostics.len() > 1 {
-                message.push_str(&format!(
-                    " (and {} more problem{})",
-                    diagnostics.len() - 1,
-                    if diagnostics.len() == 2 { "" } else { "s" }
-                ));
-            }
-            Err(QueryError::at(
-                ErrorKind::Syntax,
-                message,
-                first.span,
-                source,
-            ))
-        }
+        Some(_) => Err(syntax_error(&diagnostics, source)),
     }
+}
+
+/// The first diagnostic as a syntax error, saying how many more there are.
+fn syntax_error(diagnostics: &[kql::Diagnostic], source: &str) -> QueryError {
+    let first = &diagnostics[0];
+    let mut message = first.message.clone();
+    if diagnostics.len() > 1 {
+        message.push_str(&format!(
+            " (and {} more problem{})",
+            diagnostics.len() - 1,
+            if diagnostics.len() == 2 { "" } else { "s" }
+        ));
+    }
+    QueryError::at(ErrorKind::Syntax, message, first.span, source)
 }
 
 fn execution_error(error: &DataFusionError) -> QueryError {

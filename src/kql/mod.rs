@@ -8,6 +8,7 @@ pub mod completion;
 pub mod language;
 pub mod lexer;
 pub mod parser;
+pub mod signature;
 pub mod sources;
 pub mod syntax;
 pub mod time;

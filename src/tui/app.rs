@@ -71,7 +71,43 @@ pub struct ErrorMark {
     pub row: usize,
     pub col_start: usize,
     pub col_end: usize,
+    /// A warning (an unknown name) rather than an error.
+    pub warning: bool,
 }
+
+impl ErrorMark {
+    /// The mark of `span` (bytes of `text`), `text` starting at `origin` (row, column) of the
+    /// buffer. A span over several lines marks the rest of its first line; `None` when there is
+    /// no span.
+    fn of(
+        text: &str,
+        origin: (usize, usize),
+        span: Option<crate::kql::Span>,
+    ) -> (usize, usize, usize) {
+        match span {
+            Some(span) => {
+                let start = line_col(text, span.start);
+                let end = line_col(text, span.end.max(span.start));
+                let row = origin.0 + start.line - 1;
+                let shift = if start.line == 1 { origin.1 } else { 0 };
+                let col_start = shift + start.col - 1;
+                let col_end = if end.line == start.line {
+                    shift + end.col - 1
+                } else {
+                    usize::MAX
+                };
+                (row, col_start, col_end.max(col_start + 1))
+            }
+            None => (usize::MAX, 0, 0),
+        }
+    }
+}
+
+/// How long typing must pause before the block is checked again.
+const LIVE_DELAY: Duration = Duration::from_millis(120);
+
+/// The most live diagnostics kept for one block (a pasted wall of garbage makes thousands).
+const MAX_LIVE_MARKS: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -146,6 +182,22 @@ pub struct Completion {
     pub items: Vec<Candidate>,
     pub selected: usize,
 }
+
+/// A box by the cursor: the signature of the call being typed (its current parameter
+/// highlighted), or F3's description of the function or operator under the cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    /// One line or several.
+    pub text: String,
+    /// The current parameter: a byte range of the first line.
+    pub active: Option<std::ops::Range<usize>>,
+    /// A signature follows the cursor through the call; a description closes on the next key.
+    pub signature: bool,
+}
+
+/// The largest query block signature help reads on a keystroke (parsing it takes about a
+/// millisecond per 50 KB; past this the help stays closed rather than slow typing).
+const MAX_HINT_BLOCK: usize = 64 * 1024;
 
 /// A backend the picker (F7) offers: its name and how to build it (on the worker).
 #[derive(Clone)]
@@ -265,6 +317,8 @@ pub struct App {
     functions: Vec<&'static str>,
     /// The completion popup (Ctrl+Space), while it is open.
     pub completion: Option<Completion>,
+    /// The signature or description box by the cursor, while it is open.
+    pub hint: Option<Hint>,
     /// Where the editor's cursor was drawn (for the completion popup).
     pub cursor_at: Option<ratatui::layout::Position>,
     /// The backends the picker offers (the CLI fills it: the lab, and Graph when signed in).
@@ -281,6 +335,17 @@ pub struct App {
     /// The last query's text and where it starts in the buffer (row, column), to place its errors.
     pub(super) last_query: (String, (usize, usize)),
     pub(super) draft_changed: Option<Instant>,
+    /// What the syntax tree says of the query block under the cursor, checked on the worker
+    /// while the user types.
+    pub live: Vec<ErrorMark>,
+    /// When the text last changed and the block is due to be checked again.
+    live_due: Option<Instant>,
+    /// The newest check asked for; older answers are dropped.
+    live_generation: u64,
+    /// The rows of the block last checked: moving the cursor out of them checks the new block.
+    live_rows: (usize, usize),
+    /// The text of that block as it was sent (the answer's spans are in it).
+    live_text: String,
 }
 
 impl App {
@@ -359,6 +424,7 @@ impl App {
             schema: Vec::new(),
             functions: crate::kql::completion::function_names(),
             completion: None,
+            hint: None,
             cursor_at: None,
             safe_exports: HashSet::new(),
             pending_export: None,
@@ -369,6 +435,11 @@ impl App {
             next_id: 1,
             last_query,
             draft_changed,
+            live: Vec::new(),
+            live_due: None,
+            live_generation: 0,
+            live_rows: (usize::MAX, usize::MAX),
+            live_text: String::new(),
         }
     }
 
@@ -454,6 +525,7 @@ impl App {
             self.popup = None;
         }
         self.draft_changed = Some(Instant::now());
+        self.live_due = Some(Instant::now());
     }
 
     /// Undo (`redo = false`) or redo one step, a whole-buffer replacement counting as one.
@@ -483,6 +555,7 @@ impl App {
         if changed {
             self.highlighter.invalidate_all();
             self.draft_changed = Some(Instant::now());
+            self.live_due = Some(Instant::now());
         }
     }
 
@@ -704,6 +777,14 @@ impl App {
                     self.start_search(needle);
                 }
             }
+            Event::Diagnosed {
+                generation,
+                diagnostics,
+            } => {
+                if generation == self.live_generation {
+                    self.show_live(diagnostics);
+                }
+            }
             Event::Searched { id, matches } => {
                 if let Some(search) = &mut self.grid.search
                     && search.pending == Some(id)
@@ -815,22 +896,7 @@ impl App {
             self.throttled_until = Some(Instant::now() + wait);
         }
         let (text, origin) = &self.last_query;
-        let (row, col_start, col_end) = match error.span {
-            Some(span) => {
-                let start = line_col(text, span.start);
-                let end = line_col(text, span.end.max(span.start));
-                let row = origin.0 + start.line - 1;
-                let shift = if start.line == 1 { origin.1 } else { 0 };
-                let col_start = shift + start.col - 1;
-                let col_end = if end.line == start.line {
-                    shift + end.col - 1
-                } else {
-                    usize::MAX
-                };
-                (row, col_start, col_end.max(col_start + 1))
-            }
-            None => (usize::MAX, 0, 0),
-        };
+        let (row, col_start, col_end) = ErrorMark::of(text, *origin, error.span);
         let message = match error.position {
             Some(_) if row != usize::MAX => {
                 format!("{}:{}: {}", row + 1, col_start + 1, error.message)
@@ -842,11 +908,13 @@ impl App {
             row,
             col_start,
             col_end,
+            warning: false,
         });
     }
 
     /// Writes the draft once edits have settled (through the worker).
     pub fn tick(&mut self) {
+        self.check_live();
         if let Some(changed) = self.draft_changed
             && changed.elapsed() >= DRAFT_DELAY
         {
@@ -865,6 +933,64 @@ impl App {
                 ));
             }
         }
+    }
+
+    /// Sends the block under the cursor to be checked once typing has paused, or at once when
+    /// the cursor has moved to another block.
+    fn check_live(&mut self) {
+        let row = self.editor.cursor().0;
+        let moved = row < self.live_rows.0 || row > self.live_rows.1;
+        let due = self.live_due.is_some_and(|at| at.elapsed() >= LIVE_DELAY);
+        if !(moved || due) {
+            return;
+        }
+        self.live_due = None;
+        let lines = self.editor.lines();
+        if lines.is_empty() {
+            return;
+        }
+        let row = row.min(lines.len() - 1);
+        let (start, end) = block_rows(lines, row);
+        let text = lines[start..=end].join("\n");
+        self.live_generation += 1;
+        self.live_rows = (start, end);
+        self.live_text = text.clone();
+        self.worker.send(Command::Diagnose {
+            generation: self.live_generation,
+            text,
+        });
+    }
+
+    /// Marks what the check of the block found, placed in the text that was checked.
+    fn show_live(&mut self, diagnostics: Vec<crate::worker::LiveDiagnostic>) {
+        let (text, start) = (&self.live_text, self.live_rows.0);
+        self.live = diagnostics
+            .into_iter()
+            .take(MAX_LIVE_MARKS)
+            .map(|d| {
+                let (row, col_start, col_end) = ErrorMark::of(text, (start, 0), Some(d.span));
+                let at = line_col(text, d.span.start);
+                ErrorMark {
+                    message: format!("{}:{}: {}", start + at.line, at.col, d.message),
+                    row,
+                    col_start,
+                    col_end,
+                    warning: d.warning,
+                }
+            })
+            .collect();
+    }
+
+    /// The rows of the block the live marks were last asked for.
+    pub fn live_checked_rows(&self) -> (usize, usize) {
+        self.live_rows
+    }
+
+    /// Forgets the live marks (another tab's text is shown) and checks again at once.
+    pub(super) fn reset_live(&mut self) {
+        self.live.clear();
+        self.live_rows = (usize::MAX, usize::MAX);
+        self.live_due = None;
     }
 
     /// Waits (at most `limit`) until the worker has written every file sent so far: the last
@@ -1097,6 +1223,11 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);
         match key.code {
+            KeyCode::Esc if self.hint.is_some() => {
+                self.hint = None;
+                return;
+            }
+            KeyCode::F(3) => return self.describe(),
             // Ctrl+Space; some terminals send it as Ctrl+@ (NUL).
             KeyCode::Char(' ' | '@') if ctrl => self.open_completion(true),
             KeyCode::Char('z' | 'Z') if ctrl && shift => self.undo_redo(true),
@@ -1118,6 +1249,52 @@ impl App {
             KeyCode::Char('/' | '_' | '7') if ctrl => self.toggle_comment(),
             KeyCode::Char('d') if ctrl => self.duplicate_line(),
             _ => self.editor_input(key),
+        }
+        self.follow_signature(key);
+    }
+
+    /// Opens signature help when `(` or `,` is typed in a call, and keeps it up to date (or
+    /// closes it) while the cursor stays in one; a description closes on any key.
+    fn follow_signature(&mut self, key: KeyEvent) {
+        let opens = matches!(key.code, KeyCode::Char('(' | ','));
+        match &self.hint {
+            Some(hint) if !hint.signature => self.hint = None,
+            None if !opens => return,
+            _ => {}
+        }
+        let (before, block) = self.text_before_cursor();
+        if block.len() > MAX_HINT_BLOCK {
+            self.hint = None;
+            return;
+        }
+        self.hint = crate::kql::signature::signature_help(&block, before.len()).map(|help| Hint {
+            text: help.text,
+            active: help.active,
+            signature: true,
+        });
+    }
+
+    /// F3: what the function, aggregate, plugin or tabular operator under the cursor is.
+    fn describe(&mut self) {
+        let (before, block) = self.text_before_cursor();
+        let found = (block.len() <= MAX_HINT_BLOCK)
+            .then(|| crate::kql::signature::describe_at(&block, before.len()))
+            .flatten();
+        match found {
+            Some(text) => {
+                self.hint = Some(Hint {
+                    text,
+                    active: None,
+                    signature: false,
+                })
+            }
+            None => {
+                self.hint = None;
+                self.message = Some((
+                    "F3 describes a function or an operator: put the cursor on its name".into(),
+                    Tone::Info,
+                ));
+            }
         }
     }
 

@@ -348,6 +348,58 @@ fn draw_frequencies(
 
 /// The completion list under the editor's cursor (above it when there is no room below): each
 /// candidate with its kind and, for a column, its type and table.
+/// The signature or description box, above the cursor's line when there is room (the
+/// completion list opens below it), else below.
+pub fn draw_hint(frame: &mut Frame, app: &App, area: Rect) {
+    let (Some(hint), Some(cursor)) = (&app.hint, app.cursor_at) else {
+        return;
+    };
+    let lines: Vec<&str> = hint.text.lines().take(12).collect();
+    let width = lines
+        .iter()
+        .map(|l| display_width(&sanitize(l).text))
+        .max()
+        .unwrap_or(1)
+        .saturating_add(2)
+        .clamp(10, area.width.max(10) as usize) as u16;
+    let height = lines.len() as u16 + 2;
+    let y = if cursor.y >= area.y + height {
+        cursor.y - height
+    } else {
+        cursor.y + 1
+    };
+    let x = cursor.x.min((area.x + area.width).saturating_sub(width));
+    let rect = Rect {
+        x,
+        y,
+        width: width.min(area.width),
+        height: height.min((area.y + area.height).saturating_sub(y)),
+    };
+    let title = if hint.signature {
+        " signature · Esc "
+    } else {
+        " F3 · Esc "
+    };
+    let inner = frame_popup(frame, app, rect, title.into());
+    let room = inner.width as usize;
+    let shown: Vec<Line> = lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| match (&hint.active, index) {
+            (Some(range), 0) if line.get(range.clone()).is_some() => {
+                let bold = app.theme.selected().add_modifier(Modifier::BOLD);
+                Line::from(vec![
+                    Span::raw(fit(&sanitize(&line[..range.start]).text, room)),
+                    Span::styled(sanitize(&line[range.clone()]).text, bold),
+                    Span::raw(sanitize(&line[range.end..]).text),
+                ])
+            }
+            _ => Line::from(fit(&sanitize(line).text, room)),
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
 pub fn draw_completion(frame: &mut Frame, app: &App, area: Rect) {
     let (Some(completion), Some(cursor)) = (&app.completion, app.cursor_at) else {
         return;

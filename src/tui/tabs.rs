@@ -161,6 +161,7 @@ impl App {
         self.swap_tab(&mut tabs[position]);
         self.tabs = tabs;
         self.active_tab = position;
+        self.reset_live();
     }
 
     /// Applies a worker event to the tab it belongs to: a background tab is swapped in for the

@@ -382,6 +382,7 @@ mod tests {
             "header",
             "selection",
             "error",
+            "warning",
             "suspicious",
             "status",
         ];

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-use super::app::{App, BackendState, Focus, InspectorCache, PaneAreas, Tone};
+use super::app::{App, BackendState, ErrorMark, Focus, InspectorCache, PaneAreas, Tone};
 use super::highlight::LINES_PER_FRAME;
 use super::prompt::PromptKind;
 use super::sidebar::{draw_popup, draw_sidebar};
@@ -65,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         draw_inspector(frame, app, area);
     }
     if app.focus == Focus::Editor {
+        super::popup::draw_hint(frame, app, area);
         super::popup::draw_completion(frame, app, area);
     }
     super::popup::draw(frame, app, area);
@@ -336,17 +337,30 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(block, area);
     // The error wraps onto as many lines as it needs, up to ERROR_LINES and never more than
     // half the pane: Defender's messages and request ids are long, and all of them matter.
-    let error_lines = app
-        .error
-        .as_ref()
-        .map(|mark| {
-            error_lines(
-                &mark.message,
-                inner.width as usize,
-                (inner.height / 2).max(1) as usize,
-            )
-        })
-        .unwrap_or_default();
+    // Without a run's error, the live diagnostic of the cursor's line (or the block's first)
+    // takes one line under the text.
+    let cursor_row = app.editor.cursor().0;
+    let live_note = match &app.error {
+        Some(_) => None,
+        None => app
+            .live
+            .iter()
+            .find(|m| m.row == cursor_row)
+            .or(app.live.first()),
+    };
+    let error_lines = match (&app.error, live_note) {
+        (Some(mark), _) => error_lines(
+            &mark.message,
+            inner.width as usize,
+            (inner.height / 2).max(1) as usize,
+        ),
+        (None, Some(mark)) => error_lines(&mark.message, inner.width as usize, 1),
+        (None, None) => Vec::new(),
+    };
+    let note_style = match live_note {
+        Some(mark) if mark.warning => app.theme.ui("warning"),
+        _ => app.theme.ui("error"),
+    };
     let error_height = (error_lines.len() as u16).min(inner.height.saturating_sub(1));
     let [text_area, error_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(error_height)]).areas(inner);
@@ -369,8 +383,22 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     let (top, left) = (app.editor_top, app.editor_left);
     let selection = app.editor.selection_range();
-    let error = app.error.clone();
+    // The run's error, else what the live check found, underlined.
+    let marks: Vec<ErrorMark> = match &app.error {
+        Some(mark) => vec![mark.clone()],
+        None => app
+            .live
+            .iter()
+            .filter(|m| m.row >= top && m.row < top + height)
+            .cloned()
+            .collect(),
+    };
     let theme = app.theme.clone();
+    let mark_style = |mark: &ErrorMark| {
+        theme
+            .ui(if mark.warning { "warning" } else { "error" })
+            .add_modifier(Modifier::UNDERLINED)
+    };
     let visible = app
         .highlighter
         .visible(app.editor.lines(), top..top + height, LINES_PER_FRAME);
@@ -409,28 +437,20 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
                 {
                     style = theme.selected();
                 }
-                if let Some(mark) = &error
-                    && mark.row == row
-                    && this >= mark.col_start
-                    && this < mark.col_end
+                if let Some(mark) = marks
+                    .iter()
+                    .find(|m| m.row == row && this >= m.col_start && this < m.col_end)
                 {
-                    style = style
-                        .patch(theme.ui("error"))
-                        .add_modifier(Modifier::UNDERLINED);
+                    style = style.patch(mark_style(mark));
                 }
                 spans.push(Span::styled(shown, style));
             }
         }
         // An error at the end of a line (a missing token) still gets a visible mark.
-        if let Some(mark) = &error
-            && mark.row == row
-            && mark.col_start >= col
+        if let Some(mark) = marks.iter().find(|m| m.row == row && m.col_start >= col)
             && used < width
         {
-            spans.push(Span::styled(
-                "␣",
-                theme.ui("error").add_modifier(Modifier::UNDERLINED),
-            ));
+            spans.push(Span::styled("␣", mark_style(mark)));
         }
         lines.push(Line::from(spans));
     }
@@ -438,7 +458,7 @@ fn draw_editor(frame: &mut Frame, app: &mut App, area: Rect) {
     if !error_lines.is_empty() {
         let lines: Vec<Line> = error_lines
             .into_iter()
-            .map(|text| Line::from(Span::styled(text, theme.ui("error"))))
+            .map(|text| Line::from(Span::styled(text, note_style)))
             .collect();
         frame.render_widget(Paragraph::new(lines), error_area);
     }

@@ -2201,3 +2201,87 @@ fn a_message_of_several_lines_shows_its_first_and_f2_shows_all() {
         "{text}"
     );
 }
+
+/// Ticks (which sends the block to be checked once typing pauses) and reads the worker's
+/// answers until `done`.
+fn wait_live(app: &mut App, what: &str, done: impl Fn(&App) -> bool) {
+    let started = Instant::now();
+    loop {
+        app.tick();
+        app.poll_worker();
+        if done(app) {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn live_diagnostics_underline_while_typing_and_clear_when_fixed() {
+    let mut app = test_app();
+    app.set_text("");
+    app.focus = Focus::Editor;
+    type_text(&mut app, "T | where a ==");
+    wait_live(&mut app, "the check of the block", |app| {
+        !app.live.is_empty()
+    });
+    let mark = app.live[0].clone();
+    assert_eq!(
+        (mark.row, mark.warning),
+        (0, false),
+        "an error on the first line: {mark:?}"
+    );
+    assert!(
+        mark.message
+            .starts_with("1:15: expected an expression, found the end of the query"),
+        "{mark:?}"
+    );
+    let text = screen(&mut app, 80, 24);
+    assert!(
+        text.contains("1:15: expected an expression"),
+        "the message stands under the editor:\n{text}"
+    );
+    type_text(&mut app, " 1");
+    wait_live(&mut app, "the check after the fix", |app| {
+        app.live.is_empty()
+    });
+    // Whatever the next block holds, the cursor's block is what is checked.
+    app.set_text("T | where a ==\n\nT | take 1");
+    app.editor.move_cursor(tui_textarea::CursorMove::Jump(0, 3));
+    wait_live(&mut app, "the first block's check", |app| {
+        !app.live.is_empty()
+    });
+    app.editor.move_cursor(tui_textarea::CursorMove::Jump(2, 3));
+    wait_live(&mut app, "the second block's check", |app| {
+        app.live_checked_rows() == (2, 2) && app.live.is_empty()
+    });
+}
+
+#[test]
+fn signature_help_follows_the_call_and_f3_describes() {
+    let mut app = test_app();
+    app.set_text("");
+    app.focus = Focus::Editor;
+    type_text(&mut app, "print bin(Timestamp,");
+    let hint = app
+        .hint
+        .clone()
+        .expect("signature help opens at '(' and ','");
+    assert!(hint.signature && hint.text.starts_with("bin("), "{hint:?}");
+    let active = &hint.text[hint.active.clone().expect("a current parameter")];
+    assert!(active.starts_with("roundTo"), "{hint:?}");
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("bin(value"), "drawn by the cursor:\n{text}");
+    type_text(&mut app, " 1h)");
+    assert!(app.hint.is_none(), "closed once the call is closed");
+    app.handle_key(key(KeyCode::Home));
+    app.handle_key(key(KeyCode::F(3)));
+    let hint = app.hint.clone().expect("F3 describes print");
+    assert!(
+        hint.text.starts_with("print (tabular operator)"),
+        "{hint:?}"
+    );
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.hint.is_none());
+}

@@ -304,7 +304,7 @@ fn bad_input_gets_a_clear_message_with_a_position() {
     assert_eq!(e.kind, ErrorKind::Syntax);
     assert!(
         e.to_string()
-            .starts_with("1:41: expected an expression, found end of query"),
+            .starts_with("1:41: expected an expression, found the end of the query"),
         "{e}"
     );
     let e = error("   \n  // nothing\n");

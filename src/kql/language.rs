@@ -650,6 +650,15 @@ pub const STRING_OPERATORS: &[&str] = &[
     "between",
     "!between",
     "matches regex",
+    // Legacy spellings Kusto's parser still accepts (the language service's keyword list).
+    "containscs",
+    "!containscs",
+    "notcontains",
+    "notcontainscs",
+    "like",
+    "likecs",
+    "notlike",
+    "notlikecs",
 ];
 
 /// The logical operators written as words. (`not` is a function: `not(x)`.)

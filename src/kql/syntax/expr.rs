@@ -6,35 +6,7 @@
 
 use super::SyntaxKind::*;
 use super::parser::Parser;
-
-/// Words that compare or match two operands (`a has b`); each also exists with a `!` in front,
-/// except `in`-like and `between` words, which are read by their own rules.
-/// From the string operators page (learn.microsoft.com/kusto/query/datatypes-string-operators)
-/// and the legacy spellings Kusto's parser still accepts.
-const STRING_OPERATORS: &[&str] = &[
-    "has",
-    "has_cs",
-    "hasprefix",
-    "hasprefix_cs",
-    "hassuffix",
-    "hassuffix_cs",
-    "contains",
-    "contains_cs",
-    "containscs",
-    "notcontains",
-    "notcontainscs",
-    "startswith",
-    "startswith_cs",
-    "endswith",
-    "endswith_cs",
-    "like",
-    "likecs",
-    "notlike",
-    "notlikecs",
-];
-
-/// Words that take a parenthesised list on their right (`x in ("a", "b")`, `x has_any (L)`).
-const LIST_OPERATORS: &[&str] = &["in", "has_any", "has_all"];
+use crate::kql::language;
 
 /// How many significant tokens make up the comparison or string operator at the cursor
 /// (`has` 1, `!has` 2, `!in~` 3, `matches regex` 2), and whether it takes a list.
@@ -162,21 +134,36 @@ impl Parser<'_> {
         let negated = self.at(BANG) && !self.spaced(1);
         let word_at = usize::from(negated);
         let word = self.nth_word(word_at)?;
-        let tilde = self.nth(word_at + 1) == Some(TILDE) && !self.spaced(word_at + 1);
-        if STRING_OPERATORS.contains(&word) {
-            return Some(Comparison::Binary(word_at + 1));
-        }
         if word == "matches" && !negated && self.nth_word(1) == Some("regex") {
             return Some(Comparison::Binary(2));
         }
-        if word == "between" {
-            return Some(Comparison::Between(word_at + 1));
+        let tilde =
+            word == "in" && self.nth(word_at + 1) == Some(TILDE) && !self.spaced(word_at + 1);
+        // The spelling as the language table lists it (`has`, `!has_cs`, `!in~`), built without
+        // allocating: this runs after every operand.
+        let mut buffer = [0u8; 24];
+        let parts: [&[u8]; 3] = [
+            if negated { b"!" } else { b"" },
+            word.as_bytes(),
+            if tilde { b"~" } else { b"" },
+        ];
+        let mut length = 0;
+        for part in parts {
+            buffer
+                .get_mut(length..length + part.len())?
+                .copy_from_slice(part);
+            length += part.len();
         }
-        if LIST_OPERATORS.contains(&word) {
-            let length = word_at + 1 + usize::from(tilde && word == "in");
-            return Some(Comparison::List(length));
+        let spelled = std::str::from_utf8(&buffer[..length]).ok()?;
+        if !language::is_string_operator(spelled) {
+            return None;
         }
-        None
+        let length = word_at + 1 + usize::from(tilde);
+        Some(match word {
+            "between" => Comparison::Between(length),
+            "in" | "has_any" | "has_all" => Comparison::List(length),
+            _ => Comparison::Binary(length),
+        })
     }
 
     /// Prefix signs (a run of them is one node), then a postfix expression.

@@ -4,6 +4,7 @@
 
 use super::SyntaxKind::{self, *};
 use super::parser::Parser;
+use crate::kql::language;
 
 /// Operators that may start a pipeline (no `|` before them), with what must follow the name for
 /// the word to be read as the operator rather than a name.
@@ -38,25 +39,6 @@ fn source_operator_follows(word: &str, next: Option<SyntaxKind>, next_word: Opti
             ) || (word == "union" && next == Some(L_PAREN))
         }
         _ => false,
-    }
-}
-
-/// The `Name=` parameters an operator takes before its arguments (the operators' pages);
-/// `hint.*` names are taken by every operator that has parameters.
-fn operator_parameters(operator: &str) -> &'static [&'static str] {
-    match operator {
-        "join" | "lookup" => &["kind"],
-        "union" => &["kind", "withsource", "isfuzzy"],
-        "mv-expand" | "mvexpand" => &["bagexpansion", "with_itemindex", "kind"],
-        "mv-apply" | "mvapply" => &["with_itemindex"],
-        "parse" | "parse-where" => &["kind", "flags"],
-        "make-series" => &["kind"],
-        "search" => &["kind"],
-        "find" => &["withsource", "with_source"],
-        "scan" => &["with_match_id"],
-        "summarize" | "distinct" | "evaluate" | "partition" | "as" | "top-nested"
-        | "sample-distinct" | "facet" | "sort" | "order" | "top" | "take" | "limit" => &[],
-        _ => &[],
     }
 }
 
@@ -500,7 +482,9 @@ impl Parser<'_> {
 
     /// `kind=inner hint.strategy=shuffle …` before the arguments.
     fn operator_parameters(&mut self, operator: &str) {
-        let known = operator_parameters(operator);
+        // From the language table (the operators' pages); `hint.*` names are taken by every
+        // operator, as Kusto's parser does.
+        let known = language::tabular_operator(operator).map_or(&[][..], |o| o.parameters);
         loop {
             let Some(word) = self.nth_word(0) else {
                 return;

@@ -133,6 +133,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = SchemaChoice::AdvancedHunting)]
         schema: SchemaChoice,
     },
+    /// Format queries in the house style (one operator per line after `|`, consistent
+    /// spacing, comments kept): .kql files in place, or standard input to standard output.
+    /// A query with a syntax error is reported as FILE:LINE:COL: error: message and left as it
+    /// is (exit 1).
+    Fmt {
+        /// .kql/.csl/.kusto files (queries separated by blank lines) or directories of them;
+        /// none or `-`: standard input to standard output. Markdown and YAML are not formatted.
+        files: Vec<PathBuf>,
+        /// Change nothing: print FILE: would reformat for each file that is not formatted,
+        /// and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
     /// Sign in to Microsoft Graph with a device code (works over SSH: open the URL anywhere).
     Login {
         #[command(flatten)]
@@ -352,6 +365,7 @@ pub fn main() -> i32 {
             run_query(&text, format, csv_safe, timespan, target, row_limit)
         }
         Some(Command::Check { files, schema }) => check(&files, schema, cli.scale),
+        Some(Command::Fmt { files, check }) => fmt(&files, check),
         Some(Command::Lab {
             command: LabCommand::Export { dir, format },
         }) => lab_export(&dir, format, cli.scale),
@@ -1045,6 +1059,136 @@ fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
         }
     }
     if unreadable { 2 } else { i32::from(failed) }
+}
+
+/// `hunt fmt`: formats each file (or standard input) block by block, see
+/// `kql::format::format_kql_file`. Exit 0 when everything is (now) formatted, 1 when a query has
+/// a syntax error or, with `--check`, a file would change, 2 when a file cannot be read or
+/// written or is not a .kql file.
+fn fmt(files: &[PathBuf], check: bool) -> i32 {
+    let mut inputs = Vec::new();
+    let mut trouble = false;
+    if files.is_empty() {
+        inputs.push(PathBuf::from("-"));
+    }
+    for path in files {
+        if path.as_os_str() != "-" && path.is_dir() {
+            let mut found = Vec::new();
+            trouble |= !collect_check_files(path, &mut found);
+            inputs.extend(found.into_iter().filter(|p| {
+                crate::kql::sources::SourceKind::from_path(&p.to_string_lossy())
+                    == crate::kql::sources::SourceKind::Kql
+            }));
+        } else {
+            inputs.push(path.clone());
+        }
+    }
+    let mut failed = false;
+    for path in inputs {
+        let name = path.display().to_string();
+        let stdin = name == "-";
+        if !stdin
+            && crate::kql::sources::SourceKind::from_path(&name)
+                != crate::kql::sources::SourceKind::Kql
+        {
+            trouble = true;
+            fail(
+                2,
+                &format!(
+                    "{name}: hunt fmt formats .kql files only; the queries of Markdown and YAML files are left as they are"
+                ),
+            );
+            continue;
+        }
+        let text = if stdin {
+            let mut text = String::new();
+            io::stdin().read_to_string(&mut text).map(|_| text)
+        } else {
+            std::fs::read_to_string(&path)
+        };
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                let name = if stdin { "standard input" } else { &name };
+                trouble = true;
+                fail(2, &format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let formatted = match crate::kql::format::format_kql_file(&text) {
+            Ok(formatted) if text.contains("\r\n") => formatted.replace('\n', "\r\n"),
+            Ok(formatted) => formatted,
+            Err(crate::kql::format::FormatError::Syntax {
+                position,
+                diagnostic,
+            }) => {
+                failed = true;
+                eprintln!(
+                    "{}:{}:{}: error: {}",
+                    sanitize(&name).text,
+                    position.line,
+                    position.col,
+                    sanitize(&diagnostic.message).text
+                );
+                if stdin && !check {
+                    // Standard output still gets the text, unchanged.
+                    print!("{text}");
+                }
+                continue;
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!(
+                    "{}: error: {}",
+                    sanitize(&name).text,
+                    sanitize(&e.to_string()).text
+                );
+                if stdin && !check {
+                    print!("{text}");
+                }
+                continue;
+            }
+        };
+        if check {
+            if formatted != text {
+                failed = true;
+                println!("{}: would reformat", sanitize(&name).text);
+            }
+        } else if stdin {
+            print!("{formatted}");
+        } else if formatted != text
+            && let Err(e) = write_atomically(&path, &formatted)
+        {
+            trouble = true;
+            fail(2, &format!("{name}: {e}"));
+        }
+    }
+    if trouble { 2 } else { i32::from(failed) }
+}
+
+/// Replaces a file's contents by writing a temporary file beside it (with the file's
+/// permissions) and renaming it over the file, so the file is never half written.
+fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let permissions = std::fs::metadata(path)?.permissions();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "query".to_string(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{file_name}.hunt-fmt-{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::set_permissions(&temp, permissions)?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// `path` itself, or the query files under it when it is a directory (sorted; hidden entries

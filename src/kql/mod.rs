@@ -5,6 +5,7 @@
 
 pub mod ast;
 pub mod completion;
+pub mod format;
 pub mod language;
 pub mod lexer;
 pub mod parser;

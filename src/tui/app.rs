@@ -1248,6 +1248,12 @@ impl App {
             // Terminals send Ctrl+/ as Ctrl+_ (0x1f), which crossterm reads as Ctrl+7.
             KeyCode::Char('/' | '_' | '7') if ctrl => self.toggle_comment(),
             KeyCode::Char('d') if ctrl => self.duplicate_line(),
+            // Alt+Shift+F (VS Code's "Format Document"); terminals report the letter upper-case,
+            // or lower-case with Shift (the kitty protocol).
+            KeyCode::Char('F') if key.modifiers.contains(KeyModifiers::ALT) => self.format_block(),
+            KeyCode::Char('f') if key.modifiers.contains(KeyModifiers::ALT) && shift => {
+                self.format_block()
+            }
             _ => self.editor_input(key),
         }
         self.follow_signature(key);
@@ -1443,6 +1449,60 @@ impl App {
         let cursor = self.editor.cursor();
         self.replace_buffer(&lines.join("\n"), (cursor.0, cursor.1));
         self.edited(first);
+    }
+
+    /// Alt+Shift+F: formats the query block under the cursor (`kql::format`), replacing just
+    /// that block's lines as one undo step. A block with a syntax error is left as it is and
+    /// the error shown in the status line, at its line and column in the editor.
+    fn format_block(&mut self) {
+        let lines: Vec<String> = self.editor.lines().to_vec();
+        let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
+        let row = row.min(lines.len().saturating_sub(1));
+        if lines.get(row).is_none_or(|l| l.trim().is_empty()) {
+            self.message = Some((
+                "no query block under the cursor to format".into(),
+                Tone::Info,
+            ));
+            return;
+        }
+        let (start, end) = block_rows(&lines, row);
+        let block = lines[start..=end].join("\n");
+        let formatted = match crate::kql::format::format(&block) {
+            Ok(formatted) => formatted,
+            Err(crate::kql::format::FormatError::Syntax {
+                position,
+                diagnostic,
+            }) => {
+                self.message = Some((
+                    format!(
+                        "not formatted: {}:{}: {}",
+                        position.line + start,
+                        position.col,
+                        diagnostic.message
+                    ),
+                    Tone::Error,
+                ));
+                return;
+            }
+            Err(e) => {
+                self.message = Some((format!("not formatted: {e}"), Tone::Error));
+                return;
+            }
+        };
+        if formatted == block {
+            self.message = Some(("the query is formatted already".into(), Tone::Info));
+            return;
+        }
+        let new_block: Vec<&str> = formatted.lines().collect();
+        let mut text: Vec<&str> = lines[..start].iter().map(String::as_str).collect();
+        text.extend(&new_block);
+        text.extend(lines[end + 1..].iter().map(String::as_str));
+        // The cursor stays on its line of the block (or the block's last line), clamped.
+        let new_row = start + (row - start).min(new_block.len().saturating_sub(1));
+        let new_col = col.min(new_block[new_row - start].chars().count());
+        self.replace_buffer(&text.join("\n"), (new_row, new_col));
+        self.edited(start);
+        self.message = Some(("formatted the query (Ctrl+Z undoes)".into(), Tone::Info));
     }
 
     /// Ctrl+D: a copy of the cursor's line below it, the cursor moving onto the copy.

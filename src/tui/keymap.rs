@@ -159,6 +159,13 @@ pub const ACTIONS: &[Action] = &[
         "duplicate line",
     ),
     action(
+        "format",
+        Scope::Editor,
+        KeyCode::Char('F'),
+        ALT,
+        "format the query block",
+    ),
+    action(
         "sort_ascending",
         Scope::Grid,
         KeyCode::Char('s'),

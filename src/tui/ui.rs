@@ -668,6 +668,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("editor: Ctrl+Home / Ctrl+End", "start / end of the text"),
     ("editor: Ctrl+/", "comment / uncomment the lines"),
     ("editor: Ctrl+D", "duplicate the line"),
+    ("editor: Alt+Shift+F", "format the query block"),
     ("results: arrows, hjkl", "move (the mouse: click, wheel)"),
     ("results: PgUp/PgDn, g/G", "page, first / last row"),
     ("results: Home/End", "first / last column"),

@@ -1,4 +1,4 @@
-//! `hunt run`, `hunt check` and `hunt lab export` as a script would use them.
+//! `hunt run`, `hunt check`, `hunt fmt` and `hunt lab export` as a script would use them.
 
 use std::process::{Command, Output};
 
@@ -428,4 +428,117 @@ fn csv_safe_prefixes_formula_cells_and_says_so() {
     assert!(stderr(&output).is_empty());
     let output = hunt(&["run", query, "--format", "json", "--csv-safe"]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+fn hunt_with_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args(args)
+        .env("HUNT_HOME", std::env::temp_dir().join("hunt-cli-test-home"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn fmt_formats_standard_input_to_standard_output() {
+    let output = hunt_with_stdin(
+        &["fmt"],
+        "// hunt\nDeviceInfo|where OSPlatform=='Windows11' // only 11\n|take 1\n\n\nlet a=1;print a",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "// hunt\nDeviceInfo\n| where OSPlatform == 'Windows11' // only 11\n| take 1\n\n\nlet a = 1;\nprint a\n"
+    );
+    // A syntax error: reported with its place, the text passed through unchanged.
+    let output = hunt_with_stdin(&["fmt"], "T|take 1\n\nT\n| where ==\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "T|take 1\n\nT\n| where ==\n");
+    assert!(
+        stderr(&output).starts_with("-:4:9: error: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn fmt_rewrites_files_in_place_and_check_reports_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = dir.path().join("messy.kql");
+    let tidy = dir.path().join("tidy.kql");
+    let broken = dir.path().join("broken.kql");
+    std::fs::write(&messy, "DeviceInfo|take 1\r\n\r\nDeviceEvents | count\r\n").unwrap();
+    std::fs::write(&tidy, "DeviceInfo\n| take 1\n").unwrap();
+    std::fs::write(&broken, "DeviceInfo\n| take 1\n\nDeviceInfo | where (\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&messy, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let (m, t, b) = (
+        messy.to_str().unwrap(),
+        tidy.to_str().unwrap(),
+        broken.to_str().unwrap(),
+    );
+
+    // --check changes nothing and names the files that would change.
+    let output = hunt(&["fmt", "--check", m, t]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stdout(&output), format!("{m}: would reformat\n"));
+    let output = hunt(&["fmt", "--check", t]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+
+    // In place: CRLF and permissions kept; then it is formatted.
+    let output = hunt(&["fmt", m, t]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "DeviceInfo\r\n| take 1\r\n\r\nDeviceEvents\r\n| count\r\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&messy).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    assert_eq!(hunt(&["fmt", "--check", m]).status.code(), Some(0));
+
+    // A syntax error: FILE:LINE:COL, the file untouched, exit 1.
+    let before = std::fs::read_to_string(&broken).unwrap();
+    let output = hunt(&["fmt", b]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).starts_with(&format!("{b}:4:")),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), before);
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+
+    // Markdown and YAML are refused.
+    let markdown = dir.path().join("notes.md");
+    std::fs::write(&markdown, "```kql\nT|take 1\n```\n").unwrap();
+    let output = hunt(&["fmt", markdown.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(".kql files only"),
+        "{}",
+        stderr(&output)
+    );
 }

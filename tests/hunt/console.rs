@@ -1259,6 +1259,41 @@ fn editor_keys_a_portal_user_expects() {
 }
 
 #[test]
+fn alt_shift_f_formats_the_block_under_the_cursor_only() {
+    let mut app = test_app();
+    app.set_text("A|take 1\n\n// second\nB|where x==1|take 2\n\nC|take 3");
+    app.focus = Focus::Editor;
+    // Down to the second block's last line.
+    for _ in 0..3 {
+        app.handle_key(key(KeyCode::Down));
+    }
+    app.handle_key(KeyEvent::new(
+        KeyCode::Char('F'),
+        KeyModifiers::ALT | KeyModifiers::SHIFT,
+    ));
+    assert_eq!(
+        app.text(),
+        "A|take 1\n\n// second\nB\n| where x == 1\n| take 2\n\nC|take 3"
+    );
+    assert_eq!(app.editor.cursor().0, 3);
+    // One undo step brings the block back.
+    app.handle_key(ctrl('z'));
+    assert_eq!(
+        app.text(),
+        "A|take 1\n\n// second\nB|where x==1|take 2\n\nC|take 3"
+    );
+    // A block with a syntax error is left as it is; the status line says where the error is.
+    app.set_text("A|take 1\n\nB\n| where x ==");
+    for _ in 0..3 {
+        app.handle_key(key(KeyCode::Down));
+    }
+    app.handle_key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::ALT));
+    assert_eq!(app.text(), "A|take 1\n\nB\n| where x ==");
+    let text = screen(&mut app, 100, 24);
+    assert!(text.contains("not formatted: 4:"), "{text}");
+}
+
+#[test]
 fn the_time_window_picker_sets_the_window_the_query_runs_over() {
     let mut app = test_app();
     app.handle_key(key(KeyCode::F(6)));

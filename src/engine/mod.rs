@@ -347,15 +347,9 @@ impl Backend for LocalEngine {
     }
 }
 
-/// Reads a query for planning. The whole-language syntax tree decides whether the text is KQL
-/// at all (its errors are the ones reported); the typed tree the planner reads comes after it,
-/// and its own complaints about valid KQL (a `render` property, an expression nested too deep
-/// for the planner) follow.
+/// Reads a query for planning: the whole-language syntax tree and its typed view
+/// (`kql::lower`); any diagnostic of either stops the query here.
 fn parse_or_error(source: &str) -> Result<kql::Query, QueryError> {
-    let tree = kql::syntax::parse(source);
-    if !tree.errors.is_empty() {
-        return Err(syntax_error(&tree.errors, source));
-    }
     let (query, diagnostics) = kql::parse(source);
     match diagnostics.first() {
         None if query.body.is_none() && query.lets.is_empty() => Err(QueryError::at(

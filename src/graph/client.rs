@@ -285,8 +285,7 @@ fn describe_timespan(timespan: Option<&str>, now: i64) -> String {
 /// only (Microsoft's parser decides for this backend, and the query was sent exactly as
 /// typed), and the render hint when the query ends with `render`.
 fn read_locally(query: &str) -> (Vec<String>, Option<RenderHint>) {
-    let diagnostics = crate::kql::syntax::parse(query).errors;
-    let (tree, _) = crate::kql::parse(query);
+    let (tree, diagnostics) = crate::kql::parse(query);
     let warnings = diagnostics
         .iter()
         .take(3)

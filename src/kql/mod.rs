@@ -8,7 +8,7 @@ pub mod completion;
 pub mod format;
 pub mod language;
 pub mod lexer;
-pub mod parser;
+pub mod lower;
 pub mod signature;
 pub mod sources;
 pub mod syntax;
@@ -17,7 +17,7 @@ pub mod time;
 use std::fmt;
 
 pub use ast::Query;
-pub use parser::parse;
+pub use lower::parse;
 pub use time::format_timespan;
 
 /// A byte range in the query text. Every token and tree node carries one so that errors can be

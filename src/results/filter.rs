@@ -352,7 +352,7 @@ mod tests {
     /// The right-hand side of `T | where x == <text>` as the KQL parser reads it.
     fn parsed_rhs(text: &str) -> crate::kql::ast::Expr {
         let query = format!("T | where x == {text}");
-        let (parsed, diagnostics) = crate::kql::parser::parse(&query);
+        let (parsed, diagnostics) = crate::kql::parse(&query);
         assert!(diagnostics.is_empty(), "{query}: {diagnostics:?}");
         let operators = parsed.body.expect("a body").operators;
         match &operators[0].kind {
@@ -637,7 +637,7 @@ mod tests {
         for row in 0..3 {
             for negate in [false, true] {
                 let query = format!("T {}", where_clause(&reals, row, 0, negate));
-                let (_, diagnostics) = crate::kql::parser::parse(&query);
+                let (_, diagnostics) = crate::kql::parse(&query);
                 assert!(diagnostics.is_empty(), "{query}: {diagnostics:?}");
             }
         }

@@ -289,7 +289,7 @@ mod tests {
         assert!(RenderHint::of_text("T | render timechart | take 1").is_none());
         assert!(RenderHint::of_text("T | render sparkline").is_none());
         assert!(!Visualization::Table.is_chart());
-        for name in crate::kql::parser::RENDER_VISUALIZATIONS {
+        for name in crate::kql::lower::RENDER_VISUALIZATIONS {
             assert_eq!(
                 Visualization::from_name(name).map(|v| v.name()),
                 Some(*name)

@@ -482,7 +482,7 @@ fn render_passes_its_hint_through_with_the_rows() {
         error.message,
         "render must be the last operator of the query"
     );
-    assert_eq!(error.position.map(|p| p.col), Some(21));
+    assert_eq!(error.position.map(|p| p.col), Some(23));
 }
 
 /// Issue 7, "filter by this cell": for a table of awkward values of every type, the clause built

@@ -4,6 +4,7 @@
 //! (learn.microsoft.com/kusto/query/scalar-data-types, "Operator precedence"). Each level's chain
 //! is one flat `BIN_EXPR` node.
 
+use super::MAX_NESTING;
 use super::SyntaxKind::*;
 use super::parser::Parser;
 use crate::kql::language;
@@ -95,7 +96,7 @@ impl Parser<'_> {
     fn compare_operand(&mut self) {
         let checkpoint = self.checkpoint();
         self.chain(Level::Add);
-        loop {
+        for _ in 0..=MAX_NESTING {
             match self.comparison() {
                 Some(Comparison::List(n)) => {
                     self.start_at(checkpoint, IN_EXPR);
@@ -121,6 +122,7 @@ impl Parser<'_> {
                 _ => return,
             }
         }
+        self.too_deep_here();
     }
 
     /// The comparison or string operator at the cursor, if any.
@@ -185,7 +187,16 @@ impl Parser<'_> {
         if !self.primary() {
             return;
         }
+        // Each `.x` or `[i]` wraps what came before: a long chain would be a deep tree.
+        let mut links = 0;
         loop {
+            if matches!(self.nth(0), Some(DOT | L_BRACKET)) {
+                links += 1;
+                if links > MAX_NESTING {
+                    self.too_deep_here();
+                    return;
+                }
+            }
             match self.nth(0) {
                 Some(DOT) => {
                     self.start_at(checkpoint, MEMBER_EXPR);

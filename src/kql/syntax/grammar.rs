@@ -317,7 +317,9 @@ impl Parser<'_> {
             "count" | "getschema" | "consume" => {}
             "distinct" => self.named_list(&[]),
             "summarize" => {
-                if !self.at_word("by") {
+                if self.at_operator_end() {
+                    self.expected("aggregates or 'by' after 'summarize'");
+                } else if !self.at_word("by") {
                     self.named_list(&["by"]);
                 }
                 self.clause_list("by");

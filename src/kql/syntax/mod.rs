@@ -221,8 +221,13 @@ pub fn parse(source: &str) -> Parse {
     let (tokens, lex_errors) = tokens(source);
     let mut parse = parser::Parser::new(source, tokens).run();
     if !lex_errors.is_empty() {
-        parse.errors.extend(lex_errors);
-        parse.errors.sort_by_key(|d| (d.span.start, d.span.end));
+        // The lexer's word on a bad token ("unterminated string") beats the parser's ("expected
+        // an expression") at the same place.
+        let mut errors = lex_errors;
+        errors.append(&mut parse.errors);
+        errors.sort_by_key(|d| d.span.start);
+        errors.dedup_by(|later, first| later.span.start == first.span.start);
+        parse.errors = errors;
     }
     parse
 }

@@ -329,6 +329,18 @@ impl<'a> Parser<'a> {
         false
     }
 
+    /// A chain (`.a.b.c…`, `in (…) in (…)…`) is longer than [`MAX_NESTING`]: reported once,
+    /// the rest of the operator skipped.
+    pub(super) fn too_deep_here(&mut self) {
+        if !self.too_deep {
+            self.too_deep = true;
+            self.error_here(&format!(
+                "the query nests more than {MAX_NESTING} levels deep; split it with let statements"
+            ));
+        }
+        self.recover();
+    }
+
     pub(super) fn leave(&mut self) {
         self.nesting -= 1;
     }

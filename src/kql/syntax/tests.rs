@@ -186,6 +186,16 @@ fn deep_nesting_is_reported_not_recursed() {
     assert!(errors(&signs).is_empty());
     let chain = format!("print 1{}", " or 1".repeat(100_000));
     assert!(errors(&chain).is_empty());
+    for long in [
+        format!("print a{}", ".b".repeat(100_000)),
+        format!("print a{}", "[0]".repeat(100_000)),
+        format!("print a{}", " in (1)".repeat(100_000)),
+        format!("print a{}", " between (1 .. 2)".repeat(100_000)),
+    ] {
+        let found = errors(&long);
+        assert_eq!(found.len(), 1, "{:?}", &found[..found.len().min(3)]);
+        assert!(found[0].contains("nests more than"), "{found:?}");
+    }
 }
 
 #[test]

@@ -122,7 +122,9 @@ enum Command {
         graph: GraphFlags,
     },
     /// Lint queries: every query of every file (standard input when none), as
-    /// FILE:LINE:COL: error|warning: message; exits 1 when any error is found.
+    /// FILE:LINE:COL: error|warning: message; exits 1 when any error is found. Syntax errors
+    /// are errors; unknown tables, columns and functions are warnings (with a suggestion), errors
+    /// where the local engine rejects them too.
     Check {
         /// Files or directories (searched for .kql, .csl, .kusto, .md, .markdown, .yaml, .yml);
         /// `-` is standard input. A .kql file holds queries separated by blank lines (the
@@ -1009,6 +1011,8 @@ fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
             Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
         },
     };
+    // The analysis checks names against the same tables the engine has.
+    let schema = crate::kql::analysis::Schema::new(&schema_of(engine.catalog().table_infos()));
     let mut unreadable = false;
     let mut failed = false;
     let mut inputs = Vec::new();
@@ -1038,7 +1042,7 @@ fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
         };
         let kind = crate::kql::sources::SourceKind::from_path(&name);
         for query in crate::kql::sources::queries(kind, &text) {
-            for finding in findings(&engine, &query) {
+            for finding in findings(&engine, &schema, &query) {
                 failed |= finding.severity == Severity::Error;
                 let written = writeln!(
                     out,
@@ -1250,29 +1254,118 @@ struct Finding {
     message: String,
 }
 
-/// The problems of one query, positioned in its file. The engine reports the first problem
-/// only today; when it reports several, they all become findings here.
-fn findings(engine: &LocalEngine, query: &crate::kql::sources::QueryText) -> Vec<Finding> {
-    let Err(error) = engine.check(&query.text) else {
-        return Vec::new();
-    };
-    // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
-    let severity = if error.kind == crate::backend::ErrorKind::Unsupported {
-        Severity::Warning
-    } else {
-        Severity::Error
-    };
-    let at = query.file_position(
-        error
+/// The tables of a catalog as the analysis and completion hold them (KQL type names).
+fn schema_of(tables: Vec<crate::backend::TableInfo>) -> Vec<crate::kql::completion::SchemaTable> {
+    tables
+        .into_iter()
+        .map(|t| crate::kql::completion::SchemaTable {
+            name: t.name,
+            columns: t
+                .columns
+                .into_iter()
+                .map(|(c, kql_type)| (c, kql_type.kql_name().to_string()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The problems of one query, positioned in its file, in order: every syntax error of the
+/// syntax tree (errors); the analysis' unknown tables, columns and functions (warnings); and,
+/// when the syntax is clean, the local engine's verdict as before (an error, or a warning when
+/// the engine merely lacks a feature Defender has). When the engine reports an error where the
+/// analysis already warned the same, one finding remains: the engine's severity with the
+/// analysis' message (which may add a suggestion).
+fn findings(
+    engine: &LocalEngine,
+    schema: &crate::kql::analysis::Schema,
+    query: &crate::kql::sources::QueryText,
+) -> Vec<Finding> {
+    let text = &query.text;
+    let parse = crate::kql::syntax::parse(text);
+    let at = |offset: usize| query.file_position(crate::kql::line_col(text, offset));
+    let mut out: Vec<(usize, Finding)> = Vec::new();
+    for error in &parse.errors {
+        let position = at(error.span.start);
+        out.push((
+            error.span.start,
+            Finding {
+                line: position.line,
+                col: position.col,
+                severity: Severity::Error,
+                message: error.message.clone(),
+            },
+        ));
+    }
+    for finding in crate::kql::analysis::analyse(&parse.syntax(), schema) {
+        let position = at(finding.span.start);
+        let severity = match finding.severity {
+            crate::kql::analysis::Severity::Error => Severity::Error,
+            crate::kql::analysis::Severity::Warning => Severity::Warning,
+        };
+        out.push((
+            finding.span.start,
+            Finding {
+                line: position.line,
+                col: position.col,
+                severity,
+                message: finding.message,
+            },
+        ));
+    }
+    if parse.errors.is_empty()
+        && let Err(error) = engine.check(text)
+    {
+        // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
+        let severity = if error.kind == crate::backend::ErrorKind::Unsupported {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let position = error
             .position
-            .unwrap_or(crate::kql::LineCol { line: 1, col: 1 }),
-    );
-    vec![Finding {
-        line: at.line,
-        col: at.col,
-        severity,
-        message: error.message,
-    }]
+            .unwrap_or(crate::kql::LineCol { line: 1, col: 1 });
+        let offset = offset_of(text, position);
+        let position = query.file_position(position);
+        // The same verdict as the analysis' (`unknown column 'X'`): one finding, the engine's
+        // severity with the analysis' suggestion.
+        let same = out.iter_mut().find(|(start, finding)| {
+            *start == offset && finding.message.starts_with(error.message.as_str())
+        });
+        if let Some((_, finding)) = same {
+            finding.severity = severity;
+            return sorted(out);
+        }
+        out.push((
+            offset,
+            Finding {
+                line: position.line,
+                col: position.col,
+                severity,
+                message: error.message,
+            },
+        ));
+    }
+    sorted(out)
+}
+
+fn sorted(mut findings: Vec<(usize, Finding)>) -> Vec<Finding> {
+    findings.sort_by_key(|(start, _)| *start);
+    findings.into_iter().map(|(_, finding)| finding).collect()
+}
+
+/// The byte offset of a 1-based line and character column in `text` (clamped to its end).
+fn offset_of(text: &str, position: crate::kql::LineCol) -> usize {
+    let mut line_start = 0;
+    for _ in 1..position.line {
+        match text[line_start..].find('\n') {
+            Some(i) => line_start += i + 1,
+            None => return text.len(),
+        }
+    }
+    text[line_start..]
+        .char_indices()
+        .nth(position.col.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| line_start + i)
 }
 
 fn lab_export(dir: &std::path::Path, format: FileFormat, scale: u32) -> i32 {

@@ -3,6 +3,7 @@
 //! Nothing here knows about Arrow, HTTP or the terminal: the engine plans the tree, the TUI
 //! highlights and reports with the spans.
 
+pub mod analysis;
 pub mod ast;
 pub mod completion;
 pub mod format;

@@ -245,6 +245,35 @@ fn check_reads_markdown_fences_and_yaml_rules() {
 }
 
 #[test]
+fn check_reports_every_syntax_error_and_the_names_the_schema_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hunts.kql");
+    std::fs::write(
+        &file,
+        "DeviceInfo | join (DeviceProcessEvents | where Nope == 1) on DeviceId\n\n\
+         DeviceInfo | where (\n| wher x\n\n\
+         DeviceProcessEvent\n| where AcountName == 'x' and tolowr(FileName) == 'a'\n",
+    )
+    .unwrap();
+    let output = hunt(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let name = file.display();
+    // Past an unknown table the columns are unknown: `AcountName` is not reported.
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "{name}:1:14: warning: the 'join' operator is not supported by the local engine yet\n\
+             {name}:1:48: warning: unknown column 'Nope'\n\
+             {name}:4:1: error: expected an expression, found '|'\n\
+             {name}:4:3: error: unknown tabular operator 'wher'\n\
+             {name}:4:9: error: expected ')', found the end of the query\n\
+             {name}:6:1: error: unknown table 'DeviceProcessEvent'; did you mean 'DeviceProcessEvents'?\n\
+             {name}:7:31: warning: unknown function 'tolowr'; did you mean 'tolower'?\n"
+        )
+    );
+}
+
+#[test]
 fn check_exit_codes_and_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.kql");

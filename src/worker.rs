@@ -43,17 +43,32 @@ pub struct LiveDiagnostic {
     pub message: String,
 }
 
-/// The editor's diagnostics of one query block: the syntax tree's errors, in text order.
-pub fn live_diagnostics(text: &str) -> Vec<LiveDiagnostic> {
-    crate::kql::syntax::parse(text)
-        .errors
+/// The editor's diagnostics of one query block, in text order: the syntax tree's errors and
+/// the typed reading's (`kql::parse`), then — when the text parses — unknown tables, columns
+/// and functions against the backend's schema (`kql::analysis`) as warnings.
+pub fn live_diagnostics(text: &str, schema: &crate::kql::analysis::Schema) -> Vec<LiveDiagnostic> {
+    let (_, errors) = crate::kql::parse(text);
+    let mut found: Vec<LiveDiagnostic> = errors
         .into_iter()
         .map(|d| LiveDiagnostic {
             span: d.span,
             warning: false,
             message: d.message,
         })
-        .collect()
+        .collect();
+    if found.is_empty() {
+        let root = crate::kql::syntax::parse(text).syntax();
+        found.extend(
+            crate::kql::analysis::analyse(&root, schema)
+                .into_iter()
+                .map(|f| LiveDiagnostic {
+                    span: f.span,
+                    warning: f.severity == crate::kql::analysis::Severity::Warning,
+                    message: f.message,
+                }),
+        );
+    }
+    found
 }
 
 #[derive(Debug)]
@@ -63,6 +78,8 @@ pub enum Command {
     Diagnose {
         generation: u64,
         text: String,
+        /// The active backend's tables, for unknown-name warnings.
+        schema: Arc<crate::kql::analysis::Schema>,
     },
     /// Run a query (it waits for the backend when that is still starting).
     Run {
@@ -434,10 +451,14 @@ async fn run_loop(
                     });
                 });
             }
-            Command::Diagnose { generation, text } => {
+            Command::Diagnose {
+                generation,
+                text,
+                schema,
+            } => {
                 let events = events.clone();
                 tokio::task::spawn_blocking(move || {
-                    let diagnostics = live_diagnostics(&text);
+                    let diagnostics = live_diagnostics(&text, &schema);
                     let _ = events.send(Event::Diagnosed {
                         generation,
                         diagnostics,

@@ -1,58 +1,12 @@
-//! Completion candidates for the editor (Ctrl+Space): what may be typed at the cursor, from the
-//! text before it and the schema of the backend's tables. It reads tokens, not the syntax tree,
-//! so it works on half-written queries: after `|` a tabular operator; at the start of a query a
-//! table; elsewhere the columns of the tables the query names, then scalar and aggregation
-//! functions, then keywords. The whole-language parser (issue 8) will make it exact.
+//! Completion candidates for the editor (Ctrl+Space, and as you type): what may be typed at the
+//! cursor, read from the syntax tree of the query block (which a half-written query still has)
+//! and the schema of the backend's tables: after `|` a tabular operator; where a tabular
+//! expression starts a table; after `kind=` the operator's kinds; elsewhere the columns in scope
+//! at the cursor (`kql::analysis`), functions with their signatures, then keywords.
 //!
-//! Sources of the names: the advanced hunting schema (through the backend), the KQL function table
-//! ([`super::language`], from Microsoft's KQL language service), and the tabular operators of the
-//! KQL reference's "Tabular operators" page.
-
-/// Tabular operators, as written after `|` (KQL reference, "Tabular operators").
-pub const TABULAR_OPERATORS: &[&str] = &[
-    "as",
-    "consume",
-    "count",
-    "distinct",
-    "evaluate",
-    "extend",
-    "facet",
-    "find",
-    "fork",
-    "getschema",
-    "invoke",
-    "join",
-    "limit",
-    "lookup",
-    "make-series",
-    "mv-apply",
-    "mv-expand",
-    "order by",
-    "parse",
-    "parse-kv",
-    "parse-where",
-    "partition",
-    "project",
-    "project-away",
-    "project-keep",
-    "project-rename",
-    "project-reorder",
-    "reduce",
-    "render",
-    "sample",
-    "sample-distinct",
-    "scan",
-    "search",
-    "serialize",
-    "sort by",
-    "summarize",
-    "take",
-    "top",
-    "top-hitters",
-    "top-nested",
-    "union",
-    "where",
-];
+//! Sources of the names: the advanced hunting schema (through the backend), and the vocabulary
+//! table [`super::language`] (functions from Microsoft's KQL language service, tabular operators
+//! from the KQL reference).
 
 /// Words that follow inside an operator (`by`, `and`, `asc` …) and string operators.
 const KEYWORDS: &[&str] = &[
@@ -86,7 +40,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// What a candidate is, for the popup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Column,
     Table,
@@ -107,12 +61,42 @@ impl Kind {
     }
 }
 
-/// One thing that may be typed: its text and kind (and for a column, its table and type).
+/// One thing that may be typed: the name shown, what goes into the text (quoted as KQL needs:
+/// `['Odd name']`; a function with its `(`), its kind and a detail (a column's type, a
+/// function's signature, an operator's purpose).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub text: String,
+    pub insert: String,
     pub kind: Kind,
     pub detail: String,
+}
+
+impl Candidate {
+    fn new(name: &str, kind: Kind, detail: String) -> Candidate {
+        let insert = match kind {
+            Kind::Column | Kind::Table if !is_plain_name(name) => {
+                format!("['{}']", name.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+            _ => name.to_string(),
+        };
+        Candidate {
+            text: name.to_string(),
+            insert,
+            kind,
+            detail,
+        }
+    }
+}
+
+/// Whether a name can be written bare: a letter or `_` first, then letters, digits and `_`
+/// (KQL's "Entity names": anything else needs `['…']`).
+fn is_plain_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A table of the schema: its name and its columns (name, KQL type name).
@@ -136,160 +120,292 @@ pub fn word_start(before: &str) -> usize {
     start
 }
 
-/// The candidates for the cursor at the end of `before` (the query block's text up to the
-/// cursor), best first, filtered by the word being typed (case-insensitive; names that start
-/// with it before names that only contain it). `query` is the whole block (its table names
-/// bring their columns in).
+/// What may be typed at a place, read from the syntax tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// Inside a comment or a string literal.
+    Nothing,
+    /// After `|`: a tabular operator.
+    Operator,
+    /// Where a tabular expression starts: a table or a let-bound name.
+    Table,
+    /// The value of `kind=` (or `bagexpansion=`) of this operator.
+    KindValue(String),
+    /// After `$left.` / `$right.` in a join's `on`.
+    JoinSide,
+    /// Anywhere a scalar expression goes; `aggregates` inside summarize-like operators.
+    Expression { aggregates: bool },
+}
+
+/// The candidates at byte `offset` of `query` (the query block), best first: filtered by the
+/// word being typed (names that start with it, then names that hold its letters in order),
+/// recently used ones (`recent`, newest first) first within each group.
+///
+/// What is offered depends on the place, read from the syntax tree: after `|` the tabular
+/// operators; where a tabular expression starts (the query's start, `join`/`union`/`lookup`,
+/// a `let … =`) the schema's tables and let-bound names; after `kind=` that operator's kinds;
+/// elsewhere the columns in scope at the cursor (through `project`, `extend`, `summarize` …),
+/// let-bound names, functions with their signature (aggregates only inside `summarize`,
+/// `make-series`, `top-nested`), then keywords. Inside a comment or string, nothing.
 pub fn candidates(
-    before: &str,
     query: &str,
+    offset: usize,
     tables: &[SchemaTable],
-    functions: &[&str],
+    recent: &[String],
 ) -> Vec<Candidate> {
+    let offset = floor_boundary(query, offset.min(query.len()));
+    let before = &query[..offset];
     let start = word_start(before);
     let word = before[start..].to_lowercase();
-    let context = before[..start].trim_end();
-    // Nothing to complete inside a comment or a string literal.
-    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
-    if in_comment_or_string(line) {
-        return Vec::new();
-    }
-    // `join (`, `union (`: a table; any other `(` opens a function's arguments.
-    let opener = context.strip_suffix('(').map(str::trim_end);
+    let root = super::syntax::parse(query).syntax();
+    let place = place_at(&root, start, offset);
     let mut all: Vec<Candidate> = Vec::new();
-    let table = |t: &SchemaTable| Candidate {
-        text: t.name.clone(),
-        kind: Kind::Table,
-        detail: format!("{} columns", t.columns.len()),
+    let table = |t: &SchemaTable| {
+        Candidate::new(&t.name, Kind::Table, format!("{} columns", t.columns.len()))
     };
-    if context.ends_with('|') {
-        all.extend(TABULAR_OPERATORS.iter().map(|op| Candidate {
-            text: op.to_string(),
-            kind: Kind::Operator,
-            detail: String::new(),
-        }));
-    } else if context.is_empty()
-        || context.ends_with(';')
-        || opener.is_some_and(|o| o.is_empty() || TABLE_TAKERS.iter().any(|w| ends_with_word(o, w)))
-        || context.ends_with(',') && context.contains("union")
-        || TABLE_TAKERS.iter().any(|w| ends_with_word(context, w))
-    {
-        all.extend(tables.iter().map(table));
-    } else {
-        // Columns of the tables the query names, each once.
-        let lowered = query.to_lowercase();
-        let mut seen = std::collections::HashSet::new();
-        for t in tables {
-            if !mentions(&lowered, &t.name.to_lowercase()) {
-                continue;
+    let lets = || {
+        let_names(&root, start)
+            .into_iter()
+            .map(|name| Candidate::new(&name, Kind::Table, "let".to_string()))
+    };
+    match place {
+        Place::Nothing => return Vec::new(),
+        Place::Operator => {
+            for op in super::language::TABULAR_OPERATORS
+                .iter()
+                .filter(|o| o.after_pipe)
+            {
+                let text = match op.name {
+                    "sort" | "order" => format!("{} by", op.name),
+                    name => name.to_string(),
+                };
+                all.push(Candidate::new(&text, Kind::Operator, op.doc.to_string()));
             }
-            for (column, kql_type) in &t.columns {
-                if seen.insert(column.clone()) {
+        }
+        Place::Table => {
+            all.extend(lets());
+            all.extend(tables.iter().map(table));
+        }
+        Place::KindValue(operator) => {
+            if let Some(op) = super::language::tabular_operator(&operator) {
+                all.extend(
+                    op.kind_values
+                        .iter()
+                        .map(|k| Candidate::new(k, Kind::Keyword, format!("{operator} kind"))),
+                );
+            }
+        }
+        Place::JoinSide | Place::Expression { .. } => {
+            let aggregates = matches!(place, Place::Expression { aggregates: true });
+            let schema = super::analysis::Schema::new(tables);
+            let columns = super::analysis::columns_at(&root, start, &schema).unwrap_or_default();
+            all.extend(
+                columns
+                    .iter()
+                    .map(|(name, kql_type)| Candidate::new(name, Kind::Column, kql_type.clone())),
+            );
+            if place == Place::JoinSide {
+                return rank(all, &word, recent);
+            }
+            all.extend(
+                let_names(&root, start)
+                    .into_iter()
+                    .map(|name| Candidate::new(&name, Kind::Column, "let".to_string())),
+            );
+            let mut seen = std::collections::HashSet::new();
+            for function in super::language::functions() {
+                let wanted = match function.kind {
+                    super::language::FunctionKind::Scalar => true,
+                    super::language::FunctionKind::Aggregate => aggregates,
+                    super::language::FunctionKind::Plugin => false,
+                };
+                if wanted && seen.insert(function.name.as_str()) {
                     all.push(Candidate {
-                        text: column.clone(),
-                        kind: Kind::Column,
-                        detail: format!("{kql_type} · {}", t.name),
+                        text: function.name.clone(),
+                        insert: format!("{}(", function.name),
+                        kind: Kind::Function,
+                        detail: function.signature_text(0),
                     });
                 }
             }
+            all.extend(
+                KEYWORDS
+                    .iter()
+                    .map(|k| Candidate::new(k, Kind::Keyword, String::new())),
+            );
         }
-        all.extend(functions.iter().map(|f| Candidate {
-            text: f.to_string(),
-            kind: Kind::Function,
-            detail: String::new(),
-        }));
-        all.extend(KEYWORDS.iter().map(|k| Candidate {
-            text: k.to_string(),
-            kind: Kind::Keyword,
-            detail: String::new(),
-        }));
-        all.extend(tables.iter().map(table));
     }
-    let rank = |c: &Candidate| {
-        let text = c.text.to_lowercase();
-        if text.starts_with(&word) {
-            Some(0)
-        } else if text.contains(&word) {
-            Some(1)
-        } else {
-            None
-        }
-    };
-    let mut ranked: Vec<(usize, Candidate)> = all
+    rank(all, &word, recent)
+}
+
+/// Orders candidates: prefix matches, then in-order letter matches; within each, recently used
+/// ones first (newest first), then the order they were offered in.
+fn rank(all: Vec<Candidate>, word: &str, recent: &[String]) -> Vec<Candidate> {
+    let mut ranked: Vec<(u8, usize, usize, Candidate)> = all
         .into_iter()
-        .filter_map(|c| rank(&c).map(|r| (r, c)))
+        .enumerate()
+        .filter_map(|(order, c)| {
+            let text = c.text.to_lowercase();
+            let group = if text.starts_with(word) {
+                0
+            } else if is_subsequence(word, &text) {
+                1
+            } else {
+                return None;
+            };
+            let used = recent
+                .iter()
+                .position(|r| *r == c.text)
+                .unwrap_or(usize::MAX);
+            Some((group, used, order, c))
+        })
         .collect();
-    // Stable: within a rank, the order above (columns, functions, keywords, tables).
-    ranked.sort_by_key(|(r, _)| *r);
-    ranked.into_iter().map(|(_, c)| c).collect()
+    ranked.sort_by_key(|(group, used, order, _)| (*group, *used, *order));
+    let mut seen = std::collections::HashSet::new();
+    ranked
+        .into_iter()
+        .map(|(_, _, _, c)| c)
+        .filter(|c| seen.insert((c.text.clone(), c.kind)))
+        .collect()
 }
 
-/// Words a table name follows.
-const TABLE_TAKERS: &[&str] = &["join", "union", "lookup", "materialize", "toscalar"];
+/// Whether the letters of `word` appear in `text` in order (`pcl` in `processcommandline`).
+fn is_subsequence(word: &str, text: &str) -> bool {
+    let mut letters = text.chars();
+    word.chars().all(|w| letters.any(|t| t == w))
+}
 
-/// Whether the end of `line` is inside a `//` comment or an unclosed string literal, as KQL's
-/// lexer reads it (every string form: `'…'`, `"…"`, `@"…"`, `h"…"`, ``` ```…``` ```).
-fn in_comment_or_string(line: &str) -> bool {
-    let (tokens, diagnostics) = super::lexer::lex(line);
-    // An unclosed string runs to the end of the line, reported as a problem there.
-    if diagnostics
-        .iter()
-        .any(|d| d.span.end == line.len() && d.span.start < d.span.end)
-    {
-        return true;
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
     }
-    // The lexer skips comments: one is what follows the last token.
-    let last_end = tokens
-        .iter()
-        .filter(|t| t.kind != super::lexer::TokenKind::Eof)
-        .map(|t| t.span.end)
-        .max()
-        .unwrap_or(0);
-    line[last_end..].trim_start().starts_with("//")
+    offset
 }
 
-/// Whether `text` ends with `word` as a whole word.
-fn ends_with_word(text: &str, word: &str) -> bool {
-    text.strip_suffix(word).is_some_and(|before| {
-        before
-            .chars()
-            .last()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
-    })
-}
-
-/// Whether the (lower-cased) query names `table` as a whole word.
-fn mentions(query: &str, table: &str) -> bool {
-    let mut from = 0;
-    while let Some(at) = query[from..].find(table) {
-        let start = from + at;
-        let end = start + table.len();
-        let before_ok = query[..start]
-            .chars()
-            .last()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        let after_ok = query[end..]
-            .chars()
-            .next()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        if before_ok && after_ok {
-            return true;
+/// What the tree says may be typed at the word starting at `start` (the cursor at `offset`).
+fn place_at(root: &super::syntax::SyntaxNode, start: usize, offset: usize) -> Place {
+    use super::syntax::SyntaxKind::*;
+    let Ok(at) = rowan::TextSize::try_from(offset) else {
+        return Place::Nothing;
+    };
+    // Inside a comment or a string (an unterminated one runs to the end of its line).
+    if let Some(token) = root.token_at_offset(at).left_biased() {
+        let inside = token.text_range().start() < at
+            && (at < token.text_range().end()
+                || token.kind() == UNKNOWN
+                || token.kind() == COMMENT);
+        if inside && matches!(token.kind(), COMMENT | STRING | UNKNOWN) {
+            let text = token.text();
+            let closed = token.kind() == STRING && at == token.text_range().end() && text.len() > 1;
+            if !closed {
+                return Place::Nothing;
+            }
         }
-        from = end;
     }
-    false
+    // The significant token before the word.
+    let Ok(word_at) = rowan::TextSize::try_from(start) else {
+        return Place::Nothing;
+    };
+    let previous = root
+        .token_at_offset(word_at)
+        .left_biased()
+        .filter(|t| t.text_range().end() <= word_at)
+        .or_else(|| root.token_at_offset(word_at).left_biased())
+        .and_then(|t| {
+            let mut token = Some(t);
+            while let Some(t) = token.clone() {
+                if !t.kind().is_trivia() && t.text_range().end() <= word_at {
+                    return Some(t);
+                }
+                token = t.prev_token();
+            }
+            None
+        });
+    let Some(previous) = previous else {
+        return Place::Table;
+    };
+    let operator_of = |token: &super::syntax::SyntaxToken| {
+        token
+            .parent_ancestors()
+            .find(|n| n.kind() == OPERATOR)
+            .and_then(|op| op.children().find(|c| c.kind() == OPERATOR_NAME))
+            .map(|name| name.text().to_string())
+    };
+    // Right after `join kind=inner`: the parameters are done, the table comes.
+    let ends_parameter = previous
+        .parent_ancestors()
+        .find(|n| n.kind() == OPERATOR_PARAM)
+        .is_some_and(|param| param.last_token().is_some_and(|last| last == previous));
+    if ends_parameter
+        && previous.kind() != ASSIGN
+        && matches!(
+            operator_of(&previous).as_deref(),
+            Some("join" | "lookup" | "union")
+        )
+    {
+        return Place::Table;
+    }
+    match previous.kind() {
+        PIPE => return Place::Operator,
+        SEMI => return Place::Table,
+        DOT => {
+            let side = previous.prev_token().map(|t| t.text().to_string());
+            if matches!(side.as_deref(), Some("$left" | "$right")) {
+                return Place::JoinSide;
+            }
+        }
+        ASSIGN => {
+            let parent = previous.parent();
+            if parent.as_ref().is_some_and(|p| p.kind() == LET_STMT) {
+                return Place::Table;
+            }
+            if parent.as_ref().is_some_and(|p| p.kind() == OPERATOR_PARAM) {
+                let name = parent
+                    .as_ref()
+                    .and_then(|p| p.first_token())
+                    .map(|t| t.text().to_string());
+                if matches!(name.as_deref(), Some("kind" | "bagexpansion")) {
+                    return Place::KindValue(operator_of(&previous).unwrap_or_default());
+                }
+            }
+        }
+        IDENT if previous.parent().is_some_and(|p| p.kind() == OPERATOR_NAME) => {
+            if matches!(previous.text(), "join" | "lookup" | "union") {
+                return Place::Table;
+            }
+        }
+        L_PAREN | COMMA => {
+            let operator = operator_of(&previous);
+            let direct = previous
+                .parent()
+                .is_some_and(|p| p.kind() == OPERATOR || p.kind() == PAREN_EXPR);
+            if direct && matches!(operator.as_deref(), Some("join" | "lookup" | "union")) {
+                return Place::Table;
+            }
+        }
+        _ => {}
+    }
+    let aggregates = operator_of(&previous).is_some_and(|name| {
+        matches!(
+            name.as_str(),
+            "summarize" | "make-series" | "top-nested" | "top-hitters"
+        )
+    });
+    Place::Expression { aggregates }
 }
 
-/// The KQL function names hunt knows (scalar functions, aggregations and plugins of
-/// [`super::language::functions`]), each once, in alphabetical order, for completion.
-pub fn function_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = super::language::functions()
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+/// The names bound by `let` statements before `offset` (scalars, tabular values, functions).
+fn let_names(root: &super::syntax::SyntaxNode, offset: usize) -> Vec<String> {
+    use super::syntax::SyntaxKind::*;
+    root.descendants()
+        .filter(|n| n.kind() == LET_STMT && usize::from(n.text_range().start()) < offset)
+        .filter_map(|n| {
+            n.children_with_tokens()
+                .filter(|e| !e.kind().is_trivia())
+                .nth(1)
+                .map(|e| e.to_string())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -313,65 +429,95 @@ mod tests {
         ]
     }
 
-    fn texts(before: &str, query: &str) -> Vec<String> {
-        candidates(before, query, &schema(), &["count", "countif", "tostring"])
-            .into_iter()
-            .map(|c| c.text)
-            .collect()
+    /// The candidates' names at `‸` in `query`.
+    fn texts(query: &str) -> Vec<String> {
+        found(query).into_iter().map(|c| c.text).collect()
+    }
+
+    fn found(query: &str) -> Vec<Candidate> {
+        let offset = query.find('‸').expect("a cursor mark");
+        candidates(&query.replace('‸', ""), offset, &schema(), &[])
     }
 
     #[test]
     fn tables_at_the_start_operators_after_a_pipe() {
-        assert_eq!(texts("Dev", "Dev"), ["DeviceProcessEvents", "DeviceInfo"]);
-        // Names that start with the word first, then names that contain it.
-        let after_pipe = texts("DeviceInfo | su", "DeviceInfo | su");
-        assert_eq!(after_pipe, ["summarize", "consume"]);
-        assert!(texts("T\n| ", "T\n| ").contains(&"where".to_string()));
-        assert_eq!(
-            texts("T | join (Devi", "T | join (Devi")[0],
-            "DeviceProcessEvents"
-        );
+        assert_eq!(texts("Dev‸"), ["DeviceProcessEvents", "DeviceInfo"]);
+        let after_pipe = texts("DeviceInfo | su‸");
+        assert_eq!(after_pipe[0], "summarize", "{after_pipe:?}");
+        assert!(texts("T\n| ‸").contains(&"where".to_string()));
+        assert!(texts("T\n| ‸").contains(&"mv-expand".to_string()));
+        assert_eq!(texts("T | join (Devi‸")[0], "DeviceProcessEvents");
+        assert_eq!(texts("T | join kind=inner Devi‸")[0], "DeviceProcessEvents");
+        assert_eq!(texts("union DeviceInfo, Devi‸")[0], "DeviceProcessEvents");
+        assert_eq!(texts("let x = 1;\nDevi‸")[0], "DeviceProcessEvents");
+        let lets = texts("let Recent = DeviceInfo | take 5;\nRe‸");
+        assert_eq!(lets[0], "Recent", "let-bound tables come first: {lets:?}");
     }
 
     #[test]
-    fn columns_of_the_named_tables_come_first() {
-        let query = "DeviceProcessEvents | where F";
-        let found = texts(query, query);
+    fn columns_in_scope_flow_through_the_operators() {
+        let found = texts("DeviceProcessEvents | where F‸");
         assert_eq!(found[0], "FileName");
         assert!(!found.contains(&"OSPlatform".to_string()), "{found:?}");
-        // A prefix match ranks before a match inside the name.
-        let query = "DeviceProcessEvents | project co";
-        let found = texts(query, query);
-        assert_eq!(&found[..2], ["count", "countif"]);
-        assert!(
-            found.contains(&"ProcessCommandLine".to_string()),
-            "{found:?}"
+        // After a project only what it kept (and what extend added) is in scope.
+        let found = texts("DeviceProcessEvents | project FileName | extend Upper = 1 | where ‸");
+        assert_eq!(&found[..2], ["FileName", "Upper"], "{found:?}");
+        assert!(!found.contains(&"Timestamp".to_string()), "{found:?}");
+        let details = found_detail("DeviceProcessEvents | project Proc‸");
+        assert_eq!(
+            details,
+            ("ProcessCommandLine".to_string(), "string".to_string())
         );
-        let details = candidates(query, query, &schema(), &[]);
-        let column = details
-            .iter()
-            .find(|c| c.text == "ProcessCommandLine")
-            .unwrap();
-        assert_eq!(column.detail, "string · DeviceProcessEvents");
-        assert_eq!(column.kind, Kind::Column);
+        // A word's letters in order match too, after prefix matches.
+        let found = texts("DeviceProcessEvents | project pcl‸");
+        assert_eq!(found[0], "ProcessCommandLine", "{found:?}");
+    }
+
+    fn found_detail(query: &str) -> (String, String) {
+        let first = found(query).into_iter().next().expect("a candidate");
+        (first.text, first.detail)
     }
 
     #[test]
-    fn arguments_comments_and_strings() {
-        // After `(` of a function: columns and functions, not tables.
-        let query = "DeviceProcessEvents | where tolower(";
-        let found = candidates(query, query, &schema(), &["tolower"]);
-        assert_eq!(found[0].kind, Kind::Column, "{found:?}");
-        // `join (`: a table.
-        let query = "T | join kind=inner (Dev";
-        assert_eq!(texts(query, query)[0], "DeviceProcessEvents");
-        // Nothing inside a comment or a string.
-        assert!(texts("T | where x == \"pow", "").is_empty());
-        assert!(texts("// Dev", "").is_empty());
-        assert!(texts("T | where p == @\"C:\\Temp\\ Dev", "").is_empty());
-        assert!(texts("T | where p == ```a Dev", "").is_empty());
-        assert!(!texts("T | where p == @\"C:\\\" and Dev", "").is_empty());
-        assert!(!texts("T | where x == \"a\" and Fi", "DeviceProcessEvents").is_empty());
+    fn functions_carry_their_signature_and_aggregates_stay_in_summarize() {
+        let found = found("DeviceProcessEvents | where tolow‸");
+        let tolower = found.iter().find(|c| c.text == "tolower").expect("tolower");
+        assert_eq!(tolower.insert, "tolower(");
+        assert!(tolower.detail.starts_with("tolower("), "{tolower:?}");
+        assert!(!texts("DeviceProcessEvents | where dcoun‸").contains(&"dcount".to_string()));
+        assert!(texts("DeviceProcessEvents | summarize dcoun‸").contains(&"dcount".to_string()));
+    }
+
+    #[test]
+    fn kind_values_join_sides_and_quoting() {
+        let kinds = texts("T | join kind=‸");
+        assert!(kinds.contains(&"leftouter".to_string()), "{kinds:?}");
+        assert!(!kinds.contains(&"FileName".to_string()), "{kinds:?}");
+        let odd = vec![SchemaTable {
+            name: "T".into(),
+            columns: vec![
+                ("odd name".into(), "string".into()),
+                ("it's".into(), "long".into()),
+            ],
+        }];
+        let found = candidates("T | where od", 12, &odd, &[]);
+        assert_eq!(found[0].insert, "['odd name']");
+        let found = candidates("T | where it", 12, &odd, &[]);
+        assert_eq!(found[0].insert, "['it\\'s']");
+    }
+
+    #[test]
+    fn recently_used_first_and_nothing_in_comments_or_strings() {
+        let recent = vec!["Timestamp".to_string()];
+        let query = "DeviceProcessEvents | where ";
+        let ranked = candidates(query, query.len(), &schema(), &recent);
+        assert_eq!(ranked[0].text, "Timestamp");
+        assert!(texts("T | where x == \"pow‸").is_empty());
+        assert!(texts("// Dev‸").is_empty());
+        assert!(texts("T | where p == @\"C:\\Temp\\ Dev‸").is_empty());
+        assert!(texts("T | where p == ```a Dev‸").is_empty());
+        assert!(!texts("DeviceProcessEvents | where p == @\"C:\\\" and Fi‸").is_empty());
+        assert!(!texts("DeviceProcessEvents | where x == \"a\" and Fi‸").is_empty());
     }
 
     #[test]
@@ -379,7 +525,5 @@ mod tests {
         assert_eq!(word_start("T | project-aw"), 4);
         assert_eq!(word_start("x == "), 5);
         assert_eq!(word_start(""), 0);
-        assert!(mentions("deviceinfo | take 1", "deviceinfo"));
-        assert!(!mentions("mydeviceinfo", "deviceinfo"));
     }
 }

@@ -103,6 +103,9 @@ impl ErrorMark {
     }
 }
 
+/// How many recently accepted completions are remembered for ranking.
+const MAX_RECENT_COMPLETIONS: usize = 50;
+
 /// How long typing must pause before the block is checked again.
 const LIVE_DELAY: Duration = Duration::from_millis(120);
 
@@ -313,8 +316,8 @@ pub struct App {
     safe_exports: HashSet<PathBuf>,
     /// The backend's tables, for completion.
     pub schema: Vec<SchemaTable>,
-    /// The KQL function names, for completion.
-    functions: Vec<&'static str>,
+    /// What completion put in lately, newest first (ranked first next time).
+    recent_completions: Vec<String>,
     /// The completion popup (Ctrl+Space), while it is open.
     pub completion: Option<Completion>,
     /// The signature or description box by the cursor, while it is open.
@@ -346,6 +349,8 @@ pub struct App {
     live_rows: (usize, usize),
     /// The text of that block as it was sent (the answer's spans are in it).
     live_text: String,
+    /// The backend's tables as the analysis reads them (rebuilt when the backend changes).
+    live_schema: Arc<crate::kql::analysis::Schema>,
 }
 
 impl App {
@@ -422,7 +427,7 @@ impl App {
             tab_slot,
             backends: Vec::new(),
             schema: Vec::new(),
-            functions: crate::kql::completion::function_names(),
+            recent_completions: Vec::new(),
             completion: None,
             hint: None,
             cursor_at: None,
@@ -440,6 +445,7 @@ impl App {
             live_generation: 0,
             live_rows: (usize::MAX, usize::MAX),
             live_text: String::new(),
+            live_schema: Arc::new(crate::kql::analysis::Schema::new(&[])),
         }
     }
 
@@ -851,6 +857,9 @@ impl App {
                             .collect(),
                     })
                     .collect();
+                self.live_schema = Arc::new(crate::kql::analysis::Schema::new(&self.schema));
+                // Check the block again against the new tables.
+                self.live_rows = (usize::MAX, usize::MAX);
                 self.backend = name;
                 self.backend_state = BackendState::Ready;
             }
@@ -958,6 +967,7 @@ impl App {
         self.worker.send(Command::Diagnose {
             generation: self.live_generation,
             text,
+            schema: self.live_schema.clone(),
         });
     }
 
@@ -1324,8 +1334,12 @@ impl App {
     /// (when `explicit`); several open the popup; none says so.
     fn open_completion(&mut self, explicit: bool) {
         let (before, block) = self.text_before_cursor();
-        let items =
-            crate::kql::completion::candidates(&before, &block, &self.schema, &self.functions);
+        let items = crate::kql::completion::candidates(
+            &block,
+            before.len(),
+            &self.schema,
+            &self.recent_completions,
+        );
         match items.len() {
             0 => {
                 self.completion = None;
@@ -1335,7 +1349,7 @@ impl App {
             }
             1 if explicit => {
                 self.completion = None;
-                self.accept_completion(&items[0].text);
+                self.accept_completion(&items[0]);
             }
             _ => {
                 let selected = self
@@ -1347,8 +1361,13 @@ impl App {
         }
     }
 
-    /// Replaces the word at the cursor with `text`.
-    fn accept_completion(&mut self, text: &str) {
+    /// Replaces the word at the cursor with the candidate (quoted as it needs), remembers it
+    /// as recently used, and opens signature help after a function's `(`.
+    fn accept_completion(&mut self, chosen: &Candidate) {
+        let text = chosen.insert.as_str();
+        self.recent_completions.retain(|r| *r != chosen.text);
+        self.recent_completions.insert(0, chosen.text.clone());
+        self.recent_completions.truncate(MAX_RECENT_COMPLETIONS);
         let (before, _) = self.text_before_cursor();
         let start = crate::kql::completion::word_start(&before);
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
@@ -1363,6 +1382,9 @@ impl App {
         self.editor.insert_str(text);
         self.replaced = None;
         self.edited(row);
+        if text.ends_with('(') {
+            self.follow_signature(KeyEvent::new(KeyCode::Char('('), KeyModifiers::NONE));
+        }
     }
 
     /// A key while the completion popup is open; returns whether it was the popup's.
@@ -1377,9 +1399,9 @@ impl App {
             KeyCode::PageUp => completion.selected = completion.selected.saturating_sub(8),
             KeyCode::PageDown => completion.selected = (completion.selected + 8).min(count - 1),
             KeyCode::Enter | KeyCode::Tab => {
-                let text = completion.items[completion.selected].text.clone();
+                let chosen = completion.items[completion.selected].clone();
                 self.completion = None;
-                self.accept_completion(&text);
+                self.accept_completion(&chosen);
             }
             KeyCode::Esc => self.completion = None,
             // Typing goes on into the text and narrows the list; anything else closes it.

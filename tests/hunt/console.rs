@@ -2167,14 +2167,24 @@ fn ctrl_space_completes_tables_operators_and_columns_from_the_schema() {
     app.handle_key(ctrl_space);
     let first = app.completion.as_ref().unwrap().items[0].clone();
     assert_eq!(first.text, "FileName");
-    assert_eq!(first.detail, "string · DeviceProcessEvents");
+    assert_eq!(first.detail, "string", "the column's type");
     type_text(&mut app, "leS");
     let items = &app.completion.as_ref().unwrap().items;
+    // Names that start with the word first, then names holding its letters in order.
     assert!(
-        items
-            .iter()
-            .all(|c| c.text.to_lowercase().contains("fles")
-                || c.text.to_lowercase().contains("files")),
+        items[0].text.to_lowercase().starts_with("files"),
+        "{items:?}"
+    );
+    assert!(
+        items.iter().all(|c| {
+            let mut letters = c
+                .text
+                .to_lowercase()
+                .chars()
+                .collect::<Vec<_>>()
+                .into_iter();
+            "files".chars().all(|w| letters.any(|t| t == w))
+        }),
         "{items:?}"
     );
     app.handle_key(key(KeyCode::Esc));
@@ -2319,4 +2329,28 @@ fn signature_help_follows_the_call_and_f3_describes() {
     );
     app.handle_key(key(KeyCode::Esc));
     assert!(app.hint.is_none());
+}
+
+#[test]
+fn unknown_tables_and_columns_are_warnings_with_a_suggestion() {
+    let mut app = lab_app();
+    app.set_text("");
+    app.focus = Focus::Editor;
+    type_text(&mut app, "DeviceProcessEvent | where FileNam == 'x'");
+    wait_live(&mut app, "the warning", |app| !app.live.is_empty());
+    let mark = app.live[0].clone();
+    assert!(mark.warning, "{mark:?}");
+    assert!(
+        mark.message.contains("did you mean 'DeviceProcessEvents'"),
+        "{mark:?}"
+    );
+    app.set_text("");
+    type_text(&mut app, "DeviceProcessEvents | where FileNam == 'x'");
+    wait_live(&mut app, "the column warning", |app| {
+        app.live
+            .first()
+            .is_some_and(|m| m.message.contains("did you mean 'FileName'"))
+    });
+    let text = screen(&mut app, 100, 30);
+    assert!(text.contains("did you mean 'FileName'"), "{text}");
 }

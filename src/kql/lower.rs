@@ -1734,4 +1734,36 @@ mod tests {
         }
         assert!(prefixes > 10_000, "{prefixes}");
     }
+
+    /// Field case F05: valid KQL that third-party parsers rejected (default arguments; quotes
+    /// inside comments and literals; literals spliced across a comment) parses cleanly here, and
+    /// every literal reads as string.md says.
+    #[test]
+    fn f05_default_arguments_quotes_in_comments_and_spliced_literals() {
+        let (query, diagnostics) = parse(
+            "let Bump = (v:long = 5) { v + 7 };\nrange x from 1 to 3 step 1 | extend plus7 = Bump(x), dflt = Bump()",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(matches!(query.lets[0].value, LetValue::Unsupported(_)));
+        let source = "// analyst's note: don't run this on prod\nlet Ports = datatable(p:int) [22, 445, 3389]\n;\nPorts\n| extend a = \"say \\\"hi\\\"\", b = @\"C:\\Temp\\\", c = @\"say \"\"hi\"\"\", d = 'it\\'s',\n         n = strlen(\"ab\"\n             // it's spliced\n             'cd')";
+        let (query, diagnostics) = parse(source);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let body = query.body.expect("Ports is the result");
+        let OperatorKind::Extend(items) = &body.operators[0].kind else {
+            panic!("{:?}", body.operators[0]);
+        };
+        let text = |i: usize| match &items[i].expr.kind {
+            ExprKind::Literal(Literal::String(s)) => s.clone(),
+            ExprKind::Call { args, .. } => match &args[0].kind {
+                ExprKind::Literal(Literal::String(s)) => s.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text(0), "say \"hi\"");
+        assert_eq!(text(1), "C:\\Temp\\");
+        assert_eq!(text(2), "say \"hi\"");
+        assert_eq!(text(3), "it's");
+        assert_eq!(text(4), "abcd", "literals joined across a comment");
+    }
 }

@@ -238,8 +238,9 @@ pub fn candidates(
     rank(all, &word, recent)
 }
 
-/// Orders candidates: prefix matches, then in-order letter matches; within each, recently used
-/// ones first (newest first), then the order they were offered in.
+/// Orders candidates: prefix matches, then names containing the word, then in-order letter
+/// matches; within each, recently used ones first (newest first), then the order they were
+/// offered in.
 fn rank(all: Vec<Candidate>, word: &str, recent: &[String]) -> Vec<Candidate> {
     let mut ranked: Vec<(u8, usize, usize, Candidate)> = all
         .into_iter()
@@ -248,8 +249,10 @@ fn rank(all: Vec<Candidate>, word: &str, recent: &[String]) -> Vec<Candidate> {
             let text = c.text.to_lowercase();
             let group = if text.starts_with(word) {
                 0
-            } else if is_subsequence(word, &text) {
+            } else if text.contains(word) {
                 1
+            } else if is_subsequence(word, &text) {
+                2
             } else {
                 return None;
             };

@@ -184,6 +184,9 @@ pub enum BackendState {
 pub struct Completion {
     pub items: Vec<Candidate>,
     pub selected: usize,
+    /// Opened by typing, not Ctrl+Space: Enter then ends the line as usual (Tab takes the
+    /// candidate), so a list that pops up never swallows a line break.
+    pub auto: bool,
 }
 
 /// A box by the cursor: the signature of the call being typed (its current parameter
@@ -1264,9 +1267,37 @@ impl App {
             KeyCode::Char('f') if key.modifiers.contains(KeyModifiers::ALT) && shift => {
                 self.format_block()
             }
-            _ => self.editor_input(key),
+            _ => {
+                self.editor_input(key);
+                self.complete_as_typed(key);
+            }
         }
         self.follow_signature(key);
+    }
+
+    /// Opens the completion list by itself while a name is typed (its first letter, or the
+    /// operator after `| `), as the portal's editor does; not inside comments or strings (the
+    /// candidates are empty there) and not in blocks too long to read on a keystroke.
+    fn complete_as_typed(&mut self, key: KeyEvent) {
+        let KeyCode::Char(ch) = key.code else {
+            return;
+        };
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return;
+        }
+        let (before, block) = self.text_before_cursor();
+        if block.len() > MAX_HINT_BLOCK {
+            return;
+        }
+        let word = &before[crate::kql::completion::word_start(&before)..];
+        let starts_name = (ch.is_alphabetic() || ch == '_') && word.chars().count() == 1;
+        let after_pipe = ch == ' ' && before.trim_end().ends_with('|');
+        if starts_name || after_pipe {
+            self.open_completion(false);
+        }
     }
 
     /// Opens signature help when `(` or `,` is typed in a call, and keeps it up to date (or
@@ -1352,11 +1383,14 @@ impl App {
                 self.accept_completion(&items[0]);
             }
             _ => {
-                let selected = self
-                    .completion
-                    .as_ref()
-                    .map_or(0, |c| c.selected.min(items.len() - 1));
-                self.completion = Some(Completion { items, selected });
+                let (selected, auto) = self.completion.as_ref().map_or((0, !explicit), |c| {
+                    (c.selected.min(items.len() - 1), c.auto && !explicit)
+                });
+                self.completion = Some(Completion {
+                    items,
+                    selected,
+                    auto,
+                });
             }
         }
     }
@@ -1398,6 +1432,10 @@ impl App {
             KeyCode::Down => completion.selected = (completion.selected + 1).min(count - 1),
             KeyCode::PageUp => completion.selected = completion.selected.saturating_sub(8),
             KeyCode::PageDown => completion.selected = (completion.selected + 8).min(count - 1),
+            KeyCode::Enter if completion.auto => {
+                self.completion = None;
+                return false;
+            }
             KeyCode::Enter | KeyCode::Tab => {
                 let chosen = completion.items[completion.selected].clone();
                 self.completion = None;
@@ -1405,8 +1443,11 @@ impl App {
             }
             KeyCode::Esc => self.completion = None,
             // Typing goes on into the text and narrows the list; anything else closes it.
+            // (Alt+letter is a command, Alt+N a new tab: never typed into the text.)
             KeyCode::Char(ch)
-                if !key.modifiers.contains(KeyModifiers::CONTROL)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
                     && (ch.is_alphanumeric() || ch == '_' || ch == '-') =>
             {
                 self.editor_input(key);

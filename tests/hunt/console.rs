@@ -2354,3 +2354,38 @@ fn unknown_tables_and_columns_are_warnings_with_a_suggestion() {
     let text = screen(&mut app, 100, 30);
     assert!(text.contains("did you mean 'FileName'"), "{text}");
 }
+
+#[test]
+fn completion_opens_as_a_name_is_typed_and_enter_still_ends_the_line() {
+    let mut app = lab_app();
+    app.set_text("");
+    app.focus = Focus::Editor;
+    type_text(&mut app, "DeviceProcessEvents | ");
+    let items = app
+        .completion
+        .clone()
+        .expect("the operators after '| '")
+        .items;
+    assert!(items.iter().any(|c| c.text == "where"), "{items:?}");
+    type_text(&mut app, "wh");
+    let completion = app.completion.clone().expect("narrowed as typed");
+    assert!(completion.auto);
+    assert_eq!(completion.items[0].text, "where");
+    // Enter ends the line (the list opened by itself); Tab would have taken the candidate.
+    app.handle_key(key(KeyCode::Enter));
+    assert!(app.completion.is_none());
+    assert_eq!(app.text(), "DeviceProcessEvents | wh\n");
+    app.handle_key(key(KeyCode::Backspace));
+    app.handle_key(key(KeyCode::Backspace));
+    app.handle_key(key(KeyCode::Backspace));
+    type_text(&mut app, "wh");
+    assert!(app.completion.is_some());
+    app.handle_key(key(KeyCode::Tab));
+    assert_eq!(app.text(), "DeviceProcessEvents | where");
+    // A command key while the list is open is the command, never typed into the text.
+    type_text(&mut app, " F");
+    assert!(app.completion.is_some());
+    app.handle_key(alt('n'));
+    assert_eq!(app.tab_count(), 2);
+    assert_eq!(app.text(), "");
+}

@@ -367,4 +367,6 @@ pub fn debug_tree(node: &SyntaxNode) -> String {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

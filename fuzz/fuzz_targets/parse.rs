@@ -1,7 +1,8 @@
 //! Any bytes that are UTF-8 go to both KQL parsers: the lossless syntax tree
 //! (`hunt::kql::syntax::parse`) must not panic and must give back the input as its text, with
-//! every diagnostic inside the input on character boundaries; the older parser
-//! (`hunt::kql::parse`) must not panic.
+//! every diagnostic inside the input on character boundaries; its typed view for the engine
+//! (`hunt::kql::parse`), the unknown-name analysis, completion at the end, and the formatter
+//! (which checks itself that it keeps every significant token) must not panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,4 +30,11 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = hunt::kql::parse(text);
+    let root = parse.syntax();
+    let schema = hunt::kql::analysis::Schema::new(&[]);
+    let _ = hunt::kql::analysis::analyse(&root, &schema);
+    let _ = hunt::kql::completion::candidates(text, text.len(), &[], &[]);
+    if let Err(hunt::kql::format::FormatError::Internal(message)) = hunt::kql::format::format(text) {
+        panic!("the formatter would change the query: {message}");
+    }
 });

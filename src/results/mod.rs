@@ -60,6 +60,22 @@ impl KqlType {
         })
     }
 
+    /// The name with its article, for messages: `an int`, `a string`.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            KqlType::Bool => "a bool",
+            KqlType::DateTime => "a datetime",
+            KqlType::Dynamic => "a dynamic",
+            KqlType::Guid => "a guid",
+            KqlType::Int => "an int",
+            KqlType::Long => "a long",
+            KqlType::Real => "a real",
+            KqlType::Decimal => "a decimal",
+            KqlType::String => "a string",
+            KqlType::Timespan => "a timespan",
+        }
+    }
+
     pub fn kql_name(self) -> &'static str {
         match self {
             KqlType::Bool => "bool",

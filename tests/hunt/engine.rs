@@ -314,6 +314,12 @@ fn bad_input_gets_a_clear_message_with_a_position() {
         e.message.contains("cannot compare a string with a long"),
         "{e}"
     );
+    // Every type named in a message gets its article right ("a int" before).
+    let e = error("DeviceProcessEvents | where toint(ProcessId) == 'x'");
+    assert!(
+        e.message.contains("cannot compare an int with a string"),
+        "{e}"
+    );
     let e = error("DeviceProcessEvents | summarize percentilesw(FileSize, 1, 50)");
     assert_eq!(e.kind, ErrorKind::Unsupported);
     assert!(

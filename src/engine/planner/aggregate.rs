@@ -171,8 +171,8 @@ impl Planner<'_> {
                 if !is_numeric(value.ty) && value.ty != KqlType::Timespan {
                     return Err(self.semantic(
                         format!(
-                            "{function}() needs a number or a timespan, this is a {}",
-                            value.ty.kql_name()
+                            "{function}() needs a number or a timespan, this is {}",
+                            value.ty.with_article()
                         ),
                         args[0].span,
                     ));

@@ -190,9 +190,9 @@ impl Planner<'_> {
             }
             (v, s) => Err(self.semantic(
                 format!(
-                    "bin() cannot round a {} by a {}",
-                    v.kql_name(),
-                    s.kql_name()
+                    "bin() cannot round {} by {}",
+                    v.with_article(),
+                    s.with_article()
                 ),
                 span,
             )),
@@ -234,8 +234,8 @@ impl Planner<'_> {
             (KqlType::DateTime | KqlType::Timespan, None) => {
                 return Err(self.unsupported(
                     format!(
-                        "{function}() of a {} is not supported by the local engine yet",
-                        value.ty.kql_name()
+                        "{function}() of {} is not supported by the local engine yet",
+                        value.ty.with_article()
                     ),
                     span,
                 ));
@@ -617,8 +617,8 @@ impl Planner<'_> {
                     other => {
                         return Err(self.unsupported(
                             format!(
-                                "{function}() of a {} is not supported by the local engine yet",
-                                other.kql_name()
+                                "{function}() of {} is not supported by the local engine yet",
+                                other.with_article()
                             ),
                             span,
                         ));

@@ -521,8 +521,8 @@ impl Planner<'_> {
         if typed.ty != KqlType::Bool {
             return Err(self.semantic(
                 format!(
-                    "'where' needs a true/false condition, this is a {}",
-                    typed.ty.kql_name()
+                    "'where' needs a true/false condition, this is {}",
+                    typed.ty.with_article()
                 ),
                 condition.span,
             ));

@@ -29,8 +29,8 @@ impl Planner<'_> {
         if typed.ty != KqlType::Bool {
             return Err(self.semantic(
                 format!(
-                    "expected a true/false condition, this is a {}",
-                    typed.ty.kql_name()
+                    "expected a true/false condition, this is {}",
+                    typed.ty.with_article()
                 ),
                 expr.span,
             ));
@@ -55,7 +55,7 @@ impl Planner<'_> {
                 let typed = self.expr(operand, frame)?;
                 if !is_numeric(typed.ty) && typed.ty != KqlType::Timespan {
                     return Err(self.semantic(
-                        format!("cannot negate a {}", typed.ty.kql_name()),
+                        format!("cannot negate {}", typed.ty.with_article()),
                         expr.span,
                     ));
                 }
@@ -261,8 +261,8 @@ impl Planner<'_> {
             KqlType::Dynamic | KqlType::String => Ok(typed.expr),
             other => Err(self.semantic(
                 format!(
-                    "only dynamic values have properties, this is a {}",
-                    other.kql_name()
+                    "only dynamic values have properties, this is {}",
+                    other.with_article()
                 ),
                 target.span,
             )),
@@ -510,9 +510,9 @@ impl Planner<'_> {
         if class(l.ty) != class(r.ty) && !l.is_null_literal() && !r.is_null_literal() {
             return Err(self.semantic(
                 format!(
-                    "cannot compare a {} with a {}",
-                    l.ty.kql_name(),
-                    r.ty.kql_name()
+                    "cannot compare {} with {}",
+                    l.ty.with_article(),
+                    r.ty.with_article()
                 ),
                 span,
             ));
@@ -621,7 +621,10 @@ impl Planner<'_> {
                 Ok(text)
             }
             other => Err(self.semantic(
-                format!("string operators need text, this is a {}", other.kql_name()),
+                format!(
+                    "string operators need text, this is {}",
+                    other.with_article()
+                ),
                 span,
             )),
         }

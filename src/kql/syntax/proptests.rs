@@ -386,16 +386,13 @@ fn adversarial_repetitions_do_linear_work_on_a_small_stack() {
     worker.join().expect("the parser panicked or overflowed");
 }
 
-/// Chains of `.name` and `[index]` give a tree one level deeper per link, with no limit: 8,000
-/// links, 8,000 levels. rowan's node cache interns nodes of at most 3 children and, when its table
-/// grows, rehashes every interned node by walking its whole subtree recursively
-/// (`node_hash` in rowan 0.17's `green/node_cache.rs`), so an unspaced chain of `x.a.a.a…` (a
-/// `MEMBER_EXPR` has 3 children when no space comes before the dot) takes quadratic time (80,000
-/// links: about 70 s in a debug build) and, at 100,000 links, overflows an 8 MiB stack; `x.a .a`
-/// (4 children, not interned) and `x[0][0]` parse in linear time but as deeply. Ignored until the
-/// parser bounds postfix chains (counting them against `MAX_NESTING`, or building them flat).
+/// Chains of `.name` and `[index]` give a tree one level deeper per link. They were unbounded:
+/// rowan's node cache interns nodes of at most 3 children and, when its table grows, rehashes
+/// each by walking its whole subtree recursively (`node_hash` in rowan 0.17's
+/// `green/node_cache.rs`), so `x.a.a.a…` took quadratic time (80,000 links: about 70 s in a debug
+/// build) and at 100,000 links overflowed an 8 MiB stack. The parser now counts links against
+/// `MAX_NESTING` and reports a longer chain.
 #[test]
-#[ignore = "postfix chains nest without limit; see the comment"]
 fn postfix_chains_stay_shallow() {
     for pattern in [".a", ".a()", ".['a']", "[0]"] {
         let text = format!("print x{}", pattern.repeat(8_000));

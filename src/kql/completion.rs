@@ -47,6 +47,8 @@ pub enum Kind {
     Operator,
     Function,
     Keyword,
+    /// A value of a column, from the last result (inside a string literal).
+    Value,
 }
 
 impl Kind {
@@ -57,6 +59,7 @@ impl Kind {
             Kind::Operator => "operator",
             Kind::Function => "function",
             Kind::Keyword => "keyword",
+            Kind::Value => "value",
         }
     }
 }
@@ -236,6 +239,110 @@ pub fn candidates(
         }
     }
     rank(all, &word, recent)
+}
+
+/// A string literal being typed where a column's value goes (`FileName == "pow‸`,
+/// `Col in ("a", "b‸`): which column, what is typed inside the quotes so far, where the content
+/// starts (a byte offset of the query) and how a value must be written there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueSlot {
+    pub column: String,
+    pub typed: String,
+    pub content_start: usize,
+    /// The quote character (`'` or `"`).
+    pub quote: char,
+    /// `@'…'`: backslashes are plain and the quote is doubled.
+    pub verbatim: bool,
+    /// The literal has no closing quote yet (one is added with the value).
+    pub open: bool,
+}
+
+impl ValueSlot {
+    /// `value` as the literal's content, escaped for its kind of literal, and the closing quote
+    /// when the literal has none yet.
+    pub fn insertion(&self, value: &str) -> String {
+        let mut text = String::with_capacity(value.len() + 2);
+        for ch in value.chars() {
+            match ch {
+                c if c == self.quote && self.verbatim => {
+                    text.push(c);
+                    text.push(c);
+                }
+                c if (c == self.quote || c == '\\') && !self.verbatim => {
+                    text.push('\\');
+                    text.push(c);
+                }
+                '\n' if !self.verbatim => text.push_str("\\n"),
+                '\t' if !self.verbatim => text.push_str("\\t"),
+                c => text.push(c),
+            }
+        }
+        if self.open {
+            text.push(self.quote);
+        }
+        text
+    }
+}
+
+/// The value slot at byte `offset` of `query`, when the cursor is inside a string literal
+/// compared with a column (`==`, `!=`, `=~`, `has`, `contains`, `startswith` …, or an `in`
+/// list), the column written as a plain or bracketed name.
+pub fn value_slot(query: &str, offset: usize) -> Option<ValueSlot> {
+    use super::syntax::SyntaxKind::*;
+    let offset = floor_boundary(query, offset.min(query.len()));
+    let root = super::syntax::parse(query).syntax();
+    let at = rowan::TextSize::try_from(offset).ok()?;
+    let token = root.token_at_offset(at).left_biased()?;
+    if !matches!(token.kind(), STRING | UNKNOWN) || token.text_range().start() >= at {
+        return None;
+    }
+    let text = token.text();
+    let start = usize::from(token.text_range().start());
+    // The prefix before the quote: `@`, `h`, `H`, `h@`.
+    let quote_at = text.find(['\'', '"'])?;
+    let prefix = &text[..quote_at];
+    if !prefix.chars().all(|c| matches!(c, '@' | 'h' | 'H')) {
+        return None;
+    }
+    let quote = text[quote_at..].chars().next()?;
+    let content_start = start + quote_at + 1;
+    if offset < content_start {
+        return None;
+    }
+    let closed = token.kind() == STRING;
+    if closed && offset >= usize::from(token.text_range().end()) {
+        return None;
+    }
+    // The literal's node, then the comparison or list it stands in.
+    let literal = token.parent()?;
+    let mut holder = literal.parent()?;
+    if holder.kind() == ARG_LIST {
+        holder = holder.parent()?;
+    }
+    if !matches!(holder.kind(), BIN_EXPR | IN_EXPR) {
+        return None;
+    }
+    let column = holder.children().next()?;
+    if column == literal {
+        return None;
+    }
+    let column = match column.kind() {
+        NAME_REF => column.text().to_string(),
+        BRACKET_NAME => {
+            let name = column.children_with_tokens().find(|e| e.kind() == STRING)?;
+            let quoted = name.to_string();
+            quoted.get(1..quoted.len().saturating_sub(1))?.to_string()
+        }
+        _ => return None,
+    };
+    Some(ValueSlot {
+        column,
+        typed: query[content_start..offset].to_string(),
+        content_start,
+        quote,
+        verbatim: prefix.contains('@'),
+        open: !closed,
+    })
 }
 
 /// Orders candidates: prefix matches, then names containing the word, then in-order letter
@@ -507,6 +614,42 @@ mod tests {
         assert_eq!(found[0].insert, "['odd name']");
         let found = candidates("T | where it", 12, &odd, &[]);
         assert_eq!(found[0].insert, "['it\\'s']");
+    }
+
+    fn slot(query: &str) -> Option<ValueSlot> {
+        let offset = query.find('‸').expect("a cursor mark");
+        value_slot(&query.replace('‸', ""), offset)
+    }
+
+    #[test]
+    fn a_string_compared_with_a_column_is_a_value_slot() {
+        let found = slot("T | where FileName == \"pow‸").expect("a slot");
+        assert_eq!(
+            (
+                found.column.as_str(),
+                found.typed.as_str(),
+                found.quote,
+                found.open
+            ),
+            ("FileName", "pow", '"', true)
+        );
+        assert_eq!(found.insertion("a\"b\\c"), "a\\\"b\\\\c\"");
+        let found = slot("T | where ['File Name'] =~ @'C:\\‸x'").expect("verbatim");
+        assert_eq!(
+            (found.column.as_str(), found.verbatim, found.open),
+            ("File Name", true, false)
+        );
+        assert_eq!(found.insertion("it's"), "it''s");
+        let found = slot("T | where Account in~ ('a', 'b‸").expect("an in list");
+        assert_eq!(
+            (found.column.as_str(), found.typed.as_str()),
+            ("Account", "b")
+        );
+        assert!(slot("T | where FileName has 'x‸'").is_some());
+        assert_eq!(slot("T | where strlen('ab‸') > 1"), None);
+        assert_eq!(slot("T | where 'x‸' == FileName"), None);
+        assert_eq!(slot("T | extend a = 'x‸'"), None);
+        assert_eq!(slot("// FileName == 'x‸"), None);
     }
 
     #[test]

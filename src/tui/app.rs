@@ -187,7 +187,20 @@ pub struct Completion {
     /// Opened by typing, not Ctrl+Space: Enter then ends the line as usual (Tab takes the
     /// candidate), so a list that pops up never swallows a line break.
     pub auto: bool,
+    /// For values from the last result: how many characters before the cursor the candidate
+    /// replaces (what was typed inside the quotes); `None`: the word at the cursor.
+    pub replaces: Option<usize>,
 }
+
+/// Values of a column asked from the worker for completion inside a string literal.
+#[derive(Debug, Clone)]
+pub(super) struct PendingValues {
+    id: QueryId,
+    slot: crate::kql::completion::ValueSlot,
+}
+
+/// How many of a column's values completion offers (the most frequent first).
+const MAX_VALUE_CANDIDATES: usize = 200;
 
 /// A box by the cursor: the signature of the call being typed (its current parameter
 /// highlighted), or F3's description of the function or operator under the cursor.
@@ -321,6 +334,8 @@ pub struct App {
     pub schema: Vec<SchemaTable>,
     /// What completion put in lately, newest first (ranked first next time).
     recent_completions: Vec<String>,
+    /// Values of a column asked for completion inside a string, until they arrive.
+    pub(super) pending_values: Option<PendingValues>,
     /// The completion popup (Ctrl+Space), while it is open.
     pub completion: Option<Completion>,
     /// The signature or description box by the cursor, while it is open.
@@ -431,6 +446,7 @@ impl App {
             backends: Vec::new(),
             schema: Vec::new(),
             recent_completions: Vec::new(),
+            pending_values: None,
             completion: None,
             hint: None,
             cursor_at: None,
@@ -820,7 +836,9 @@ impl App {
                 column,
                 frequencies,
             } => {
-                if let Some(Popup::Frequencies {
+                if let Some(pending) = self.pending_values.take_if(|p| p.id == id) {
+                    self.show_values(pending.slot, &frequencies);
+                } else if let Some(Popup::Frequencies {
                     pending,
                     data,
                     column: shown,
@@ -1372,15 +1390,16 @@ impl App {
             &self.recent_completions,
         );
         match items.len() {
-            0 => {
+            0 if explicit => {
                 self.completion = None;
-                if explicit {
+                if !self.ask_values(&block, before.len()) {
                     self.message = Some(("nothing to complete here".into(), Tone::Info));
                 }
             }
+            0 => self.completion = None,
             1 if explicit => {
                 self.completion = None;
-                self.accept_completion(&items[0]);
+                self.accept_completion(&items[0], None);
             }
             _ => {
                 let (selected, auto) = self.completion.as_ref().map_or((0, !explicit), |c| {
@@ -1390,14 +1409,101 @@ impl App {
                     items,
                     selected,
                     auto,
+                    replaces: None,
                 });
             }
         }
     }
 
-    /// Replaces the word at the cursor with the candidate (quoted as it needs), remembers it
-    /// as recently used, and opens signature help after a function's `(`.
-    fn accept_completion(&mut self, chosen: &Candidate) {
+    /// Inside a string compared with a column: asks the worker for that column's values in the
+    /// last result (they arrive as `Event::Frequencies`). False when there is no such slot.
+    fn ask_values(&mut self, block: &str, offset: usize) -> bool {
+        let Some(slot) = crate::kql::completion::value_slot(block, offset) else {
+            return false;
+        };
+        let column = self.grid.result.as_ref().and_then(|result| {
+            (0..result.column_count())
+                .find(|&c| result.column_name(c) == slot.column)
+                .map(|c| (result.clone(), c))
+        });
+        let Some((result, column)) = column else {
+            self.message = Some((
+                format!(
+                    "no values to offer: '{}' is not a column of the last result",
+                    slot.column
+                ),
+                Tone::Info,
+            ));
+            return true;
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        if self
+            .worker
+            .send(Command::Frequencies { id, result, column })
+        {
+            self.pending_values = Some(PendingValues { id, slot });
+        }
+        true
+    }
+
+    /// The column's values arrived: the ones holding what was typed, most frequent first.
+    fn show_values(
+        &mut self,
+        slot: crate::kql::completion::ValueSlot,
+        values: &crate::results::frequency::Frequencies,
+    ) {
+        let typed = slot.typed.to_lowercase();
+        let mut items: Vec<(bool, Candidate)> = values
+            .values
+            .iter()
+            .filter_map(|(value, count)| {
+                let value = value.as_ref()?;
+                let lower = value.to_lowercase();
+                if !lower.contains(&typed) {
+                    return None;
+                }
+                Some((
+                    !lower.starts_with(&typed),
+                    Candidate {
+                        text: value.clone(),
+                        insert: slot.insertion(value),
+                        kind: crate::kql::completion::Kind::Value,
+                        detail: format!("{count} rows"),
+                    },
+                ))
+            })
+            .take(MAX_VALUE_CANDIDATES * 4)
+            .collect();
+        // Values that start with what was typed first; the sort is stable (by count within).
+        items.sort_by_key(|(later, _)| *later);
+        let items: Vec<Candidate> = items
+            .into_iter()
+            .map(|(_, c)| c)
+            .take(MAX_VALUE_CANDIDATES)
+            .collect();
+        if items.is_empty() {
+            self.message = Some((
+                format!(
+                    "no value of '{}' in the last result holds that",
+                    slot.column
+                ),
+                Tone::Info,
+            ));
+            return;
+        }
+        self.completion = Some(Completion {
+            items,
+            selected: 0,
+            auto: false,
+            replaces: Some(slot.typed.chars().count()),
+        });
+    }
+
+    /// Replaces the word at the cursor (or the `replaces` characters before it) with the
+    /// candidate (quoted as it needs), remembers it as recently used, and opens signature help
+    /// after a function's `(`.
+    fn accept_completion(&mut self, chosen: &Candidate, replaces: Option<usize>) {
         let text = chosen.insert.as_str();
         self.recent_completions.retain(|r| *r != chosen.text);
         self.recent_completions.insert(0, chosen.text.clone());
@@ -1406,7 +1512,9 @@ impl App {
         let start = crate::kql::completion::word_start(&before);
         let (row, col) = (self.editor.cursor().0, self.editor.cursor().1);
         // The word never reaches past the start of the cursor's line.
-        let typed = before[start..].chars().count().min(col);
+        let typed = replaces
+            .unwrap_or_else(|| before[start..].chars().count())
+            .min(col);
         self.editor.cancel_selection();
         self.editor.move_cursor(tui_textarea::CursorMove::Jump(
             row.min(u16::MAX as usize) as u16,
@@ -1438,8 +1546,9 @@ impl App {
             }
             KeyCode::Enter | KeyCode::Tab => {
                 let chosen = completion.items[completion.selected].clone();
+                let replaces = completion.replaces;
                 self.completion = None;
-                self.accept_completion(&chosen);
+                self.accept_completion(&chosen, replaces);
             }
             KeyCode::Esc => self.completion = None,
             // Typing goes on into the text and narrows the list; anything else closes it.

@@ -162,6 +162,7 @@ impl App {
         self.tabs = tabs;
         self.active_tab = position;
         self.reset_live();
+        self.pending_values = None;
     }
 
     /// Applies a worker event to the tab it belongs to: a background tab is swapped in for the

@@ -2389,3 +2389,40 @@ fn completion_opens_as_a_name_is_typed_and_enter_still_ends_the_line() {
     assert_eq!(app.tab_count(), 2);
     assert_eq!(app.text(), "");
 }
+
+#[test]
+fn inside_a_string_compared_with_a_column_completion_offers_its_values_from_the_last_result() {
+    let mut app = lab_app();
+    app.set_text("DeviceProcessEvents | take 200");
+    app.focus = Focus::Editor;
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert!(app.grid.result.is_some());
+    app.set_text("DeviceProcessEvents | where FileName == \"");
+    app.editor.move_cursor(tui_textarea::CursorMove::End);
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+    app.handle_key(ctrl_space);
+    wait_for(&mut app, "the column's values", |app| {
+        app.completion.is_some()
+    });
+    let completion = app.completion.clone().unwrap();
+    let first = completion.items[0].clone();
+    assert_eq!(first.kind, hunt::kql::completion::Kind::Value, "{first:?}");
+    assert!(first.detail.ends_with("rows"), "{first:?}");
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(
+        app.text(),
+        format!("DeviceProcessEvents | where FileName == \"{}\"", first.text),
+        "the value goes in with its closing quote"
+    );
+    // A column the last result lacks says so.
+    app.set_text("DeviceProcessEvents | where NoSuchColumn == 'x");
+    app.editor.move_cursor(tui_textarea::CursorMove::End);
+    app.handle_key(ctrl_space);
+    assert!(app.completion.is_none());
+    let (message, _) = app.message.clone().expect("a message");
+    assert!(
+        message.contains("not a column of the last result"),
+        "{message}"
+    );
+}

@@ -151,11 +151,43 @@ impl OpenFile {
     }
 }
 
-/// Whether the last editor change was a whole-buffer replacement, or its undo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Replace {
-    Done,
-    Undone,
+/// How many steps of the editor's own history each of our edits took, so that Ctrl+Z undoes
+/// an edit whole (a loaded query or a format is clear-and-insert, a completion delete-and-insert)
+/// and Ctrl+Y redoes it whole, however undo and redo are interleaved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct EditGroups {
+    undo: Vec<u8>,
+    redo: Vec<u8>,
+}
+
+impl EditGroups {
+    /// A new edit of `steps` history steps (none: nothing changed); it ends what redo could do.
+    pub(super) fn record(&mut self, steps: u8, max_histories: usize) {
+        if steps == 0 {
+            return;
+        }
+        self.undo.push(steps);
+        self.redo.clear();
+        // The editor forgets its oldest steps past its limit: so do we.
+        let mut total: usize = self.undo.iter().map(|&s| usize::from(s)).sum();
+        while total > max_histories && !self.undo.is_empty() {
+            total -= usize::from(self.undo.remove(0));
+        }
+    }
+
+    /// The steps of the edit to undo (1 when we know of none: the editor's own history).
+    fn take_undo(&mut self) -> u8 {
+        let steps = self.undo.pop().unwrap_or(1);
+        self.redo.push(steps);
+        steps
+    }
+
+    /// The steps of the edit to redo.
+    fn take_redo(&mut self) -> u8 {
+        let steps = self.redo.pop().unwrap_or(1);
+        self.undo.push(steps);
+        steps
+    }
 }
 
 /// Inspector lines for one record of one result at one width.
@@ -267,9 +299,8 @@ pub struct App {
     /// The text as it was last loaded from, or saved to, a file or the library: replacing it
     /// unchanged loses nothing, so it is not kept as a draft.
     pub(super) stored_text: Option<String>,
-    /// The last edit replaced the whole buffer (up to two undo steps in the editor: clear,
-    /// insert), or undid such a replacement; one Ctrl+Z/Ctrl+Y takes or redoes them all.
-    pub(super) replaced: Option<(Replace, u8)>,
+    /// The editor-history steps of each edit, for whole-edit undo and redo.
+    pub(super) groups: EditGroups,
     pub sidebar: Sidebar,
     pub grid: Grid,
     pub running: Option<Running>,
@@ -389,7 +420,7 @@ impl App {
             highlighter,
             file,
             stored_text,
-            replaced,
+            groups,
             grid,
             running,
             error,
@@ -412,7 +443,7 @@ impl App {
             highlighter,
             file,
             stored_text,
-            replaced,
+            groups,
             sidebar: Sidebar::new(queries),
             grid,
             running,
@@ -494,7 +525,7 @@ impl App {
         self.editor_left = 0;
         self.error = None;
         self.edited(0);
-        self.replaced = (steps > 0).then_some((Replace::Done, steps));
+        self.groups.record(steps, self.editor.max_histories());
         // What was loaded is stored (a saved query, a kept draft).
         self.stored_text = Some(self.text());
     }
@@ -528,7 +559,7 @@ impl App {
             .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"))
         {
             self.edited(before);
-            self.replaced = None;
+            self.groups.record(1, self.editor.max_histories());
         }
     }
 
@@ -555,19 +586,10 @@ impl App {
 
     /// Undo (`redo = false`) or redo one step, a whole-buffer replacement counting as one.
     fn undo_redo(&mut self, redo: bool) {
-        let steps = match self.replaced {
-            Some((Replace::Done, steps)) if !redo => {
-                self.replaced = Some((Replace::Undone, steps));
-                steps
-            }
-            Some((Replace::Undone, steps)) if redo => {
-                self.replaced = Some((Replace::Done, steps));
-                steps
-            }
-            _ => {
-                self.replaced = None;
-                1
-            }
+        let steps = if redo {
+            self.groups.take_redo()
+        } else {
+            self.groups.take_undo()
         };
         let mut changed = false;
         for _ in 0..steps {
@@ -1520,9 +1542,12 @@ impl App {
             row.min(u16::MAX as usize) as u16,
             col.saturating_sub(typed).min(u16::MAX as usize) as u16,
         ));
-        self.editor.delete_str(typed);
-        self.editor.insert_str(text);
-        self.replaced = None;
+        let deleted = self.editor.delete_str(typed);
+        let inserted = self.editor.insert_str(text);
+        self.groups.record(
+            u8::from(deleted) + u8::from(inserted),
+            self.editor.max_histories(),
+        );
         self.edited(row);
         if text.ends_with('(') {
             self.follow_signature(KeyEvent::new(KeyCode::Char('('), KeyModifiers::NONE));
@@ -1580,7 +1605,7 @@ impl App {
         if self.editor.input(key) {
             let after = self.editor.cursor().0;
             self.edited(before.min(after));
-            self.replaced = None;
+            self.groups.record(1, self.editor.max_histories());
         }
     }
 
@@ -1690,7 +1715,7 @@ impl App {
             (row + 1).min(u16::MAX as usize) as u16,
             col.min(u16::MAX as usize) as u16,
         ));
-        self.replaced = None;
+        self.groups.record(1, self.editor.max_histories());
         self.edited(row);
     }
 
@@ -1704,7 +1729,7 @@ impl App {
             cursor.0.min(u16::MAX as usize) as u16,
             cursor.1.min(u16::MAX as usize) as u16,
         ));
-        self.replaced = (steps > 0).then_some((Replace::Done, steps));
+        self.groups.record(steps, self.editor.max_histories());
     }
 
     /// Moves focus `step` panes on, in the order of `PANES`.
@@ -1881,7 +1906,7 @@ impl App {
                 end
             }
         };
-        self.replaced = None;
+        self.groups.record(1, self.editor.max_histories());
         self.edited(changed_row);
         self.message = Some((format!("added `{clause}`: F5 runs it"), Tone::Info));
     }

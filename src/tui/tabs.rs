@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use tui_textarea::TextArea;
 
-use super::app::{App, ErrorMark, Inspector, InspectorCache, Replace, Running, Tone};
+use super::app::{App, EditGroups, ErrorMark, Inspector, InspectorCache, Running, Tone};
 use super::grid::Grid;
 use super::highlight::Highlighter;
 use super::sidebar::SavedAs;
@@ -30,7 +30,7 @@ pub struct Tab {
     pub(super) highlighter: Highlighter,
     pub(super) file: Option<super::app::OpenFile>,
     pub(super) stored_text: Option<String>,
-    pub(super) replaced: Option<(Replace, u8)>,
+    pub(super) groups: EditGroups,
     pub(super) grid: Grid,
     pub(super) running: Option<Running>,
     pub(super) error: Option<ErrorMark>,
@@ -57,7 +57,7 @@ impl Tab {
             highlighter: Highlighter::new(),
             file: None,
             stored_text: None,
-            replaced: None,
+            groups: EditGroups::default(),
             grid: Grid::default(),
             running: None,
             error: None,
@@ -132,7 +132,7 @@ impl App {
         swap(&mut self.highlighter, &mut tab.highlighter);
         swap(&mut self.file, &mut tab.file);
         swap(&mut self.stored_text, &mut tab.stored_text);
-        swap(&mut self.replaced, &mut tab.replaced);
+        swap(&mut self.groups, &mut tab.groups);
         swap(&mut self.grid, &mut tab.grid);
         swap(&mut self.running, &mut tab.running);
         swap(&mut self.error, &mut tab.error);

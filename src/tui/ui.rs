@@ -664,7 +664,10 @@ pub const HELP: &[(&str, &str)] = &[
         "undo / redo (Ctrl+Shift+Z, Ctrl+U too)",
     ),
     ("editor: Ctrl+Space", "complete tables, columns, functions…"),
-    ("editor: ( or , in a call", "the function's signature (Esc closes)"),
+    (
+        "editor: ( or , in a call",
+        "the function's signature (Esc closes)",
+    ),
     ("editor: F3", "describe the function or operator"),
     ("editor: Ctrl+A", "select all"),
     ("editor: Ctrl+Home / Ctrl+End", "start / end of the text"),

@@ -2426,3 +2426,43 @@ fn inside_a_string_compared_with_a_column_completion_offers_its_values_from_the_
         "{message}"
     );
 }
+
+#[test]
+fn undo_and_redo_take_whole_edits_however_they_interleave() {
+    let mut app = test_app();
+    app.set_text("");
+    app.focus = Focus::Editor;
+    type_text(&mut app, "DeviceInfo | take 1 | project DeviceName");
+    app.handle_key(key(KeyCode::Esc));
+    let one_line = app.text();
+    let alt_shift_f = KeyEvent::new(KeyCode::Char('F'), KeyModifiers::ALT | KeyModifiers::SHIFT);
+    app.handle_key(alt_shift_f);
+    let formatted = app.text();
+    assert_ne!(formatted, one_line);
+    // Undo the format, then a typed character; redo both: the format comes back whole (it
+    // came back as an empty editor: redo replayed only the format's first step, the clear).
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), one_line);
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), one_line[..one_line.len() - 1]);
+    app.handle_key(ctrl('y'));
+    assert_eq!(app.text(), one_line);
+    app.handle_key(ctrl('y'));
+    assert_eq!(app.text(), formatted);
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), one_line);
+    // A completion is one edit too (the word typed and the name put in).
+    app.set_text("DeviceInfo | where touppe");
+    app.editor.move_cursor(tui_textarea::CursorMove::End);
+    app.handle_key(key(KeyCode::Esc));
+    app.handle_key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL));
+    if app.completion.is_some() {
+        app.handle_key(key(KeyCode::Tab));
+    }
+    let completed = app.text();
+    assert_eq!(completed, "DeviceInfo | where toupper(");
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), "DeviceInfo | where touppe");
+    app.handle_key(ctrl('y'));
+    assert_eq!(app.text(), completed);
+}

@@ -1298,8 +1298,12 @@ fn findings(
     }
     for finding in crate::kql::analysis::analyse(&parse.syntax(), schema) {
         let position = at(finding.span.start);
+        // The analysis reports a column only where every column flowing in is known: Defender
+        // would refuse the query, whatever the local engine could run. A table may be one the
+        // shipped schema lags behind (a beta table) and stays a warning.
         let severity = match finding.severity {
             crate::kql::analysis::Severity::Error => Severity::Error,
+            _ if finding.message.starts_with("unknown column") => Severity::Error,
             crate::kql::analysis::Severity::Warning => Severity::Warning,
         };
         out.push((

@@ -119,6 +119,30 @@ pub fn columns_at(
     analyser.at_cursor.map(|cols| cols.list)
 }
 
+/// Inside a join's `on` clause: the columns of its left side and of its right side (for
+/// `$left.` / `$right.`), each as (name, KQL type or ""). `None` elsewhere.
+pub fn join_sides_at(
+    root: &SyntaxNode,
+    offset: usize,
+    schema: &Schema,
+) -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+    let length = usize::from(root.text_range().end());
+    let offset = offset.min(length);
+    let mut token = root.token_at_offset(to_size(offset)).left_biased();
+    while let Some(t) = &token {
+        if usize::from(t.text_range().start()) < offset && !t.kind().is_trivia() {
+            break;
+        }
+        token = t.prev_token();
+    }
+    let at = usize::from(token?.text_range().start());
+    let mut analyser = Analyser::new(schema, Some(at));
+    analyser.statements(root);
+    analyser
+        .sides_at_cursor
+        .map(|(left, right)| (left.list, right.list))
+}
+
 fn to_size(offset: usize) -> rowan::TextSize {
     rowan::TextSize::from(u32::try_from(offset).unwrap_or(u32::MAX))
 }
@@ -194,8 +218,25 @@ struct Analyser<'s> {
     /// The start of the token at the cursor (`columns_at`).
     cursor: Option<usize>,
     at_cursor: Option<Cols>,
+    /// The two sides of the join whose `on` clause holds the cursor (`join_sides_at`).
+    sides_at_cursor: Option<(Cols, Cols)>,
     /// Inside a join's `on` clause: the two sides.
     join_sides: Option<(Cols, Cols)>,
+}
+
+/// Whether `name` is a function of KQL (the language table) or of advanced hunting
+/// ([`EXTRA_FUNCTIONS`]): a name outside both is a misspelling, not a function some engine lacks.
+pub fn is_known_function(name: &str) -> bool {
+    language::function(name).is_some() || EXTRA_FUNCTIONS.contains(&name)
+}
+
+/// Every function name [`is_known_function`] knows, for suggestions.
+pub fn known_function_names() -> Vec<String> {
+    language::functions()
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(EXTRA_FUNCTIONS.iter().map(|s| s.to_string()))
+        .collect()
 }
 
 /// Functions of advanced hunting that are not in the language table: Defender's own
@@ -238,6 +279,7 @@ impl<'s> Analyser<'s> {
             findings: Vec::new(),
             cursor,
             at_cursor: None,
+            sides_at_cursor: None,
             join_sides: None,
         }
     }
@@ -932,6 +974,12 @@ impl<'s> Analyser<'s> {
                 &both,
             );
             if clause_word(clause).as_deref() == Some("on") {
+                if let Some(at) = self.cursor
+                    && usize::from(range.start()) <= at
+                    && at < usize::from(range.end()).max(usize::from(range.start()) + 1)
+                {
+                    self.sides_at_cursor = Some((left.clone(), right.clone()));
+                }
                 let saved = self.join_sides.replace((left.clone(), right.clone()));
                 for key in clause.children() {
                     self.expr(&key, Some(&both));
@@ -1166,6 +1214,7 @@ impl<'s> Analyser<'s> {
     }
 
     fn check_function(&mut self, call: &SyntaxNode) {
+        // (`is_known_function` says the same for callers outside the analysis.)
         let Some(token) = call.first_token().filter(|t| t.kind() == IDENT) else {
             return;
         };
@@ -1560,7 +1609,10 @@ fn with_suggestion(message: String, name: &str, candidates: &[String]) -> String
     }
 }
 
-fn suggest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
+/// The candidate a misspelled `name` most likely meant: the same name in another case, else the
+/// nearest within 2 edits (1 for names of 3 characters or fewer). The planner's messages use it
+/// too, so the editor, `hunt check` and a run suggest the same name.
+pub fn suggest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
     let lower = name.to_lowercase();
     if let Some(same) = candidates
         .iter()

@@ -134,10 +134,12 @@ enum Place {
     Table,
     /// The value of `kind=` (or `bagexpansion=`) of this operator.
     KindValue(String),
-    /// After `$left.` / `$right.` in a join's `on`.
-    JoinSide,
+    /// After `$left.` / `$right.` in a join's `on` (true: the right side).
+    JoinSide(bool),
     /// Anywhere a scalar expression goes; `aggregates` inside summarize-like operators.
     Expression { aggregates: bool },
+    /// Right after a value, before anything is typed: what may follow one.
+    AfterValue,
 }
 
 /// The candidates at byte `offset` of `query` (the query block), best first: filtered by the
@@ -189,6 +191,13 @@ pub fn candidates(
             all.extend(lets());
             all.extend(tables.iter().map(table));
         }
+        Place::AfterValue => {
+            all.extend(
+                KEYWORDS
+                    .iter()
+                    .map(|k| Candidate::new(k, Kind::Keyword, String::new())),
+            );
+        }
         Place::KindValue(operator) => {
             if let Some(op) = super::language::tabular_operator(&operator) {
                 all.extend(
@@ -198,7 +207,20 @@ pub fn candidates(
                 );
             }
         }
-        Place::JoinSide | Place::Expression { .. } => {
+        Place::JoinSide(right) => {
+            let schema = super::analysis::Schema::new(tables);
+            if let Some((left_side, right_side)) =
+                super::analysis::join_sides_at(&root, start, &schema)
+            {
+                let side = if right { right_side } else { left_side };
+                all.extend(
+                    side.iter().map(|(name, kql_type)| {
+                        Candidate::new(name, Kind::Column, kql_type.clone())
+                    }),
+                );
+            }
+        }
+        Place::Expression { .. } => {
             let aggregates = matches!(place, Place::Expression { aggregates: true });
             let schema = super::analysis::Schema::new(tables);
             let columns = super::analysis::columns_at(&root, start, &schema).unwrap_or_default();
@@ -207,16 +229,16 @@ pub fn candidates(
                     .iter()
                     .map(|(name, kql_type)| Candidate::new(name, Kind::Column, kql_type.clone())),
             );
-            if place == Place::JoinSide {
-                return rank(all, &word, recent);
-            }
             all.extend(
                 let_names(&root, start)
                     .into_iter()
                     .map(|name| Candidate::new(&name, Kind::Column, "let".to_string())),
             );
             let mut seen = std::collections::HashSet::new();
-            for function in super::language::functions() {
+            let mut functions: Vec<&super::language::Function> =
+                super::language::functions().iter().collect();
+            functions.sort_by(|a, b| a.name.cmp(&b.name));
+            for function in functions {
                 let wanted = match function.kind {
                     super::language::FunctionKind::Scalar => true,
                     super::language::FunctionKind::Aggregate => aggregates,
@@ -349,40 +371,64 @@ pub fn value_slot(query: &str, offset: usize) -> Option<ValueSlot> {
 /// matches; within each, recently used ones first (newest first), then the order they were
 /// offered in.
 fn rank(all: Vec<Candidate>, word: &str, recent: &[String]) -> Vec<Candidate> {
-    let mut ranked: Vec<(u8, usize, usize, Candidate)> = all
+    let mut ranked: Vec<(u8, usize, (usize, usize), usize, Candidate)> = all
         .into_iter()
         .enumerate()
         .filter_map(|(order, c)| {
             let text = c.text.to_lowercase();
-            let group = if text.starts_with(word) {
-                0
+            let (group, fit) = if text.starts_with(word) {
+                (0, (0, 0))
             } else if text.contains(word) {
-                1
-            } else if is_subsequence(word, &text) {
-                2
+                (1, (0, 0))
             } else {
-                return None;
+                // Letters in order: fewer letters away from word starts, then shorter names
+                // first (`pcl`: ProcessCommandLine before pack_all; `DevPro`:
+                // DeviceProcessEvents before DeviceBaselineComplianceProfiles).
+                (2, (stray_letters(word, &c.text)?, text.len()))
             };
             let used = recent
                 .iter()
                 .position(|r| *r == c.text)
                 .unwrap_or(usize::MAX);
-            Some((group, used, order, c))
+            Some((group, used, fit, order, c))
         })
         .collect();
-    ranked.sort_by_key(|(group, used, order, _)| (*group, *used, *order));
+    ranked.sort_by_key(|(group, used, fit, order, _)| (*group, *used, *fit, *order));
     let mut seen = std::collections::HashSet::new();
     ranked
         .into_iter()
-        .map(|(_, _, _, c)| c)
+        .map(|(_, _, _, _, c)| c)
         .filter(|c| seen.insert((c.text.clone(), c.kind)))
         .collect()
 }
 
-/// Whether the letters of `word` appear in `text` in order (`pcl` in `processcommandline`).
-fn is_subsequence(word: &str, text: &str) -> bool {
-    let mut letters = text.chars();
-    word.chars().all(|w| letters.any(|t| t == w))
+/// When the letters of `word` (lower case) appear in `name` in order (`pcl` in
+/// `ProcessCommandLine`), how many of them land neither right after the previous one nor at the
+/// start of a word of the name (`Process`, `Command`, `Line`; after `_` or `-`); `None` when they
+/// do not appear. Each letter takes the next letter of the name when it fits, else the next
+/// word start, else the next occurrence.
+fn stray_letters(word: &str, name: &str) -> Option<usize> {
+    let chars: Vec<char> = name.chars().collect();
+    let starts_word = |at: usize| {
+        at == 0
+            || matches!(chars[at - 1], '_' | '-')
+            || (chars[at].is_uppercase() && chars[at - 1].is_lowercase())
+    };
+    let same = |at: usize, w: char| chars[at].to_lowercase().eq(std::iter::once(w));
+    let mut next = 0;
+    let mut stray = 0;
+    for (index, w) in word.chars().enumerate() {
+        let at = if index > 0 && next < chars.len() && same(next, w) {
+            next
+        } else if let Some(at) = (next..chars.len()).find(|&at| starts_word(at) && same(at, w)) {
+            at
+        } else {
+            stray += 1;
+            (next..chars.len()).find(|&at| same(at, w))?
+        };
+        next = at + 1;
+    }
+    Some(stray)
 }
 
 fn floor_boundary(text: &str, mut offset: usize) -> usize {
@@ -455,13 +501,22 @@ fn place_at(root: &super::syntax::SyntaxNode, start: usize, offset: usize) -> Pl
     {
         return Place::Table;
     }
+    // Right after a value (`take 3 ‸`, `f(x) ‸`) only a keyword can follow (`by`, `and` …).
+    if start == offset
+        && matches!(
+            previous.kind(),
+            INT | REAL | TIMESPAN | STRING | R_PAREN | R_BRACKET
+        )
+    {
+        return Place::AfterValue;
+    }
     match previous.kind() {
         PIPE => return Place::Operator,
         SEMI => return Place::Table,
         DOT => {
             let side = previous.prev_token().map(|t| t.text().to_string());
             if matches!(side.as_deref(), Some("$left" | "$right")) {
-                return Place::JoinSide;
+                return Place::JoinSide(side.as_deref() == Some("$right"));
             }
         }
         ASSIGN => {
@@ -650,6 +705,37 @@ mod tests {
         assert_eq!(slot("T | where 'x‸' == FileName"), None);
         assert_eq!(slot("T | extend a = 'x‸'"), None);
         assert_eq!(slot("// FileName == 'x‸"), None);
+    }
+
+    #[test]
+    fn dollar_left_and_right_offer_their_own_side() {
+        let left = texts("DeviceProcessEvents | join (DeviceInfo) on $left.‸");
+        assert!(left.contains(&"FileName".to_string()), "{left:?}");
+        assert!(!left.contains(&"OSPlatform".to_string()), "{left:?}");
+        let right = texts("DeviceProcessEvents | join (DeviceInfo) on $left.FileName == $right.‸");
+        assert_eq!(right, ["OSPlatform"]);
+    }
+
+    #[test]
+    fn letters_at_word_starts_rank_first_and_after_a_value_only_keywords() {
+        let tables = vec![
+            SchemaTable {
+                name: "DeviceBaselineComplianceProfiles".into(),
+                columns: vec![],
+            },
+            SchemaTable {
+                name: "DeviceProcessEvents".into(),
+                columns: vec![],
+            },
+        ];
+        let found = candidates("DevPro", 6, &tables, &[]);
+        assert_eq!(found[0].text, "DeviceProcessEvents", "{found:?}");
+        let after = texts("DeviceInfo | take 3 ‸");
+        assert!(after.contains(&"by".to_string()) || after.contains(&"and".to_string()));
+        assert!(!after.iter().any(|t| t == "log10"), "{after:?}");
+        assert_eq!(stray_letters("pcl", "ProcessCommandLine"), Some(0));
+        assert_eq!(stray_letters("pcl", "pack_all"), Some(2));
+        assert_eq!(stray_letters("xyz", "pack_all"), None);
     }
 
     #[test]

@@ -1433,6 +1433,10 @@ impl App {
                     auto,
                     replaces: None,
                 });
+                // A note of an earlier action ("nothing to complete here") is stale now.
+                if matches!(self.message, Some((_, Tone::Info))) {
+                    self.message = None;
+                }
             }
         }
     }
@@ -1560,6 +1564,13 @@ impl App {
             return false;
         };
         let count = completion.items.len();
+        // Once the list is used, Enter takes the chosen candidate, as the title says.
+        if matches!(
+            key.code,
+            KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown
+        ) {
+            completion.auto = false;
+        }
         match key.code {
             KeyCode::Up => completion.selected = completion.selected.saturating_sub(1),
             KeyCode::Down => completion.selected = (completion.selected + 1).min(count - 1),

@@ -427,8 +427,10 @@ pub fn draw_completion(frame: &mut Frame, app: &App, area: Rect) {
         width: width.min(area.width),
         height: height.min(area.height),
     };
+    // A list that opened by itself takes Tab only (Enter ends the line) until it is used.
+    let keys = if completion.auto { "Tab" } else { "Enter/Tab" };
     let title = format!(
-        " {}/{} · Enter/Tab · Esc ",
+        " {}/{} · {keys} · Esc ",
         completion.selected + 1,
         completion.items.len()
     );

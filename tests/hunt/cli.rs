@@ -258,12 +258,14 @@ fn check_reports_every_syntax_error_and_the_names_the_schema_lacks() {
     let output = hunt(&["check", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let name = file.display();
-    // Past an unknown table the columns are unknown: `AcountName` is not reported.
+    // Past an unknown table the columns are unknown: `AcountName` is not reported. An unknown
+    // column where every column is known is an error even where the local engine cannot run the
+    // query (the join): Defender would refuse it too.
     assert_eq!(
         stdout(&output),
         format!(
             "{name}:1:14: warning: the 'join' operator is not supported by the local engine yet\n\
-             {name}:1:48: warning: unknown column 'Nope'\n\
+             {name}:1:48: error: unknown column 'Nope'\n\
              {name}:4:1: error: expected an expression, found '|'\n\
              {name}:4:3: error: unknown tabular operator 'wher'\n\
              {name}:4:9: error: expected ')', found the end of the query\n\

@@ -287,9 +287,24 @@ fn bad_input_gets_a_clear_message_with_a_position() {
         (e.kind.clone(), e.to_string()),
         (
             ErrorKind::Semantic,
-            "1:1: unknown table 'DeviceProcessEvent'".to_string()
+            "1:1: unknown table 'DeviceProcessEvent'; did you mean 'DeviceProcessEvents'?"
+                .to_string()
         )
     );
+    // The same suggestions as the editor's and hunt check's (kql::analysis::suggest).
+    let e = error("DeviceProcessEvents | where FileNam == 'x'");
+    assert!(e.message.ends_with("did you mean 'FileName'?"), "{e}");
+    let e = error("DeviceProcessEvents | extend x = tolowr(FileName)");
+    assert_eq!(
+        (e.kind.clone(), e.message.as_str()),
+        (
+            ErrorKind::Semantic,
+            "unknown function 'tolowr'; did you mean 'tolower'?"
+        ),
+        "a name no KQL knows is an error in the query, not a gap of the engine"
+    );
+    let e = error("DeviceProcessEvents | extend x = dcount(FileName)");
+    assert_eq!(e.kind, ErrorKind::Semantic, "{e}");
     let e = error("deviceprocessevents | take 1");
     assert!(
         e.message.contains("did you mean 'DeviceProcessEvents'"),

@@ -54,13 +54,29 @@ impl Planner<'_> {
                 self.has_terms(function, args, span, frame)
             }
             _ => {
-                let message = if AGGREGATES.contains(&function)
+                if AGGREGATES.contains(&function)
                     || matches!(
                         function,
                         "arg_max" | "arg_min" | "percentile" | "percentiles"
-                    ) {
-                    format!("the aggregate '{function}' can only be used in summarize")
-                } else if matches!(function, "toscalar" | "materialize" | "table" | "view") {
+                    )
+                {
+                    // Kusto refuses this too: an error in the query, not a gap of the engine.
+                    return Err(self.semantic(
+                        format!("the aggregate '{function}' can only be used in summarize"),
+                        name.span,
+                    ));
+                }
+                if !crate::kql::analysis::is_known_function(function)
+                    && self.unsupported_let(function, name.span).is_none()
+                {
+                    let known = crate::kql::analysis::known_function_names();
+                    let mut message = format!("unknown function '{function}'");
+                    if let Some(near) = crate::kql::analysis::suggest(function, &known) {
+                        message.push_str(&format!("; did you mean '{near}'?"));
+                    }
+                    return Err(self.semantic(message, name.span));
+                }
+                let message = if matches!(function, "toscalar" | "materialize" | "table" | "view") {
                     format!("'{function}()' is not supported by the local engine yet")
                 } else if let Some(error) = self.unsupported_let(function, name.span) {
                     return Err(error);

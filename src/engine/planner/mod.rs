@@ -410,6 +410,11 @@ impl Planner<'_> {
                 ));
             } else if self.scalars.contains_key(&ident.name) {
                 message = format!("'{}' is a scalar, not a table", ident.name);
+            } else {
+                let names: Vec<String> = self.catalog.names().cloned().collect();
+                if let Some(near) = crate::kql::analysis::suggest(&ident.name, &names) {
+                    message.push_str(&format!("; did you mean '{near}'?"));
+                }
             }
             return Err(self.semantic(message, ident.span));
         };
@@ -691,6 +696,11 @@ impl Planner<'_> {
             message.push_str(&format!(
                 " (column names are case-sensitive: did you mean '{near}'?)"
             ));
+        } else {
+            let names: Vec<String> = frame.columns.iter().map(|(n, _)| n.clone()).collect();
+            if let Some(near) = crate::kql::analysis::suggest(name, &names) {
+                message.push_str(&format!("; did you mean '{near}'?"));
+            }
         }
         self.semantic(message, span)
     }

@@ -119,13 +119,16 @@ pub fn columns_at(
     analyser.at_cursor.map(|cols| cols.list)
 }
 
+/// Columns as (name, KQL type or "").
+pub type Columns = Vec<(String, String)>;
+
 /// Inside a join's `on` clause: the columns of its left side and of its right side (for
 /// `$left.` / `$right.`), each as (name, KQL type or ""). `None` elsewhere.
 pub fn join_sides_at(
     root: &SyntaxNode,
     offset: usize,
     schema: &Schema,
-) -> Option<(Vec<(String, String)>, Vec<(String, String)>)> {
+) -> Option<(Columns, Columns)> {
     let length = usize::from(root.text_range().end());
     let offset = offset.min(length);
     let mut token = root.token_at_offset(to_size(offset)).left_biased();

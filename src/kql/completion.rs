@@ -371,7 +371,9 @@ pub fn value_slot(query: &str, offset: usize) -> Option<ValueSlot> {
 /// matches; within each, recently used ones first (newest first), then the order they were
 /// offered in.
 fn rank(all: Vec<Candidate>, word: &str, recent: &[String]) -> Vec<Candidate> {
-    let mut ranked: Vec<(u8, usize, (usize, usize), usize, Candidate)> = all
+    // (match group, recency, letter fit, offered order, candidate)
+    type Ranked = (u8, usize, (usize, usize), usize, Candidate);
+    let mut ranked: Vec<Ranked> = all
         .into_iter()
         .enumerate()
         .filter_map(|(order, c)| {

@@ -516,7 +516,7 @@ impl App {
         }
         // Clearing and inserting are two steps of the editor's history; undo takes both.
         let steps = u8::from(!current.is_empty()) + u8::from(!text.is_empty());
-        self.editor.select_all();
+        select_everything(&mut self.editor);
         self.editor
             .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
         self.editor.move_cursor(tui_textarea::CursorMove::Top);
@@ -1287,7 +1287,7 @@ impl App {
             // Undo as the portal and most editors have it, and the editor's own Ctrl+U.
             KeyCode::Char('z' | 'u') if ctrl => self.undo_redo(false),
             KeyCode::Char('y') if ctrl => self.undo_redo(true),
-            KeyCode::Char('a') if ctrl => self.editor.select_all(),
+            KeyCode::Char('a') if ctrl => select_everything(&mut self.editor),
             KeyCode::Home if ctrl => {
                 self.editor.cancel_selection();
                 self.editor.move_cursor(tui_textarea::CursorMove::Top);
@@ -1734,7 +1734,7 @@ impl App {
     /// insert, undone together) and puts the cursor back at `cursor`.
     fn replace_buffer(&mut self, text: &str, cursor: (usize, usize)) {
         let steps = u8::from(!self.text().is_empty()) + u8::from(!text.is_empty());
-        self.editor.select_all();
+        select_everything(&mut self.editor);
         self.editor.insert_str(text);
         self.editor.move_cursor(tui_textarea::CursorMove::Jump(
             cursor.0.min(u16::MAX as usize) as u16,
@@ -2554,4 +2554,16 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// Selects the whole text. The editor's own `select_all` jumps to row and column `u16::MAX`, so
+/// past 65,535 lines, or on a last line longer than 65,535 characters, it left the rest out (a
+/// loaded query or a format then kept a tail of the old text, and Ctrl+A, Delete left one).
+fn select_everything(editor: &mut TextArea<'static>) {
+    editor.cancel_selection();
+    editor.move_cursor(tui_textarea::CursorMove::Top);
+    editor.move_cursor(tui_textarea::CursorMove::Head);
+    editor.start_selection();
+    editor.move_cursor(tui_textarea::CursorMove::Bottom);
+    editor.move_cursor(tui_textarea::CursorMove::End);
 }

@@ -2466,3 +2466,23 @@ fn undo_and_redo_take_whole_edits_however_they_interleave() {
     app.handle_key(ctrl('y'));
     assert_eq!(app.text(), completed);
 }
+
+#[test]
+fn a_line_longer_than_65535_characters_is_replaced_and_selected_whole() {
+    let mut app = test_app();
+    app.focus = Focus::Editor;
+    let long = format!("print s = \"{}\"", "a".repeat(70_000));
+    app.set_text(&long);
+    assert_eq!(app.text(), long);
+    // Loading another query replaces all of it (a tail past column 65,535 stayed before).
+    app.set_text("DeviceInfo | take 1");
+    assert_eq!(app.text(), "DeviceInfo | take 1");
+    app.set_text(&long);
+    app.handle_key(ctrl('a'));
+    app.handle_key(key(KeyCode::Delete));
+    type_text(&mut app, "abc");
+    assert_eq!(app.text(), "abc");
+    app.handle_key(key(KeyCode::Esc));
+    app.handle_key(ctrl('z'));
+    assert_eq!(app.text(), "ab");
+}

@@ -298,3 +298,39 @@ fn the_documentation_examples_parse_cleanly() {
         false_errors.join("\n")
     );
 }
+
+/// The parser, the highlighter and completion take their words from one table
+/// (`kql::language`): every tabular operator and synonym the table lists is one the parser
+/// reads (never "unknown tabular operator"), and every string operator it lists compares.
+#[test]
+fn the_parser_knows_every_word_of_the_language_table() {
+    for operator in crate::kql::language::TABULAR_OPERATORS {
+        for name in std::iter::once(&operator.name).chain(operator.synonyms) {
+            let text = if operator.after_pipe {
+                format!("T | {name} x")
+            } else {
+                format!("{name} x")
+            };
+            let unknown: Vec<String> = parse(&text)
+                .errors
+                .iter()
+                .filter(|d| d.message.starts_with("unknown tabular operator"))
+                .map(|d| d.render(&text))
+                .collect();
+            assert!(unknown.is_empty(), "{text}: {unknown:?}");
+        }
+    }
+    for word in crate::kql::language::STRING_OPERATORS {
+        let list = matches!(
+            word.trim_start_matches('!').trim_end_matches('~'),
+            "in" | "has_any" | "has_all"
+        );
+        let text = match *word {
+            w if w.ends_with("between") => format!("T | where a {w} (1 .. 2)"),
+            w if list => format!("T | where a {w} ('x', 'y')"),
+            w => format!("T | where a {w} 'x'"),
+        };
+        let found = errors(&text);
+        assert!(found.is_empty(), "{text}: {found:?}");
+    }
+}

@@ -45,6 +45,23 @@ pub enum Source {
     /// A table, or a name bound by `let`.
     Table(Ident),
     Nested(Box<Pipeline>),
+    /// `print Name = expr, expr …` (print-operator.md): one row; unnamed columns are `print_N`
+    /// by their position N (from 0).
+    Print(Vec<NamedExpr>),
+    /// `datatable (Name: type, …) [value, …]` (datatable-operator.md): the columns with their
+    /// type names, and the values row by row (as many per row as there are columns).
+    Datatable {
+        columns: Vec<(Ident, Ident)>,
+        values: Vec<Expr>,
+    },
+    /// `range Column from Start to Stop step Step` (range-operator.md): one column, the values
+    /// from Start while not past Stop (Stop included when reached).
+    Range {
+        column: Ident,
+        from: Box<Expr>,
+        to: Box<Expr>,
+        step: Box<Expr>,
+    },
     /// A tabular source the local engine cannot run yet (`union`, `datatable`, `print`, a
     /// tabular function call …): the name of the construct and where it is.
     Unsupported(String, Span),

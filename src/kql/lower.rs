@@ -317,7 +317,17 @@ impl Lower {
                 let name = operator_name(node)
                     .map(|(name, _)| name)
                     .unwrap_or_default();
-                Source::Unsupported(format!("'{name}'"), span)
+                match name.as_str() {
+                    "print" => Source::Print(
+                        node.children()
+                            .filter(|c| c.kind() == NAMED_EXPR)
+                            .map(|c| self.named_expr(&c))
+                            .collect(),
+                    ),
+                    "datatable" => self.datatable(node).unwrap_or(Source::Error(span)),
+                    "range" => self.range(node).unwrap_or(Source::Error(span)),
+                    _ => Source::Unsupported(format!("'{name}'"), span),
+                }
             }
             MEMBER_EXPR => Source::Unsupported(
                 "a table of another database or cluster (cluster(…).database(…))".into(),
@@ -329,6 +339,68 @@ impl Lower {
                 Source::Error(span)
             }
         }
+    }
+
+    /// `datatable (A: string, …) [values]`; `None` when the tree has an error there (reported).
+    fn datatable(&mut self, node: &SyntaxNode) -> Option<Source> {
+        let schema = node.children().find(|c| c.kind() == SCHEMA)?;
+        let mut columns = Vec::new();
+        for declaration in schema.children().filter(|c| c.kind() == COLUMN_DECL) {
+            let name = declaration
+                .children_with_tokens()
+                .find(|e| !e.kind().is_trivia())
+                .and_then(|e| name_of(&e))?;
+            let type_ref = declaration.children().find(|c| c.kind() == TYPE_REF)?;
+            let type_name = tokens(&type_ref).next()?;
+            columns.push((
+                name,
+                Ident {
+                    name: type_name.text().to_string(),
+                    span: token_span(&type_name),
+                },
+            ));
+        }
+        let list = node.children().find(|c| c.kind() == ARG_LIST)?;
+        let values: Vec<Expr> = list
+            .children()
+            .filter(|c| is_expression(c.kind()))
+            .map(|c| self.expr(&c))
+            .collect();
+        if columns.is_empty() || !values.len().is_multiple_of(columns.len()) {
+            let message = format!(
+                "datatable has {} column{} but {} value{}: the values fill whole rows",
+                columns.len(),
+                if columns.len() == 1 { "" } else { "s" },
+                values.len(),
+                if values.len() == 1 { "" } else { "s" }
+            );
+            self.error(span_of(&list), message);
+            return None;
+        }
+        Some(Source::Datatable { columns, values })
+    }
+
+    /// `range X from A to B step S`; `None` when a part is missing (the tree reported it).
+    fn range(&mut self, node: &SyntaxNode) -> Option<Source> {
+        let column = node
+            .children_with_tokens()
+            .filter(|e| e.kind() == IDENT || e.kind() == BRACKET_NAME)
+            .find_map(|e| name_of(&e))?;
+        let mut part = |word: &str| {
+            let clause = node.children().find(|c| {
+                c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == word)
+            })?;
+            first_expression(&clause).map(|e| Box::new(self.expr(&e)))
+        };
+        let from = part("from")?;
+        let to = part("to")?;
+        let step = part("step")?;
+        Some(Source::Range {
+            column,
+            from,
+            to,
+            step,
+        })
     }
 
     fn operator(&mut self, node: &SyntaxNode) -> Operator {

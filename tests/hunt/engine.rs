@@ -679,3 +679,84 @@ fn where_clauses_from_cells_select_exactly_their_rows() {
     }
     assert_eq!(checked, 11 * 6 * 2);
 }
+
+/// Issue 9's first slice: the sources every documented example starts with.
+#[test]
+fn print_datatable_and_range_make_their_rows() {
+    let result = run("print a = 1, 'x', 2.5");
+    assert_eq!(result.column_names(), ["a", "print_1", "print_2"]);
+    assert_eq!(column(&result, "print_1"), ["x"]);
+    let result = run(
+        "datatable (Name: string, Port: long, Seen: datetime) ['ssh', 22, datetime(2024-01-01), 'smb', 445, datetime(2024-01-02)] | where Port > 100",
+    );
+    assert_eq!(column(&result, "Name"), ["smb"]);
+    assert_eq!(column(&result, "Seen"), ["2024-01-02T00:00:00.0000000Z"]);
+    assert_eq!(run("datatable (a: string) []").row_count(), 0);
+    assert_eq!(
+        column(&run("range x from 1 to 10 step 3"), "x"),
+        ["1", "4", "7", "10"]
+    );
+    assert_eq!(
+        column(&run("range x from 10 to 1 step -4"), "x"),
+        ["10", "6", "2"]
+    );
+    assert_eq!(run("range x from 5 to 1 step 1").row_count(), 0);
+    assert_eq!(
+        column(
+            &run("range t from datetime(2024-01-01) to datetime(2024-01-01T12:00:00Z) step 6h"),
+            "t"
+        ),
+        [
+            "2024-01-01T00:00:00.0000000Z",
+            "2024-01-01T06:00:00.0000000Z",
+            "2024-01-01T12:00:00.0000000Z"
+        ]
+    );
+    assert_eq!(
+        column(&run("range s from 0s to 2m step 1m"), "s"),
+        ["00:00:00", "00:01:00", "00:02:00"]
+    );
+    assert_eq!(
+        column(
+            &run("range x from 1 to 4 step 1 | summarize sum(x)"),
+            "sum_x"
+        ),
+        ["10"]
+    );
+    // Field case F05 (b+c): the values a third-party parser lost.
+    let result = run(
+        "// analyst's note: don't run this on prod\nlet Ports = datatable(p:int) [22, 445, 3389]\n;\nPorts\n| extend a = \"say \\\"hi\\\"\", b = @\"C:\\Temp\\\", c = @\"say \"\"hi\"\"\", d = 'it\\'s',\n         n = strlen(\"ab\"\n             // it's spliced\n             'cd')",
+    );
+    assert_eq!(column(&result, "p"), ["22", "445", "3389"]);
+    assert_eq!(column(&result, "a")[0], "say \"hi\"");
+    assert_eq!(column(&result, "b")[0], "C:\\Temp\\");
+    assert_eq!(column(&result, "c")[0], "say \"hi\"");
+    assert_eq!(column(&result, "d")[0], "it's");
+    assert_eq!(column(&result, "n"), ["4", "4", "4"]);
+}
+
+#[test]
+fn print_datatable_and_range_refuse_what_is_wrong_with_a_position() {
+    let e = error("datatable (a: long) ['x']");
+    assert!(
+        e.to_string()
+            .starts_with("1:22: column 'a' is a long, this value is a string"),
+        "{e}"
+    );
+    let e = error("datatable (a: long, b: string) [1, 'x', 2]");
+    assert!(e.message.contains("the values fill whole rows"), "{e}");
+    let e = error("datatable (a: nonsense) [1]");
+    assert!(e.message.contains("'nonsense' is not a scalar type"), "{e}");
+    let e = error("datatable (a: long) [1, toint('2')]");
+    assert!(e.message.contains("must be a constant"), "{e}");
+    let e = error("range x from 1 to 10 step 0");
+    assert!(e.message.contains("cannot be zero"), "{e}");
+    let e = error("range x from 1 to 100000000000 step 1");
+    assert_eq!(e.kind, ErrorKind::Unsupported, "{e}");
+    let e = error("range x from 1 to datetime(2024-01-01) step 1");
+    assert!(e.message.contains("both ends need one type"), "{e}");
+    let e = error("range x from 1.5 to 3.0 step 0.5");
+    assert!(e.message.contains("range over real values"), "{e}");
+    let e = error("print a = 1, a = 2");
+    assert!(e.message.contains("defined twice"), "{e}");
+}

@@ -10,6 +10,7 @@
 mod aggregate;
 mod functions;
 mod scalar;
+mod sources;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -375,6 +376,16 @@ impl Planner<'_> {
         let mut frame = match &pipeline.source {
             Source::Table(ident) => self.table(ident)?,
             Source::Nested(inner) => self.pipeline(inner)?,
+            Source::Print(items) => self.print(items, pipeline.span)?,
+            Source::Datatable { columns, values } => {
+                self.datatable(columns, values, pipeline.span)?
+            }
+            Source::Range {
+                column,
+                from,
+                to,
+                step,
+            } => self.range(column, from, to, step, pipeline.span)?,
             Source::Unsupported(construct, span) => {
                 return Err(self.unsupported(
                     format!("{construct} is not supported by the local engine yet"),

@@ -22,9 +22,31 @@ pub struct LetStatement {
 pub enum LetValue {
     Scalar(Expr),
     Tabular(Pipeline),
+    /// `let f = (a: long, T: (*), n: long = 5) { lets; value }` (functions/user-defined-functions.md).
+    Function(std::sync::Arc<Function>),
     /// Valid KQL the local engine cannot run yet (a user-defined function or a view); the
     /// string names the construct. The parser skips its body without a diagnostic.
     Unsupported(String),
+}
+
+/// A user-defined function: its parameters and its body (let statements, then the value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub parameters: Vec<Parameter>,
+    pub lets: Vec<LetStatement>,
+    /// The body's value: a scalar expression or a tabular one; `None` for an empty body.
+    pub value: Option<LetValue>,
+    pub span: Span,
+}
+
+/// One parameter: scalar (`a: long`, with an optional default) or tabular (`T: (*)`,
+/// `T: (A: string)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: Ident,
+    /// The scalar type's name; `None` for a tabular parameter.
+    pub scalar_type: Option<Ident>,
+    pub default: Option<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +67,8 @@ pub enum Source {
     /// A table, or a name bound by `let`.
     Table(Ident),
     Nested(Box<Pipeline>),
+    /// A call of a user-defined tabular function (`f(T, 5)`); the expression is the call.
+    Call(Box<Expr>),
     /// `print Name = expr, expr …` (print-operator.md): one row; unnamed columns are `print_N`
     /// by their position N (from 0).
     Print(Vec<NamedExpr>),

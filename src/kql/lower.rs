@@ -223,12 +223,11 @@ impl Lower {
             .nth(1)
             .and_then(|e| name_of(&e))?;
         let value = if let Some(function) = node.children().find(|c| c.kind() == FUNCTION_DEF) {
-            let view = tokens(&function).any(|t| t.text() == "view");
-            LetValue::Unsupported(if view {
-                "a view (let … = view() {…})".into()
+            if tokens(&function).any(|t| t.text() == "view") {
+                LetValue::Unsupported("a view (let … = view() {…})".into())
             } else {
-                "a user-defined function (let f = (…) {…})".into()
-            })
+                LetValue::Function(std::sync::Arc::new(self.function(&function)))
+            }
         } else {
             let value = first_expression(node)?;
             if is_tabular(&value) {
@@ -242,6 +241,65 @@ impl Lower {
             value,
             span: span_of(node),
         })
+    }
+
+    /// `(parameters) { lets; value }`.
+    fn function(&mut self, node: &SyntaxNode) -> Function {
+        let mut parameters = Vec::new();
+        if let Some(list) = node.children().find(|c| c.kind() == PARAM_LIST) {
+            for param in list.children().filter(|c| c.kind() == PARAM) {
+                let Some(name) = param
+                    .children_with_tokens()
+                    .find(|e| !e.kind().is_trivia())
+                    .and_then(|e| name_of(&e))
+                else {
+                    continue;
+                };
+                let type_ref = param.children().find(|c| c.kind() == TYPE_REF);
+                let scalar_type = type_ref.as_ref().and_then(|t| {
+                    let token = tokens(t).next()?;
+                    (token.kind() == IDENT).then(|| Ident {
+                        name: token.text().to_string(),
+                        span: token_span(&token),
+                    })
+                });
+                let default = param
+                    .children()
+                    .filter(|c| is_expression(c.kind()))
+                    .last()
+                    .map(|d| self.expr(&d));
+                parameters.push(Parameter {
+                    name,
+                    scalar_type,
+                    default,
+                });
+            }
+        }
+        let mut lets = Vec::new();
+        let mut value = None;
+        if let Some(block) = node.children().find(|c| c.kind() == BLOCK) {
+            for statement in block.children() {
+                match statement.kind() {
+                    LET_STMT => lets.extend(self.let_statement(&statement)),
+                    EXPR_STMT => {
+                        if let Some(expression) = first_expression(&statement) {
+                            value = Some(if is_tabular(&expression) {
+                                LetValue::Tabular(self.pipeline(&expression, false))
+                            } else {
+                                LetValue::Scalar(self.expr(&expression))
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Function {
+            parameters,
+            lets,
+            value,
+            span: span_of(node),
+        }
     }
 
     // ---- tabular ------------------------------------------------------------------------------
@@ -307,10 +365,8 @@ impl Lower {
                     ("materialize", Some(argument)) => {
                         Source::Nested(Box::new(self.pipeline(&argument, false)))
                     }
-                    _ => Source::Unsupported(
-                        format!("calling '{}' as a tabular function", name.escape_debug()),
-                        span,
-                    ),
+                    // A user-defined function, or the planner names what it is.
+                    _ => Source::Call(Box::new(self.expr(node))),
                 }
             }
             OPERATOR => {
@@ -1508,7 +1564,16 @@ mod tests {
         let query = ok(
             "let f = (a:string, b:long = 5) { a };\nlet v = view () { T | take 1 };\nT | join kind=leftouter (U | where x == 1) on $left.A == $right.B | mv-expand d to typeof(string) | summarize (Last, Who) = arg_max(Timestamp, AccountName) by DeviceId",
         );
-        assert!(matches!(query.lets[0].value, LetValue::Unsupported(_)));
+        let LetValue::Function(function) = &query.lets[0].value else {
+            panic!("{:?}", query.lets[0].value);
+        };
+        assert_eq!(function.parameters.len(), 2);
+        assert!(function.parameters[0].default.is_none());
+        assert!(matches!(
+            function.parameters[1].default.as_ref().map(|d| &d.kind),
+            Some(ExprKind::Literal(Literal::Long(5)))
+        ));
+        assert!(matches!(function.value, Some(LetValue::Scalar(_))));
         assert!(matches!(query.lets[1].value, LetValue::Unsupported(_)));
         let body = query.body.unwrap();
         assert!(
@@ -1816,7 +1881,7 @@ mod tests {
             "let Bump = (v:long = 5) { v + 7 };\nrange x from 1 to 3 step 1 | extend plus7 = Bump(x), dflt = Bump()",
         );
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        assert!(matches!(query.lets[0].value, LetValue::Unsupported(_)));
+        assert!(matches!(query.lets[0].value, LetValue::Function(_)));
         let source = "// analyst's note: don't run this on prod\nlet Ports = datatable(p:int) [22, 445, 3389]\n;\nPorts\n| extend a = \"say \\\"hi\\\"\", b = @\"C:\\Temp\\\", c = @\"say \"\"hi\"\"\", d = 'it\\'s',\n         n = strlen(\"ab\"\n             // it's spliced\n             'cd')";
         let (query, diagnostics) = parse(source);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");

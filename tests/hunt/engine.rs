@@ -760,3 +760,82 @@ fn print_datatable_and_range_refuse_what_is_wrong_with_a_position() {
     let e = error("print a = 1, a = 2");
     assert!(e.message.contains("defined twice"), "{e}");
 }
+
+/// Issue 9: user-defined functions — scalar and tabular, parameters by position or name,
+/// defaults, lets in the body, lexical scope, called more than once.
+#[test]
+fn user_defined_functions_run_with_kusto_scoping() {
+    // Field case F05 (a): a default argument, from the documentation.
+    let result = run(
+        "let Bump = (v:long = 5) { v + 7 };\nrange x from 1 to 3 step 1 | extend plus7 = Bump(x), dflt = Bump()",
+    );
+    assert_eq!(column(&result, "plus7"), ["8", "9", "10"]);
+    assert_eq!(column(&result, "dflt"), ["12", "12", "12"]);
+    // A tabular parameter and a scalar one (user-defined-functions.md).
+    let result = run(
+        "let MyFilter = (T:(x:long), v:long) {\n  T | where x >= v\n};\nMyFilter((range x from 1 to 10 step 1), 9)",
+    );
+    assert_eq!(column(&result, "x"), ["9", "10"]);
+    let result = run("let f = (a: string) { strcat(a, '!') }; print f('x'), f(a = 'y')");
+    assert_eq!(
+        (column(&result, "print_0"), column(&result, "print_1")),
+        (vec!["x!".to_string()], vec!["y!".to_string()])
+    );
+    assert_eq!(
+        column(
+            &run("let g = () { DeviceInfo | take 2 }; g() | count"),
+            "Count"
+        ),
+        ["2"]
+    );
+    assert_eq!(
+        column(
+            &run("let h = (T: (*)) { T | take 1 }; h(DeviceInfo) | count"),
+            "Count"
+        ),
+        ["1"]
+    );
+    assert_eq!(
+        column(
+            &run("let k = (x: long) { let y = x * 2; y + 1 }; print k(3)"),
+            "print_0"
+        ),
+        ["7"]
+    );
+    // The body sees the names where the function was defined, not the caller's.
+    let result = run("let x = 1; let f = () { x }; let x = 2; print f(), x");
+    assert_eq!(
+        (column(&result, "print_0"), column(&result, "print_1")),
+        (vec!["1".to_string()], vec!["2".to_string()])
+    );
+    // A parameter shadows a column of the same name.
+    let result = run("let f = (x: long) { x * 100 }; range x from 1 to 2 step 1 | extend y = f(5)");
+    assert_eq!(column(&result, "y"), ["500", "500"]);
+    assert_eq!(
+        column(
+            &run("let f = (a: long) { a + 1 }; let g = (b: long) { f(b) * 10 }; print g(1)"),
+            "print_0"
+        ),
+        ["20"]
+    );
+}
+
+#[test]
+fn user_defined_function_mistakes_are_named_with_a_position() {
+    let e = error("let f = (a: long) { a }; print f(1, 2)");
+    assert!(
+        e.to_string().starts_with("1:37: 'f' takes 1 argument"),
+        "{e}"
+    );
+    let e = error("let f = (a: long) { a }; print f()");
+    assert!(e.message.contains("'f' needs a value for 'a'"), "{e}");
+    let e = error("let f = (a: long) { a }; print f(b = 1)");
+    assert!(e.message.contains("'f' has no parameter 'b'"), "{e}");
+    let e = error("let f = () { DeviceInfo }; print f()");
+    assert!(e.message.contains("returns a table"), "{e}");
+    let e = error("let f = () { 1 }; f() | take 1");
+    assert!(e.message.contains("returns a scalar"), "{e}");
+    // A function cannot call itself: its own name is not in its scope.
+    let e = error("let again = (n: long) { again(n) }; print again(1)");
+    assert_eq!(e.kind, ErrorKind::Semantic, "{e}");
+}

@@ -30,6 +30,16 @@ impl Planner<'_> {
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
         let function = name.name.as_str();
+        // A function bound by let shadows a built-in one of the same name.
+        if let Some(called) = self.call_user_function(name, args, frame, span) {
+            return match called? {
+                super::user_functions::Called::Scalar(typed) => Ok(typed),
+                super::user_functions::Called::Tabular(_) => Err(self.semantic(
+                    format!("'{function}' returns a table, not a value"),
+                    name.span,
+                )),
+            };
+        }
         match function {
             "ago" | "now" | "bin" | "floor" => self.time_function(function, args, span, frame),
             "tostring" | "toint" | "tolong" | "todouble" | "toreal" | "tobool" | "toboolean"

@@ -11,6 +11,7 @@ mod aggregate;
 mod functions;
 mod scalar;
 mod sources;
+mod user_functions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -143,6 +144,9 @@ pub fn plan_query(
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
         unsupported: HashMap::new(),
+        functions: HashMap::new(),
+        parameters: HashMap::new(),
+        call_depth: 0,
     };
     for statement in &query.lets {
         planner.let_statement(&statement.name, &statement.value)?;
@@ -306,6 +310,12 @@ struct Planner<'a> {
     /// Names bound by lets the engine cannot run (functions, views) and what they are; an
     /// error only when the query uses them.
     unsupported: HashMap<String, String>,
+    /// User-defined functions bound by let.
+    functions: HashMap<String, Arc<user_functions::Defined>>,
+    /// While a function's body is planned: its scalar parameters (read before columns).
+    parameters: HashMap<String, Typed>,
+    /// How many function bodies are being planned inside each other.
+    call_depth: u32,
 }
 
 impl Planner<'_> {
@@ -342,8 +352,24 @@ impl Planner<'_> {
         self.scalars.remove(&name);
         self.tabulars.remove(&name);
         self.unsupported.remove(&name);
+        self.functions.remove(&name);
         match value {
             LetValue::Scalar(expr) => {
+                // A let of a user function's call takes what the function returns.
+                if let ExprKind::Call { name: callee, args } = &expr.kind
+                    && let Some(called) =
+                        self.call_user_function(callee, args, &Frame::empty(), expr.span)
+                {
+                    match called? {
+                        user_functions::Called::Scalar(typed) => {
+                            self.scalars.insert(name, typed);
+                        }
+                        user_functions::Called::Tabular(frame) => {
+                            self.tabulars.insert(name, frame);
+                        }
+                    }
+                    return Ok(());
+                }
                 // A let of a bare name that is a table or tabular let is itself tabular.
                 if let ExprKind::Column(table) = &expr.kind
                     && (self.tabulars.contains_key(table) || self.catalog.get(table).is_some())
@@ -366,6 +392,13 @@ impl Planner<'_> {
             LetValue::Unsupported(construct) => {
                 self.unsupported.insert(name, construct.clone());
             }
+            LetValue::Function(function) => {
+                let defined = user_functions::Defined {
+                    function: function.clone(),
+                    scope: self.scope_here(),
+                };
+                self.functions.insert(name, Arc::new(defined));
+            }
         }
         Ok(())
     }
@@ -377,6 +410,7 @@ impl Planner<'_> {
             Source::Table(ident) => self.table(ident)?,
             Source::Nested(inner) => self.pipeline(inner)?,
             Source::Print(items) => self.print(items, pipeline.span)?,
+            Source::Call(call) => self.tabular_call(call)?,
             Source::Datatable { columns, values } => {
                 self.datatable(columns, values, pipeline.span)?
             }
@@ -400,6 +434,28 @@ impl Planner<'_> {
             frame = self.operator(frame, operator)?;
         }
         Ok(frame)
+    }
+
+    /// `f(…)` where a table goes: a user-defined function returning a table.
+    fn tabular_call(&mut self, call: &Expr) -> Result<Frame, QueryError> {
+        let ExprKind::Call { name, args } = &call.kind else {
+            return Err(self.error(ErrorKind::Syntax, "this is not a table", call.span));
+        };
+        match self.call_user_function(name, args, &Frame::empty(), call.span) {
+            Some(Ok(user_functions::Called::Tabular(frame))) => Ok(frame),
+            Some(Ok(user_functions::Called::Scalar(_))) => Err(self.semantic(
+                format!("'{}' returns a scalar, not a table", name.name),
+                name.span,
+            )),
+            Some(Err(error)) => Err(error),
+            None => Err(self.unsupported(
+                format!(
+                    "calling '{}' as a tabular function is not supported by the local engine yet",
+                    name.name.escape_debug()
+                ),
+                call.span,
+            )),
+        }
     }
 
     fn table(&self, ident: &Ident) -> Result<Frame, QueryError> {

@@ -133,6 +133,10 @@ impl Planner<'_> {
 
     /// A bare name: a column, a scalar let, or (wrongly here) a table.
     fn name(&self, name: &str, span: Span, frame: &Frame) -> Result<Typed, QueryError> {
+        // In a function's body its parameters come first.
+        if let Some(typed) = self.parameters.get(name) {
+            return Ok(typed.clone());
+        }
         if let Some(ty) = frame.column_type(name) {
             return Ok(Typed::new(column(name), ty));
         }

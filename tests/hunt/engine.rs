@@ -839,3 +839,23 @@ fn user_defined_function_mistakes_are_named_with_a_position() {
     let e = error("let again = (n: long) { again(n) }; print again(1)");
     assert_eq!(e.kind, ErrorKind::Semantic, "{e}");
 }
+
+/// numerical-operators.md: "0 <= N % D < abs(D)"; null-values.md: `==`/`!=` with nulls.
+#[test]
+fn modulo_is_never_negative_and_equality_with_null_follows_kusto() {
+    let result = run(
+        "print plusPlus = 14 % 12, minusPlus = -14 % 12, plusMinus = 14 % -12, minusMinus = -14 % -12, real = -7.5 % 2",
+    );
+    let cells: Vec<String> = ["plusPlus", "minusPlus", "plusMinus", "minusMinus", "real"]
+        .iter()
+        .map(|c| column(&result, c)[0].clone())
+        .collect();
+    assert_eq!(cells, ["2", "10", "2", "10", "0.5"]);
+    let result = run(
+        "datatable(val:int)[5, int(null)]\n| extend IsEqualToNull = val == int(null), IsNotEqualToNull = val != int(null), EqFive = val == 5, NullNull = int(null) == int(null)",
+    );
+    assert_eq!(column(&result, "IsEqualToNull"), ["false", ""]);
+    assert_eq!(column(&result, "IsNotEqualToNull"), ["true", ""]);
+    assert_eq!(column(&result, "EqFive"), ["true", "false"]);
+    assert_eq!(column(&result, "NullNull"), ["", ""]);
+}

@@ -461,10 +461,7 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
             "union DeviceProcessEvents, DeviceFileEvents | take 1",
             "'union'",
         ),
-        (
-            "let f = (x:long) { x + 1 };\nDeviceInfo | project y = f(1)",
-            "user-defined function",
-        ),
+        ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
         (
             "DeviceInfo | summarize (A, B) = arg_max(Timestamp, DeviceName)",
             "several columns",
@@ -475,9 +472,11 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
         assert!(e.message.contains(construct), "{query}: {e}");
         assert!(e.position.is_some(), "{query}: {e}");
     }
-    // A function that is defined but not used does not stop the query.
+    // A function that is defined but not used does not stop the query; one that is, runs.
     let result = run("let f = (x:long) { x + 1 };\nDeviceInfo | take 1");
     assert_eq!(result.row_count(), 1);
+    let result = run("let f = (x:long) { x + 1 };\nDeviceInfo | take 1 | project y = f(1)");
+    assert_eq!(column(&result, "y"), ["2"]);
     let e = error("   \n  // nothing\n");
     assert_eq!(e.message, "the query is empty");
 }

@@ -366,10 +366,10 @@ impl Planner<'_> {
             };
             return Ok(Typed::new(result, KqlType::Bool));
         }
+        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
+            return Ok(Typed::new(null_aware_equality(op, l, r), KqlType::Bool));
+        }
         let df_op = match op {
-            BinaryOp::Eq => DfOp::Eq,
-            // KQL: a comparison with null is false, but `!=` with null is true.
-            BinaryOp::NotEq => DfOp::IsDistinctFrom,
             BinaryOp::Lt => DfOp::Lt,
             BinaryOp::Le => DfOp::LtEq,
             BinaryOp::Gt => DfOp::Gt,
@@ -469,6 +469,9 @@ impl Planner<'_> {
             }
             _ => return Err(refuse()),
         };
+        if op == BinaryOp::Mod {
+            return Ok(Typed::new(non_negative_modulo(l.expr, r.expr), ty));
+        }
         Ok(Typed::new(binary_expr(l.expr, df_op, r.expr), ty))
     }
 
@@ -776,4 +779,43 @@ pub(super) fn regex_check(pattern: &str) -> Result<(), String> {
                 .trim()
                 .to_string()
         })
+}
+
+/// `==` and `!=` as null-values.md defines them: two nulls give null; a null and a value give
+/// false (`==`) or true (`!=`); otherwise the values compare. Against a non-null literal that
+/// is SQL's `IS [NOT] DISTINCT FROM`; in general a CASE keeps the two-nulls rule.
+fn null_aware_equality(op: BinaryOp, l: Typed, r: Typed) -> DfExpr {
+    let df_op = if op == BinaryOp::Eq {
+        DfOp::IsNotDistinctFrom
+    } else {
+        DfOp::IsDistinctFrom
+    };
+    let non_null_literal = |t: &Typed| {
+        t.literal
+            .as_ref()
+            .is_some_and(|l| !matches!(l, Literal::Null(_)))
+    };
+    if non_null_literal(&l) || non_null_literal(&r) {
+        return binary_expr(l.expr, df_op, r.expr);
+    }
+    let both_null = l.expr.clone().is_null().and(r.expr.clone().is_null());
+    datafusion::logical_expr::when(
+        both_null,
+        lit(datafusion::common::ScalarValue::Boolean(None)),
+    )
+    .otherwise(binary_expr(l.expr, df_op, r.expr))
+    .unwrap_or_else(|_| lit(datafusion::common::ScalarValue::Boolean(None)))
+}
+
+/// `N % D` as numerical-operators.md defines it: always 0 <= N % D < abs(D) (Euclidean, where
+/// SQL's remainder takes the sign of N: -14 % 12 is 10, not -2).
+fn non_negative_modulo(n: DfExpr, d: DfExpr) -> DfExpr {
+    let remainder = binary_expr(n, DfOp::Modulo, d.clone());
+    let zero = lit(0i64);
+    datafusion::logical_expr::when(
+        remainder.clone().lt(cast(zero, DataType::Int64)),
+        binary_expr(remainder.clone(), DfOp::Plus, f::abs(d)),
+    )
+    .otherwise(remainder.clone())
+    .unwrap_or(remainder)
 }

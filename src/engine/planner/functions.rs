@@ -12,9 +12,7 @@ use datafusion::logical_expr::{
 
 use super::aggregate::AGGREGATES;
 use super::scalar::{json_literal, regex_check};
-use super::{
-    Frame, Planner, Typed, balanced, is_numeric, is_textual, known_function_names, ticks_literal,
-};
+use super::{Frame, Planner, Typed, balanced, is_numeric, is_textual, ticks_literal};
 use crate::backend::QueryError;
 use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, LogicalOp, StringOpKind};
@@ -90,10 +88,9 @@ impl Planner<'_> {
                     format!("'{function}()' is not supported by the local engine yet")
                 } else if let Some(error) = self.unsupported_let(function, name.span) {
                     return Err(error);
-                } else if known_function_names().contains(function) {
-                    format!("the function '{function}' is not supported by the local engine yet")
                 } else {
-                    format!("unknown function '{function}'")
+                    // Known to KQL or advanced hunting (checked above), not to this engine.
+                    format!("the function '{function}' is not supported by the local engine yet")
                 };
                 Err(self.unsupported(message, name.span))
             }

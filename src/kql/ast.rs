@@ -121,6 +121,8 @@ pub enum OperatorKind {
     /// draw the result; it does not change the rows (render-operator.md). The parser accepts it
     /// only as the last operator of the query.
     Render(Render),
+    /// `join [kind=K] Right on Keys` (join-operator.md).
+    Join(Box<Join>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -145,10 +147,20 @@ impl OperatorKind {
             OperatorKind::Summarize { .. } => "summarize",
             OperatorKind::Distinct(_) => "distinct",
             OperatorKind::Render(_) => "render",
+            OperatorKind::Join(_) => "join",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
     }
+}
+
+/// `join`: the kind as written (`innerunique` when left out), the right side, and the keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub kind: Ident,
+    pub right: Pipeline,
+    /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
+    pub keys: Vec<(Ident, Ident)>,
 }
 
 /// The `render` operator as written: the visualization's name and its `with (…)` properties.

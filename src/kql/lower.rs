@@ -550,9 +550,41 @@ impl Lower {
             }
             "distinct" => OperatorKind::Distinct(named(self, node)),
             "render" => self.render(node),
+            "join" => match self.join(node) {
+                Some(join) => OperatorKind::Join(Box::new(join)),
+                None => unsupported(),
+            },
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `join [kind=K] [hint.…] Right on Keys`; `None` for forms the engine does not read yet
+    /// (`on` with an expression that is not a key equality, `join … where`).
+    fn join(&mut self, node: &SyntaxNode) -> Option<Join> {
+        let mut kind = Ident {
+            name: "innerunique".into(),
+            span: operator_name(node)?.1,
+        };
+        for param in node.children().filter(|c| c.kind() == OPERATOR_PARAM) {
+            if tokens(&param).next().is_some_and(|t| t.text() == "kind") {
+                let value = first_expression(&param)?;
+                kind = Ident {
+                    name: value.text().to_string(),
+                    span: span_of(&value),
+                };
+            }
+        }
+        let right = node.children().find(|c| is_expression(c.kind()))?;
+        let on = node
+            .children()
+            .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "on"))?;
+        let mut keys = Vec::new();
+        for key in on.children().filter(|c| is_expression(c.kind())) {
+            join_keys(&key, &mut keys)?;
+        }
+        let right = self.pipeline(&right, false);
+        Some(Join { kind, right, keys })
     }
 
     fn sort_keys(&mut self, clause: &SyntaxNode) -> Vec<SortKey> {
@@ -1190,6 +1222,45 @@ impl Lower {
             }
         };
         self.node(kind, span)
+    }
+}
+
+/// The keys one item of `on` names: `A` (the same column on both sides), or
+/// `$left.A == $right.B` (either order), several joined by `and`. `None` for anything else.
+fn join_keys(node: &SyntaxNode, keys: &mut Vec<(Ident, Ident)>) -> Option<()> {
+    match node.kind() {
+        NAME_REF | BRACKET_NAME => {
+            let name = name_of(&rowan::NodeOrToken::Node(node.clone()))?;
+            keys.push((name.clone(), name));
+            Some(())
+        }
+        BIN_EXPR => {
+            let operands: Vec<SyntaxNode> = node.children().collect();
+            let operators: Vec<String> = tokens(node).map(|t| t.text().to_string()).collect();
+            if operators.iter().all(|o| o == "and") {
+                return operands.iter().try_for_each(|o| join_keys(o, keys));
+            }
+            if operands.len() != 2 || operators != ["=="] {
+                return None;
+            }
+            let side = |n: &SyntaxNode| -> Option<(String, Ident)> {
+                if n.kind() != MEMBER_EXPR {
+                    return None;
+                }
+                let mut parts = n.children();
+                let target = parts.next()?.text().to_string();
+                let member = name_of(&rowan::NodeOrToken::Node(parts.next()?))?;
+                matches!(target.as_str(), "$left" | "$right").then_some((target, member))
+            };
+            let (a, b) = (side(&operands[0])?, side(&operands[1])?);
+            match (a.0.as_str(), b.0.as_str()) {
+                ("$left", "$right") => keys.push((a.1, b.1)),
+                ("$right", "$left") => keys.push((b.1, a.1)),
+                _ => return None,
+            }
+            Some(())
+        }
+        _ => None,
     }
 }
 

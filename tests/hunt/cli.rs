@@ -148,12 +148,12 @@ fn check_prints_file_line_column() {
     let output = hunt(&["check", good.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     // Valid KQL the local engine lacks is a warning: Defender would run it.
-    let join = dir.path().join("join.kql");
-    std::fs::write(&join, "DeviceInfo | join (DeviceProcessEvents) on DeviceId").unwrap();
-    let output = hunt(&["check", join.to_str().unwrap()]);
+    let lacking = dir.path().join("lacking.kql");
+    std::fs::write(&lacking, "DeviceInfo | mv-expand DeviceName").unwrap();
+    let output = hunt(&["check", lacking.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).contains(":1:14: warning: the 'join' operator"),
+        stdout(&output).contains(":1:14: warning: the 'mv-expand' operator"),
         "{}",
         stdout(&output)
     );
@@ -250,7 +250,7 @@ fn check_reports_every_syntax_error_and_the_names_the_schema_lacks() {
     let file = dir.path().join("hunts.kql");
     std::fs::write(
         &file,
-        "DeviceInfo | join (DeviceProcessEvents | where Nope == 1) on DeviceId\n\n\
+        "DeviceInfo | lookup (DeviceProcessEvents | where Nope == 1) on DeviceId\n\n\
          DeviceInfo | where (\n| wher x\n\n\
          DeviceProcessEvent\n| where AcountName == 'x' and tolowr(FileName) == 'a'\n",
     )
@@ -260,12 +260,12 @@ fn check_reports_every_syntax_error_and_the_names_the_schema_lacks() {
     let name = file.display();
     // Past an unknown table the columns are unknown: `AcountName` is not reported. An unknown
     // column where every column is known is an error even where the local engine cannot run the
-    // query (the join): Defender would refuse it too.
+    // query (the lookup): Defender would refuse it too.
     assert_eq!(
         stdout(&output),
         format!(
-            "{name}:1:14: warning: the 'join' operator is not supported by the local engine yet\n\
-             {name}:1:48: error: unknown column 'Nope'\n\
+            "{name}:1:14: warning: the 'lookup' operator is not supported by the local engine yet\n\
+             {name}:1:50: error: unknown column 'Nope'\n\
              {name}:4:1: error: expected an expression, found '|'\n\
              {name}:4:3: error: unknown tabular operator 'wher'\n\
              {name}:4:9: error: expected ')', found the end of the query\n\
@@ -283,7 +283,7 @@ fn check_exit_codes_and_schemas() {
     let warning = dir.path().join("warning.kql");
     std::fs::write(
         &warning,
-        "DeviceInfo | take 1\n\nDeviceInfo | join (DeviceProcessEvents) on DeviceId\n",
+        "DeviceInfo | take 1\n\nDeviceInfo | mv-expand DeviceName\n",
     )
     .unwrap();
     let bad = dir.path().join("bad.kql");

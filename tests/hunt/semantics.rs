@@ -454,8 +454,8 @@ fn parenthesised_tabular_lets_run() {
 fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
         (
-            "DeviceProcessEvents | join (DeviceInfo) on DeviceId",
-            "'join'",
+            "DeviceProcessEvents | lookup (DeviceInfo) on DeviceId",
+            "'lookup'",
         ),
         (
             "union DeviceProcessEvents, DeviceFileEvents | take 1",

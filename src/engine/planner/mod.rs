@@ -9,6 +9,7 @@
 
 mod aggregate;
 mod functions;
+mod join;
 mod scalar;
 mod sources;
 mod user_functions;
@@ -517,6 +518,7 @@ impl Planner<'_> {
         match &operator.kind {
             OperatorKind::Where(condition) => self.where_(frame, condition, span),
             OperatorKind::Project(items) => self.project(frame, items, span),
+            OperatorKind::Join(join) => self.join(frame, join, span),
             OperatorKind::Extend(items) => self.extend(frame, items, span),
             OperatorKind::ProjectAway(names) => self.project_away(frame, names, span),
             OperatorKind::ProjectRename(pairs) => self.project_rename(frame, pairs, span),

@@ -69,6 +69,8 @@ pub enum Source {
     Nested(Box<Pipeline>),
     /// A call of a user-defined tabular function (`f(T, 5)`); the expression is the call.
     Call(Box<Expr>),
+    /// `union [kind=…] [withsource=…] Legs` starting a pipeline.
+    Union(Box<Union>),
     /// `print Name = expr, expr …` (print-operator.md): one row; unnamed columns are `print_N`
     /// by their position N (from 0).
     Print(Vec<NamedExpr>),
@@ -123,6 +125,8 @@ pub enum OperatorKind {
     Render(Render),
     /// `join [kind=K] Right on Keys` (join-operator.md).
     Join(Box<Join>),
+    /// `| union [kind=…] [withsource=…] Legs`: the input is the first leg (union-operator.md).
+    Union(Box<Union>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -148,6 +152,7 @@ impl OperatorKind {
             OperatorKind::Distinct(_) => "distinct",
             OperatorKind::Render(_) => "render",
             OperatorKind::Join(_) => "join",
+            OperatorKind::Union(_) => "union",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
@@ -161,6 +166,26 @@ pub struct Join {
     pub right: Pipeline,
     /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
     pub keys: Vec<(Ident, Ident)>,
+}
+
+/// `union`: how columns are combined, the source column, and the legs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// `outer` (the default: every column of every leg) or `inner` (the columns all legs have).
+    pub kind: Ident,
+    /// `withsource=Name`: a first column naming each row's leg.
+    pub source_column: Option<Ident>,
+    /// `isfuzzy=true`: legs naming tables that do not exist are left out.
+    pub fuzzy: bool,
+    pub legs: Vec<UnionLeg>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnionLeg {
+    /// A table or let name, or a subquery.
+    Pipeline(Pipeline),
+    /// `Device*`: every table whose name fits.
+    Pattern(Ident),
 }
 
 /// The `render` operator as written: the visualization's name and its `with (…)` properties.

@@ -112,6 +112,20 @@ impl Function {
         format!("{}({})", self.name, parts.join(", "))
     }
 
+    /// Whether some signature takes `count` arguments (optional parameters may be left out, a
+    /// repeating run repeats).
+    pub fn accepts(&self, count: usize) -> bool {
+        self.signatures.iter().any(|signature| {
+            let parameters = &signature.parameters;
+            let required = parameters
+                .iter()
+                .filter(|p| !p.optional && !p.repeating)
+                .count();
+            let repeats = parameters.iter().any(|p| p.repeating);
+            count >= required && (repeats || count <= parameters.len())
+        })
+    }
+
     /// Every signature as [`signature_text`](Self::signature_text) gives it, in order.
     pub fn signature_texts(&self) -> Vec<String> {
         (0..self.signatures.len())

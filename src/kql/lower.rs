@@ -382,6 +382,10 @@ impl Lower {
                     ),
                     "datatable" => self.datatable(node).unwrap_or(Source::Error(span)),
                     "range" => self.range(node).unwrap_or(Source::Error(span)),
+                    "union" => match self.union(node) {
+                        Some(union) => Source::Union(Box::new(union)),
+                        None => Source::Unsupported("'union'".into(), span),
+                    },
                     _ => Source::Unsupported(format!("'{name}'"), span),
                 }
             }
@@ -550,6 +554,10 @@ impl Lower {
             }
             "distinct" => OperatorKind::Distinct(named(self, node)),
             "render" => self.render(node),
+            "union" => match self.union(node) {
+                Some(union) => OperatorKind::Union(Box::new(union)),
+                None => unsupported(),
+            },
             "join" => match self.join(node) {
                 Some(join) => OperatorKind::Join(Box::new(join)),
                 None => unsupported(),
@@ -585,6 +593,52 @@ impl Lower {
         }
         let right = self.pipeline(&right, false);
         Some(Join { kind, right, keys })
+    }
+
+    /// `union [kind=…] [withsource=…] [isfuzzy=…] Legs`.
+    fn union(&mut self, node: &SyntaxNode) -> Option<Union> {
+        let mut kind = Ident {
+            name: "outer".into(),
+            span: operator_name(node)?.1,
+        };
+        let (mut source_column, mut fuzzy) = (None, false);
+        for param in node.children().filter(|c| c.kind() == OPERATOR_PARAM) {
+            let name = tokens(&param).next()?.text().to_string();
+            let value = first_expression(&param)
+                .or_else(|| param.children().find(|c| c.kind() == BRACKET_NAME))?;
+            let ident = name_of(&rowan::NodeOrToken::Node(value.clone())).or_else(|| {
+                Some(Ident {
+                    name: value.text().to_string(),
+                    span: span_of(&value),
+                })
+            })?;
+            match name.as_str() {
+                "kind" => kind = ident,
+                "withsource" => source_column = Some(ident),
+                "isfuzzy" => fuzzy = ident.name == "true",
+                // hint.* change how, not what.
+                _ => {}
+            }
+        }
+        let mut legs = Vec::new();
+        for leg in node.children() {
+            match leg.kind() {
+                NAME_PATTERN => legs.push(UnionLeg::Pattern(Ident {
+                    name: leg.text().to_string(),
+                    span: span_of(&leg),
+                })),
+                kind if is_expression(kind) => {
+                    legs.push(UnionLeg::Pipeline(self.pipeline(&leg, false)))
+                }
+                _ => {}
+            }
+        }
+        (!legs.is_empty()).then_some(Union {
+            kind,
+            source_column,
+            fuzzy,
+            legs,
+        })
     }
 
     fn sort_keys(&mut self, clause: &SyntaxNode) -> Vec<SortKey> {

@@ -458,8 +458,8 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
             "'lookup'",
         ),
         (
-            "union DeviceProcessEvents, DeviceFileEvents | take 1",
-            "'union'",
+            "DeviceProcessEvents | mv-expand AdditionalFields",
+            "'mv-expand'",
         ),
         ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
         (

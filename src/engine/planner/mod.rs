@@ -12,6 +12,7 @@ mod functions;
 mod join;
 mod scalar;
 mod sources;
+mod union;
 mod user_functions;
 
 use std::collections::HashMap;
@@ -412,6 +413,7 @@ impl Planner<'_> {
             Source::Nested(inner) => self.pipeline(inner)?,
             Source::Print(items) => self.print(items, pipeline.span)?,
             Source::Call(call) => self.tabular_call(call)?,
+            Source::Union(union) => self.union(None, union, pipeline.span)?,
             Source::Datatable { columns, values } => {
                 self.datatable(columns, values, pipeline.span)?
             }
@@ -432,7 +434,13 @@ impl Planner<'_> {
             }
         };
         for operator in &pipeline.operators {
-            frame = self.operator(frame, operator)?;
+            frame = match &operator.kind {
+                OperatorKind::Union(union) => {
+                    let input = union::base_table(pipeline).unwrap_or_else(|| "union_arg0".into());
+                    self.union(Some((input, frame)), union, operator.span)?
+                }
+                _ => self.operator(frame, operator)?,
+            };
         }
         Ok(frame)
     }
@@ -519,6 +527,10 @@ impl Planner<'_> {
             OperatorKind::Where(condition) => self.where_(frame, condition, span),
             OperatorKind::Project(items) => self.project(frame, items, span),
             OperatorKind::Join(join) => self.join(frame, join, span),
+            // (Planned in `pipeline`, which knows the input's table.)
+            OperatorKind::Union(union) => {
+                self.union(Some(("union_arg0".into(), frame)), union, span)
+            }
             OperatorKind::Extend(items) => self.extend(frame, items, span),
             OperatorKind::ProjectAway(names) => self.project_away(frame, names, span),
             OperatorKind::ProjectRename(pairs) => self.project_rename(frame, pairs, span),
@@ -735,6 +747,16 @@ impl Planner<'_> {
         } else {
             format!("{min} to {max}")
         };
+        // KQL may take more forms than this engine does (indexof's start, length, occurrence).
+        if crate::kql::language::functions_named(function).any(|f| f.accepts(args.len())) {
+            return Err(self.unsupported(
+                format!(
+                    "the local engine runs {function}() with {expected} argument(s) only, not {}",
+                    args.len()
+                ),
+                span,
+            ));
+        }
         Err(self.semantic(
             format!(
                 "{function}() takes {expected} argument(s), got {}",

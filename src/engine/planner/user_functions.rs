@@ -96,6 +96,10 @@ impl Planner<'_> {
                     given[at] = Some(value);
                 }
                 _ => {
+                    // A positional argument fills the next parameter not named already.
+                    while position < given.len() && given[position].is_some() {
+                        position += 1;
+                    }
                     if position >= given.len() {
                         return Err(self.semantic(
                             format!(

@@ -6,6 +6,7 @@ mod lab_table;
 pub mod planner;
 pub mod time_window;
 pub mod udf;
+pub mod udf_expand;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -123,12 +123,12 @@ impl TermMatchUdf {
 }
 
 /// Arguments as UTF-8 arrays, or a single string when the argument is a constant.
-enum Text {
+pub(crate) enum Text {
     Array(ArrayRef),
     Constant(Option<String>),
 }
 
-fn text_arg(value: &ColumnarValue) -> Result<Text> {
+pub(crate) fn text_arg(value: &ColumnarValue) -> Result<Text> {
     Ok(match value {
         ColumnarValue::Scalar(scalar) => Text::Constant(match scalar {
             ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s) => {
@@ -142,7 +142,7 @@ fn text_arg(value: &ColumnarValue) -> Result<Text> {
 }
 
 /// Row `i` of a text argument.
-fn text_at(text: &Text, row: usize) -> Option<&str> {
+pub(crate) fn text_at(text: &Text, row: usize) -> Option<&str> {
     match text {
         Text::Constant(value) => value.as_deref(),
         Text::Array(array) => {

@@ -127,6 +127,8 @@ pub enum OperatorKind {
     Join(Box<Join>),
     /// `| union [kind=…] [withsource=…] Legs`: the input is the first leg (union-operator.md).
     Union(Box<Union>),
+    /// `mv-expand [kind=bag|array] [with_itemindex=I] Items [limit N]` (mv-expand-operator.md).
+    MvExpand(Box<MvExpand>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -153,6 +155,7 @@ impl OperatorKind {
             OperatorKind::Render(_) => "render",
             OperatorKind::Join(_) => "join",
             OperatorKind::Union(_) => "union",
+            OperatorKind::MvExpand(_) => "mv-expand",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
@@ -166,6 +169,26 @@ pub struct Join {
     pub right: Pipeline,
     /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
     pub keys: Vec<(Ident, Ident)>,
+}
+
+/// `mv-expand`: what to expand, how bags expand, the index column, the per-row limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MvExpand {
+    pub items: Vec<ExpandItem>,
+    /// `kind=array` / `bagexpansion=array`: a bag's entries as `[key, value]` arrays.
+    pub bag_as_array: bool,
+    pub item_index: Option<Ident>,
+    pub limit: Option<Expr>,
+    /// `mvexpand`, the legacy spelling, whose default limit is 128.
+    pub legacy: bool,
+}
+
+/// `[Name =] Expr [to typeof(Type)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpandItem {
+    pub name: Option<Ident>,
+    pub expr: Expr,
+    pub to_type: Option<Ident>,
 }
 
 /// `union`: how columns are combined, the source column, and the legs.

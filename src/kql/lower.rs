@@ -554,6 +554,10 @@ impl Lower {
             }
             "distinct" => OperatorKind::Distinct(named(self, node)),
             "render" => self.render(node),
+            "mv-expand" | "mvexpand" => match self.mv_expand(node, name == "mvexpand") {
+                Some(expand) => OperatorKind::MvExpand(Box::new(expand)),
+                None => unsupported(),
+            },
             "union" => match self.union(node) {
                 Some(union) => OperatorKind::Union(Box::new(union)),
                 None => unsupported(),
@@ -593,6 +597,48 @@ impl Lower {
         }
         let right = self.pipeline(&right, false);
         Some(Join { kind, right, keys })
+    }
+
+    /// `mv-expand [kind=…] [with_itemindex=…] [Name =] Expr [to typeof(T)], … [limit N]`.
+    fn mv_expand(&mut self, node: &SyntaxNode, legacy: bool) -> Option<MvExpand> {
+        let (mut bag_as_array, mut item_index) = (false, None);
+        for param in node.children().filter(|c| c.kind() == OPERATOR_PARAM) {
+            let name = tokens(&param).next()?.text().to_string();
+            let value = name_of(&rowan::NodeOrToken::Node(first_expression(&param)?))?;
+            match name.as_str() {
+                "kind" | "bagexpansion" => bag_as_array = value.name == "array",
+                "with_itemindex" => item_index = Some(value),
+                _ => {}
+            }
+        }
+        let mut items = Vec::new();
+        for item in node.children().filter(|c| c.kind() == NAMED_EXPR) {
+            let named = self.named_expr(&item);
+            let to_type = item
+                .children()
+                .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "to"))
+                .and_then(|clause| clause.children().find(|c| c.kind() == CALL_EXPR))
+                .and_then(|call| call.children().find(|c| c.kind() == ARG_LIST))
+                .and_then(|list| first_expression(&list))
+                .and_then(|t| name_of(&rowan::NodeOrToken::Node(t)));
+            items.push(ExpandItem {
+                name: named.name,
+                expr: named.expr,
+                to_type,
+            });
+        }
+        let limit = node
+            .children()
+            .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "limit"))
+            .and_then(|clause| first_expression(&clause))
+            .map(|e| self.expr(&e));
+        (!items.is_empty()).then_some(MvExpand {
+            items,
+            bag_as_array,
+            item_index,
+            limit,
+            legacy,
+        })
     }
 
     /// `union [kind=…] [withsource=…] [isfuzzy=…] Legs`.
@@ -1701,21 +1747,18 @@ mod tests {
         assert!(matches!(function.value, Some(LetValue::Scalar(_))));
         assert!(matches!(query.lets[1].value, LetValue::Unsupported(_)));
         let body = query.body.unwrap();
-        assert!(
-            matches!(&body.operators[0].kind, OperatorKind::Unsupported(op) if op.name == "join" && op.span == Span::new(74, 78))
-        );
-        assert!(
-            matches!(&body.operators[1].kind, OperatorKind::Unsupported(op) if op.name == "mv-expand")
-        );
+        assert!(matches!(&body.operators[0].kind, OperatorKind::Join(_)));
+        assert!(matches!(&body.operators[1].kind, OperatorKind::MvExpand(_)));
         let OperatorKind::Summarize { aggregates, .. } = &body.operators[2].kind else {
             panic!()
         };
         assert_eq!(aggregates[0].names.len(), 2);
         let union = ok("union DeviceProcessEvents, DeviceFileEvents | take 1");
-        assert!(matches!(
-            union.body.unwrap().source,
-            Source::Unsupported(_, _)
-        ));
+        assert!(matches!(union.body.unwrap().source, Source::Union(_)));
+        let lookup = ok("T | lookup (U) on A").body.unwrap();
+        assert!(
+            matches!(&lookup.operators[0].kind, OperatorKind::Unsupported(op) if op.name == "lookup")
+        );
     }
 
     #[test]

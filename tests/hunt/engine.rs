@@ -444,11 +444,14 @@ fn the_hunting_query_corpus_runs_or_fails_cleanly() {
                 assert_eq!(error.message, "the query is empty", "{id}")
             }
             Err(error) => {
-                // The two valid queries the engine rightly refuses: a beta table that is not in
-                // the advanced hunting schema, and an int compared with a string.
+                // The valid queries the engine rightly refuses: a beta table that is not in
+                // the advanced hunting schema, an int compared with a string, and a column
+                // written `ISP` where the schema has `Isp` (names are case-sensitive; reached
+                // since mv-expand runs).
                 let known = [
                     "Persistence/AddedCredentialFromContryXAndSigninFromCountryY.md#0",
                     "Initial access/detect-bluekeep-exploitation-attempts.md#0",
+                    "Lateral Movement/Device Logons from Unknown IPs.txt",
                 ];
                 assert!(
                     error.kind == ErrorKind::Unsupported || known.contains(&id),
@@ -971,4 +974,55 @@ fn named_then_positional_arguments_and_forms_the_engine_lacks() {
         ErrorKind::Semantic,
         "KQL's tolower takes one argument: {e}"
     );
+}
+
+/// mv-expand-operator.md's examples: bags into single-entry bags (or [key, value] with
+/// kind=array), columns in parallel padded with nulls, with_itemindex last, a null one record,
+/// an empty array none, to typeof() casting without converting, limit per row.
+#[test]
+fn mv_expand_follows_the_operator_page() {
+    let bag = "datatable (a: int, b: dynamic) [1, dynamic({\"prop1\": \"a1\", \"prop2\": \"b1\"})]";
+    assert_eq!(
+        column(&run(&format!("{bag} | mv-expand b")), "b"),
+        ["{\"prop1\":\"a1\"}", "{\"prop2\":\"b1\"}"]
+    );
+    assert_eq!(
+        column(&run(&format!("{bag} | mv-expand kind=array b")), "b"),
+        ["[\"prop1\",\"a1\"]", "[\"prop2\",\"b1\"]"]
+    );
+    let result = run(
+        "datatable (a: int, b: dynamic, c: dynamic)[1, dynamic({\"prop1\":\"a\", \"prop2\":\"b\"}), dynamic([5, 4, 3])] | mv-expand b, c",
+    );
+    assert_eq!(column(&result, "c"), ["5", "4", "3"]);
+    assert_eq!(
+        column(&result, "b")[2],
+        "",
+        "the shorter list is padded with null"
+    );
+    let result = run(
+        "range x from 1 to 4 step 1 | summarize x = make_list(x) | mv-expand with_itemindex=Index x",
+    );
+    assert_eq!(result.column_names(), ["x", "Index"]);
+    assert_eq!(column(&result, "Index"), ["0", "1", "2", "3"]);
+    assert_eq!(
+        run("print x = dynamic([]), y = 1 | mv-expand x").row_count(),
+        0
+    );
+    assert_eq!(
+        column(&run("print x = dynamic(null), y = 1 | mv-expand x"), "y"),
+        ["1"]
+    );
+    let typed = run("print x = dynamic([1, 'a', 2.5]) | mv-expand x to typeof(long)");
+    assert_eq!(column(&typed, "x"), ["1", "", ""]);
+    assert_eq!(
+        run("print x = dynamic([1, 2, 3]) | mv-expand x limit 2").row_count(),
+        2
+    );
+    // The legacy spelling stops at 128 records a row.
+    assert_eq!(
+        run("range i from 1 to 300 step 1 | summarize l = make_list(i) | mvexpand l").row_count(),
+        128
+    );
+    let e = error("print x = 'abc' | mv-expand x");
+    assert!(e.message.contains("dynamic array or property bag"), "{e}");
 }

@@ -458,8 +458,8 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
             "'lookup'",
         ),
         (
-            "DeviceProcessEvents | mv-expand AdditionalFields",
-            "'mv-expand'",
+            "DeviceProcessEvents | parse ProcessCommandLine with * ' ' Rest",
+            "'parse'",
         ),
         ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
         (

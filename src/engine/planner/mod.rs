@@ -10,6 +10,7 @@
 mod aggregate;
 mod functions;
 mod join;
+mod mv_expand;
 mod scalar;
 mod sources;
 mod union;
@@ -527,6 +528,7 @@ impl Planner<'_> {
             OperatorKind::Where(condition) => self.where_(frame, condition, span),
             OperatorKind::Project(items) => self.project(frame, items, span),
             OperatorKind::Join(join) => self.join(frame, join, span),
+            OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)

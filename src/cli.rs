@@ -1332,8 +1332,18 @@ fn findings(
         let position = query.file_position(position);
         // The same verdict as the analysis' (`unknown column 'X'`): one finding, the engine's
         // severity with the analysis' suggestion.
+        // (Their suggestions are worded apart — `; did you mean` and `(column names are
+        // case-sensitive: …)` — so the verdicts are compared without them.)
+        let verdict = |message: &str| {
+            message
+                .split([';', '('])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
         let same = out.iter_mut().find(|(start, finding)| {
-            *start == offset && finding.message.starts_with(error.message.as_str())
+            *start == offset && verdict(&finding.message) == verdict(&error.message)
         });
         if let Some((_, finding)) = same {
             finding.severity = severity;

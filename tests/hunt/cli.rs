@@ -573,3 +573,19 @@ fn fmt_rewrites_files_in_place_and_check_reports_them() {
         stderr(&output)
     );
 }
+
+/// The analysis and the engine reporting one name (worded differently) make one line.
+#[test]
+fn check_reports_a_name_both_checks_reject_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("case.kql");
+    std::fs::write(&file, "DeviceNetworkEvents | where ISP == 'x'\n").unwrap();
+    let output = hunt(&["check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains(":1:29: error: unknown column 'ISP'"),
+        "{text}"
+    );
+}

@@ -54,7 +54,7 @@ impl Planner<'_> {
                 (None, ExprKind::Column(column)) => column.clone(),
                 (None, _) => {
                     return Err(self.unsupported(
-                        "mv-expand of an unnamed expression (name it: Name = …)",
+                        "mv-expand of an unnamed expression is not supported by the local engine yet (with a name, Name = …, it runs)",
                         item.expr.span,
                     ));
                 }

@@ -58,6 +58,7 @@ impl Planner<'_> {
             | "unicode_codepoints_to_string" => self.string_function(function, args, span, frame),
             "pack_array" | "make_array" | "parse_json" | "todynamic" | "toobject"
             | "array_length" => self.dynamic_function(function, args, span, frame),
+            "extract" | "split" | "countof" => self.text_udf(function, args, span, frame),
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }
@@ -721,4 +722,83 @@ fn kql_rewrite_to_regex(rewrite: &str) -> String {
         }
     }
     out
+}
+
+impl Planner<'_> {
+    /// `extract(regex, group, text)`, `split(text, delimiter[, index])`,
+    /// `countof(text, search[, kind])` (their pages; `engine::udf_text`).
+    fn text_udf(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        use crate::engine::udf_text::{TextOp, TextUdf};
+        let text = |planner: &mut Self, i: usize| -> Result<DfExpr, QueryError> {
+            let value = planner.expr(&args[i], frame)?;
+            Ok(planner.as_text(value, args[i].span)?.expr)
+        };
+        match function {
+            "extract" => {
+                self.arity(function, args, 3, 4, span)?;
+                if let Some(kind) = args.get(3) {
+                    let is_string = matches!(&kind.kind, ExprKind::Call { name, args }
+                        if name.name == "typeof"
+                            && matches!(args.first().map(|a| &a.kind), Some(ExprKind::Column(t)) if t == "string"));
+                    if !is_string {
+                        return Err(self.unsupported(
+                            "extract(…, typeof(T)) converting to a type other than string is not supported by the local engine yet",
+                            kind.span,
+                        ));
+                    }
+                }
+                let regex = text(self, 0)?;
+                let group = self.expr(&args[1], frame)?;
+                if !matches!(group.ty, KqlType::Int | KqlType::Long) {
+                    return Err(
+                        self.semantic("extract()'s capture group is a whole number", args[1].span)
+                    );
+                }
+                let source = text(self, 2)?;
+                let udf = TextUdf::udf(TextOp::Extract, 3);
+                Ok(Typed::new(
+                    udf.call(vec![regex, group.expr, source]),
+                    KqlType::String,
+                ))
+            }
+            "split" => {
+                self.arity(function, args, 2, 3, span)?;
+                let mut parts = vec![text(self, 0)?, text(self, 1)?];
+                if args.len() == 3 {
+                    let index = self.expr(&args[2], frame)?;
+                    if !matches!(index.ty, KqlType::Int | KqlType::Long) {
+                        return Err(
+                            self.semantic("split()'s index is a whole number", args[2].span)
+                        );
+                    }
+                    parts.push(index.expr);
+                }
+                let udf = TextUdf::udf(TextOp::Split, parts.len());
+                Ok(Typed::new(udf.call(parts), KqlType::Dynamic))
+            }
+            _ => {
+                self.arity(function, args, 2, 3, span)?;
+                let mut parts = vec![text(self, 0)?, text(self, 1)?];
+                if let Some(kind) = args.get(2) {
+                    match self.expr(kind, frame)?.literal {
+                        Some(Literal::String(k)) if k == "normal" => {}
+                        Some(Literal::String(k)) if k == "regex" => parts.push(lit("regex")),
+                        _ => {
+                            return Err(
+                                self.semantic("countof()'s kind is 'normal' or 'regex'", kind.span)
+                            );
+                        }
+                    }
+                }
+                let udf = TextUdf::udf(TextOp::Countof, parts.len());
+                Ok(Typed::new(udf.call(parts), KqlType::Long))
+            }
+        }
+    }
 }

@@ -131,6 +131,21 @@ pub struct TableInfo {
     pub columns: Vec<(String, KqlType)>,
 }
 
+impl TableInfo {
+    /// The table as the language tools hold it (`kql::analysis`, completion): columns with
+    /// their KQL type names (`string`, `datetime` …).
+    pub fn schema_table(self) -> crate::kql::completion::SchemaTable {
+        crate::kql::completion::SchemaTable {
+            name: self.name,
+            columns: self
+                .columns
+                .into_iter()
+                .map(|(column, kql_type)| (column, kql_type.kql_name().to_string()))
+                .collect(),
+        }
+    }
+}
+
 /// A place queries run: the local engine (`engine::LocalEngine`) and Microsoft Graph
 /// (`graph::client::GraphBackend`).
 pub trait Backend: Send + Sync {

@@ -1012,7 +1012,13 @@ fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
         },
     };
     // The analysis checks names against the same tables the engine has.
-    let schema = crate::kql::analysis::Schema::new(&schema_of(engine.catalog().table_infos()));
+    let tables: Vec<_> = engine
+        .catalog()
+        .table_infos()
+        .into_iter()
+        .map(crate::backend::TableInfo::schema_table)
+        .collect();
+    let schema = crate::kql::analysis::Schema::new(&tables);
     let mut unreadable = false;
     let mut failed = false;
     let mut inputs = Vec::new();
@@ -1025,18 +1031,11 @@ fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
     let mut out = io::stdout().lock();
     for path in inputs {
         let name = path.display().to_string();
-        let text = if name == "-" {
-            let mut text = String::new();
-            io::stdin().read_to_string(&mut text).map(|_| text)
-        } else {
-            std::fs::read_to_string(&path)
-        };
-        let text = match text {
+        let text = match read_input(&path) {
             Ok(text) => text,
-            Err(e) => {
-                let name = if name == "-" { "standard input" } else { &name };
+            Err(message) => {
                 unreadable = true;
-                fail(2, &format!("{name}: {e}"));
+                fail(2, &message);
                 continue;
             }
         };
@@ -1104,18 +1103,11 @@ fn fmt(files: &[PathBuf], check: bool) -> i32 {
             );
             continue;
         }
-        let text = if stdin {
-            let mut text = String::new();
-            io::stdin().read_to_string(&mut text).map(|_| text)
-        } else {
-            std::fs::read_to_string(&path)
-        };
-        let text = match text {
+        let text = match read_input(&path) {
             Ok(text) => text,
-            Err(e) => {
-                let name = if stdin { "standard input" } else { &name };
+            Err(message) => {
                 trouble = true;
-                fail(2, &format!("{name}: {e}"));
+                fail(2, &message);
                 continue;
             }
         };
@@ -1254,19 +1246,17 @@ struct Finding {
     message: String,
 }
 
-/// The tables of a catalog as the analysis and completion hold them (KQL type names).
-fn schema_of(tables: Vec<crate::backend::TableInfo>) -> Vec<crate::kql::completion::SchemaTable> {
-    tables
-        .into_iter()
-        .map(|t| crate::kql::completion::SchemaTable {
-            name: t.name,
-            columns: t
-                .columns
-                .into_iter()
-                .map(|(c, kql_type)| (c, kql_type.kql_name().to_string()))
-                .collect(),
-        })
-        .collect()
+/// The text of a `hunt check`/`hunt fmt` input: a file, or standard input for `-`; the error
+/// names which.
+fn read_input(path: &std::path::Path) -> Result<String, String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        return io::stdin()
+            .read_to_string(&mut text)
+            .map(|_| text)
+            .map_err(|e| format!("standard input: {e}"));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The problems of one query, positioned in its file, in order: every syntax error of the

@@ -47,7 +47,8 @@ pub struct LiveDiagnostic {
 /// the typed reading's (`kql::parse`), then — when the text parses — unknown tables, columns
 /// and functions against the backend's schema (`kql::analysis`) as warnings.
 pub fn live_diagnostics(text: &str, schema: &crate::kql::analysis::Schema) -> Vec<LiveDiagnostic> {
-    let (_, errors) = crate::kql::parse(text);
+    let tree = crate::kql::syntax::parse(text);
+    let (_, errors) = crate::kql::lower::lower(&tree);
     let mut found: Vec<LiveDiagnostic> = errors
         .into_iter()
         .map(|d| LiveDiagnostic {
@@ -57,7 +58,7 @@ pub fn live_diagnostics(text: &str, schema: &crate::kql::analysis::Schema) -> Ve
         })
         .collect();
     if found.is_empty() {
-        let root = crate::kql::syntax::parse(text).syntax();
+        let root = tree.syntax();
         found.extend(
             crate::kql::analysis::analyse(&root, schema)
                 .into_iter()

@@ -102,8 +102,15 @@ pub fn columns_at(
     offset: usize,
     schema: &Schema,
 ) -> Option<Vec<(String, String)>> {
-    // The cursor stands after the token being typed: look at the last significant token that
-    // starts before it, so `T | where Acc|` and `T | |` both land in their operator.
+    analysed_at(root, offset, schema)?
+        .at_cursor
+        .map(|cols| cols.list)
+}
+
+/// The analysis of the whole query with the cursor at `offset`. The cursor stands after the
+/// token being typed: the last significant token that starts before it is the one looked at, so
+/// `T | where Acc|` and `T | |` both land in their operator. `None` before any token.
+fn analysed_at<'s>(root: &SyntaxNode, offset: usize, schema: &'s Schema) -> Option<Analyser<'s>> {
     let length = usize::from(root.text_range().end());
     let offset = offset.min(length);
     let mut token = root.token_at_offset(to_size(offset)).left_biased();
@@ -116,7 +123,7 @@ pub fn columns_at(
     let at = usize::from(token?.text_range().start());
     let mut analyser = Analyser::new(schema, Some(at));
     analyser.statements(root);
-    analyser.at_cursor.map(|cols| cols.list)
+    Some(analyser)
 }
 
 /// Columns as (name, KQL type or "").
@@ -129,19 +136,7 @@ pub fn join_sides_at(
     offset: usize,
     schema: &Schema,
 ) -> Option<(Columns, Columns)> {
-    let length = usize::from(root.text_range().end());
-    let offset = offset.min(length);
-    let mut token = root.token_at_offset(to_size(offset)).left_biased();
-    while let Some(t) = &token {
-        if usize::from(t.text_range().start()) < offset && !t.kind().is_trivia() {
-            break;
-        }
-        token = t.prev_token();
-    }
-    let at = usize::from(token?.text_range().start());
-    let mut analyser = Analyser::new(schema, Some(at));
-    analyser.statements(root);
-    analyser
+    analysed_at(root, offset, schema)?
         .sides_at_cursor
         .map(|(left, right)| (left.list, right.list))
 }

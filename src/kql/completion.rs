@@ -155,7 +155,7 @@ enum Place {
 pub fn candidates(
     query: &str,
     offset: usize,
-    tables: &[SchemaTable],
+    schema: &super::analysis::Schema,
     recent: &[String],
 ) -> Vec<Candidate> {
     let offset = floor_boundary(query, offset.min(query.len()));
@@ -189,7 +189,7 @@ pub fn candidates(
         }
         Place::Table => {
             all.extend(lets());
-            all.extend(tables.iter().map(table));
+            all.extend(schema.tables().iter().map(table));
         }
         Place::AfterValue => {
             all.extend(
@@ -208,9 +208,8 @@ pub fn candidates(
             }
         }
         Place::JoinSide(right) => {
-            let schema = super::analysis::Schema::new(tables);
             if let Some((left_side, right_side)) =
-                super::analysis::join_sides_at(&root, start, &schema)
+                super::analysis::join_sides_at(&root, start, schema)
             {
                 let side = if right { right_side } else { left_side };
                 all.extend(
@@ -222,8 +221,7 @@ pub fn candidates(
         }
         Place::Expression { .. } => {
             let aggregates = matches!(place, Place::Expression { aggregates: true });
-            let schema = super::analysis::Schema::new(tables);
-            let columns = super::analysis::columns_at(&root, start, &schema).unwrap_or_default();
+            let columns = super::analysis::columns_at(&root, start, schema).unwrap_or_default();
             all.extend(
                 columns
                     .iter()
@@ -577,6 +575,7 @@ fn let_names(root: &super::syntax::SyntaxNode, offset: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::analysis::Schema;
     use super::*;
 
     fn schema() -> Vec<SchemaTable> {
@@ -603,7 +602,12 @@ mod tests {
 
     fn found(query: &str) -> Vec<Candidate> {
         let offset = query.find('‸').expect("a cursor mark");
-        candidates(&query.replace('‸', ""), offset, &schema(), &[])
+        candidates(
+            &query.replace('‸', ""),
+            offset,
+            &Schema::new(&schema()),
+            &[],
+        )
     }
 
     #[test]
@@ -667,9 +671,9 @@ mod tests {
                 ("it's".into(), "long".into()),
             ],
         }];
-        let found = candidates("T | where od", 12, &odd, &[]);
+        let found = candidates("T | where od", 12, &Schema::new(&odd), &[]);
         assert_eq!(found[0].insert, "['odd name']");
-        let found = candidates("T | where it", 12, &odd, &[]);
+        let found = candidates("T | where it", 12, &Schema::new(&odd), &[]);
         assert_eq!(found[0].insert, "['it\\'s']");
     }
 
@@ -730,7 +734,7 @@ mod tests {
                 columns: vec![],
             },
         ];
-        let found = candidates("DevPro", 6, &tables, &[]);
+        let found = candidates("DevPro", 6, &Schema::new(&tables), &[]);
         assert_eq!(found[0].text, "DeviceProcessEvents", "{found:?}");
         let after = texts("DeviceInfo | take 3 ‸");
         assert!(after.contains(&"by".to_string()) || after.contains(&"and".to_string()));
@@ -744,7 +748,7 @@ mod tests {
     fn recently_used_first_and_nothing_in_comments_or_strings() {
         let recent = vec!["Timestamp".to_string()];
         let query = "DeviceProcessEvents | where ";
-        let ranked = candidates(query, query.len(), &schema(), &recent);
+        let ranked = candidates(query, query.len(), &Schema::new(&schema()), &recent);
         assert_eq!(ranked[0].text, "Timestamp");
         assert!(texts("T | where x == \"pow‸").is_empty());
         assert!(texts("// Dev‸").is_empty());

@@ -13,12 +13,19 @@ use super::{Diagnostic, Span, time};
 /// Parses `source` into the typed tree and its diagnostics: the syntax tree's errors, then what
 /// the typed reading finds. Never fails and never panics.
 pub fn parse(source: &str) -> (Query, Vec<Diagnostic>) {
-    let tree = syntax::parse(source);
+    lower(&syntax::parse(source))
+}
+
+/// The typed view of a tree already parsed (for callers that also read the tree), with the
+/// tree's errors and the typed reading's, as [`parse`] gives them.
+pub fn lower(tree: &syntax::Parse) -> (Query, Vec<Diagnostic>) {
     let mut lower = Lower {
         diagnostics: tree.errors.clone(),
         too_deep: false,
     };
-    let query = lower.query(&tree.syntax(), source.len());
+    let root = tree.syntax();
+    let length = usize::from(root.text_range().end());
+    let query = lower.query(&root, length);
     let mut diagnostics = lower.diagnostics;
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     diagnostics.dedup_by(|a, b| a.span.start == b.span.start);
@@ -446,12 +453,8 @@ impl Lower {
             .children_with_tokens()
             .filter(|e| e.kind() == IDENT || e.kind() == BRACKET_NAME)
             .find_map(|e| name_of(&e))?;
-        let mut part = |word: &str| {
-            let clause = node.children().find(|c| {
-                c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == word)
-            })?;
-            first_expression(&clause).map(|e| Box::new(self.expr(&e)))
-        };
+        let mut part =
+            |word: &str| first_expression(&clause(node, word)?).map(|e| Box::new(self.expr(&e)));
         let from = part("from")?;
         let to = part("to")?;
         let step = part("step")?;
@@ -478,10 +481,6 @@ impl Lower {
                 .filter(|c| c.kind() == NAMED_EXPR)
                 .map(|c| this.named_expr(&c))
                 .collect()
-        };
-        let clause = |word: &str| {
-            node.children()
-                .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == word))
         };
         let unsupported = || {
             OperatorKind::Unsupported(Ident {
@@ -529,11 +528,11 @@ impl Lower {
                 Some(e) => OperatorKind::Take(self.expr(&e)),
                 None => OperatorKind::Error,
             },
-            "sort" | "order" => match clause("by") {
+            "sort" | "order" => match clause(node, "by") {
                 Some(by) => OperatorKind::Sort(self.sort_keys(&by)),
                 None => OperatorKind::Error,
             },
-            "top" => match (expressions().next(), clause("by")) {
+            "top" => match (expressions().next(), clause(node, "by")) {
                 (Some(count), Some(by)) => {
                     let count = self.expr(&count);
                     match self.sort_keys(&by).into_iter().next() {
@@ -546,7 +545,7 @@ impl Lower {
             "count" => OperatorKind::Count,
             "summarize" => {
                 let aggregates = named(self, node);
-                let by = match clause("by") {
+                let by = match clause(node, "by") {
                     Some(by) => named(self, &by),
                     None => Vec::new(),
                 };
@@ -578,19 +577,13 @@ impl Lower {
             name: "innerunique".into(),
             span: operator_name(node)?.1,
         };
-        for param in node.children().filter(|c| c.kind() == OPERATOR_PARAM) {
-            if tokens(&param).next().is_some_and(|t| t.text() == "kind") {
-                let value = first_expression(&param)?;
-                kind = Ident {
-                    name: value.text().to_string(),
-                    span: span_of(&value),
-                };
+        for (name, value) in parameters(node) {
+            if name == "kind" {
+                kind = value_ident(&value);
             }
         }
         let right = node.children().find(|c| is_expression(c.kind()))?;
-        let on = node
-            .children()
-            .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "on"))?;
+        let on = clause(node, "on")?;
         let mut keys = Vec::new();
         for key in on.children().filter(|c| is_expression(c.kind())) {
             join_keys(&key, &mut keys)?;
@@ -602,9 +595,8 @@ impl Lower {
     /// `mv-expand [kind=…] [with_itemindex=…] [Name =] Expr [to typeof(T)], … [limit N]`.
     fn mv_expand(&mut self, node: &SyntaxNode, legacy: bool) -> Option<MvExpand> {
         let (mut bag_as_array, mut item_index) = (false, None);
-        for param in node.children().filter(|c| c.kind() == OPERATOR_PARAM) {
-            let name = tokens(&param).next()?.text().to_string();
-            let value = name_of(&rowan::NodeOrToken::Node(first_expression(&param)?))?;
+        for (name, value) in parameters(node) {
+            let value = name_of(&rowan::NodeOrToken::Node(value))?;
             match name.as_str() {
                 "kind" | "bagexpansion" => bag_as_array = value.name == "array",
                 "with_itemindex" => item_index = Some(value),
@@ -614,9 +606,7 @@ impl Lower {
         let mut items = Vec::new();
         for item in node.children().filter(|c| c.kind() == NAMED_EXPR) {
             let named = self.named_expr(&item);
-            let to_type = item
-                .children()
-                .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "to"))
+            let to_type = clause(&item, "to")
                 .and_then(|clause| clause.children().find(|c| c.kind() == CALL_EXPR))
                 .and_then(|call| call.children().find(|c| c.kind() == ARG_LIST))
                 .and_then(|list| first_expression(&list))
@@ -627,9 +617,7 @@ impl Lower {
                 to_type,
             });
         }
-        let limit = node
-            .children()
-            .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "limit"))
+        let limit = clause(node, "limit")
             .and_then(|clause| first_expression(&clause))
             .map(|e| self.expr(&e));
         (!items.is_empty()).then_some(MvExpand {
@@ -648,16 +636,8 @@ impl Lower {
             span: operator_name(node)?.1,
         };
         let (mut source_column, mut fuzzy) = (None, false);
-        for param in node.children().filter(|c| c.kind() == OPERATOR_PARAM) {
-            let name = tokens(&param).next()?.text().to_string();
-            let value = first_expression(&param)
-                .or_else(|| param.children().find(|c| c.kind() == BRACKET_NAME))?;
-            let ident = name_of(&rowan::NodeOrToken::Node(value.clone())).or_else(|| {
-                Some(Ident {
-                    name: value.text().to_string(),
-                    span: span_of(&value),
-                })
-            })?;
+        for (name, value) in parameters(node) {
+            let ident = value_ident(&value);
             match name.as_str() {
                 "kind" => kind = ident,
                 "withsource" => source_column = Some(ident),
@@ -1375,6 +1355,33 @@ fn is_tabular(node: &SyntaxNode) -> bool {
             .is_some_and(|t| t.text() == "materialize"),
         _ => false,
     }
+}
+
+/// The operator's `word …` clause (`by`, `on`, `to`, `limit` …), when it has one.
+fn clause(node: &SyntaxNode, word: &str) -> Option<SyntaxNode> {
+    node.children()
+        .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == word))
+}
+
+/// The operator's `Name=Value` parameters: the name's first word (`kind`, `hint`) and the value
+/// (parameters whose value the tree could not read are left out).
+fn parameters(node: &SyntaxNode) -> impl Iterator<Item = (String, SyntaxNode)> {
+    node.children()
+        .filter(|c| c.kind() == OPERATOR_PARAM)
+        .filter_map(|param| {
+            let name = tokens(&param).next()?.text().to_string();
+            let value = first_expression(&param)
+                .or_else(|| param.children().find(|c| c.kind() == BRACKET_NAME))?;
+            Some((name, value))
+        })
+}
+
+/// A parameter's value as a name: the name it spells, else its text (`true`, `0.5`).
+fn value_ident(value: &SyntaxNode) -> Ident {
+    name_of(&rowan::NodeOrToken::Node(value.clone())).unwrap_or_else(|| Ident {
+        name: value.text().to_string(),
+        span: span_of(value),
+    })
 }
 
 /// An operator's name (hyphenated parts joined) and where it is.

@@ -18,8 +18,8 @@ use super::highlight::Highlighter;
 use super::popup::{Popup, WINDOWS};
 use super::prompt::{LineOutcome, Prompt, PromptKind};
 use super::theme::Theme;
-use crate::backend::{QueryError, QueryRequest};
-use crate::kql::completion::{Candidate, SchemaTable};
+use crate::backend::{QueryError, QueryRequest, TableInfo};
+use crate::kql::completion::Candidate;
 use crate::kql::line_col;
 use crate::kql::sources::block_rows;
 use crate::results::chart::ChartData;
@@ -361,8 +361,8 @@ pub struct App {
     )>,
     /// Exports under way in spreadsheet-safe CSV, so their end can say so.
     safe_exports: HashSet<PathBuf>,
-    /// The backend's tables, for completion.
-    pub schema: Vec<SchemaTable>,
+    /// The backend's tables, for completion and the live check (shared with the worker).
+    pub schema: Arc<crate::kql::analysis::Schema>,
     /// What completion put in lately, newest first (ranked first next time).
     recent_completions: Vec<String>,
     /// Values of a column asked for completion inside a string, until they arrive.
@@ -398,8 +398,6 @@ pub struct App {
     live_rows: (usize, usize),
     /// The text of that block as it was sent (the answer's spans are in it).
     live_text: String,
-    /// The backend's tables as the analysis reads them (rebuilt when the backend changes).
-    live_schema: Arc<crate::kql::analysis::Schema>,
 }
 
 impl App {
@@ -475,7 +473,7 @@ impl App {
             active_tab: 0,
             tab_slot,
             backends: Vec::new(),
-            schema: Vec::new(),
+            schema: Arc::new(crate::kql::analysis::Schema::new(&[])),
             recent_completions: Vec::new(),
             pending_values: None,
             completion: None,
@@ -495,7 +493,6 @@ impl App {
             live_generation: 0,
             live_rows: (usize::MAX, usize::MAX),
             live_text: String::new(),
-            live_schema: Arc::new(crate::kql::analysis::Schema::new(&[])),
         }
     }
 
@@ -889,18 +886,8 @@ impl App {
                 self.backend_state = BackendState::Starting(message)
             }
             Event::BackendReady { name, tables } => {
-                self.schema = tables
-                    .into_iter()
-                    .map(|t| SchemaTable {
-                        name: t.name,
-                        columns: t
-                            .columns
-                            .into_iter()
-                            .map(|(c, kql_type)| (c, kql_type.kql_name().to_string()))
-                            .collect(),
-                    })
-                    .collect();
-                self.live_schema = Arc::new(crate::kql::analysis::Schema::new(&self.schema));
+                let tables: Vec<_> = tables.into_iter().map(TableInfo::schema_table).collect();
+                self.schema = Arc::new(crate::kql::analysis::Schema::new(&tables));
                 // Check the block again against the new tables.
                 self.live_rows = (usize::MAX, usize::MAX);
                 self.backend = name;
@@ -1010,7 +997,7 @@ impl App {
         self.worker.send(Command::Diagnose {
             generation: self.live_generation,
             text,
-            schema: self.live_schema.clone(),
+            schema: self.schema.clone(),
         });
     }
 

@@ -2131,7 +2131,10 @@ fn combining_marks_in_the_editor_sit_on_their_letter() {
 fn ctrl_space_completes_tables_operators_and_columns_from_the_schema() {
     let mut app = lab_app();
     assert!(
-        app.schema.iter().any(|t| t.name == "DeviceProcessEvents"),
+        app.schema
+            .tables()
+            .iter()
+            .any(|t| t.name == "DeviceProcessEvents"),
         "the backend's tables arrive with it"
     );
     app.set_text("");

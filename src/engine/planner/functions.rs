@@ -448,10 +448,7 @@ impl Planner<'_> {
         span: Span,
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
-        let text_arg = |planner: &mut Self, i: usize| -> Result<Typed, QueryError> {
-            let value = planner.expr(&args[i], frame)?;
-            planner.as_text(value, args[i].span)
-        };
+        let text_arg = |planner: &mut Self, i: usize| planner.text_argument(&args[i], frame);
         let expr = match function {
             "tolower" | "toupper" => {
                 self.arity(function, args, 1, 1, span)?;
@@ -564,8 +561,7 @@ impl Planner<'_> {
         } else {
             (0, 1, 2)
         };
-        let text = self.expr(&args[text_at], frame)?;
-        let text = self.as_text(text, args[text_at].span)?;
+        let text = self.text_argument(&args[text_at], frame)?;
         let pattern = self.expr(&args[pattern_at], frame)?;
         if let Some(p) = pattern.literal_string()
             && let Err(e) = regex_check(p)
@@ -666,8 +662,7 @@ impl Planner<'_> {
                 span,
             ));
         }
-        let value = self.expr(&args[0], frame)?;
-        let value = self.as_text(value, args[0].span)?;
+        let value = self.text_argument(&args[0], frame)?;
         let mut terms = Vec::new();
         for term_expr in &args[1..] {
             let term = self.expr(term_expr, frame)?;
@@ -725,6 +720,12 @@ fn kql_rewrite_to_regex(rewrite: &str) -> String {
 }
 
 impl Planner<'_> {
+    /// An argument that a text function reads as text (dynamic values by their text).
+    fn text_argument(&mut self, arg: &Expr, frame: &Frame) -> Result<Typed, QueryError> {
+        let value = self.expr(arg, frame)?;
+        self.as_text(value, arg.span)
+    }
+
     /// `extract(regex, group, text)`, `split(text, delimiter[, index])`,
     /// `countof(text, search[, kind])` (their pages; `engine::udf_text`).
     fn text_udf(
@@ -736,8 +737,7 @@ impl Planner<'_> {
     ) -> Result<Typed, QueryError> {
         use crate::engine::udf_text::{TextOp, TextUdf};
         let text = |planner: &mut Self, i: usize| -> Result<DfExpr, QueryError> {
-            let value = planner.expr(&args[i], frame)?;
-            Ok(planner.as_text(value, args[i].span)?.expr)
+            Ok(planner.text_argument(&args[i], frame)?.expr)
         };
         match function {
             "extract" => {

@@ -62,14 +62,7 @@ fn advanced_hunting() -> Schema {
     let tables: Vec<SchemaTable> = catalog
         .table_infos()
         .into_iter()
-        .map(|t| SchemaTable {
-            name: t.name,
-            columns: t
-                .columns
-                .into_iter()
-                .map(|(c, k)| (c, k.kql_name().to_string()))
-                .collect(),
-        })
+        .map(crate::backend::TableInfo::schema_table)
         .collect();
     Schema::new(&tables)
 }

@@ -1,6 +1,7 @@
 //! The embedded local backend: KQL syntax tree → DataFusion logical plan, KQL functions as UDFs,
 //! and a catalog of tables (the lab data set, later the user's files).
 
+pub mod functions;
 pub mod lab;
 mod lab_table;
 pub mod planner;

@@ -62,6 +62,9 @@ impl Planner<'_> {
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }
+            _ if crate::engine::functions::lookup(function).is_some() => {
+                self.row_function(function, args, span, frame)
+            }
             _ => {
                 if AGGREGATES.contains(&function)
                     || matches!(
@@ -96,6 +99,34 @@ impl Planner<'_> {
                 Err(self.unsupported(message, name.span))
             }
         }
+    }
+
+    /// A function of `engine::functions`: arguments planned and checked against its
+    /// parameters, then one row UDF for these argument types.
+    fn row_function(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        use crate::engine::functions::{RowUdf, lookup};
+        let Some(definition) = lookup(function) else {
+            return Err(self.unsupported(format!("the function '{function}' is not supported by the local engine yet"), span));
+        };
+        self.arity(function, args, definition.required, definition.max_args(), span)?;
+        let mut exprs = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let typed = self.expr(arg, frame)?;
+            exprs.push(typed.expr);
+            types.push(typed.ty);
+        }
+        let result = definition
+            .check(&types)
+            .map_err(|(index, message)| self.semantic(message, args[index].span))?;
+        let udf = RowUdf::udf(definition, types, result);
+        Ok(Typed::new(udf.call(exprs), result))
     }
 
     /// `ago(span)`, `now([offset])`, `bin(value, size)` (and its alias `floor`).

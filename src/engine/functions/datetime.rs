@@ -1,0 +1,6 @@
+//! Datetime functions: each a [`RowFunction`] with its KQL page's examples as tests.
+
+use super::RowFunction;
+
+/// The datetime functions.
+pub(super) const FUNCTIONS: &[RowFunction] = &[];

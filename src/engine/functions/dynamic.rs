@@ -1,0 +1,6 @@
+//! Dynamic functions: each a [`RowFunction`] with its KQL page's examples as tests.
+
+use super::RowFunction;
+
+/// The dynamic functions.
+pub(super) const FUNCTIONS: &[RowFunction] = &[];

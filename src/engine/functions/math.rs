@@ -1,0 +1,6 @@
+//! Math functions: each a [`RowFunction`] with its KQL page's examples as tests.
+
+use super::RowFunction;
+
+/// The math functions.
+pub(super) const FUNCTIONS: &[RowFunction] = &[];

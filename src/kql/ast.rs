@@ -129,6 +129,9 @@ pub enum OperatorKind {
     Union(Box<Union>),
     /// `mv-expand [kind=bag|array] [with_itemindex=I] Items [limit N]` (mv-expand-operator.md).
     MvExpand(Box<MvExpand>),
+    /// `parse [kind=…] [flags=…] Expr with Pattern` and `parse-where` (parse-operator.md,
+    /// parse-where-operator.md).
+    Parse(Box<Parse>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -156,6 +159,8 @@ impl OperatorKind {
             OperatorKind::Join(_) => "join",
             OperatorKind::Union(_) => "union",
             OperatorKind::MvExpand(_) => "mv-expand",
+            OperatorKind::Parse(parse) if parse.filter => "parse-where",
+            OperatorKind::Parse(_) => "parse",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
@@ -169,6 +174,40 @@ pub struct Join {
     pub right: Pipeline,
     /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
     pub keys: Vec<(Ident, Ident)>,
+}
+
+/// `parse`/`parse-where`: how the pattern is read, the text, and the pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parse {
+    pub kind: ParseKind,
+    /// `flags=…` of `kind=regex` (RE2 flags such as `U`, `i`, `s`, `m`).
+    pub flags: Option<Ident>,
+    pub source: Expr,
+    pub pattern: Vec<ParsePart>,
+    /// `parse-where`: rows whose text does not match are dropped.
+    pub filter: bool,
+}
+
+/// `kind=` of `parse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseKind {
+    /// Delimiters are plain text; every column must match its type (the default).
+    Simple,
+    /// Delimiters are regular expressions.
+    Regex,
+    /// Like simple, but a column that does not match its type is null on its own.
+    Relaxed,
+}
+
+/// One item of a parse pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsePart {
+    /// A string constant (a delimiter, or a regular expression with `kind=regex`).
+    Text(String),
+    /// `*`: anything, skipped.
+    Star,
+    /// `Name[: type]`: a column to extract (`string` when no type is given).
+    Column { name: Ident, ty: Option<Ident> },
 }
 
 /// `mv-expand`: what to expand, how bags expand, the index column, the per-row limit.

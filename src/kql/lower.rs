@@ -565,9 +565,74 @@ impl Lower {
                 Some(join) => OperatorKind::Join(Box::new(join)),
                 None => unsupported(),
             },
+            "parse" | "parse-where" => match self.parse_operator(node, name == "parse-where") {
+                Some(parse) => OperatorKind::Parse(Box::new(parse)),
+                None => OperatorKind::Error,
+            },
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `parse[-where] [kind=…] [flags=…] Expr with Pattern`; `None` when the tree has an error
+    /// there (reported by the parser).
+    fn parse_operator(&mut self, node: &SyntaxNode, filter: bool) -> Option<Parse> {
+        let (mut kind, mut flags) = (ParseKind::Simple, None);
+        for (name, value) in parameters(node) {
+            let value = value_ident(&value);
+            match name.as_str() {
+                "kind" => {
+                    kind = match value.name.as_str() {
+                        "regex" => ParseKind::Regex,
+                        "relaxed" => ParseKind::Relaxed,
+                        "simple" => ParseKind::Simple,
+                        _ => {
+                            self.error(value.span, "expected kind=simple, regex or relaxed");
+                            ParseKind::Simple
+                        }
+                    }
+                }
+                "flags" => flags = Some(value),
+                _ => {}
+            }
+        }
+        let source = first_expression(node)?;
+        let pattern_node = clause(node, "with")?
+            .children()
+            .find(|c| c.kind() == PARSE_PATTERN)?;
+        let mut pattern = Vec::new();
+        for element in pattern_node.children_with_tokens() {
+            match element {
+                rowan::NodeOrToken::Token(t) if t.kind() == STRING => {
+                    pattern.push(ParsePart::Text(string_value(&t)));
+                }
+                rowan::NodeOrToken::Token(t) if t.kind() == STAR => pattern.push(ParsePart::Star),
+                rowan::NodeOrToken::Node(n) if n.kind() == COLUMN_DECL => {
+                    let name = n
+                        .children_with_tokens()
+                        .find(|e| !e.kind().is_trivia())
+                        .and_then(|e| name_of(&e))?;
+                    let ty = n
+                        .children()
+                        .find(|c| c.kind() == TYPE_REF)
+                        .and_then(|t| tokens(&t).next())
+                        .map(|t| Ident {
+                            name: t.text().to_string(),
+                            span: token_span(&t),
+                        });
+                    pattern.push(ParsePart::Column { name, ty });
+                }
+                _ => {}
+            }
+        }
+        let source = self.expr(&source);
+        Some(Parse {
+            kind,
+            flags,
+            source,
+            pattern,
+            filter,
+        })
     }
 
     /// `join [kind=K] [hint.…] Right on Keys`; `None` for forms the engine does not read yet

@@ -27,7 +27,7 @@ use super::engine::{engine, runtime, shared};
 /// `print`, `datatable` and `range` ran, 27 with them, user functions, Kusto's modulo and null
 /// equality, 30 with join, 31 with union, 34 with mv-expand. Raise it as issue 9 lands (to the
 /// number the report prints), so that a change that makes fewer examples match fails here.
-const MATCHES_FLOOR: usize = 34;
+const MATCHES_FLOOR: usize = 49;
 
 /// An example that has not answered after this long is recorded as `slow` (and abandoned).
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -351,9 +351,23 @@ fn cell_matches(expected: &str, actual: Option<&str>, kind: KqlType) -> bool {
         KqlType::String | KqlType::Guid => {
             match (parse_json_cell(expected), parse_json_cell(actual)) {
                 (Some(e @ (Json::Object(_) | Json::Array(_))), Some(a)) => json_matches(&e, &a),
-                _ => false,
+                _ => markdown_text(expected) == actual,
             }
         }
+    }
+}
+
+/// A documented string cell as text: a markdown table cell cannot hold a line break, so the
+/// pages write `<br>` (or `<br />`) for one, and a bare URL is written as an autolink `<url>`.
+fn markdown_text(cell: &str) -> String {
+    let text = cell
+        .replace("<br />", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br>", "\n");
+    let text = text.trim();
+    match text.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => url.to_string(),
+        _ => text.to_string(),
     }
 }
 
@@ -738,6 +752,16 @@ fn strings_compare_as_trimmed_text() {
     assert!(!same("abc", "abd", KqlType::String));
     assert!(!same("abc", "ABC", KqlType::String));
     assert!(same(" abc ", "abc", KqlType::String));
+    // Markdown: a line break is written <br>, a bare URL <url>.
+    assert!(same("a<br>b", "a\nb", KqlType::String));
+    assert!(same("a<br />b", "a\nb", KqlType::String));
+    assert!(!same("a<br>b", "ab", KqlType::String));
+    assert!(same(
+        "<https://bing.com>",
+        "https://bing.com",
+        KqlType::String
+    ));
+    assert!(!same("<b>", "b", KqlType::String));
     assert!(!same("1.5", "1.50", KqlType::String));
     assert!(!same(
         "2018-07-01 00:00:00.0000000",

@@ -142,11 +142,7 @@ pub struct RowFunction {
 impl RowFunction {
     /// The most arguments it takes.
     pub fn max_args(&self) -> usize {
-        if self.variadic {
-            64
-        } else {
-            self.params.len()
-        }
+        if self.variadic { 64 } else { self.params.len() }
     }
 
     /// The parameter kind of argument `index`.

@@ -103,7 +103,10 @@ mod tests {
 
     #[test]
     fn trim_pages() {
-        assert_eq!(call("trim", &[s("--"), s("--https://bing.com--")]), s("https://bing.com"));
+        assert_eq!(
+            call("trim", &[s("--"), s("--https://bing.com--")]),
+            s("https://bing.com")
+        );
         assert_eq!(
             call("trim", &[s(r"[^\w]+"), s("-  Te st1// $")]),
             s("Te st1")
@@ -116,7 +119,10 @@ mod tests {
             call("trim_start", &[s(r"[^\w]+"), s("-  Te st1// $")]),
             s("Te st1// $")
         );
-        assert_eq!(call("trim_end", &[s("bing.com"), s("https://bing.com")]), s("https://"));
+        assert_eq!(
+            call("trim_end", &[s("bing.com"), s("https://bing.com")]),
+            s("https://")
+        );
         assert_eq!(
             call("trim_end", &[s(r"[^\w]+"), s("-  Te st1// $")]),
             s("-  Te st1")
@@ -134,7 +140,10 @@ mod tests {
         ];
         assert_eq!(call("strcat_delim", &args), s("1-2-A-00:00:01"));
         let array = KqlValue::Dynamic(serde_json::json!([1, 2, 3]));
-        assert_eq!(call("strcat_array", &[array.clone(), s("->")]), s("1->2->3"));
+        assert_eq!(
+            call("strcat_array", &[array.clone(), s("->")]),
+            s("1->2->3")
+        );
         assert_eq!(call("strcat_array", &[array, s("\"")]), s("1\"2\"3"));
     }
 }

@@ -112,9 +112,18 @@ impl Planner<'_> {
     ) -> Result<Typed, QueryError> {
         use crate::engine::functions::{RowUdf, lookup};
         let Some(definition) = lookup(function) else {
-            return Err(self.unsupported(format!("the function '{function}' is not supported by the local engine yet"), span));
+            return Err(self.unsupported(
+                format!("the function '{function}' is not supported by the local engine yet"),
+                span,
+            ));
         };
-        self.arity(function, args, definition.required, definition.max_args(), span)?;
+        self.arity(
+            function,
+            args,
+            definition.required,
+            definition.max_args(),
+            span,
+        )?;
         let mut exprs = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
         for arg in args {

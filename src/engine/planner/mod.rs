@@ -11,6 +11,7 @@ mod aggregate;
 mod functions;
 mod join;
 mod mv_expand;
+mod parse;
 mod scalar;
 mod sources;
 mod union;
@@ -529,6 +530,7 @@ impl Planner<'_> {
             OperatorKind::Project(items) => self.project(frame, items, span),
             OperatorKind::Join(join) => self.join(frame, join, span),
             OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
+            OperatorKind::Parse(parse) => self.parse(frame, parse, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)

@@ -149,11 +149,11 @@ fn check_prints_file_line_column() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     // Valid KQL the local engine lacks is a warning: Defender would run it.
     let lacking = dir.path().join("lacking.kql");
-    std::fs::write(&lacking, "DeviceInfo | parse DeviceName with * '.' Rest").unwrap();
+    std::fs::write(&lacking, "DeviceInfo | evaluate autocluster()").unwrap();
     let output = hunt(&["check", lacking.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).contains(":1:14: warning: the 'parse' operator"),
+        stdout(&output).contains(":1:14: warning: the 'evaluate' operator"),
         "{}",
         stdout(&output)
     );
@@ -283,7 +283,7 @@ fn check_exit_codes_and_schemas() {
     let warning = dir.path().join("warning.kql");
     std::fs::write(
         &warning,
-        "DeviceInfo | take 1\n\nDeviceInfo | parse DeviceName with * '.' Rest\n",
+        "DeviceInfo | take 1\n\nDeviceInfo | evaluate autocluster()\n",
     )
     .unwrap();
     let bad = dir.path().join("bad.kql");

@@ -72,3 +72,71 @@ fn parse_mistakes_get_a_message_with_a_position() {
     let flags = error(r#"print s = "a" | parse kind=simple flags=i s with "a" x"#);
     assert!(flags.message.contains("kind=regex"), "{flags}");
 }
+
+const FRUIT: &str = r#"datatable(Fruit: string, Color: string, Version: int) [
+    "Apple", "Red", 1, "Apple", "Green", int(null),
+    "Banana", "Yellow", int(null), "Banana", "Green", int(null),
+    "Pear", "Brown", 1, "Pear", "Green", 2]"#;
+
+#[test]
+fn arg_max_takes_every_column_from_one_row_and_nulls_lose() {
+    // arg-max-aggregation-function.md's null example.
+    let result = run(&format!(
+        "{FRUIT} | summarize arg_max(Version, *) by Fruit | order by Fruit asc"
+    ));
+    assert_eq!(result.column_names(), ["Fruit", "Version", "Color"]);
+    assert_eq!(column(&result, "Version"), ["1", "", "2"]);
+    assert_eq!(column(&result, "Color"), ["Red", "Yellow", "Green"]);
+    let least = run(&format!(
+        "{FRUIT} | summarize arg_min(Version, Color) by Fruit | order by Fruit asc"
+    ));
+    assert_eq!(column(&least, "Color"), ["Red", "Yellow", "Brown"]);
+}
+
+#[test]
+fn arg_max_names_follow_kql() {
+    // Named: the name is the maximised column's (summarize-operator.md's empty-input example).
+    let result =
+        run("datatable(x: long, y: string) [1, 'a', 3, 'b'] | summarize top = arg_max(x, *)");
+    assert_eq!(result.column_names(), ["top", "y"]);
+    assert_eq!(column(&result, "top"), ["3"]);
+    // A returned column that is also a group key gets a new name.
+    let result =
+        run("datatable(x: long, y: string) [1, 'a', 3, 'b'] | summarize arg_max(x, y) by y");
+    assert_eq!(result.column_names(), ["y", "x", "y1"]);
+    // Over no rows and no groups: one row of nulls.
+    let empty = run("datatable(x: long)[] | summarize arg_max_x = arg_max(x, *), sum(x)");
+    assert_eq!(empty.row_count(), 1);
+    assert_eq!(column(&empty, "arg_max_x"), [""]);
+    assert_eq!(column(&empty, "sum_x"), ["0"]);
+}
+
+#[test]
+fn summarize_takes_expressions_over_aggregates() {
+    let result = run(
+        "datatable(k: string, v: long) ['a', 1, 'a', 2, 'b', 5]
+         | summarize array_length(make_set(v)), ratio = sum(v) * 1.0 / count(), n = dcount(v) + 1 by k
+         | order by k asc",
+    );
+    assert_eq!(result.column_names(), ["k", "set_v", "ratio", "n"]);
+    assert_eq!(column(&result, "set_v"), ["2", "1"]);
+    assert_eq!(column(&result, "ratio"), ["1.5", "5"]);
+    assert_eq!(column(&result, "n"), ["3", "2"]);
+    let e = error("datatable(v: long) [1] | summarize tostring(v)");
+    assert!(e.message.contains("expected an aggregate function"), "{e}");
+    let e = error("datatable(v: long) [1] | summarize x = arg_max(v, *) + 1");
+    assert!(e.message.contains("several columns"), "{e}");
+}
+
+#[test]
+fn take_any_of_several_columns_takes_them_from_one_row() {
+    let result = run("datatable(a: long, b: long) [1, 10, 2, 20] | summarize take_any(a, b)");
+    assert_eq!(result.column_names(), ["a", "b"]);
+    let (a, b) = (column(&result, "a"), column(&result, "b"));
+    assert!(
+        (a[0] == "1" && b[0] == "10") || (a[0] == "2" && b[0] == "20"),
+        "{a:?} {b:?}"
+    );
+    let all = run("datatable(a: long, b: long) [1, 10] | summarize take_any(*)");
+    assert_eq!(all.column_names(), ["a", "b"]);
+}

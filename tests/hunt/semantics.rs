@@ -457,10 +457,7 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
             "DeviceProcessEvents | lookup (DeviceInfo) on DeviceId",
             "'lookup'",
         ),
-        (
-            "DeviceProcessEvents | parse ProcessCommandLine with * ' ' Rest",
-            "'parse'",
-        ),
+        ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
         ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
         (
             "DeviceInfo | summarize (A, B) = arg_max(Timestamp, DeviceName)",

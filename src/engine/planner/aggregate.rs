@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use datafusion::functions::core::expr_fn::{get_field, named_struct};
 use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{Expr as DfExpr, ExprFunctionExt, cast, lit};
@@ -13,7 +14,7 @@ use super::{Frame, Planner, column, is_numeric, known_function_names};
 use crate::backend::QueryError;
 use crate::engine::udf::ListToJsonUdf;
 use crate::kql::Span;
-use crate::kql::ast::{Expr, ExprKind, Literal, NamedExpr};
+use crate::kql::ast::{Expr, ExprKind, Ident, Literal, NamedExpr};
 use crate::results::KqlType;
 
 /// The aggregation functions the local engine runs (and so knows by name anywhere).
@@ -65,6 +66,38 @@ enum Finish {
     NanIfNull,
 }
 
+/// What one summarize item gives: hidden aggregates (`__agg{n}`, already finished after the
+/// aggregation step) and the output columns computed from them.
+struct Outputs {
+    columns: Vec<(String, KqlType, OutputExpr)>,
+}
+
+/// How an output column is read after aggregating.
+enum OutputExpr {
+    /// The hidden aggregate's value as it is.
+    Hidden(usize),
+    /// Field `c{field}` of a hidden aggregate's struct (`arg_max`, `take_any` of columns).
+    Field(usize, usize),
+    /// A scalar expression over hidden aggregates (`tostring(make_set(X))`), planned against
+    /// the frame after aggregating.
+    Scalar(Expr),
+}
+
+/// The name of hidden aggregate `n`.
+fn hidden(n: usize) -> String {
+    format!("__agg{n}")
+}
+
+/// Whether `name` is an aggregation function of KQL (planned here, or refused by name).
+fn is_aggregate(name: &str) -> bool {
+    AGGREGATES.contains(&name)
+        || MULTI_COLUMN.contains(&name)
+        || crate::kql::language::is_aggregate(name)
+}
+
+/// Aggregates that give several columns.
+const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min"];
+
 impl Planner<'_> {
     pub(super) fn summarize(
         &mut self,
@@ -73,48 +106,309 @@ impl Planner<'_> {
         by: &[NamedExpr],
         span: Span,
     ) -> Result<Frame, QueryError> {
-        let (group_exprs, mut columns) = self.named_items(by, &frame)?;
-        let mut aggregate_exprs = Vec::new();
-        let mut finishes = Vec::new();
-        for item in aggregates {
+        let (group_exprs, by_columns) = self.named_items(by, &frame)?;
+        let mut columns = by_columns.clone();
+        let mut hidden_aggs: Vec<(DfExpr, KqlType, Finish)> = Vec::new();
+        let mut outputs: Vec<(String, KqlType, OutputExpr)> = Vec::new();
+        for (index, item) in aggregates.iter().enumerate() {
             if let Some(first) = item.names.first() {
                 return Err(self.unsupported(
                     "naming several columns at once ((A, B) = …) is not supported by the local engine yet",
                     first.span,
                 ));
             }
-            let planned = self.aggregate(&item.expr, &frame)?;
-            let name = match &item.name {
-                Some(ident) => {
-                    if columns.iter().any(|(n, _)| *n == ident.name) {
-                        return Err(self.semantic(
-                            format!("the column '{}' is defined twice", ident.name),
-                            ident.span,
-                        ));
-                    }
-                    ident.name.clone()
-                }
-                None => unique_name(&planned.default_name, &columns),
-            };
-            aggregate_exprs.push(planned.expr.alias(name.as_str()));
-            finishes.push((columns.len(), planned.finish));
-            columns.push((name, planned.ty));
+            let planned = self.summarize_item(item, index, &frame, &mut hidden_aggs, &columns)?;
+            for (name, ty, expr) in planned.columns {
+                columns.push((name.clone(), ty));
+                outputs.push((name, ty, expr));
+            }
         }
-        let mut builder = frame
+        let aggregate_exprs: Vec<DfExpr> = hidden_aggs
+            .iter()
+            .enumerate()
+            .map(|(n, (expr, _, _))| expr.clone().alias(format!("__raw{n}")))
+            .collect();
+        let builder = frame
             .builder
             .aggregate(group_exprs, aggregate_exprs)
             .map_err(|e| self.engine_error(e, span))?;
-        if finishes.iter().any(|(_, f)| !matches!(f, Finish::None)) {
-            let mut exprs: Vec<DfExpr> = columns.iter().map(|(n, _)| column(n)).collect();
-            for (at, finish) in finishes {
-                let name = columns[at].0.as_str();
-                exprs[at] = finished(column(name), finish).alias(name);
-            }
-            builder = builder
-                .project(exprs)
-                .map_err(|e| self.engine_error(e, span))?;
+        // Step 1: by columns, and each hidden aggregate made KQL's (lists as JSON, …).
+        let mut step: Vec<DfExpr> = by_columns.iter().map(|(n, _)| column(n)).collect();
+        let mut step_columns = by_columns.clone();
+        for (n, (_, ty, finish)) in hidden_aggs.iter().enumerate() {
+            // Another name than the aggregate's: DataFusion's projection push-down gets two
+            // fields of one name otherwise.
+            step.push(finished(column(&format!("__raw{n}")), *finish).alias(hidden(n)));
+            step_columns.push((hidden(n), *ty));
         }
+        let builder = builder
+            .project(step)
+            .map_err(|e| self.engine_error(e, span))?;
+        let after = Frame {
+            builder,
+            columns: step_columns,
+        };
+        // Step 2: the output columns.
+        let mut exprs: Vec<DfExpr> = by_columns.iter().map(|(n, _)| column(n)).collect();
+        for (name, _, output) in &outputs {
+            let expr = match output {
+                OutputExpr::Hidden(n) => column(&hidden(*n)),
+                OutputExpr::Field(n, field) => {
+                    get_field(column(&hidden(*n)), format!("c{field}").as_str())
+                }
+                OutputExpr::Scalar(expr) => self.expr(expr, &after)?.expr,
+            };
+            exprs.push(expr.alias(name.as_str()));
+        }
+        let builder = after
+            .builder
+            .project(exprs)
+            .map_err(|e| self.engine_error(e, span))?;
         Ok(Frame { builder, columns })
+    }
+
+    /// One item of summarize: a call of an aggregate, or a scalar expression over aggregates.
+    fn summarize_item(
+        &mut self,
+        item: &NamedExpr,
+        index: usize,
+        frame: &Frame,
+        hidden_aggs: &mut Vec<(DfExpr, KqlType, Finish)>,
+        taken: &[(String, KqlType)],
+    ) -> Result<Outputs, QueryError> {
+        if let ExprKind::Call { name, args } = &item.expr.kind {
+            match name.name.as_str() {
+                "arg_max" | "arg_min" => {
+                    return self.arg_extreme(item, name, args, frame, hidden_aggs, taken);
+                }
+                "take_any" | "any"
+                    if args.len() > 1
+                        || matches!(args.first().map(|a| &a.kind), Some(ExprKind::Star)) =>
+                {
+                    return self.take_any_columns(item, args, frame, hidden_aggs, taken);
+                }
+                function if is_aggregate(function) || !is_known_scalar(function) => {
+                    let planned = self.aggregate(&item.expr, frame)?;
+                    let name = match &item.name {
+                        Some(ident) => {
+                            if taken.iter().any(|(n, _)| *n == ident.name) {
+                                return Err(self.semantic(
+                                    format!("the column '{}' is defined twice", ident.name),
+                                    ident.span,
+                                ));
+                            }
+                            ident.name.clone()
+                        }
+                        None => unique_name(&planned.default_name, taken),
+                    };
+                    hidden_aggs.push((planned.expr, planned.ty, planned.finish));
+                    return Ok(Outputs {
+                        columns: vec![(
+                            name,
+                            planned.ty,
+                            OutputExpr::Hidden(hidden_aggs.len() - 1),
+                        )],
+                    });
+                }
+                _ => {}
+            }
+        }
+        // A scalar expression over aggregates: each aggregate call becomes a hidden column.
+        let mut found = Vec::new();
+        let rewritten = lift_aggregates(&item.expr, hidden_aggs.len(), &mut found);
+        if found.is_empty() {
+            return Err(self.semantic(
+                "expected an aggregate function such as count(), dcount(X) or make_set(X)",
+                item.expr.span,
+            ));
+        }
+        let mut default_name = None;
+        for call in &found {
+            if let ExprKind::Call { name, .. } = &call.kind
+                && MULTI_COLUMN.contains(&name.name.as_str())
+            {
+                return Err(self.semantic(
+                    format!(
+                        "{}() gives several columns and cannot stand inside an expression",
+                        name.name
+                    ),
+                    call.span,
+                ));
+            }
+            let planned = self.aggregate(call, frame)?;
+            default_name.get_or_insert(planned.default_name.clone());
+            hidden_aggs.push((planned.expr, planned.ty, planned.finish));
+        }
+        // Its type: planned against the frame after aggregating (by columns aside, only the
+        // hidden aggregates are visible, so the expression can name nothing else).
+        let mut after_columns: Vec<(String, KqlType)> = Vec::new();
+        for (n, (_, ty, _)) in hidden_aggs.iter().enumerate() {
+            after_columns.push((hidden(n), *ty));
+        }
+        let probe = Frame {
+            builder: datafusion::logical_expr::LogicalPlanBuilder::empty(false),
+            columns: after_columns,
+        };
+        let ty = self.expr(&rewritten, &probe)?.ty;
+        // Unnamed, an expression over one aggregate is named as the aggregate would be
+        // (`tostring(make_set(X))` is `set_X`, as hunting queries rely on).
+        let name = match (&item.name, found.len(), default_name) {
+            (None, 1, Some(default)) => unique_name(&default, taken),
+            _ => self.output_name(item, index, taken)?,
+        };
+        Ok(Outputs {
+            columns: vec![(name, ty, OutputExpr::Scalar(rewritten))],
+        })
+    }
+
+    /// `arg_max(ExprToMaximize, * | Expr, …)` and `arg_min` (arg-max-aggregation-function.md):
+    /// the values of one row per group — the row whose expression is greatest (least), nulls
+    /// last — taken together as one struct so they come from the same row. The expression's
+    /// column is named as its column (or the item's name), `*` adds every input column not
+    /// already in the output.
+    fn arg_extreme(
+        &mut self,
+        item: &NamedExpr,
+        name: &Ident,
+        args: &[Expr],
+        frame: &Frame,
+        hidden_aggs: &mut Vec<(DfExpr, KqlType, Finish)>,
+        taken: &[(String, KqlType)],
+    ) -> Result<Outputs, QueryError> {
+        let function = name.name.as_str();
+        if args.len() < 2 {
+            return Err(self.semantic(
+                format!(
+                    "{function}() needs the expression and what to return: {function}(Timestamp, *)"
+                ),
+                item.expr.span,
+            ));
+        }
+        let key = self.expr(&args[0], frame)?;
+        if key.ty == KqlType::Dynamic {
+            return Err(self.semantic(
+                format!("{function}() cannot order by a dynamic value"),
+                args[0].span,
+            ));
+        }
+        let mut names: Vec<(String, KqlType)> = taken.to_vec();
+        let key_name = match (&item.name, &args[0].kind) {
+            (Some(ident), _) => ident.name.clone(),
+            (None, ExprKind::Column(column)) => column.clone(),
+            (None, _) => format!("{}_", if function == "arg_max" { "max" } else { "min" }),
+        };
+        let key_name = unique_name(&key_name, &names);
+        names.push((key_name.clone(), key.ty));
+        let mut fields: Vec<(String, DfExpr, KqlType)> = vec![(key_name, key.expr.clone(), key.ty)];
+        for arg in &args[1..] {
+            match &arg.kind {
+                ExprKind::Star => {
+                    for (column_name, ty) in &frame.columns {
+                        let source = match &args[0].kind {
+                            ExprKind::Column(c) => Some(c.as_str()),
+                            _ => None,
+                        };
+                        if names.iter().any(|(n, _)| n == column_name)
+                            || source == Some(column_name)
+                        {
+                            continue;
+                        }
+                        names.push((column_name.clone(), *ty));
+                        fields.push((column_name.clone(), column(column_name), *ty));
+                    }
+                }
+                ExprKind::NamedArg { name, value } => {
+                    let typed = self.expr(value, frame)?;
+                    let out = unique_name(&name.name, &names);
+                    names.push((out.clone(), typed.ty));
+                    fields.push((out, typed.expr, typed.ty));
+                }
+                _ => {
+                    let typed = self.expr(arg, frame)?;
+                    let base = match &arg.kind {
+                        ExprKind::Column(c) => c.clone(),
+                        _ => format!("Column{}", fields.len()),
+                    };
+                    let out = unique_name(&base, &names);
+                    names.push((out.clone(), typed.ty));
+                    fields.push((out, typed.expr, typed.ty));
+                }
+            }
+        }
+        let mut struct_args = Vec::with_capacity(fields.len() * 2);
+        for (n, (_, expr, _)) in fields.iter().enumerate() {
+            struct_args.push(lit(format!("c{n}")));
+            struct_args.push(expr.clone());
+        }
+        let order = key.expr.sort(function == "arg_min", false);
+        let picked = agg::first_value(named_struct(struct_args), vec![order]);
+        hidden_aggs.push((picked, KqlType::Dynamic, Finish::None));
+        let n = hidden_aggs.len() - 1;
+        Ok(Outputs {
+            columns: fields
+                .into_iter()
+                .enumerate()
+                .map(|(field, (name, _, ty))| (name, ty, OutputExpr::Field(n, field)))
+                .collect(),
+        })
+    }
+
+    /// `take_any(A, B, …)` and `take_any(*)`: the values of one row, any row, taken together
+    /// (take-any-aggregation-function.md); each column keeps its name.
+    fn take_any_columns(
+        &mut self,
+        item: &NamedExpr,
+        args: &[Expr],
+        frame: &Frame,
+        hidden_aggs: &mut Vec<(DfExpr, KqlType, Finish)>,
+        taken: &[(String, KqlType)],
+    ) -> Result<Outputs, QueryError> {
+        if item.name.is_some() && args.len() > 1 {
+            return Err(self.semantic(
+                "take_any() of several columns gives several columns: it cannot take one name",
+                item.expr.span,
+            ));
+        }
+        let mut names: Vec<(String, KqlType)> = taken.to_vec();
+        let mut fields: Vec<(String, DfExpr, KqlType)> = Vec::new();
+        for arg in args {
+            if let ExprKind::Star = arg.kind {
+                for (column_name, ty) in &frame.columns {
+                    if names.iter().any(|(n, _)| n == column_name) {
+                        continue;
+                    }
+                    names.push((column_name.clone(), *ty));
+                    fields.push((column_name.clone(), column(column_name), *ty));
+                }
+                continue;
+            }
+            let typed = self.expr(arg, frame)?;
+            let base = match &arg.kind {
+                ExprKind::Column(c) => c.clone(),
+                _ => format!("Column{}", fields.len() + 1),
+            };
+            let out = unique_name(&base, &names);
+            names.push((out.clone(), typed.ty));
+            fields.push((out, typed.expr, typed.ty));
+        }
+        let mut struct_args = Vec::with_capacity(fields.len() * 2);
+        for (n, (_, expr, _)) in fields.iter().enumerate() {
+            struct_args.push(lit(format!("c{n}")));
+            struct_args.push(expr.clone());
+        }
+        hidden_aggs.push((
+            agg::first_value(named_struct(struct_args), vec![]),
+            KqlType::Dynamic,
+            Finish::None,
+        ));
+        let n = hidden_aggs.len() - 1;
+        Ok(Outputs {
+            columns: fields
+                .into_iter()
+                .enumerate()
+                .map(|(field, (name, _, ty))| (name, ty, OutputExpr::Field(n, field)))
+                .collect(),
+        })
     }
 
     /// Plans one aggregation function call.
@@ -328,4 +622,91 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
         Finish::RoundToTicks => cast(f::round(vec![value]), DataType::Int64),
         Finish::NanIfNull => f::coalesce(vec![value, lit(f64::NAN)]),
     }
+}
+
+/// Whether `name` is a scalar function (so `summarize tostring(…)` is an expression, not an
+/// aggregate).
+fn is_known_scalar(name: &str) -> bool {
+    !is_aggregate(name) && known_function_names().contains(name)
+}
+
+/// `expr` with each aggregate call replaced by a reference to hidden aggregate `first + k`
+/// (k counting the calls found, which are pushed to `found`).
+fn lift_aggregates(expr: &Expr, first: usize, found: &mut Vec<Expr>) -> Expr {
+    let mut lift = |e: &Expr| Box::new(lift_aggregates(e, first, found));
+    let kind = match &expr.kind {
+        ExprKind::Call { name, .. } if is_aggregate(&name.name) => {
+            found.push(expr.clone());
+            return Expr::new(ExprKind::Column(hidden(first + found.len() - 1)), expr.span);
+        }
+        ExprKind::Call { name, args } => ExprKind::Call {
+            name: name.clone(),
+            args: args
+                .iter()
+                .map(|a| lift_aggregates(a, first, found))
+                .collect(),
+        },
+        ExprKind::Binary { op, left, right } => {
+            let left = lift(left);
+            ExprKind::Binary {
+                op: *op,
+                left,
+                right: Box::new(lift_aggregates(right, first, found)),
+            }
+        }
+        ExprKind::Logical { op, operands } => ExprKind::Logical {
+            op: *op,
+            operands: operands
+                .iter()
+                .map(|a| lift_aggregates(a, first, found))
+                .collect(),
+        },
+        ExprKind::Unary { op, operand } => ExprKind::Unary {
+            op: *op,
+            operand: lift(operand),
+        },
+        ExprKind::In {
+            value,
+            list,
+            negated,
+            case_insensitive,
+        } => ExprKind::In {
+            value: Box::new(lift_aggregates(value, first, found)),
+            list: list
+                .iter()
+                .map(|a| lift_aggregates(a, first, found))
+                .collect(),
+            negated: *negated,
+            case_insensitive: *case_insensitive,
+        },
+        ExprKind::Between {
+            value,
+            low,
+            high,
+            negated,
+        } => ExprKind::Between {
+            value: Box::new(lift_aggregates(value, first, found)),
+            low: Box::new(lift_aggregates(low, first, found)),
+            high: Box::new(lift_aggregates(high, first, found)),
+            negated: *negated,
+        },
+        ExprKind::Member { target, key } => ExprKind::Member {
+            target: lift(target),
+            key: key.clone(),
+        },
+        ExprKind::Index { target, index } => {
+            let target = lift(target);
+            ExprKind::Index {
+                target,
+                index: Box::new(lift_aggregates(index, first, found)),
+            }
+        }
+        ExprKind::NamedArg { name, value } => ExprKind::NamedArg {
+            name: name.clone(),
+            value: lift(value),
+        },
+        other => other.clone(),
+    };
+    // Depth is bounded where the expression was read (`ast::MAX_EXPR_DEPTH`).
+    Expr::new(kind, expr.span)
 }

@@ -59,6 +59,7 @@ impl Planner<'_> {
             "pack_array" | "make_array" | "parse_json" | "todynamic" | "toobject"
             | "array_length" => self.dynamic_function(function, args, span, frame),
             "extract" | "split" | "countof" => self.text_udf(function, args, span, frame),
+            "toscalar" => self.toscalar(args, span, frame),
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }

@@ -14,6 +14,7 @@ mod mv_expand;
 mod parse;
 mod scalar;
 mod sources;
+mod subquery;
 mod union;
 mod user_functions;
 
@@ -656,6 +657,16 @@ impl Planner<'_> {
         columns: Vec<(String, KqlType)>,
         span: Span,
     ) -> Result<Frame, QueryError> {
+        // DataFusion turns `x in (T)` into a join only inside a filter.
+        if exprs.iter().any(|e| {
+            datafusion::common::tree_node::TreeNode::exists(e, |e| Ok(matches!(e, DfExpr::InSubquery(_))))
+                .unwrap_or(false)
+        }) {
+            return Err(self.unsupported(
+                "`in (T)` with a table is supported by the local engine in where only, not as a value",
+                span,
+            ));
+        }
         let builder = frame
             .builder
             .project(exprs)

@@ -216,6 +216,11 @@ impl Planner<'_> {
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
         let value = self.expr(value, frame)?;
+        if let [item] = list
+            && let Some(table) = self.tabular_operand(item, frame)
+        {
+            return self.in_table(value, table?, negated, case_insensitive, item.span);
+        }
         let mut items = Vec::new();
         for item in list {
             let typed = self.expr(item, frame)?;
@@ -506,7 +511,7 @@ impl Planner<'_> {
         }
     }
 
-    fn check_comparable(&self, l: &Typed, r: &Typed, span: Span) -> Result<(), QueryError> {
+    pub(super) fn check_comparable(&self, l: &Typed, r: &Typed, span: Span) -> Result<(), QueryError> {
         let class = |t: KqlType| match t {
             KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal => 0,
             KqlType::String | KqlType::Guid | KqlType::Dynamic => 1,

@@ -109,7 +109,8 @@ impl ScalarUDFImpl for TextUdf {
             ColumnarValue::Scalar(ScalarValue::Utf8(s)) => s.clone(),
             _ => None,
         };
-        let compile = |pattern: &str| match Regex::new(pattern) {
+        let compile = |pattern: &str| match Regex::new(&crate::kql::regex::to_rust_syntax(pattern))
+        {
             Ok(regex) => Ok(regex),
             Err(e) => exec_err!("invalid regular expression: {e}"),
         };

@@ -10,6 +10,7 @@ pub mod format;
 pub mod language;
 pub mod lexer;
 pub mod lower;
+pub mod regex;
 pub mod signature;
 pub mod sources;
 pub mod syntax;

@@ -140,3 +140,38 @@ fn take_any_of_several_columns_takes_them_from_one_row() {
     let all = run("datatable(a: long, b: long) [1, 10] | summarize take_any(*)");
     assert_eq!(all.column_names(), ["a", "b"]);
 }
+
+#[test]
+fn in_a_table_takes_its_first_column_as_the_set() {
+    let query = |op: &str| {
+        run(&format!(
+            "datatable(x: string) ['a', 'B', 'c', ''] | where x {op} (datatable(y: string, z: long) ['a', 1, 'b', 2, '', 3]) | order by x asc"
+        ))
+    };
+    assert_eq!(column(&query("in"), "x"), ["", "a"]);
+    assert_eq!(column(&query("in~"), "x"), ["", "B", "a"]);
+    assert_eq!(column(&query("!in"), "x"), ["B", "c"]);
+    // Null on the set's side never makes `!in` drop every row (SQL's NOT IN would).
+    let nulls = run(
+        "datatable(x: long) [1, 2] | where x !in (datatable(y: long) [1, long(null)]) | project x",
+    );
+    assert_eq!(column(&nulls, "x"), ["2"]);
+    let e = error("datatable(x: long) [1] | where x in (datatable(y: string) ['1'])");
+    assert!(e.message.contains("cannot compare"), "{e}");
+    let e = error("datatable(x: long) [1] | extend y = x in (datatable(y: long) [1])");
+    assert!(e.message.contains("in where only"), "{e}");
+}
+
+#[test]
+fn toscalar_is_the_first_value_of_the_first_row() {
+    let result = run(
+        "let top = toscalar(datatable(n: long, s: string) [3, 'x', 5, 'y'] | summarize max(n));
+         print top = top, none = toscalar(datatable(n: long) [] ), plain = toscalar(7)",
+    );
+    assert_eq!(column(&result, "top"), ["5"]);
+    assert_eq!(column(&result, "none"), [""]);
+    assert_eq!(column(&result, "plain"), ["7"]);
+    let from_function = run("let F = (T: (n: long)) { T | summarize sum(n) };
+         print s = toscalar(F(datatable(n: long) [1, 2]))");
+    assert_eq!(column(&from_function, "s"), ["3"]);
+}

@@ -190,8 +190,10 @@ pub fn cached_regex(pattern: &str) -> Result<Arc<Regex>, String> {
         if let Some(regex) = cache.borrow().get(pattern) {
             return Ok(regex.clone());
         }
-        let regex =
-            Arc::new(Regex::new(pattern).map_err(|e| format!("invalid regular expression: {e}"))?);
+        let regex = Arc::new(
+            Regex::new(&crate::kql::regex::to_rust_syntax(pattern))
+                .map_err(|e| format!("invalid regular expression: {e}"))?,
+        );
         let mut cache = cache.borrow_mut();
         if cache.len() >= 256 {
             cache.clear();

@@ -612,6 +612,10 @@ impl Planner<'_> {
                 args[pattern_at].span,
             ));
         }
+        let pattern = match pattern.literal_string() {
+            Some(p) => lit(crate::kql::regex::to_rust_syntax(p).into_owned()),
+            None => pattern.expr,
+        };
         let rewrite = self.expr(&args[rewrite_at], frame)?;
         // KQL writes capture groups as \1; the regex engine as ${1}.
         let rewrite = match rewrite.literal_string() {
@@ -619,7 +623,7 @@ impl Planner<'_> {
             None => rewrite.expr,
         };
         Ok(Typed::new(
-            f::regexp_replace(text.expr, pattern.expr, rewrite, Some(lit("g"))),
+            f::regexp_replace(text.expr, pattern, rewrite, Some(lit("g"))),
             KqlType::String,
         ))
     }

@@ -659,8 +659,10 @@ impl Planner<'_> {
     ) -> Result<Frame, QueryError> {
         // DataFusion turns `x in (T)` into a join only inside a filter.
         if exprs.iter().any(|e| {
-            datafusion::common::tree_node::TreeNode::exists(e, |e| Ok(matches!(e, DfExpr::InSubquery(_))))
-                .unwrap_or(false)
+            datafusion::common::tree_node::TreeNode::exists(e, |e| {
+                Ok(matches!(e, DfExpr::InSubquery(_)))
+            })
+            .unwrap_or(false)
         }) {
             return Err(self.unsupported(
                 "`in (T)` with a table is supported by the local engine in where only, not as a value",

@@ -33,7 +33,7 @@ fn pattern_regex(parse: &Parse, types: &[KqlType]) -> String {
         match part {
             ParsePart::Text(text) if regex_kind => {
                 source.push_str("(?:");
-                source.push_str(text);
+                source.push_str(&crate::kql::regex::to_rust_syntax(text));
                 source.push(')');
             }
             ParsePart::Text(text) => source.push_str(&regex::escape(text)),

@@ -511,7 +511,12 @@ impl Planner<'_> {
         }
     }
 
-    pub(super) fn check_comparable(&self, l: &Typed, r: &Typed, span: Span) -> Result<(), QueryError> {
+    pub(super) fn check_comparable(
+        &self,
+        l: &Typed,
+        r: &Typed,
+        span: Span,
+    ) -> Result<(), QueryError> {
         let class = |t: KqlType| match t {
             KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal => 0,
             KqlType::String | KqlType::Guid | KqlType::Dynamic => 1,
@@ -609,7 +614,12 @@ impl Planner<'_> {
                         self.semantic(format!("invalid regular expression: {e}"), right_span)
                     );
                 }
-                negate(f::regexp_like(l.expr.clone(), r.expr.clone(), None))
+                // RE2's syntax in the regex crate's (octal escapes, \Q…\E).
+                let pattern = match &needle {
+                    Some(p) => lit(crate::kql::regex::to_rust_syntax(p).into_owned()),
+                    None => r.expr.clone(),
+                };
+                negate(f::regexp_like(l.expr.clone(), pattern, None))
             }
         };
         Ok(Typed::new(expr, KqlType::Bool))
@@ -774,7 +784,7 @@ fn like_escape(text: &str) -> String {
 /// Checks a regular expression up front so that the error points at the pattern.
 pub(super) fn regex_check(pattern: &str) -> Result<(), String> {
     regex_syntax::Parser::new()
-        .parse(pattern)
+        .parse(&crate::kql::regex::to_rust_syntax(pattern))
         .map(|_| ())
         .map_err(|e| {
             e.to_string()

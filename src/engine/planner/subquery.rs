@@ -98,12 +98,32 @@ impl Planner<'_> {
     }
 
     /// `toscalar(T)`: the first column of T's first row, run once for the query.
-    pub(super) fn toscalar(&mut self, args: &[Expr], span: Span, frame: &Frame) -> Result<Typed, QueryError> {
+    pub(super) fn toscalar(
+        &mut self,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
         self.arity("toscalar", args, 1, 1, span)?;
-        let table = match self.tabular_operand(&args[0], frame) {
-            Some(table) => table?,
+        let table = match (&args[0].kind, self.tabular_operand(&args[0], frame)) {
+            (_, Some(table)) => table?,
+            // A user function: a table, or a value.
+            (
+                ExprKind::Call {
+                    name,
+                    args: call_args,
+                },
+                None,
+            ) if self.functions.contains_key(&name.name) => {
+                match self.call_user_function(name, call_args, frame, args[0].span) {
+                    Some(Ok(super::user_functions::Called::Tabular(table))) => table,
+                    Some(Ok(super::user_functions::Called::Scalar(value))) => return Ok(value),
+                    Some(Err(error)) => return Err(error),
+                    None => return self.expr(&args[0], frame),
+                }
+            }
             // A scalar is its own value.
-            None => return self.expr(&args[0], frame),
+            (_, None) => return self.expr(&args[0], frame),
         };
         let Some((name, ty)) = table.columns.first().cloned() else {
             return Err(self.semantic("toscalar() of a table with no columns", span));

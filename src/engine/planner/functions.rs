@@ -362,8 +362,10 @@ impl Planner<'_> {
         let mut values: Vec<DfExpr> = values
             .into_iter()
             .map(|v| {
-                if v.ty == ty {
+                if v.ty == ty || v.is_null_literal() && ty == KqlType::Dynamic {
                     v.expr
+                } else if ty == KqlType::Dynamic {
+                    to_dynamic(v)
                 } else {
                     cast(v.expr, ty.arrow_type())
                 }
@@ -428,6 +430,11 @@ impl Planner<'_> {
         }
         if typed.iter().all(|t| is_textual(*t)) {
             return Ok(KqlType::String);
+        }
+        // A dynamic value among scalars: the scalars become dynamic values (published hunting
+        // queries write `iff(…, parse_url(u).Host, u)`).
+        if typed.contains(&KqlType::Dynamic) {
+            return Ok(KqlType::Dynamic);
         }
         let names: Vec<&str> = typed.iter().map(|t| t.kql_name()).collect();
         Err(self.semantic(
@@ -846,4 +853,20 @@ impl Planner<'_> {
             }
         }
     }
+}
+
+/// A scalar as a dynamic value: a string becomes a JSON string (not parsed), numbers JSON
+/// numbers, datetimes and timespans their text.
+fn to_dynamic(value: Typed) -> DfExpr {
+    use crate::engine::functions::{KqlValue, Param, Returns, RowFunction, RowUdf};
+    static TO_DYNAMIC: RowFunction = RowFunction {
+        name: "to_dynamic",
+        params: &[Param::Any],
+        required: 1,
+        variadic: false,
+        returns: Returns::Always(KqlType::Dynamic),
+        eval: |args| Ok(KqlValue::dynamic(args[0].to_json())),
+        volatile: false,
+    };
+    RowUdf::udf(&TO_DYNAMIC, vec![value.ty], KqlType::Dynamic).call(vec![value.expr])
 }

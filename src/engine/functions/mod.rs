@@ -228,7 +228,12 @@ impl RowUdf {
         let name = format!("kql_{}", function.name);
         ScalarUDF::from(RowUdf {
             function,
-            signature: Signature::any(arg_types.len(), volatility),
+            // DataFusion takes no "any of 0 arguments": a call without any is nullary.
+            signature: if arg_types.is_empty() {
+                Signature::nullary(volatility)
+            } else {
+                Signature::any(arg_types.len(), volatility)
+            },
             arg_types,
             result,
             name,

@@ -267,6 +267,11 @@ const EXTRA_FUNCTIONS: &[&str] = &[
     "notempty",
     "notnull",
     "anyif",
+    "array_iif",
+    "pack_dictionary",
+    "parseurl",
+    "parseurlquery",
+    "to_utf8",
 ];
 
 impl<'s> Analyser<'s> {

@@ -34,6 +34,19 @@ const fn function(
 use KqlType::{Bool as B, Dynamic as D, Long as L, Real as R, String as S};
 use Param::{Any, Dynamic, Integer, Text};
 
+/// `extract_json(path, text[, typeof(T)])` under one of its two names: a string, or a T.
+const fn extracting(name: &'static str) -> RowFunction {
+    RowFunction {
+        name,
+        params: &[Text, Text, Param::Type],
+        required: 2,
+        variadic: false,
+        returns: Returns::TypeArgument(2, KqlType::String),
+        eval: extract_json,
+        volatile: false,
+    }
+}
+
 /// The dynamic functions.
 pub(super) const FUNCTIONS: &[RowFunction] = &[
     function("array_concat", &[Dynamic], 1, true, D, array_concat),
@@ -153,8 +166,8 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         R,
         jaccard_index,
     ),
-    function("extract_json", &[Text, Text], 2, false, S, extract_json),
-    function("extractjson", &[Text, Text], 2, false, S, extract_json),
+    extracting("extract_json"),
+    extracting("extractjson"),
     function("dynamic_to_json", &[Dynamic], 1, false, S, dynamic_to_json),
 ];
 
@@ -847,19 +860,59 @@ fn jaccard_index(args: &[KqlValue]) -> Result<KqlValue, String> {
 /// `extract_json(path, json)` and its alias `extractjson` (extract-json-function.md), the form
 /// without a type: the text of the element at the JSONPath (strings without quotes, other
 /// values as JSON), "" when the text is not JSON or the element is missing or null.
+/// `extract_json(path, text[, typeof(T)])`: the element's text, or with `typeof(T)` the
+/// element as a T (null when it is not one; extract-json-function.md).
 fn extract_json(args: &[KqlValue]) -> Result<KqlValue, String> {
     let steps = parse_json_path(&args[0].to_text())?;
-    let text = match &args[1] {
+    let parsed;
+    let json = match &args[1] {
         // A dynamic value is already parsed JSON.
-        KqlValue::Dynamic(json) if !json.is_string() => {
-            return Ok(KqlValue::String(element_text(navigate(json, &steps))));
+        KqlValue::Dynamic(json) if !json.is_string() => json,
+        value => match serde_json::from_str::<Json>(&value.to_text()) {
+            Ok(json) => {
+                parsed = json;
+                &parsed
+            }
+            Err(_) => return Ok(KqlValue::String(String::new())),
+        },
+    };
+    let element = navigate(json, &steps);
+    let Some(type_name) = args.get(2).map(KqlValue::to_text) else {
+        return Ok(KqlValue::String(element_text(element)));
+    };
+    Ok(element_as(element, &type_name))
+}
+
+/// A JSON element as the KQL type named `type_name`; null when it is not a value of it.
+fn element_as(element: Option<&Json>, type_name: &str) -> KqlValue {
+    let Some(element) = element.filter(|e| !e.is_null()) else {
+        return KqlValue::Null;
+    };
+    let text = element_text(Some(element));
+    match KqlType::from_kql_name(type_name) {
+        Some(KqlType::Dynamic) => KqlValue::dynamic(element.clone()),
+        Some(KqlType::String | KqlType::Guid) | None => KqlValue::String(text),
+        Some(KqlType::Bool) => match element {
+            Json::Bool(b) => KqlValue::Bool(*b),
+            _ => match text.to_ascii_lowercase().as_str() {
+                "true" => KqlValue::Bool(true),
+                "false" => KqlValue::Bool(false),
+                _ => KqlValue::Null,
+            },
+        },
+        Some(KqlType::Int | KqlType::Long) => {
+            text.trim().parse().map_or(KqlValue::Null, KqlValue::Long)
         }
-        value => value.to_text(),
-    };
-    let Ok(json) = serde_json::from_str::<Json>(&text) else {
-        return Ok(KqlValue::String(String::new()));
-    };
-    Ok(KqlValue::String(element_text(navigate(&json, &steps))))
+        Some(KqlType::Real | KqlType::Decimal) => {
+            text.trim().parse().map_or(KqlValue::Null, KqlValue::Real)
+        }
+        Some(KqlType::DateTime) => {
+            crate::kql::time::parse_datetime(text.trim()).map_or(KqlValue::Null, KqlValue::DateTime)
+        }
+        Some(KqlType::Timespan) => {
+            crate::kql::time::parse_timespan(text.trim()).map_or(KqlValue::Null, KqlValue::Timespan)
+        }
+    }
 }
 
 fn element_text(element: Option<&Json>) -> String {

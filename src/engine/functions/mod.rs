@@ -53,6 +53,9 @@ pub enum Param {
     Dynamic,
     /// `bool`.
     Bool,
+    /// `typeof(T)`: the planner passes T's name as a string (`"long"`), and checks the
+    /// argument is one; [`Returns::TypeArgument`] makes T the result type.
+    Type,
 }
 
 impl Param {
@@ -60,7 +63,8 @@ impl Param {
     pub fn accepts(self, ty: KqlType) -> bool {
         use KqlType as T;
         match self {
-            Param::Any | Param::Text | Param::Dynamic => true,
+            // For a `typeof(T)` argument the planner checks T itself.
+            Param::Any | Param::Text | Param::Dynamic | Param::Type => true,
             Param::Number => matches!(ty, T::Int | T::Long | T::Real | T::Decimal),
             Param::Integer => matches!(ty, T::Int | T::Long),
             Param::DateTime => ty == T::DateTime,
@@ -80,6 +84,7 @@ impl Param {
             Param::Timespan => "a timespan",
             Param::Dynamic => "a dynamic value",
             Param::Bool => "a bool",
+            Param::Type => "a type, typeof(T)",
         }
     }
 }
@@ -93,6 +98,8 @@ pub enum Returns {
     ArgumentType(usize),
     /// `real` when any argument is `real` or `decimal`, otherwise `long`.
     Numeric,
+    /// The type named by the `typeof(T)` argument `n`, or the second when it is not given.
+    TypeArgument(usize, KqlType),
 }
 
 impl Returns {
@@ -101,6 +108,7 @@ impl Returns {
         match self {
             Returns::Always(ty) => ty,
             Returns::ArgumentType(n) => types.get(n).copied().unwrap_or(KqlType::Dynamic),
+            Returns::TypeArgument(n, default) => types.get(n).copied().unwrap_or(default),
             Returns::Numeric => {
                 if types
                     .iter()
@@ -153,7 +161,8 @@ impl RowFunction {
         }
     }
 
-    /// Checks the argument types; `Err((index, message))` names the first that does not fit.
+    /// Checks the argument types (for a [`Param::Type`] argument, the type it names);
+    /// `Err((index, message))` names the first that does not fit.
     pub fn check(&self, types: &[KqlType]) -> std::result::Result<KqlType, (usize, String)> {
         for (index, ty) in types.iter().enumerate() {
             let param = self.param(index);

@@ -27,7 +27,18 @@ impl Planner<'_> {
         span: Span,
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
-        let function = name.name.as_str();
+        // Deprecated spellings Kusto still runs (each function's page names its aliases).
+        let function = match name.name.as_str() {
+            "parsejson" => "parse_json",
+            "notempty" => "isnotempty",
+            "notnull" => "isnotnull",
+            "array_iif" => "array_iff",
+            "pack_dictionary" => "bag_pack",
+            "parseurl" => "parse_url",
+            "parseurlquery" => "parse_urlquery",
+            "to_utf8" => "unicode_codepoints_from_string",
+            other => other,
+        };
         // A function bound by let shadows a built-in one of the same name.
         if let Some(called) = self.call_user_function(name, args, frame, span) {
             return match called? {
@@ -111,7 +122,7 @@ impl Planner<'_> {
         span: Span,
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
-        use crate::engine::functions::{RowUdf, lookup};
+        use crate::engine::functions::{Param, RowUdf, lookup};
         let Some(definition) = lookup(function) else {
             return Err(self.unsupported(
                 format!("the function '{function}' is not supported by the local engine yet"),
@@ -126,16 +137,32 @@ impl Planner<'_> {
             span,
         )?;
         let mut exprs = Vec::with_capacity(args.len());
+        // What the row function reads (a `typeof(T)` argument as T's name, a string), and
+        // what the types are checked against (for `typeof(T)`, T).
+        let mut read_as = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
-        for arg in args {
+        for (index, arg) in args.iter().enumerate() {
+            if definition.param(index) == Param::Type {
+                let named = type_argument(arg).ok_or_else(|| {
+                    self.semantic(
+                        format!("argument {} of {function}() must be typeof(T)", index + 1),
+                        arg.span,
+                    )
+                })?;
+                exprs.push(lit(named.kql_name()));
+                read_as.push(KqlType::String);
+                types.push(named);
+                continue;
+            }
             let typed = self.expr(arg, frame)?;
             exprs.push(typed.expr);
+            read_as.push(typed.ty);
             types.push(typed.ty);
         }
         let result = definition
             .check(&types)
             .map_err(|(index, message)| self.semantic(message, args[index].span))?;
-        let udf = RowUdf::udf(definition, types, result);
+        let udf = RowUdf::udf(definition, read_as, result);
         Ok(Typed::new(udf.call(exprs), result))
     }
 
@@ -514,7 +541,19 @@ impl Planner<'_> {
                 return Ok(Typed::new(length, KqlType::Long));
             }
             "unicode_codepoints_to_string" => {
-                return self.codepoints_to_string(args, span);
+                let constant = args.iter().all(|a| {
+                    matches!(
+                        a.kind,
+                        ExprKind::Literal(Literal::Long(_) | Literal::Int(_))
+                    )
+                });
+                // Constants are folded here (hunt writes them for characters a literal cannot
+                // hold); other arguments go to the row function of its old name, make_string.
+                return if constant {
+                    self.codepoints_to_string(args, span)
+                } else {
+                    self.row_function("make_string", args, span, frame)
+                };
             }
             "strcat" => {
                 if args.is_empty() {
@@ -558,6 +597,40 @@ impl Planner<'_> {
             _ => return self.replace_regex(function, args, span, frame),
         };
         Ok(Typed::new(expr, KqlType::String))
+    }
+
+    /// `pack_array(a, b, …)` of values that are not all constants: one dynamic array per row,
+    /// each value as it sits in a dynamic value (pack-array-function.md).
+    fn pack_array_of_values(
+        &mut self,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        use crate::engine::functions::{KqlValue, Param, Returns, RowFunction, RowUdf};
+        static PACK_ARRAY: RowFunction = RowFunction {
+            name: "pack_array",
+            params: &[Param::Any],
+            required: 1,
+            variadic: true,
+            returns: Returns::Always(KqlType::Dynamic),
+            eval: |args| {
+                Ok(KqlValue::Dynamic(serde_json::Value::Array(
+                    args.iter().map(KqlValue::to_json).collect(),
+                )))
+            },
+            volatile: false,
+        };
+        self.arity("pack_array", args, 1, PACK_ARRAY.max_args(), span)?;
+        let mut exprs = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let typed = self.expr(arg, frame)?;
+            exprs.push(typed.expr);
+            types.push(typed.ty);
+        }
+        let udf = RowUdf::udf(&PACK_ARRAY, types, KqlType::Dynamic);
+        Ok(Typed::new(udf.call(exprs), KqlType::Dynamic))
     }
 
     /// `unicode_codepoints_to_string(13, 10)` (unicode-codepoints-to-string-function.md): the
@@ -648,16 +721,13 @@ impl Planner<'_> {
                 let mut items = Vec::new();
                 for item in args {
                     items.push(match &item.kind {
-                        ExprKind::Literal(Literal::String(s)) => serde_json::Value::String(s.clone()),
+                        ExprKind::Literal(Literal::String(s)) => {
+                            serde_json::Value::String(s.clone())
+                        }
                         ExprKind::Literal(Literal::Long(v)) => serde_json::Value::from(*v),
                         ExprKind::Literal(Literal::Real(v)) => serde_json::Value::from(*v),
                         ExprKind::Literal(Literal::Bool(v)) => serde_json::Value::Bool(*v),
-                        _ => {
-                            return Err(self.unsupported(
-                                "pack_array() of non-constant values is not supported by the local engine yet",
-                                item.span,
-                            ));
-                        }
+                        _ => return self.pack_array_of_values(args, span, frame),
                     });
                 }
                 self.literal(
@@ -869,4 +939,20 @@ fn to_dynamic(value: Typed) -> DfExpr {
         volatile: false,
     };
     RowUdf::udf(&TO_DYNAMIC, vec![value.ty], KqlType::Dynamic).call(vec![value.expr])
+}
+
+/// The type `typeof(T)` names (`typeof(long)`), if `expr` is such a call.
+fn type_argument(expr: &Expr) -> Option<KqlType> {
+    match &expr.kind {
+        ExprKind::Call { name, args } if name.name == "typeof" => match args.as_slice() {
+            [
+                Expr {
+                    kind: ExprKind::Column(t),
+                    ..
+                },
+            ] => KqlType::from_kql_name(t),
+            _ => None,
+        },
+        _ => None,
+    }
 }

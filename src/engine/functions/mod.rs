@@ -5,12 +5,13 @@
 //! Rust, without Arrow.
 //!
 //! The families live in files by subject (`strings`, `datetime`, `dynamic`, `network`,
-//! `math`, `encoding`); [`lookup`] finds a definition by its KQL name. Functions on hot paths
+//! `math`, `encoding`, `geo`); [`lookup`] finds a definition by its KQL name. Functions on hot paths
 //! of hunting queries (`has`, `tostring`, property access) stay vectorised in `engine::udf`.
 
 mod datetime;
 mod dynamic;
 mod encoding;
+mod geo;
 mod math;
 mod network;
 mod strings;
@@ -184,7 +185,7 @@ impl RowFunction {
 }
 
 /// Every family's functions.
-fn families() -> [&'static [RowFunction]; 6] {
+fn families() -> [&'static [RowFunction]; 7] {
     [
         strings::FUNCTIONS,
         datetime::FUNCTIONS,
@@ -192,6 +193,7 @@ fn families() -> [&'static [RowFunction]; 6] {
         network::FUNCTIONS,
         math::FUNCTIONS,
         encoding::FUNCTIONS,
+        geo::FUNCTIONS,
     ]
 }
 

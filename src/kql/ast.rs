@@ -132,6 +132,8 @@ pub enum OperatorKind {
     /// `parse [kind=…] [flags=…] Expr with Pattern` and `parse-where` (parse-operator.md,
     /// parse-where-operator.md).
     Parse(Box<Parse>),
+    /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
+    Invoke(Expr),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -161,6 +163,7 @@ impl OperatorKind {
             OperatorKind::MvExpand(_) => "mv-expand",
             OperatorKind::Parse(parse) if parse.filter => "parse-where",
             OperatorKind::Parse(_) => "parse",
+            OperatorKind::Invoke(_) => "invoke",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }

@@ -565,6 +565,10 @@ impl Lower {
                 Some(join) => OperatorKind::Join(Box::new(join)),
                 None => unsupported(),
             },
+            "invoke" => match expressions().next() {
+                Some(call) if call.kind() == CALL_EXPR => OperatorKind::Invoke(self.expr(&call)),
+                _ => unsupported(),
+            },
             "parse" | "parse-where" => match self.parse_operator(node, name == "parse-where") {
                 Some(parse) => OperatorKind::Parse(Box::new(parse)),
                 None => OperatorKind::Error,

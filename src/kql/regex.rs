@@ -8,16 +8,49 @@ use std::borrow::Cow;
 
 /// `pattern` in the regex crate's syntax.
 pub fn to_rust_syntax(pattern: &str) -> Cow<'_, str> {
-    if !pattern.contains('\\') {
+    if !pattern.contains(['\\', '[']) {
         return Cow::Borrowed(pattern);
     }
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut at = 0;
+    // Inside a character class, where RE2 reads `[` (but `[:alpha:]`), `&&` and `~~` as
+    // themselves and the regex crate as nested classes and set operations.
+    let mut in_class = false;
     while at < chars.len() {
         let c = chars[at];
         if c != '\\' || at + 1 >= chars.len() {
-            out.push(c);
+            match c {
+                '[' if !in_class => {
+                    in_class = true;
+                    out.push('[');
+                    at += 1;
+                    // A `]` first in the class (after an optional `^`) is itself.
+                    if chars.get(at) == Some(&'^') {
+                        out.push('^');
+                        at += 1;
+                    }
+                    if chars.get(at) == Some(&']') {
+                        out.push_str("\\]");
+                        at += 1;
+                    }
+                    continue;
+                }
+                '[' if chars.get(at + 1) == Some(&':') => out.push('['),
+                '[' => out.push_str("\\["),
+                ']' if in_class => {
+                    in_class = false;
+                    out.push(']');
+                }
+                '&' | '~' if in_class && chars.get(at + 1) == Some(&c) => {
+                    for _ in 0..2 {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    at += 1;
+                }
+                _ => out.push(c),
+            }
             at += 1;
             continue;
         }
@@ -78,6 +111,15 @@ mod tests {
         assert_eq!(to_rust_syntax(r"\\0"), r"\\0");
         assert_eq!(to_rust_syntax(r"\Qa.b\E+"), r"a\.b+");
         assert_eq!(to_rust_syntax(r"[\0-\037]"), r"[\x{0}-\x{1F}]");
+        // RE2 has no nested classes: `[` in a class is itself.
+        assert_eq!(to_rust_syntax(r#"[[",\]]"#), r#"[\[",\]]"#);
+        assert_eq!(to_rust_syntax(r"[]a]"), r"[\]a]");
+        assert_eq!(to_rust_syntax(r"[^]a]"), r"[^\]a]");
+        assert_eq!(to_rust_syntax(r"[[:alpha:]]+"), r"[[:alpha:]]+");
+        assert_eq!(to_rust_syntax(r"[a&&b]"), r"[a\&\&b]");
+        assert_eq!(to_rust_syntax(r"a[b]c[d]"), r"a[b]c[d]");
+        let class = regex::Regex::new(&to_rust_syntax(r#"[[",\]]"#)).unwrap();
+        assert_eq!(class.replace_all(r#"["a","b"]"#, ""), "ab");
         let nul = regex::Regex::new(&to_rust_syntax(r"\0")).unwrap();
         assert!(nul.is_match("a\0b"));
     }

@@ -459,10 +459,7 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
         ),
         ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
         ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
-        (
-            "DeviceInfo | summarize (A, B) = arg_max(Timestamp, DeviceName)",
-            "several columns",
-        ),
+        ("DeviceInfo | scan with (step s: true;)", "'scan'"),
     ] {
         let e = try_run(query).expect_err(query);
         assert_eq!(e.kind, ErrorKind::Unsupported, "{query}: {e}");

@@ -96,7 +96,7 @@ fn is_aggregate(name: &str) -> bool {
 }
 
 /// Aggregates that give several columns.
-const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min"];
+const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min", "argmax", "argmin"];
 
 impl Planner<'_> {
     pub(super) fn summarize(
@@ -111,13 +111,30 @@ impl Planner<'_> {
         let mut hidden_aggs: Vec<(DfExpr, KqlType, Finish)> = Vec::new();
         let mut outputs: Vec<(String, KqlType, OutputExpr)> = Vec::new();
         for (index, item) in aggregates.iter().enumerate() {
-            if let Some(first) = item.names.first() {
-                return Err(self.unsupported(
-                    "naming several columns at once ((A, B) = …) is not supported by the local engine yet",
-                    first.span,
-                ));
+            let mut planned =
+                self.summarize_item(item, index, &frame, &mut hidden_aggs, &columns)?;
+            // `(A, B) = arg_max(X, Y)`: the names, in order, of the columns it gives.
+            if !item.names.is_empty() {
+                if item.names.len() != planned.columns.len() {
+                    return Err(self.semantic(
+                        format!(
+                            "{} names for {} columns",
+                            item.names.len(),
+                            planned.columns.len()
+                        ),
+                        item.names[0].span,
+                    ));
+                }
+                for (ident, (name, _, _)) in item.names.iter().zip(planned.columns.iter_mut()) {
+                    if columns.iter().any(|(n, _)| *n == ident.name) {
+                        return Err(self.semantic(
+                            format!("the column '{}' is defined twice", ident.name),
+                            ident.span,
+                        ));
+                    }
+                    *name = ident.name.clone();
+                }
             }
-            let planned = self.summarize_item(item, index, &frame, &mut hidden_aggs, &columns)?;
             for (name, ty, expr) in planned.columns {
                 columns.push((name.clone(), ty));
                 outputs.push((name, ty, expr));
@@ -178,7 +195,7 @@ impl Planner<'_> {
     ) -> Result<Outputs, QueryError> {
         if let ExprKind::Call { name, args } = &item.expr.kind {
             match name.name.as_str() {
-                "arg_max" | "arg_min" => {
+                "arg_max" | "arg_min" | "argmax" | "argmin" => {
                     return self.arg_extreme(item, name, args, frame, hidden_aggs, taken);
                 }
                 "take_any" | "any"
@@ -275,7 +292,12 @@ impl Planner<'_> {
         hidden_aggs: &mut Vec<(DfExpr, KqlType, Finish)>,
         taken: &[(String, KqlType)],
     ) -> Result<Outputs, QueryError> {
-        let function = name.name.as_str();
+        // `argmax`/`argmin` are the deprecated spellings (arg-max-aggregation-function.md).
+        let function = match name.name.as_str() {
+            "argmax" => "arg_max",
+            "argmin" => "arg_min",
+            other => other,
+        };
         if args.len() < 2 {
             return Err(self.semantic(
                 format!(
@@ -627,7 +649,8 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
 /// Whether `name` is a scalar function (so `summarize tostring(…)` is an expression, not an
 /// aggregate).
 fn is_known_scalar(name: &str) -> bool {
-    !is_aggregate(name) && known_function_names().contains(name)
+    !is_aggregate(name)
+        && (known_function_names().contains(name) || crate::kql::analysis::is_known_function(name))
 }
 
 /// `expr` with each aggregate call replaced by a reference to hidden aggregate `first + k`

@@ -460,6 +460,10 @@ impl Planner<'_> {
                 name.span,
             )),
             Some(Err(error)) => Err(error),
+            None if !crate::kql::analysis::is_known_function(&name.name) => Err(self.semantic(
+                format!("unknown function '{}'", name.name.escape_debug()),
+                name.span,
+            )),
             None => Err(self.unsupported(
                 format!(
                     "calling '{}' as a tabular function is not supported by the local engine yet",
@@ -468,6 +472,31 @@ impl Planner<'_> {
                 call.span,
             )),
         }
+    }
+
+    /// `T | invoke F(a, …)`: `F(T, a, …)` (invoke-operator.md). The input is bound to a name
+    /// no query can write, for the call's first argument.
+    fn invoke(&mut self, frame: Frame, call: &Expr) -> Result<Frame, QueryError> {
+        let ExprKind::Call { name, args } = &call.kind else {
+            return Err(self.semantic("invoke takes a function call", call.span));
+        };
+        const INPUT: &str = "$invoke input";
+        let previous = self.tabulars.insert(INPUT.to_string(), frame);
+        let mut with_input = vec![Expr::new(ExprKind::Column(INPUT.to_string()), name.span)];
+        with_input.extend(args.iter().cloned());
+        let invoked = Expr::new(
+            ExprKind::Call {
+                name: name.clone(),
+                args: with_input,
+            },
+            call.span,
+        );
+        let result = self.tabular_call(&invoked);
+        match previous {
+            Some(previous) => self.tabulars.insert(INPUT.to_string(), previous),
+            None => self.tabulars.remove(INPUT),
+        };
+        result
     }
 
     fn table(&self, ident: &Ident) -> Result<Frame, QueryError> {
@@ -532,6 +561,7 @@ impl Planner<'_> {
             OperatorKind::Join(join) => self.join(frame, join, span),
             OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
+            OperatorKind::Invoke(call) => self.invoke(frame, call),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)
@@ -839,7 +869,7 @@ impl Planner<'_> {
                         _ => format!("Column{}", index + 1),
                     }
                 }
-                _ => format!("Column{}", index + 1),
+                other => derived_name(other).unwrap_or_else(|| format!("Column{}", index + 1)),
             },
         };
         if taken.iter().any(|(n, _)| *n == name) {
@@ -867,5 +897,29 @@ impl Planner<'_> {
             None => ascending,
         };
         Ok(SortExpr::new(typed.expr, ascending, nulls_first))
+    }
+}
+
+/// The name Kusto gives an unnamed expression that reads one column: a conversion keeps the
+/// column's name (`tostring(ClientInfoString)`, as hunting queries rely on), a property path
+/// joins its parts with `_` (`d.a.b` is `d_a_b`), and `dcount_hll(x)` is `dcount_hll_x`
+/// (hll-merge-function.md's example). `None` for other expressions (`Column1`…).
+fn derived_name(expr: &ExprKind) -> Option<String> {
+    match expr {
+        ExprKind::Column(name) => Some(name.clone()),
+        ExprKind::Member { target, key } => {
+            derived_name(&target.kind).map(|base| format!("{base}_{key}"))
+        }
+        ExprKind::Call { name, args } if args.len() == 1 => {
+            let inner = derived_name(&args[0].kind)?;
+            match name.name.as_str() {
+                "tostring" | "toint" | "tolong" | "todouble" | "toreal" | "tobool"
+                | "toboolean" | "todatetime" | "totimespan" | "todecimal" | "toguid"
+                | "todynamic" | "toobject" | "parse_json" | "parsejson" => Some(inner),
+                "dcount_hll" => Some(format!("dcount_hll_{inner}")),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

@@ -52,6 +52,11 @@ impl Planner<'_> {
             let name = match (&item.name, &item.expr.kind) {
                 (Some(name), _) => name.name.clone(),
                 (None, ExprKind::Column(column)) => column.clone(),
+                // `mv-expand parse_json(Folders)`: the expanded values replace the column the
+                // conversion reads, as hunting queries that go on to use `Folders.Path` expect.
+                (None, expr) if converted_column(expr).is_some() => {
+                    converted_column(expr).unwrap_or_default().to_string()
+                }
                 (None, _) => {
                     return Err(self.unsupported(
                         "mv-expand of an unnamed expression is not supported by the local engine yet (with a name, Name = …, it runs)",
@@ -161,5 +166,26 @@ impl Planner<'_> {
             .project(exprs)
             .map_err(|e| self.engine_error(e, span))?;
         Ok(Frame { builder, columns })
+    }
+}
+
+/// The column a dynamic conversion of one column reads (`parse_json(Folders)` → `Folders`).
+fn converted_column(expr: &ExprKind) -> Option<&str> {
+    match expr {
+        ExprKind::Call { name, args }
+            if matches!(
+                name.name.as_str(),
+                "parse_json" | "parsejson" | "todynamic" | "toobject"
+            ) =>
+        {
+            match args.as_slice() {
+                [arg] => match &arg.kind {
+                    ExprKind::Column(column) => Some(column),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

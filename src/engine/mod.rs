@@ -7,6 +7,7 @@ mod lab_table;
 pub mod planner;
 pub mod time_window;
 pub mod udf;
+pub mod udf_aggregate;
 pub mod udf_expand;
 pub mod udf_parse;
 pub mod udf_text;

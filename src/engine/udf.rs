@@ -433,6 +433,8 @@ pub struct ListToJsonUdf {
     item: KqlType,
     set: bool,
     max_size: usize,
+    /// `make_list_with_nulls`: nulls are kept as JSON nulls.
+    keep_nulls: bool,
     signature: Signature,
 }
 
@@ -443,6 +445,18 @@ impl ListToJsonUdf {
             item,
             set,
             max_size,
+            keep_nulls: false,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+
+    /// `make_list_with_nulls` (make-list-with-nulls-aggregation-function.md).
+    pub fn with_nulls(item: KqlType, max_size: usize) -> ScalarUDF {
+        ScalarUDF::from(ListToJsonUdf {
+            item,
+            set: false,
+            max_size,
+            keep_nulls: true,
             signature: Signature::any(1, Volatility::Immutable),
         })
     }
@@ -457,7 +471,7 @@ impl ListToJsonUdf {
             }
             let value = crate::results::format::cell_json(items, i, self.item);
             let spread = match value {
-                serde_json::Value::Null => continue,
+                serde_json::Value::Null if !self.keep_nulls => continue,
                 serde_json::Value::Array(inner) if self.set && self.item == KqlType::Dynamic => {
                     inner
                 }

@@ -175,3 +175,74 @@ fn toscalar_is_the_first_value_of_the_first_row() {
          print s = toscalar(F(datatable(n: long) [1, 2]))");
     assert_eq!(column(&from_function, "s"), ["3"]);
 }
+
+#[test]
+fn percentiles_are_nearest_rank_and_named_as_kql_names_them() {
+    // percentiles-aggregation-function.md: the P-th percentile is the smallest value with P%
+    // of the values at or below it.
+    let result = run(
+        "range x from 1 to 10 step 1
+         | summarize percentiles(x, 5, 50, 95), p = percentile(x, 51), percentiles_array(x, dynamic([0, 100]))",
+    );
+    assert_eq!(
+        result.column_names(),
+        [
+            "percentile_x_5",
+            "percentile_x_50",
+            "percentile_x_95",
+            "p",
+            "percentiles_x"
+        ]
+    );
+    assert_eq!(column(&result, "percentile_x_5"), ["1"]);
+    assert_eq!(column(&result, "percentile_x_50"), ["5"]);
+    assert_eq!(column(&result, "percentile_x_95"), ["10"]);
+    assert_eq!(column(&result, "p"), ["6"]);
+    assert_eq!(column(&result, "percentiles_x"), ["[1,10]"]);
+    let times = run(
+        "datatable(t: datetime) [datetime(2024-01-03), datetime(2024-01-01), datetime(2024-01-02)]
+         | summarize percentile(t, 50)",
+    );
+    assert_eq!(
+        column(&times, "percentile_t_50"),
+        ["2024-01-02T00:00:00.0000000Z"]
+    );
+    let e = error("range x from 1 to 3 step 1 | summarize percentile(x, 101)");
+    assert!(e.message.contains("0 to 100"), "{e}");
+}
+
+#[test]
+fn conditional_and_spread_aggregates_follow_the_summarize_page() {
+    let result = run("range x from 1 to 10 step 1
+         | summarize dcountif(x, x > 3), sumif(x, x > 5), avgif(x, x > 5), minif(x, x > 5),
+                     maxif(x, x < 5), stdev(x), variance(x), variancep(x), make_set_if(x, x > 9),
+                     binary_all_xor(x)");
+    assert_eq!(column(&result, "dcountif_x"), ["7"]);
+    assert_eq!(column(&result, "sumif_x"), ["40"]);
+    assert_eq!(column(&result, "avgif_x"), ["8"]);
+    assert_eq!(column(&result, "minif_x"), ["6"]);
+    assert_eq!(column(&result, "maxif_x"), ["4"]);
+    assert_eq!(column(&result, "stdev_x"), ["3.0276503540974917"]);
+    assert_eq!(column(&result, "variance_x"), ["9.166666666666666"]);
+    assert_eq!(column(&result, "variancep_x"), ["8.25"]);
+    assert_eq!(column(&result, "set_x"), ["[10]"]);
+    assert_eq!(column(&result, "binary_all_xor_x"), ["11"]);
+    // Over no rows (summarize-operator.md's defaults): stdev and variance are 0.
+    let empty = run("datatable(x: long) [] | summarize stdev(x), variance(x), sumif(x, x > 0)");
+    assert_eq!(column(&empty, "stdev_x"), ["0"]);
+    assert_eq!(column(&empty, "variance_x"), ["0"]);
+    assert_eq!(column(&empty, "sumif_x"), ["0"]);
+}
+
+#[test]
+fn make_bag_merges_property_bags() {
+    let result = run(
+        r#"datatable(b: dynamic) [dynamic({"a": 1}), dynamic({"a": 2, "b": 3}), dynamic([1])]
+           | summarize make_bag(b), only = make_bag_if(b, b.a == 2), capped = make_bag(b, 1)"#,
+    );
+    assert_eq!(column(&result, "bag_b"), [r#"{"a":1,"b":3}"#]);
+    assert_eq!(column(&result, "only"), [r#"{"a":2,"b":3}"#]);
+    assert_eq!(column(&result, "capped"), [r#"{"a":1}"#]);
+    let e = error("datatable(s: string) ['x'] | summarize make_bag(s)");
+    assert!(e.message.contains("property bags"), "{e}");
+}

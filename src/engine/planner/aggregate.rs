@@ -13,6 +13,7 @@ use datafusion::logical_expr::{Expr as DfExpr, ExprFunctionExt, cast, lit};
 use super::{Frame, Planner, column, is_numeric, known_function_names};
 use crate::backend::QueryError;
 use crate::engine::udf::ListToJsonUdf;
+use crate::engine::udf_aggregate::{MergeBagsUdf, PercentileUdf};
 use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, NamedExpr};
 use crate::results::KqlType;
@@ -32,6 +33,30 @@ pub(super) const AGGREGATES: &[&str] = &[
     "makelist",
     "take_any",
     "any",
+    "dcountif",
+    "sumif",
+    "avgif",
+    "minif",
+    "maxif",
+    "stdev",
+    "stdevp",
+    "variance",
+    "variancep",
+    "stdevif",
+    "varianceif",
+    "make_bag",
+    "make_bag_if",
+    "make_dictionary",
+    "make_set_if",
+    "make_list_if",
+    "make_list_with_nulls",
+    "percentile",
+    "take_anyif",
+    "anyif",
+    "count_distinct",
+    "binary_all_and",
+    "binary_all_or",
+    "binary_all_xor",
 ];
 
 /// The default and largest size of `make_set`/`make_list` (make-set-aggregation-function.md).
@@ -49,7 +74,7 @@ struct Aggregate {
 }
 
 /// The step after aggregating that makes DataFusion's value KQL's.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Finish {
     None,
     /// A list → a dynamic array's JSON (and `[]` for no values).
@@ -57,11 +82,30 @@ enum Finish {
         item: KqlType,
         set: bool,
         max: usize,
+        /// Nulls kept (`make_list_with_nulls`).
+        nulls: bool,
     },
     /// SQL's null over no values → KQL's 0 (`sum`).
     ZeroIfNull,
     /// A mean of ticks → whole ticks (`avg` of a timespan).
     RoundToTicks,
+    /// SQL's null over no (or one) values → 0.0 (`stdev`, `variance`: the summarize page's
+    /// defaults).
+    ZeroRealIfNull,
+    /// A list → the nearest-rank percentile `p` of its values, of type `ty`.
+    Percentile {
+        p: f64,
+        ty: KqlType,
+    },
+    /// A list → several percentiles as a dynamic array (`percentiles_array`).
+    Percentiles {
+        ps: Vec<f64>,
+        ty: KqlType,
+    },
+    /// A list of property bags → one bag (`make_bag`), at most `max` keys.
+    Bag {
+        max: usize,
+    },
     /// SQL's null over no values → KQL's NaN (`avg` of numbers: 0/0).
     NanIfNull,
 }
@@ -96,7 +140,7 @@ fn is_aggregate(name: &str) -> bool {
 }
 
 /// Aggregates that give several columns.
-const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min", "argmax", "argmin"];
+const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min", "argmax", "argmin", "percentiles"];
 
 impl Planner<'_> {
     pub(super) fn summarize(
@@ -106,7 +150,8 @@ impl Planner<'_> {
         by: &[NamedExpr],
         span: Span,
     ) -> Result<Frame, QueryError> {
-        let (group_exprs, by_columns) = self.named_items(by, &frame)?;
+        let by: Vec<NamedExpr> = by.iter().map(named_group).collect();
+        let (group_exprs, by_columns) = self.named_items(&by, &frame)?;
         let mut columns = by_columns.clone();
         let mut hidden_aggs: Vec<(DfExpr, KqlType, Finish)> = Vec::new();
         let mut outputs: Vec<(String, KqlType, OutputExpr)> = Vec::new();
@@ -155,7 +200,7 @@ impl Planner<'_> {
         for (n, (_, ty, finish)) in hidden_aggs.iter().enumerate() {
             // Another name than the aggregate's: DataFusion's projection push-down gets two
             // fields of one name otherwise.
-            step.push(finished(column(&format!("__raw{n}")), *finish).alias(hidden(n)));
+            step.push(finished(column(&format!("__raw{n}")), finish.clone()).alias(hidden(n)));
             step_columns.push((hidden(n), *ty));
         }
         let builder = builder
@@ -197,6 +242,9 @@ impl Planner<'_> {
             match name.name.as_str() {
                 "arg_max" | "arg_min" | "argmax" | "argmin" => {
                     return self.arg_extreme(item, name, args, frame, hidden_aggs, taken);
+                }
+                "percentiles" | "percentiles_array" => {
+                    return self.percentiles(item, name, args, frame, hidden_aggs, taken);
                 }
                 "take_any" | "any"
                     if args.len() > 1
@@ -373,6 +421,92 @@ impl Planner<'_> {
                 .map(|(field, (name, _, ty))| (name, ty, OutputExpr::Field(n, field)))
                 .collect(),
         })
+    }
+
+    /// `percentiles(X, p1, p2, …)`: a column per percentile, `percentile_X_p`; and
+    /// `percentiles_array(X, p1, … | dynamic([…]))`: one dynamic array, `percentiles_X`
+    /// (percentiles-aggregation-function.md). One list of the values serves every percentile.
+    fn percentiles(
+        &mut self,
+        item: &NamedExpr,
+        name: &Ident,
+        args: &[Expr],
+        frame: &Frame,
+        hidden_aggs: &mut Vec<(DfExpr, KqlType, Finish)>,
+        taken: &[(String, KqlType)],
+    ) -> Result<Outputs, QueryError> {
+        let function = name.name.as_str();
+        if args.len() < 2 {
+            return Err(self.semantic(
+                format!("{function}() needs the values and at least one percentile"),
+                item.expr.span,
+            ));
+        }
+        let value = self.percentile_value(&args[0], frame)?;
+        let suffix = match &args[0].kind {
+            ExprKind::Column(c) => c.clone(),
+            _ => String::new(),
+        };
+        let mut ps = Vec::new();
+        for arg in &args[1..] {
+            match self.expr(arg, &Frame::empty())?.literal {
+                Some(Literal::Dynamic(json)) if function == "percentiles_array" => {
+                    let items: Vec<serde_json::Value> =
+                        serde_json::from_str(&json).unwrap_or_default();
+                    for p in items {
+                        match p.as_f64() {
+                            Some(p) if (0.0..=100.0).contains(&p) => ps.push(p),
+                            _ => {
+                                return Err(self.semantic(
+                                    "a percentile is a constant from 0 to 100",
+                                    arg.span,
+                                ));
+                            }
+                        }
+                    }
+                }
+                _ => ps.push(self.percent(arg)?),
+            }
+        }
+        let list = agg::array_agg(value.expr.clone());
+        if function == "percentiles_array" {
+            hidden_aggs.push((
+                list,
+                KqlType::Dynamic,
+                Finish::Percentiles { ps, ty: value.ty },
+            ));
+            let column_name = match &item.name {
+                Some(ident) => ident.name.clone(),
+                None => unique_name(&format!("percentiles_{suffix}"), taken),
+            };
+            return Ok(Outputs {
+                columns: vec![(
+                    column_name,
+                    KqlType::Dynamic,
+                    OutputExpr::Hidden(hidden_aggs.len() - 1),
+                )],
+            });
+        }
+        let mut names: Vec<(String, KqlType)> = taken.to_vec();
+        let mut columns = Vec::new();
+        for p in ps {
+            hidden_aggs.push((
+                list.clone(),
+                value.ty,
+                Finish::Percentile { p, ty: value.ty },
+            ));
+            let column_name = match (&item.name, columns.is_empty()) {
+                (Some(ident), true) => ident.name.clone(),
+                _ => unique_name(&format!("percentile_{suffix}_{}", percent_name(p)), &names),
+            };
+            names.push((column_name.clone(), value.ty));
+            columns.push((
+                column_name,
+                value.ty,
+                OutputExpr::Hidden(hidden_aggs.len() - 1),
+            ));
+        }
+        Ok(Outputs { columns })
     }
 
     /// `take_any(A, B, …)` and `take_any(*)`: the values of one row, any row, taken together
@@ -554,6 +688,84 @@ impl Planner<'_> {
                     finish: Finish::None,
                 }
             }
+            "dcountif" | "sumif" | "avgif" | "minif" | "maxif" | "stdevif" | "varianceif"
+            | "take_anyif" | "anyif" => {
+                self.conditional_aggregate(function, args, &suffix, frame, expr.span)?
+            }
+            "stdev" | "stdevp" | "variance" | "variancep" => {
+                self.arity(function, args, 1, 1, expr.span)?;
+                let value = self.numeric_argument(function, &args[0], frame)?;
+                plain(
+                    spread(function, value.expr),
+                    KqlType::Real,
+                    Finish::ZeroRealIfNull,
+                )
+            }
+            "count_distinct" => {
+                self.arity(function, args, 1, 1, expr.span)?;
+                let value = self.expr(&args[0], frame)?;
+                plain(agg::count_distinct(value.expr), KqlType::Long, Finish::None)
+            }
+            "binary_all_and" | "binary_all_or" | "binary_all_xor" => {
+                self.arity(function, args, 1, 1, expr.span)?;
+                let value = self.expr(&args[0], frame)?;
+                if !matches!(value.ty, KqlType::Long | KqlType::Int) {
+                    return Err(self.semantic(
+                        format!(
+                            "{function}() needs a long, this is {}",
+                            value.ty.with_article()
+                        ),
+                        args[0].span,
+                    ));
+                }
+                let long = cast(value.expr, datafusion::arrow::datatypes::DataType::Int64);
+                let df = match function {
+                    "binary_all_and" => agg::bit_and(long),
+                    "binary_all_or" => agg::bit_or(long),
+                    _ => agg::bit_xor(long),
+                };
+                plain(df, KqlType::Long, Finish::None)
+            }
+            "make_bag" | "make_bag_if" | "make_dictionary" => {
+                self.make_bag(function, args, &suffix, frame, expr.span)?
+            }
+            "make_set_if" | "make_list_if" => {
+                self.arity(function, args, 2, 3, expr.span)?;
+                let condition = self.condition(&args[1], frame)?;
+                let mut rest = vec![args[0].clone()];
+                rest.extend(args.get(2).cloned());
+                let base = function.trim_end_matches("_if");
+                let mut planned = self.make_collection(base, &rest, &suffix, frame, expr.span)?;
+                planned.expr = add_filter(planned.expr, condition)
+                    .map_err(|e| self.engine_error(e, expr.span))?;
+                planned
+            }
+            "make_list_with_nulls" => {
+                self.arity(function, args, 1, 1, expr.span)?;
+                let value = self.expr(&args[0], frame)?;
+                Aggregate {
+                    expr: agg::array_agg(value.expr),
+                    ty: KqlType::Dynamic,
+                    default_name: format!("list_{suffix}"),
+                    finish: Finish::List {
+                        item: value.ty,
+                        set: false,
+                        max: MAX_SET_SIZE,
+                        nulls: true,
+                    },
+                }
+            }
+            "percentile" => {
+                self.arity(function, args, 2, 2, expr.span)?;
+                let value = self.percentile_value(&args[0], frame)?;
+                let p = self.percent(&args[1])?;
+                Aggregate {
+                    expr: agg::array_agg(value.expr.clone()),
+                    ty: value.ty,
+                    default_name: format!("percentile_{suffix}_{}", percent_name(p)),
+                    finish: Finish::Percentile { p, ty: value.ty },
+                }
+            }
             _ => {
                 let message = if known_function_names().contains(function) {
                     format!("the aggregate '{function}' is not supported by the local engine yet")
@@ -614,6 +826,7 @@ impl Planner<'_> {
                 item: value.ty,
                 set,
                 max,
+                nulls: false,
             },
         })
     }
@@ -636,13 +849,28 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
     use datafusion::arrow::datatypes::DataType;
     match finish {
         Finish::None => value,
-        Finish::List { item, set, max } => {
-            let udf = Arc::new(ListToJsonUdf::udf(item, set, max));
+        Finish::List {
+            item,
+            set,
+            max,
+            nulls,
+        } => {
+            let udf = if nulls {
+                Arc::new(ListToJsonUdf::with_nulls(item, max))
+            } else {
+                Arc::new(ListToJsonUdf::udf(item, set, max))
+            };
             udf.call(vec![value])
         }
         Finish::ZeroIfNull => f::coalesce(vec![value, lit(0i64)]),
         Finish::RoundToTicks => cast(f::round(vec![value]), DataType::Int64),
         Finish::NanIfNull => f::coalesce(vec![value, lit(f64::NAN)]),
+        Finish::ZeroRealIfNull => f::coalesce(vec![cast(value, DataType::Float64), lit(0.0f64)]),
+        Finish::Percentile { p, ty } => Arc::new(PercentileUdf::udf(p, ty)).call(vec![value]),
+        Finish::Percentiles { ps, ty } => {
+            Arc::new(PercentileUdf::array_udf(&ps, ty)).call(vec![value])
+        }
+        Finish::Bag { max } => Arc::new(MergeBagsUdf::udf(max)).call(vec![value]),
     }
 }
 
@@ -732,4 +960,241 @@ fn lift_aggregates(expr: &Expr, first: usize, found: &mut Vec<Expr>) -> Expr {
     };
     // Depth is bounded where the expression was read (`ast::MAX_EXPR_DEPTH`).
     Expr::new(kind, expr.span)
+}
+
+/// `stdev` (sample), `stdevp` (population), `variance`, `variancep` of reals.
+fn spread(function: &str, value: DfExpr) -> DfExpr {
+    let real = cast(value, datafusion::arrow::datatypes::DataType::Float64);
+    match function {
+        "stdev" | "stdevif" => agg::stddev(real),
+        "stdevp" => agg::stddev_pop(real),
+        "variancep" => agg::var_pop(real),
+        _ => agg::var_sample(real),
+    }
+}
+
+/// `aggregate` with a FILTER clause added (ANDed with one it has).
+fn add_filter(aggregate: DfExpr, condition: DfExpr) -> datafusion::error::Result<DfExpr> {
+    use datafusion::logical_expr::expr::AggregateFunction;
+    match aggregate {
+        DfExpr::AggregateFunction(AggregateFunction { func, params }) => {
+            let filter = match params.filter {
+                Some(existing) => existing.and(condition),
+                None => condition,
+            };
+            Ok(DfExpr::AggregateFunction(AggregateFunction {
+                func,
+                params: datafusion::logical_expr::expr::AggregateFunctionParams {
+                    filter: Some(Box::new(filter)),
+                    ..params
+                },
+            }))
+        }
+        other => Ok(other),
+    }
+}
+
+/// A percentile's part of a column name: `95`, `99_5` (the percentiles page's examples).
+fn percent_name(p: f64) -> String {
+    crate::kql::time::format_real(p).replace(['.', '-'], "_")
+}
+
+impl Planner<'_> {
+    /// A number (or timespan) argument of an aggregate, as a real-valued aggregate needs.
+    fn numeric_argument(
+        &mut self,
+        function: &str,
+        arg: &Expr,
+        frame: &Frame,
+    ) -> Result<super::Typed, QueryError> {
+        let value = self.expr(arg, frame)?;
+        if !is_numeric(value.ty) {
+            return Err(self.semantic(
+                format!(
+                    "{function}() needs a number, this is {}",
+                    value.ty.with_article()
+                ),
+                arg.span,
+            ));
+        }
+        Ok(value)
+    }
+
+    /// The values of a percentile: numbers, datetimes or timespans.
+    fn percentile_value(&mut self, arg: &Expr, frame: &Frame) -> Result<super::Typed, QueryError> {
+        let value = self.expr(arg, frame)?;
+        if !is_numeric(value.ty) && !matches!(value.ty, KqlType::DateTime | KqlType::Timespan) {
+            return Err(self.semantic(
+                format!(
+                    "percentiles need numbers, datetimes or timespans, this is {}",
+                    value.ty.with_article()
+                ),
+                arg.span,
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A constant percentage, 0 to 100.
+    fn percent(&mut self, arg: &Expr) -> Result<f64, QueryError> {
+        let p = match self.expr(arg, &Frame::empty())?.literal {
+            Some(Literal::Long(n)) => n as f64,
+            Some(Literal::Int(n)) => f64::from(n),
+            Some(Literal::Real(r)) => r,
+            _ => f64::NAN,
+        };
+        if !(0.0..=100.0).contains(&p) {
+            return Err(self.semantic("a percentile is a constant from 0 to 100", arg.span));
+        }
+        Ok(p)
+    }
+
+    /// `dcountif(X, If)`, `sumif`, `avgif`, `minif`, `maxif`, `stdevif`, `varianceif`,
+    /// `take_anyif`: the aggregate over the rows where `If` holds, named `dcountif_X`, ….
+    fn conditional_aggregate(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        suffix: &str,
+        frame: &Frame,
+        span: Span,
+    ) -> Result<Aggregate, QueryError> {
+        let max = if function == "dcountif" { 3 } else { 2 };
+        self.arity(function, args, 2, max, span)?;
+        let value = self.expr(&args[0], frame)?;
+        let condition = self.condition(&args[1], frame)?;
+        let (expr, ty, finish) = match function {
+            "dcountif" => (agg::count_distinct(value.expr), KqlType::Long, Finish::None),
+            "sumif" | "avgif" => {
+                if !is_numeric(value.ty) && value.ty != KqlType::Timespan {
+                    return Err(self.semantic(
+                        format!(
+                            "{function}() needs a number or a timespan, this is {}",
+                            value.ty.with_article()
+                        ),
+                        args[0].span,
+                    ));
+                }
+                match (function, value.ty) {
+                    ("sumif", KqlType::Int) => {
+                        (agg::sum(value.expr), KqlType::Long, Finish::ZeroIfNull)
+                    }
+                    ("sumif", ty) => (agg::sum(value.expr), ty, Finish::ZeroIfNull),
+                    (_, KqlType::Timespan) => (
+                        agg::avg(value.expr),
+                        KqlType::Timespan,
+                        Finish::RoundToTicks,
+                    ),
+                    _ => (agg::avg(value.expr), KqlType::Real, Finish::NanIfNull),
+                }
+            }
+            "minif" => (agg::min(value.expr), value.ty, Finish::None),
+            "maxif" => (agg::max(value.expr), value.ty, Finish::None),
+            "stdevif" | "varianceif" => {
+                if !is_numeric(value.ty) {
+                    return Err(self.semantic(
+                        format!(
+                            "{function}() needs a number, this is {}",
+                            value.ty.with_article()
+                        ),
+                        args[0].span,
+                    ));
+                }
+                (
+                    spread(function, value.expr),
+                    KqlType::Real,
+                    Finish::ZeroRealIfNull,
+                )
+            }
+            _ => {
+                let present = value.expr.clone().is_not_null();
+                let any = agg::first_value(value.expr, vec![]);
+                let any = add_filter(any, present).map_err(|e| self.engine_error(e, span))?;
+                (any, value.ty, Finish::None)
+            }
+        };
+        let expr = add_filter(expr, condition).map_err(|e| self.engine_error(e, span))?;
+        Ok(Aggregate {
+            expr,
+            ty,
+            default_name: format!("{function}_{suffix}"),
+            finish,
+        })
+    }
+
+    /// `make_bag(Bag [, MaxSize])`, `make_bag_if(Bag, If [, MaxSize])` and the deprecated
+    /// `make_dictionary`: one property bag of every row's (make-bag-aggregation-function.md).
+    fn make_bag(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        suffix: &str,
+        frame: &Frame,
+        span: Span,
+    ) -> Result<Aggregate, QueryError> {
+        let conditional = function == "make_bag_if";
+        let (min, max) = if conditional { (2, 3) } else { (1, 2) };
+        self.arity(function, args, min, max, span)?;
+        let value = self.expr(&args[0], frame)?;
+        if value.ty != KqlType::Dynamic {
+            return Err(self.semantic(
+                format!(
+                    "{function}() takes property bags (dynamic), this is {}",
+                    value.ty.with_article()
+                ),
+                args[0].span,
+            ));
+        }
+        let limit_at = if conditional { 2 } else { 1 };
+        let max_keys = match args.get(limit_at) {
+            None => MAX_SET_SIZE,
+            Some(limit) => match self.expr(limit, &Frame::empty())?.literal {
+                Some(Literal::Long(n)) if n > 0 => {
+                    usize::try_from(n).map_or(MAX_SET_SIZE, |n| n.min(MAX_SET_SIZE))
+                }
+                Some(Literal::Int(n)) if n > 0 => {
+                    usize::try_from(n).map_or(MAX_SET_SIZE, |n| n.min(MAX_SET_SIZE))
+                }
+                _ => {
+                    return Err(self.semantic(
+                        format!("{function}()'s size limit must be a positive whole number"),
+                        limit.span,
+                    ));
+                }
+            },
+        };
+        let mut expr = agg::array_agg(value.expr.clone());
+        expr =
+            add_filter(expr, value.expr.is_not_null()).map_err(|e| self.engine_error(e, span))?;
+        if conditional {
+            let condition = self.condition(&args[1], frame)?;
+            expr = add_filter(expr, condition).map_err(|e| self.engine_error(e, span))?;
+        }
+        Ok(Aggregate {
+            expr,
+            ty: KqlType::Dynamic,
+            default_name: format!("bag_{suffix}"),
+            finish: Finish::Bag { max: max_keys },
+        })
+    }
+}
+
+/// A group key as summarize names it: unnamed, a function of one column and constants is named
+/// after the column (`bin(Timestamp, 1h)` and `format_datetime(Timestamp, 'y-M-d')` are
+/// `Timestamp`, as hunting queries that go on to use `Timestamp` expect).
+fn named_group(item: &NamedExpr) -> NamedExpr {
+    let mut item = item.clone();
+    if item.name.is_none()
+        && item.names.is_empty()
+        && let ExprKind::Call { args, .. } = &item.expr.kind
+        && let Some((first, rest)) = args.split_first()
+        && let ExprKind::Column(column) = &first.kind
+        && rest.iter().all(|a| matches!(a.kind, ExprKind::Literal(_)))
+    {
+        item.name = Some(Ident {
+            name: column.clone(),
+            span: first.span,
+        });
+    }
+    item
 }

@@ -1,0 +1,221 @@
+//! The last step of aggregates DataFusion has no function for, run on each group's list of
+//! values (from `array_agg`): `percentile` by nearest rank (percentiles-aggregation-function.md)
+//! and `make_bag` (make-bag-aggregation-function.md).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder, new_null_array};
+use datafusion::arrow::compute::{SortOptions, concat, sort_to_indices};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, exec_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use crate::results::KqlType;
+
+/// The nearest-rank percentile `p` (0–100) of each group's values: with the `n` non-null values
+/// in ascending order, the one at rank ⌈p/100 · n⌉ (the least for p = 0); null for no values.
+/// With several `p` (`percentiles_array`), a dynamic array of them.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct PercentileUdf {
+    /// Each `p` as its bits (f64 is not `Eq`).
+    ps: Vec<u64>,
+    ty: KqlType,
+    /// A dynamic array of every `p` rather than one value.
+    array: bool,
+    signature: Signature,
+}
+
+impl PercentileUdf {
+    /// One `p` in 0–100 (the planner checks it); `ty` is the values' KQL type.
+    pub fn udf(p: f64, ty: KqlType) -> ScalarUDF {
+        ScalarUDF::from(PercentileUdf {
+            ps: vec![p.to_bits()],
+            ty,
+            array: false,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+
+    /// Every `p` of `ps`, as a dynamic array (`percentiles_array`).
+    pub fn array_udf(ps: &[f64], ty: KqlType) -> ScalarUDF {
+        ScalarUDF::from(PercentileUdf {
+            ps: ps.iter().map(|p| p.to_bits()).collect(),
+            ty,
+            array: true,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+}
+
+/// The 1-based nearest rank of percentile `p` among `n` values (`n` > 0).
+pub fn nearest_rank(p: f64, n: usize) -> usize {
+    let rank = (p / 100.0 * n as f64).ceil();
+    (rank as usize).clamp(1, n)
+}
+
+impl ScalarUDFImpl for PercentileUdf {
+    fn name(&self) -> &str {
+        "kql_percentile"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(if self.array {
+            DataType::Utf8
+        } else {
+            self.ty.arrow_type()
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let lists = args.args[0].to_array(args.number_rows)?;
+        let Some(lists) = lists.as_list_opt::<i32>() else {
+            return exec_err!("percentile() expects the list of a group's values");
+        };
+        let ps: Vec<f64> = self.ps.iter().map(|b| f64::from_bits(*b)).collect();
+        let mut picked: Vec<ArrayRef> = Vec::with_capacity(lists.len());
+        let mut arrays = StringBuilder::new();
+        let null = new_null_array(&self.ty.arrow_type(), 1);
+        for row in 0..lists.len() {
+            let values = (!lists.is_null(row)).then(|| lists.value(row));
+            let present = values.as_ref().map_or(0, |v| v.len() - v.null_count());
+            let (Some(values), true) = (values, present > 0) else {
+                picked.push(null.clone());
+                arrays.append_value("[]");
+                continue;
+            };
+            let values = datafusion::arrow::compute::cast(&values, &self.ty.arrow_type())?;
+            let order = sort_to_indices(
+                &values,
+                Some(SortOptions {
+                    descending: false,
+                    nulls_first: false,
+                }),
+                None,
+            )?;
+            let at = |p: f64| order.value(nearest_rank(p, present) - 1) as usize;
+            if self.array {
+                let items: Vec<serde_json::Value> = ps
+                    .iter()
+                    .map(|p| crate::results::format::cell_json(values.as_ref(), at(*p), self.ty))
+                    .collect();
+                arrays.append_value(serde_json::Value::Array(items).to_string());
+            } else {
+                picked.push(values.slice(at(ps.first().copied().unwrap_or(50.0)), 1));
+            }
+        }
+        if self.array {
+            return Ok(ColumnarValue::Array(Arc::new(arrays.finish())));
+        }
+        if picked.is_empty() {
+            return Ok(ColumnarValue::Array(new_null_array(
+                &self.ty.arrow_type(),
+                0,
+            )));
+        }
+        let refs: Vec<&dyn Array> = picked.iter().map(|a| a.as_ref()).collect();
+        Ok(ColumnarValue::Array(concat(&refs)?))
+    }
+}
+
+/// `make_bag`: each group's property bags (JSON texts) merged into one; a key already taken
+/// keeps its first value; values that are not bags are skipped; at most `max` keys.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct MergeBagsUdf {
+    max: usize,
+    signature: Signature,
+}
+
+impl MergeBagsUdf {
+    pub fn udf(max: usize) -> ScalarUDF {
+        ScalarUDF::from(MergeBagsUdf {
+            max,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+}
+
+/// Bags merged as `make_bag` does (first value of a key wins, at most `max` keys).
+pub fn merge_bags<'a>(bags: impl Iterator<Item = &'a str>, max: usize) -> serde_json::Value {
+    let mut merged = serde_json::Map::new();
+    for text in bags {
+        let Ok(serde_json::Value::Object(bag)) = serde_json::from_str(text) else {
+            continue;
+        };
+        for (key, value) in bag {
+            if merged.len() >= max {
+                break;
+            }
+            merged.entry(key).or_insert(value);
+        }
+    }
+    serde_json::Value::Object(merged)
+}
+
+impl ScalarUDFImpl for MergeBagsUdf {
+    fn name(&self) -> &str {
+        "kql_make_bag"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let lists = args.args[0].to_array(args.number_rows)?;
+        let Some(lists) = lists.as_list_opt::<i32>() else {
+            return exec_err!("make_bag() expects the list of a group's values");
+        };
+        let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 32);
+        for row in 0..lists.len() {
+            if lists.is_null(row) {
+                out.append_value("{}");
+                continue;
+            }
+            let values = datafusion::arrow::compute::cast(&lists.value(row), &DataType::Utf8)?;
+            let texts = values.as_string::<i32>();
+            let merged = merge_bags(texts.iter().flatten(), self.max);
+            out.append_value(merged.to_string());
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_is_the_pages_definition() {
+        // 10 values: the 50th percentile is the 5th, the 95th the 10th, the 0th the 1st.
+        assert_eq!(nearest_rank(50.0, 10), 5);
+        assert_eq!(nearest_rank(95.0, 10), 10);
+        assert_eq!(nearest_rank(0.0, 10), 1);
+        assert_eq!(nearest_rank(100.0, 10), 10);
+        assert_eq!(nearest_rank(5.0, 10), 1);
+        assert_eq!(nearest_rank(51.0, 10), 6);
+        assert_eq!(nearest_rank(50.0, 1), 1);
+    }
+
+    #[test]
+    fn bags_merge_first_value_wins_and_stop_at_the_limit() {
+        let bags = [r#"{"a":1}"#, r#"{"a":2,"b":3}"#, "5", r#"{"c":4}"#];
+        assert_eq!(
+            merge_bags(bags.iter().copied(), 10),
+            serde_json::json!({"a":1,"b":3,"c":4})
+        );
+        assert_eq!(
+            merge_bags(bags.iter().copied(), 2),
+            serde_json::json!({"a":1,"b":3})
+        );
+    }
+}

@@ -104,7 +104,6 @@ pub struct Operator {
 pub enum OperatorKind {
     Where(Expr),
     Project(Vec<NamedExpr>),
-    ProjectAway(Vec<Ident>),
     ProjectRename(Vec<(Ident, Ident)>),
     Extend(Vec<NamedExpr>),
     Take(Expr),
@@ -132,6 +131,12 @@ pub enum OperatorKind {
     /// `parse [kind=…] [flags=…] Expr with Pattern` and `parse-where` (parse-operator.md,
     /// parse-where-operator.md).
     Parse(Box<Parse>),
+    /// `project-away`, `project-keep`, `project-reorder` with names and `*` wildcards
+    /// (project-away-operator.md, project-keep-operator.md, project-reorder-operator.md).
+    ProjectColumns {
+        kind: ProjectKind,
+        items: Vec<ColumnPattern>,
+    },
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// A tabular operator of the language that this parser does not read yet (`join`,
@@ -148,7 +153,6 @@ impl OperatorKind {
         match self {
             OperatorKind::Where(_) => "where",
             OperatorKind::Project(_) => "project",
-            OperatorKind::ProjectAway(_) => "project-away",
             OperatorKind::ProjectRename(_) => "project-rename",
             OperatorKind::Extend(_) => "extend",
             OperatorKind::Take(_) => "take",
@@ -164,6 +168,11 @@ impl OperatorKind {
             OperatorKind::Parse(parse) if parse.filter => "parse-where",
             OperatorKind::Parse(_) => "parse",
             OperatorKind::Invoke(_) => "invoke",
+            OperatorKind::ProjectColumns { kind, .. } => match kind {
+                ProjectKind::Away => "project-away",
+                ProjectKind::Keep => "project-keep",
+                ProjectKind::Reorder => "project-reorder",
+            },
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
@@ -177,6 +186,32 @@ pub struct Join {
     pub right: Pipeline,
     /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
     pub keys: Vec<(Ident, Ident)>,
+}
+
+/// Which of the column-list operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectKind {
+    Away,
+    Keep,
+    Reorder,
+}
+
+/// A column name, or a pattern with `*` wildcards, and `project-reorder`'s order for the
+/// columns a wildcard matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnPattern {
+    pub pattern: String,
+    pub span: Span,
+    pub order: Option<PatternOrder>,
+}
+
+/// `asc`, `desc`, `granny-asc`, `granny-desc` (names compared with numbers read as numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternOrder {
+    Asc,
+    Desc,
+    GrannyAsc,
+    GrannyDesc,
 }
 
 /// `parse`/`parse-where`: how the pattern is read, the text, and the pattern.

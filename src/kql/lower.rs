@@ -495,17 +495,15 @@ impl Lower {
             },
             "project" => OperatorKind::Project(named(self, node)),
             "extend" => OperatorKind::Extend(named(self, node)),
-            "project-away" => {
-                let names: Option<Vec<Ident>> = node
-                    .children_with_tokens()
-                    .filter(|e| matches!(e.kind(), IDENT | NAME_REF | BRACKET_NAME | NAME_PATTERN))
-                    .filter(|e| e.parent().is_some_and(|p| p == *node))
-                    .map(|e| name_of(&e))
-                    .collect();
-                match names {
-                    Some(names) => OperatorKind::ProjectAway(names),
-                    // Wildcards (`Account*`) are valid KQL the planner does not expand yet.
-                    None => unsupported(),
+            "project-away" | "project-keep" | "project-reorder" => {
+                let kind = match name.as_str() {
+                    "project-away" => ProjectKind::Away,
+                    "project-keep" => ProjectKind::Keep,
+                    _ => ProjectKind::Reorder,
+                };
+                OperatorKind::ProjectColumns {
+                    kind,
+                    items: column_patterns(node),
                 }
             }
             "project-rename" => {
@@ -1432,6 +1430,52 @@ fn clause(node: &SyntaxNode, word: &str) -> Option<SyntaxNode> {
         .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == word))
 }
 
+/// The names and patterns of `project-away`/`-keep`/`-reorder`, each with the order word that
+/// follows it (`asc`, `desc`, `granny-asc`, `granny-desc`).
+fn column_patterns(node: &SyntaxNode) -> Vec<ColumnPattern> {
+    let mut items: Vec<ColumnPattern> = Vec::new();
+    let elements = node
+        .children_with_tokens()
+        .filter(|e| !e.kind().is_trivia() && e.kind() != OPERATOR_NAME);
+    for element in elements {
+        let text = element.to_string();
+        let order = match text.as_str() {
+            "asc" => Some(PatternOrder::Asc),
+            "desc" => Some(PatternOrder::Desc),
+            "granny-asc" => Some(PatternOrder::GrannyAsc),
+            "granny-desc" => Some(PatternOrder::GrannyDesc),
+            _ => None,
+        };
+        if let (Some(order), Some(last)) = (order, items.last_mut())
+            && last.order.is_none()
+        {
+            last.order = Some(order);
+            continue;
+        }
+        match element.kind() {
+            NAME_PATTERN => items.push(ColumnPattern {
+                pattern: text.trim().to_string(),
+                span: match &element {
+                    rowan::NodeOrToken::Node(n) => span_of(n),
+                    rowan::NodeOrToken::Token(t) => token_span(t),
+                },
+                order: None,
+            }),
+            IDENT | NAME_REF | BRACKET_NAME => {
+                if let Some(ident) = name_of(&element) {
+                    items.push(ColumnPattern {
+                        pattern: ident.name,
+                        span: ident.span,
+                        order: None,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    items
+}
+
 /// The operator's `Name=Value` parameters: the name's first word (`kind`, `hint`) and the value
 /// (parameters whose value the tree could not read are left out).
 fn parameters(node: &SyntaxNode) -> impl Iterator<Item = (String, SyntaxNode)> {
@@ -1900,7 +1944,7 @@ mod tests {
         );
         let body = query.body.unwrap();
         assert!(
-            matches!(&body.operators[0].kind, OperatorKind::ProjectAway(v) if v[1].name == "B c")
+            matches!(&body.operators[0].kind, OperatorKind::ProjectColumns { items, .. } if items[1].pattern == "B c")
         );
         assert!(
             matches!(&body.operators[1].kind, OperatorKind::ProjectRename(v) if v[0].0.name == "X")

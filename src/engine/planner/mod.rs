@@ -8,6 +8,7 @@
 //! `aggregate` the aggregation functions of `summarize`.
 
 mod aggregate;
+mod columns;
 mod functions;
 mod join;
 mod mv_expand;
@@ -562,12 +563,14 @@ impl Planner<'_> {
             OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
             OperatorKind::Invoke(call) => self.invoke(frame, call),
+            OperatorKind::ProjectColumns { kind, items } => {
+                self.project_columns(frame, *kind, items, span)
+            }
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)
             }
             OperatorKind::Extend(items) => self.extend(frame, items, span),
-            OperatorKind::ProjectAway(names) => self.project_away(frame, names, span),
             OperatorKind::ProjectRename(pairs) => self.project_rename(frame, pairs, span),
             OperatorKind::Take(count) => {
                 let n = self.row_count(count)?;
@@ -706,19 +709,6 @@ impl Planner<'_> {
         Ok(Frame { builder, columns })
     }
 
-    fn project_away(&self, frame: Frame, names: &[Ident], span: Span) -> Result<Frame, QueryError> {
-        for name in names {
-            self.require_column(&frame, name)?;
-        }
-        let keep: Vec<(String, KqlType)> = frame
-            .columns
-            .iter()
-            .filter(|(n, _)| !names.iter().any(|i| &i.name == n))
-            .cloned()
-            .collect();
-        let exprs = keep.iter().map(|(n, _)| column(n)).collect();
-        self.projected(frame, exprs, keep, span)
-    }
 
     fn project_rename(
         &self,

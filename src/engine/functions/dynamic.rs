@@ -166,6 +166,7 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         R,
         jaccard_index,
     ),
+    function("range", &[Any, Any, Any], 2, false, D, range),
     extracting("extract_json"),
     extracting("extractjson"),
     function("dynamic_to_json", &[Dynamic], 1, false, S, dynamic_to_json),
@@ -860,6 +861,83 @@ fn jaccard_index(args: &[KqlValue]) -> Result<KqlValue, String> {
 /// `extract_json(path, json)` and its alias `extractjson` (extract-json-function.md), the form
 /// without a type: the text of the element at the JSONPath (strings without quotes, other
 /// values as JSON), "" when the text is not JSON or the element is missing or null.
+/// The most elements `range()` gives (range-function.md).
+const RANGE_MAX: usize = 1 << 20;
+
+/// `range(start, stop[, step])` (range-function.md): start, start + step, … while not past
+/// stop, at most 2^20 elements. Numbers step by 1, datetimes and timespans by 1h unless told;
+/// a step of 0, or one that leads away from stop, gives only what it reaches.
+fn range(args: &[KqlValue]) -> Result<KqlValue, String> {
+    use crate::kql::time::TICKS_PER_HOUR;
+    let step = args.get(2);
+    let items: Vec<Json> = match (&args[0], &args[1]) {
+        (KqlValue::DateTime(a), KqlValue::DateTime(b))
+        | (KqlValue::Timespan(a), KqlValue::Timespan(b)) => {
+            let datetime = matches!(args[0], KqlValue::DateTime(_));
+            let Some(step) = step.map_or(Some(TICKS_PER_HOUR), KqlValue::as_timespan) else {
+                return Ok(KqlValue::Null);
+            };
+            ticks_range(*a, *b, step)
+                .into_iter()
+                .map(|t| {
+                    let value = if datetime {
+                        KqlValue::DateTime(t)
+                    } else {
+                        KqlValue::Timespan(t)
+                    };
+                    value.to_json()
+                })
+                .collect()
+        }
+        (KqlValue::Long(a), KqlValue::Long(b))
+            if step.is_none_or(|s| matches!(s, KqlValue::Long(_))) =>
+        {
+            let step = step.and_then(KqlValue::as_long).unwrap_or(1);
+            ticks_range(*a, *b, step)
+                .into_iter()
+                .map(Json::from)
+                .collect()
+        }
+        (a, b) => {
+            let (Some(a), Some(b)) = (a.as_real(), b.as_real()) else {
+                return Ok(KqlValue::Null);
+            };
+            let Some(step) = step.map_or(Some(1.0), KqlValue::as_real) else {
+                return Ok(KqlValue::Null);
+            };
+            let mut out = Vec::new();
+            let mut at = 0usize;
+            while out.len() < RANGE_MAX {
+                let value = a + step * at as f64;
+                if !value.is_finite() || (step > 0.0 && value > b) || (step < 0.0 && value < b) {
+                    break;
+                }
+                out.push(KqlValue::Real(value).to_json());
+                if step == 0.0 {
+                    break;
+                }
+                at += 1;
+            }
+            out
+        }
+    };
+    Ok(KqlValue::Dynamic(Json::Array(items)))
+}
+
+/// Whole-number steps from `a` while not past `b` (at most [`RANGE_MAX`]).
+fn ticks_range(a: i64, b: i64, step: i64) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut value = a;
+    while out.len() < RANGE_MAX && ((step >= 0 && value <= b) || (step < 0 && value >= b)) {
+        out.push(value);
+        match value.checked_add(step) {
+            Some(next) if step != 0 => value = next,
+            _ => break,
+        }
+    }
+    out
+}
+
 /// `extract_json(path, text[, typeof(T)])`: the element's text, or with `typeof(T)` the
 /// element as a T (null when it is not one; extract-json-function.md).
 fn extract_json(args: &[KqlValue]) -> Result<KqlValue, String> {
@@ -1584,6 +1662,52 @@ mod tests {
         assert_eq!(
             call("jaccard_index", &[d(json!([1])), s("1")]),
             KqlValue::Null
+        );
+    }
+
+    #[test]
+    fn range_page() {
+        let l = KqlValue::Long;
+        let hour = crate::kql::time::TICKS_PER_HOUR;
+        assert_eq!(
+            call("range", &[l(1), l(8), l(3)]),
+            KqlValue::Dynamic(serde_json::json!([1, 4, 7]))
+        );
+        assert_eq!(
+            call("range", &[l(1), l(3)]),
+            KqlValue::Dynamic(serde_json::json!([1, 2, 3]))
+        );
+        assert_eq!(
+            call(
+                "range",
+                &[KqlValue::Timespan(hour), KqlValue::Timespan(3 * hour)]
+            ),
+            KqlValue::Dynamic(serde_json::json!(["01:00:00", "02:00:00", "03:00:00"]))
+        );
+        let KqlValue::Dynamic(Json::Array(days)) = call(
+            "range",
+            &[
+                KqlValue::DateTime(crate::kql::time::parse_datetime("2007-01-01").unwrap()),
+                KqlValue::DateTime(crate::kql::time::parse_datetime("2007-12-31").unwrap()),
+                KqlValue::Timespan(24 * hour),
+            ],
+        ) else {
+            panic!("not an array");
+        };
+        assert_eq!(days.len(), 365);
+        assert_eq!(days[364], "2007-12-31T00:00:00.0000000Z");
+        let KqlValue::Dynamic(Json::Array(capped)) = call("range", &[l(1), l(1_000_000_000)])
+        else {
+            panic!("not an array");
+        };
+        assert_eq!(capped.len(), 1_048_576);
+        assert_eq!(
+            call("range", &[l(5), l(1)]),
+            KqlValue::Dynamic(serde_json::json!([]))
+        );
+        assert_eq!(
+            call("range", &[KqlValue::Real(0.5), l(2)]),
+            KqlValue::Dynamic(serde_json::json!([0.5, 1.5]))
         );
     }
 

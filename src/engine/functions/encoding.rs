@@ -31,6 +31,24 @@ const fn unary(
 
 /// The encoding functions.
 pub(super) const FUNCTIONS: &[RowFunction] = &[
+    RowFunction {
+        name: "toguid",
+        params: &[Param::Any],
+        required: 1,
+        variadic: false,
+        returns: Returns::Always(KqlType::Guid),
+        eval: |args| Ok(toguid(&args[0].to_text()).map_or(KqlValue::Null, KqlValue::String)),
+        volatile: false,
+    },
+    RowFunction {
+        name: "new_guid",
+        params: &[],
+        required: 0,
+        variadic: false,
+        returns: Returns::Always(KqlType::Guid),
+        eval: |_| Ok(KqlValue::String(uuid::Uuid::new_v4().to_string())),
+        volatile: true,
+    },
     unary(
         "base64_encode_tostring",
         KqlType::String,
@@ -503,6 +521,51 @@ fn punycode_domain_from_string(args: &[KqlValue]) -> Result<KqlValue, String> {
         })
         .collect();
     Ok(text_or_empty(labels.map(|labels| labels.join("."))))
+}
+
+/// `toguid(value)` (toguid-function.md): the first 32 hex digits of the text, hyphens where
+/// a guid has them skipped, as a guid's text; `None` when they are not there.
+pub fn toguid(text: &str) -> Option<String> {
+    let mut digits = String::with_capacity(32);
+    for c in text.chars() {
+        if digits.len() == 32 {
+            break;
+        }
+        if c == '-' && matches!(digits.len(), 8 | 12 | 16 | 20) {
+            continue;
+        }
+        if !c.is_ascii_hexdigit() {
+            return None;
+        }
+        digits.push(c.to_ascii_lowercase());
+    }
+    if digits.len() != 32 {
+        return None;
+    }
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &digits[..8],
+        &digits[8..12],
+        &digits[12..16],
+        &digits[16..20],
+        &digits[20..]
+    ))
+}
+
+#[cfg(test)]
+mod guid_tests {
+    use super::*;
+
+    #[test]
+    fn toguid_page() {
+        let guid = Some("01234567-89ab-cdef-0123-456789abcdef".to_string());
+        assert_eq!(toguid("0123456789abcdef0123456789abcdef"), guid);
+        assert_eq!(toguid("0123456789ab-cdef-0123-456789abcdef"), guid);
+        assert_eq!(toguid("01234567-89ab-cdef-0123-456789abcdef"), guid);
+        assert_eq!(toguid("0123456789ABCDEF0123456789abcdef and more"), guid);
+        assert_eq!(toguid("a string that is not a guid"), None);
+        assert_eq!(toguid("0123"), None);
+    }
 }
 
 #[cfg(test)]

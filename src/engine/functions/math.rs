@@ -60,6 +60,12 @@ const D: Param = Param::Dynamic;
 
 /// The math functions.
 pub(super) const FUNCTIONS: &[RowFunction] = &[
+    row(
+        "around",
+        &[Param::Any, Param::Any, Param::Any],
+        BOOL,
+        around,
+    ),
     // Powers and logarithms: real results (pow-function.md, exp-function.md, log-function.md…).
     row("pow", &[N, N], REAL, |a| binary_real(a, f64::powf)),
     row("exp", &[N], REAL, |a| unary(a, f64::exp)),
@@ -655,6 +661,26 @@ fn format_bytes(args: &[KqlValue]) -> Result<KqlValue, String> {
         format_real(value),
         UNITS[power]
     )))
+}
+
+/// `around(value, center, delta)` (around-function.md): whether value is within
+/// [center − delta, center + delta]; null when any is null. Numbers compare as reals,
+/// datetimes and timespans as ticks (a datetime's delta is a timespan).
+fn around(args: &[KqlValue]) -> Result<KqlValue, String> {
+    if args.iter().any(KqlValue::is_null) {
+        return Ok(KqlValue::Null);
+    }
+    let ticks = |v: &KqlValue| match v {
+        KqlValue::DateTime(t) | KqlValue::Timespan(t) => Some(*t as f64),
+        _ => None,
+    };
+    let value = |v: &KqlValue| ticks(v).or_else(|| v.as_real());
+    match (value(&args[0]), value(&args[1]), value(&args[2])) {
+        (Some(x), Some(center), Some(delta)) => {
+            Ok(KqlValue::Bool(x >= center - delta && x <= center + delta))
+        }
+        _ => Err("around() takes numbers, datetimes or timespans".to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -103,6 +103,21 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         volatile: false,
     },
     RowFunction {
+        name: "indexof",
+        params: &[
+            Param::Text,
+            Param::Text,
+            Param::Integer,
+            Param::Integer,
+            Param::Integer,
+        ],
+        required: 2,
+        variadic: false,
+        returns: Returns::Always(KqlType::Long),
+        eval: indexof,
+        volatile: false,
+    },
+    RowFunction {
         name: "regex_quote",
         params: &[Param::Text],
         required: 1,
@@ -350,6 +365,48 @@ fn indexof_regex(args: &[KqlValue]) -> Result<KqlValue, String> {
     Ok(KqlValue::Long(found))
 }
 
+/// `indexof(text, match[, start[, length[, occurrence]]])` (indexof-function.md): the
+/// character index of the occurrence-th `match` within the characters `start` to
+/// `start + length` (inclusive, as the page's examples count them; -1 is unlimited); a negative
+/// start counts from the end. -1 when not found; null for a length below -1 or an occurrence
+/// below 1. The planner runs the two-argument form itself.
+fn indexof(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let text = args[0].to_text();
+    let needle = args[1].to_text();
+    let optional = |index: usize, default: i64| match args.get(index) {
+        None => Some(default),
+        Some(value) => value.as_long(),
+    };
+    let (Some(start), Some(length), Some(occurrence)) =
+        (optional(2, 0), optional(3, -1), optional(4, 1))
+    else {
+        return Ok(KqlValue::Null);
+    };
+    if length < -1 || occurrence < 1 {
+        return Ok(KqlValue::Null);
+    }
+    let chars = text.chars().count() as i64;
+    let start = if start < 0 {
+        (chars + start).max(0)
+    } else {
+        start
+    };
+    if start > chars {
+        return Ok(KqlValue::Long(-1));
+    }
+    let end = if length == -1 {
+        chars
+    } else {
+        start.saturating_add(length).saturating_add(1).min(chars)
+    };
+    let range = &text[byte_offset(&text, start as usize)..byte_offset(&text, end as usize)];
+    let found = range
+        .match_indices(needle.as_str())
+        .nth((occurrence - 1) as usize)
+        .map_or(-1, |(at, _)| start + range[..at].chars().count() as i64);
+    Ok(KqlValue::Long(found))
+}
+
 /// The byte offset of character `index` of `text` (its length past the end).
 fn byte_offset(text: &str, index: usize) -> usize {
     text.char_indices()
@@ -585,6 +642,28 @@ fn tohex(args: &[KqlValue]) -> Result<KqlValue, String> {
 mod tests {
     use super::super::tests::{call, s};
     use super::*;
+
+    #[test]
+    fn indexof_page() {
+        let idx = |args: &[KqlValue]| call("indexof", args);
+        let l = KqlValue::Long;
+        assert_eq!(idx(&[s("abcdefg"), s("cde")]), l(2));
+        assert_eq!(idx(&[s("abcdefg"), s("cde"), l(1), l(4)]), l(2));
+        assert_eq!(idx(&[s("abcdefg"), s("cde"), l(1), l(2)]), l(-1));
+        assert_eq!(idx(&[s("abcdefg"), s("cde"), l(3), l(4)]), l(-1));
+        assert_eq!(idx(&[s("abcdefg"), s("cde"), l(-5)]), l(2));
+        assert_eq!(idx(&[l(1234567), l(5), l(1), l(4)]), l(4));
+        assert_eq!(idx(&[s("abcdefg"), s("cde"), l(2), l(-1)]), l(2));
+        assert_eq!(
+            idx(&[s("abcdefgabcdefg"), s("cde"), l(1), l(10), l(2)]),
+            l(9)
+        );
+        assert_eq!(
+            idx(&[s("abcdefgabcdefg"), s("cde"), l(1), l(-1), l(3)]),
+            l(-1)
+        );
+        assert_eq!(idx(&[s("abc"), s("b"), l(0), l(-2)]), KqlValue::Null);
+    }
 
     #[test]
     fn trim_pages() {

@@ -68,11 +68,20 @@ impl Planner<'_> {
                 return Err(self.unknown_column(&frame, &item.pattern, item.span));
             }
         }
-        let matches =
-            |name: &str| items.iter().any(|item| wildcard_match(&item.pattern, name));
+        let matches = |name: &str| items.iter().any(|item| wildcard_match(&item.pattern, name));
         let chosen: Vec<(String, KqlType)> = match kind {
-            ProjectKind::Away => frame.columns.iter().filter(|(n, _)| !matches(n)).cloned().collect(),
-            ProjectKind::Keep => frame.columns.iter().filter(|(n, _)| matches(n)).cloned().collect(),
+            ProjectKind::Away => frame
+                .columns
+                .iter()
+                .filter(|(n, _)| !matches(n))
+                .cloned()
+                .collect(),
+            ProjectKind::Keep => frame
+                .columns
+                .iter()
+                .filter(|(n, _)| matches(n))
+                .cloned()
+                .collect(),
             ProjectKind::Reorder => {
                 let mut ordered: Vec<(String, KqlType)> = Vec::new();
                 for item in items {
@@ -86,8 +95,12 @@ impl Planner<'_> {
                     match item.order {
                         Some(PatternOrder::Asc) => group.sort_by(|a, b| a.0.cmp(&b.0)),
                         Some(PatternOrder::Desc) => group.sort_by(|a, b| b.0.cmp(&a.0)),
-                        Some(PatternOrder::GrannyAsc) => group.sort_by(|a, b| natural_cmp(&a.0, &b.0)),
-                        Some(PatternOrder::GrannyDesc) => group.sort_by(|a, b| natural_cmp(&b.0, &a.0)),
+                        Some(PatternOrder::GrannyAsc) => {
+                            group.sort_by(|a, b| natural_cmp(&a.0, &b.0))
+                        }
+                        Some(PatternOrder::GrannyDesc) => {
+                            group.sort_by(|a, b| natural_cmp(&b.0, &a.0))
+                        }
                         None => {}
                     }
                     ordered.extend(group);

@@ -71,6 +71,7 @@ impl Planner<'_> {
             | "array_length" => self.dynamic_function(function, args, span, frame),
             "extract" | "split" | "countof" => self.text_udf(function, args, span, frame),
             "toscalar" => self.toscalar(args, span, frame),
+            "assert" => self.assert(args, span, frame),
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }
@@ -164,6 +165,39 @@ impl Planner<'_> {
             .map_err(|(index, message)| self.semantic(message, args[index].span))?;
         let udf = RowUdf::udf(definition, read_as, result);
         Ok(Typed::new(udf.call(exprs), result))
+    }
+
+    /// `assert(condition, message)` (assert-function.md): the condition must be known when the
+    /// query is planned; true gives true, false fails the query with the message.
+    fn assert(&mut self, args: &[Expr], span: Span, frame: &Frame) -> Result<Typed, QueryError> {
+        use datafusion::common::ToDFSchema;
+        use datafusion::logical_expr::simplify::SimplifyContext;
+        use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+        self.arity("assert", args, 2, 2, span)?;
+        let condition = self.condition(&args[0], frame)?;
+        let message = self.expr(&args[1], frame)?;
+        let Some(message) = message.literal_string().map(str::to_string) else {
+            return Err(self.semantic("assert()'s message must be a constant string", args[1].span));
+        };
+        let schema = datafusion::arrow::datatypes::Schema::empty()
+            .to_dfschema_ref()
+            .map_err(|e| self.engine_error(e, span))?;
+        let simplifier =
+            ExprSimplifier::new(SimplifyContext::builder().with_schema(schema).build());
+        match simplifier.simplify(condition) {
+            Ok(DfExpr::Literal(datafusion::common::ScalarValue::Boolean(Some(true)), _)) => {
+                Ok(Typed::new(lit(true), KqlType::Bool))
+            }
+            Ok(DfExpr::Literal(datafusion::common::ScalarValue::Boolean(_), _)) => Err(self
+                .semantic(
+                    format!("assert() has failed with message: '{message}'"),
+                    span,
+                )),
+            _ => Err(self.semantic(
+                "assert()'s condition must be known before the query runs (a constant)",
+                args[0].span,
+            )),
+        }
     }
 
     /// `ago(span)`, `now([offset])`, `bin(value, size)` (and its alias `floor`).
@@ -580,6 +614,9 @@ impl Planner<'_> {
                 }
             }
             "indexof" => {
+                if args.len() > 2 {
+                    return self.row_function(function, args, span, frame);
+                }
                 self.arity(function, args, 2, 2, span)?;
                 let (text, needle) = (text_arg(self, 0)?, text_arg(self, 1)?);
                 let position = cast(f::strpos(text.expr, needle.expr), DataType::Int64);

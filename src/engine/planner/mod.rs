@@ -709,7 +709,6 @@ impl Planner<'_> {
         Ok(Frame { builder, columns })
     }
 
-
     fn project_rename(
         &self,
         frame: Frame,

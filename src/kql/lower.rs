@@ -494,7 +494,9 @@ impl Lower {
                 None => OperatorKind::Error,
             },
             "project" => OperatorKind::Project(named(self, node)),
-            "extend" => OperatorKind::Extend(named(self, node)),
+            // `serialize` marks the order as usable by window functions, which the local
+            // engine computes in the rows' current order anyway: an extend.
+            "extend" | "serialize" => OperatorKind::Extend(named(self, node)),
             "project-away" | "project-keep" | "project-reorder" => {
                 let kind = match name.as_str() {
                     "project-away" => ProjectKind::Away,

@@ -246,3 +246,59 @@ fn make_bag_merges_property_bags() {
     let e = error("datatable(s: string) ['x'] | summarize make_bag(s)");
     assert!(e.message.contains("property bags"), "{e}");
 }
+
+#[test]
+fn window_functions_follow_the_serialized_order() {
+    // row-number-function.md, prev-function.md, next-function.md.
+    let result = run("range a from 1 to 5 step 1 | sort by a desc
+         | extend rn = row_number(), rn7 = row_number(7), p = prev(a), n = next(a, 2, -1)");
+    assert_eq!(column(&result, "a"), ["5", "4", "3", "2", "1"]);
+    assert_eq!(column(&result, "rn"), ["1", "2", "3", "4", "5"]);
+    assert_eq!(column(&result, "rn7"), ["7", "8", "9", "10", "11"]);
+    assert_eq!(column(&result, "p"), ["", "5", "4", "3", "2"]);
+    assert_eq!(column(&result, "n"), ["3", "2", "1", "-1", "-1"]);
+    let restarted = run(
+        r#"datatable (Airport: string, Airline: string, Departures: long)
+           ["TLV", "LH", 1, "TLV", "LY", 100, "SEA", "LH", 1, "SEA", "BA", 2, "SEA", "LY", 0]
+           | sort by Airport asc, Departures desc
+           | extend Rank = row_number(1, prev(Airport) != Airport)"#,
+    );
+    assert_eq!(column(&restarted, "Rank"), ["1", "2", "3", "1", "2"]);
+}
+
+#[test]
+fn row_cumsum_and_ranks_restart_as_their_pages_show() {
+    // row-cumsum-function.md.
+    let sums = run(r#"datatable (name: string, month: int, salary: long)
+           ["Alice", 1, 1000, "Bob", 1, 1000, "Alice", 2, 2000, "Bob", 2, 1950, "Alice", 3, 1400, "Bob", 3, 1450]
+           | order by name asc, month asc
+           | extend total = row_cumsum(salary, name != prev(name))"#);
+    assert_eq!(
+        column(&sums, "total"),
+        ["1000", "3000", "4400", "1000", "2950", "4400"]
+    );
+    let serialized = run(
+        "datatable (a: long) [1, 2, 3, 4, 5, 6] | where a % 2 == 0 | serialize cs = row_cumsum(a)",
+    );
+    assert_eq!(column(&serialized, "cs"), ["2", "6", "12"]);
+    // row-rank-dense-function.md and row-rank-min-function.md.
+    let ranks = run(
+        r#"datatable (Airline: string, Departures: long) ["LH", 3, "LY", 100, "UA", 3, "BA", 2, "EL", 3]
+           | sort by Departures asc
+           | extend dense = row_rank_dense(Departures), least = row_rank_min(Departures)"#,
+    );
+    assert_eq!(column(&ranks, "dense"), ["1", "2", "2", "2", "3"]);
+    assert_eq!(column(&ranks, "least"), ["1", "2", "2", "2", "5"]);
+}
+
+#[test]
+fn window_functions_keep_the_sort_order_of_a_partitioned_table() {
+    // The lab's tables are read in several partitions: the windows must follow the sort.
+    let result = run("DeviceProcessEvents | sort by Timestamp asc
+         | extend p = prev(Timestamp), rn = row_number()
+         | summarize out_of_order = countif(p > Timestamp), n = count(), last = max(rn)");
+    assert_eq!(column(&result, "out_of_order"), ["0"]);
+    assert_eq!(column(&result, "n"), column(&result, "last"));
+    let filtered = run("range a from 1 to 5 step 1 | sort by a asc | where prev(a) > 2");
+    assert_eq!(column(&filtered, "a"), ["4", "5"]);
+}

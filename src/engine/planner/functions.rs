@@ -72,6 +72,9 @@ impl Planner<'_> {
             "extract" | "split" | "countof" => self.text_udf(function, args, span, frame),
             "toscalar" => self.toscalar(args, span, frame),
             "assert" => self.assert(args, span, frame),
+            _ if super::window::WINDOW_FUNCTIONS.contains(&function) => {
+                self.window_function(function, args, span, frame)
+            }
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }

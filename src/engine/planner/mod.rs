@@ -18,6 +18,7 @@ mod sources;
 mod subquery;
 mod union;
 mod user_functions;
+mod window;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -651,7 +652,21 @@ impl Planner<'_> {
                 condition.span,
             ));
         }
-        self.with_plan(frame, span, |b| b.filter(typed.expr))
+        let (builder, mut filters) = self.with_windows(frame.builder, vec![typed.expr], span)?;
+        let windowed = builder.schema().fields().len() != frame.columns.len();
+        let mut builder = builder
+            .filter(filters.remove(0))
+            .map_err(|e| self.engine_error(e, span))?;
+        if windowed {
+            // The window columns go again.
+            builder = builder
+                .project(frame.columns.iter().map(|(n, _)| column(n)))
+                .map_err(|e| self.engine_error(e, span))?;
+        }
+        Ok(Frame {
+            builder,
+            columns: frame.columns,
+        })
     }
 
     fn project(
@@ -702,8 +717,8 @@ impl Planner<'_> {
                 span,
             ));
         }
-        let builder = frame
-            .builder
+        let (builder, exprs) = self.with_windows(frame.builder, exprs, span)?;
+        let builder = builder
             .project(exprs)
             .map_err(|e| self.engine_error(e, span))?;
         Ok(Frame { builder, columns })

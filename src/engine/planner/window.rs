@@ -1,0 +1,357 @@
+//! Window functions over a serialized row set (window-functions.md): `row_number`, `prev`,
+//! `next`, `row_cumsum`, `row_rank_dense`, `row_rank_min`. Each is a DataFusion window
+//! expression over the rows in their current order: no partitions (a partitioned window sorts
+//! its input, which would lose the order), restarts computed from running values instead:
+//!
+//! - `row_number(start, restart)`: N − L + start, where N is the row number and L the number
+//!   of the last row where `restart` held;
+//! - `row_cumsum(x, restart)`: C − B, where C is the running sum and B the running sum before
+//!   the last row where `restart` held;
+//! - `row_rank_dense(x)`: the running count of rows whose term differs from the previous row's;
+//! - `row_rank_min(x)`: the number of the first row of the current run of equal terms.
+//!
+//! A window expression may hold another (`row_cumsum(x, name != prev(name))`):
+//! [`Planner::with_windows`] plans the innermost first, each as a Window node, and the
+//! expressions then read their columns.
+
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::functions_window::expr_fn::{lag, lead, row_number};
+use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::{
+    Expr as DfExpr, ExprFunctionExt, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
+    WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
+};
+
+use super::{Frame, Planner, Typed, is_numeric};
+use crate::backend::QueryError;
+use crate::kql::Span;
+use crate::kql::ast::{Expr, Literal};
+use crate::results::KqlType;
+
+/// The window functions, which need a serialized row set.
+pub(super) const WINDOW_FUNCTIONS: &[&str] = &[
+    "row_number",
+    "prev",
+    "next",
+    "row_cumsum",
+    "row_rank_dense",
+    "row_rank_min",
+];
+
+/// Rows from the first to the current one.
+fn running_frame() -> WindowFrame {
+    WindowFrame::new_bounds(
+        WindowFrameUnits::Rows,
+        WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+        WindowFrameBound::CurrentRow,
+    )
+}
+
+/// An aggregate over the running frame.
+fn running_aggregate(aggregate: DfExpr) -> Result<DfExpr, datafusion::error::DataFusionError> {
+    running(aggregate, false)
+}
+
+/// An aggregate over the running frame, nulls skipped when `ignore_nulls` (`last_value`).
+fn running(
+    aggregate: DfExpr,
+    ignore_nulls: bool,
+) -> Result<DfExpr, datafusion::error::DataFusionError> {
+    let DfExpr::AggregateFunction(function) = aggregate else {
+        return Ok(aggregate);
+    };
+    let window = DfExpr::from(WindowFunction::new(
+        WindowFunctionDefinition::AggregateUDF(function.func),
+        function.params.args,
+    ))
+    .window_frame(running_frame());
+    if ignore_nulls {
+        window
+            .null_treatment(Some(
+                datafusion::logical_expr::expr::NullTreatment::IgnoreNulls,
+            ))
+            .build()
+    } else {
+        window.build()
+    }
+}
+
+impl Planner<'_> {
+    pub(super) fn window_function(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        let engine = |planner: &Self, e| planner.engine_error(e, span);
+        let number = || cast(row_number(), datafusion::arrow::datatypes::DataType::Int64);
+        match function {
+            "row_number" => {
+                self.arity(function, args, 0, 2, span)?;
+                let start = match args.first() {
+                    Some(arg) => match self.expr(arg, frame)?.literal {
+                        Some(Literal::Long(n)) => n,
+                        Some(Literal::Int(n)) => i64::from(n),
+                        _ => {
+                            return Err(self.semantic(
+                                "row_number()'s start must be a constant whole number",
+                                arg.span,
+                            ));
+                        }
+                    },
+                    None => 1,
+                };
+                let Some(restart) = args.get(1) else {
+                    return Ok(Typed::new(number() + lit(start - 1), KqlType::Long));
+                };
+                let restart = self.condition(restart, frame)?;
+                let last = running_aggregate(agg::max(
+                    when(restart, number())
+                        .otherwise(lit(1i64))
+                        .map_err(|e| engine(self, e))?,
+                ))
+                .map_err(|e| engine(self, e))?;
+                Ok(Typed::new(number() - last + lit(start), KqlType::Long))
+            }
+            "prev" | "next" => {
+                self.arity(function, args, 1, 3, span)?;
+                let value = self.expr(&args[0], frame)?;
+                let offset = match args.get(1) {
+                    Some(arg) => match self.expr(arg, frame)?.literal {
+                        Some(Literal::Long(n)) if n >= 0 => n,
+                        Some(Literal::Int(n)) if n >= 0 => i64::from(n),
+                        _ => {
+                            return Err(self.semantic(
+                                format!("{function}()'s offset must be a constant whole number, 0 or more"),
+                                arg.span,
+                            ));
+                        }
+                    },
+                    None => 1,
+                };
+                let default = match args.get(2) {
+                    Some(arg) => {
+                        let typed = self.expr(arg, frame)?;
+                        match typed.expr {
+                            DfExpr::Literal(value, _) => Some(value),
+                            _ => {
+                                return Err(self.semantic(
+                                    format!("{function}()'s default must be a constant"),
+                                    arg.span,
+                                ));
+                            }
+                        }
+                    }
+                    None => None,
+                };
+                let default = default
+                    .map(|d| d.cast_to(&value.ty.arrow_type()))
+                    .transpose()
+                    .map_err(|e| engine(self, e))?;
+                let shifted = if function == "prev" {
+                    lag(value.expr, Some(offset), default)
+                } else {
+                    lead(value.expr, Some(offset), default)
+                };
+                Ok(Typed::new(shifted, value.ty))
+            }
+            "row_cumsum" => {
+                self.arity(function, args, 1, 2, span)?;
+                let value = self.expr(&args[0], frame)?;
+                if !is_numeric(value.ty) {
+                    return Err(self.semantic(
+                        format!(
+                            "row_cumsum() sums numbers, this is {}",
+                            value.ty.with_article()
+                        ),
+                        args[0].span,
+                    ));
+                }
+                let ty = if matches!(value.ty, KqlType::Real | KqlType::Decimal) {
+                    KqlType::Real
+                } else {
+                    KqlType::Long
+                };
+                let value_expr = cast(value.expr, ty.arrow_type());
+                let sum =
+                    running_aggregate(agg::sum(value_expr.clone())).map_err(|e| engine(self, e))?;
+                let Some(restart) = args.get(1) else {
+                    return Ok(Typed::new(sum, ty));
+                };
+                let restart = self.condition(restart, frame)?;
+                // The running sum before the last restart: the last non-null of C − x where
+                // restart holds (nulls elsewhere).
+                let before = when(restart, sum.clone() - value_expr)
+                    .end()
+                    .map_err(|e| engine(self, e))?;
+                let zero = ScalarValue::try_from(&ty.arrow_type()).map_err(|e| engine(self, e))?;
+                let zero = match zero {
+                    ScalarValue::Int64(_) => lit(0i64),
+                    _ => lit(0.0f64),
+                };
+                let last =
+                    running(agg::last_value(before, vec![]), true).map_err(|e| engine(self, e))?;
+                Ok(Typed::new(
+                    sum - datafusion::functions::expr_fn::coalesce(vec![last, zero]),
+                    ty,
+                ))
+            }
+            _ => {
+                // row_rank_dense / row_rank_min
+                self.arity(function, args, 1, 1, span)?;
+                let value = self.expr(&args[0], frame)?;
+                let changed = number().eq(lit(1i64)).or(DfExpr::BinaryExpr(
+                    datafusion::logical_expr::BinaryExpr::new(
+                        Box::new(value.expr.clone()),
+                        datafusion::logical_expr::Operator::IsDistinctFrom,
+                        Box::new(lag(value.expr, Some(1), None)),
+                    ),
+                ));
+                let rank = if function == "row_rank_dense" {
+                    running_aggregate(agg::sum(
+                        when(changed, lit(1i64))
+                            .otherwise(lit(0i64))
+                            .map_err(|e| engine(self, e))?,
+                    ))
+                } else {
+                    running_aggregate(agg::max(
+                        when(changed, number()).end().map_err(|e| engine(self, e))?,
+                    ))
+                }
+                .map_err(|e| engine(self, e))?;
+                Ok(Typed::new(rank, KqlType::Long))
+            }
+        }
+    }
+
+    /// `builder` with every window expression of `exprs` computed by Window nodes (innermost
+    /// first) and `exprs` rewritten to read their columns.
+    pub(super) fn with_windows(
+        &self,
+        builder: LogicalPlanBuilder,
+        exprs: Vec<DfExpr>,
+        span: Span,
+    ) -> Result<(LogicalPlanBuilder, Vec<DfExpr>), QueryError> {
+        let mut builder = builder;
+        let mut exprs = exprs;
+        loop {
+            let innermost = innermost_windows(&exprs);
+            if innermost.is_empty() {
+                return Ok((builder, exprs));
+            }
+            let plan = builder.build().map_err(|e| self.engine_error(e, span))?;
+            let before = plan.schema().fields().len();
+            // The rows' order is the last sort's: say so, or DataFusion may merge sorted
+            // partitions in another order before the window runs.
+            let order = serialized_order(&plan);
+            let ordered: Vec<DfExpr> = innermost
+                .iter()
+                .map(|w| match w {
+                    DfExpr::WindowFunction(function) if !order.is_empty() => {
+                        let mut function = function.as_ref().clone();
+                        function.params.order_by = order.clone();
+                        DfExpr::from(function)
+                    }
+                    other => other.clone(),
+                })
+                .collect();
+            let plan = LogicalPlanBuilder::window_plan(plan, ordered)
+                .map_err(|e| self.engine_error(e, span))?;
+            // The Window node adds a column per expression, after the input's, in order.
+            let named: Vec<(DfExpr, datafusion::common::Column)> = innermost
+                .into_iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let (qualifier, field) = plan.schema().qualified_field(before + i);
+                    (w, datafusion::common::Column::from((qualifier, field)))
+                })
+                .collect();
+            builder = LogicalPlanBuilder::from(plan);
+            exprs = exprs
+                .into_iter()
+                .map(|e| {
+                    e.transform_up(|node| {
+                        Ok(match named.iter().find(|(w, _)| *w == node) {
+                            Some((_, column)) => Transformed::yes(DfExpr::Column(column.clone())),
+                            None => Transformed::no(node),
+                        })
+                    })
+                    .map(|t| t.data)
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.engine_error(e, span))?;
+        }
+    }
+}
+
+/// The window expressions anywhere in `exprs` that hold no other, each once.
+fn innermost_windows(exprs: &[DfExpr]) -> Vec<DfExpr> {
+    let mut found: Vec<DfExpr> = Vec::new();
+    for expr in exprs {
+        let _ = expr.apply(|node| {
+            if let DfExpr::WindowFunction(function) = node {
+                let nested = function.params.args.iter().any(|arg| {
+                    arg.exists(|e| Ok(matches!(e, DfExpr::WindowFunction(_))))
+                        .unwrap_or(false)
+                });
+                if !nested && !found.contains(node) {
+                    found.push(node.clone());
+                }
+            }
+            Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+        });
+    }
+    found
+}
+
+/// The order the rows of `plan` are in: the sort expressions of the nearest sort below it
+/// through operators that keep the order (projections, filters, limits, windows), provided no
+/// projection on the way gives a column the sort reads another meaning. Empty when the rows
+/// are in no known order.
+fn serialized_order(
+    plan: &datafusion::logical_expr::LogicalPlan,
+) -> Vec<datafusion::logical_expr::SortExpr> {
+    use datafusion::logical_expr::LogicalPlan as P;
+    let mut redefined: Vec<String> = Vec::new();
+    let mut node = plan;
+    loop {
+        node = match node {
+            P::Sort(sort) => {
+                let reads_redefined = sort.expr.iter().any(|key| {
+                    key.expr
+                        .column_refs()
+                        .iter()
+                        .any(|c| redefined.contains(&c.name))
+                });
+                return if reads_redefined {
+                    vec![]
+                } else {
+                    sort.expr.clone()
+                };
+            }
+            P::Projection(projection) => {
+                for (expr, field) in projection.expr.iter().zip(projection.schema.fields()) {
+                    let passed_through = match expr {
+                        DfExpr::Column(c) => c.name == *field.name(),
+                        DfExpr::Alias(alias) => {
+                            matches!(alias.expr.as_ref(), DfExpr::Column(c) if c.name == alias.name)
+                        }
+                        _ => false,
+                    };
+                    if !passed_through {
+                        redefined.push(field.name().clone());
+                    }
+                }
+                &projection.input
+            }
+            P::Filter(filter) => &filter.input,
+            P::Limit(limit) => &limit.input,
+            P::Window(window) => &window.input,
+            P::SubqueryAlias(alias) => &alias.input,
+            _ => return vec![],
+        };
+    }
+}

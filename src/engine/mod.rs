@@ -9,6 +9,7 @@ pub mod time_window;
 pub mod udf;
 pub mod udf_expand;
 pub mod udf_parse;
+pub mod udf_series;
 pub mod udf_text;
 
 use std::collections::BTreeMap;

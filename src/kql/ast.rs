@@ -132,6 +132,9 @@ pub enum OperatorKind {
     /// `parse [kind=…] [flags=…] Expr with Pattern` and `parse-where` (parse-operator.md,
     /// parse-where-operator.md).
     Parse(Box<Parse>),
+    /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
+    /// step S | in range(A, B, S)) [by …]` (make-series-operator.md).
+    MakeSeries(Box<MakeSeries>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -161,6 +164,7 @@ impl OperatorKind {
             OperatorKind::MvExpand(_) => "mv-expand",
             OperatorKind::Parse(parse) if parse.filter => "parse-where",
             OperatorKind::Parse(_) => "parse",
+            OperatorKind::MakeSeries(_) => "make-series",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
@@ -208,6 +212,40 @@ pub enum ParsePart {
     Star,
     /// `Name[: type]`: a column to extract (`string` when no type is given).
     Column { name: Ident, ty: Option<Ident> },
+}
+
+/// `make-series`: the series to make, the axis and its range, the groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeries {
+    /// `kind=nonempty`: an empty input gives one row of default values.
+    pub nonempty: bool,
+    pub aggregates: Vec<SeriesAggregate>,
+    /// The axis column.
+    pub axis: Expr,
+    pub range: SeriesRange,
+    pub by: Vec<NamedExpr>,
+}
+
+/// `[Name =] Aggregate [default = V]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesAggregate {
+    pub item: NamedExpr,
+    /// The value of bins without rows (0 when not given).
+    pub default: Option<Expr>,
+}
+
+/// The axis' range: `from A to B step S` (each bound optional) or `in range(A, B, S)`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeriesRange {
+    /// Bins start at `from` (or the first bin with data) and stop before `to` (or after the
+    /// last bin with data).
+    FromTo {
+        from: Option<Expr>,
+        to: Option<Expr>,
+        step: Expr,
+    },
+    /// `in range(start, stop, step)`: bins aligned as `bin()` aligns them, `stop` included.
+    InRange { start: Expr, stop: Expr, step: Expr },
 }
 
 /// `mv-expand`: what to expand, how bags expand, the index column, the per-row limit.

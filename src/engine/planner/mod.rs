@@ -10,6 +10,7 @@
 mod aggregate;
 mod functions;
 mod join;
+mod make_series;
 mod mv_expand;
 mod parse;
 mod scalar;
@@ -532,6 +533,7 @@ impl Planner<'_> {
             OperatorKind::Join(join) => self.join(frame, join, span),
             OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
+            OperatorKind::MakeSeries(series) => self.make_series(frame, series, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)

@@ -261,3 +261,44 @@ fn make_series_mistakes_get_messages() {
     ));
     assert!(unsupported.message.contains("make_set"), "{unsupported}");
 }
+
+#[test]
+fn series_analysis_functions_run_on_made_series() {
+    // series-iir-function.md: a cumulative sum, expanded back to rows.
+    let sums = run(
+        "print x = dynamic([1.0, 2.0, 3.0, 4.0]), y = series_iir(dynamic([1.0, 2.0, 3.0, 4.0]), dynamic([1]), dynamic([1,-1])) | mv-expand x, y",
+    );
+    assert_eq!(column(&sums, "y"), ["1.0", "3.0", "6.0", "10.0"]);
+    // series-fit-line-dynamic-function.md: the bag's properties.
+    let fit = run(
+        "print y = dynamic([2, 5, 6, 8, 11, 15, 17, 18, 25, 26, 30, 30]) | extend fit = series_fit_line_dynamic(y) | extend Slope = todouble(fit.slope), Interception = todouble(fit.interception), LineFit = fit.line_fit",
+    );
+    let slope: f64 = column(&fit, "Slope")[0].parse().unwrap();
+    assert!((slope - 2.7307692307692313).abs() < 1e-9, "{slope}");
+    let interception: f64 = column(&fit, "Interception")[0].parse().unwrap();
+    assert!(
+        (interception + 1.6666666666666714).abs() < 1e-9,
+        "{interception}"
+    );
+    // A moving average and a correlation over series made from rows.
+    let smoothed = run(&format!(
+        "{SALES} | make-series n = count() on Purchase from datetime(2016-09-09) to datetime(2016-09-14) step 1d
+        | extend avg3 = series_fir(n, dynamic([1, 1, 1]), true, true), r = series_pearson_correlation(n, n)"
+    ));
+    assert_eq!(column(&smoothed, "n"), ["[1,2,1,2,1]"]);
+    let avg3: Vec<f64> = serde_json::from_str(&column(&smoothed, "avg3")[0]).unwrap();
+    let expected = [1.0, 4.0 / 3.0, 5.0 / 3.0, 4.0 / 3.0, 1.0];
+    for (a, e) in avg3.iter().zip(expected) {
+        assert!((a - e).abs() < 1e-12, "{avg3:?}");
+    }
+    assert_eq!(column(&smoothed, "r"), ["1"]);
+    // series_seasonal with its period; without one, a message (detection is not supported).
+    let seasonal =
+        run("print s = series_seasonal(dynamic([1, 3, 5, 2, 4, 6, 1, 3, 5, 2, 4, 6]), 3)");
+    assert_eq!(
+        column(&seasonal, "s"),
+        ["[1.5,3.5,5.5,1.5,3.5,5.5,1.5,3.5,5.5,1.5,3.5,5.5]"]
+    );
+    let detect = error("print s = series_seasonal(dynamic([1, 3, 5, 2, 4, 6]))");
+    assert!(detect.message.contains("period"), "{detect}");
+}

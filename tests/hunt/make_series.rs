@@ -302,3 +302,22 @@ fn series_analysis_functions_run_on_made_series() {
     let detect = error("print s = series_seasonal(dynamic([1, 3, 5, 2, 4, 6]))");
     assert!(detect.message.contains("period"), "{detect}");
 }
+
+#[test]
+fn make_series_bounds_may_be_computed() {
+    // time-series-analysis.md: the bounds from toscalar() of the data.
+    let result = run(&format!(
+        "let T = {SALES};
+        let min_t = toscalar(T | summarize min(Purchase));
+        let max_t = toscalar(T | summarize max(Purchase));
+        T | make-series num=count() default=0 on Purchase from min_t to max_t step 1d"
+    ));
+    // The end is not included: the last day's row falls outside.
+    assert_eq!(column(&result, "num"), ["[1,2,1,2]"]);
+    // Relative to now(): bounds computed from ago() and arithmetic.
+    let recent = run("range i from 1 to 3 step 1 | extend t = ago(1h) - i * 1d
+        | make-series c = count() on t from bin(ago(5d), 1d) to now() - 0d step 1d");
+    let counts: Vec<i64> = serde_json::from_str(&column(&recent, "c")[0]).unwrap();
+    assert_eq!(counts.iter().sum::<i64>(), 3, "{counts:?}");
+    assert!(counts.len() == 5 || counts.len() == 6, "{counts:?}");
+}

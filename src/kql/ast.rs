@@ -139,6 +139,9 @@ pub enum OperatorKind {
     },
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
+    /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
+    /// step S | in range(A, B, S)) [by …]` (make-series-operator.md).
+    MakeSeries(Box<MakeSeries>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -173,6 +176,7 @@ impl OperatorKind {
                 ProjectKind::Keep => "project-keep",
                 ProjectKind::Reorder => "project-reorder",
             },
+            OperatorKind::MakeSeries(_) => "make-series",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
@@ -246,6 +250,40 @@ pub enum ParsePart {
     Star,
     /// `Name[: type]`: a column to extract (`string` when no type is given).
     Column { name: Ident, ty: Option<Ident> },
+}
+
+/// `make-series`: the series to make, the axis and its range, the groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeries {
+    /// `kind=nonempty`: an empty input gives one row of default values.
+    pub nonempty: bool,
+    pub aggregates: Vec<SeriesAggregate>,
+    /// The axis column.
+    pub axis: Expr,
+    pub range: SeriesRange,
+    pub by: Vec<NamedExpr>,
+}
+
+/// `[Name =] Aggregate [default = V]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesAggregate {
+    pub item: NamedExpr,
+    /// The value of bins without rows (0 when not given).
+    pub default: Option<Expr>,
+}
+
+/// The axis' range: `from A to B step S` (each bound optional) or `in range(A, B, S)`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeriesRange {
+    /// Bins start at `from` (or the first bin with data) and stop before `to` (or after the
+    /// last bin with data).
+    FromTo {
+        from: Option<Expr>,
+        to: Option<Expr>,
+        step: Expr,
+    },
+    /// `in range(start, stop, step)`: bins aligned as `bin()` aligns them, `stop` included.
+    InRange { start: Expr, stop: Expr, step: Expr },
 }
 
 /// `mv-expand`: what to expand, how bags expand, the index column, the per-row limit.

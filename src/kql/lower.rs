@@ -573,6 +573,10 @@ impl Lower {
                 Some(parse) => OperatorKind::Parse(Box::new(parse)),
                 None => OperatorKind::Error,
             },
+            "make-series" => match self.make_series(node) {
+                Some(series) => OperatorKind::MakeSeries(Box::new(series)),
+                None => OperatorKind::Error,
+            },
             _ => unsupported(),
         };
         Operator { kind, span }
@@ -636,6 +640,71 @@ impl Lower {
             source,
             pattern,
             filter,
+        })
+    }
+
+    /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
+    /// step S | in range(A, B, S)) [by …]`; `None` when the tree has an error there (reported
+    /// by the parser) or `in` is not followed by `range(start, stop, step)`.
+    fn make_series(&mut self, node: &SyntaxNode) -> Option<MakeSeries> {
+        let mut nonempty = false;
+        for (name, value) in parameters(node) {
+            if name == "kind" {
+                let value = value_ident(&value);
+                match value.name.as_str() {
+                    "nonempty" => nonempty = true,
+                    _ => self.error(value.span, "expected kind=nonempty"),
+                }
+            }
+        }
+        let mut aggregates = Vec::new();
+        for item in node.children().filter(|c| c.kind() == NAMED_EXPR) {
+            let default = clause(&item, "default")
+                .and_then(|clause| first_expression(&clause))
+                .map(|e| self.expr(&e));
+            let item = self.named_expr(&item);
+            aggregates.push(SeriesAggregate { item, default });
+        }
+        let axis = self.expr(&first_expression(&clause(node, "on")?)?);
+        let mut part = |word: &str| {
+            clause(node, word)
+                .and_then(|c| first_expression(&c))
+                .map(|e| self.expr(&e))
+        };
+        let range = match part("in") {
+            Some(Expr {
+                kind: ExprKind::Call { name, args },
+                ..
+            }) if name.name == "range" && args.len() == 3 => {
+                let mut args = args.into_iter();
+                let (start, stop, step) = (args.next()?, args.next()?, args.next()?);
+                SeriesRange::InRange { start, stop, step }
+            }
+            Some(other) => {
+                self.error(other.span, "expected range(start, stop, step) after 'in'");
+                return None;
+            }
+            None => {
+                let from = part("from");
+                let to = part("to");
+                let step = part("step")?;
+                SeriesRange::FromTo { from, to, step }
+            }
+        };
+        let by = match clause(node, "by") {
+            Some(by) => by
+                .children()
+                .filter(|c| c.kind() == NAMED_EXPR)
+                .map(|c| self.named_expr(&c))
+                .collect(),
+            None => Vec::new(),
+        };
+        (!aggregates.is_empty()).then_some(MakeSeries {
+            nonempty,
+            aggregates,
+            axis,
+            range,
+            by,
         })
     }
 
@@ -2192,5 +2261,51 @@ mod tests {
         assert_eq!(text(2), "say \"hi\"");
         assert_eq!(text(3), "it's");
         assert_eq!(text(4), "abcd", "literals joined across a comment");
+    }
+
+    #[test]
+    fn make_series_reads_its_aggregations_axis_range_and_groups() {
+        let query = ok(
+            "T | make-series kind=nonempty n = count() default = -1, avg(x) on Timestamp from ago(1d) to now() step 1h by A, B",
+        );
+        let OperatorKind::MakeSeries(series) = &query.body.unwrap().operators[0].kind else {
+            panic!()
+        };
+        assert!(series.nonempty);
+        assert_eq!(series.aggregates.len(), 2);
+        assert_eq!(series.aggregates[0].item.name.as_ref().unwrap().name, "n");
+        assert!(series.aggregates[0].default.is_some());
+        assert!(series.aggregates[1].item.name.is_none());
+        assert!(series.aggregates[1].default.is_none());
+        assert!(matches!(&series.axis.kind, ExprKind::Column(c) if c == "Timestamp"));
+        assert!(matches!(
+            &series.range,
+            SeriesRange::FromTo {
+                from: Some(_),
+                to: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(series.by.len(), 2);
+        let query = ok("T | make-series count() on Timestamp in range(ago(1d), now(), 1h)");
+        let OperatorKind::MakeSeries(series) = &query.body.unwrap().operators[0].kind else {
+            panic!()
+        };
+        assert!(!series.nonempty);
+        assert!(matches!(series.range, SeriesRange::InRange { .. }));
+        let query = ok("T | make-series count() on Timestamp step 1h");
+        let OperatorKind::MakeSeries(series) = &query.body.unwrap().operators[0].kind else {
+            panic!()
+        };
+        assert!(matches!(
+            series.range,
+            SeriesRange::FromTo {
+                from: None,
+                to: None,
+                ..
+            }
+        ));
+        let bad = first_error("T | make-series count() on Timestamp in (1, 2)");
+        assert!(bad.message.contains("range("), "{bad:?}");
     }
 }

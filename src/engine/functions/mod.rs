@@ -14,6 +14,7 @@ mod encoding;
 mod geo;
 mod math;
 mod network;
+mod series_analysis;
 mod strings;
 mod value;
 
@@ -185,7 +186,7 @@ impl RowFunction {
 }
 
 /// Every family's functions.
-fn families() -> [&'static [RowFunction]; 7] {
+fn families() -> [&'static [RowFunction]; 8] {
     [
         strings::FUNCTIONS,
         datetime::FUNCTIONS,
@@ -194,6 +195,7 @@ fn families() -> [&'static [RowFunction]; 7] {
         math::FUNCTIONS,
         encoding::FUNCTIONS,
         geo::FUNCTIONS,
+        series_analysis::FUNCTIONS,
     ]
 }
 

@@ -11,6 +11,7 @@ mod aggregate;
 mod columns;
 mod functions;
 mod join;
+mod make_series;
 mod mv_expand;
 mod parse;
 mod scalar;
@@ -567,6 +568,7 @@ impl Planner<'_> {
             OperatorKind::ProjectColumns { kind, items } => {
                 self.project_columns(frame, *kind, items, span)
             }
+            OperatorKind::MakeSeries(series) => self.make_series(frame, series, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)

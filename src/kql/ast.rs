@@ -187,6 +187,9 @@ impl OperatorKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Join {
     pub kind: Ident,
+    /// `lookup` (lookup-operator.md): leftouter or inner only, and the right side's key
+    /// columns are left out of the output.
+    pub lookup: bool,
     pub right: Pipeline,
     /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
     pub keys: Vec<(Ident, Ident)>,

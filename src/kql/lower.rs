@@ -561,7 +561,7 @@ impl Lower {
                 Some(union) => OperatorKind::Union(Box::new(union)),
                 None => unsupported(),
             },
-            "join" => match self.join(node) {
+            "join" | "lookup" => match self.join(node, name == "lookup") {
                 Some(join) => OperatorKind::Join(Box::new(join)),
                 None => unsupported(),
             },
@@ -710,9 +710,9 @@ impl Lower {
 
     /// `join [kind=K] [hint.…] Right on Keys`; `None` for forms the engine does not read yet
     /// (`on` with an expression that is not a key equality, `join … where`).
-    fn join(&mut self, node: &SyntaxNode) -> Option<Join> {
+    fn join(&mut self, node: &SyntaxNode, lookup: bool) -> Option<Join> {
         let mut kind = Ident {
-            name: "innerunique".into(),
+            name: if lookup { "leftouter" } else { "innerunique" }.into(),
             span: operator_name(node)?.1,
         };
         for (name, value) in parameters(node) {
@@ -727,7 +727,12 @@ impl Lower {
             join_keys(&key, &mut keys)?;
         }
         let right = self.pipeline(&right, false);
-        Some(Join { kind, right, keys })
+        Some(Join {
+            kind,
+            lookup,
+            right,
+            keys,
+        })
     }
 
     /// `mv-expand [kind=…] [with_itemindex=…] [Name =] Expr [to typeof(T)], … [limit N]`.
@@ -1948,7 +1953,11 @@ mod tests {
         assert!(matches!(union.body.unwrap().source, Source::Union(_)));
         let lookup = ok("T | lookup (U) on A").body.unwrap();
         assert!(
-            matches!(&lookup.operators[0].kind, OperatorKind::Unsupported(op) if op.name == "lookup")
+            matches!(&lookup.operators[0].kind, OperatorKind::Join(j) if j.lookup && j.kind.name == "leftouter")
+        );
+        let reduce = ok("T | reduce by A").body.unwrap();
+        assert!(
+            matches!(&reduce.operators[0].kind, OperatorKind::Unsupported(op) if op.name == "reduce")
         );
     }
 

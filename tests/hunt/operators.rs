@@ -302,3 +302,21 @@ fn window_functions_keep_the_sort_order_of_a_partitioned_table() {
     let filtered = run("range a from 1 to 5 step 1 | sort by a asc | where prev(a) > 2");
     assert_eq!(column(&filtered, "a"), ["4", "5"]);
 }
+
+#[test]
+fn lookup_adds_the_right_sides_columns_keys_once() {
+    // lookup-operator.md: leftouter by default, the keys appear once, other names that
+    // collide are renamed.
+    let facts = "let F = datatable(Id: long, Name: string) [1, 'a', 2, 'b', 3, 'c'];
+                 let D = datatable(Id: long, Extra: string, Name: string) [1, 'x', 'A', 3, 'y', 'C'];";
+    let result = run(&format!("{facts} F | lookup D on Id | order by Id asc"));
+    assert_eq!(result.column_names(), ["Id", "Name", "Extra", "Name1"]);
+    assert_eq!(column(&result, "Extra"), ["x", "", "y"]);
+    let inner = run(&format!(
+        "{facts} F | lookup kind=inner (D | project K = Id, Extra) on $left.Id == $right.K | order by Id asc"
+    ));
+    assert_eq!(inner.column_names(), ["Id", "Name", "Extra"]);
+    assert_eq!(column(&inner, "Id"), ["1", "3"]);
+    let e = error(&format!("{facts} F | lookup kind=leftanti D on Id"));
+    assert!(e.message.contains("leftouter"), "{e}");
+}

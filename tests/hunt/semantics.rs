@@ -453,10 +453,7 @@ fn parenthesised_tabular_lets_run() {
 #[test]
 fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
-        (
-            "DeviceProcessEvents | lookup (DeviceInfo) on DeviceId",
-            "'lookup'",
-        ),
+        ("DeviceInfo | reduce by DeviceName", "'reduce'"),
         ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
         ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
         ("DeviceInfo | scan with (step s: true;)", "'scan'"),

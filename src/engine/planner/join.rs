@@ -26,6 +26,12 @@ impl Planner<'_> {
         join: &Join,
         span: Span,
     ) -> Result<Frame, QueryError> {
+        if join.lookup && !matches!(join.kind.name.as_str(), "leftouter" | "inner") {
+            return Err(self.semantic(
+                "lookup is kind=leftouter (the default) or kind=inner",
+                join.kind.span,
+            ));
+        }
         let (join_type, output, unique_left) = match join.kind.name.as_str() {
             "innerunique" => (JoinType::Inner, Output::Both, true),
             "inner" => (JoinType::Inner, Output::Both, false),
@@ -114,6 +120,10 @@ impl Planner<'_> {
         }
         if output != Output::LeftOnly {
             for (name, ty) in &right.columns {
+                // lookup: the keys appear once, as the left side's.
+                if join.lookup && join.keys.iter().any(|(_, r)| r.name == *name) {
+                    continue;
+                }
                 let mut out = name.clone();
                 // A name the output has already takes a suffix: `DeviceId` → `DeviceId1`.
                 let mut n = 1;

@@ -37,6 +37,8 @@ pub struct Function {
     /// The body's value: a scalar expression or a tabular one; `None` for an empty body.
     pub value: Option<LetValue>,
     pub span: Span,
+    /// `view () { … }` (a view is named without parentheses, as a table is).
+    pub view: bool,
 }
 
 /// One parameter: scalar (`a: long`, with an optional default) or tabular (`T: (*)`,

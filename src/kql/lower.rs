@@ -230,11 +230,9 @@ impl Lower {
             .nth(1)
             .and_then(|e| name_of(&e))?;
         let value = if let Some(function) = node.children().find(|c| c.kind() == FUNCTION_DEF) {
-            if tokens(&function).any(|t| t.text() == "view") {
-                LetValue::Unsupported("a view (let … = view() {…})".into())
-            } else {
-                LetValue::Function(std::sync::Arc::new(self.function(&function)))
-            }
+            let mut function_value = self.function(&function);
+            function_value.view = tokens(&function).any(|t| t.text() == "view");
+            LetValue::Function(std::sync::Arc::new(function_value))
         } else {
             let value = first_expression(node)?;
             if is_tabular(&value) {
@@ -306,6 +304,7 @@ impl Lower {
             lets,
             value,
             span: span_of(node),
+            view: false,
         }
     }
 
@@ -1941,7 +1940,7 @@ mod tests {
             Some(ExprKind::Literal(Literal::Long(5)))
         ));
         assert!(matches!(function.value, Some(LetValue::Scalar(_))));
-        assert!(matches!(query.lets[1].value, LetValue::Unsupported(_)));
+        assert!(matches!(&query.lets[1].value, LetValue::Function(v) if v.view));
         let body = query.body.unwrap();
         assert!(matches!(&body.operators[0].kind, OperatorKind::Join(_)));
         assert!(matches!(&body.operators[1].kind, OperatorKind::MvExpand(_)));

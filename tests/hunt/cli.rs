@@ -259,13 +259,11 @@ fn check_reports_every_syntax_error_and_the_names_the_schema_lacks() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let name = file.display();
     // Past an unknown table the columns are unknown: `AcountName` is not reported. An unknown
-    // column where every column is known is an error even where the local engine cannot run the
-    // query (the lookup): Defender would refuse it too.
+    // column inside a subquery (the lookup's) is an error: Defender would refuse it too.
     assert_eq!(
         stdout(&output),
         format!(
-            "{name}:1:14: warning: the 'lookup' operator is not supported by the local engine yet\n\
-             {name}:1:50: error: unknown column 'Nope'\n\
+            "{name}:1:50: error: unknown column 'Nope'\n\
              {name}:4:1: error: expected an expression, found '|'\n\
              {name}:4:3: error: unknown tabular operator 'wher'\n\
              {name}:4:9: error: expected ')', found the end of the query\n\

@@ -455,7 +455,10 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
         ("DeviceInfo | reduce by DeviceName", "'reduce'"),
         ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
-        ("let v = view () { DeviceInfo };\nv | take 1", "a view"),
+        (
+            "DeviceInfo | sample-distinct 3 of DeviceName",
+            "'sample-distinct'",
+        ),
         ("DeviceInfo | scan with (step s: true;)", "'scan'"),
     ] {
         let e = try_run(query).expect_err(query);
@@ -463,6 +466,9 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
         assert!(e.message.contains(construct), "{query}: {e}");
         assert!(e.position.is_some(), "{query}: {e}");
     }
+    // A view is named as a table is (let-statement.md).
+    let view = run("let v = view () { DeviceInfo };\nv | take 1");
+    assert_eq!(view.row_count(), 1);
     // A function that is defined but not used does not stop the query; one that is, runs.
     let result = run("let f = (x:long) { x + 1 };\nDeviceInfo | take 1");
     assert_eq!(result.row_count(), 1);

@@ -502,9 +502,24 @@ impl Planner<'_> {
         result
     }
 
-    fn table(&self, ident: &Ident) -> Result<Frame, QueryError> {
+    fn table(&mut self, ident: &Ident) -> Result<Frame, QueryError> {
         if let Some(frame) = self.tabulars.get(&ident.name) {
             return Ok(frame.clone());
+        }
+        // A view is named as a table is: its body is its table.
+        if self
+            .functions
+            .get(&ident.name)
+            .is_some_and(|f| f.function.view && f.function.parameters.is_empty())
+        {
+            let call = Expr::new(
+                ExprKind::Call {
+                    name: ident.clone(),
+                    args: vec![],
+                },
+                ident.span,
+            );
+            return self.tabular_call(&call);
         }
         if let Some(error) = self.unsupported_let(&ident.name, ident.span) {
             return Err(error);

@@ -46,287 +46,58 @@ const fn function(
     }
 }
 
-/// The geospatial functions.
+/// The geospatial functions: name, parameters, how many are required, result type, row function.
+#[rustfmt::skip]
 pub(super) const FUNCTIONS: &[RowFunction] = &[
-    function(
-        "geo_distance_2points",
-        &[N, N, N, N, B],
-        4,
-        KqlType::Real,
-        distance_2points,
-    ),
-    function(
-        "geo_point_in_circle",
-        &[N, N, N, N, N],
-        5,
-        KqlType::Bool,
-        point_in_circle,
-    ),
+    function("geo_distance_2points", &[N, N, N, N, B], 4, KqlType::Real, distance_2points),
+    function("geo_point_in_circle", &[N, N, N, N, N], 5, KqlType::Bool, point_in_circle),
     function("geo_azimuth", &[N, N, N, N], 4, KqlType::Real, azimuth),
     function("geo_angle", &[N, N, N, N, N, N], 6, KqlType::Real, angle),
-    function(
-        "geo_point_to_geohash",
-        &[N, N, I],
-        2,
-        KqlType::String,
-        point_to_geohash,
-    ),
-    function(
-        "geo_geohash_to_central_point",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        geohash_to_central_point,
-    ),
-    function(
-        "geo_geohash_to_polygon",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        geohash_to_polygon,
-    ),
-    function(
-        "geo_geohash_neighbors",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        geohash_neighbors,
-    ),
-    function(
-        "geo_point_to_s2cell",
-        &[N, N, I],
-        2,
-        KqlType::String,
-        point_to_s2cell,
-    ),
-    function(
-        "geo_s2cell_to_central_point",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        s2cell_to_central_point,
-    ),
-    function(
-        "geo_s2cell_to_polygon",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        s2cell_to_polygon,
-    ),
-    function(
-        "geo_s2cell_neighbors",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        s2cell_neighbors,
-    ),
-    function(
-        "geo_point_to_h3cell",
-        &[N, N, I],
-        2,
-        KqlType::String,
-        point_to_h3cell,
-    ),
-    function(
-        "geo_h3cell_to_central_point",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        h3cell_to_central_point,
-    ),
-    function(
-        "geo_h3cell_to_polygon",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        h3cell_to_polygon,
-    ),
-    function(
-        "geo_h3cell_neighbors",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        h3cell_neighbors,
-    ),
-    function(
-        "geo_h3cell_children",
-        &[T, I],
-        1,
-        KqlType::Dynamic,
-        h3cell_children,
-    ),
-    function(
-        "geo_h3cell_parent",
-        &[T, I],
-        1,
-        KqlType::String,
-        h3cell_parent,
-    ),
-    function(
-        "geo_h3cell_rings",
-        &[T, I],
-        2,
-        KqlType::Dynamic,
-        h3cell_rings,
-    ),
+    function("geo_point_to_geohash", &[N, N, I], 2, KqlType::String, point_to_geohash),
+    function("geo_geohash_to_central_point", &[T], 1, KqlType::Dynamic, geohash_to_central_point),
+    function("geo_geohash_to_polygon", &[T], 1, KqlType::Dynamic, geohash_to_polygon),
+    function("geo_geohash_neighbors", &[T], 1, KqlType::Dynamic, geohash_neighbors),
+    function("geo_point_to_s2cell", &[N, N, I], 2, KqlType::String, point_to_s2cell),
+    function("geo_s2cell_to_central_point", &[T], 1, KqlType::Dynamic, s2cell_to_central_point),
+    function("geo_s2cell_to_polygon", &[T], 1, KqlType::Dynamic, s2cell_to_polygon),
+    function("geo_s2cell_neighbors", &[T], 1, KqlType::Dynamic, s2cell_neighbors),
+    function("geo_point_to_h3cell", &[N, N, I], 2, KqlType::String, point_to_h3cell),
+    function("geo_h3cell_to_central_point", &[T], 1, KqlType::Dynamic, h3cell_to_central_point),
+    function("geo_h3cell_to_polygon", &[T], 1, KqlType::Dynamic, h3cell_to_polygon),
+    function("geo_h3cell_neighbors", &[T], 1, KqlType::Dynamic, h3cell_neighbors),
+    function("geo_h3cell_children", &[T, I], 1, KqlType::Dynamic, h3cell_children),
+    function("geo_h3cell_parent", &[T, I], 1, KqlType::String, h3cell_parent),
+    function("geo_h3cell_rings", &[T, I], 2, KqlType::Dynamic, h3cell_rings),
     function("geo_h3cell_level", &[T], 1, KqlType::Int, h3cell_level),
     function("geo_from_wkt", &[T], 1, KqlType::Dynamic, from_wkt),
-    function(
-        "geo_point_in_polygon",
-        &[N, N, D],
-        3,
-        KqlType::Bool,
-        point_in_polygon,
-    ),
-    function(
-        "geo_distance_point_to_polygon",
-        &[N, N, D],
-        3,
-        KqlType::Real,
-        distance_point_to_polygon,
-    ),
-    function(
-        "geo_closest_point_on_polygon",
-        &[N, N, D],
-        3,
-        KqlType::Dynamic,
-        closest_point_on_polygon,
-    ),
-    function(
-        "geo_distance_point_to_line",
-        &[N, N, D],
-        3,
-        KqlType::Real,
-        distance_point_to_line,
-    ),
-    function(
-        "geo_closest_point_on_line",
-        &[N, N, D],
-        3,
-        KqlType::Dynamic,
-        closest_point_on_line,
-    ),
+    function("geo_point_in_polygon", &[N, N, D], 3, KqlType::Bool, point_in_polygon),
+    function("geo_distance_point_to_polygon", &[N, N, D], 3, KqlType::Real, distance_point_to_polygon),
+    function("geo_closest_point_on_polygon", &[N, N, D], 3, KqlType::Dynamic, closest_point_on_polygon),
+    function("geo_distance_point_to_line", &[N, N, D], 3, KqlType::Real, distance_point_to_line),
+    function("geo_closest_point_on_line", &[N, N, D], 3, KqlType::Dynamic, closest_point_on_line),
     function("geo_polygon_area", &[D], 1, KqlType::Real, polygon_area),
-    function(
-        "geo_polygon_perimeter",
-        &[D],
-        1,
-        KqlType::Real,
-        polygon_perimeter,
-    ),
-    function(
-        "geo_polygon_centroid",
-        &[D],
-        1,
-        KqlType::Dynamic,
-        polygon_centroid,
-    ),
+    function("geo_polygon_perimeter", &[D], 1, KqlType::Real, polygon_perimeter),
+    function("geo_polygon_centroid", &[D], 1, KqlType::Dynamic, polygon_centroid),
     function("geo_line_length", &[D], 1, KqlType::Real, line_length),
-    function(
-        "geo_line_centroid",
-        &[D],
-        1,
-        KqlType::Dynamic,
-        line_centroid,
-    ),
-    function(
-        "geo_line_locate_point",
-        &[D, N, N, B],
-        3,
-        KqlType::Real,
-        line_locate_point,
-    ),
-    function(
-        "geo_line_interpolate_point",
-        &[D, N],
-        2,
-        KqlType::Dynamic,
-        line_interpolate_point,
-    ),
-    function(
-        "geo_line_densify",
-        &[D, N, B],
-        1,
-        KqlType::Dynamic,
-        line_densify,
-    ),
-    function(
-        "geo_polygon_densify",
-        &[D, N, B],
-        1,
-        KqlType::Dynamic,
-        polygon_densify,
-    ),
-    function(
-        "geo_intersects_2lines",
-        &[D, D],
-        2,
-        KqlType::Bool,
-        intersects_2lines,
-    ),
-    function(
-        "geo_intersects_line_with_polygon",
-        &[D, D],
-        2,
-        KqlType::Bool,
-        intersects_line_with_polygon,
-    ),
-    function(
-        "geo_intersects_2polygons",
-        &[D, D],
-        2,
-        KqlType::Bool,
-        intersects_2polygons,
-    ),
-    function(
-        "geo_intersection_2lines",
-        &[D, D],
-        2,
-        KqlType::Dynamic,
-        intersection_2lines,
-    ),
-    function(
-        "geo_intersection_line_with_polygon",
-        &[D, D],
-        2,
-        KqlType::Dynamic,
-        intersection_line_with_polygon,
-    ),
-    function(
-        "geo_union_lines_array",
-        &[D],
-        1,
-        KqlType::Dynamic,
-        union_lines_array,
-    ),
-    function(
-        "geo_polygon_to_s2cells",
-        &[D, I, N],
-        1,
-        KqlType::Dynamic,
-        polygon_to_s2cells,
-    ),
-    function(
-        "geo_line_to_s2cells",
-        &[D, I, N],
-        1,
-        KqlType::Dynamic,
-        line_to_s2cells,
-    ),
-    function(
-        "geo_point_buffer",
-        &[N, N, N, N],
-        3,
-        KqlType::Dynamic,
-        point_buffer,
-    ),
-    function(
-        "geo_info_from_ip_address",
-        &[T],
-        1,
-        KqlType::Dynamic,
-        info_from_ip_address,
-    ),
+    function("geo_line_centroid", &[D], 1, KqlType::Dynamic, line_centroid),
+    function("geo_line_locate_point", &[D, N, N, B], 3, KqlType::Real, line_locate_point),
+    function("geo_line_interpolate_point", &[D, N], 2, KqlType::Dynamic, line_interpolate_point),
+    function("geo_line_densify", &[D, N, B], 1, KqlType::Dynamic, line_densify),
+    function("geo_polygon_densify", &[D, N, B], 1, KqlType::Dynamic, polygon_densify),
+    function("geo_intersects_2lines", &[D, D], 2, KqlType::Bool, intersects_2lines),
+    function("geo_intersects_line_with_polygon", &[D, D], 2, KqlType::Bool, intersects_line_with_polygon),
+    function("geo_intersects_2polygons", &[D, D], 2, KqlType::Bool, intersects_2polygons),
+    function("geo_intersection_2lines", &[D, D], 2, KqlType::Dynamic, intersection_2lines),
+    function("geo_intersection_line_with_polygon", &[D, D], 2, KqlType::Dynamic, intersection_line_with_polygon),
+    function("geo_union_lines_array", &[D], 1, KqlType::Dynamic, union_lines_array),
+    function("geo_polygon_to_s2cells", &[D, I, N], 1, KqlType::Dynamic, polygon_to_s2cells),
+    function("geo_line_to_s2cells", &[D, I, N], 1, KqlType::Dynamic, line_to_s2cells),
+    function("geo_point_buffer", &[N, N, N, N], 3, KqlType::Dynamic, point_buffer),
+    function("geo_line_simplify", &[D, N], 1, KqlType::Dynamic, line_simplify),
+    function("geo_polygon_simplify", &[D, N], 1, KqlType::Dynamic, polygon_simplify),
+    function("geo_simplify_polygons_array", &[D, N], 1, KqlType::Dynamic, simplify_polygons_array),
+    function("geo_polygon_to_h3cells", &[D, I, N], 1, KqlType::Dynamic, polygon_to_h3cells),
+    function("geo_info_from_ip_address", &[T], 1, KqlType::Dynamic, info_from_ip_address),
 ];
 
 // ---- arguments -----------------------------------------------------------------------------
@@ -1079,6 +850,123 @@ fn point_buffer(args: &[KqlValue]) -> Result<KqlValue, String> {
         Some(shape::polygons_json(&[vec![ring]], false))
     })();
     dynamic_result(result)
+}
+
+/// The simplification tolerance (meters, default 10) in radians.
+fn simplify_tolerance(args: &[KqlValue]) -> Option<f64> {
+    let tolerance = optional(args, 1, 10.0, real)? / EARTH_RADIUS;
+    (0.0..=ops::MAX_SIMPLIFY)
+        .contains(&tolerance)
+        .then_some(tolerance)
+}
+
+/// `geo_line_simplify()`: a line without the vertices that keep it within `tolerance` meters
+/// (default 10) of its course, no two of its vertices closer than that; null when it shrinks
+/// away. Douglas–Peucker on the sphere: Kusto snaps with S2's builder, which can keep other
+/// vertices in less simple inputs.
+fn line_simplify(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let result = (|| {
+        let lines = shape::lines(&args[0])?;
+        let tolerance = simplify_tolerance(args)?;
+        let simple: Vec<Vec<Coord>> = lines
+            .lines
+            .iter()
+            .filter_map(|line| ops::simplify_line(line, tolerance))
+            .collect();
+        if simple.is_empty() {
+            return None;
+        }
+        Some(shape::lines_json(&simple, lines.multi && simple.len() > 1))
+    })();
+    dynamic_result(result)
+}
+
+/// `geo_polygon_simplify()`: a polygon simplified like [`line_simplify`]'s lines; null when
+/// it shrinks away. A multipolygon is simplified as the union of its polygons: refused when
+/// they meet.
+fn polygon_simplify(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(polygons) = shape::polygons(&args[0]) else {
+        return Ok(KqlValue::Null);
+    };
+    let Some(tolerance) = simplify_tolerance(args) else {
+        return Ok(KqlValue::Null);
+    };
+    simplified(&polygons.polygons, tolerance, polygons.multi)
+}
+
+/// Simplified polygons as GeoJSON: null when all shrink away; refused when they meet (their
+/// union, with shared borders kept shared, is not computed here).
+fn simplified(
+    polygons: &[Vec<Vec<Coord>>],
+    tolerance: f64,
+    multi: bool,
+) -> Result<KqlValue, String> {
+    let simple = ops::simplify_polygons(polygons, tolerance);
+    if simple.is_empty() {
+        return Ok(KqlValue::Null);
+    }
+    if polygons.len() > 1 {
+        let shapes = shape::Polygons {
+            polygons: polygons.to_vec(),
+            multi,
+        }
+        .shapes();
+        if shapes.is_some_and(|shapes| ops::any_meet(&shapes)) {
+            return Err(
+                "simplifying polygons that touch or overlap (their union, keeping shared borders) is not supported"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(dynamic(shape::polygons_json(
+        &simple,
+        multi && simple.len() > 1,
+    )))
+}
+
+/// `geo_simplify_polygons_array()`: an array of polygons and multipolygons simplified
+/// together into one (multi)polygon.
+fn simplify_polygons_array(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(items) = args[0].as_array().filter(|items| !items.is_empty()) else {
+        return Ok(KqlValue::Null);
+    };
+    let mut all = Vec::new();
+    for item in items {
+        let Some(polygons) = shape::polygons(&KqlValue::Dynamic(item.clone())) else {
+            return Ok(KqlValue::Null);
+        };
+        all.extend(polygons.polygons);
+    }
+    let Some(tolerance) = simplify_tolerance(args) else {
+        return Ok(KqlValue::Null);
+    };
+    simplified(&all, tolerance, true)
+}
+
+/// `geo_polygon_to_h3cells()`: the H3 cells (resolution 0 to 15, default 6) whose centers
+/// are inside a polygon with straight edges.
+fn polygon_to_h3cells(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(polygons) = shape::polygons(&args[0]) else {
+        return Ok(KqlValue::Null);
+    };
+    let (Some(res), Some(radius)) = (
+        optional(args, 1, 6, KqlValue::as_long).and_then(resolution),
+        optional(args, 2, 0.0, real).filter(|r| *r >= 0.0),
+    ) else {
+        return Ok(KqlValue::Null);
+    };
+    if radius > 0.0 {
+        return Err("a positive radius (buffering the polygon) is not supported".to_string());
+    }
+    let cells = ops::h3_cells(&polygons.polygons, res);
+    dynamic_result(cells.map(|cells| {
+        Json::Array(
+            cells
+                .into_iter()
+                .map(|c| Json::String(c.to_string()))
+                .collect(),
+        )
+    }))
 }
 
 /// `geo_info_from_ip_address()`: needs Microsoft's IP location data.

@@ -540,3 +540,249 @@ pub(crate) fn point_buffer(center: Vec3, radius: f64, tolerance: f64) -> Option<
     ring.push(ring[0]);
     Some(ring)
 }
+
+// ---- simplify ------------------------------------------------------------------------------
+
+/// The largest simplification tolerance, in radians: 70°, S2's largest snap radius (the
+/// pages' "~7,800,000 meters").
+pub(crate) const MAX_SIMPLIFY: f64 = 70.0 * PI / 180.0;
+
+/// The vertices of a chain to keep: Douglas–Peucker on the sphere (the ends, and every vertex
+/// farther than `tolerance` from the simplified edge it would be dropped into).
+fn douglas_peucker(points: &[Vec3], tolerance: f64) -> Vec<usize> {
+    let n = points.len();
+    if n <= 2 {
+        return (0..n).collect();
+    }
+    let mut keep = vec![false; n];
+    keep[0] = true;
+    keep[n - 1] = true;
+    // An explicit stack: a long chain must not recurse deeply.
+    let mut stack = vec![(0, n - 1)];
+    while let Some((i, j)) = stack.pop() {
+        let mut farthest = (0.0, 0);
+        for k in i + 1..j {
+            let d = distance_to_edge(points[k], points[i], points[j]);
+            if d > farthest.0 {
+                farthest = (d, k);
+            }
+        }
+        if farthest.0 > tolerance {
+            keep[farthest.1] = true;
+            stack.push((i, farthest.1));
+            stack.push((farthest.1, j));
+        }
+    }
+    (0..n).filter(|&k| keep[k]).collect()
+}
+
+/// Drops kept vertices closer than `tolerance` to the vertex kept before them (no two
+/// vertices of a simplified shape are that close); the chain's last vertex stays.
+fn space_out(points: &[Vec3], kept: Vec<usize>, tolerance: f64) -> Vec<usize> {
+    let Some((&last, rest)) = kept.split_last() else {
+        return kept;
+    };
+    let mut out: Vec<usize> = Vec::with_capacity(kept.len());
+    for &k in rest {
+        if out
+            .last()
+            .is_none_or(|&before| points[before].angle(points[k]) >= tolerance)
+        {
+            out.push(k);
+        }
+    }
+    if let Some(&before) = out.last()
+        && out.len() > 1
+        && points[before].angle(points[last]) < tolerance
+    {
+        out.pop();
+    }
+    out.push(last);
+    out
+}
+
+/// A simplified line; `None` when it shrinks to a point (its ends closer than `tolerance`
+/// with nothing kept between them).
+pub(crate) fn simplify_line(line: &[Coord], tolerance: f64) -> Option<Vec<Coord>> {
+    let points: Vec<Vec3> = line
+        .iter()
+        .map(|c| Vec3::from_degrees(c[0], c[1]))
+        .collect();
+    let kept = space_out(&points, douglas_peucker(&points, tolerance), tolerance);
+    if kept.len() < 2 || (kept.len() == 2 && points[kept[0]].angle(points[kept[1]]) < tolerance) {
+        return None;
+    }
+    Some(kept.iter().map(|&k| line[k]).collect())
+}
+
+/// A simplified ring (closing vertex included); `None` when fewer than three vertices stay.
+pub(crate) fn simplify_ring(ring: &[Coord], tolerance: f64) -> Option<Vec<Coord>> {
+    let open = &ring[..ring.len().saturating_sub(1)];
+    let points: Vec<Vec3> = open
+        .iter()
+        .map(|c| Vec3::from_degrees(c[0], c[1]))
+        .collect();
+    if points.len() < 3 {
+        return None;
+    }
+    // Split the ring at its first vertex and the vertex farthest from it.
+    let far = (1..points.len())
+        .max_by(|&a, &b| {
+            points[0]
+                .angle(points[a])
+                .total_cmp(&points[0].angle(points[b]))
+        })
+        .unwrap_or(1);
+    let first_half: Vec<Vec3> = points[..=far].to_vec();
+    let mut second_half: Vec<Vec3> = points[far..].to_vec();
+    second_half.push(points[0]);
+    let mut kept: Vec<usize> = douglas_peucker(&first_half, tolerance);
+    kept.pop();
+    kept.extend(
+        douglas_peucker(&second_half, tolerance)
+            .into_iter()
+            .map(|k| k + far),
+    );
+    // `kept` ends with the first vertex again (index points.len()).
+    let mut closed = points.clone();
+    closed.push(points[0]);
+    let kept = space_out(&closed, kept, tolerance);
+    let out: Vec<Coord> = kept.iter().map(|&k| ring[k % open.len()]).collect();
+    if out.len() < 4 {
+        return None;
+    }
+    // The ring must still bound an area.
+    let vertices: Vec<Vec3> = kept[..kept.len() - 1]
+        .iter()
+        .map(|&k| points[k % open.len()])
+        .collect();
+    super::sphere::Loop::new(vertices)?;
+    Some(out)
+}
+
+/// Simplified polygons: a polygon whose shell shrinks away is dropped, as is a hole that does.
+pub(crate) fn simplify_polygons(
+    polygons: &[Vec<Vec<Coord>>],
+    tolerance: f64,
+) -> Vec<Vec<Vec<Coord>>> {
+    polygons
+        .iter()
+        .filter_map(|rings| {
+            let shell = simplify_ring(rings.first()?, tolerance)?;
+            let mut out = vec![shell];
+            out.extend(
+                rings[1..]
+                    .iter()
+                    .filter_map(|hole| simplify_ring(hole, tolerance)),
+            );
+            Some(out)
+        })
+        .collect()
+}
+
+/// Whether any two of the polygons meet at all (touch, cross or nest).
+pub(crate) fn any_meet(polygons: &[Polygon]) -> bool {
+    let caps: Vec<_> = polygons
+        .iter()
+        .map(|p| super::sphere::Cap::around(&p.shell.vertices))
+        .collect();
+    for (i, a) in polygons.iter().enumerate() {
+        for (j, b) in polygons.iter().enumerate().skip(i + 1) {
+            if !caps[i].near(&caps[j], 1e-9) {
+                continue;
+            }
+            let (ea, eb): (Vec<_>, Vec<_>) = (a.edges().collect(), b.edges().collect());
+            if edges_meet(&ea, &eb)
+                || ea.iter().any(|(p, _)| b.contains(*p))
+                || eb.iter().any(|(p, _)| a.contains(*p))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+// ---- H3 cells of a polygon -----------------------------------------------------------------
+
+/// The most cells `geo_polygon_to_h3cells()` returns (Kusto's documented limit).
+pub(crate) const MAX_H3_CELLS: usize = 61_680;
+
+/// The most points sampled to find a polygon's cells.
+const MAX_H3_SAMPLES: usize = 4_000_000;
+
+/// Whether a point is inside polygons whose edges are straight lines in longitude and
+/// latitude (even-odd over all rings: holes cut out).
+pub(crate) fn planar_contains(polygons: &[Vec<Vec<Coord>>], p: Coord) -> bool {
+    polygons.iter().any(|rings| {
+        let mut inside = false;
+        for ring in rings {
+            for edge in ring.windows(2) {
+                let (a, b) = (edge[0], edge[1]);
+                if (a[1] > p[1]) != (b[1] > p[1]) {
+                    let x = a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+                    if p[0] < x {
+                        inside = !inside;
+                    }
+                }
+            }
+        }
+        inside
+    })
+}
+
+/// The H3 cells of `resolution` whose centers are inside the polygons (straight edges), in
+/// index order; `None` past [`MAX_H3_CELLS`] cells.
+pub(crate) fn h3_cells(
+    polygons: &[Vec<Vec<Coord>>],
+    resolution: h3o::Resolution,
+) -> Option<Vec<h3o::CellIndex>> {
+    use std::collections::BTreeSet;
+    // Sample each polygon's bounding box finer than the cells, then check those cells and
+    // their neighbors: every cell whose center is inside is among them.
+    let spacing_degrees = (resolution.edge_length_km() * 0.5 / 111.195).max(1e-9);
+    let mut candidates: BTreeSet<h3o::CellIndex> = BTreeSet::new();
+    let mut samples = 0usize;
+    for rings in polygons {
+        let shell = rings.first()?;
+        let (mut west, mut south, mut east, mut north) = (180.0f64, 90.0f64, -180.0f64, -90.0f64);
+        for c in shell {
+            west = west.min(c[0]);
+            east = east.max(c[0]);
+            south = south.min(c[1]);
+            north = north.max(c[1]);
+        }
+        let widest = south.abs().max(north.abs()).min(89.0).to_radians().cos();
+        let (step_lat, step_lng) = (spacing_degrees, spacing_degrees / widest);
+        let rows = ((north - south) / step_lat).ceil() as usize + 1;
+        let columns = ((east - west) / step_lng).ceil() as usize + 1;
+        samples = samples.checked_add(rows.checked_mul(columns)?)?;
+        if samples > MAX_H3_SAMPLES {
+            return None;
+        }
+        for row in 0..rows {
+            let lat = (south + row as f64 * step_lat).min(north);
+            for column in 0..columns {
+                let lng = (west + column as f64 * step_lng).min(east);
+                let cell = h3o::LatLng::new(lat, lng).ok()?.to_cell(resolution);
+                candidates.insert(cell);
+            }
+        }
+    }
+    let mut checked: BTreeSet<h3o::CellIndex> = BTreeSet::new();
+    for cell in &candidates {
+        let disk: Vec<h3o::CellIndex> = cell.grid_disk(1);
+        checked.extend(disk);
+    }
+    let mut out = Vec::new();
+    for cell in checked {
+        let center = h3o::LatLng::from(cell);
+        if planar_contains(polygons, [center.lng(), center.lat()]) {
+            if out.len() >= MAX_H3_CELLS {
+                return None;
+            }
+            out.push(cell);
+        }
+    }
+    Some(out)
+}

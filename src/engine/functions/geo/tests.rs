@@ -896,3 +896,108 @@ fn ip_location_is_refused() {
         .unwrap();
     assert!((info.eval)(&[s("20.53.203.50")]).is_err());
 }
+
+#[test]
+fn simplify() {
+    let f = "geo_line_simplify";
+    let line = d(
+        r#"{"type":"LineString","coordinates":[[-73.97033169865608,40.789063020152824],[-73.97039607167244,40.78897975920816],[-73.9704617857933,40.78888837512432],[-73.97052884101868,40.7887949601531],[-73.9706052839756,40.788698498903564],[-73.97065222263336,40.78862640672032],[-73.97072866559029,40.78852791445617],[-73.97079303860664,40.788434498977836]]}"#,
+    );
+    assert_json(
+        call(f, &[line.clone(), l(10)]),
+        r#"{"type": "LineString", "coordinates": [[-73.97033169865608, 40.789063020152824], [-73.97079303860664, 40.788434498977836]]}"#,
+    );
+    // A tolerance of zero keeps every vertex that is not exactly on the way.
+    let KqlValue::Dynamic(kept) = call(f, &[line, l(0)]) else {
+        panic!("no line");
+    };
+    assert!(kept["coordinates"].as_array().unwrap().len() > 2);
+    let lone = d(r#"{"type":"LineString","coordinates":[[1, 1]]}"#);
+    assert_eq!(call(f, &[lone]), KqlValue::Null);
+    let short = d(r#"{"type":"LineString","coordinates":[[1, 1],[2,2]]}"#);
+    assert_eq!(call(f, &[short, l(-1)]), KqlValue::Null);
+    let small = d(r#"{"type":"LineString","coordinates":[[1.1, 1.1],[1.2,1.2]]}"#);
+    assert_eq!(call(f, &[small, l(100000)]), KqlValue::Null);
+
+    let f = "geo_polygon_simplify";
+    let polygon = d(
+        r#"{"type":"Polygon","coordinates":[[[-73.94885122776031,40.79673476355657],[-73.94885927438736,40.79692258628347],[-73.94887939095497,40.79692055577034],[-73.9488673210144,40.79693476936093],[-73.94888743758202,40.79693476936093],[-73.9488834142685,40.796959135509105],[-73.94890084862709,40.79695304397289],[-73.94906312227248,40.79710736271788],[-73.94923612475395,40.7968708081794],[-73.94885122776031,40.79673476355657]]]}"#,
+    );
+    assert_json(
+        call(f, &[polygon]),
+        r#"{"type": "Polygon", "coordinates": [[[-73.948851227760315, 40.796734763556572],[-73.949063122272477, 40.797107362717881],[-73.949236124753952, 40.7968708081794],[-73.948851227760315, 40.796734763556572]]]}"#,
+    );
+    assert_eq!(
+        call(
+            f,
+            &[d(r#"{"type":"Polygon","coordinates":[[[5,48],[5,48]]]}"#)]
+        ),
+        KqlValue::Null
+    );
+    let pentagon = d(r#"{"type":"Polygon","coordinates":[[[5,48],[0,50],[0,47],[4,47],[5,48]]]}"#);
+    assert_eq!(call(f, &[pentagon.clone(), r(-0.1)]), KqlValue::Null);
+    assert_eq!(call(f, &[pentagon.clone(), l(1000000)]), KqlValue::Null);
+    assert_json(call(f, &[pentagon.clone(), l(1)]), &pentagon.to_text());
+
+    let f = "geo_simplify_polygons_array";
+    let three = d(r#"[
+        {"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807,40.80068],[-73.98201,40.76825],[-73.97317,40.76455],[-73.9495,40.7969]]]},
+        {"type":"Polygon","coordinates":[[[-73.94622,40.79249],[-73.96888,40.79282],[-73.9577,40.7789],[-73.94622,40.79249]]]},
+        {"type":"Polygon","coordinates":[[[-73.97335,40.77274],[-73.9936,40.76630],[-73.97171,40.75655],[-73.97335,40.77274]]]}]"#);
+    assert_eq!(call(f, &[three.clone(), l(-1)]), KqlValue::Null);
+    assert_eq!(call(f, &[three.clone(), l(10000)]), KqlValue::Null);
+    let simplify = super::FUNCTIONS
+        .iter()
+        .find(|f| f.name == "geo_simplify_polygons_array")
+        .unwrap();
+    assert!((simplify.eval)(&[three]).is_err(), "overlapping polygons");
+    let invalid = d(r#"[
+        {"type":"Polygon","coordinates":[[[-73.9495,40.7969],[-73.95807,40.80068],[-73.98201,40.76825],[-73.97317,40.76455],[-73.9495,40.7969]]]},
+        {"type":"Polygon","coordinates":[[[-73.94622,40.79249]]]}]"#);
+    assert_eq!(call(f, &[invalid]), KqlValue::Null);
+    let apart = d(r#"[
+        {"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]},
+        {"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]}]"#);
+    assert_json(
+        call(f, &[apart]),
+        r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[5,5],[6,5],[6,6],[5,6],[5,5]]]]}"#,
+    );
+}
+
+#[test]
+fn polygon_to_h3cells() {
+    let f = "geo_polygon_to_h3cells";
+    let madrid = d(
+        r#"{"type":"Polygon","coordinates":[[[-3.659,40.553],[-3.913,40.409],[-3.729,40.273],[-3.524,40.440],[-3.659,40.553]]]}"#,
+    );
+    let KqlValue::Dynamic(Json::Array(cells)) = call(f, std::slice::from_ref(&madrid)) else {
+        panic!("no cells");
+    };
+    let mut cells: Vec<String> = cells
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    cells.sort();
+    let mut documented: Vec<&str> = vec![
+        "86390cb57ffffff",
+        "86390cb0fffffff",
+        "86390ca27ffffff",
+        "86390cb87ffffff",
+        "86390cb07ffffff",
+        "86390ca2fffffff",
+        "86390ca37ffffff",
+        "86390cb17ffffff",
+        "86390cb1fffffff",
+        "86390cb8fffffff",
+        "86390cba7ffffff",
+        "86390ca07ffffff",
+        "86390cbafffffff",
+    ];
+    documented.sort();
+    assert_eq!(cells, documented);
+    let line = d(r#"{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}"#);
+    assert_eq!(call(f, &[line]), KqlValue::Null);
+    assert_eq!(call(f, &[madrid.clone(), l(16)]), KqlValue::Null);
+    // Too many cells.
+    assert_eq!(call(f, &[madrid, l(15)]), KqlValue::Null);
+}

@@ -789,7 +789,7 @@ fn union_lines_array(args: &[KqlValue]) -> Result<KqlValue, String> {
             let lines = shape::lines(&KqlValue::Dynamic(item.clone()))?;
             all.extend(lines.lines);
         }
-        Some(ops::union_lines(&all))
+        ops::union_lines(&all)
     })();
     dynamic_result(result)
 }

@@ -333,8 +333,8 @@ pub(crate) fn clip_lines(lines: &[Vec<Vec3>], polygons: &[Polygon]) -> Json {
 // ---- union of lines ------------------------------------------------------------------------
 
 /// The union of lines: each distinct edge once, joined into the longest chains through
-/// vertices where exactly two edges meet.
-pub(crate) fn union_lines(lines: &[Vec<Coord>]) -> Json {
+/// vertices where exactly two edges meet; `None` when the lines are all single points.
+pub(crate) fn union_lines(lines: &[Vec<Coord>]) -> Option<Json> {
     let key = |c: Coord| [c[0].to_bits(), c[1].to_bits()];
     let mut vertices: Vec<Coord> = Vec::new();
     let mut index: HashMap<[u64; 2], usize> = HashMap::new();
@@ -398,7 +398,7 @@ pub(crate) fn union_lines(lines: &[Vec<Coord>]) -> Json {
             chains.push(chain);
         }
     }
-    lines_json(&chains, false)
+    (!chains.is_empty()).then(|| lines_json(&chains, false))
 }
 
 // ---- S2 coverings --------------------------------------------------------------------------
@@ -441,8 +441,8 @@ fn cover_cell(
     if near.is_empty() {
         // No boundary reaches the cell: it is wholly inside a polygon or wholly outside.
         if polygons_contain(polygons, cell.center()) {
-            let count = 1usize << (2 * (level - cell.level()));
-            if out.len() + count > MAX_COVERING {
+            let count = usize::try_from(1u64 << (2 * (level - cell.level()))).ok()?;
+            if count > MAX_COVERING - out.len() {
                 return None;
             }
             out.extend(descendants(cell, level));

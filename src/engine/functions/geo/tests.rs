@@ -834,6 +834,17 @@ fn union_lines() {
         {"type":"LineString","coordinates":[[1, 1]]}]"#);
     assert_eq!(call(f, &[invalid]), KqlValue::Null);
     assert_eq!(call(f, &[d("[]")]), KqlValue::Null);
+    let points = d(r#"[{"type":"LineString","coordinates":[[1, 1],[1, 1]]}]"#);
+    assert_eq!(call(f, &[points]), KqlValue::Null);
+    // Lines that only meet at a vertex stay apart.
+    let cross = d(r#"[
+        {"type":"LineString","coordinates":[[0, 0],[1, 1],[2, 2]]},
+        {"type":"LineString","coordinates":[[0, 2],[1, 1],[2, 0]]}]"#);
+    let KqlValue::Dynamic(union) = call(f, &[cross]) else {
+        panic!("no union");
+    };
+    assert_eq!(union["type"], "MultiLineString");
+    assert_eq!(union["coordinates"].as_array().unwrap().len(), 4);
 }
 
 #[test]
@@ -1000,4 +1011,55 @@ fn polygon_to_h3cells() {
     assert_eq!(call(f, &[madrid.clone(), l(16)]), KqlValue::Null);
     // Too many cells.
     assert_eq!(call(f, &[madrid, l(15)]), KqlValue::Null);
+}
+
+#[test]
+fn odd_input_never_panics() {
+    let odd = [
+        KqlValue::Null,
+        s(""),
+        s("zzzz"),
+        s("ffffffffffffffff"),
+        l(i64::MAX),
+        l(i64::MIN),
+        r(f64::NAN),
+        r(f64::INFINITY),
+        r(-0.0),
+        r(90.0),
+        r(-180.0),
+        d("{}"),
+        d("[]"),
+        d(r#"[[1,2],[3]]"#),
+        d(r#"{"type":"Point","coordinates":[1,2]}"#),
+        d(r#"{"type":"LineString","coordinates":[[0,0],[0,0],[0,0]]}"#),
+        d(r#"{"type":"LineString","coordinates":[[0,0],[180,0]]}"#),
+        d(r#"{"type":"MultiLineString","coordinates":[]}"#),
+        d(r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[2,0],[0,0]]]}"#),
+        d(r#"{"type":"Polygon","coordinates":[[[-180,-90],[180,-90],[0,90],[-180,-90]]]}"#),
+        d(
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[0,0],[1,0],[1,1],[0,0]]]]}"#,
+        ),
+        d(
+            r#"[{"type":"LineString","coordinates":[[0,0],[1,1]]},{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}]"#,
+        ),
+        KqlValue::Bool(true),
+    ];
+    for function in super::FUNCTIONS {
+        for first in &odd {
+            for second in &odd {
+                let mut args: Vec<KqlValue> = (0..function.params.len())
+                    .map(|k| {
+                        if k == 0 {
+                            first.clone()
+                        } else {
+                            second.clone()
+                        }
+                    })
+                    .collect();
+                let _ = (function.eval)(&args);
+                args.truncate(function.required);
+                let _ = (function.eval)(&args);
+            }
+        }
+    }
 }

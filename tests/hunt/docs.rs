@@ -33,7 +33,7 @@ const MATCHES_FLOOR: usize = 267;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How many `differs` and `failed` examples the report lists.
-const LISTED: usize = 15;
+const LISTED: usize = 40;
 
 struct Example {
     id: String,
@@ -326,7 +326,7 @@ fn cell_matches(expected: &str, actual: Option<&str>, kind: KqlType) -> bool {
         return false;
     };
     match kind {
-        KqlType::Bool => match (parse_bool(expected), parse_bool(actual)) {
+        KqlType::Bool => match (parse_bool(&markdown_text(expected)), parse_bool(actual)) {
             (Some(e), Some(a)) => e == a,
             _ => false,
         },
@@ -371,10 +371,11 @@ fn markdown_text(cell: &str) -> String {
     }
 }
 
+/// A documented boolean: `true`/`True`, or `1`/`0` as some pages print them.
 fn parse_bool(text: &str) -> Option<bool> {
-    if text.eq_ignore_ascii_case("true") {
+    if text.eq_ignore_ascii_case("true") || text == "1" {
         Some(true)
-    } else if text.eq_ignore_ascii_case("false") {
+    } else if text.eq_ignore_ascii_case("false") || text == "0" {
         Some(false)
     } else {
         None
@@ -673,11 +674,16 @@ fn timespans_compare_as_durations() {
 }
 
 #[test]
-fn booleans_ignore_case_only() {
+fn booleans_ignore_case_and_the_pages_1_and_0() {
     assert!(same("True", "true", KqlType::Bool));
     assert!(same("FALSE", "false", KqlType::Bool));
     assert!(!same("True", "false", KqlType::Bool));
-    assert!(!same("1", "true", KqlType::Bool));
+    // Some pages print a bool column as 1 and 0, or with a line break after it.
+    assert!(same("1", "true", KqlType::Bool));
+    assert!(same("0", "false", KqlType::Bool));
+    assert!(!same("1", "false", KqlType::Bool));
+    assert!(!same("2", "true", KqlType::Bool));
+    assert!(same("true<br>", "true", KqlType::Bool));
     // A string is only its text.
     assert!(!same("True", "true", KqlType::String));
 }

@@ -320,3 +320,85 @@ fn lookup_adds_the_right_sides_columns_keys_once() {
     let e = error(&format!("{facts} F | lookup kind=leftanti D on Id"));
     assert!(e.message.contains("leftouter"), "{e}");
 }
+
+/// Field cases F01–F04 of `shared/cases/field-cases.md`, with the values the case states.
+#[test]
+fn field_cases_f01_to_f04() {
+    // F01: the default join is innerunique — one of the two left rows sharing the key.
+    let conn = r#"let Conn = datatable(DeviceName: string, RemoteIP: string, Connections: long)
+        [ "ws-01.contoso.example", "192.0.2.10", 3, "ws-02.contoso.example", "192.0.2.10", 57,
+          "ws-03.contoso.example", "198.51.100.7", 1 ];
+        let Intel = datatable(RemoteIP: string, Label: string) [ "192.0.2.10", "c2-suspect" ];"#;
+    let unique = run(&format!("{conn} Conn | join Intel on RemoteIP"));
+    assert_eq!(unique.row_count(), 1);
+    assert_eq!(
+        unique.column_names(),
+        [
+            "DeviceName",
+            "RemoteIP",
+            "Connections",
+            "RemoteIP1",
+            "Label"
+        ]
+    );
+    let inner = run(&format!("{conn} Conn | join kind=inner Intel on RemoteIP"));
+    assert_eq!(inner.row_count(), 2);
+    // F02: has matches whole terms.
+    let terms = run(r#"datatable(ProcessCommandLine: string)
+           [ "powershell.exe -enc SQBFAFgA", "powershell.exe -EncodedCommand SQBFAFgA", "cmd.exe /c encrypt.bat" ]
+           | extend h = ProcessCommandLine has "enc", c = ProcessCommandLine contains "enc",
+                    e = ProcessCommandLine has "exe""#);
+    assert_eq!(column(&terms, "h"), ["true", "false", "false"]);
+    assert_eq!(column(&terms, "c"), ["true", "true", "true"]);
+    assert_eq!(column(&terms, "e"), ["true", "true", "true"]);
+    let country =
+        run(r#"datatable(CountryCode: string) ["BA", "B", "CA"] | where CountryCode has "b""#);
+    assert_eq!(column(&country, "CountryCode"), ["B"]);
+    // F03: extract_all with several groups gives arrays of arrays; mv-expand of null keeps
+    // its row.
+    let urls = run(
+        r#"datatable(DeviceName: string, InitiatingProcessCommandLine: string)
+           [ "ws-01.contoso.example", "winword.exe /n https://a.example/x.docm and http://b.example/y",
+             "ws-02.contoso.example", "winword.exe /safe" ]
+           | extend U3 = extract_all(@"(https?://([a-z.]+)(/\S*)?)", InitiatingProcessCommandLine),
+                    U1 = extract_all(@"(https?://\S+)", InitiatingProcessCommandLine)
+           | mv-expand U3
+           | extend Full = tostring(U3[0]), Host = tostring(U3[1])"#,
+    );
+    assert_eq!(urls.row_count(), 3);
+    assert_eq!(
+        column(&urls, "U3"),
+        [
+            r#"["https://a.example/x.docm","a.example","/x.docm"]"#,
+            r#"["http://b.example/y","b.example","/y"]"#,
+            ""
+        ]
+    );
+    assert_eq!(
+        column(&urls, "U1")[..2],
+        [
+            r#"["https://a.example/x.docm","http://b.example/y"]"#,
+            r#"["https://a.example/x.docm","http://b.example/y"]"#
+        ]
+    );
+    assert_eq!(column(&urls, "U1")[2], "");
+    assert_eq!(
+        column(&urls, "Full"),
+        ["https://a.example/x.docm", "http://b.example/y", ""]
+    );
+    assert_eq!(column(&urls, "Host"), ["a.example", "b.example", ""]);
+    // F04: count(expr) counts nulls; empty input with no by gives one row of defaults.
+    let counts = run(r#"datatable(DeviceName: string, RemotePort: int)
+           [ "ws-01.contoso.example", 443, "ws-01.contoso.example", int(null), "ws-02.contoso.example", 80 ]
+           | summarize n = count(RemotePort), nn = countif(isnotnull(RemotePort)) by DeviceName
+           | order by DeviceName asc"#);
+    assert_eq!(column(&counts, "n"), ["2", "1"]);
+    assert_eq!(column(&counts, "nn"), ["1", "1"]);
+    let empty =
+        run("datatable(x: long) [] | summarize count(x), countif(x > 0), dcount(x), arg_max(x, *)");
+    assert_eq!(empty.row_count(), 1);
+    assert_eq!(column(&empty, "count_x"), ["0"]);
+    assert_eq!(column(&empty, "countif_"), ["0"]);
+    assert_eq!(column(&empty, "dcount_x"), ["0"]);
+    assert_eq!(column(&empty, "x"), [""]);
+}

@@ -139,6 +139,9 @@ pub enum OperatorKind {
         kind: ProjectKind,
         items: Vec<ColumnPattern>,
     },
+    /// `top-nested [N] of Expr [with others = V] by Aggregate [asc|desc], …`
+    /// (top-nested-operator.md): one level per clause.
+    TopNested(Vec<TopNestedLevel>),
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -173,6 +176,7 @@ impl OperatorKind {
             OperatorKind::Parse(parse) if parse.filter => "parse-where",
             OperatorKind::Parse(_) => "parse",
             OperatorKind::Invoke(_) => "invoke",
+            OperatorKind::TopNested(_) => "top-nested",
             OperatorKind::ProjectColumns { kind, .. } => match kind {
                 ProjectKind::Away => "project-away",
                 ProjectKind::Keep => "project-keep",
@@ -195,6 +199,19 @@ pub struct Join {
     pub right: Pipeline,
     /// `on A` is (A, A); `on $left.A == $right.B` is (A, B).
     pub keys: Vec<(Ident, Ident)>,
+}
+
+/// One clause of `top-nested`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopNestedLevel {
+    /// How many values to keep (all when not given).
+    pub count: Option<Expr>,
+    pub of: NamedExpr,
+    /// `with others = V`.
+    pub others: Option<Expr>,
+    pub by: NamedExpr,
+    /// `asc`: the least values (the default is the greatest).
+    pub ascending: bool,
 }
 
 /// Which of the column-list operators.

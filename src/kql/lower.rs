@@ -564,6 +564,10 @@ impl Lower {
                 Some(join) => OperatorKind::Join(Box::new(join)),
                 None => unsupported(),
             },
+            "top-nested" => match self.top_nested(node) {
+                Some(levels) => OperatorKind::TopNested(levels),
+                None => OperatorKind::Error,
+            },
             "invoke" => match expressions().next() {
                 Some(call) if call.kind() == CALL_EXPR => OperatorKind::Invoke(self.expr(&call)),
                 _ => unsupported(),
@@ -579,6 +583,40 @@ impl Lower {
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `top-nested` clauses, in order; `None` when the tree has an error there (reported).
+    fn top_nested(&mut self, node: &SyntaxNode) -> Option<Vec<TopNestedLevel>> {
+        let mut levels = Vec::new();
+        let (mut count, mut of, mut others) = (None, None, None);
+        for child in node.children() {
+            if is_expression(child.kind()) {
+                count = Some(self.expr(&child));
+                continue;
+            }
+            if child.kind() != CLAUSE {
+                continue;
+            }
+            let word = tokens(&child).next().map(|t| t.text().to_string());
+            let named = child.children().find(|c| c.kind() == NAMED_EXPR);
+            match word.as_deref() {
+                Some("of") => of = Some(self.named_expr(&named?)),
+                Some("with") => others = first_expression(&child).map(|e| self.expr(&e)),
+                Some("by") => {
+                    let by = self.named_expr(&named?);
+                    let ascending = tokens(&child).any(|t| t.text() == "asc");
+                    levels.push(TopNestedLevel {
+                        count: count.take(),
+                        of: of.take()?,
+                        others: others.take(),
+                        by,
+                        ascending,
+                    });
+                }
+                _ => {}
+            }
+        }
+        (!levels.is_empty()).then_some(levels)
     }
 
     /// `parse[-where] [kind=…] [flags=…] Expr with Pattern`; `None` when the tree has an error

@@ -402,3 +402,34 @@ fn field_cases_f01_to_f04() {
     assert_eq!(column(&empty, "dcount_x"), ["0"]);
     assert_eq!(column(&empty, "x"), [""]);
 }
+
+#[test]
+fn top_nested_keeps_the_top_values_within_each_level() {
+    // top-nested-operator.md's "latest records per identity" example.
+    let result = run(
+        r#"datatable(id: string, timestamp: datetime, otherInformation: string)
+           ["Barak", datetime(2015-01-01), "1", "Barak", datetime(2016-01-01), "2",
+            "Barak", datetime(2017-01-20), "3", "Donald", datetime(2017-01-20), "4",
+            "Donald", datetime(2017-01-18), "5", "Donald", datetime(2017-01-19), "6"]
+           | top-nested of id by Ignore0 = max(1),
+             top-nested 2 of timestamp by Ignore1 = max(timestamp),
+             top-nested of otherInformation by Ignore2 = max(1)
+           | project-away Ignore*
+           | order by id asc, timestamp desc"#,
+    );
+    assert_eq!(
+        column(&result, "id"),
+        ["Barak", "Barak", "Donald", "Donald"]
+    );
+    assert_eq!(column(&result, "otherInformation"), ["3", "2", "4", "6"]);
+    // Default names, and asc keeps the least.
+    let least = run(
+        "datatable(k: string, v: long) ['a', 1, 'a', 2, 'b', 5, 'c', 7, 'c', 1, 'c', 1]
+         | top-nested 2 of k by sum(v) asc",
+    );
+    assert_eq!(least.column_names(), ["k", "aggregated_k"]);
+    assert_eq!(column(&least, "k"), ["a", "b"]);
+    assert_eq!(column(&least, "aggregated_k"), ["3", "5"]);
+    let e = error("datatable(k: string) ['a'] | top-nested 1 of k with others = 'x' by count()");
+    assert!(e.message.contains("with others"), "{e}");
+}

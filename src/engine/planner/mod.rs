@@ -17,6 +17,7 @@ mod parse;
 mod scalar;
 mod sources;
 mod subquery;
+mod top_nested;
 mod union;
 mod user_functions;
 mod window;
@@ -580,6 +581,7 @@ impl Planner<'_> {
             OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
             OperatorKind::Invoke(call) => self.invoke(frame, call),
+            OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
             OperatorKind::ProjectColumns { kind, items } => {
                 self.project_columns(frame, *kind, items, span)
             }

@@ -142,6 +142,13 @@ pub enum OperatorKind {
     /// `top-nested [N] of Expr [with others = V] by Aggregate [asc|desc], …`
     /// (top-nested-operator.md): one level per clause.
     TopNested(Vec<TopNestedLevel>),
+    /// `sample N` (sample-operator.md): N rows picked at random.
+    Sample(Expr),
+    /// `sample-distinct N of Column` (sample-distinct-operator.md): up to N distinct values.
+    SampleDistinct {
+        count: Expr,
+        of: Expr,
+    },
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -177,6 +184,8 @@ impl OperatorKind {
             OperatorKind::Parse(_) => "parse",
             OperatorKind::Invoke(_) => "invoke",
             OperatorKind::TopNested(_) => "top-nested",
+            OperatorKind::Sample(_) => "sample",
+            OperatorKind::SampleDistinct { .. } => "sample-distinct",
             OperatorKind::ProjectColumns { kind, .. } => match kind {
                 ProjectKind::Away => "project-away",
                 ProjectKind::Keep => "project-keep",

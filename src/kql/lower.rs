@@ -564,6 +564,20 @@ impl Lower {
                 Some(join) => OperatorKind::Join(Box::new(join)),
                 None => unsupported(),
             },
+            "sample" => match expressions().next() {
+                Some(count) => OperatorKind::Sample(self.expr(&count)),
+                None => OperatorKind::Error,
+            },
+            "sample-distinct" => match (
+                expressions().next(),
+                clause(node, "of").and_then(|c| first_expression(&c)),
+            ) {
+                (Some(count), Some(of)) => OperatorKind::SampleDistinct {
+                    count: self.expr(&count),
+                    of: self.expr(&of),
+                },
+                _ => OperatorKind::Error,
+            },
             "top-nested" => match self.top_nested(node) {
                 Some(levels) => OperatorKind::TopNested(levels),
                 None => OperatorKind::Error,

@@ -433,3 +433,21 @@ fn top_nested_keeps_the_top_values_within_each_level() {
     let e = error("datatable(k: string) ['a'] | top-nested 1 of k with others = 'x' by count()");
     assert!(e.message.contains("with others"), "{e}");
 }
+
+#[test]
+fn sample_picks_rows_and_sample_distinct_values() {
+    let rows = run("range x from 1 to 100 step 1 | sample 7");
+    assert_eq!(rows.row_count(), 7);
+    let mut values = column(&rows, "x");
+    values.sort();
+    values.dedup();
+    assert_eq!(values.len(), 7, "rows are picked once each");
+    let distinct = run("range x from 1 to 100 step 1 | extend k = x % 5 | sample-distinct 3 of k");
+    assert_eq!(distinct.column_names(), ["k"]);
+    let mut ks = column(&distinct, "k");
+    ks.sort();
+    ks.dedup();
+    assert_eq!(ks.len(), 3);
+    let all = run("range x from 1 to 10 step 1 | extend k = x % 2 | sample-distinct 5 of k");
+    assert_eq!(all.row_count(), 2);
+}

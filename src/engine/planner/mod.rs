@@ -478,6 +478,32 @@ impl Planner<'_> {
         }
     }
 
+    /// `sample-distinct N of Column` (sample-distinct-operator.md): up to N of its distinct
+    /// values, picked at random; one column named as the column (or `Column1`).
+    fn sample_distinct(
+        &mut self,
+        frame: Frame,
+        count: &Expr,
+        of: &Expr,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let n = self.row_count(count)?;
+        let item = NamedExpr {
+            name: None,
+            names: vec![],
+            expr: of.clone(),
+        };
+        let (exprs, columns) = self.named_items(std::slice::from_ref(&item), &frame)?;
+        let random = datafusion::functions::expr_fn::random();
+        let builder = frame
+            .builder
+            .aggregate(exprs, Vec::<DfExpr>::new())
+            .and_then(|b| b.sort_with_limit(vec![random.sort(true, false)], Some(n)))
+            .and_then(|b| b.limit(0, Some(n)))
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
+    }
+
     /// `T | invoke F(a, …)`: `F(T, a, …)` (invoke-operator.md). The input is bound to a name
     /// no query can write, for the call's first argument.
     fn invoke(&mut self, frame: Frame, call: &Expr) -> Result<Frame, QueryError> {
@@ -582,6 +608,18 @@ impl Planner<'_> {
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
             OperatorKind::Invoke(call) => self.invoke(frame, call),
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
+            OperatorKind::Sample(count) => {
+                // sample-operator.md: rows at random (the order is random too).
+                let n = self.row_count(count)?;
+                let random = datafusion::functions::expr_fn::random();
+                self.with_plan(frame, span, |b| {
+                    b.sort_with_limit(vec![random.sort(true, false)], Some(n))?
+                        .limit(0, Some(n))
+                })
+            }
+            OperatorKind::SampleDistinct { count, of } => {
+                self.sample_distinct(frame, count, of, span)
+            }
             OperatorKind::ProjectColumns { kind, items } => {
                 self.project_columns(frame, *kind, items, span)
             }

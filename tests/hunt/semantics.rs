@@ -455,10 +455,7 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
         ("DeviceInfo | reduce by DeviceName", "'reduce'"),
         ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
-        (
-            "DeviceInfo | sample-distinct 3 of DeviceName",
-            "'sample-distinct'",
-        ),
+        ("DeviceInfo | partition by DeviceId (take 1)", "'partition'"),
         ("DeviceInfo | scan with (step s: true;)", "'scan'"),
     ] {
         let e = try_run(query).expect_err(query);

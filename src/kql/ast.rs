@@ -149,6 +149,9 @@ pub enum OperatorKind {
         count: Expr,
         of: Expr,
     },
+    /// `mv-apply Items [limit N] on (Operators)` (mv-apply-operator.md): the expansion (as
+    /// mv-expand's) and the subquery applied to each input record's subtable.
+    MvApply(Box<MvApply>),
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -184,6 +187,7 @@ impl OperatorKind {
             OperatorKind::Parse(_) => "parse",
             OperatorKind::Invoke(_) => "invoke",
             OperatorKind::TopNested(_) => "top-nested",
+            OperatorKind::MvApply(_) => "mv-apply",
             OperatorKind::Sample(_) => "sample",
             OperatorKind::SampleDistinct { .. } => "sample-distinct",
             OperatorKind::ProjectColumns { kind, .. } => match kind {
@@ -315,6 +319,13 @@ pub enum SeriesRange {
     },
     /// `in range(start, stop, step)`: bins aligned as `bin()` aligns them, `stop` included.
     InRange { start: Expr, stop: Expr, step: Expr },
+}
+
+/// `mv-apply`: the expansion and the subquery's operators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MvApply {
+    pub expand: MvExpand,
+    pub operators: Vec<Operator>,
 }
 
 /// `mv-expand`: what to expand, how bags expand, the index column, the per-row limit.

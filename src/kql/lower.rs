@@ -552,6 +552,23 @@ impl Lower {
             }
             "distinct" => OperatorKind::Distinct(named(self, node)),
             "render" => self.render(node),
+            "mv-apply" | "mvapply" => {
+                let expand = self.mv_expand(node, false);
+                let operators: Option<Vec<Operator>> = clause(node, "on")
+                    .and_then(|on| on.children().find(|c| c.kind() == SUBQUERY))
+                    .map(|sub| {
+                        sub.children()
+                            .filter(|c| c.kind() == OPERATOR)
+                            .map(|op| self.operator(&op))
+                            .collect()
+                    });
+                match (expand, operators) {
+                    (Some(expand), Some(operators)) => {
+                        OperatorKind::MvApply(Box::new(MvApply { expand, operators }))
+                    }
+                    _ => OperatorKind::Error,
+                }
+            }
             "mv-expand" | "mvexpand" => match self.mv_expand(node, name == "mvexpand") {
                 Some(expand) => OperatorKind::MvExpand(Box::new(expand)),
                 None => unsupported(),

@@ -451,3 +451,37 @@ fn sample_picks_rows_and_sample_distinct_values() {
     let all = run("range x from 1 to 10 step 1 | extend k = x % 2 | sample-distinct 5 of k");
     assert_eq!(all.row_count(), 2);
 }
+
+#[test]
+fn mv_apply_runs_the_subquery_per_record() {
+    // mv-apply-operator.md's examples.
+    let top = run(
+        "datatable (index: int, Arr: dynamic) [0, dynamic([1, 5, 3]), 1, dynamic([10, 2, 5, 7])]
+         | mv-apply topElem = Arr to typeof(long) on (top 1 by topElem)",
+    );
+    assert_eq!(top.column_names(), ["index", "Arr", "topElem"]);
+    assert_eq!(column(&top, "topElem"), ["5", "10"]);
+    let zipped = run(r#"datatable (Val: int, Arr1: dynamic, Arr2: dynamic)
+           [1, dynamic(['A1', 'A2']), dynamic(['B1', 'B2', 'B3']), 5, dynamic(['C1', 'C2']), dynamic(['D1'])]
+           | mv-apply T1 = Arr1, T2 = Arr2 on (extend Out = strcat(T1, "_", T2) | summarize Out = make_list(Out))"#);
+    assert_eq!(
+        column(&zipped, "Out"),
+        [r#"["A1_B1","A2_B2","_B3"]"#, r#"["C1_D1","C2_"]"#]
+    );
+    // The expanded column replaces the record's column of the same name.
+    let biggest = run(
+        "datatable (k: string, Metric: dynamic) ['a', dynamic([1.5, 9, 3]), 'b', dynamic([4, 2])]
+         | mv-apply Metric to typeof(real) on (top 2 by Metric desc)",
+    );
+    assert_eq!(biggest.column_names(), ["k", "Metric"]);
+    assert_eq!(column(&biggest, "Metric"), ["9", "3", "4", "2"]);
+    let counted = run(
+        "datatable (k: string, a: dynamic) ['x', dynamic([1, 2, 3]), 'y', dynamic([])]
+         | mv-apply a on (where a > 1 | count)",
+    );
+    assert_eq!(column(&counted, "Count"), ["2"]);
+    let e = error(
+        "datatable (a: dynamic) [dynamic([1])] | mv-apply a on (join (datatable(a: long) [1]) on a)",
+    );
+    assert!(e.message.contains("inside mv-apply"), "{e}");
+}

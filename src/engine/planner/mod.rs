@@ -12,6 +12,7 @@ mod columns;
 mod functions;
 mod join;
 mod make_series;
+mod mv_apply;
 mod mv_expand;
 mod parse;
 mod scalar;
@@ -608,6 +609,7 @@ impl Planner<'_> {
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
             OperatorKind::Invoke(call) => self.invoke(frame, call),
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
+            OperatorKind::MvApply(apply) => self.mv_apply(frame, apply, span),
             OperatorKind::Sample(count) => {
                 // sample-operator.md: rows at random (the order is random too).
                 let n = self.row_count(count)?;

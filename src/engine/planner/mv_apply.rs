@@ -1,0 +1,282 @@
+//! `mv-apply` (mv-apply-operator.md): each input record's arrays are expanded into a subtable
+//! (as `mv-expand` expands them), the subquery runs on each subtable, and its rows come back
+//! with the record's other columns. Planned as one query over all records: every record gets a
+//! hidden number, the expansion keeps it, and the subquery's operators work per number —
+//! `summarize` groups by it, `top`/`take` keep their rows within it — before the result is
+//! joined back to the records on it. The subtable holds only the expanded columns (and the item
+//! index); an input column that the subquery's result names again is replaced.
+
+use datafusion::common::{Column, JoinType};
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::{Expr as DfExpr, ExprFunctionExt, LogicalPlanBuilder, lit};
+
+use super::{Frame, Planner, column};
+use crate::backend::QueryError;
+use crate::kql::Span;
+use crate::kql::ast::{Expr, ExprKind, Ident, MvApply, NamedExpr, Operator, OperatorKind, SortKey};
+use crate::results::KqlType;
+
+/// The hidden record number.
+const ROW: &str = "__apply_row";
+
+fn row_item(span: Span) -> NamedExpr {
+    NamedExpr {
+        name: Some(Ident {
+            name: ROW.to_string(),
+            span,
+        }),
+        names: vec![],
+        expr: Expr::new(ExprKind::Column(ROW.to_string()), span),
+    }
+}
+
+impl Planner<'_> {
+    pub(super) fn mv_apply(
+        &mut self,
+        frame: Frame,
+        apply: &MvApply,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        // Number the records.
+        let numbered = self.with_window_column(frame, row_number(), ROW, KqlType::Long, span)?;
+        let input_columns = numbered.columns.clone();
+        let input = numbered.clone();
+        // Expand, and keep only the subtable's columns.
+        let expanded = self.mv_expand(numbered, &apply.expand, span)?;
+        let mut subtable: Vec<String> = vec![ROW.to_string()];
+        for item in &apply.expand.items {
+            let name = match (&item.name, &item.expr.kind) {
+                (Some(name), _) => name.name.clone(),
+                (None, ExprKind::Column(c)) => c.clone(),
+                (None, _) => {
+                    return Err(self.unsupported(
+                        "mv-apply of an unnamed expression is not supported by the local engine yet (with a name, Name = …, it runs)",
+                        item.expr.span,
+                    ));
+                }
+            };
+            subtable.push(name);
+        }
+        if let Some(index) = &apply.expand.item_index {
+            subtable.push(index.name.clone());
+        }
+        let columns: Vec<(String, KqlType)> = subtable
+            .iter()
+            .filter_map(|n| expanded.column_type(n).map(|t| (n.clone(), t)))
+            .collect();
+        let exprs = columns.iter().map(|(n, _)| column(n)).collect();
+        let mut sub = self.projected(expanded, exprs, columns, span)?;
+        for operator in &apply.operators {
+            sub = self.apply_operator(sub, operator)?;
+        }
+        if sub.column_type(ROW).is_none() {
+            return Err(self.semantic(
+                "the mv-apply subquery dropped the record it works on; keep its columns with project",
+                span,
+            ));
+        }
+        self.join_back(input, &input_columns, sub, span)
+    }
+
+    /// One operator of the subquery, run per record.
+    fn apply_operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
+        let span = operator.span;
+        match &operator.kind {
+            OperatorKind::Where(_)
+            | OperatorKind::Extend(_)
+            | OperatorKind::Parse(_)
+            | OperatorKind::MvExpand(_)
+            | OperatorKind::ProjectRename(_) => self.operator(frame, operator),
+            OperatorKind::Project(items) => {
+                let mut items = items.clone();
+                items.insert(0, row_item(span));
+                self.project(frame, &items, span)
+            }
+            OperatorKind::ProjectColumns { kind, items } => {
+                let mut planned = self.project_columns(frame.clone(), *kind, items, span)?;
+                if planned.column_type(ROW).is_none() {
+                    // Keep the record number whatever the patterns say.
+                    let mut keep = vec![(ROW.to_string(), KqlType::Long)];
+                    keep.extend(planned.columns.iter().cloned());
+                    let exprs: Vec<DfExpr> = keep.iter().map(|(n, _)| column(n)).collect();
+                    let mut with_row = frame;
+                    with_row = self.projected(with_row, exprs, keep, span)?;
+                    planned = with_row;
+                }
+                Ok(planned)
+            }
+            OperatorKind::Summarize { aggregates, by } => {
+                let mut by = by.clone();
+                by.insert(0, row_item(span));
+                self.summarize(frame, aggregates, &by, span)
+            }
+            OperatorKind::Count => {
+                let count = NamedExpr {
+                    name: Some(Ident {
+                        name: "Count".into(),
+                        span,
+                    }),
+                    names: vec![],
+                    expr: Expr::new(
+                        ExprKind::Call {
+                            name: Ident {
+                                name: "count".into(),
+                                span,
+                            },
+                            args: vec![],
+                        },
+                        span,
+                    ),
+                };
+                self.summarize(frame, &[count], &[row_item(span)], span)
+            }
+            OperatorKind::Distinct(items) => {
+                let mut items = items.clone();
+                items.insert(0, row_item(span));
+                self.operator(
+                    frame,
+                    &Operator {
+                        kind: OperatorKind::Distinct(items),
+                        span,
+                    },
+                )
+            }
+            OperatorKind::Take(count) => {
+                let n = self.row_count(count)?;
+                self.first_per_record(frame, &[], n, span)
+            }
+            OperatorKind::Top { count, key } => {
+                let n = self.row_count(count)?;
+                self.first_per_record(frame, std::slice::from_ref(key), n, span)
+            }
+            OperatorKind::Sort(keys) => {
+                let mut sorts = vec![column(ROW).sort(true, false)];
+                for key in keys {
+                    sorts.push(self.sort_key(key, &frame)?);
+                }
+                self.with_plan(frame, span, |b| b.sort(sorts))
+            }
+            other => Err(self.unsupported(
+                format!(
+                    "'{}' inside mv-apply is not supported by the local engine yet",
+                    other.name()
+                ),
+                span,
+            )),
+        }
+    }
+
+    /// The first `n` rows of each record (by `keys` when given).
+    fn first_per_record(
+        &mut self,
+        frame: Frame,
+        keys: &[SortKey],
+        n: usize,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let mut order = Vec::new();
+        for key in keys {
+            order.push(self.sort_key(key, &frame)?);
+        }
+        let rank = row_number()
+            .partition_by(vec![column(ROW)])
+            .order_by(order.clone())
+            .build()
+            .map_err(|e| self.engine_error(e, span))?;
+        let columns = frame.columns.clone();
+        let ranked = self.with_window_column(frame, rank, "__apply_rank", KqlType::Long, span)?;
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut sorts = vec![column(ROW).sort(true, false)];
+        sorts.extend(order);
+        let builder = ranked
+            .builder
+            .filter(column("__apply_rank").lt_eq(lit(limit)))
+            .and_then(|b| b.sort(sorts))
+            .and_then(|b| b.project(columns.iter().map(|(n, _)| column(n))))
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
+    }
+
+    /// `frame` with the window expression `window` as the column `name`.
+    fn with_window_column(
+        &self,
+        frame: Frame,
+        window: DfExpr,
+        name: &str,
+        ty: KqlType,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let plan = frame
+            .builder
+            .build()
+            .map_err(|e| self.engine_error(e, span))?;
+        let before = plan.schema().fields().len();
+        let plan = LogicalPlanBuilder::window_plan(plan, vec![window])
+            .map_err(|e| self.engine_error(e, span))?;
+        let (qualifier, field) = plan.schema().qualified_field(before);
+        let computed = DfExpr::Column(Column::from((qualifier, field)));
+        let mut exprs: Vec<DfExpr> = frame.columns.iter().map(|(n, _)| column(n)).collect();
+        exprs.push(datafusion::logical_expr::cast(computed, ty.arrow_type()).alias(name));
+        let mut columns = frame.columns;
+        columns.push((name.to_string(), ty));
+        let builder = LogicalPlanBuilder::from(plan)
+            .project(exprs)
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
+    }
+
+    /// The subquery's rows joined to their records: the records' columns first (but those the
+    /// subquery names again), then the subquery's.
+    fn join_back(
+        &self,
+        input: Frame,
+        input_columns: &[(String, KqlType)],
+        sub: Frame,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let right = sub
+            .builder
+            .alias("__apply_sub")
+            .and_then(|b| b.build())
+            .map_err(|e| self.engine_error(e, span))?;
+        let joined = input
+            .builder
+            .alias("__apply_in")
+            .and_then(|b| {
+                b.join(
+                    right,
+                    JoinType::Inner,
+                    (
+                        vec![Column::new(Some("__apply_in"), ROW)],
+                        vec![Column::new(Some("__apply_sub"), ROW)],
+                    ),
+                    None,
+                )
+            })
+            .map_err(|e| self.engine_error(e, span))?;
+        let from =
+            |side: &str, name: &str| DfExpr::Column(Column::new(Some(side.to_string()), name));
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for (name, ty) in input_columns {
+            if name == ROW || sub.columns.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            exprs.push(from("__apply_in", name).alias(name.as_str()));
+            columns.push((name.clone(), *ty));
+        }
+        for (name, ty) in &sub.columns {
+            if name == ROW {
+                continue;
+            }
+            exprs.push(from("__apply_sub", name).alias(name.as_str()));
+            columns.push((name.clone(), *ty));
+        }
+        let order = vec![from("__apply_in", ROW).sort(true, false)];
+        let builder = joined
+            .sort(order)
+            .and_then(|b| b.project(exprs))
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
+    }
+}

@@ -152,6 +152,8 @@ pub enum OperatorKind {
     /// `mv-apply Items [limit N] on (Operators)` (mv-apply-operator.md): the expansion (as
     /// mv-expand's) and the subquery applied to each input record's subtable.
     MvApply(Box<MvApply>),
+    /// `parse-kv Expr as (Key: type, …) with (Name = Value, …)` (parse-kv-operator.md).
+    ParseKv(Box<ParseKv>),
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -188,6 +190,7 @@ impl OperatorKind {
             OperatorKind::Invoke(_) => "invoke",
             OperatorKind::TopNested(_) => "top-nested",
             OperatorKind::MvApply(_) => "mv-apply",
+            OperatorKind::ParseKv(_) => "parse-kv",
             OperatorKind::Sample(_) => "sample",
             OperatorKind::SampleDistinct { .. } => "sample-distinct",
             OperatorKind::ProjectColumns { kind, .. } => match kind {
@@ -274,6 +277,15 @@ pub enum ParseKind {
     Regex,
     /// Like simple, but a column that does not match its type is null on its own.
     Relaxed,
+}
+
+/// `parse-kv`: the text, the keys to extract with their type names, and the `with (…)`
+/// properties (`pair_delimiter`, `kv_delimiter`, `quote`, `escape`, `greedy`, `regex`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseKv {
+    pub source: Expr,
+    pub keys: Vec<(Ident, Ident)>,
+    pub properties: Vec<(Ident, Expr)>,
 }
 
 /// One item of a parse pattern.

@@ -603,6 +603,10 @@ impl Lower {
                 Some(call) if call.kind() == CALL_EXPR => OperatorKind::Invoke(self.expr(&call)),
                 _ => unsupported(),
             },
+            "parse-kv" => match self.parse_kv(node) {
+                Some(parse) => OperatorKind::ParseKv(Box::new(parse)),
+                None => OperatorKind::Error,
+            },
             "parse" | "parse-where" => match self.parse_operator(node, name == "parse-where") {
                 Some(parse) => OperatorKind::Parse(Box::new(parse)),
                 None => OperatorKind::Error,
@@ -614,6 +618,57 @@ impl Lower {
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `parse-kv Expr as (Key: type, …) [with (Name = Value, …)]`; `None` when the tree has an
+    /// error there (reported by the parser).
+    fn parse_kv(&mut self, node: &SyntaxNode) -> Option<ParseKv> {
+        let source = first_expression(node)?;
+        let schema = clause(node, "as")?
+            .children()
+            .find(|c| c.kind() == SCHEMA)?;
+        let mut keys = Vec::new();
+        for declaration in schema.children().filter(|c| c.kind() == COLUMN_DECL) {
+            let name = declaration
+                .children_with_tokens()
+                .find(|e| !e.kind().is_trivia())
+                .and_then(|e| name_of(&e))?;
+            let type_name = declaration
+                .children()
+                .find(|c| c.kind() == TYPE_REF)
+                .and_then(|t| tokens(&t).next())?;
+            keys.push((
+                name,
+                Ident {
+                    name: type_name.text().to_string(),
+                    span: token_span(&type_name),
+                },
+            ));
+        }
+        let mut properties = Vec::new();
+        if let Some(with) = clause(node, "with") {
+            let list = with
+                .children()
+                .find(|c| c.kind() == ARG_LIST)
+                .unwrap_or_else(|| with.clone());
+            for item in list.children().filter(|c| c.kind() == NAMED_ARG) {
+                let name = tokens(&item).next()?;
+                let value = first_expression(&item)?;
+                properties.push((
+                    Ident {
+                        name: name.text().to_string(),
+                        span: token_span(&name),
+                    },
+                    self.expr(&value),
+                ));
+            }
+        }
+        let source = self.expr(&source);
+        Some(ParseKv {
+            source,
+            keys,
+            properties,
+        })
     }
 
     /// `top-nested` clauses, in order; `None` when the tree has an error there (reported).

@@ -485,3 +485,26 @@ fn mv_apply_runs_the_subquery_per_record() {
     );
     assert!(e.message.contains("inside mv-apply"), "{e}");
 }
+
+#[test]
+fn parse_kv_extracts_typed_keys() {
+    // parse-kv-operator.md's first and greedy examples.
+    let result = run(
+        "print str = 'ThreadId:458745723, Machine:Node001, Text: The service is up, Level: Info'
+         | parse-kv str as (Text: string, ThreadId: long, Machine: string) with (pair_delimiter=',', kv_delimiter=':')
+         | project-away str",
+    );
+    assert_eq!(result.column_names(), ["Text", "ThreadId", "Machine"]);
+    assert_eq!(column(&result, "ThreadId"), ["458745723"]);
+    assert_eq!(column(&result, "Text"), ["The service is up"]);
+    let greedy = run(
+        "print str = 'name=John Doe phone=555 5555 city=New York'
+         | parse-kv str as (name: string, phone: string, city: string, zip: long) with (pair_delimiter=' ', kv_delimiter='=', greedy=true)",
+    );
+    assert_eq!(column(&greedy, "city"), ["New York"]);
+    assert_eq!(column(&greedy, "zip"), [""]);
+    let e = error("print s = 'a=1' | parse-kv s as (a: long) with (pair_delimiter=' ')");
+    assert!(e.message.contains("kv_delimiter"), "{e}");
+    let e = error("print s = 'a=1' | parse-kv s as (a: long) with (regex='(a)')");
+    assert!(e.message.contains("two capturing groups"), "{e}");
+}

@@ -610,6 +610,7 @@ impl Planner<'_> {
             OperatorKind::Invoke(call) => self.invoke(frame, call),
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
             OperatorKind::MvApply(apply) => self.mv_apply(frame, apply, span),
+            OperatorKind::ParseKv(parse) => self.parse_kv(frame, parse, span),
             OperatorKind::Sample(count) => {
                 // sample-operator.md: rows at random (the order is random too).
                 let n = self.row_count(count)?;

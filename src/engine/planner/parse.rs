@@ -180,3 +180,120 @@ impl Planner<'_> {
         })
     }
 }
+
+impl Planner<'_> {
+    /// `parse-kv Expr as (Key: type, …) with (…)` (parse-kv-operator.md): the keys as new
+    /// columns (replacing input columns of the same name), null where a key is missing.
+    pub(super) fn parse_kv(
+        &mut self,
+        frame: Frame,
+        parse: &crate::kql::ast::ParseKv,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        use crate::engine::udf_parse::{KvMode, KvQuoting, ParseKvUdf};
+        let mut keys: Vec<(String, KqlType)> = Vec::new();
+        for (name, ty) in &parse.keys {
+            let kql_type = KqlType::from_kql_name(&ty.name).ok_or_else(|| {
+                self.semantic(format!("'{}' is not a KQL type", ty.name), ty.span)
+            })?;
+            keys.push((name.name.clone(), kql_type));
+        }
+        let (mut pair, mut kv, mut greedy, mut regex_text) = (None, None, false, None);
+        let mut quoting = KvQuoting::default();
+        for (name, value) in &parse.properties {
+            let typed = self.expr(value, &Frame::empty())?;
+            let text = typed.literal_string().map(str::to_string);
+            let constant = |planner: &Self| {
+                text.clone().ok_or_else(|| {
+                    planner.semantic(format!("{} takes a constant string", name.name), value.span)
+                })
+            };
+            match name.name.as_str() {
+                "pair_delimiter" => pair = Some(constant(self)?),
+                "kv_delimiter" => kv = Some(constant(self)?),
+                "regex" => regex_text = Some(constant(self)?),
+                "greedy" => {
+                    greedy = matches!(typed.literal, Some(crate::kql::ast::Literal::Bool(true)))
+                }
+                "quote" => {
+                    let q: Vec<char> = constant(self)?.chars().collect();
+                    match q.as_slice() {
+                        [c] => quoting.quotes.push((*c, *c)),
+                        [open, close] => quoting.quotes.push((*open, *close)),
+                        _ => {
+                            return Err(self.semantic(
+                                "quote is one character, or two (opening and closing)",
+                                value.span,
+                            ));
+                        }
+                    }
+                }
+                "escape" => {
+                    let e: Vec<char> = constant(self)?.chars().collect();
+                    match e.as_slice() {
+                        [c] => quoting.escapes.push(*c),
+                        _ => return Err(self.semantic("escape is one character", value.span)),
+                    }
+                }
+                other => {
+                    return Err(self.semantic(
+                        format!("'{other}' is not a property of parse-kv (pair_delimiter, kv_delimiter, quote, escape, greedy, regex)"),
+                        name.span,
+                    ));
+                }
+            }
+        }
+        let (mode, compiled) = match (pair, kv, regex_text) {
+            (_, _, Some(pattern)) => {
+                let compiled = Regex::new(&crate::kql::regex::to_rust_syntax(&pattern))
+                    .map_err(|e| self.semantic(format!("invalid regular expression: {e}"), span))?;
+                if compiled.captures_len() != 3 {
+                    return Err(self.semantic(
+                        "parse-kv's regex has exactly two capturing groups: the key and the value",
+                        span,
+                    ));
+                }
+                (KvMode::Regex(pattern), Some(compiled))
+            }
+            (Some(pair), Some(kv), None) => (KvMode::Delimited { pair, kv, greedy }, None),
+            (None, None, None) => (KvMode::Loose, None),
+            _ => {
+                return Err(self.semantic(
+                    "parse-kv takes both pair_delimiter and kv_delimiter, or neither",
+                    span,
+                ));
+            }
+        };
+        let text = self.expr(&parse.source, &frame)?;
+        let text = self.to_string_expr(text);
+        let parsed = ParseKvUdf::udf(keys.clone(), mode, quoting, compiled).call(vec![text]);
+        let hidden = "__kql_parse_kv";
+        let mut exprs: Vec<DfExpr> = frame.columns.iter().map(|(n, _)| column(n)).collect();
+        exprs.push(parsed.alias(hidden));
+        let builder = frame
+            .builder
+            .project(exprs)
+            .map_err(|e| self.engine_error(e, span))?;
+        let mut out_exprs = Vec::new();
+        let mut out_columns = Vec::new();
+        for (name, ty) in &frame.columns {
+            if keys.iter().any(|(k, _)| k == name) {
+                continue;
+            }
+            out_exprs.push(column(name));
+            out_columns.push((name.clone(), *ty));
+        }
+        for (index, (name, ty)) in keys.iter().enumerate() {
+            out_exprs
+                .push(get_field(column(hidden), format!("c{index}").as_str()).alias(name.as_str()));
+            out_columns.push((name.clone(), *ty));
+        }
+        let builder = builder
+            .project(out_exprs)
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame {
+            builder,
+            columns: out_columns,
+        })
+    }
+}

@@ -154,6 +154,24 @@ pub enum OperatorKind {
     MvApply(Box<MvApply>),
     /// `parse-kv Expr as (Key: type, …) with (Name = Value, …)` (parse-kv-operator.md).
     ParseKv(Box<ParseKv>),
+    /// `partition by Column (Operators)` (partition-operator.md): the subquery applied to each
+    /// partition's rows (the `{ … }` form is not read yet).
+    Partition {
+        column: Ident,
+        operators: Vec<Operator>,
+    },
+    /// `as Name` (as-operator.md): the rows unchanged, bound to Name for the rest of the query.
+    As(Ident),
+    /// `consume` (consume-operator.md): no rows, no columns.
+    Consume,
+    /// `getschema` (getschema-operator.md): a row per input column.
+    GetSchema,
+    /// `top-hitters N of Expr [by Sum]` (top-hitters-operator.md).
+    TopHitters {
+        count: Expr,
+        of: Expr,
+        by: Option<Expr>,
+    },
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -191,6 +209,11 @@ impl OperatorKind {
             OperatorKind::TopNested(_) => "top-nested",
             OperatorKind::MvApply(_) => "mv-apply",
             OperatorKind::ParseKv(_) => "parse-kv",
+            OperatorKind::As(_) => "as",
+            OperatorKind::Consume => "consume",
+            OperatorKind::GetSchema => "getschema",
+            OperatorKind::TopHitters { .. } => "top-hitters",
+            OperatorKind::Partition { .. } => "partition",
             OperatorKind::Sample(_) => "sample",
             OperatorKind::SampleDistinct { .. } => "sample-distinct",
             OperatorKind::ProjectColumns { kind, .. } => match kind {

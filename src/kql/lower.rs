@@ -552,6 +552,50 @@ impl Lower {
             }
             "distinct" => OperatorKind::Distinct(named(self, node)),
             "render" => self.render(node),
+            "as" => match node
+                .children_with_tokens()
+                .filter(|e| !e.kind().is_trivia() && e.kind() != OPERATOR_NAME)
+                .find_map(|e| name_of(&e))
+            {
+                Some(name) => OperatorKind::As(name),
+                None => OperatorKind::Error,
+            },
+            "consume" => OperatorKind::Consume,
+            "getschema" => OperatorKind::GetSchema,
+            "top-hitters" => match (
+                expressions().next(),
+                clause(node, "of").and_then(|c| first_expression(&c)),
+            ) {
+                (Some(count), Some(of)) => OperatorKind::TopHitters {
+                    count: self.expr(&count),
+                    of: self.expr(&of),
+                    by: clause(node, "by")
+                        .and_then(|c| first_expression(&c))
+                        .map(|e| self.expr(&e)),
+                },
+                _ => OperatorKind::Error,
+            },
+            "partition" => {
+                let column = clause(node, "by").and_then(|by| {
+                    by.children_with_tokens()
+                        .filter(|e| !e.kind().is_trivia())
+                        .nth(1)
+                        .and_then(|e| name_of(&e))
+                });
+                let operators: Option<Vec<Operator>> =
+                    node.children().find(|c| c.kind() == SUBQUERY).map(|sub| {
+                        sub.children()
+                            .filter(|c| c.kind() == OPERATOR)
+                            .map(|op| self.operator(&op))
+                            .collect()
+                    });
+                match (column, operators) {
+                    (Some(column), Some(operators)) => {
+                        OperatorKind::Partition { column, operators }
+                    }
+                    _ => unsupported(),
+                }
+            }
             "mv-apply" | "mvapply" => {
                 let expand = self.mv_expand(node, false);
                 let operators: Option<Vec<Operator>> = clause(node, "on")

@@ -508,3 +508,59 @@ fn parse_kv_extracts_typed_keys() {
     let e = error("print s = 'a=1' | parse-kv s as (a: long) with (regex='(a)')");
     assert!(e.message.contains("two capturing groups"), "{e}");
 }
+
+#[test]
+fn partition_runs_the_subquery_per_value() {
+    let top = run(
+        "datatable(k: string, v: long) ['a', 1, 'a', 5, 'b', 2, 'b', 9, 'b', 3]
+         | partition by k (top 1 by v) | order by k asc",
+    );
+    assert_eq!(column(&top, "v"), ["5", "9"]);
+    let sums = run("datatable(k: string, v: long) ['a', 1, 'a', 5, 'b', 2]
+         | partition by k (summarize s = sum(v)) | order by k asc");
+    assert_eq!(sums.column_names(), ["k", "s"]);
+    assert_eq!(column(&sums, "s"), ["6", "2"]);
+}
+
+#[test]
+fn as_consume_getschema_and_top_hitters() {
+    let named = run(
+        "datatable(x: long) [1, 2, 3] | as T | join kind=leftsemi (T | where x > 1) on x | count",
+    );
+    assert_eq!(column(&named, "Count"), ["2"]);
+    let consumed = run("datatable(x: long) [1, 2, 3] | consume");
+    assert_eq!(consumed.row_count(), 0);
+    // getschema-operator.md's columns.
+    let schema =
+        run("datatable(a: long, b: string, c: datetime, d: dynamic, e: bool) [] | getschema");
+    assert_eq!(
+        schema.column_names(),
+        ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"]
+    );
+    assert_eq!(column(&schema, "ColumnName"), ["a", "b", "c", "d", "e"]);
+    assert_eq!(column(&schema, "ColumnOrdinal"), ["0", "1", "2", "3", "4"]);
+    assert_eq!(
+        column(&schema, "DataType"),
+        [
+            "System.Int64",
+            "System.String",
+            "System.DateTime",
+            "System.Object",
+            "System.SByte"
+        ]
+    );
+    assert_eq!(
+        column(&schema, "ColumnType"),
+        ["long", "string", "datetime", "dynamic", "bool"]
+    );
+    let hitters = run(
+        "datatable(k: string, v: long) ['a', 1, 'a', 1, 'b', 10, 'b', 1, 'c', 1, 'a', 1] | top-hitters 2 of k",
+    );
+    assert_eq!(hitters.column_names(), ["k", "approximate_count_k"]);
+    assert_eq!(column(&hitters, "k"), ["a", "b"]);
+    let summed = run(
+        "datatable(k: string, v: long) ['a', 1, 'a', 1, 'b', 10, 'c', 1] | top-hitters 1 of k by v",
+    );
+    assert_eq!(summed.column_names(), ["k", "approximate_sum_v"]);
+    assert_eq!(column(&summed, "approximate_sum_v"), ["10"]);
+}

@@ -455,7 +455,7 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
         ("DeviceInfo | reduce by DeviceName", "'reduce'"),
         ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
-        ("DeviceInfo | partition by DeviceId (take 1)", "'partition'"),
+        ("DeviceInfo | fork (take 1) (take 2)", "'fork'"),
         ("DeviceInfo | scan with (step s: true;)", "'scan'"),
     ] {
         let e = try_run(query).expect_err(query);

@@ -479,6 +479,135 @@ impl Planner<'_> {
         }
     }
 
+    /// `getschema` (getschema-operator.md): ColumnName, ColumnOrdinal, DataType (.NET's name)
+    /// and ColumnType (KQL's) of each input column.
+    fn getschema(&self, frame: &Frame, span: Span) -> Result<Frame, QueryError> {
+        let columns = vec![
+            ("ColumnName".to_string(), KqlType::String),
+            ("ColumnOrdinal".to_string(), KqlType::Int),
+            ("DataType".to_string(), KqlType::String),
+            ("ColumnType".to_string(), KqlType::String),
+        ];
+        let rows: Vec<Vec<DfExpr>> = frame
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(ordinal, (name, ty))| {
+                let dotnet = match ty {
+                    KqlType::Bool => "System.SByte",
+                    KqlType::DateTime => "System.DateTime",
+                    KqlType::Dynamic => "System.Object",
+                    KqlType::Guid => "System.Guid",
+                    KqlType::Int => "System.Int32",
+                    KqlType::Long => "System.Int64",
+                    KqlType::Real => "System.Double",
+                    KqlType::Decimal => "System.Data.SqlTypes.SqlDecimal",
+                    KqlType::String => "System.String",
+                    KqlType::Timespan => "System.TimeSpan",
+                };
+                vec![
+                    lit(name.as_str()),
+                    lit(i32::try_from(ordinal).unwrap_or(i32::MAX)),
+                    lit(dotnet),
+                    lit(ty.kql_name()),
+                ]
+            })
+            .collect();
+        let builder = if rows.is_empty() {
+            LogicalPlanBuilder::empty(true)
+                .project(
+                    columns
+                        .iter()
+                        .map(|(n, ty)| {
+                            datafusion::logical_expr::cast(lit(ScalarValue::Null), ty.arrow_type())
+                                .alias(n.as_str())
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .and_then(|b| b.limit(0, Some(0)))
+        } else {
+            LogicalPlanBuilder::values(rows).and_then(|b| {
+                b.project(columns.iter().enumerate().map(|(i, (n, _))| {
+                    datafusion::prelude::col(format!("column{}", i + 1)).alias(n.as_str())
+                }))
+            })
+        }
+        .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame { builder, columns })
+    }
+
+    /// `top-hitters N of Expr [by Sum]` (top-hitters-operator.md): the N values with the most
+    /// rows (or the greatest sum), exactly; the count column is `approximate_count_Expr`, the
+    /// sum's `approximate_sum_Sum`.
+    fn top_hitters(
+        &mut self,
+        frame: Frame,
+        count: &Expr,
+        of: &Expr,
+        by: Option<&Expr>,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let value_name = match &of.kind {
+            ExprKind::Column(c) => c.clone(),
+            _ => "Column1".to_string(),
+        };
+        let (aggregate, name) = match by {
+            Some(sum) => {
+                let summed = match &sum.kind {
+                    ExprKind::Column(c) => c.clone(),
+                    _ => String::new(),
+                };
+                (
+                    Expr::new(
+                        ExprKind::Call {
+                            name: Ident {
+                                name: "sum".into(),
+                                span: sum.span,
+                            },
+                            args: vec![sum.clone()],
+                        },
+                        sum.span,
+                    ),
+                    format!("approximate_sum_{summed}"),
+                )
+            }
+            None => (
+                Expr::new(
+                    ExprKind::Call {
+                        name: Ident {
+                            name: "count".into(),
+                            span,
+                        },
+                        args: vec![],
+                    },
+                    span,
+                ),
+                format!("approximate_count_{value_name}"),
+            ),
+        };
+        let item = |name: String, expr: Expr| NamedExpr {
+            name: Some(Ident { name, span }),
+            names: vec![],
+            expr,
+        };
+        let summarized = self.summarize(
+            frame,
+            &[item(name.clone(), aggregate)],
+            &[item(value_name, of.clone())],
+            span,
+        )?;
+        let n = self.row_count(count)?;
+        let key = crate::kql::ast::SortKey {
+            expr: Expr::new(ExprKind::Column(name), span),
+            order: Some(crate::kql::ast::SortOrder::Desc),
+            nulls: None,
+        };
+        let sort = self.sort_key(&key, &summarized)?;
+        self.with_plan(summarized, span, |b| {
+            b.sort_with_limit(vec![sort], Some(n))?.limit(0, Some(n))
+        })
+    }
+
     /// `sample-distinct N of Column` (sample-distinct-operator.md): up to N of its distinct
     /// values, picked at random; one column named as the column (or `Column1`).
     fn sample_distinct(
@@ -611,6 +740,28 @@ impl Planner<'_> {
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
             OperatorKind::MvApply(apply) => self.mv_apply(frame, apply, span),
             OperatorKind::ParseKv(parse) => self.parse_kv(frame, parse, span),
+            OperatorKind::As(name) => {
+                self.tabulars.insert(name.name.clone(), frame.clone());
+                Ok(frame)
+            }
+            OperatorKind::Consume => {
+                let builder = frame
+                    .builder
+                    .limit(0, Some(0))
+                    .and_then(|b| b.project(Vec::<DfExpr>::new()))
+                    .map_err(|e| self.engine_error(e, span))?;
+                Ok(Frame {
+                    builder,
+                    columns: vec![],
+                })
+            }
+            OperatorKind::GetSchema => self.getschema(&frame, span),
+            OperatorKind::TopHitters { count, of, by } => {
+                self.top_hitters(frame, count, of, by.as_ref(), span)
+            }
+            OperatorKind::Partition { column, operators } => {
+                self.partition(frame, column, operators)
+            }
             OperatorKind::Sample(count) => {
                 // sample-operator.md: rows at random (the order is random too).
                 let n = self.row_count(count)?;

@@ -19,14 +19,15 @@ use crate::results::KqlType;
 /// The hidden record number.
 const ROW: &str = "__apply_row";
 
-fn row_item(span: Span) -> NamedExpr {
+/// The key column as a `by`/`project` item.
+fn key_item(key: &str, span: Span) -> NamedExpr {
     NamedExpr {
         name: Some(Ident {
-            name: ROW.to_string(),
+            name: key.to_string(),
             span,
         }),
         names: vec![],
-        expr: Expr::new(ExprKind::Column(ROW.to_string()), span),
+        expr: Expr::new(ExprKind::Column(key.to_string()), span),
     }
 }
 
@@ -67,7 +68,7 @@ impl Planner<'_> {
         let exprs = columns.iter().map(|(n, _)| column(n)).collect();
         let mut sub = self.projected(expanded, exprs, columns, span)?;
         for operator in &apply.operators {
-            sub = self.apply_operator(sub, operator)?;
+            sub = self.apply_operator(sub, operator, ROW)?;
         }
         if sub.column_type(ROW).is_none() {
             return Err(self.semantic(
@@ -78,8 +79,36 @@ impl Planner<'_> {
         self.join_back(input, &input_columns, sub, span)
     }
 
-    /// One operator of the subquery, run per record.
-    fn apply_operator(&mut self, frame: Frame, operator: &Operator) -> Result<Frame, QueryError> {
+    /// `partition by Column (Operators)` (partition-operator.md): the operators run on each
+    /// partition's rows, as mv-apply's run on each record's; the partition column is kept.
+    pub(super) fn partition(
+        &mut self,
+        frame: Frame,
+        key: &Ident,
+        operators: &[Operator],
+    ) -> Result<Frame, QueryError> {
+        self.require_column(&frame, key)?;
+        let mut planned = frame;
+        for operator in operators {
+            planned = self.apply_operator(planned, operator, &key.name)?;
+        }
+        if planned.column_type(&key.name).is_none() {
+            return Err(self.semantic(
+                "the partition subquery dropped the partition column",
+                key.span,
+            ));
+        }
+        Ok(planned)
+    }
+
+    /// One operator of a subquery run per value of `key` (mv-apply's record, partition's
+    /// column).
+    fn apply_operator(
+        &mut self,
+        frame: Frame,
+        operator: &Operator,
+        key: &str,
+    ) -> Result<Frame, QueryError> {
         let span = operator.span;
         match &operator.kind {
             OperatorKind::Where(_)
@@ -89,14 +118,20 @@ impl Planner<'_> {
             | OperatorKind::ProjectRename(_) => self.operator(frame, operator),
             OperatorKind::Project(items) => {
                 let mut items = items.clone();
-                items.insert(0, row_item(span));
+                if !items.iter().any(|i| {
+                    i.name.as_ref().is_some_and(|n| n.name == key)
+                        || matches!(&i.expr.kind, ExprKind::Column(c) if c == key)
+                }) {
+                    items.insert(0, key_item(key, span));
+                }
                 self.project(frame, &items, span)
             }
             OperatorKind::ProjectColumns { kind, items } => {
                 let mut planned = self.project_columns(frame.clone(), *kind, items, span)?;
-                if planned.column_type(ROW).is_none() {
-                    // Keep the record number whatever the patterns say.
-                    let mut keep = vec![(ROW.to_string(), KqlType::Long)];
+                if planned.column_type(key).is_none() {
+                    // Keep the key whatever the patterns say.
+                    let key_type = frame.column_type(key).unwrap_or(KqlType::Long);
+                    let mut keep = vec![(key.to_string(), key_type)];
                     keep.extend(planned.columns.iter().cloned());
                     let exprs: Vec<DfExpr> = keep.iter().map(|(n, _)| column(n)).collect();
                     let mut with_row = frame;
@@ -107,7 +142,7 @@ impl Planner<'_> {
             }
             OperatorKind::Summarize { aggregates, by } => {
                 let mut by = by.clone();
-                by.insert(0, row_item(span));
+                by.insert(0, key_item(key, span));
                 self.summarize(frame, aggregates, &by, span)
             }
             OperatorKind::Count => {
@@ -128,11 +163,11 @@ impl Planner<'_> {
                         span,
                     ),
                 };
-                self.summarize(frame, &[count], &[row_item(span)], span)
+                self.summarize(frame, &[count], &[key_item(key, span)], span)
             }
             OperatorKind::Distinct(items) => {
                 let mut items = items.clone();
-                items.insert(0, row_item(span));
+                items.insert(0, key_item(key, span));
                 self.operator(
                     frame,
                     &Operator {
@@ -143,22 +178,25 @@ impl Planner<'_> {
             }
             OperatorKind::Take(count) => {
                 let n = self.row_count(count)?;
-                self.first_per_record(frame, &[], n, span)
+                self.first_per_record(frame, &[], n, key, span)
             }
-            OperatorKind::Top { count, key } => {
+            OperatorKind::Top {
+                count,
+                key: sort_key,
+            } => {
                 let n = self.row_count(count)?;
-                self.first_per_record(frame, std::slice::from_ref(key), n, span)
+                self.first_per_record(frame, std::slice::from_ref(sort_key), n, key, span)
             }
             OperatorKind::Sort(keys) => {
-                let mut sorts = vec![column(ROW).sort(true, false)];
-                for key in keys {
-                    sorts.push(self.sort_key(key, &frame)?);
+                let mut sorts = vec![column(key).sort(true, false)];
+                for sort_key in keys {
+                    sorts.push(self.sort_key(sort_key, &frame)?);
                 }
                 self.with_plan(frame, span, |b| b.sort(sorts))
             }
             other => Err(self.unsupported(
                 format!(
-                    "'{}' inside mv-apply is not supported by the local engine yet",
+                    "'{}' inside mv-apply or partition is not supported by the local engine yet",
                     other.name()
                 ),
                 span,
@@ -166,27 +204,30 @@ impl Planner<'_> {
         }
     }
 
-    /// The first `n` rows of each record (by `keys` when given).
+    /// The first `n` rows of each value of `key` (by `keys` when given).
     fn first_per_record(
         &mut self,
         frame: Frame,
         keys: &[SortKey],
         n: usize,
+        key: &str,
         span: Span,
     ) -> Result<Frame, QueryError> {
         let mut order = Vec::new();
         for key in keys {
             order.push(self.sort_key(key, &frame)?);
         }
-        let rank = row_number()
-            .partition_by(vec![column(ROW)])
-            .order_by(order.clone())
-            .build()
-            .map_err(|e| self.engine_error(e, span))?;
+        let partitioned = row_number().partition_by(vec![column(key)]);
+        let rank = if order.is_empty() {
+            partitioned.build()
+        } else {
+            partitioned.order_by(order.clone()).build()
+        }
+        .map_err(|e| self.engine_error(e, span))?;
         let columns = frame.columns.clone();
         let ranked = self.with_window_column(frame, rank, "__apply_rank", KqlType::Long, span)?;
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
-        let mut sorts = vec![column(ROW).sort(true, false)];
+        let mut sorts = vec![column(key).sort(true, false)];
         sorts.extend(order);
         let builder = ranked
             .builder

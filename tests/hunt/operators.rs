@@ -564,3 +564,38 @@ fn as_consume_getschema_and_top_hitters() {
     assert_eq!(summed.column_names(), ["k", "approximate_sum_v"]);
     assert_eq!(column(&summed, "approximate_sum_v"), ["10"]);
 }
+
+#[test]
+fn union_splits_a_column_by_type_and_bin_names_its_group() {
+    // union-operator.md, "Source columns types mismatch".
+    let result = run("let View_1 = view () { print x = 1 };
+         let View_2 = view () { print x = toint(2) };
+         let View_3 = view () { print x_long = 3 };
+         union withsource = TableName View_1, View_2, View_3 | order by TableName asc");
+    assert_eq!(
+        result.column_names(),
+        ["TableName", "x_long1", "x_int", "x_long"]
+    );
+    assert_eq!(column(&result, "x_long1"), ["1", "", ""]);
+    assert_eq!(column(&result, "x_int"), ["", "2", ""]);
+    assert_eq!(column(&result, "x_long"), ["", "", "3"]);
+    // `bin(Name = Column, size)` names the group, as a published hunting query writes it.
+    let binned = run(
+        "datatable(t: datetime) [datetime(2024-01-01 00:01), datetime(2024-01-01 00:07)]
+         | summarize n = count() by bin(Five = t, 5m) | order by Five asc",
+    );
+    assert_eq!(binned.column_names(), ["Five", "n"]);
+    assert_eq!(column(&binned, "n"), ["1", "1"]);
+}
+
+#[test]
+fn iff_of_a_dynamic_value_and_a_string_is_a_string() {
+    // Published hunting queries write `iff(…, parse_url(u).Host, u)` and union the result with
+    // string columns of the same name.
+    let result = run(r#"datatable(u: string) ["https://a.example/x", "plain"]
+           | extend Host = iff(u startswith "http", parse_url(u).Host, u), n = case(false, dynamic([1]), 5)"#);
+    assert_eq!(result.column_type(1), hunt::results::KqlType::String);
+    assert_eq!(column(&result, "Host"), ["a.example", "plain"]);
+    assert_eq!(result.column_type(2), hunt::results::KqlType::Dynamic);
+    assert_eq!(column(&result, "n"), ["5", "5"]);
+}

@@ -1184,6 +1184,31 @@ impl Planner<'_> {
 /// `Timestamp`, as hunting queries that go on to use `Timestamp` expect).
 fn named_group(item: &NamedExpr) -> NamedExpr {
     let mut item = item.clone();
+    // `bin(Name = Column, 5m)`: the argument's name names the group (hunting queries write it).
+    if item.name.is_none()
+        && let ExprKind::Call { name, args } = &item.expr.kind
+        && let Some(Expr {
+            kind:
+                ExprKind::NamedArg {
+                    name: arg_name,
+                    value,
+                },
+            ..
+        }) = args.first()
+        && matches!(name.name.as_str(), "bin" | "floor" | "bin_at")
+    {
+        let mut args = args.clone();
+        args[0] = value.as_ref().clone();
+        item.name = Some(arg_name.clone());
+        item.expr = Expr::new(
+            ExprKind::Call {
+                name: name.clone(),
+                args,
+            },
+            item.expr.span,
+        );
+        return item;
+    }
     if item.name.is_none()
         && item.names.is_empty()
         && let ExprKind::Call { args, .. } = &item.expr.kind

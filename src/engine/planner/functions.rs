@@ -430,6 +430,9 @@ impl Planner<'_> {
                     v.expr
                 } else if ty == KqlType::Dynamic {
                     to_dynamic(v)
+                } else if v.ty == KqlType::Dynamic {
+                    // A dynamic string reads as the string (tostring).
+                    self.to_string_expr(v)
                 } else {
                     cast(v.expr, ty.arrow_type())
                 }
@@ -495,9 +498,17 @@ impl Planner<'_> {
         if typed.iter().all(|t| is_textual(*t)) {
             return Ok(KqlType::String);
         }
-        // A dynamic value among scalars: the scalars become dynamic values (published hunting
-        // queries write `iff(…, parse_url(u).Host, u)`).
+        // A dynamic value among strings is a string: published hunting queries write
+        // `iff(…, parse_url(u).Host, u)` and go on to union the result with string columns of
+        // the same name, which Kusto would otherwise split by type. Among other scalars, the
+        // scalars become dynamic values.
         if typed.contains(&KqlType::Dynamic) {
+            if typed
+                .iter()
+                .all(|t| *t == KqlType::Dynamic || is_textual(*t))
+            {
+                return Ok(KqlType::String);
+            }
             return Ok(KqlType::Dynamic);
         }
         let names: Vec<&str> = typed.iter().map(|t| t.kql_name()).collect();

@@ -71,28 +71,49 @@ impl Planner<'_> {
             return Err(self.semantic("no leg of this union names a table", span));
         }
         // The output's columns: in order of first appearance (outer), or those every leg has.
-        let mut columns: Vec<(String, KqlType)> = Vec::new();
+        // A name with several types gives a column per type, `Name_type` (union-operator.md,
+        // "Source columns types mismatch"), numbered when that name is taken.
+        let mut seen: Vec<(String, KqlType)> = Vec::new();
         for (_, frame) in &legs {
             for (name, ty) in &frame.columns {
-                match columns.iter().find(|(n, _)| n == name) {
-                    Some((_, seen)) if seen != ty => {
-                        return Err(self.unsupported(
-                            format!(
-                                "the column '{name}' is {} in one leg and {} in another; the local engine does not split it by type yet",
-                                seen.with_article(),
-                                ty.with_article()
-                            ),
-                            span,
-                        ));
-                    }
-                    Some(_) => {}
-                    None => columns.push((name.clone(), *ty)),
+                if !seen.iter().any(|(n, t)| n == name && t == ty) {
+                    seen.push((name.clone(), *ty));
                 }
             }
         }
-        if inner {
-            columns.retain(|(name, _)| legs.iter().all(|(_, f)| f.column_type(name).is_some()));
+        let types_of = |name: &str| seen.iter().filter(|(n, _)| n == name).count();
+        let plain: Vec<String> = seen
+            .iter()
+            .filter(|(n, _)| types_of(n) == 1)
+            .map(|(n, _)| n.clone())
+            .collect();
+        // (output name, source column, type)
+        let mut entries: Vec<(String, String, KqlType)> = Vec::new();
+        for (name, ty) in &seen {
+            let out = if types_of(name) == 1 {
+                name.clone()
+            } else {
+                let base = format!("{name}_{}", ty.kql_name());
+                let taken = |candidate: &str| {
+                    plain.iter().any(|p| p == candidate)
+                        || entries.iter().any(|(o, _, _)| o == candidate)
+                };
+                let mut out = base.clone();
+                let mut n = 1;
+                while taken(&out) {
+                    out = format!("{base}{n}");
+                    n += 1;
+                }
+                out
+            };
+            entries.push((out, name.clone(), *ty));
         }
+        if inner {
+            entries
+                .retain(|(_, name, ty)| legs.iter().all(|(_, f)| f.column_type(name) == Some(*ty)));
+        }
+        let columns: Vec<(String, KqlType)> =
+            entries.iter().map(|(o, _, t)| (o.clone(), *t)).collect();
         let source = union.source_column.as_ref().map(|c| c.name.clone());
         if let Some(source) = &source
             && columns.iter().any(|(n, _)| n == source)
@@ -108,15 +129,15 @@ impl Planner<'_> {
             if let Some(source) = &source {
                 exprs.push(lit(name.as_str()).alias(source.as_str()));
             }
-            for (column, ty) in &columns {
+            for (out, column, ty) in &entries {
                 let value = match frame.column_type(column) {
-                    Some(_) => cast(
+                    Some(leg_type) if leg_type == *ty => cast(
                         DfExpr::Column(Column::from_name(column.clone())),
                         ty.arrow_type(),
                     ),
-                    None => cast(lit(ScalarValue::Null), ty.arrow_type()),
+                    _ => cast(lit(ScalarValue::Null), ty.arrow_type()),
                 };
-                exprs.push(value.alias(column.as_str()));
+                exprs.push(value.alias(out.as_str()));
             }
             let leg = frame
                 .builder

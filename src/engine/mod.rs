@@ -28,7 +28,80 @@ use crate::backend::{Backend, BoxFuture, ErrorKind, QueryError, QueryRequest, Ta
 use crate::kql;
 use crate::kql::time;
 use crate::results::{KqlType, RenderHint, ResultSet, RunFacts, kql_schema};
-use planner::{Udfs, plan_query};
+use planner::{Discoveries, DiscoveryKind, Planning, Udfs, plan_discovering};
+
+/// How many plugins of one query may need to read the data before it is planned.
+const MAX_DISCOVERIES: usize = 8;
+
+/// The most columns a plugin makes from the data (bag slots, pivot values).
+const MAX_DISCOVERED_COLUMNS: usize = 1024;
+
+/// What a discovery's one column says: the bags' slots with the type their values share, or
+/// the distinct non-empty values (sorted).
+fn discovered(batches: &[RecordBatch], kind: DiscoveryKind) -> Vec<(String, KqlType)> {
+    use datafusion::arrow::array::Array;
+    let mut found: Vec<(String, Option<KqlType>)> = Vec::new();
+    let mut values: std::collections::BTreeSet<String> = Default::default();
+    for batch in batches {
+        let column = batch.column(0);
+        let texts = match datafusion::arrow::compute::cast(
+            column,
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        ) {
+            Ok(texts) => texts,
+            Err(_) => continue,
+        };
+        let Some(texts) = texts
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::StringArray>()
+        else {
+            continue;
+        };
+        for row in 0..texts.len() {
+            if texts.is_null(row) {
+                continue;
+            }
+            let text = texts.value(row);
+            match kind {
+                DiscoveryKind::Values => {
+                    if !text.is_empty() && values.len() < MAX_DISCOVERED_COLUMNS {
+                        values.insert(text.to_string());
+                    }
+                }
+                DiscoveryKind::BagSlots => {
+                    let Ok(serde_json::Value::Object(bag)) = serde_json::from_str(text) else {
+                        continue;
+                    };
+                    for (key, value) in bag {
+                        let ty = match value {
+                            serde_json::Value::Null => continue,
+                            serde_json::Value::Bool(_) => KqlType::Bool,
+                            serde_json::Value::Number(n) if n.is_i64() => KqlType::Long,
+                            serde_json::Value::Number(_) => KqlType::Real,
+                            serde_json::Value::String(_) => KqlType::String,
+                            _ => KqlType::Dynamic,
+                        };
+                        match found.iter().position(|(k, _)| *k == key) {
+                            Some(at) if found[at].1 != Some(ty) => found[at].1 = None,
+                            Some(_) => {}
+                            None if found.len() < MAX_DISCOVERED_COLUMNS => {
+                                found.push((key, Some(ty)))
+                            }
+                            None => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match kind {
+        DiscoveryKind::Values => values.into_iter().map(|v| (v, KqlType::String)).collect(),
+        DiscoveryKind::BagSlots => found
+            .into_iter()
+            .map(|(key, ty)| (key, ty.unwrap_or(KqlType::Dynamic)))
+            .collect(),
+    }
+}
 
 pub use lab::LabOptions;
 
@@ -203,10 +276,60 @@ impl LocalEngine {
         self.fixed_now.unwrap_or_else(time::now)
     }
 
-    /// Parses and plans without running: every problem a query has before it touches data.
+    /// Parses and plans without running: every problem a query has before it touches data
+    /// (a plugin whose columns depend on the data is taken as fine).
     pub fn check(&self, source: &str) -> Result<(), QueryError> {
         let query = parse_or_error(source)?;
-        plan_query(source, &query, &self.catalog, &self.udfs, self.now(), None).map(|_| ())
+        plan_discovering(
+            source,
+            &query,
+            &self.catalog,
+            &self.udfs,
+            self.now(),
+            None,
+            &Discoveries::new(),
+        )
+        .map(|_| ())
+    }
+
+    /// Plans `query`, running first what its plugins need to know of the data (at most
+    /// [`MAX_DISCOVERIES`] times).
+    async fn plan(
+        &self,
+        source: &str,
+        query: &kql::ast::Query,
+        now: i64,
+        window: Option<planner::Window>,
+    ) -> Result<planner::Planned, QueryError> {
+        let mut discoveries = Discoveries::new();
+        for _ in 0..=MAX_DISCOVERIES {
+            let planning = plan_discovering(
+                source,
+                query,
+                &self.catalog,
+                &self.udfs,
+                now,
+                window,
+                &discoveries,
+            )?;
+            let discovery = match planning {
+                Planning::Planned(planned) => return Ok(planned),
+                Planning::Discover(discovery) => discovery,
+            };
+            let frame = self
+                .context
+                .execute_logical_plan(discovery.plan)
+                .await
+                .map_err(|e| execution_error(&e))?;
+            let batches = frame.collect().await.map_err(|e| execution_error(&e))?;
+            discoveries.insert(discovery.at, discovered(&batches, discovery.kind));
+        }
+        Err(QueryError::new(
+            ErrorKind::Unsupported,
+            format!(
+                "this query has more than {MAX_DISCOVERIES} plugins whose columns depend on the data"
+            ),
+        ))
     }
 
     /// Runs one query. It runs as a task of its own on the current tokio runtime, so it gets
@@ -237,7 +360,7 @@ impl LocalEngine {
             None => None,
         };
         let query = parse_or_error(source)?;
-        let planned = plan_query(source, &query, &self.catalog, &self.udfs, now, window)?;
+        let planned = self.plan(source, &query, now, window).await?;
         // One row past the limit says whether there were more.
         let plan = datafusion::logical_expr::LogicalPlanBuilder::from(planned.plan)
             .limit(0, Some(self.row_limit.saturating_add(1)))

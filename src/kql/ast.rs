@@ -172,6 +172,9 @@ pub enum OperatorKind {
         of: Expr,
         by: Option<Expr>,
     },
+    /// `evaluate Plugin(args) [: (Name: type, …)]` (the plugins' pages): `bag_unpack` and
+    /// `pivot` run; other plugins are refused by name.
+    Evaluate(Box<Evaluate>),
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -209,6 +212,7 @@ impl OperatorKind {
             OperatorKind::TopNested(_) => "top-nested",
             OperatorKind::MvApply(_) => "mv-apply",
             OperatorKind::ParseKv(_) => "parse-kv",
+            OperatorKind::Evaluate(_) => "evaluate",
             OperatorKind::As(_) => "as",
             OperatorKind::Consume => "consume",
             OperatorKind::GetSchema => "getschema",
@@ -309,6 +313,16 @@ pub struct ParseKv {
     pub source: Expr,
     pub keys: Vec<(Ident, Ident)>,
     pub properties: Vec<(Ident, Expr)>,
+}
+
+/// `evaluate`: the plugin, its arguments, and the output schema when given (`*` first keeps
+/// the input's columns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluate {
+    pub plugin: Ident,
+    pub args: Vec<Expr>,
+    pub schema: Option<Vec<(Ident, Ident)>>,
+    pub schema_wildcard: bool,
 }
 
 /// One item of a parse pattern.

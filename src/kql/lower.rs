@@ -647,6 +647,10 @@ impl Lower {
                 Some(call) if call.kind() == CALL_EXPR => OperatorKind::Invoke(self.expr(&call)),
                 _ => unsupported(),
             },
+            "evaluate" => match self.evaluate(node) {
+                Some(evaluate) => OperatorKind::Evaluate(Box::new(evaluate)),
+                None => unsupported(),
+            },
             "parse-kv" => match self.parse_kv(node) {
                 Some(parse) => OperatorKind::ParseKv(Box::new(parse)),
                 None => OperatorKind::Error,
@@ -662,6 +666,49 @@ impl Lower {
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `evaluate Plugin(args) [: (Name: type, …)]`; `None` when the tree has an error there.
+    fn evaluate(&mut self, node: &SyntaxNode) -> Option<Evaluate> {
+        let call = first_expression(node)?;
+        let Expr {
+            kind: ExprKind::Call { name, args },
+            ..
+        } = self.expr(&call)
+        else {
+            return None;
+        };
+        let (schema, schema_wildcard) = match node.children().find(|c| c.kind() == SCHEMA) {
+            None => (None, false),
+            Some(schema) => {
+                let mut columns = Vec::new();
+                for declaration in schema.children().filter(|c| c.kind() == COLUMN_DECL) {
+                    let column = declaration
+                        .children_with_tokens()
+                        .find(|e| !e.kind().is_trivia())
+                        .and_then(|e| name_of(&e))?;
+                    let type_name = declaration
+                        .children()
+                        .find(|c| c.kind() == TYPE_REF)
+                        .and_then(|t| tokens(&t).next())?;
+                    columns.push((
+                        column,
+                        Ident {
+                            name: type_name.text().to_string(),
+                            span: token_span(&type_name),
+                        },
+                    ));
+                }
+                let wildcard = schema.descendants_with_tokens().any(|e| e.kind() == STAR);
+                (Some(columns), wildcard)
+            }
+        };
+        Some(Evaluate {
+            plugin: name,
+            args,
+            schema,
+            schema_wildcard,
+        })
     }
 
     /// `parse-kv Expr as (Key: type, …) [with (Name = Value, …)]`; `None` when the tree has an

@@ -153,7 +153,7 @@ fn check_prints_file_line_column() {
     let output = hunt(&["check", lacking.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).contains(":1:14: warning: the 'evaluate' operator"),
+        stdout(&output).contains(":1:23: warning: the 'autocluster' plugin"),
         "{}",
         stdout(&output)
     );
@@ -291,7 +291,7 @@ fn check_exit_codes_and_schemas() {
     let output = hunt(&["check", warning.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     assert!(
-        stdout(&output).starts_with(&format!("{}:3:14: warning: ", warning.display())),
+        stdout(&output).starts_with(&format!("{}:3:23: warning: ", warning.display())),
         "{}",
         stdout(&output)
     );

@@ -599,3 +599,39 @@ fn iff_of_a_dynamic_value_and_a_string_is_a_string() {
     assert_eq!(result.column_type(2), hunt::results::KqlType::Dynamic);
     assert_eq!(column(&result, "n"), ["5", "5"]);
 }
+
+#[test]
+fn bag_unpack_and_pivot_read_their_columns_from_the_data() {
+    // bag-unpack-plugin.md: a column per slot, typed when every value agrees.
+    let unpacked = run(r#"datatable(k: string, d: dynamic)
+           ["a", dynamic({"Name": "John", "Age": 20}), "b", dynamic({"Name": "Dave", "Age": 40, "Extra": [1]})]
+           | evaluate bag_unpack(d)"#);
+    assert_eq!(unpacked.column_names(), ["k", "Name", "Age", "Extra"]);
+    assert_eq!(column(&unpacked, "Age"), ["20", "40"]);
+    assert_eq!(unpacked.column_type(2), hunt::results::KqlType::Long);
+    assert_eq!(column(&unpacked, "Extra"), ["", "[1]"]);
+    let prefixed = run(
+        r#"datatable(d: dynamic) [dynamic({"x": 1}), dynamic({"x": "t"})] | evaluate bag_unpack(d, "p_")"#,
+    );
+    assert_eq!(prefixed.column_names(), ["p_x"]);
+    assert_eq!(prefixed.column_type(0), hunt::results::KqlType::Dynamic);
+    let schema = run(
+        r#"datatable(k: string, d: dynamic) ["a", dynamic({"x": 1, "y": "s"})] | evaluate bag_unpack(d) : (x: long, z: string)"#,
+    );
+    assert_eq!(schema.column_names(), ["x", "z"]);
+    let e =
+        error(r#"datatable(x: long, d: dynamic) [1, dynamic({"x": 2})] | evaluate bag_unpack(d)"#);
+    assert!(e.message.contains("columnsConflict"), "{e}");
+    // pivot-plugin.md: a column per value, count() by default.
+    let pivoted = run("datatable(State: string, EventType: string, n: long)
+         ['TX', 'Flood', 1, 'TX', 'Hail', 2, 'CA', 'Flood', 5, 'TX', 'Flood', 3]
+         | evaluate pivot(EventType, sum(n)) | order by State asc");
+    assert_eq!(pivoted.column_names(), ["State", "Flood", "Hail"]);
+    assert_eq!(column(&pivoted, "Flood"), ["5", "4"]);
+    assert_eq!(column(&pivoted, "Hail"), ["0", "2"]);
+    let counted = run(
+        "datatable(State: string, EventType: string) ['TX', 'Flood', 'TX', 'Hail', 'CA', 'Flood']
+         | evaluate pivot(EventType) | order by State asc",
+    );
+    assert_eq!(column(&counted, "Hail"), ["0", "1"]);
+}

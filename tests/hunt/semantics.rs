@@ -454,7 +454,10 @@ fn parenthesised_tabular_lets_run() {
 fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
         ("DeviceInfo | reduce by DeviceName", "'reduce'"),
-        ("DeviceProcessEvents | evaluate autocluster()", "evaluate"),
+        (
+            "DeviceProcessEvents | evaluate autocluster()",
+            "'autocluster' plugin",
+        ),
         ("DeviceInfo | fork (take 1) (take 2)", "'fork'"),
         ("DeviceInfo | scan with (step s: true;)", "'scan'"),
     ] {

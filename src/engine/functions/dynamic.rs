@@ -962,7 +962,7 @@ fn extract_json(args: &[KqlValue]) -> Result<KqlValue, String> {
 }
 
 /// A JSON element as the KQL type named `type_name`; null when it is not a value of it.
-fn element_as(element: Option<&Json>, type_name: &str) -> KqlValue {
+pub(crate) fn element_as(element: Option<&Json>, type_name: &str) -> KqlValue {
     let Some(element) = element.filter(|e| !e.is_null()) else {
         return KqlValue::Null;
     };

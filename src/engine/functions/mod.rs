@@ -185,6 +185,12 @@ impl RowFunction {
     }
 }
 
+/// A JSON element as the KQL type named `type_name` (`"long"`), null when it is not one of it:
+/// `extract_json`'s conversion, also `bag_unpack`'s.
+pub fn json_as(element: Option<&serde_json::Value>, type_name: &str) -> KqlValue {
+    dynamic::element_as(element, type_name)
+}
+
 /// Every family's functions.
 fn families() -> [&'static [RowFunction]; 8] {
     [

@@ -9,6 +9,7 @@
 
 mod aggregate;
 mod columns;
+mod evaluate;
 mod functions;
 mod join;
 mod make_series;
@@ -43,6 +44,7 @@ use crate::kql::ast::{
     OperatorKind, Pipeline, Query, SortKey, SortOrder, Source, StringOpKind,
 };
 use crate::results::KqlType;
+pub use evaluate::{Discoveries, Discovery, DiscoveryKind};
 
 /// The KQL functions implemented as UDFs, made once per engine.
 #[derive(Debug, Clone)]
@@ -145,6 +147,44 @@ pub fn plan_query(
     now: i64,
     window: Option<Window>,
 ) -> Result<Planned, QueryError> {
+    match plan_discovering(
+        source,
+        query,
+        catalog,
+        udfs,
+        now,
+        window,
+        &Discoveries::new(),
+    )? {
+        Planning::Planned(planned) => Ok(planned),
+        Planning::Discover(discovery) => Err(QueryError::at(
+            ErrorKind::Unsupported,
+            "this plugin's columns depend on the data; give its output schema (: (Name: type, …)) to plan it without running",
+            Span::new(discovery.at, discovery.at),
+            source,
+        )),
+    }
+}
+
+/// A plan, or what must be read from the data before the query can be planned.
+#[derive(Debug)]
+pub enum Planning {
+    Planned(Planned),
+    Discover(Discovery),
+}
+
+/// [`plan_query`] with the answers of earlier discoveries: when a plugin's columns depend on
+/// data not read yet, the result is the [`Discovery`] to run (then plan again with its answer
+/// added to `discoveries`).
+pub fn plan_discovering(
+    source: &str,
+    query: &Query,
+    catalog: &Catalog,
+    udfs: &Udfs,
+    now: i64,
+    window: Option<Window>,
+    discoveries: &Discoveries,
+) -> Result<Planning, QueryError> {
     let mut planner = Planner {
         source,
         catalog,
@@ -157,7 +197,18 @@ pub fn plan_query(
         functions: HashMap::new(),
         parameters: HashMap::new(),
         call_depth: 0,
+        discoveries,
+        discovery: None,
     };
+    let planned = plan_body(&mut planner, source, query);
+    match (planned, planner.discovery.take()) {
+        (_, Some(discovery)) => Ok(Planning::Discover(discovery)),
+        (Ok(planned), None) => Ok(Planning::Planned(planned)),
+        (Err(error), None) => Err(error),
+    }
+}
+
+fn plan_body(planner: &mut Planner, source: &str, query: &Query) -> Result<Planned, QueryError> {
     for statement in &query.lets {
         planner.let_statement(&statement.name, &statement.value)?;
     }
@@ -326,6 +377,10 @@ struct Planner<'a> {
     parameters: HashMap<String, Typed>,
     /// How many function bodies are being planned inside each other.
     call_depth: u32,
+    /// What earlier discoveries found (plugins whose columns depend on the data).
+    discoveries: &'a Discoveries,
+    /// The discovery this plan needs, when it needs one.
+    discovery: Option<Discovery>,
 }
 
 impl Planner<'_> {
@@ -740,6 +795,7 @@ impl Planner<'_> {
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
             OperatorKind::MvApply(apply) => self.mv_apply(frame, apply, span),
             OperatorKind::ParseKv(parse) => self.parse_kv(frame, parse, span),
+            OperatorKind::Evaluate(evaluate) => self.evaluate(frame, evaluate, span),
             OperatorKind::As(name) => {
                 self.tabulars.insert(name.name.clone(), frame.clone());
                 Ok(frame)

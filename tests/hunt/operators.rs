@@ -635,3 +635,27 @@ fn bag_unpack_and_pivot_read_their_columns_from_the_data() {
     );
     assert_eq!(column(&counted, "Hail"), ["0", "1"]);
 }
+
+#[test]
+fn hll_and_tdigest_sketches_are_exact_here() {
+    // hll-merge-function.md's example.
+    let merged = run("range x from 1 to 10 step 1 | extend y = x + 10
+         | summarize hll_x = hll(x), hll_y = hll(y)
+         | project merged = hll_merge(hll_x, hll_y) | project dcount_hll(merged)");
+    assert_eq!(column(&merged, "dcount_hll_merged"), ["20"]);
+    let unioned = run(
+        "datatable(h: dynamic) [dynamic([1, 2]), dynamic([2, 3])] | summarize m = hll_merge(h) | project n = dcount_hll(m)",
+    );
+    assert_eq!(column(&unioned, "n"), ["3"]);
+    // tdigest-aggregation-function.md's example: the weighted 50th percentile.
+    let digest = run(
+        "datatable(V: real, W: long) [1.0, 1, 2.0, 2] | summarize TD = tdigest(V, W)
+         | project P50 = percentile_tdigest(TD, 50), P10 = percentile_tdigest(TD, 10)",
+    );
+    assert_eq!(column(&digest, "P50"), ["2"]);
+    assert_eq!(column(&digest, "P10"), ["1"]);
+    // Over no values: null (summarize-operator.md's defaults).
+    let empty = run("datatable(x: long) [] | summarize hll(x), tdigest(x)");
+    assert_eq!(column(&empty, "hll_x"), [""]);
+    assert_eq!(column(&empty, "tdigest_x"), [""]);
+}

@@ -150,6 +150,52 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         set_intersect,
     ),
     function("set_union", &[Dynamic, Dynamic], 2, true, D, set_union),
+    // The local engine's hll sketch is the exact set of values (hll-aggregation-function.md
+    // allows any accuracy): merging is a set union, the count its length.
+    function("hll_merge", &[Dynamic, Dynamic], 2, true, D, set_union),
+    function("dcount_hll", &[Dynamic], 1, false, L, |args| {
+        Ok(args[0].as_array().map_or(
+            KqlValue::Long(0),
+            |items| KqlValue::Long(items.len() as i64),
+        ))
+    }),
+    // Its tdigest is the exact list of [value, weight] pairs: merging concatenates, and a
+    // percentile is the weighted nearest rank (tdigest-aggregation-function.md).
+    function("tdigest_merge", &[Dynamic, Dynamic], 2, true, D, |args| {
+        let mut all = Vec::new();
+        for arg in args {
+            if let Some(items) = arg.as_array() {
+                all.extend(items.iter().cloned());
+            }
+        }
+        Ok(KqlValue::Dynamic(Json::Array(all)))
+    }),
+    function(
+        "percentile_tdigest",
+        &[Dynamic, Param::Number, Any],
+        2,
+        false,
+        R,
+        |args| {
+            Ok(weighted_percentiles(&args[0], &args[1..2])
+                .into_iter()
+                .next()
+                .unwrap_or(KqlValue::Null))
+        },
+    ),
+    function(
+        "percentiles_array_tdigest",
+        &[Dynamic, Param::Number],
+        2,
+        true,
+        D,
+        |args| {
+            let values = weighted_percentiles(&args[0], &args[1..]);
+            Ok(KqlValue::Dynamic(Json::Array(
+                values.iter().map(KqlValue::to_json).collect(),
+            )))
+        },
+    ),
     function(
         "set_has_element",
         &[Dynamic, Any],
@@ -861,6 +907,46 @@ fn jaccard_index(args: &[KqlValue]) -> Result<KqlValue, String> {
 /// `extract_json(path, json)` and its alias `extractjson` (extract-json-function.md), the form
 /// without a type: the text of the element at the JSONPath (strings without quotes, other
 /// values as JSON), "" when the text is not JSON or the element is missing or null.
+/// Weighted nearest-rank percentiles of a tdigest's [value, weight] pairs: the least value
+/// whose running weight reaches p% of the total; null for an empty digest.
+fn weighted_percentiles(digest: &KqlValue, ps: &[KqlValue]) -> Vec<KqlValue> {
+    let mut pairs: Vec<(f64, f64)> = digest
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|pair| {
+                    let pair = pair.as_array()?;
+                    let value = pair.first()?.as_f64()?;
+                    let weight = pair.get(1).and_then(Json::as_f64).unwrap_or(1.0);
+                    (weight > 0.0 && value.is_finite()).then_some((value, weight))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pairs.iter().map(|(_, w)| w).sum();
+    ps.iter()
+        .map(|p| {
+            let Some(p) = p.as_real() else {
+                return KqlValue::Null;
+            };
+            if pairs.is_empty() {
+                return KqlValue::Null;
+            }
+            let target = (p / 100.0 * total).max(f64::MIN_POSITIVE);
+            let mut running = 0.0;
+            for (value, weight) in &pairs {
+                running += weight;
+                if running >= target {
+                    return KqlValue::Real(*value);
+                }
+            }
+            KqlValue::Real(pairs[pairs.len() - 1].0)
+        })
+        .collect()
+}
+
 /// The most elements `range()` gives (range-function.md).
 const RANGE_MAX: usize = 1 << 20;
 

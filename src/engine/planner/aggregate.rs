@@ -57,6 +57,10 @@ pub(super) const AGGREGATES: &[&str] = &[
     "binary_all_and",
     "binary_all_or",
     "binary_all_xor",
+    "hll",
+    "hll_if",
+    "hll_merge",
+    "tdigest",
 ];
 
 /// The default and largest size of `make_set`/`make_list` (make-set-aggregation-function.md).
@@ -101,6 +105,13 @@ enum Finish {
     Percentiles {
         ps: Vec<f64>,
         ty: KqlType,
+    },
+    /// A list → a dynamic array's JSON, sets spread and made distinct (hll sketches), or null
+    /// for no values.
+    SketchOrNull {
+        item: KqlType,
+        set: bool,
+        max: usize,
     },
     /// A list of property bags → one bag (`make_bag`), at most `max` keys.
     Bag {
@@ -755,6 +766,69 @@ impl Planner<'_> {
                     },
                 }
             }
+            // hll-aggregation-function.md: the local engine's sketch is the exact set of values,
+            // which dcount_hll counts and hll_merge unites; null over no values.
+            "hll" | "hll_if" | "hll_merge" => {
+                let (min, max) = if function == "hll_if" { (2, 3) } else { (1, 2) };
+                self.arity(function, args, min, max, expr.span)?;
+                let value = self.expr(&args[0], frame)?;
+                let mut list = agg::array_agg(value.expr.clone());
+                if function != "hll_merge" && value.ty != KqlType::Dynamic {
+                    list = list
+                        .distinct()
+                        .build()
+                        .map_err(|e| self.engine_error(e, expr.span))?;
+                }
+                list = add_filter(list, value.expr.is_not_null())
+                    .map_err(|e| self.engine_error(e, expr.span))?;
+                if function == "hll_if" {
+                    let condition = self.condition(&args[1], frame)?;
+                    list =
+                        add_filter(list, condition).map_err(|e| self.engine_error(e, expr.span))?;
+                }
+                Aggregate {
+                    expr: list,
+                    ty: KqlType::Dynamic,
+                    default_name: format!("{function}_{suffix}"),
+                    finish: Finish::SketchOrNull {
+                        item: value.ty,
+                        set: true,
+                        max: MAX_SET_SIZE,
+                    },
+                }
+            }
+            // tdigest-aggregation-function.md: the local engine's digest is the exact list of
+            // [value, weight] pairs, which percentile_tdigest reads.
+            "tdigest" => {
+                self.arity(function, args, 1, 2, expr.span)?;
+                let value = self.numeric_argument(function, &args[0], frame)?;
+                let weight = match args.get(1) {
+                    Some(w) => cast(
+                        self.numeric_argument(function, w, frame)?.expr,
+                        datafusion::arrow::datatypes::DataType::Float64,
+                    ),
+                    None => lit(1.0f64),
+                };
+                let pair = datafusion::functions_nested::expr_fn::make_array(vec![
+                    cast(
+                        value.expr.clone(),
+                        datafusion::arrow::datatypes::DataType::Float64,
+                    ),
+                    weight,
+                ]);
+                let list = add_filter(agg::array_agg(pair), value.expr.is_not_null())
+                    .map_err(|e| self.engine_error(e, expr.span))?;
+                Aggregate {
+                    expr: list,
+                    ty: KqlType::Dynamic,
+                    default_name: format!("tdigest_{suffix}"),
+                    finish: Finish::SketchOrNull {
+                        item: KqlType::Dynamic,
+                        set: false,
+                        max: MAX_SET_SIZE,
+                    },
+                }
+            }
             "percentile" => {
                 self.arity(function, args, 2, 2, expr.span)?;
                 let value = self.percentile_value(&args[0], frame)?;
@@ -871,6 +945,10 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
             Arc::new(PercentileUdf::array_udf(&ps, ty)).call(vec![value])
         }
         Finish::Bag { max } => Arc::new(MergeBagsUdf::udf(max)).call(vec![value]),
+        Finish::SketchOrNull { item, set, max } => {
+            let json = Arc::new(ListToJsonUdf::udf(item, set, max)).call(vec![value]);
+            f::nullif(json, lit("[]"))
+        }
     }
 }
 

@@ -169,8 +169,18 @@ def sort_key(row: tuple) -> tuple:
     )
 
 
+def shown(tag: str, v) -> str:
+    if tag == "null":
+        return "null"
+    if tag == "t":
+        seconds, nanos = divmod(v, 1_000_000_000)
+        when = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{when}.{nanos:09d}Z"
+    return repr(v)
+
+
 def show(row: tuple, width: int = 160) -> str:
-    text = ", ".join("null" if tag == "null" else repr(v) for tag, v in row)
+    text = ", ".join(shown(tag, v) for tag, v in row)
     return "(" + (text if len(text) <= width else text[: width - 1] + "…") + ")"
 
 
@@ -213,13 +223,15 @@ def ordered_difference(hunt: list, duck: list, order: list[int], limit: int | No
         last = n == len(gh) - 1 == len(gd) - 1
         if last and limit is not None and len(hunt) == len(duck) == limit and len(rh) == len(rd):
             notes.append(
-                f"the limit cuts a tie of rows with key {show(kh)}: "
-                f"the {len(rh)} kept may differ (both are right)"
+                f"the limit cuts rows tied on {show(kh)}: each side keeps {len(rh)} of them, "
+                "not the same ones (either is right)"
             )
             continue
         return f"rows with key {show(kh)}: {problem}"
     if len(gh) != len(gd):
-        return f"{len(gh)} sort-key groups in hunt, {len(gd)} in duckdb"
+        longer, side = (gh, "hunt") if len(gh) > len(gd) else (gd, "duckdb")
+        extra = longer[min(len(gh), len(gd))][1][0]
+        return f"only {side} goes on, with {show(extra)}"
     return None
 
 
@@ -237,6 +249,9 @@ class Spec:
 
 SPECS = {
     "a": Spec(order=[0], limit=100),  # order by Timestamp desc | take 100
+    # q_b, q_i: `has`/`has_any` are whole-term matches; the SQL's regex bounds a term by
+    # [^[:alnum:]], which is ASCII. Equivalent on the lab's command lines (ASCII); on text with
+    # non-ASCII letters next to a term the two could differ.
     "b": Spec(),
     "c": Spec(order=[1]),  # order by Count desc: rows tied on Count in any order
     "d": Spec(),
@@ -246,6 +261,8 @@ SPECS = {
     "e": Spec(order=[1], limit=20),
     "f": Spec(special="arg_max"),
     "g": Spec(special="innerunique"),
+    # q_h: the SQL reads `AdditionalFields <> ''` for isnotempty() of the dynamic column (the
+    # export writes it as JSON text); the filter on Elevation makes the two the same.
     "h": Spec(),
     "i": Spec(),
     "j": Spec(sets=[1]),  # make_set vs list(DISTINCT): the order of a set is not defined

@@ -31,6 +31,10 @@ pub struct Cli {
     /// Size of the lab data set (1 = a small company's month).
     #[arg(long, default_value_t = 1, global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: u32,
+    /// Pins the lab to a moment (ISO 8601, e.g. 2025-01-31T00:00:00Z): its 30 days end there,
+    /// and `now()`, `ago()` and relative time windows count from it. Default: the wall clock.
+    #[arg(long = "lab-now", global = true, value_name = "DATETIME", value_parser = parse_lab_now)]
+    lab_now: Option<i64>,
     /// The most rows a local query returns (default: `row_limit` in the config file, else
     /// 100000); more are cut and the result is marked truncated.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
@@ -284,6 +288,10 @@ pub fn main() -> i32 {
         })
     };
     let command = cli.command;
+    let lab = LabChoice {
+        scale: cli.scale,
+        now: cli.lab_now,
+    };
     // A broken config file stops headless commands (a script must not run on half a config);
     // the console opens and says what is wrong.
     if command.is_some()
@@ -321,7 +329,7 @@ pub fn main() -> i32 {
                 );
             }
             console(
-                cli.file, cli.scale, row_limit, chosen, offered, store, config, theme, notes,
+                cli.file, lab, row_limit, chosen, offered, store, config, theme, notes,
             )
         }
         Some(Command::Run {
@@ -358,7 +366,7 @@ pub fn main() -> i32 {
                 return fail(2, &format!("--timespan: {message}"));
             }
             let target = match backend {
-                BackendChoice::Lab => Target::Lab { scale: cli.scale },
+                BackendChoice::Lab => Target::Lab(lab),
                 BackendChoice::Graph => match graph() {
                     Ok(settings) => Target::Graph(Box::new(settings)),
                     Err(message) => return fail(2, &message),
@@ -366,11 +374,11 @@ pub fn main() -> i32 {
             };
             run_query(&text, format, csv_safe, timespan, target, row_limit)
         }
-        Some(Command::Check { files, schema }) => check(&files, schema, cli.scale),
+        Some(Command::Check { files, schema }) => check(&files, schema, lab),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
         Some(Command::Lab {
             command: LabCommand::Export { dir, format },
-        }) => lab_export(&dir, format, cli.scale),
+        }) => lab_export(&dir, format, lab),
         Some(Command::Login { .. }) => match graph() {
             Ok(settings) => login(&settings),
             Err(message) => fail(2, &message),
@@ -385,7 +393,7 @@ pub fn main() -> i32 {
         },
         Some(Command::Serve { bind, token }) => {
             let token = token.or_else(|| env_var("HUNT_SERVE_TOKEN"));
-            serve(&bind, token, cli.scale, row_limit)
+            serve(&bind, token, lab, row_limit)
         }
     }
 }
@@ -397,8 +405,43 @@ fn env_var(name: &str) -> Option<String> {
 
 /// Where `hunt run` sends its query.
 enum Target {
-    Lab { scale: u32 },
+    Lab(LabChoice),
     Graph(Box<GraphSettings>),
+}
+
+/// The lab a command builds: its scale, and the moment it ends (`--lab-now`, Unix nanoseconds;
+/// the wall clock when the lab is built otherwise).
+#[derive(Debug, Clone, Copy)]
+struct LabChoice {
+    scale: u32,
+    now: Option<i64>,
+}
+
+impl LabChoice {
+    fn options(&self) -> LabOptions {
+        let mut options = LabOptions::ending_now(self.scale);
+        if let Some(now) = self.now {
+            options.end_nanos = now;
+        }
+        options
+    }
+
+    /// The lab engine; with `--lab-now`, its `now()` (and so `ago()` and relative windows) too.
+    fn engine(&self, progress: &dyn Fn(String)) -> Result<LocalEngine, String> {
+        let engine = LocalEngine::lab_with_progress(&self.options(), progress)
+            .map_err(|e| format!("could not build the lab data: {e}"))?;
+        Ok(match self.now {
+            Some(now) => engine.with_fixed_now(now),
+            None => engine,
+        })
+    }
+}
+
+/// `--lab-now`: an instant as KQL reads `datetime()` text, in Unix nanoseconds.
+fn parse_lab_now(text: &str) -> Result<i64, String> {
+    let ticks = crate::kql::time::parse_datetime(text)?;
+    crate::kql::time::unix_nanos_from_ticks(ticks)
+        .ok_or_else(|| format!("'{text}' is outside the years 1678 to 2261"))
 }
 
 /// The console: everything it needs is gathered here (files, config, the worker with the backend
@@ -422,11 +465,10 @@ fn graph_label(settings: &GraphSettings) -> String {
 }
 
 /// The lab as a backend factory (it builds on the worker).
-fn lab_factory(scale: u32, row_limit: usize) -> BackendFactory {
+fn lab_factory(lab: LabChoice, row_limit: usize) -> BackendFactory {
     Box::new(move |progress: Progress| {
-        LocalEngine::lab_with_progress(&LabOptions::ending_now(scale), &*progress)
+        lab.engine(&*progress)
             .map(|engine| Arc::new(engine.with_row_limit(row_limit)) as Arc<dyn Backend>)
-            .map_err(|e| format!("could not build the lab data: {e}"))
     })
 }
 
@@ -445,7 +487,7 @@ fn graph_factory(settings: GraphSettings, handle: tokio::runtime::Handle) -> Bac
 #[allow(clippy::too_many_arguments)]
 fn console(
     file: Option<PathBuf>,
-    scale: u32,
+    lab: LabChoice,
     row_limit: usize,
     graph: Option<GraphSettings>,
     offered: Option<GraphSettings>,
@@ -487,7 +529,7 @@ fn console(
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
     };
     let (factory, label): (BackendFactory, String) = match graph {
-        None => (lab_factory(scale, row_limit), "lab".into()),
+        None => (lab_factory(lab, row_limit), "lab".into()),
         Some(settings) => {
             let label = graph_label(&settings);
             (graph_factory(settings, runtime.handle().clone()), label)
@@ -495,7 +537,7 @@ fn console(
     };
     let mut backends = vec![BackendOption {
         label: "lab".into(),
-        make: Arc::new(move || lab_factory(scale, row_limit)),
+        make: Arc::new(move || lab_factory(lab, row_limit)),
     }];
     if let Some(settings) = offered {
         let handle = runtime.handle().clone();
@@ -713,9 +755,9 @@ fn run_query(
         timespan,
     };
     let outcome: Result<ResultSet, QueryError> = match target {
-        Target::Lab { scale } => match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+        Target::Lab(lab) => match lab.engine(&|_| {}) {
             Ok(engine) => runtime.block_on(engine.with_row_limit(row_limit).execute(&request)),
-            Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+            Err(message) => return fail(1, &message),
         },
         Target::Graph(settings) => runtime.block_on(async {
             let backend = crate::graph::connect(&settings, &env_var, Vec::new()).await?;
@@ -932,7 +974,7 @@ fn describe_expiry(at: std::time::SystemTime) -> String {
 }
 
 /// `hunt serve`: the lab engine behind Graph's contract until the process is stopped.
-fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32 {
+fn serve(bind: &str, token: Option<String>, lab: LabChoice, row_limit: usize) -> i32 {
     // `localhost:7878` as well as `127.0.0.1:7878`: names resolve (the first address is used).
     let resolved = std::net::ToSocketAddrs::to_socket_addrs(bind)
         .ok()
@@ -951,9 +993,9 @@ fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the runtime: {e}")),
     };
-    let engine = match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+    let engine = match lab.engine(&|_| {}) {
         Ok(engine) => engine.with_row_limit(row_limit),
-        Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+        Err(message) => return fail(1, &message),
     };
     let listener = match runtime.block_on(tokio::net::TcpListener::bind(addr)) {
         Ok(listener) => listener,
@@ -962,7 +1004,8 @@ fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32
     let bound = listener.local_addr().unwrap_or(addr);
     let local = bound.to_string();
     eprintln!(
-        "hunt serve: the lab data (scale {scale}) on http://{local}/v1.0/security/runHuntingQuery; {}",
+        "hunt serve: the lab data (scale {}) on http://{local}/v1.0/security/runHuntingQuery; {}",
+        lab.scale,
         if token.is_some() {
             "clients must send the bearer token"
         } else {
@@ -1000,15 +1043,15 @@ fn serve(bind: &str, token: Option<String>, scale: u32, row_limit: usize) -> i32
 /// problem on stdout as `FILE:LINE:COL: severity: message`, positions in the file. A file that
 /// cannot be read is reported on stderr and the others are still checked; the exit code is 2
 /// then, else 1 when any error was found, else 0 (warnings alone pass).
-fn check(files: &[PathBuf], schema: SchemaChoice, scale: u32) -> i32 {
+fn check(files: &[PathBuf], schema: SchemaChoice, lab: LabChoice) -> i32 {
     let engine = match schema {
         SchemaChoice::AdvancedHunting => match Catalog::schema_only() {
             Ok(catalog) => LocalEngine::new(catalog, "check"),
             Err(e) => return fail(1, &format!("could not build the table catalog: {e}")),
         },
-        SchemaChoice::Lab => match LocalEngine::lab(&LabOptions::ending_now(scale)) {
+        SchemaChoice::Lab => match lab.engine(&|_| {}) {
             Ok(engine) => engine,
-            Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+            Err(message) => return fail(1, &message),
         },
     };
     // The analysis checks names against the same tables the engine has.
@@ -1372,8 +1415,8 @@ fn offset_of(text: &str, position: crate::kql::LineCol) -> usize {
         .map_or(text.len(), |(i, _)| line_start + i)
 }
 
-fn lab_export(dir: &std::path::Path, format: FileFormat, scale: u32) -> i32 {
-    let tables = match crate::engine::lab::generate(&LabOptions::ending_now(scale)) {
+fn lab_export(dir: &std::path::Path, format: FileFormat, lab: LabChoice) -> i32 {
+    let tables = match crate::engine::lab::generate(&lab.options()) {
         Ok(tables) => tables,
         Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
     };

@@ -363,6 +363,56 @@ fn lab_export_writes_every_table() {
 }
 
 #[test]
+fn lab_now_pins_the_lab_for_export_and_run() {
+    // `--lab-now` makes the lab the same rows in every process: what `lab export` writes is what
+    // `run` queries, and `now()`, `ago()` and a relative window count from that moment.
+    let now = "2025-01-31T12:00:00Z";
+    let dir = tempfile::tempdir().unwrap();
+    let output = hunt(&[
+        "lab",
+        "export",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--lab-now",
+        now,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let exported = std::fs::read_to_string(dir.path().join("DeviceProcessEvents.jsonl")).unwrap();
+    let newest = exported
+        .lines()
+        .map(|line| {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            row["Timestamp"].as_str().unwrap().to_string()
+        })
+        .max()
+        .unwrap();
+    let query = "DeviceProcessEvents | summarize Rows = count(), Newest = max(Timestamp), Recent = countif(Timestamp > ago(1d)), Now = max(now())";
+    let run = hunt(&["run", query, "--format", "csv", "--lab-now", now]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let text = stdout(&run);
+    let fields: Vec<&str> = text.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(fields[0], exported.lines().count().to_string());
+    assert_eq!(fields[1], newest);
+    assert!(fields[1] < now, "{text}");
+    assert_ne!(fields[2], "0", "ago() counts from --lab-now: {text}");
+    assert_eq!(fields[3], "2025-01-31T12:00:00.0000000Z");
+    let windowed = hunt(&[
+        "run",
+        query,
+        "--format",
+        "csv",
+        "--lab-now",
+        now,
+        "--timespan",
+        "P30D",
+    ]);
+    assert_eq!(stdout(&windowed), text, "the window ends at --lab-now");
+    let bad = hunt(&["run", "print 1", "--lab-now", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[test]
 fn timespan_limits_the_rows() {
     let all = stdout(&hunt(&["run", "DeviceProcessEvents | count"]));
     let month = stdout(&hunt(&[

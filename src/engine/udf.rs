@@ -519,7 +519,10 @@ impl ScalarUDFImpl for ListToJsonUdf {
                 out.append_value("[]");
                 continue;
             }
-            out.append_value(self.array_of(list.value(row).as_ref()).to_string());
+            let json = self.array_of(list.value(row).as_ref()).to_string();
+            if let Err(message) = crate::engine::functions::append_text(&mut out, &json) {
+                return exec_err!("{}: {message}", self.name());
+            }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
@@ -983,14 +986,19 @@ impl ScalarUDFImpl for RangeStepUdf {
         let [start, stop, step] = args.args.as_slice() else {
             return exec_err!("kql_range_step takes three arguments");
         };
-        let (start, stop, step) = (start.to_array(rows)?, stop.to_array(rows)?, step.to_array(rows)?);
+        let (start, stop, step) = (
+            start.to_array(rows)?,
+            stop.to_array(rows)?,
+            step.to_array(rows)?,
+        );
         let (start, stop, step) = (
             start.as_primitive::<Int64Type>(),
             stop.as_primitive::<Int64Type>(),
             step.as_primitive::<Int64Type>(),
         );
         for row in 0..rows {
-            let cell = |a: &datafusion::arrow::array::Int64Array| (!a.is_null(row)).then(|| a.value(row));
+            let cell =
+                |a: &datafusion::arrow::array::Int64Array| (!a.is_null(row)).then(|| a.value(row));
             self.check(cell(start), cell(stop), cell(step))?;
         }
         Ok(ColumnarValue::Array(Arc::new(step.clone())))
@@ -1121,8 +1129,16 @@ mod tests {
         assert!(guard.check(None, Some(1), Some(0)).is_ok());
         assert!(guard.check(Some(1), Some(11), Some(1)).is_err());
         assert!(guard.check(Some(1), Some(1), Some(0)).is_err());
-        assert!(guard.check(Some(i64::MIN), Some(i64::MAX), Some(1)).is_err());
-        assert!(guard.check(Some(i64::MAX), Some(i64::MIN), Some(-1)).is_err());
+        assert!(
+            guard
+                .check(Some(i64::MIN), Some(i64::MAX), Some(1))
+                .is_err()
+        );
+        assert!(
+            guard
+                .check(Some(i64::MAX), Some(i64::MIN), Some(-1))
+                .is_err()
+        );
     }
 
     #[test]

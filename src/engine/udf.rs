@@ -519,7 +519,10 @@ impl ScalarUDFImpl for ListToJsonUdf {
                 out.append_value("[]");
                 continue;
             }
-            out.append_value(self.array_of(list.value(row).as_ref()).to_string());
+            let json = self.array_of(list.value(row).as_ref()).to_string();
+            if let Err(message) = crate::engine::functions::append_text(&mut out, &json) {
+                return exec_err!("{}: {message}", self.name());
+            }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
@@ -920,6 +923,88 @@ impl ScalarUDFImpl for BoolGroupUdf {
     }
 }
 
+// ---- range bounds known only when the query runs ----------------------------------------------
+
+/// `range`'s step, checked against the bounds when they are known only as the query runs
+/// (`range x from 1 to toscalar(T | count) step 1`, `to 1000000 * 1000000`): a zero step or a
+/// range of more than `max_rows` rows fails the query instead of making rows until memory runs
+/// out. Arguments: start, stop, step (i64); the value is the step. Volatile so the optimizer
+/// leaves it to run time rather than failing while folding constants.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct RangeStepUdf {
+    max_rows: i64,
+    signature: Signature,
+}
+
+impl RangeStepUdf {
+    /// The function, ready to call in a plan.
+    pub fn udf(max_rows: i64) -> ScalarUDF {
+        ScalarUDF::from(RangeStepUdf {
+            max_rows,
+            signature: Signature::exact(
+                vec![DataType::Int64, DataType::Int64, DataType::Int64],
+                Volatility::Volatile,
+            ),
+        })
+    }
+
+    /// The step when the range it makes is allowed (null bounds make no rows).
+    fn check(&self, start: Option<i64>, stop: Option<i64>, step: Option<i64>) -> Result<()> {
+        let (Some(start), Some(stop), Some(step)) = (start, stop, step) else {
+            return Ok(());
+        };
+        if step == 0 {
+            return exec_err!("the step of a range cannot be zero");
+        }
+        let rows = (i128::from(stop) - i128::from(start)) / i128::from(step) + 1;
+        if rows > i128::from(self.max_rows) {
+            return exec_err!(
+                "this range makes {rows} rows; the local engine makes at most {}",
+                self.max_rows
+            );
+        }
+        Ok(())
+    }
+}
+
+impl ScalarUDFImpl for RangeStepUdf {
+    fn name(&self) -> &str {
+        "kql_range_step"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::datatypes::Int64Type;
+        let rows = args.number_rows;
+        let [start, stop, step] = args.args.as_slice() else {
+            return exec_err!("kql_range_step takes three arguments");
+        };
+        let (start, stop, step) = (
+            start.to_array(rows)?,
+            stop.to_array(rows)?,
+            step.to_array(rows)?,
+        );
+        let (start, stop, step) = (
+            start.as_primitive::<Int64Type>(),
+            stop.as_primitive::<Int64Type>(),
+            step.as_primitive::<Int64Type>(),
+        );
+        for row in 0..rows {
+            let cell =
+                |a: &datafusion::arrow::array::Int64Array| (!a.is_null(row)).then(|| a.value(row));
+            self.check(cell(start), cell(stop), cell(step))?;
+        }
+        Ok(ColumnarValue::Array(Arc::new(step.clone())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1029,6 +1114,31 @@ mod tests {
         let cs = TermSetUdf::new(&needles, false, true);
         assert!(!cs.matches("MiniDump"));
         assert!(cs.matches("minidump"));
+    }
+
+    #[test]
+    fn range_step_refuses_a_zero_step_and_too_many_rows() {
+        let guard = RangeStepUdf {
+            max_rows: 10,
+            signature: Signature::exact(vec![], Volatility::Volatile),
+        };
+        assert!(guard.check(Some(1), Some(10), Some(1)).is_ok());
+        assert!(guard.check(Some(10), Some(1), Some(-1)).is_ok());
+        // Backwards: no rows.
+        assert!(guard.check(Some(10), Some(1), Some(1)).is_ok());
+        assert!(guard.check(None, Some(1), Some(0)).is_ok());
+        assert!(guard.check(Some(1), Some(11), Some(1)).is_err());
+        assert!(guard.check(Some(1), Some(1), Some(0)).is_err());
+        assert!(
+            guard
+                .check(Some(i64::MIN), Some(i64::MAX), Some(1))
+                .is_err()
+        );
+        assert!(
+            guard
+                .check(Some(i64::MAX), Some(i64::MIN), Some(-1))
+                .is_err()
+        );
     }
 
     #[test]

@@ -184,7 +184,11 @@ impl ScalarUDFImpl for MergeBagsUdf {
             let values = datafusion::arrow::compute::cast(&lists.value(row), &DataType::Utf8)?;
             let texts = values.as_string::<i32>();
             let merged = merge_bags(texts.iter().flatten(), self.max);
-            out.append_value(merged.to_string());
+            if let Err(message) =
+                crate::engine::functions::append_text(&mut out, &merged.to_string())
+            {
+                return exec_err!("make_bag(): {message}");
+            }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }

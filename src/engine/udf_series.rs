@@ -25,6 +25,55 @@ use crate::results::format::cell_json;
 /// longer ones are truncated).
 pub const MAX_SERIES_LENGTH: usize = 1 << 20;
 
+/// The most values one series column of a `make-series` holds over all its groups (groups ×
+/// bins): past it the query fails rather than build gigabytes of JSON (a fine step by a key
+/// with thousands of values). Sixteen full-length series fit.
+pub const MAX_SERIES_VALUES: usize = 1 << 24;
+
+/// The values one series column has made so far, over every batch and partition of the query
+/// (the UDF is made for one query). Not part of the function's identity.
+#[derive(Debug, Default)]
+struct Budget(std::sync::atomic::AtomicUsize);
+
+impl PartialEq for Budget {
+    fn eq(&self, _: &Budget) -> bool {
+        true
+    }
+}
+
+impl Eq for Budget {}
+
+impl std::hash::Hash for Budget {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl Budget {
+    /// Takes the values a batch's series will hold, before any is made; an error when the
+    /// column would pass [`MAX_SERIES_VALUES`].
+    fn take<C>(&self, layouts: impl Iterator<Item = Option<Layout<C>>>) -> Result<()> {
+        let batch = layouts
+            .flatten()
+            .fold(0usize, |total, layout| total.saturating_add(layout.count));
+        let before = self
+            .0
+            .fetch_add(batch, std::sync::atomic::Ordering::Relaxed);
+        if before.saturating_add(batch) > MAX_SERIES_VALUES {
+            return exec_err!(
+                "make-series would make more than {MAX_SERIES_VALUES} values (groups × bins); use a larger step, a shorter range or fewer groups"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Appends one series' JSON text.
+fn append_json(out: &mut datafusion::arrow::array::StringBuilder, json: &Json) -> Result<()> {
+    match crate::engine::functions::append_text(out, &json.to_string()) {
+        Ok(()) => Ok(()),
+        Err(message) => exec_err!("make-series: {message}"),
+    }
+}
+
 /// How one `make-series` lays out its axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SeriesAxis {
@@ -250,6 +299,7 @@ pub struct SeriesUdf {
     axis: SeriesAxis,
     name: String,
     signature: Signature,
+    budget: Budget,
 }
 
 impl SeriesUdf {
@@ -265,6 +315,7 @@ impl SeriesUdf {
             axis,
             name: name.to_string(),
             signature: Signature::any(args, Volatility::Immutable),
+            budget: Budget::default(),
         })
     }
 
@@ -287,15 +338,19 @@ impl SeriesUdf {
                 let Some(lists) = arrays[0].as_list_opt::<i32>() else {
                     return exec_err!("make-series expects a list of bins");
                 };
-                let mut out = datafusion::arrow::array::StringBuilder::with_capacity(rows, 64);
-                for row in 0..rows {
-                    let layout = self.axis.layout(
+                let layout_of = |row: usize| {
+                    self.axis.layout(
                         read(&arrays[1], row),
                         read(&arrays[2], row),
                         read(&arrays[3], row),
                         whole(&arrays[4], row),
                         whole(&arrays[5], row),
-                    );
+                    )
+                };
+                self.budget.take((0..rows).map(layout_of))?;
+                let mut out = datafusion::arrow::array::StringBuilder::with_capacity(rows, 64);
+                for row in 0..rows {
+                    let layout = layout_of(row);
                     let Some(layout) = layout else {
                         out.append_value("[]");
                         continue;
@@ -305,21 +360,25 @@ impl SeriesUdf {
                     if !lists.is_null(row) {
                         place(&mut series, lists.value(row).as_ref(), layout.first, value)?;
                     }
-                    out.append_value(Json::Array(series).to_string());
+                    append_json(&mut out, &Json::Array(series))?;
                 }
                 Ok(Arc::new(out.finish()))
             }
             SeriesPart::Axis => {
+                let layout_of = |row: usize| {
+                    self.axis.layout(
+                        read(&arrays[0], row),
+                        read(&arrays[1], row),
+                        read(&arrays[2], row),
+                        whole(&arrays[3], row),
+                        whole(&arrays[4], row),
+                    )
+                };
+                self.budget.take((0..rows).map(layout_of))?;
                 let mut out = datafusion::arrow::array::StringBuilder::with_capacity(rows, 64);
                 for row in 0..rows {
                     let step = read(&arrays[2], row);
-                    let layout = self.axis.layout(
-                        read(&arrays[0], row),
-                        read(&arrays[1], row),
-                        step,
-                        whole(&arrays[3], row),
-                        whole(&arrays[4], row),
-                    );
+                    let layout = layout_of(row);
                     let values: Vec<Json> = match (layout, step) {
                         (Some(layout), Some(step)) => (0..layout.count)
                             .map(|i| {
@@ -332,7 +391,7 @@ impl SeriesUdf {
                             .collect(),
                         _ => Vec::new(),
                     };
-                    out.append_value(Json::Array(values).to_string());
+                    append_json(&mut out, &Json::Array(values))?;
                 }
                 Ok(Arc::new(out.finish()))
             }

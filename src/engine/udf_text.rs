@@ -141,10 +141,17 @@ impl ScalarUDFImpl for TextUdf {
                     let index = texts
                         .get(2)
                         .map(|t| text_at(t, row).and_then(|i| i.parse::<i64>().ok()));
-                    match index {
-                        Some(None) => out.append_null(),
-                        Some(Some(i)) => out.append_value(split(source, delimiter, Some(i))),
-                        None => out.append_value(split(source, delimiter, None)),
+                    let pieces = match index {
+                        Some(None) => {
+                            out.append_null();
+                            continue;
+                        }
+                        Some(Some(i)) => split(source, delimiter, Some(i)),
+                        None => split(source, delimiter, None),
+                    };
+                    // The JSON of the pieces can be several times the text split.
+                    if let Err(message) = crate::engine::functions::append_text(&mut out, &pieces) {
+                        return exec_err!("split(): {message}");
                     }
                 }
                 Arc::new(out.finish())

@@ -303,13 +303,29 @@ impl ScalarUDFImpl for RowUdf {
             for (array, ty) in arrays.iter().zip(&self.arg_types) {
                 values.push(KqlValue::from_cell(array.as_ref(), row, *ty));
             }
-            match (self.function.eval)(&values) {
-                Ok(value) => out.push(value),
-                Err(message) => return exec_err!("{}(): {message}", self.function.name),
+            let pushed = (self.function.eval)(&values).and_then(|value| out.push(value));
+            if let Err(message) = pushed {
+                return exec_err!("{}(): {message}", self.function.name);
             }
         }
         Ok(ColumnarValue::Array(out.finish()))
     }
+}
+
+/// The most bytes of text one column of one batch holds: Arrow's offsets are i32.
+pub const MAX_BATCH_TEXT: usize = i32::MAX as usize;
+
+/// Appends `text` to a text column, or says why not: past [`MAX_BATCH_TEXT`] bytes in one
+/// batch Arrow's builder panics ("byte array offset overflow").
+pub fn append_text(builder: &mut StringBuilder, text: &str) -> std::result::Result<(), String> {
+    if builder.values_slice().len().saturating_add(text.len()) > MAX_BATCH_TEXT {
+        return Err(format!(
+            "the values made for one batch of rows pass {} bytes of text, the most the local engine holds in one column",
+            MAX_BATCH_TEXT
+        ));
+    }
+    builder.append_value(text);
+    Ok(())
 }
 
 /// An Arrow builder for one KQL result type.
@@ -336,7 +352,8 @@ impl Output {
         }
     }
 
-    fn push(&mut self, value: KqlValue) {
+    /// Appends one value; an error when the text column would pass what Arrow can hold.
+    fn push(&mut self, value: KqlValue) -> std::result::Result<(), String> {
         match self {
             Output::Bool(b) => b.append_option(value.as_bool()),
             Output::Int(b) => b.append_option(value.as_long().and_then(|n| i32::try_from(n).ok())),
@@ -351,12 +368,13 @@ impl Output {
             Output::Real(b) => b.append_option(value.as_real()),
             Output::Text(b, ty) => match (*ty, value) {
                 (KqlType::Dynamic, KqlValue::Null) => b.append_null(),
-                (KqlType::Dynamic, value) => b.append_value(value.to_json().to_string()),
+                (KqlType::Dynamic, value) => return append_text(b, &value.to_json().to_string()),
                 (KqlType::Guid, KqlValue::Null) => b.append_null(),
                 // KQL strings have no null: a missing string is empty.
-                (_, value) => b.append_value(value.to_text()),
+                (_, value) => return append_text(b, &value.to_text()),
             },
         }
+        Ok(())
     }
 
     fn finish(self) -> ArrayRef {

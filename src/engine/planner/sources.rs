@@ -13,8 +13,9 @@ use crate::kql::Span;
 use crate::kql::ast::{Expr, Ident, Literal, NamedExpr};
 use crate::results::KqlType;
 
-/// The most rows a `range` with constant bounds may make: past it the query is refused rather
-/// than run out of memory (the engine's memory limit is issue 10's).
+/// The most rows a `range` may make: past it the query is refused rather than run out of memory
+/// (the engine's memory limit is issue 10's); checked when planning for constant bounds and as
+/// the query runs for the others.
 pub(super) const MAX_RANGE_ROWS: i64 = 10_000_000;
 
 impl Planner<'_> {
@@ -203,7 +204,14 @@ impl Planner<'_> {
             }
         }
         let long = |t: Typed| cast(t.expr, DataType::Int64);
-        let series = gen_series(long(start), long(stop), long(by)).alias("__range");
+        let (start, stop, by) = (long(start), long(stop), long(by));
+        // Bounds that are not constants are checked as the query runs.
+        let by = crate::engine::udf::RangeStepUdf::udf(MAX_RANGE_ROWS).call(vec![
+            start.clone(),
+            stop.clone(),
+            by,
+        ]);
+        let series = gen_series(start, stop, by).alias("__range");
         let name = column.name.as_str();
         let builder = LogicalPlanBuilder::empty(true)
             .project(vec![series])

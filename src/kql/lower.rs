@@ -1437,6 +1437,16 @@ impl Lower {
                     },
                     args: Vec::new(),
                 }),
+                // `datetime(2025, 6, 14)`: year, month, day [, hour, minute, second] (the
+                // startofweek page writes them).
+                _ if text.contains(',')
+                    && text.split(',').next().is_some_and(|y| {
+                        !y.trim().is_empty() && y.trim().bytes().all(|b| b.is_ascii_digit())
+                    }) =>
+                {
+                    time::datetime_from_parts(&text)
+                        .map(|t| ExprKind::Literal(Literal::Datetime(t)))
+                }
                 _ => time::parse_datetime(&text).map(|t| ExprKind::Literal(Literal::Datetime(t))),
             },
             "dynamic" if raw == "null" => Ok(ExprKind::Literal(Literal::Null("dynamic".into()))),
@@ -1904,8 +1914,31 @@ pub fn dynamic_literal_json(raw: &str) -> Result<String, String> {
     }
     let mut json = String::new();
     let mut negative = false;
+    // `dynamic({'a': dynamic([1])})`: a nested dynamic literal is its value (the
+    // dynamic_to_json page writes them); its parentheses are dropped.
+    let mut open_nested = 0usize;
+    let mut after_dynamic = false;
     for token in &tokens {
         let text = &raw[token.span.start..token.span.end];
+        match &token.kind {
+            TokenKind::Ident if text == "dynamic" => {
+                after_dynamic = true;
+                continue;
+            }
+            TokenKind::LParen if after_dynamic => {
+                after_dynamic = false;
+                open_nested += 1;
+                continue;
+            }
+            TokenKind::RParen if open_nested > 0 => {
+                open_nested -= 1;
+                continue;
+            }
+            _ if after_dynamic => {
+                return Err("'dynamic' cannot stand in a dynamic literal".to_string());
+            }
+            _ => {}
+        }
         let piece = match &token.kind {
             TokenKind::Eof => break,
             TokenKind::Str(s) => serde_json::Value::String(s.clone()).to_string(),

@@ -154,6 +154,42 @@ pub fn format_datetime(ticks: i64) -> String {
 // text → datetime
 // ---------------------------------------------------------------------------------------------
 
+/// `datetime(Y, M, D [, h [, m [, s]]])`: a date and time from its parts (seconds may have a
+/// fraction); an error names what is out of range.
+pub fn datetime_from_parts(text: &str) -> Result<i64, String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if !(3..=6).contains(&parts.len()) {
+        return Err(format!(
+            "'{}' is not a date: datetime(year, month, day [, hour, minute, second])",
+            text.escape_debug()
+        ));
+    }
+    let whole = |i: usize, name: &str| -> Result<u32, String> {
+        parts.get(i).map_or(Ok(0), |p| {
+            p.parse::<u32>()
+                .map_err(|_| format!("'{}' is not a whole number of {name}", p.escape_debug()))
+        })
+    };
+    let (year, month, day) = (whole(0, "years")?, whole(1, "months")?, whole(2, "days")?);
+    let (hour, minute) = (whole(3, "hours")?, whole(4, "minutes")?);
+    let seconds: f64 = match parts.get(5) {
+        None => 0.0,
+        Some(p) => p
+            .parse::<f64>()
+            .ok()
+            .filter(|s| (0.0..60.0).contains(s))
+            .ok_or_else(|| format!("'{}' is not a number of seconds", p.escape_debug()))?,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, month, day)
+        .filter(|_| (1..=9999).contains(&year))
+        .ok_or_else(|| format!("{year}-{month}-{day} is not a date"))?;
+    let time = chrono::NaiveTime::from_hms_opt(hour, minute, 0)
+        .ok_or_else(|| format!("{hour}:{minute} is not a time of day"))?;
+    let utc = date.and_time(time).and_utc();
+    let ticks = from_chrono(&utc).ok_or_else(|| format!("{year}-{month}-{day} is out of range"))?;
+    Ok(ticks + (seconds * TICKS_PER_SECOND as f64).round() as i64)
+}
+
 /// The text forms KQL's datetime page documents (for `datetime(...)` literals and `todatetime()`)
 /// → ticks. Surrounding whitespace is ignored.
 ///

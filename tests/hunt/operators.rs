@@ -659,3 +659,22 @@ fn hll_and_tdigest_sketches_are_exact_here() {
     assert_eq!(column(&empty, "hll_x"), [""]);
     assert_eq!(column(&empty, "tdigest_x"), [""]);
 }
+
+#[test]
+fn literal_forms_from_the_pages_and_constant_bin_sizes() {
+    // startofweek-function.md writes datetime(2025, 6, 14); dynamic-to-json-function.md nests
+    // dynamic literals.
+    let result = run(
+        "print d = datetime(2025, 6, 14), t = datetime(2025, 6, 14, 10, 30, 15.5),
+               j = dynamic({'a': dynamic([1, dynamic({})])})",
+    );
+    assert_eq!(column(&result, "d"), ["2025-06-14T00:00:00.0000000Z"]);
+    assert_eq!(column(&result, "t"), ["2025-06-14T10:30:15.5000000Z"]);
+    assert_eq!(column(&result, "j"), [r#"{"a":[1,{}]}"#]);
+    let e = error("print d = datetime(2025, 13, 14)");
+    assert!(e.message.contains("is not a date"), "{e}");
+    // join-time-window.md: a bin size computed from constants.
+    let binned =
+        run("let w = 1min; let b = w / 2.0; print x = bin(datetime(2017-10-01 00:00:50), b)");
+    assert_eq!(column(&binned, "x"), ["2017-10-01T00:00:30.0000000Z"]);
+}

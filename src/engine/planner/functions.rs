@@ -261,7 +261,15 @@ impl Planner<'_> {
         };
         match (value.ty, size.ty) {
             (KqlType::DateTime | KqlType::Timespan, KqlType::Timespan) => {
-                let Some(Literal::Timespan(ticks)) = size.literal else {
+                // A size computed from constants (`let bin = window / 2.0`) is a constant too.
+                let folded = match size.literal {
+                    Some(Literal::Timespan(ticks)) => Some(ticks),
+                    _ => match constant_value(size.expr.clone()) {
+                        Some(datafusion::common::ScalarValue::Int64(Some(ticks))) => Some(ticks),
+                        _ => None,
+                    },
+                };
+                let Some(ticks) = folded else {
                     return Err(self.semantic(
                         "bin() of a datetime or timespan needs a constant timespan such as 1h",
                         span,
@@ -1004,6 +1012,22 @@ fn type_argument(expr: &Expr) -> Option<KqlType> {
             ] => KqlType::from_kql_name(t),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// The value of an expression that reads no column (constants and operators on them), found
+/// by DataFusion's simplifier; `None` when it reads data or does not fold.
+fn constant_value(expr: DfExpr) -> Option<datafusion::common::ScalarValue> {
+    use datafusion::common::ToDFSchema;
+    use datafusion::logical_expr::simplify::SimplifyContext;
+    use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+    let schema = datafusion::arrow::datatypes::Schema::empty()
+        .to_dfschema_ref()
+        .ok()?;
+    let simplifier = ExprSimplifier::new(SimplifyContext::builder().with_schema(schema).build());
+    match simplifier.simplify(expr).ok()? {
+        DfExpr::Literal(value, _) => Some(value),
         _ => None,
     }
 }

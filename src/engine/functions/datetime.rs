@@ -23,15 +23,7 @@ const fn function(
     returns: Returns,
     eval: fn(&[KqlValue]) -> Result<KqlValue, String>,
 ) -> RowFunction {
-    RowFunction {
-        name,
-        params,
-        required,
-        variadic: false,
-        returns,
-        eval,
-        volatile: false,
-    }
+    RowFunction::new(name, params, required, false, returns, eval)
 }
 
 const DATE: &[Param] = &[Param::DateTime];

@@ -36,15 +36,14 @@ use Param::{Any, Dynamic, Integer, Text};
 
 /// `extract_json(path, text[, typeof(T)])` under one of its two names: a string, or a T.
 const fn extracting(name: &'static str) -> RowFunction {
-    RowFunction {
+    RowFunction::new(
         name,
-        params: &[Text, Text, Param::Type],
-        required: 2,
-        variadic: false,
-        returns: Returns::TypeArgument(2, KqlType::String),
-        eval: extract_json,
-        volatile: false,
-    }
+        &[Text, Text, Param::Type],
+        2,
+        false,
+        Returns::TypeArgument(2, KqlType::String),
+        extract_json,
+    )
 }
 
 /// The dynamic functions.

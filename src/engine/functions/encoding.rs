@@ -18,15 +18,14 @@ const fn unary(
     returns: KqlType,
     eval: fn(&[KqlValue]) -> Result<KqlValue, String>,
 ) -> RowFunction {
-    RowFunction {
+    RowFunction::new(
         name,
-        params: &[Param::Text],
-        required: 1,
-        variadic: false,
-        returns: Returns::Always(returns),
+        &[Param::Text],
+        1,
+        false,
+        Returns::Always(returns),
         eval,
-        volatile: false,
-    }
+    )
 }
 
 /// The encoding functions.

@@ -35,15 +35,14 @@ const fn function(
     returns: KqlType,
     eval: fn(&[KqlValue]) -> Result<KqlValue, String>,
 ) -> RowFunction {
-    RowFunction {
+    RowFunction::new(
         name,
         params,
         required,
-        variadic: false,
-        returns: Returns::Always(returns),
+        false,
+        Returns::Always(returns),
         eval,
-        volatile: false,
-    }
+    )
 }
 
 /// The geospatial functions: name, parameters, how many are required, result type, row function.

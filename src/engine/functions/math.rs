@@ -24,15 +24,7 @@ const fn row(
     returns: Returns,
     eval: Eval,
 ) -> RowFunction {
-    RowFunction {
-        name,
-        params,
-        required: params.len(),
-        variadic: false,
-        returns,
-        eval,
-        volatile: false,
-    }
+    RowFunction::new(name, params, params.len(), false, returns, eval)
 }
 
 /// [`row`] with only the first `required` parameters required.

@@ -150,6 +150,26 @@ pub struct RowFunction {
 }
 
 impl RowFunction {
+    /// A deterministic function; the families' tables build theirs with it.
+    pub const fn new(
+        name: &'static str,
+        params: &'static [Param],
+        required: usize,
+        variadic: bool,
+        returns: Returns,
+        eval: fn(&[KqlValue]) -> Result<KqlValue, String>,
+    ) -> RowFunction {
+        RowFunction {
+            name,
+            params,
+            required,
+            variadic,
+            returns,
+            eval,
+            volatile: false,
+        }
+    }
+
     /// The most arguments it takes.
     pub fn max_args(&self) -> usize {
         if self.variadic { 64 } else { self.params.len() }

@@ -23,15 +23,14 @@ const fn function(
     returns: KqlType,
     eval: fn(&[KqlValue]) -> Result<KqlValue, String>,
 ) -> RowFunction {
-    RowFunction {
+    RowFunction::new(
         name,
         params,
         required,
         variadic,
-        returns: Returns::Always(returns),
+        Returns::Always(returns),
         eval,
-        volatile: false,
-    }
+    )
 }
 
 use KqlType::{Bool as B, Dynamic as D, Int as I, Long as L, String as S};

@@ -23,15 +23,7 @@ const fn row(
     returns: Returns,
     eval: Eval,
 ) -> RowFunction {
-    RowFunction {
-        name,
-        params,
-        required,
-        variadic: false,
-        returns,
-        eval,
-        volatile: false,
-    }
+    RowFunction::new(name, params, required, false, returns, eval)
 }
 
 const D: Param = Param::Dynamic;

@@ -70,6 +70,32 @@ impl Planner<'_> {
         }
     }
 
+    /// The first argument as a column of `frame`: its name, type and position.
+    fn column_argument(
+        &self,
+        args: &[Expr],
+        frame: &Frame,
+        expected: &str,
+        span: Span,
+    ) -> Result<(String, KqlType, Span), QueryError> {
+        let Some(Expr {
+            kind: ExprKind::Column(name),
+            span: at,
+            ..
+        }) = args.first()
+        else {
+            return Err(self.semantic(expected, span));
+        };
+        let ty = self.require_column(
+            frame,
+            &Ident {
+                name: name.clone(),
+                span: *at,
+            },
+        )?;
+        Ok((name.clone(), ty, *at))
+    }
+
     /// The answer of a discovery, or the request for one (an error the caller never sees:
     /// `plan_query` turns it into a [`Discovery`]).
     fn discovered(
@@ -105,28 +131,20 @@ impl Planner<'_> {
         span: Span,
     ) -> Result<Frame, QueryError> {
         let args = &evaluate.args;
-        let Some(Expr {
-            kind: ExprKind::Column(bag_column),
-            span: bag_span,
-            ..
-        }) = args.first()
-        else {
-            return Err(self.semantic("bag_unpack's first argument is the column to unpack", span));
-        };
-        let bag_type = self.require_column(
+        let (bag_column, bag_type, bag_span) = self.column_argument(
+            args,
             &frame,
-            &Ident {
-                name: bag_column.clone(),
-                span: *bag_span,
-            },
+            "bag_unpack's first argument is the column to unpack",
+            span,
         )?;
+        let bag_column = &bag_column;
         if bag_type != KqlType::Dynamic {
             return Err(self.semantic(
                 format!(
                     "bag_unpack unpacks a dynamic column; '{bag_column}' is {}",
                     bag_type.with_article()
                 ),
-                *bag_span,
+                bag_span,
             ));
         }
         let text = |planner: &mut Self, index: usize| -> Result<Option<String>, QueryError> {
@@ -239,33 +257,17 @@ impl Planner<'_> {
         span: Span,
     ) -> Result<Frame, QueryError> {
         let args = &evaluate.args;
-        let Some(Expr {
-            kind: ExprKind::Column(pivot_column),
-            span: pivot_span,
-            ..
-        }) = args.first()
-        else {
-            return Err(self.semantic("pivot's first argument is the column to rotate", span));
-        };
-        let pivot_type = self.require_column(
+        let (pivot_column, pivot_type, _) = self.column_argument(
+            args,
             &frame,
-            &Ident {
-                name: pivot_column.clone(),
-                span: *pivot_span,
-            },
+            "pivot's first argument is the column to rotate",
+            span,
         )?;
-        let aggregation = args.get(1).cloned().unwrap_or_else(|| {
-            Expr::new(
-                ExprKind::Call {
-                    name: Ident {
-                        name: "count".into(),
-                        span,
-                    },
-                    args: vec![],
-                },
-                span,
-            )
-        });
+        let pivot_column = &pivot_column;
+        let aggregation = args
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| super::call_expr("count", vec![], span));
         let ExprKind::Call {
             name: aggregate_name,
             args: aggregate_args,
@@ -326,14 +328,9 @@ impl Planner<'_> {
             &frame,
             span,
         )?;
-        let pivot_text = Expr::new(
-            ExprKind::Call {
-                name: Ident {
-                    name: "tostring".into(),
-                    span,
-                },
-                args: vec![Expr::new(ExprKind::Column(pivot_column.clone()), span)],
-            },
+        let pivot_text = super::call_expr(
+            "tostring",
+            vec![Expr::new(ExprKind::Column(pivot_column.clone()), span)],
             span,
         );
         let mut items = Vec::new();

@@ -613,30 +613,12 @@ impl Planner<'_> {
                     _ => String::new(),
                 };
                 (
-                    Expr::new(
-                        ExprKind::Call {
-                            name: Ident {
-                                name: "sum".into(),
-                                span: sum.span,
-                            },
-                            args: vec![sum.clone()],
-                        },
-                        sum.span,
-                    ),
+                    call_expr("sum", vec![sum.clone()], sum.span),
                     format!("approximate_sum_{summed}"),
                 )
             }
             None => (
-                Expr::new(
-                    ExprKind::Call {
-                        name: Ident {
-                            name: "count".into(),
-                            span,
-                        },
-                        args: vec![],
-                    },
-                    span,
-                ),
+                call_expr("count", vec![], span),
                 format!("approximate_count_{value_name}"),
             ),
         };
@@ -724,14 +706,7 @@ impl Planner<'_> {
             .get(&ident.name)
             .is_some_and(|f| f.function.view && f.function.parameters.is_empty())
         {
-            let call = Expr::new(
-                ExprKind::Call {
-                    name: ident.clone(),
-                    args: vec![],
-                },
-                ident.span,
-            );
-            return self.tabular_call(&call);
+            return self.tabular_call(&call_expr(&ident.name, vec![], ident.span));
         }
         if let Some(error) = self.unsupported_let(&ident.name, ident.span) {
             return Err(error);
@@ -1193,4 +1168,19 @@ fn derived_name(expr: &ExprKind) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// A call the planner writes itself (`count()` for `top-hitters`, `pivot`, `mv-apply`'s
+/// `count`), at `span`.
+fn call_expr(name: &str, args: Vec<Expr>, span: Span) -> Expr {
+    Expr::new(
+        ExprKind::Call {
+            name: Ident {
+                name: name.to_string(),
+                span,
+            },
+            args,
+        },
+        span,
+    )
 }

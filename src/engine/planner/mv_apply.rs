@@ -152,16 +152,7 @@ impl Planner<'_> {
                         span,
                     }),
                     names: vec![],
-                    expr: Expr::new(
-                        ExprKind::Call {
-                            name: Ident {
-                                name: "count".into(),
-                                span,
-                            },
-                            args: vec![],
-                        },
-                        span,
-                    ),
+                    expr: super::call_expr("count", vec![], span),
                 };
                 self.summarize(frame, &[count], &[key_item(key, span)], span)
             }

@@ -131,31 +131,47 @@ impl Planner<'_> {
             parse.kind == ParseKind::Relaxed,
         );
         let parsed = udf.call(vec![text]);
-        // The struct once, then its fields: the regex runs once per row.
-        let hidden = "__kql_parse";
+        // Each output column is the last group of its name.
+        let fields: Vec<(String, KqlType, usize)> = columns
+            .iter()
+            .map(|(name, ty)| {
+                let index = group_columns.iter().rposition(|(n, _)| n == name);
+                (name.clone(), *ty, index.unwrap_or_default())
+            })
+            .collect();
+        self.with_struct_fields(frame, parsed, &fields, parse.filter, span)
+    }
+
+    /// `frame` with the fields `c{i}` of the struct `parsed` as the columns `fields` (name, type,
+    /// i), computed once per row: a field replaces an input column of its name in place (as
+    /// extend does), the others come last; with `matched_only`, rows whose struct is null go.
+    fn with_struct_fields(
+        &self,
+        frame: Frame,
+        parsed: DfExpr,
+        fields: &[(String, KqlType, usize)],
+        matched_only: bool,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let hidden = "__kql_struct";
         let mut exprs: Vec<DfExpr> = frame.columns.iter().map(|(n, _)| column(n)).collect();
         exprs.push(parsed.alias(hidden));
-        let builder = frame
+        let mut builder = frame
             .builder
             .project(exprs)
             .map_err(|e| self.engine_error(e, span))?;
-        let builder = if parse.filter {
-            builder
+        if matched_only {
+            builder = builder
                 .filter(column(hidden).is_not_null())
-                .map_err(|e| self.engine_error(e, span))?
-        } else {
-            builder
-        };
+                .map_err(|e| self.engine_error(e, span))?;
+        }
         let field = |index: usize| get_field(column(hidden), format!("c{index}").as_str());
-        let last_group = |name: &str| group_columns.iter().rposition(|(n, _)| n == name);
-        // Extracted columns replace input columns of the same name in place, as extend does.
         let mut out_exprs = Vec::new();
         let mut out_columns = Vec::new();
         for (name, ty) in &frame.columns {
-            match columns.iter().find(|(n, _)| n == name) {
-                Some((_, new_ty)) => {
-                    let index = last_group(name).unwrap_or_default();
-                    out_exprs.push(field(index).alias(name.as_str()));
+            match fields.iter().find(|(n, _, _)| n == name) {
+                Some((_, new_ty, index)) => {
+                    out_exprs.push(field(*index).alias(name.as_str()));
                     out_columns.push((name.clone(), *new_ty));
                 }
                 None => {
@@ -164,10 +180,9 @@ impl Planner<'_> {
                 }
             }
         }
-        for (name, ty) in &columns {
+        for (name, ty, index) in fields {
             if !frame.columns.iter().any(|(n, _)| n == name) {
-                let index = last_group(name).unwrap_or_default();
-                out_exprs.push(field(index).alias(name.as_str()));
+                out_exprs.push(field(*index).alias(name.as_str()));
                 out_columns.push((name.clone(), *ty));
             }
         }
@@ -267,33 +282,11 @@ impl Planner<'_> {
         let text = self.expr(&parse.source, &frame)?;
         let text = self.to_string_expr(text);
         let parsed = ParseKvUdf::udf(keys.clone(), mode, quoting, compiled).call(vec![text]);
-        let hidden = "__kql_parse_kv";
-        let mut exprs: Vec<DfExpr> = frame.columns.iter().map(|(n, _)| column(n)).collect();
-        exprs.push(parsed.alias(hidden));
-        let builder = frame
-            .builder
-            .project(exprs)
-            .map_err(|e| self.engine_error(e, span))?;
-        let mut out_exprs = Vec::new();
-        let mut out_columns = Vec::new();
-        for (name, ty) in &frame.columns {
-            if keys.iter().any(|(k, _)| k == name) {
-                continue;
-            }
-            out_exprs.push(column(name));
-            out_columns.push((name.clone(), *ty));
-        }
-        for (index, (name, ty)) in keys.iter().enumerate() {
-            out_exprs
-                .push(get_field(column(hidden), format!("c{index}").as_str()).alias(name.as_str()));
-            out_columns.push((name.clone(), *ty));
-        }
-        let builder = builder
-            .project(out_exprs)
-            .map_err(|e| self.engine_error(e, span))?;
-        Ok(Frame {
-            builder,
-            columns: out_columns,
-        })
+        let fields: Vec<(String, KqlType, usize)> = keys
+            .iter()
+            .enumerate()
+            .map(|(index, (name, ty))| (name.clone(), *ty, index))
+            .collect();
+        self.with_struct_fields(frame, parsed, &fields, false, span)
     }
 }

@@ -7,6 +7,7 @@ mod hunt {
     pub mod engine;
     pub mod fake_graph;
     pub mod graph;
+    pub mod lab;
     pub mod make_series;
     pub mod operators;
     pub mod semantics;

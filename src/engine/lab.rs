@@ -1900,7 +1900,9 @@ impl Lab {
                     ("FileType", "pdf".into()),
                     (
                         "SHA256",
-                        file_hashes(&name.to_ascii_lowercase()).sha256.into(),
+                        // Each mail's attachment is a document of its own (this month's invoice is
+                        // not last month's), whatever its name.
+                        file_hashes(&format!("{message_id}\\{name}")).sha256.into(),
                     ),
                     ("FileSize", Val::L(file_size)),
                     ("ReportId", report_id.into()),

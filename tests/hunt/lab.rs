@@ -1,7 +1,7 @@
 //! The lab data as hunting queries see it: Sentinel's `TimeGenerated`, and the tables public
 //! hunting queries use finding what the lab planted.
 
-use super::engine::{run, shared};
+use super::engine::{engine, run, shared};
 
 /// A query of the shared corpus by its id.
 fn corpus_query(id: &str) -> String {
@@ -37,6 +37,26 @@ fn sentinel_queries_can_use_time_generated() {
         "DeviceProcessEvents | where TimeGenerated > ago(30d) | where ProcessCommandLine has \"MiniDump\" | project TimeGenerated, DeviceName",
     );
     assert_eq!(result.row_count(), 1);
+}
+
+#[test]
+fn the_analysis_knows_time_generated_for_the_lab_only() {
+    // What completion and the live check are given: the active backend's tables.
+    let columns = |tables: Vec<hunt::backend::TableInfo>| {
+        let tables: Vec<_> = tables
+            .into_iter()
+            .map(hunt::backend::TableInfo::schema_table)
+            .collect();
+        let schema = hunt::kql::analysis::Schema::new(&tables);
+        let text = "EmailEvents | where ";
+        let root = hunt::kql::syntax::parse(text).syntax();
+        hunt::kql::analysis::columns_at(&root, text.len(), &schema).unwrap()
+    };
+    let lab = columns(engine().catalog().table_infos());
+    assert!(lab.contains(&("TimeGenerated".to_string(), "datetime".to_string())));
+    let defender = columns(hunt::engine::Catalog::schema_only().unwrap().table_infos());
+    assert!(defender.iter().any(|(name, _)| name == "Timestamp"));
+    assert!(!defender.iter().any(|(name, _)| name == "TimeGenerated"));
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod hunt {
     pub mod fake_graph;
     pub mod fuzz;
     pub mod graph;
+    pub mod lab;
     pub mod make_series;
     pub mod operators;
     pub mod semantics;

@@ -5,10 +5,20 @@
 //! 1. phishing mail from a look-alike domain → click → script download (day −12);
 //! 2. the script starts an encoded PowerShell download cradle, which drops a payload;
 //! 3. scheduled-task persistence for the payload;
-//! 4. an LSASS memory dump through comsvcs.dll MiniDump (day −10);
-//! 5. PsExec lateral movement with a stolen admin account to the file and SQL servers (day −9);
+//! 4. LDAP reconnaissance of the domain from the payload, then an LSASS memory dump through
+//!    comsvcs.dll MiniDump (day −10);
+//! 5. PsExec lateral movement with a stolen admin account to the file and SQL servers, and a
+//!    new account, `svc-update`, added to Domain Admins and Enterprise Admins (day −9);
 //! 6. a plain-text `DownloadString` cradle on a second workstation (day −6);
-//! 7. mass file renames to `.kestrel` on the file server, with a ransom note (day −3).
+//! 7. mass file renames to `.kestrel` on the file server, with a ransom note (day −3);
+//!
+//! and the attacker reading the victim's mailbox over Tor (day −11), which Defender for Cloud
+//! Apps reports as impossible travel. Around them: what the domain controllers see
+//! (`identity`), certificates, installed software and vulnerabilities, network adapters
+//! (`posture`; app01 runs a SolarWinds Orion build listed as affected by SUNBURST).
+//!
+//! The planted events happen at moments of their own, to the 100 ns tick; a file has the same
+//! hashes everywhere it appears; every program carries its own version information.
 //!
 //! Everything is generated from a seed with a fixed algorithm, so the same seed, scale and end
 //! time give the same rows on every machine and every version.
@@ -22,7 +32,12 @@ use serde_json::json;
 
 use super::lab_table::{Row, TableBuilder, Val};
 use crate::results::KqlType;
+use identity::{DirectoryChange, DirectoryQuery, Protocol};
 
+mod identity;
+mod posture;
+
+const MILLI: i64 = 1_000_000;
 const SECOND: i64 = 1_000_000_000;
 const MINUTE: i64 = 60 * SECOND;
 const HOUR: i64 = 60 * MINUTE;
@@ -78,6 +93,22 @@ pub fn schema_tables() -> Vec<(String, Vec<(String, KqlType)>)> {
     tables
 }
 
+/// The lab's tables: the advanced hunting schema's, each with its columns, and `TimeGenerated`
+/// (datetime, the same value as `Timestamp`) on every table that has a `Timestamp` and not yet a
+/// `TimeGenerated`: many public hunting queries were written for Microsoft Sentinel's copies of
+/// these tables, which carry it. Defender's own tables (`schema_tables`, what Graph is checked
+/// against) do not.
+pub fn lab_tables() -> Vec<(String, Vec<(String, KqlType)>)> {
+    let mut tables = schema_tables();
+    for (_, columns) in &mut tables {
+        let has = |name: &str| columns.iter().any(|(n, _)| n == name);
+        if has("Timestamp") && !has("TimeGenerated") {
+            columns.push(("TimeGenerated".to_string(), KqlType::DateTime));
+        }
+    }
+    tables
+}
+
 /// SplitMix64: tiny, fast, and its sequence never changes between versions (unlike a library's
 /// default generator), which keeps the lab reproducible.
 pub struct Rng(u64);
@@ -124,22 +155,352 @@ impl Rng {
     }
 
     pub fn hex(&mut self, chars: usize) -> String {
-        let mut out = String::with_capacity(chars);
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(chars + 16);
         while out.len() < chars {
-            out.push_str(&format!("{:016x}", self.next_u64()));
+            let v = self.next_u64();
+            for shift in (0..16).rev() {
+                out.push(char::from(DIGITS[((v >> (shift * 4)) & 0xf) as usize]));
+            }
         }
         out.truncate(chars);
         out
     }
 }
 
-/// A stable digest-looking hex string for a name (the same file always has the same hash).
-fn digest(name: &str, chars: usize) -> String {
+/// FNV-1a of a text: the seed of every value derived from a name, stable across versions.
+fn fnv(text: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
+    for b in text.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
-    Rng::new(h).hex(chars)
+    h
+}
+
+/// A stable digest-looking hex string for a name.
+fn digest(name: &str, chars: usize) -> String {
+    Rng::new(fnv(name)).hex(chars)
+}
+
+/// The three hashes of one file. Each is derived from the file's identity (`file_identity`) by
+/// a derivation of its own, so the same file has the same hashes wherever it appears and no
+/// hash is a prefix of another (as with real MD5, SHA1 and SHA256).
+struct FileHashes {
+    md5: String,
+    sha1: String,
+    sha256: String,
+}
+
+fn file_hashes(identity: &str) -> FileHashes {
+    FileHashes {
+        md5: Rng::new(fnv(&format!("md5\u{0}{identity}"))).hex(32),
+        sha1: Rng::new(fnv(&format!("sha1\u{0}{identity}"))).hex(40),
+        sha256: Rng::new(fnv(&format!("sha256\u{0}{identity}"))).hex(64),
+    }
+}
+
+/// What a file's hashes and size follow. A program, library or script is the same file wherever
+/// it lies (its name: `cmd.exe` on every device, the dropped `updsvc.exe` both where it was
+/// written and where it ran); a document is its own file (its full path).
+fn file_identity(path: &str) -> String {
+    let name = path
+        .rsplit('\\')
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    if is_program(&name) {
+        name
+    } else {
+        path.to_ascii_lowercase()
+    }
+}
+
+fn is_program(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [".exe", ".dll", ".sys", ".js", ".ps1"]
+        .iter()
+        .any(|e| name.ends_with(e))
+}
+
+/// The size of a program (stable per file, like its hashes).
+fn program_size(identity: &str) -> i64 {
+    40_000 + (fnv(&format!("size\u{0}{identity}")) % 6_000_000) as i64
+}
+
+/// A program's version information, as its resources give it.
+#[derive(Clone, Copy)]
+struct VersionInfo {
+    company: &'static str,
+    product: &'static str,
+    description: &'static str,
+    version: &'static str,
+    original: &'static str,
+    internal: &'static str,
+}
+
+const WINDOWS: &str = "Microsoft® Windows® Operating System";
+const MICROSOFT: &str = "Microsoft Corporation";
+
+/// Each program's own version information (by file name, any case); Windows' own programs carry
+/// the build of the device they run on. Unknown programs (the intruders' tools) carry none.
+fn version_info(file: &str, server: bool) -> VersionInfo {
+    let build = if server {
+        "10.0.20348.3453"
+    } else {
+        "10.0.26100.3775"
+    };
+    let windows = |description, original, internal| VersionInfo {
+        company: MICROSOFT,
+        product: WINDOWS,
+        description,
+        version: build,
+        original,
+        internal,
+    };
+    let app = |company, product, description, version, original, internal| VersionInfo {
+        company,
+        product,
+        description,
+        version,
+        original,
+        internal,
+    };
+    match file.to_ascii_lowercase().as_str() {
+        "cmd.exe" => windows("Windows Command Processor", "Cmd.Exe", "cmd"),
+        "powershell.exe" => windows("Windows PowerShell", "PowerShell.EXE.MUI", "POWERSHELL"),
+        "conhost.exe" => windows("Console Window Host", "CONHOST.EXE", "CONHOST"),
+        "explorer.exe" => windows("Windows Explorer", "EXPLORER.EXE", "explorer"),
+        "svchost.exe" => windows(
+            "Host Process for Windows Services",
+            "svchost.exe",
+            "svchost.exe",
+        ),
+        "taskhostw.exe" => windows(
+            "Host Process for Windows Tasks",
+            "taskhostw.exe",
+            "taskhostw.exe",
+        ),
+        "wscript.exe" => windows(
+            "Microsoft ® Windows Based Script Host",
+            "wscript.exe",
+            "wscript.exe",
+        ),
+        "rundll32.exe" => windows("Windows host process (Rundll32)", "RUNDLL32.EXE", "rundll"),
+        "schtasks.exe" => windows(
+            "Task Scheduler Configuration Tool",
+            "schtasks.exe",
+            "schtasks.exe",
+        ),
+        "ipconfig.exe" => windows("IP Configuration Utility", "ipconfig.exe", "ipconfig.exe"),
+        "whoami.exe" => windows(
+            "whoami - displays logged on user information",
+            "whoami.exe",
+            "whoami.exe",
+        ),
+        "ping.exe" => windows("TCP/IP Ping Command", "ping.exe", "ping.exe"),
+        "nslookup.exe" => windows("nslookup", "nslookup.exe", "nslookup.exe"),
+        "net.exe" => windows("Net Command", "net.exe", "net.exe"),
+        "msiexec.exe" => windows("Windows® installer", "msiexec.exe", "msiexec"),
+        "services.exe" => windows(
+            "Services and Controller app",
+            "services.exe",
+            "services.exe",
+        ),
+        "lsass.exe" => windows("Local Security Authority Process", "lsass.exe", "lsass.exe"),
+        "userinit.exe" => windows("Userinit Logon Application", "USERINIT.EXE", "userinit"),
+        "wsmprovhost.exe" => windows(
+            "Host process for WinRM plug-ins",
+            "wsmprovhost.exe",
+            "wsmprovhost.exe",
+        ),
+        "w3wp.exe" => app(
+            MICROSOFT,
+            "Internet Information Services",
+            "IIS Worker Process",
+            build,
+            "w3wp.exe",
+            "w3wp.exe",
+        ),
+        "msmpeng.exe" => app(
+            MICROSOFT,
+            "Microsoft Malware Protection",
+            "Antimalware Service Executable",
+            "4.18.24090.11",
+            "MsMpEng.exe",
+            "MsMpEng.exe",
+        ),
+        "microsoft.management.services.intunewindowsagent.exe" => app(
+            MICROSOFT,
+            "Microsoft Intune Management Extension",
+            "Microsoft.Management.Services.IntuneWindowsAgent",
+            "1.83.107.0",
+            "Microsoft.Management.Services.IntuneWindowsAgent.exe",
+            "Microsoft.Management.Services.IntuneWindowsAgent.exe",
+        ),
+        "chrome.exe" => app(
+            "Google LLC",
+            "Google Chrome",
+            "Google Chrome",
+            "131.0.6778.140",
+            "chrome.exe",
+            "chrome_exe",
+        ),
+        "msedge.exe" => app(
+            MICROSOFT,
+            "Microsoft Edge",
+            "Microsoft Edge",
+            "131.0.2903.70",
+            "msedge.exe",
+            "msedge_exe",
+        ),
+        "outlook.exe" => app(
+            MICROSOFT,
+            "Microsoft Office",
+            "Microsoft Outlook",
+            "16.0.18129.20158",
+            "Outlook.exe",
+            "Outlook",
+        ),
+        "excel.exe" => app(
+            MICROSOFT,
+            "Microsoft Office",
+            "Microsoft Excel",
+            "16.0.18129.20158",
+            "Excel.exe",
+            "Excel",
+        ),
+        "winword.exe" => app(
+            MICROSOFT,
+            "Microsoft Office",
+            "Microsoft Word",
+            "16.0.18129.20158",
+            "WinWord.exe",
+            "WinWord",
+        ),
+        "ms-teams.exe" => app(
+            MICROSOFT,
+            "Microsoft Teams",
+            "Microsoft Teams",
+            "24335.206.3314.2380",
+            "ms-teams.exe",
+            "ms-teams",
+        ),
+        "onedrive.exe" => app(
+            MICROSOFT,
+            "Microsoft OneDrive",
+            "Microsoft OneDrive",
+            "24.226.1110.0004",
+            "OneDrive.exe",
+            "OneDrive.exe",
+        ),
+        "git.exe" => app(
+            "The Git Development Community",
+            "Git",
+            "Git for Windows",
+            "2.47.1.windows.1",
+            "git.exe",
+            "git",
+        ),
+        "sqlservr.exe" => app(
+            MICROSOFT,
+            "Microsoft SQL Server",
+            "SQL Server Windows NT - 64 Bit",
+            "2022.0160.4155.04",
+            "SQLSERVR.EXE",
+            "SQLSERVR",
+        ),
+        "veeam.endpoint.service.exe" => app(
+            "Veeam Software Group GmbH",
+            "Veeam Agent for Microsoft Windows",
+            "Veeam Agent for Microsoft Windows Service",
+            "6.2.0.121",
+            "Veeam.EndPoint.Service.exe",
+            "Veeam.EndPoint.Service",
+        ),
+        "solarwinds.businesslayerhost.exe" => app(
+            "SolarWinds Worldwide, LLC.",
+            "SolarWinds Orion",
+            "SolarWinds.BusinessLayerHost",
+            "2020.2.15300.12901",
+            "SolarWinds.BusinessLayerHost.exe",
+            "SolarWinds.BusinessLayerHost.exe",
+        ),
+        "psexec.exe" => app(
+            "Sysinternals - www.sysinternals.com",
+            "Sysinternals PsExec",
+            "Execute processes remotely",
+            "2.43",
+            "psexec.c",
+            "PsExec",
+        ),
+        "psexesvc.exe" => app(
+            "Sysinternals - www.sysinternals.com",
+            "Sysinternals PsExec",
+            "PsExec Service",
+            "2.43",
+            "psexesvc.exe",
+            "PsExeSvc",
+        ),
+        _ => app("", "", "", "", "", ""),
+    }
+}
+
+/// The columns that describe a program's file, under the names a table gives them
+/// (`Process…`/plain for the created process, `InitiatingProcess…` for the one that acted).
+/// The `System` process is no file: Defender leaves these empty for it.
+fn program_columns(file: &str, folder: &str, server: bool, initiating: bool) -> Row {
+    if file == "System" {
+        return Vec::new();
+    }
+    let identity = file_identity(&format!("{folder}\\{file}"));
+    let hashes = file_hashes(&identity);
+    let info = version_info(file, server);
+    let size = program_size(&identity);
+    if initiating {
+        vec![
+            ("InitiatingProcessSHA1", hashes.sha1.into()),
+            ("InitiatingProcessSHA256", hashes.sha256.into()),
+            ("InitiatingProcessMD5", hashes.md5.into()),
+            ("InitiatingProcessFileSize", Val::L(size)),
+            (
+                "InitiatingProcessVersionInfoCompanyName",
+                info.company.into(),
+            ),
+            (
+                "InitiatingProcessVersionInfoProductName",
+                info.product.into(),
+            ),
+            (
+                "InitiatingProcessVersionInfoProductVersion",
+                info.version.into(),
+            ),
+            (
+                "InitiatingProcessVersionInfoOriginalFileName",
+                info.original.into(),
+            ),
+            (
+                "InitiatingProcessVersionInfoInternalFileName",
+                info.internal.into(),
+            ),
+            (
+                "InitiatingProcessVersionInfoFileDescription",
+                info.description.into(),
+            ),
+        ]
+    } else {
+        vec![
+            ("SHA1", hashes.sha1.into()),
+            ("SHA256", hashes.sha256.into()),
+            ("MD5", hashes.md5.into()),
+            ("FileSize", Val::L(size)),
+            ("ProcessVersionInfoCompanyName", info.company.into()),
+            ("ProcessVersionInfoProductName", info.product.into()),
+            ("ProcessVersionInfoProductVersion", info.version.into()),
+            ("ProcessVersionInfoOriginalFileName", info.original.into()),
+            ("ProcessVersionInfoInternalFileName", info.internal.into()),
+            ("ProcessVersionInfoFileDescription", info.description.into()),
+        ]
+    }
 }
 
 struct User {
@@ -216,31 +577,19 @@ impl Proc {
     }
 }
 
-fn company_of(file: &str) -> (&'static str, &'static str) {
-    match file.to_ascii_lowercase().as_str() {
-        "chrome.exe" => ("Google LLC", "Google Chrome"),
-        "msedge.exe" => ("Microsoft Corporation", "Microsoft Edge"),
-        "outlook.exe" | "excel.exe" | "winword.exe" => {
-            ("Microsoft Corporation", "Microsoft Office")
-        }
-        "ms-teams.exe" => ("Microsoft Corporation", "Microsoft Teams"),
-        "code.exe" => ("Microsoft Corporation", "Visual Studio Code"),
-        "git.exe" => ("The Git Development Community", "Git"),
-        "psexec.exe" | "psexesvc.exe" => {
-            ("Sysinternals - www.sysinternals.com", "Sysinternals PsExec")
-        }
-        "updsvc.exe" | "kx.exe" => ("", ""),
-        _ => (
-            "Microsoft Corporation",
-            "Microsoft® Windows® Operating System",
-        ),
+/// The domain Defender gives an account: the well-known local ones (SYSTEM, LOCAL SERVICE,
+/// NETWORK SERVICE) are `nt authority`'s, the staff's the company's.
+fn account_domain(sid: &str) -> &'static str {
+    if sid.starts_with(SID_PREFIX) {
+        DOMAIN
+    } else {
+        "nt authority"
     }
 }
 
 /// The Initiating* columns every Device* table shares, plus the device columns.
 fn context(device: &Device, time: i64, report: i64, p: &Proc) -> Row {
-    let (company, product) = company_of(&p.file);
-    vec![
+    let mut row = vec![
         ("Timestamp", Val::T(time)),
         ("DeviceId", device.id.as_str().into()),
         ("DeviceName", device.name.as_str().into()),
@@ -261,11 +610,7 @@ fn context(device: &Device, time: i64, report: i64, p: &Proc) -> Row {
         ),
         (
             "InitiatingProcessAccountDomain",
-            if p.account.contains(' ') {
-                "nt authority".into()
-            } else {
-                DOMAIN.into()
-            },
+            account_domain(&p.account_sid).into(),
         ),
         ("InitiatingProcessAccountName", p.account.as_str().into()),
         ("InitiatingProcessAccountSid", p.account_sid.as_str().into()),
@@ -279,25 +624,6 @@ fn context(device: &Device, time: i64, report: i64, p: &Proc) -> Row {
                 "TokenElevationTypeLimited".into()
             },
         ),
-        ("InitiatingProcessSHA1", digest(&p.file, 40).into()),
-        ("InitiatingProcessSHA256", digest(&p.file, 64).into()),
-        ("InitiatingProcessMD5", digest(&p.file, 32).into()),
-        (
-            "InitiatingProcessFileSize",
-            Val::L(
-                50_000 + (digest(&p.file, 6).len() as i64 * 7919) + p.file.len() as i64 * 104_729,
-            ),
-        ),
-        ("InitiatingProcessVersionInfoCompanyName", company.into()),
-        ("InitiatingProcessVersionInfoProductName", product.into()),
-        (
-            "InitiatingProcessVersionInfoOriginalFileName",
-            p.file.as_str().into(),
-        ),
-        (
-            "InitiatingProcessVersionInfoInternalFileName",
-            p.file.trim_end_matches(".exe").into(),
-        ),
         (
             "InitiatingProcessSessionId",
             Val::L(if p.integrity == "System" { 0 } else { 1 }),
@@ -310,7 +636,9 @@ fn context(device: &Device, time: i64, report: i64, p: &Proc) -> Row {
                 p.pid * 1_000_003 + p.created.rem_euclid(1_000_000)
             )),
         ),
-    ]
+    ];
+    row.extend(program_columns(&p.file, &p.folder, device.server, true));
+    row
 }
 
 /// One delivered mail, as `Lab::mail` records it.
@@ -329,12 +657,26 @@ struct Mail<'a> {
 
 struct Lab {
     rng: Rng,
+    /// The sub-second clock of the planted intrusions (a stream of its own, so the ordinary
+    /// activity stays as it was).
+    clock: Rng,
     options: LabOptions,
     start: i64,
     users: Vec<User>,
     devices: Vec<Device>,
     report: i64,
     tables: std::collections::BTreeMap<String, TableBuilder>,
+    /// Every program seen on each device, by (device, file identity): its path and when it was
+    /// first seen (for DeviceFileCertificateInfo).
+    programs: std::collections::BTreeMap<(usize, String), (String, i64)>,
+    story: Story,
+}
+
+/// What the intrusions leave for the tables filled after them.
+#[derive(Default)]
+struct Story {
+    /// When the attacker read the victim's mailbox, whose, and from where.
+    mailbox_read: Option<(i64, usize, String)>,
 }
 
 pub type GeneratedTable = (
@@ -343,8 +685,8 @@ pub type GeneratedTable = (
     datafusion::arrow::record_batch::RecordBatch,
 );
 
-/// Generates every advanced hunting table: the seventeen the lab fills and the rest empty, with
-/// their full column sets.
+/// Generates every advanced hunting table (`lab_tables`): the ones the lab fills and the rest
+/// empty, with their full column sets.
 pub fn generate(
     options: &LabOptions,
 ) -> Result<Vec<GeneratedTable>, datafusion::arrow::error::ArrowError> {
@@ -360,6 +702,8 @@ pub fn generate_with_progress(
     let mut lab = Lab::new(options.clone());
     lab.ordinary_activity(progress);
     lab.intrusions();
+    progress("building the lab data: directory, certificates, vulnerabilities".to_string());
+    lab.posture();
     progress("building the lab data: assembling the tables".to_string());
     lab.tables.into_values().map(TableBuilder::finish).collect()
 }
@@ -367,7 +711,7 @@ pub fn generate_with_progress(
 impl Lab {
     fn new(options: LabOptions) -> Lab {
         let mut rng = Rng::new(options.seed);
-        let tables = schema_tables()
+        let tables = lab_tables()
             .into_iter()
             .map(|(name, columns)| (name.clone(), TableBuilder::new(&name, columns)))
             .collect();
@@ -415,6 +759,9 @@ impl Lab {
         let start = options.end_nanos - LAB_DAYS * DAY;
         Lab {
             rng,
+            clock: Rng::new(options.seed ^ 0x636C_6F63_6B00_0000),
+            programs: Default::default(),
+            story: Story::default(),
             options,
             start,
             users,
@@ -460,11 +807,49 @@ impl Lab {
         first_midnight + day * DAY + hour * HOUR + self.rng.range(0, HOUR)
     }
 
-    /// A moment `days_ago` before the end, at `hour:minute` on that day's clock.
-    fn planted(&self, days_ago: i64, hour: i64, minute: i64) -> i64 {
+    /// A moment `days_ago` before the end, in the minute `hour:minute` on that day's clock (at a
+    /// second and sub-second of its own).
+    fn planted(&mut self, days_ago: i64, hour: i64, minute: i64) -> i64 {
         let day_start = self.options.end_nanos - days_ago * DAY;
         let base = day_start - day_start.rem_euclid(DAY);
-        base + hour * HOUR + minute * MINUTE + 712_345_600
+        base + hour * HOUR + minute * MINUTE + self.clock.range(0, 60) * SECOND + self.sub_second()
+    }
+
+    /// A sub-second part: milliseconds and the 100 ns ticks under them.
+    fn sub_second(&mut self) -> i64 {
+        self.clock.range(0, 10_000_000) * 100
+    }
+
+    /// `seconds` after `t`, plus up to 0.9 s: what happens a few seconds after something else
+    /// does not happen on the same sub-second (and a second later is still later).
+    fn after(&mut self, t: i64, seconds: i64) -> i64 {
+        t + seconds * SECOND + self.clock.range(0, 9_000_000) * 100
+    }
+
+    /// `millis` milliseconds after `t`, with ticks of its own.
+    fn soon(&mut self, t: i64, millis: i64) -> i64 {
+        t + millis * MILLI + self.clock.range(0, 10_000) * 100
+    }
+
+    /// Notes that `device` ran or loaded the program at `path` at `time`.
+    fn saw_program(&mut self, device: usize, path: &str, time: i64) {
+        let name = path
+            .rsplit('\\')
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        // What `push` drops (outside the window) was never seen.
+        let outside = time < self.start || time > self.options.end_nanos;
+        if outside || !(name.ends_with(".exe") || name.ends_with(".dll")) {
+            return;
+        }
+        let entry = self
+            .programs
+            .entry((device, file_identity(path)))
+            .or_insert_with(|| (path.to_string(), time));
+        if time < entry.1 {
+            *entry = (path.to_string(), time);
+        }
     }
 
     fn system_proc(&mut self, file: &str, command: &str, created: i64) -> Proc {
@@ -515,7 +900,7 @@ impl Lab {
         let report = self.next_report();
         let d = &self.devices[device];
         let mut row = context(d, child.created, report, parent);
-        let (company, product) = company_of(&child.file);
+        row.extend(program_columns(&child.file, &child.folder, d.server, false));
         row.extend([
             ("ActionType", "ProcessCreated".into()),
             ("FileName", child.file.as_str().into()),
@@ -525,25 +910,17 @@ impl Lab {
             ("ProcessCreationTime", Val::T(child.created)),
             ("ProcessIntegrityLevel", child.integrity.into()),
             ("ProcessTokenElevation", if child.integrity == "Medium" { "TokenElevationTypeLimited".into() } else { "TokenElevationTypeFull".into() }),
-            ("AccountDomain", DOMAIN.into()),
+            ("AccountDomain", account_domain(&child.account_sid).into()),
             ("AccountName", child.account.as_str().into()),
             ("AccountSid", child.account_sid.as_str().into()),
             ("AccountUpn", child.account_upn.as_str().into()),
-            ("SHA1", digest(&child.file, 40).into()),
-            ("SHA256", digest(&child.file, 64).into()),
-            ("MD5", digest(&child.file, 32).into()),
-            ("FileSize", Val::L(40_000 + child.file.len() as i64 * 52_361)),
-            ("ProcessVersionInfoCompanyName", company.into()),
-            ("ProcessVersionInfoProductName", product.into()),
-            ("ProcessVersionInfoOriginalFileName", child.file.as_str().into()),
-            ("ProcessVersionInfoInternalFileName", child.file.trim_end_matches(".exe").into()),
-            ("ProcessVersionInfoFileDescription", product.into()),
             ("AdditionalFields", Val::S(json!({"TokenElevationType": if child.integrity == "Medium" { "TokenElevationTypeLimited" } else { "TokenElevationTypeFull" }, "ProcessPosixProcessGroupId": null}).to_string())),
             ("CreatedProcessSessionId", Val::L(if child.integrity == "System" { 0 } else { 1 })),
             ("IsProcessRemoteSession", Val::B(false)),
             ("ProcessUniqueId", Val::S(format!("{}", child.pid * 1_000_003 + child.created.rem_euclid(1_000_000)))),
         ]);
         self.push("DeviceProcessEvents", row);
+        self.saw_program(device, &child.path(), child.created);
     }
 
     fn connection(
@@ -602,17 +979,26 @@ impl Lab {
         let d = &self.devices[device];
         let mut row = context(d, time, report, p);
         let path = format!("{folder}\\{file}");
+        let identity = file_identity(&path);
+        let hashes = file_hashes(&identity);
+        // A program is one file everywhere; a document changes size as it is edited.
+        let size = if is_program(file) {
+            program_size(&identity)
+        } else {
+            1024 + (report * 7919) % 4_000_000
+        };
         row.extend([
             ("ActionType", action.into()),
             ("FileName", file.into()),
             ("FolderPath", path.as_str().into()),
-            ("SHA1", digest(&path, 40).into()),
-            ("SHA256", digest(&path, 64).into()),
-            ("MD5", digest(&path, 32).into()),
-            ("FileSize", Val::L(1024 + (report * 7919) % 4_000_000)),
+            ("SHA1", hashes.sha1.into()),
+            ("SHA256", hashes.sha256.into()),
+            ("MD5", hashes.md5.into()),
+            ("FileSize", Val::L(size)),
         ]);
         row.extend(extra);
         self.push("DeviceFileEvents", row);
+        self.saw_program(device, &path, time);
     }
 
     fn registry_event(
@@ -656,16 +1042,19 @@ impl Lab {
         let report = self.next_report();
         let mut row = context(&self.devices[device], time, report, p);
         let path = format!("{folder}\\{dll}");
+        let identity = file_identity(&path);
+        let hashes = file_hashes(&identity);
         row.extend([
             ("ActionType", "ImageLoaded".into()),
             ("FileName", dll.into()),
             ("FolderPath", path.as_str().into()),
-            ("SHA1", digest(&path, 40).into()),
-            ("SHA256", digest(&path, 64).into()),
-            ("MD5", digest(&path, 32).into()),
-            ("FileSize", Val::L(200_000 + (report * 104_729) % 3_000_000)),
+            ("SHA1", hashes.sha1.into()),
+            ("SHA256", hashes.sha256.into()),
+            ("MD5", hashes.md5.into()),
+            ("FileSize", Val::L(program_size(&identity))),
         ]);
         self.push("DeviceImageLoadEvents", row);
+        self.saw_program(device, &path, time);
     }
 
     fn logon(
@@ -1081,10 +1470,15 @@ impl Lab {
                         ("git.exe", "git pull --rebase"),
                     ]);
                     let t = time + self.rng.range(SECOND, 10 * MINUTE);
+                    let folder = if file == "git.exe" {
+                        "C:\\Program Files\\Git\\cmd"
+                    } else {
+                        "C:\\Windows\\System32"
+                    };
                     let child = self.user_proc(
                         user,
                         file,
-                        "C:\\Windows\\System32",
+                        folder,
                         command,
                         t,
                         (shell.file.as_str(), shell.pid, shell.created),
@@ -1095,7 +1489,9 @@ impl Lab {
             7 => {
                 // Intune runs detection scripts with -ExecutionPolicy Bypass: everyday noise for
                 // anyone hunting on "bypass".
-                let ime = self.system_proc("IntuneManagementExtension.exe", "\"C:\\Program Files (x86)\\Microsoft Intune Management Extension\\Microsoft.Management.Services.IntuneWindowsAgent.exe\"", time - DAY);
+                let mut ime = self.system_proc("Microsoft.Management.Services.IntuneWindowsAgent.exe", "\"C:\\Program Files (x86)\\Microsoft Intune Management Extension\\Microsoft.Management.Services.IntuneWindowsAgent.exe\"", time - DAY);
+                ime.folder =
+                    "C:\\Program Files (x86)\\Microsoft Intune Management Extension".into();
                 let script = format!(
                     "powershell.exe -NoProfile -executionPolicy bypass -file \"C:\\Program Files (x86)\\Microsoft Intune Management Extension\\Policies\\Scripts\\{}_{}.ps1\"",
                     self.rng.guid(),
@@ -1137,7 +1533,10 @@ impl Lab {
                 );
             }
             9 => {
-                let defender = self.system_proc("MsMpEng.exe", "\"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0\\MsMpEng.exe\"", time - DAY);
+                let mut defender = self.system_proc("MsMpEng.exe", "\"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0\\MsMpEng.exe\"", time - DAY);
+                defender.folder =
+                    "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0"
+                        .into();
                 let action = *self.rng.pick(&[
                     "AntivirusScanCompleted",
                     "AntivirusDefinitionsUpdated",
@@ -1331,7 +1730,7 @@ impl Lab {
                     "C:\\Windows\\system32\\wsmprovhost.exe -Embedding",
                 ),
                 (
-                    "backup.exe",
+                    "Veeam.EndPoint.Service.exe",
                     "\"C:\\Program Files\\Veeam\\Endpoint Backup\\Veeam.EndPoint.Service.exe\"",
                 ),
             ])
@@ -1391,65 +1790,71 @@ impl Lab {
         let time = self.time_on(day, true);
         let recipient = self.rng.below(self.users.len() as u64) as usize;
         // Each subject's number has a plausible range (one draw either way, so the rest of the
-        // data stays as it was).
-        let (sender, sender_name, subject, low, high) = *self.rng.pick(&[
+        // data stays as it was). Each partner writes from a few mailboxes of its own, through its
+        // own mail servers: the same senders and addresses again and again.
+        type Senders = &'static [(&'static str, &'static str)];
+        const NORTHWIND: Senders = &[
+            ("dispatch@northwind-freight.example", "Northwind Dispatch"),
+            ("l.moreau@northwind-freight.example", "Laura Moreau"),
+            ("planning@northwind-freight.example", "Northwind Planning"),
+        ];
+        const PORT: Senders = &[
+            ("noreply@rotterdamport.example", "Port of Rotterdam"),
             (
-                "dispatch@northwind-freight.example",
-                "Northwind Dispatch",
-                "Pickup confirmation for order {n}",
-                10,
-                9999,
+                "berth.planning@rotterdamport.example",
+                "Berth Planning, Port of Rotterdam",
             ),
-            (
-                "noreply@rotterdamport.example",
-                "Port of Rotterdam",
-                "Berth schedule update week {n}",
-                1,
-                53,
-            ),
-            (
-                "billing@contoso-fuel.example",
-                "Contoso Fuel Billing",
-                "Your invoice {n} is available",
-                10,
-                9999,
-            ),
-            (
-                "newsletter@logisticsweekly.example",
-                "Logistics Weekly",
-                "This week: rail freight volumes up {n}%",
-                1,
-                16,
-            ),
-            (
-                "it-notifications@kestrel.example",
-                "Kestrel IT",
-                "Planned maintenance on {n} November",
-                1,
-                31,
-            ),
-            (
-                "hr@kestrel.example",
-                "Kestrel HR",
-                "Reminder: submit timesheets ({n})",
-                10,
-                9999,
-            ),
-        ]);
+        ];
+        const FUEL: Senders = &[
+            ("billing@contoso-fuel.example", "Contoso Fuel Billing"),
+            ("m.okoro@contoso-fuel.example", "Michael Okoro"),
+        ];
+        const WEEKLY: Senders = &[("newsletter@logisticsweekly.example", "Logistics Weekly")];
+        const IT: Senders = &[("it-notifications@kestrel.example", "Kestrel IT")];
+        const HR: Senders = &[("hr@kestrel.example", "Kestrel HR")];
+        const RELAY: &[&str] = &["10.10.0.20"];
+        const NORTHWIND_MX: &[&str] = &["198.51.100.23", "198.51.100.24"];
+        const PORT_MX: &[&str] = &["198.51.100.87"];
+        const FUEL_MX: &[&str] = &["198.51.100.140"];
+        const WEEKLY_MX: &[&str] = &["198.51.100.201", "198.51.100.202"];
+        let (senders, servers, subject, low, high): (Senders, &[&str], &str, i64, i64) =
+            *self.rng.pick(&[
+                (
+                    NORTHWIND,
+                    NORTHWIND_MX,
+                    "Pickup confirmation for order {n}",
+                    10,
+                    9999,
+                ),
+                (PORT, PORT_MX, "Berth schedule update week {n}", 1, 53),
+                (FUEL, FUEL_MX, "Your invoice {n} is available", 10, 9999),
+                (
+                    WEEKLY,
+                    WEEKLY_MX,
+                    "This week: rail freight volumes up {n}%",
+                    1,
+                    16,
+                ),
+                (IT, RELAY, "Planned maintenance on {n} November", 1, 31),
+                (HR, RELAY, "Reminder: submit timesheets ({n})", 10, 9999),
+            ]);
         let subject = subject.replace("{n}", &self.rng.range(low, high).to_string());
-        let internal = sender.ends_with(MAIL_DOMAIN);
+        let internal = senders[0].0.ends_with(MAIL_DOMAIN);
         let has_url = self.rng.chance(0.4);
         let has_attachment = !has_url && self.rng.chance(0.3);
-        let sender_domain = sender.split_once('@').map(|(_, d)| d).unwrap_or("");
+        let sender_domain = senders[0].0.split_once('@').map(|(_, d)| d).unwrap_or("");
         let url = format!(
             "https://{sender_domain}/track/{}",
             self.rng.range(100_000, 999_999)
         );
-        let sender_ip = if internal {
-            "10.10.0.20".to_string()
+        // One draw for an outside sender, as before: it picks the mailbox and the server.
+        let which = if internal {
+            0
         } else {
-            format!("198.51.100.{}", self.rng.range(2, 250))
+            self.rng.range(2, 250) as usize
         };
+        let (sender, sender_name) = senders[which % senders.len()];
+        let sender_ip = servers[(which / senders.len()) % servers.len()].to_string();
         let pass = json!({"SPF": "pass", "DKIM": "pass", "DMARC": "pass", "CompAuth": "pass"});
         let message_id = self.mail(Mail {
             time,
@@ -1493,7 +1898,12 @@ impl Lab {
                     ("RecipientObjectId", object_id.as_str().into()),
                     ("FileName", name.as_str().into()),
                     ("FileType", "pdf".into()),
-                    ("SHA256", digest(&name, 64).into()),
+                    (
+                        "SHA256",
+                        // Each mail's attachment is a document of its own (this month's invoice is
+                        // not last month's), whatever its name.
+                        file_hashes(&format!("{message_id}\\{name}")).sha256.into(),
+                    ),
                     ("FileSize", Val::L(file_size)),
                     ("ReportId", report_id.into()),
                 ],
@@ -1737,14 +2147,14 @@ impl Lab {
                 ("Severity", severity.into()),
             ];
             if !file.is_empty() {
-                let (folder, file_name) = file.rsplit_once('\\').unwrap_or(("", file));
+                let file_name = file.rsplit_once('\\').map_or(file, |(_, name)| name);
+                let hashes = file_hashes(&file_identity(file));
                 row.extend([
                     ("FileName", file_name.into()),
                     ("FolderPath", file.into()),
-                    ("SHA1", digest(file_name, 40).into()),
-                    ("SHA256", digest(file_name, 64).into()),
+                    ("SHA1", hashes.sha1.into()),
+                    ("SHA256", hashes.sha256.into()),
                 ]);
-                let _ = folder;
             }
             if !command.is_empty() {
                 row.push(("ProcessCommandLine", command.into()));
@@ -1799,7 +2209,7 @@ impl Lab {
             url: Some(lure),
             attachments: 0,
         });
-        let click = mail_time + 6 * MINUTE + 13 * SECOND;
+        let click = self.after(mail_time, 6 * 60 + 13);
         self.url_click(click, lure, &upn, &message_id, "ClickAllowed", "");
         let explorer = self.user_proc(
             victim,
@@ -1809,22 +2219,26 @@ impl Lab {
             mail_time - 3 * HOUR,
             ("userinit.exe", 5120, mail_time - 3 * HOUR),
         );
-        let edge = self.user_proc(victim, "msedge.exe", "C:\\Program Files (x86)\\Microsoft\\Edge\\Application", &format!("\"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe\" --single-argument {lure}"), click + SECOND, ("explorer.exe", explorer.pid, explorer.created));
+        let edge_started = self.soon(click, 420);
+        let edge = self.user_proc(victim, "msedge.exe", "C:\\Program Files (x86)\\Microsoft\\Edge\\Application", &format!("\"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe\" --single-argument {lure}"), edge_started, ("explorer.exe", explorer.pid, explorer.created));
         self.process_created(device, &explorer, &edge);
+        let lure_resolved = self.after(click, 1);
+        let t = self.after(click, 2);
         self.connection(
             device,
             &edge,
-            click + 2 * SECOND,
+            t,
             "45.95.147.12",
             443,
             "kestrel-invoices.example",
             "ConnectionSuccess",
         );
         let downloads = format!("C:\\Users\\{account}\\Downloads");
+        let t = self.after(click, 9);
         self.file_event(
             device,
             &edge,
-            click + 9 * SECOND,
+            t,
             "FileCreated",
             &downloads,
             "Invoice_48213.js",
@@ -1839,7 +2253,7 @@ impl Lab {
         );
 
         // 2. The script runs an encoded PowerShell download cradle, which drops the payload.
-        let opened = click + 48 * SECOND;
+        let opened = self.after(click, 48);
         let wscript = self.user_proc(
             victim,
             "wscript.exe",
@@ -1855,46 +2269,36 @@ impl Lab {
         let encoded = base64::engine::general_purpose::STANDARD.encode(utf16);
         let ps_command =
             format!("powershell.exe -NoP -NonI -W Hidden -Exec Bypass -EncodedCommand {encoded}");
+        let ps_started = self.after(opened, 2);
         let ps = self.user_proc(
             victim,
             "powershell.exe",
             "C:\\Windows\\System32\\WindowsPowerShell\\v1.0",
             &ps_command,
-            opened + 2 * SECOND,
+            ps_started,
             ("wscript.exe", wscript.pid, wscript.created),
         );
         self.process_created(device, &wscript, &ps);
+        let conhost_started = self.soon(ps.created, 40);
         let conhost = self.user_proc(
             victim,
             "conhost.exe",
             "C:\\Windows\\System32",
             "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1",
-            opened + 2 * SECOND + 40_000_000,
+            conhost_started,
             ("powershell.exe", ps.pid, ps.created),
         );
         self.process_created(device, &ps, &conhost);
-        self.connection(
-            device,
-            &ps,
-            opened + 4 * SECOND,
-            c2_ip,
-            80,
-            c2_host,
-            "ConnectionSuccess",
-        );
-        self.connection(
-            device,
-            &ps,
-            opened + 9 * SECOND,
-            c2_ip,
-            443,
-            c2_host,
-            "ConnectionSuccess",
-        );
+        let c2_resolved = self.after(opened, 3);
+        let t = self.after(opened, 4);
+        self.connection(device, &ps, t, c2_ip, 80, c2_host, "ConnectionSuccess");
+        let t = self.after(opened, 9);
+        self.connection(device, &ps, t, c2_ip, 443, c2_host, "ConnectionSuccess");
+        let t = self.after(opened, 3);
         self.device_event(
             device,
             &ps,
-            opened + 3 * SECOND,
+            t,
             "PowerShellCommand",
             vec![(
                 "AdditionalFields",
@@ -1902,10 +2306,11 @@ impl Lab {
             )],
         );
         let payload_folder = "C:\\ProgramData\\Microsoft\\Crypto";
+        let t = self.after(opened, 11);
         self.file_event(
             device,
             &ps,
-            opened + 11 * SECOND,
+            t,
             "FileCreated",
             payload_folder,
             "updsvc.exe",
@@ -1917,42 +2322,43 @@ impl Lab {
                 ("FileOriginIP", c2_ip.into()),
             ],
         );
+        let payload_started = self.after(opened, 15);
         let mut payload = self.user_proc(
             victim,
             "updsvc.exe",
             payload_folder,
             &format!("\"{payload_folder}\\updsvc.exe\" -k netsvc"),
-            opened + 15 * SECOND,
+            payload_started,
             ("powershell.exe", ps.pid, ps.created),
         );
         self.process_created(device, &ps, &payload);
+        let t = self.after(opened, 20);
         self.connection(
             device,
             &payload,
-            opened + 20 * SECOND,
+            t,
             c2_ip,
             443,
             c2_host,
             "ConnectionSuccess",
         );
-        self.image_load(
-            device,
-            &payload,
-            opened + 16 * SECOND,
-            "C:\\Windows\\System32",
-            "winhttp.dll",
-        );
+        let t = self.soon(payload.created, 380);
+        self.image_load(device, &payload, t, "C:\\Windows\\System32", "winhttp.dll");
 
         // 3. Scheduled-task persistence.
-        let persisted = opened + 14 * MINUTE;
+        let persisted = self.after(opened, 14 * 60);
         let task = "\\Microsoft\\Windows\\Maintenance\\UpdateCheck";
         let schtasks = self.user_proc(victim, "schtasks.exe", "C:\\Windows\\System32", &format!("schtasks.exe /Create /TN \"{task}\" /TR \"{payload_folder}\\updsvc.exe -k netsvc\" /SC ONLOGON /RL HIGHEST /F"), persisted, ("powershell.exe", ps.pid, ps.created));
         self.process_created(device, &ps, &schtasks);
-        self.device_event(device, &schtasks, persisted + SECOND, "ScheduledTaskCreated", vec![("AdditionalFields", Val::S(json!({"TaskName": task, "TaskContent": format!("<Task><Actions><Exec><Command>{payload_folder}\\updsvc.exe</Command><Arguments>-k netsvc</Arguments></Exec></Actions><Triggers><LogonTrigger/></Triggers></Task>"), "SubjectUserName": account}).to_string()))]);
-        self.registry_event(device, &schtasks, persisted + SECOND, "RegistryKeyCreated", &format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree{task}"), "", "");
-        self.registry_event(device, &schtasks, persisted + SECOND, "RegistryValueSet", &format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree{task}"), "Id", "{8A3F0B5E-2C1D-4B7A-9E6F-4D2C1B0A9F8E}");
+        let task_created = self.after(persisted, 1);
+        self.device_event(device, &schtasks, task_created, "ScheduledTaskCreated", vec![("AdditionalFields", Val::S(json!({"TaskName": task, "TaskContent": format!("<Task><Actions><Exec><Command>{payload_folder}\\updsvc.exe</Command><Arguments>-k netsvc</Arguments></Exec></Actions><Triggers><LogonTrigger/></Triggers></Task>"), "SubjectUserName": account}).to_string()))]);
+        let t = self.soon(task_created, 2);
+        self.registry_event(device, &schtasks, t, "RegistryKeyCreated", &format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree{task}"), "", "");
+        let t = self.soon(t, 1);
+        self.registry_event(device, &schtasks, t, "RegistryValueSet", &format!("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tree{task}"), "Id", "{8A3F0B5E-2C1D-4B7A-9E6F-4D2C1B0A9F8E}");
+        let t = self.after(persisted, 2 * 60);
         self.alert(
-            persisted + 2 * MINUTE,
+            t,
             "da638104829310000001_1702851934",
             "Suspicious PowerShell download cradle",
             "Execution",
@@ -1980,8 +2386,9 @@ impl Lab {
 
         // 4. Credential theft: LSASS dumped with comsvcs.dll MiniDump, from an elevated payload.
         let dumped = self.planted(10, 22, 41);
+        let first_payload = payload.clone();
         payload.integrity = "High";
-        payload.created = dumped - 10 * MINUTE;
+        payload.created = self.after(dumped - 10 * MINUTE, 0);
         let dump_command = "\"C:\\Windows\\System32\\rundll32.exe\" C:\\Windows\\System32\\comsvcs.dll, MiniDump 724 C:\\ProgramData\\Microsoft\\Crypto\\lsass.dmp full";
         let mut rundll = self.user_proc(
             victim,
@@ -1993,17 +2400,13 @@ impl Lab {
         );
         rundll.integrity = "High";
         self.process_created(device, &payload, &rundll);
-        self.image_load(
-            device,
-            &rundll,
-            dumped + 50_000_000,
-            "C:\\Windows\\System32",
-            "comsvcs.dll",
-        );
+        let t = self.soon(dumped, 50);
+        self.image_load(device, &rundll, t, "C:\\Windows\\System32", "comsvcs.dll");
+        let t = self.after(dumped, 1);
         self.device_event(
             device,
             &rundll,
-            dumped + SECOND,
+            t,
             "OpenProcessApiCall",
             vec![
                 ("FileName", "lsass.exe".into()),
@@ -2014,17 +2417,19 @@ impl Lab {
                 ),
             ],
         );
+        let t = self.after(dumped, 3);
         self.file_event(
             device,
             &rundll,
-            dumped + 3 * SECOND,
+            t,
             "FileCreated",
             payload_folder,
             "lsass.dmp",
             vec![],
         );
+        let t = self.after(dumped, 60);
         self.alert(
-            dumped + MINUTE,
+            t,
             "da638104829310000002_1702851935",
             "Process memory dump of LSASS",
             "CredentialAccess",
@@ -2055,17 +2460,20 @@ impl Lab {
         let moved = self.planted(9, 2, 17);
         let ws_ip = self.devices[device].ip.clone();
         let ws_name = self.devices[device].name.clone();
+        let mut admin_logon = moved;
+        let mut remote_nets = Vec::new();
         for (step, target) in [fs, sql].into_iter().enumerate() {
-            let when = moved + step as i64 * 23 * MINUTE;
+            let when = self.after(moved, step as i64 * 23 * 60);
             let target_name = self.devices[target].name.clone();
             let short = target_name.split('.').next().unwrap_or("").to_string();
             let target_ip = self.devices[target].ip.clone();
+            let cmd_started = self.after(when - 30 * SECOND, 0);
             let mut cmd = self.user_proc(
                 victim,
                 "cmd.exe",
                 "C:\\Windows\\System32",
                 "cmd.exe /c",
-                when - 30 * SECOND,
+                cmd_started,
                 ("updsvc.exe", payload.pid, payload.created),
             );
             cmd.account = admin_account.to_string();
@@ -2079,18 +2487,15 @@ impl Lab {
             psexec.account_upn = cmd.account_upn.clone();
             psexec.integrity = "High";
             self.process_created(device, &cmd, &psexec);
-            self.connection(
-                device,
-                &psexec,
-                when + SECOND,
-                &target_ip,
-                445,
-                "",
-                "ConnectionSuccess",
-            );
+            let t = self.after(when, 1);
+            self.connection(device, &psexec, t, &target_ip, 445, "", "ConnectionSuccess");
+            let logon_time = self.after(when, 2);
+            if step == 0 {
+                admin_logon = logon_time;
+            }
             self.logon(
                 target,
-                when + 2 * SECOND,
+                logon_time,
                 "LogonSuccess",
                 "Network",
                 (admin_account, &admin_sid),
@@ -2099,10 +2504,11 @@ impl Lab {
                 "",
             );
             let system = self.system_proc("System", "", when - 20 * DAY);
+            let t = self.after(when, 3);
             self.file_event(
                 target,
                 &system,
-                when + 3 * SECOND,
+                t,
                 "FileCreated",
                 "C:\\Windows",
                 "PSEXESVC.exe",
@@ -2120,32 +2526,29 @@ impl Lab {
                 "C:\\Windows\\system32\\services.exe",
                 when - 20 * DAY,
             );
-            let mut service = self.system_proc(
-                "PSEXESVC.exe",
-                "C:\\Windows\\PSEXESVC.exe",
-                when + 4 * SECOND,
-            );
+            let t = self.after(when, 4);
+            let mut service = self.system_proc("PSEXESVC.exe", "C:\\Windows\\PSEXESVC.exe", t);
             service.folder = "C:\\Windows".into();
             self.process_created(target, &services, &service);
+            let t = self.after(when, 5);
             let remote_cmd = self.system_proc(
                 "cmd.exe",
                 "cmd.exe /c \"net group \"Domain Admins\" /domain & whoami /all\"",
-                when + 5 * SECOND,
+                t,
             );
             self.process_created(target, &service, &remote_cmd);
-            let net = self.system_proc(
-                "net.exe",
-                "net  group \"Domain Admins\" /domain",
-                when + 6 * SECOND,
-            );
+            let t = self.after(when, 6);
+            let net = self.system_proc("net.exe", "net  group \"Domain Admins\" /domain", t);
             self.process_created(target, &remote_cmd, &net);
-            self.device_event(target, &services, when + 4 * SECOND, "ServiceInstalled", vec![("AdditionalFields", Val::S(json!({"ServiceName": "PSEXESVC", "ServiceAccount": "LocalSystem", "ServiceStartType": 3}).to_string())), ("FileName", "PSEXESVC.exe".into()), ("FolderPath", "C:\\Windows\\PSEXESVC.exe".into())]);
+            remote_nets.push((target, net.created));
+            let t = self.soon(service.created, 120);
+            self.device_event(target, &services, t, "ServiceInstalled", vec![("AdditionalFields", Val::S(json!({"ServiceName": "PSEXESVC", "ServiceAccount": "LocalSystem", "ServiceStartType": 3}).to_string())), ("FileName", "PSEXESVC.exe".into()), ("FolderPath", "C:\\Windows\\PSEXESVC.exe".into())]);
         }
         let report_id = self.rng.guid();
         self.push(
             "IdentityLogonEvents",
             vec![
-                ("Timestamp", Val::T(moved + 2 * SECOND)),
+                ("Timestamp", Val::T(admin_logon)),
                 ("ActionType", "LogonSuccess".into()),
                 ("Application", "Active Directory".into()),
                 ("LogonType", "Resource access".into()),
@@ -2173,8 +2576,9 @@ impl Lab {
                 ),
             ],
         );
+        let t = self.after(moved, 5 * 60);
         self.alert(
-            moved + 5 * MINUTE,
+            t,
             "da638104829310000003_1702851936",
             "Suspicious service launched (PsExec)",
             "LateralMovement",
@@ -2209,43 +2613,29 @@ impl Lab {
             ("explorer.exe", explorer2.pid, explorer2.created),
         );
         self.process_created(second, &explorer2, &ps2);
-        self.connection(
-            second,
-            &ps2,
-            pasted + 2 * SECOND,
-            c2_ip,
-            80,
-            "",
-            "ConnectionSuccess",
-        );
-        self.connection(
-            second,
-            &ps2,
-            pasted + 3 * SECOND,
-            c2_ip,
-            443,
-            "",
-            "ConnectionFailed",
-        );
+        let t = self.after(pasted, 2);
+        self.connection(second, &ps2, t, c2_ip, 80, "", "ConnectionSuccess");
+        let t = self.after(pasted, 3);
+        self.connection(second, &ps2, t, c2_ip, 443, "", "ConnectionFailed");
 
         // 7. Mass renames on the file server: the files become *.kestrel, a ransom note appears.
         let encrypted = self.planted(3, 3, 6);
+        let locker_started = self.after(encrypted - MINUTE, 0);
         let mut locker = self.system_proc(
             "kx.exe",
             "C:\\Windows\\Temp\\kx.exe --path D:\\Shares --ext kestrel",
-            encrypted - MINUTE,
+            locker_started,
         );
         locker.folder = "C:\\Windows\\Temp".into();
         locker.account = admin_account.into();
         locker.account_sid = admin_sid.clone();
         locker.integrity = "High";
-        let service = self.system_proc(
-            "PSEXESVC.exe",
-            "C:\\Windows\\PSEXESVC.exe",
-            encrypted - 2 * MINUTE,
-        );
+        let t = self.after(encrypted - 2 * MINUTE, 0);
+        let service = self.system_proc("PSEXESVC.exe", "C:\\Windows\\PSEXESVC.exe", t);
         self.process_created(fs, &service, &locker);
         let count = 240;
+        // One file after another, each taking its own time (0.35 to 1.05 s).
+        let mut t = encrypted;
         for i in 0..count {
             let share = ["Finance", "Operations", "HR", "Sales"][i % 4];
             let stem = format!(
@@ -2256,7 +2646,10 @@ impl Lab {
                 100 + i
             );
             let ext = ["xlsx", "docx", "pdf"][i % 3];
-            let t = encrypted + (i as i64) * 700 * 1_000_000;
+            if i > 0 {
+                let gap = self.clock.range(350, 1050);
+                t = self.soon(t, gap);
+            }
             let folder = format!("D:\\Shares\\{share}");
             let old = format!("{stem}.{ext}");
             self.file_event(
@@ -2272,19 +2665,23 @@ impl Lab {
                 ],
             );
         }
+        let noted = self.after(t, 9);
         for share in ["Finance", "Operations", "HR", "Sales"] {
+            let gap = self.clock.range(5, 60);
+            let t = self.soon(noted, gap);
             self.file_event(
                 fs,
                 &locker,
-                encrypted + 3 * MINUTE,
+                t,
                 "FileCreated",
                 &format!("D:\\Shares\\{share}"),
                 "README_RESTORE_FILES.txt",
                 vec![],
             );
         }
+        let t = self.after(noted, 60);
         self.alert(
-            encrypted + 4 * MINUTE,
+            t,
             "da638104829310000004_1702851937",
             "Ransomware behavior detected in the file system",
             "Ransomware",
@@ -2301,8 +2698,9 @@ impl Lab {
 
         // The attacker reads the victim's mail from the command-and-control network.
         let report_id = self.rng.guid();
+        let mailbox_read = self.planted(11, 23, 50);
         self.push("CloudAppEvents", vec![
-            ("Timestamp", Val::T(self.planted(11, 23, 50))),
+            ("Timestamp", Val::T(mailbox_read)),
             ("ActionType", "MailItemsAccessed".into()),
             ("Application", "Microsoft Exchange Online".into()),
             ("ApplicationId", Val::L(20893)),
@@ -2323,6 +2721,273 @@ impl Lab {
             ("IsImpersonated", Val::B(false)),
             ("RawEventData", Val::J(json!({"Operation": "MailItemsAccessed", "ClientIPAddress": c2_ip, "UserId": upn}))),
         ]);
+        self.story.mailbox_read = Some((mailbox_read, victim, c2_ip.to_string()));
+
+        // What the domain controllers saw. The victim's workstation resolved the lure and the
+        // command-and-control host through them.
+        let dc = self.device_named("dc01");
+        let dc_ip = self.devices[dc].ip.clone();
+        for (time, name) in [
+            (lure_resolved, "kestrel-invoices.example"),
+            (c2_resolved, c2_host),
+        ] {
+            self.directory_query(DirectoryQuery {
+                time,
+                protocol: Protocol::Dns,
+                query_type: "A",
+                target: name,
+                query: name,
+                source: device,
+                actor: None,
+                target_user: None,
+                dc,
+            });
+        }
+
+        // The evening of the LSASS dump, the payload maps the domain: sixteen LDAP searches in
+        // under a minute (the privileged groups, roastable accounts, passwords left in
+        // descriptions, servers by operating system, the domain controllers), each over its own
+        // connection to dc01.
+        let me = self.actor(victim);
+        let recon = self.planted(10, 22, 18);
+        let mut t = recon - recon.rem_euclid(MINUTE) + self.clock.range(1, 8) * SECOND;
+        let searches: [(&str, &str, &str); 16] = [
+            (
+                "QueryGroup",
+                "Domain Admins",
+                "(&(objectCategory=group)(cn=Domain Admins))",
+            ),
+            (
+                "QueryGroup",
+                "Enterprise Admins",
+                "(&(objectCategory=group)(cn=Enterprise Admins))",
+            ),
+            (
+                "QueryGroup",
+                "Administrators",
+                "(&(objectCategory=group)(cn=Administrators))",
+            ),
+            (
+                "QueryGroup",
+                "Backup Operators",
+                "(&(objectCategory=group)(cn=Backup Operators))",
+            ),
+            (
+                "QueryGroup",
+                "Account Operators",
+                "(&(objectCategory=group)(cn=Account Operators))",
+            ),
+            (
+                "QueryGroup",
+                "Group Policy Creator Owners",
+                "(&(objectCategory=group)(cn=Group Policy Creator Owners))",
+            ),
+            (
+                "EnumerateUsers",
+                "kestrel.local",
+                "(&(objectCategory=person)(objectClass=user)(admincount=1))",
+            ),
+            (
+                "EnumerateUsers",
+                "kestrel.local",
+                "(&(objectCategory=person)(objectClass=user)(servicePrincipalName=*))",
+            ),
+            (
+                "EnumerateUsers",
+                "kestrel.local",
+                "(&(samAccountType=805306368)(servicePrincipalName=*)(!samAccountName=krbtgt)(!(UserAccountControl:1.2.840.113556.1.4.803:=2)))",
+            ),
+            (
+                "EnumerateUsers",
+                "kestrel.local",
+                "(&(objectCategory=person)(objectClass=user)(userAccountControl:1.2.840.113556.1.4.803:=4194304))",
+            ),
+            (
+                "EnumerateUsers",
+                "kestrel.local",
+                "(&(objectCategory=person)(objectClass=user)(description=*pass*))",
+            ),
+            (
+                "EnumerateUsers",
+                "kestrel.local",
+                "(&(samAccountType=805306368)(comment=*pass*))",
+            ),
+            (
+                "EnumerateComputers",
+                "kestrel.local",
+                "(&(objectCategory=computer)(objectClass=computer)(operatingSystem=*server*))",
+            ),
+            (
+                "EnumerateComputers",
+                "Domain Controllers",
+                "(&(objectCategory=computer)(userAccountControl:1.2.840.113556.1.4.803:=8192))",
+            ),
+            (
+                "QueryDomain",
+                "kestrel.local",
+                "(objectClass=trustedDomain)",
+            ),
+            (
+                "QueryGpo",
+                "kestrel.local",
+                "(objectClass=groupPolicyContainer)",
+            ),
+        ];
+        for (query_type, target, filter) in searches {
+            let gap = self.clock.range(1200, 2800);
+            t = self.soon(t, gap);
+            // The connection opens a little before the query, in the same second.
+            let opened = t - t.rem_euclid(SECOND) / 10;
+            self.connection(
+                device,
+                &first_payload,
+                opened,
+                &dc_ip,
+                389,
+                "",
+                "ConnectionSuccess",
+            );
+            self.directory_query(DirectoryQuery {
+                time: t,
+                protocol: Protocol::Ldap,
+                query_type,
+                target,
+                query: &identity::ldap(filter),
+                source: device,
+                actor: Some(&me),
+                target_user: None,
+                dc,
+            });
+        }
+
+        // `net group "Domain Admins" /domain`, run through PsExec as SYSTEM, asks over SAMR
+        // with the server's own account.
+        for (target, at) in remote_nets {
+            let machine = self.machine_actor(target);
+            let gap = self.clock.range(80, 400);
+            let time = self.soon(at, gap);
+            self.directory_query(DirectoryQuery {
+                time,
+                protocol: Protocol::Samr,
+                query_type: "QueryGroup",
+                target: "Domain Admins",
+                query: "QueryGroup",
+                source: target,
+                actor: Some(&machine),
+                target_user: None,
+                dc,
+            });
+        }
+
+        // 5b. A domain admin of the attacker's own: from the victim's workstation, the stolen
+        // admin account creates `svc-update` and adds it to Domain Admins and Enterprise Admins.
+        let admin = identity::admin_actor();
+        let backdoor = self.after(moved, 41 * 60);
+        let mut shell = self.user_proc(
+            victim,
+            "cmd.exe",
+            "C:\\Windows\\System32",
+            "cmd.exe /c",
+            backdoor - 20 * SECOND,
+            ("updsvc.exe", payload.pid, payload.created),
+        );
+        shell.account = admin.name.clone();
+        shell.account_sid = admin.sid.clone();
+        shell.account_upn = admin.upn.clone();
+        shell.integrity = "High";
+        self.process_created(device, &payload, &shell);
+        let new_account = "svc-update";
+        let new_upn = format!("{new_account}@{MAIL_DOMAIN}");
+        let steps = [
+            (
+                format!("net  user {new_account} Upd4te!Svc2024 /add /domain"),
+                "User Account Created",
+                json!({"TARGET_OBJECT.USER": new_account}),
+            ),
+            (
+                format!("net  group \"Domain Admins\" {new_account} /add /domain"),
+                "Group Membership changed",
+                json!({"TO.GROUP": "Domain Admins", "TARGET_OBJECT.USER": new_account, "ACTOR.ACCOUNT": admin.name}),
+            ),
+            (
+                format!("net  group \"Enterprise Admins\" {new_account} /add /domain"),
+                "Group Membership changed",
+                json!({"TO.GROUP": "Enterprise Admins", "TARGET_OBJECT.USER": new_account, "ACTOR.ACCOUNT": admin.name}),
+            ),
+        ];
+        let mut when = backdoor;
+        let mut created_at = backdoor;
+        for (i, (command, action, additional)) in steps.into_iter().enumerate() {
+            if i > 0 {
+                when = self.after(when, 11);
+            }
+            let mut net = self.user_proc(
+                victim,
+                "net.exe",
+                "C:\\Windows\\System32",
+                &command,
+                when,
+                ("cmd.exe", shell.pid, shell.created),
+            );
+            net.account = admin.name.clone();
+            net.account_sid = admin.sid.clone();
+            net.account_upn = admin.upn.clone();
+            net.integrity = "High";
+            self.process_created(device, &shell, &net);
+            let gap = self.clock.range(300, 900);
+            let changed = self.soon(when, gap);
+            if i == 0 {
+                created_at = changed;
+            }
+            self.directory_change(DirectoryChange {
+                time: changed,
+                action,
+                actor: &admin,
+                source: device,
+                target_upn: &new_upn,
+                target_name: new_account,
+                target_device: "",
+                additional,
+            });
+        }
+        let synced = self.after(created_at, 40 * 60);
+        let report = self.rng.guid();
+        let object_id = self.rng.guid();
+        self.push(
+            "IdentityInfo",
+            vec![
+                ("Timestamp", Val::T(synced)),
+                ("ReportId", report.into()),
+                ("AccountObjectId", object_id.into()),
+                ("AccountUpn", new_upn.as_str().into()),
+                ("OnPremSid", format!("{SID_PREFIX}-1630").into()),
+                ("AccountDisplayName", new_account.into()),
+                ("AccountName", new_account.into()),
+                ("AccountDomain", format!("{DOMAIN}.local").into()),
+                ("CriticalityLevel", Val::L(1)),
+                ("Type", "User".into()),
+                (
+                    "DistinguishedName",
+                    format!("CN={new_account},CN=Users,DC={DOMAIN},DC=local").into(),
+                ),
+                ("IsAccountEnabled", Val::B(true)),
+                ("CreatedDateTime", Val::T(created_at)),
+                ("CompanyName", "".into()),
+                ("AssignedRoles", Val::J(json!([]))),
+                ("Tags", Val::J(json!([]))),
+                ("SourceProviders", Val::J(json!(["ActiveDirectory"]))),
+                ("RiskLevel", "".into()),
+                ("IdentityEnvironment", "On-Premises".into()),
+                (
+                    "GroupMembership",
+                    Val::J(json!([
+                        "Domain Users",
+                        "Domain Admins",
+                        "Enterprise Admins"
+                    ])),
+                ),
+            ],
+        );
     }
 }
 
@@ -2342,12 +3007,18 @@ mod tests {
     #[test]
     fn every_schema_table_exists_with_its_columns() {
         let tables = small();
-        let schema = schema_tables();
+        let schema = lab_tables();
         assert_eq!(tables.len(), schema.len());
         for ((name, columns, batch), (schema_name, schema_columns)) in tables.iter().zip(&schema) {
             assert_eq!(name, schema_name);
             assert_eq!(columns, schema_columns);
             assert_eq!(batch.num_columns(), schema_columns.len());
+            // Typed as the schema says: the batch's Arrow types are the KQL types' own.
+            assert_eq!(
+                batch.schema(),
+                crate::results::kql_schema(schema_columns),
+                "{name}"
+            );
         }
         let rows = |t: &str| {
             tables
@@ -2374,10 +3045,339 @@ mod tests {
             "CloudAppEvents",
             "AlertInfo",
             "AlertEvidence",
+            "IdentityQueryEvents",
+            "IdentityDirectoryEvents",
+            "DeviceFileCertificateInfo",
+            "DeviceTvmSoftwareInventory",
+            "DeviceTvmSoftwareVulnerabilities",
+            "DeviceTvmSoftwareVulnerabilitiesKB",
+            "BehaviorInfo",
+            "BehaviorEntities",
+            "DeviceNetworkInfo",
         ] {
             assert!(rows(table) > 0, "{table} is filled");
         }
-        assert_eq!(rows("IdentityQueryEvents"), 0);
+    }
+
+    fn table<'a>(tables: &'a [GeneratedTable], name: &str) -> &'a GeneratedTable {
+        tables.iter().find(|(n, _, _)| n == name).unwrap()
+    }
+
+    /// A text column's values (empty when the table has no such column).
+    fn texts(tables: &[GeneratedTable], name: &str, column: &str) -> Vec<String> {
+        use datafusion::arrow::array::AsArray;
+        let (_, columns, batch) = table(tables, name);
+        match columns.iter().position(|(n, _)| n == column) {
+            Some(i) => batch
+                .column(i)
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// A datetime column's ticks.
+    fn ticks(tables: &[GeneratedTable], name: &str, column: &str) -> Vec<Option<i64>> {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::Int64Type;
+        let (_, columns, batch) = table(tables, name);
+        let i = columns.iter().position(|(n, _)| n == column).unwrap();
+        batch.column(i).as_primitive::<Int64Type>().iter().collect()
+    }
+
+    #[test]
+    fn every_table_with_a_timestamp_carries_time_generated_with_its_value() {
+        let tables = small();
+        let mut checked = 0;
+        for (name, columns, _) in &tables {
+            if !columns.iter().any(|(n, _)| n == "Timestamp") {
+                assert!(!columns.iter().any(|(n, _)| n == "TimeGenerated"), "{name}");
+                continue;
+            }
+            let generated = columns.iter().find(|(n, _)| n == "TimeGenerated");
+            assert_eq!(
+                generated.map(|(_, t)| *t),
+                Some(KqlType::DateTime),
+                "{name}"
+            );
+            assert_eq!(
+                ticks(&tables, name, "TimeGenerated"),
+                ticks(&tables, name, "Timestamp"),
+                "{name}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 40, "{checked}");
+        // Defender's own tables do not gain it: only the two it documents there have it.
+        let defender: Vec<String> = schema_tables()
+            .into_iter()
+            .filter(|(_, columns)| columns.iter().any(|(n, _)| n == "TimeGenerated"))
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(defender, ["GraphAPIAuditEvents", "UrlClickEvents"]);
+    }
+
+    #[test]
+    fn hashes_are_independent_and_each_file_has_one_set() {
+        let tables = small();
+        let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let mut by_sha1: std::collections::HashMap<String, (String, String)> = Default::default();
+        let mut by_program: std::collections::HashMap<String, String> = Default::default();
+        let mut seen = 0;
+        for (name, _, _) in &tables {
+            for prefix in ["", "InitiatingProcess"] {
+                let md5 = texts(&tables, name, &format!("{prefix}MD5"));
+                let sha1 = texts(&tables, name, &format!("{prefix}SHA1"));
+                let sha256 = texts(&tables, name, &format!("{prefix}SHA256"));
+                let file = if prefix.is_empty() {
+                    "FileName"
+                } else {
+                    "InitiatingProcessFileName"
+                };
+                let files = texts(&tables, name, file);
+                if md5.is_empty() || sha1.is_empty() || sha256.is_empty() {
+                    continue;
+                }
+                for i in 0..sha1.len() {
+                    let (m, s1, s2) = (&md5[i], &sha1[i], &sha256[i]);
+                    if s1.is_empty() {
+                        continue;
+                    }
+                    seen += 1;
+                    assert!(
+                        hex(m, 32) && hex(s1, 40) && hex(s2, 64),
+                        "{name}: {m} {s1} {s2}"
+                    );
+                    assert!(
+                        !s1.starts_with(&m[..8])
+                            && !s2.starts_with(&s1[..8])
+                            && !s2.starts_with(&m[..8]),
+                        "{name}: one hash begins another: {m} {s1} {s2}"
+                    );
+                    let entry = by_sha1.entry(s1.clone()).or_insert((m.clone(), s2.clone()));
+                    assert_eq!(
+                        entry,
+                        &(m.clone(), s2.clone()),
+                        "{name}: SHA1 {s1} with two MD5/SHA256"
+                    );
+                    if let Some(program) = files.get(i).filter(|f| is_program(f)) {
+                        let known = by_program
+                            .entry(program.to_ascii_lowercase())
+                            .or_insert(s1.clone());
+                        assert_eq!(known, s1, "{name}: {program} with two SHA1s");
+                    }
+                }
+            }
+        }
+        assert!(seen > 10_000, "{seen}");
+        // The payload: written by PowerShell, then run, then named in the alert: one file.
+        let written: Vec<String> = texts(&tables, "DeviceFileEvents", "SHA1")
+            .into_iter()
+            .zip(texts(&tables, "DeviceFileEvents", "FileName"))
+            .filter(|(_, f)| f == "updsvc.exe")
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(written.len(), 1);
+        assert_eq!(by_program.get("updsvc.exe"), Some(&written[0]));
+        let evidence: Vec<String> = texts(&tables, "AlertEvidence", "SHA1")
+            .into_iter()
+            .zip(texts(&tables, "AlertEvidence", "FileName"))
+            .filter(|(_, f)| f == "updsvc.exe")
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(evidence, written);
+    }
+
+    #[test]
+    fn partners_write_from_a_few_mailboxes_and_servers() {
+        let tables = small();
+        let domains = texts(&tables, "EmailEvents", "SenderFromDomain");
+        let senders = texts(&tables, "EmailEvents", "SenderFromAddress");
+        let ips = texts(&tables, "EmailEvents", "SenderIPv4");
+        let mut by_domain: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, domain) in domains.iter().enumerate() {
+            by_domain.entry(domain.as_str()).or_default().push(i);
+        }
+        assert!(by_domain.len() >= 5, "{by_domain:?}");
+        for (domain, rows) in by_domain {
+            let addresses: std::collections::BTreeSet<&str> =
+                rows.iter().map(|&i| senders[i].as_str()).collect();
+            let servers: std::collections::BTreeSet<&str> =
+                rows.iter().map(|&i| ips[i].as_str()).collect();
+            assert!(addresses.len() <= 3, "{domain}: {addresses:?}");
+            assert!(servers.len() <= 2, "{domain}: {servers:?}");
+            if rows.len() > 20 {
+                // Every mailbox writes again and again.
+                for address in &addresses {
+                    let sent = rows.iter().filter(|&&i| senders[i] == *address).count();
+                    assert!(sent >= 5, "{address} wrote {sent} of {}", rows.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn planted_events_do_not_share_a_sub_second() {
+        let tables = small();
+        let second = 10_000_000; // ticks
+        let sub = |t: Option<i64>| t.unwrap().rem_euclid(second);
+        let ids = texts(&tables, "AlertInfo", "AlertId");
+        let times = ticks(&tables, "AlertInfo", "Timestamp");
+        let planted: std::collections::BTreeSet<i64> = ids
+            .iter()
+            .zip(&times)
+            .filter(|(id, _)| id.starts_with("da638104829310000"))
+            .map(|(_, t)| sub(*t))
+            .collect();
+        assert_eq!(planted.len(), 4, "{planted:?}");
+        // The attack's processes on the victim's workstation.
+        let commands = texts(&tables, "DeviceProcessEvents", "InitiatingProcessFileName");
+        let times = ticks(&tables, "DeviceProcessEvents", "Timestamp");
+        let attack: Vec<i64> = commands
+            .iter()
+            .zip(&times)
+            .filter(|(c, _)| ["wscript.exe", "updsvc.exe", "PsExec.exe"].contains(&c.as_str()))
+            .map(|(_, t)| sub(*t))
+            .collect();
+        let distinct: std::collections::BTreeSet<&i64> = attack.iter().collect();
+        assert!(
+            attack.len() >= 5 && distinct.len() == attack.len(),
+            "{attack:?}"
+        );
+        // The ransomware renames, one after another at their own pace.
+        let names = texts(&tables, "DeviceFileEvents", "FileName");
+        let times = ticks(&tables, "DeviceFileEvents", "Timestamp");
+        let renames: std::collections::BTreeSet<i64> = names
+            .iter()
+            .zip(&times)
+            .filter(|(n, _)| n.ends_with(".kestrel"))
+            .map(|(_, t)| sub(*t) / 10_000) // milliseconds
+            .collect();
+        assert!(
+            renames.len() > 150,
+            "{} distinct milliseconds",
+            renames.len()
+        );
+    }
+
+    #[test]
+    fn every_program_carries_its_own_version_info() {
+        let tables = small();
+        let mut info: std::collections::BTreeMap<String, [String; 4]> = Default::default();
+        for prefix in ["", "Initiating"] {
+            let column = |c: &str| {
+                texts(
+                    &tables,
+                    "DeviceProcessEvents",
+                    &format!("{prefix}Process{c}"),
+                )
+            };
+            let files = if prefix.is_empty() {
+                texts(&tables, "DeviceProcessEvents", "FileName")
+            } else {
+                column("FileName")
+            };
+            let company = column("VersionInfoCompanyName");
+            let product = column("VersionInfoProductName");
+            let description = column("VersionInfoFileDescription");
+            let original = column("VersionInfoOriginalFileName");
+            for i in 0..files.len() {
+                let values = [
+                    company[i].clone(),
+                    product[i].clone(),
+                    description[i].clone(),
+                    original[i].clone(),
+                ];
+                let known = info
+                    .entry(files[i].to_ascii_lowercase())
+                    .or_insert(values.clone());
+                assert_eq!(known, &values, "{}", files[i]);
+            }
+        }
+        assert_eq!(
+            info["onedrive.exe"],
+            [
+                "Microsoft Corporation",
+                "Microsoft OneDrive",
+                "Microsoft OneDrive",
+                "OneDrive.exe"
+            ]
+        );
+        assert_eq!(info["cmd.exe"][2], "Windows Command Processor");
+        // No program borrows another's description, and no description is a product's name.
+        let mut descriptions: std::collections::BTreeMap<&str, &str> = Default::default();
+        for (file, [_, product, description, _]) in &info {
+            if ["updsvc.exe", "kx.exe", "system"].contains(&file.as_str()) {
+                assert!(description.is_empty(), "{file}: {description}");
+                continue;
+            }
+            assert!(!description.is_empty(), "{file} has no description");
+            assert_ne!(description, WINDOWS, "{file}");
+            if product != "Microsoft Office" {
+                assert!(!description.contains("Operating System"), "{file}");
+            }
+            if let Some(other) = descriptions.insert(description, file) {
+                panic!("{file} and {other} share the description {description}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_new_tables_fit_the_lab() {
+        let tables = small();
+        let rows = |t: &str| table(&tables, t).2.num_rows();
+        // Certificates: one row per program and device, keyed by the programs' SHA1s.
+        let programs: std::collections::BTreeSet<String> =
+            texts(&tables, "DeviceProcessEvents", "SHA1")
+                .into_iter()
+                .collect();
+        let certified = texts(&tables, "DeviceFileCertificateInfo", "SHA1");
+        assert!(certified.iter().all(|h| h.len() == 40));
+        assert!(
+            programs
+                .iter()
+                .filter(|h| !h.is_empty())
+                .all(|h| certified.contains(h))
+        );
+        // Each device's inventory names the device as DeviceInfo does.
+        let devices: std::collections::BTreeSet<String> =
+            texts(&tables, "DeviceInfo", "DeviceName")
+                .into_iter()
+                .collect();
+        for t in [
+            "DeviceTvmSoftwareInventory",
+            "DeviceTvmSoftwareVulnerabilities",
+            "DeviceFileCertificateInfo",
+            "DeviceNetworkInfo",
+        ] {
+            let names: std::collections::BTreeSet<String> =
+                texts(&tables, t, "DeviceName").into_iter().collect();
+            assert!(names.is_subset(&devices), "{t}: {names:?}");
+        }
+        // Every vulnerability a device has is in the knowledge base.
+        let kb: std::collections::BTreeSet<String> =
+            texts(&tables, "DeviceTvmSoftwareVulnerabilitiesKB", "CveId")
+                .into_iter()
+                .collect();
+        assert!(
+            texts(&tables, "DeviceTvmSoftwareVulnerabilities", "CveId")
+                .iter()
+                .all(|c| kb.contains(c))
+        );
+        // Behaviors and their entities share ids.
+        let behaviors: std::collections::BTreeSet<String> =
+            texts(&tables, "BehaviorInfo", "BehaviorId")
+                .into_iter()
+                .collect();
+        let entities: std::collections::BTreeSet<String> =
+            texts(&tables, "BehaviorEntities", "BehaviorId")
+                .into_iter()
+                .collect();
+        assert_eq!(behaviors, entities);
+        assert!(rows("IdentityQueryEvents") > 500);
+        assert!(rows("IdentityDirectoryEvents") > 5);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! row does not mention get the value Defender leaves there (empty text, null number).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -77,12 +78,40 @@ enum Column {
     Ticks(Int64Builder),
 }
 
+/// FNV-1a for the column index: every value of every generated row is placed by its column's
+/// name, and the default (DoS-resistant) hasher made that a good part of the lab's build time.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 pub struct TableBuilder {
     pub name: String,
     pub columns: Vec<(String, KqlType)>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, BuildHasherDefault<NameHasher>>,
+    /// By position in the last rows: the name's (address, length) and its column.
+    hints: Vec<((usize, usize), Option<usize>)>,
     builders: Vec<Column>,
     slots: Vec<Option<Val>>,
+    /// (Timestamp, TimeGenerated) when the table has both: a row that sets no `TimeGenerated`
+    /// gets its `Timestamp` there (Sentinel's copies of the tables carry the same value).
+    time_generated: Option<(usize, usize)>,
 }
 
 impl TableBuilder {
@@ -106,7 +135,11 @@ impl TableBuilder {
             })
             .collect();
         let slots = vec![None; columns.len()];
+        let position = |name: &str| columns.iter().position(|(n, _)| n == name);
+        let time_generated = position("Timestamp").zip(position("TimeGenerated"));
         TableBuilder {
+            time_generated,
+            hints: Vec::new(),
             name: name.to_string(),
             columns,
             index,
@@ -118,10 +151,31 @@ impl TableBuilder {
     /// Appends a row. Names the table does not have are ignored, so one helper can fill the
     /// columns that many Device* tables share.
     pub fn push(&mut self, row: Row) {
-        for (name, value) in row {
-            if let Some(&i) = self.index.get(name) {
+        for (position, (name, value)) in row.into_iter().enumerate() {
+            // The helpers build their rows in a fixed order from `&'static str` names: the
+            // column the same name (the same address) had at this position last time is the
+            // answer, without hashing it again.
+            let key = (name.as_ptr() as usize, name.len());
+            let column = match self.hints.get(position) {
+                Some(&(hint, column)) if hint == key => column,
+                _ => {
+                    let column = self.index.get(name).copied();
+                    if position < self.hints.len() {
+                        self.hints[position] = (key, column);
+                    } else if position == self.hints.len() {
+                        self.hints.push((key, column));
+                    }
+                    column
+                }
+            };
+            if let Some(i) = column {
                 self.slots[i] = Some(value);
             }
+        }
+        if let Some((timestamp, generated)) = self.time_generated
+            && self.slots[generated].is_none()
+        {
+            self.slots[generated] = self.slots[timestamp].clone();
         }
         for (i, builder) in self.builders.iter_mut().enumerate() {
             let value = self.slots[i].take();

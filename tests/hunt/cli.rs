@@ -342,6 +342,32 @@ fn check_exit_codes_and_schemas() {
 }
 
 #[test]
+fn time_generated_is_the_labs_not_defenders() {
+    // The lab's tables carry Sentinel's TimeGenerated; Defender's advanced hunting tables (what
+    // Graph runs) do not, and `check` says so against that schema.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sentinel.kql");
+    std::fs::write(
+        &file,
+        "DeviceProcessEvents | where TimeGenerated > ago(1d) | take 1",
+    )
+    .unwrap();
+    let output = hunt(&["check", "--schema", "lab", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let output = hunt(&[
+        "check",
+        "--schema",
+        "advanced-hunting",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&output).contains("unknown column 'TimeGenerated'"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn lab_export_writes_every_table() {
     let dir = tempfile::tempdir().unwrap();
     let output = hunt(&[

@@ -678,3 +678,13 @@ fn literal_forms_from_the_pages_and_constant_bin_sizes() {
         run("let w = 1min; let b = w / 2.0; print x = bin(datetime(2017-10-01 00:00:50), b)");
     assert_eq!(column(&binned, "x"), ["2017-10-01T00:00:30.0000000Z"]);
 }
+
+#[test]
+fn whole_numbers_divided_by_zero_are_null() {
+    let result = run(
+        "datatable(n: long, d: long) [7, 0, 7, 2, -7, 2] | extend q = n / d, r = n % d, x = 1.0 * n / d",
+    );
+    assert_eq!(column(&result, "q"), ["", "3", "-3"]);
+    assert_eq!(column(&result, "r"), ["", "1", "1"]);
+    assert_eq!(column(&result, "x")[1], "3.5");
+}

@@ -474,10 +474,18 @@ impl Planner<'_> {
             }
             _ => return Err(refuse()),
         };
+        // A whole number divided by zero is null (the reading of Kusto's integer
+        // arithmetic); reals divide to ±∞ or NaN.
+        let divisor = if matches!(op, BinaryOp::Div | BinaryOp::Mod) && matches!(ty, Int | Long) {
+            let zero = cast(lit(0i64), r.ty.arrow_type());
+            f::nullif(r.expr, zero)
+        } else {
+            r.expr
+        };
         if op == BinaryOp::Mod {
-            return Ok(Typed::new(non_negative_modulo(l.expr, r.expr), ty));
+            return Ok(Typed::new(non_negative_modulo(l.expr, divisor), ty));
         }
-        Ok(Typed::new(binary_expr(l.expr, df_op, r.expr), ty))
+        Ok(Typed::new(binary_expr(l.expr, df_op, divisor), ty))
     }
 
     /// Dynamic values compared with plain values are read as that kind of value; a bool

@@ -175,6 +175,9 @@ pub enum OperatorKind {
     /// `evaluate Plugin(args) [: (Name: type, …)]` (the plugins' pages): `bag_unpack` and
     /// `pivot` run; other plugins are refused by name.
     Evaluate(Box<Evaluate>),
+    /// `project-by-names Spec, …` (project-by-names-operator.md): column names, patterns, or
+    /// dynamic arrays of them (`column_names_of(T)`).
+    ProjectByNames(Vec<Expr>),
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -212,6 +215,7 @@ impl OperatorKind {
             OperatorKind::TopNested(_) => "top-nested",
             OperatorKind::MvApply(_) => "mv-apply",
             OperatorKind::ParseKv(_) => "parse-kv",
+            OperatorKind::ProjectByNames(_) => "project-by-names",
             OperatorKind::Evaluate(_) => "evaluate",
             OperatorKind::As(_) => "as",
             OperatorKind::Consume => "consume",

@@ -647,6 +647,12 @@ impl Lower {
                 Some(call) if call.kind() == CALL_EXPR => OperatorKind::Invoke(self.expr(&call)),
                 _ => unsupported(),
             },
+            "project-by-names" => OperatorKind::ProjectByNames(
+                named(self, node)
+                    .into_iter()
+                    .map(|item| item.expr)
+                    .collect(),
+            ),
             "evaluate" => match self.evaluate(node) {
                 Some(evaluate) => OperatorKind::Evaluate(Box::new(evaluate)),
                 None => unsupported(),

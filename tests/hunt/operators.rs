@@ -688,3 +688,29 @@ fn whole_numbers_divided_by_zero_are_null() {
     assert_eq!(column(&result, "r"), ["", "1", "1"]);
     assert_eq!(column(&result, "x")[1], "3.5");
 }
+
+#[test]
+fn project_by_names_and_column_names_of() {
+    // project-by-names-operator.md's examples.
+    let result = run(
+        "datatable(Name: string, Age: int, City: string, Country: string) ['Peter', 39, 'New York', 'USA']
+         | project-by-names dynamic(['Name', 'Country'])",
+    );
+    assert_eq!(result.column_names(), ["Name", "Country"]);
+    let looked_up = run(
+        "let LookupTable = datatable(Name: string, Age: int, City: string, Country: string) ['Peter', 39, 'New York', 'USA'];
+         let LookupColumns = (Source: (Name: string), lookup_columns: dynamic) {
+             Source | lookup LookupTable on Name | project-by-names column_names_of(Source), lookup_columns
+         };
+         datatable(Name: string, Data: string) ['Peter', 'Source-data']
+         | invoke LookupColumns(dynamic(['Country', 'NonExistent']))",
+    );
+    assert_eq!(looked_up.column_names(), ["Name", "Data", "Country"]);
+    let patterned = run(
+        "datatable(Name: string, Nick: string, Age: int) ['P', 'p', 1] | project-by-names Age, 'N*'",
+    );
+    assert_eq!(patterned.column_names(), ["Age", "Name", "Nick"]);
+    // column-names-of-function.md.
+    let names = run("let F = () { print A = '', B = 1 }; print Columns = column_names_of(F())");
+    assert_eq!(column(&names, "Columns"), [r#"["A","B"]"#]);
+}

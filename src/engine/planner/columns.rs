@@ -56,6 +56,61 @@ fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 impl Planner<'_> {
+    /// `project-by-names Spec, …` (project-by-names-operator.md): the columns each spec names —
+    /// a name, a `*` pattern, or a dynamic array of them — in that order, each once; names no
+    /// column has are left out.
+    pub(super) fn project_by_names(
+        &mut self,
+        frame: Frame,
+        specs: &[crate::kql::ast::Expr],
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        use crate::kql::ast::{ExprKind, Literal};
+        let mut patterns: Vec<String> = Vec::new();
+        for spec in specs {
+            if let ExprKind::Column(name) = &spec.kind
+                && frame.column_type(name).is_some()
+            {
+                patterns.push(name.clone());
+                continue;
+            }
+            match self.expr(spec, &Frame::empty())?.literal {
+                Some(Literal::String(name)) => patterns.push(name),
+                Some(Literal::Dynamic(json)) => {
+                    match serde_json::from_str::<Vec<serde_json::Value>>(&json) {
+                        Ok(items) => patterns.extend(
+                            items
+                                .into_iter()
+                                .filter_map(|i| i.as_str().map(str::to_string)),
+                        ),
+                        Err(_) => {
+                            return Err(self.semantic(
+                                "project-by-names takes column names or arrays of them",
+                                spec.span,
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(self.semantic(
+                        "project-by-names takes column names, patterns or dynamic arrays of them (constants)",
+                        spec.span,
+                    ));
+                }
+            }
+        }
+        let mut chosen: Vec<(String, KqlType)> = Vec::new();
+        for pattern in &patterns {
+            for (name, ty) in &frame.columns {
+                if wildcard_match(pattern, name) && !chosen.iter().any(|(n, _)| n == name) {
+                    chosen.push((name.clone(), *ty));
+                }
+            }
+        }
+        let exprs = chosen.iter().map(|(n, _)| column(n)).collect();
+        self.projected(frame, exprs, chosen, span)
+    }
+
     pub(super) fn project_columns(
         &self,
         frame: Frame,

@@ -71,6 +71,7 @@ impl Planner<'_> {
             | "array_length" => self.dynamic_function(function, args, span, frame),
             "extract" | "split" | "countof" => self.text_udf(function, args, span, frame),
             "toscalar" => self.toscalar(args, span, frame),
+            "column_names_of" => self.column_names_of(args, span, frame),
             "assert" => self.assert(args, span, frame),
             _ if super::window::WINDOW_FUNCTIONS.contains(&function) => {
                 self.window_function(function, args, span, frame)

@@ -770,6 +770,7 @@ impl Planner<'_> {
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
             OperatorKind::MvApply(apply) => self.mv_apply(frame, apply, span),
             OperatorKind::ParseKv(parse) => self.parse_kv(frame, parse, span),
+            OperatorKind::ProjectByNames(specs) => self.project_by_names(frame, specs, span),
             OperatorKind::Evaluate(evaluate) => self.evaluate(frame, evaluate, span),
             OperatorKind::As(name) => {
                 self.tabulars.insert(name.name.clone(), frame.clone());

@@ -97,6 +97,37 @@ impl Planner<'_> {
         ))
     }
 
+    /// `column_names_of(T)` (column-names-of-function.md): T's column names, a dynamic array
+    /// known when the query is planned.
+    pub(super) fn column_names_of(
+        &mut self,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        self.arity("column_names_of", args, 1, 1, span)?;
+        let table = match (&args[0].kind, self.tabular_operand(&args[0], frame)) {
+            (_, Some(table)) => table?,
+            (
+                ExprKind::Call {
+                    name,
+                    args: call_args,
+                },
+                None,
+            ) => match self.call_user_function(name, call_args, frame, args[0].span) {
+                Some(Ok(super::user_functions::Called::Tabular(table))) => table,
+                Some(Err(error)) => return Err(error),
+                _ => {
+                    return Err(self.semantic("column_names_of() takes a table", args[0].span));
+                }
+            },
+            _ => return Err(self.semantic("column_names_of() takes a table", args[0].span)),
+        };
+        let names: Vec<&str> = table.columns.iter().map(|(n, _)| n.as_str()).collect();
+        let json = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
+        self.literal(&crate::kql::ast::Literal::Dynamic(json), span)
+    }
+
     /// `toscalar(T)`: the first column of T's first row, run once for the query.
     pub(super) fn toscalar(
         &mut self,

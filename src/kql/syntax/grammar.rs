@@ -313,6 +313,7 @@ impl Parser<'_> {
             "where" | "filter" => self.expr(),
             "project" | "extend" | "print" | "serialize" | "project-rename" => self.named_list(&[]),
             "project-away" | "project-keep" | "project-reorder" => self.pattern_list(),
+            "project-by-names" => self.named_list(&[]),
             "take" | "limit" | "sample" => self.expr(),
             "count" | "getschema" | "consume" => {}
             "distinct" => self.named_list(&[]),
@@ -468,8 +469,7 @@ impl Parser<'_> {
             | "graph-where-nodes"
             | "graph-where-edges"
             | "assert-schema"
-            | "project-smart"
-            | "project-by-names" => {
+            | "project-smart" => {
                 self.skip_to_operator_end();
             }
             other => {

@@ -475,10 +475,12 @@ fn mv_apply_runs_the_subquery_per_record() {
     );
     assert_eq!(biggest.column_names(), ["k", "Metric"]);
     assert_eq!(column(&biggest, "Metric"), ["9", "3", "4", "2"]);
+    // An expanded column named by itself leaves the input (mv-apply-operator.md).
     let counted = run(
         "datatable (k: string, a: dynamic) ['x', dynamic([1, 2, 3]), 'y', dynamic([])]
          | mv-apply a on (where a > 1 | count)",
     );
+    assert_eq!(counted.column_names(), ["k", "Count"]);
     assert_eq!(column(&counted, "Count"), ["2"]);
     let e = error(
         "datatable (a: dynamic) [dynamic([1])] | mv-apply a on (join (datatable(a: long) [1]) on a)",
@@ -517,9 +519,15 @@ fn partition_runs_the_subquery_per_value() {
     );
     assert_eq!(column(&top, "v"), ["5", "9"]);
     let sums = run("datatable(k: string, v: long) ['a', 1, 'a', 5, 'b', 2]
-         | partition by k (summarize s = sum(v)) | order by k asc");
-    assert_eq!(sums.column_names(), ["k", "s"]);
-    assert_eq!(column(&sums, "s"), ["6", "2"]);
+         | partition by k (summarize s = sum(v))");
+    // The subqueries' results are unioned as they are: the key only where they keep it.
+    assert_eq!(sums.column_names(), ["s"]);
+    let mut totals = column(&sums, "s");
+    totals.sort();
+    assert_eq!(totals, ["2", "6"]);
+    let keyed = run("datatable(k: string, v: long) ['a', 1, 'a', 5, 'b', 2]
+         | partition by k (summarize s = sum(v) by k) | order by k asc");
+    assert_eq!(keyed.column_names(), ["k", "s"]);
 }
 
 #[test]
@@ -713,4 +721,35 @@ fn project_by_names_and_column_names_of() {
     // column-names-of-function.md.
     let names = run("let F = () { print A = '', B = 1 }; print Columns = column_names_of(F())");
     assert_eq!(column(&names, "Columns"), [r#"["A","B"]"#]);
+}
+
+#[test]
+fn substring_counts_a_negative_start_from_the_end() {
+    // substring-function.md's examples.
+    let result = run(
+        "print a = substring('123456', 1), b = substring('123456', 2, 2), c = substring('ABCD', 0, 2),
+               d = substring('123456', -2, 2), e = substring('123456', -2), f = substring('abc', -5)",
+    );
+    assert_eq!(column(&result, "a"), ["23456"]);
+    assert_eq!(column(&result, "b"), ["34"]);
+    assert_eq!(column(&result, "c"), ["AB"]);
+    assert_eq!(column(&result, "d"), ["56"]);
+    assert_eq!(column(&result, "e"), ["56"]);
+    assert_eq!(column(&result, "f"), ["abc"]);
+}
+
+#[test]
+fn unfinished_lists_are_syntax_errors() {
+    for (query, expected) in [
+        ("DeviceInfo | summarize count() by", "after 'by'"),
+        ("DeviceInfo | summarize count() by DeviceName,", "after ','"),
+        ("DeviceInfo | project", "after 'project'"),
+        ("DeviceInfo | distinct | count", "'distinct'"),
+    ] {
+        let e = error(query);
+        assert_eq!(e.kind, hunt::backend::ErrorKind::Syntax, "{query}: {e}");
+        assert!(e.message.contains(expected), "{query}: {e}");
+        assert!(e.position.is_some(), "{query}: {e}");
+    }
+    assert_eq!(run("DeviceInfo | serialize | count").row_count(), 1);
 }

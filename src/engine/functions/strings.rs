@@ -103,6 +103,15 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         volatile: false,
     },
     RowFunction {
+        name: "substring",
+        params: &[Param::Text, Param::Integer, Param::Integer],
+        required: 2,
+        variadic: false,
+        returns: Returns::Always(KqlType::String),
+        eval: substring,
+        volatile: false,
+    },
+    RowFunction {
         name: "indexof",
         params: &[
             Param::Text,
@@ -363,6 +372,31 @@ fn indexof_regex(args: &[KqlValue]) -> Result<KqlValue, String> {
         .nth((occurrence - 1) as usize)
         .map_or(-1, |m| start + range[..m.start()].chars().count() as i64);
     Ok(KqlValue::Long(found))
+}
+
+/// `substring(text, start[, length])` (substring-function.md): characters from `start` (from 0;
+/// a negative start counts from the end), `length` of them or to the end; "" past the end or for
+/// a negative length.
+fn substring(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let text = args[0].to_text();
+    let (Some(start), length) = (args[1].as_long(), args.get(2).map(KqlValue::as_long)) else {
+        return Ok(KqlValue::String(String::new()));
+    };
+    let chars = text.chars().count() as i64;
+    let start = if start < 0 {
+        (chars + start).max(0)
+    } else {
+        start.min(chars)
+    };
+    let end = match length {
+        None => chars,
+        Some(None) => return Ok(KqlValue::String(String::new())),
+        Some(Some(n)) if n < 0 => return Ok(KqlValue::String(String::new())),
+        Some(Some(n)) => start.saturating_add(n).min(chars),
+    };
+    let from = byte_offset(&text, start as usize);
+    let to = byte_offset(&text, end as usize);
+    Ok(KqlValue::String(text[from..to].to_string()))
 }
 
 /// `indexof(text, match[, start[, length[, occurrence]]])` (indexof-function.md): the
@@ -642,6 +676,20 @@ fn tohex(args: &[KqlValue]) -> Result<KqlValue, String> {
 mod tests {
     use super::super::tests::{call, s};
     use super::*;
+
+    #[test]
+    fn substring_page() {
+        let l = KqlValue::Long;
+        assert_eq!(call("substring", &[s("123456"), l(1)]), s("23456"));
+        assert_eq!(call("substring", &[s("123456"), l(2), l(2)]), s("34"));
+        assert_eq!(call("substring", &[s("ABCD"), l(0), l(2)]), s("AB"));
+        assert_eq!(call("substring", &[s("123456"), l(-2), l(2)]), s("56"));
+        assert_eq!(call("substring", &[s("123456"), l(-2)]), s("56"));
+        assert_eq!(call("substring", &[s("abc"), l(-5)]), s("abc"));
+        assert_eq!(call("substring", &[s("abc"), l(5)]), s(""));
+        assert_eq!(call("substring", &[s("héllo"), l(1), l(3)]), s("éll"));
+        assert_eq!(call("substring", &[s("abc"), l(1), l(-1)]), s(""));
+    }
 
     #[test]
     fn indexof_page() {

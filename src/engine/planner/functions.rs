@@ -623,19 +623,9 @@ impl Planner<'_> {
                 }
                 f::concat(parts)
             }
-            "substring" => {
-                self.arity(function, args, 2, 3, span)?;
-                let text = text_arg(self, 0)?;
-                let start = self.expr(&args[1], frame)?;
-                // KQL counts from 0, DataFusion from 1.
-                let from = binary_expr(cast(start.expr, DataType::Int64), DfOp::Plus, lit(1i64));
-                if args.len() == 3 {
-                    let length = self.expr(&args[2], frame)?;
-                    f::substring(text.expr, from, cast(length.expr, DataType::Int64))
-                } else {
-                    f::substr(text.expr, from)
-                }
-            }
+            // A negative start counts from the end (substring-function.md), which DataFusion's
+            // substring does not do: the row function does.
+            "substring" => return self.row_function(function, args, span, frame),
             "indexof" => {
                 if args.len() > 2 {
                     return self.row_function(function, args, span, frame);

@@ -19,6 +19,14 @@ use crate::results::KqlType;
 /// The hidden record number.
 const ROW: &str = "__apply_row";
 
+/// Whether an item outputs the column `key` (named so, or the bare column).
+fn names_column(item: &NamedExpr, key: &str) -> bool {
+    match &item.name {
+        Some(name) => name.name == key,
+        None => matches!(&item.expr.kind, ExprKind::Column(c) if c == key),
+    }
+}
+
 /// The key column as a `by`/`project` item.
 fn key_item(key: &str, span: Span) -> NamedExpr {
     NamedExpr {
@@ -76,7 +84,22 @@ impl Planner<'_> {
                 span,
             ));
         }
-        self.join_back(input, &input_columns, sub, span)
+        // An expanded column named by itself leaves the input (mv-apply-operator.md).
+        let replaced: Vec<String> = apply
+            .expand
+            .items
+            .iter()
+            .filter_map(|item| match (&item.name, &item.expr.kind) {
+                (None, ExprKind::Column(c)) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        let kept: Vec<(String, KqlType)> = input_columns
+            .iter()
+            .filter(|(n, _)| !replaced.contains(n))
+            .cloned()
+            .collect();
+        self.join_back(input, &kept, sub, span)
     }
 
     /// `partition by Column (Operators)` (partition-operator.md): the operators run on each
@@ -88,8 +111,30 @@ impl Planner<'_> {
         operators: &[Operator],
     ) -> Result<Frame, QueryError> {
         self.require_column(&frame, key)?;
+        let names_key = |item: &NamedExpr| names_column(item, &key.name);
+        // The subqueries' results are unioned as they are: the key is kept to run them per
+        // value, and left out at the end unless the subquery itself outputs it.
+        let mut visible = true;
         let mut planned = frame;
         for operator in operators {
+            visible = match &operator.kind {
+                OperatorKind::Summarize { by, .. } => by.iter().any(names_key),
+                OperatorKind::Project(items) | OperatorKind::Distinct(items) => {
+                    items.iter().any(names_key)
+                }
+                OperatorKind::Count => false,
+                OperatorKind::ProjectColumns { kind, items } => {
+                    let matched = items
+                        .iter()
+                        .any(|i| super::columns::wildcard_match(&i.pattern, &key.name));
+                    match kind {
+                        crate::kql::ast::ProjectKind::Away => visible && !matched,
+                        crate::kql::ast::ProjectKind::Keep => visible && matched,
+                        crate::kql::ast::ProjectKind::Reorder => visible,
+                    }
+                }
+                _ => visible,
+            };
             planned = self.apply_operator(planned, operator, &key.name)?;
         }
         if planned.column_type(&key.name).is_none() {
@@ -97,6 +142,16 @@ impl Planner<'_> {
                 "the partition subquery dropped the partition column",
                 key.span,
             ));
+        }
+        if !visible {
+            let keep: Vec<(String, KqlType)> = planned
+                .columns
+                .iter()
+                .filter(|(n, _)| *n != key.name)
+                .cloned()
+                .collect();
+            let exprs = keep.iter().map(|(n, _)| column(n)).collect();
+            planned = self.projected(planned, exprs, keep, key.span)?;
         }
         Ok(planned)
     }
@@ -118,10 +173,7 @@ impl Planner<'_> {
             | OperatorKind::ProjectRename(_) => self.operator(frame, operator),
             OperatorKind::Project(items) => {
                 let mut items = items.clone();
-                if !items.iter().any(|i| {
-                    i.name.as_ref().is_some_and(|n| n.name == key)
-                        || matches!(&i.expr.kind, ExprKind::Column(c) if c == key)
-                }) {
+                if !items.iter().any(|item| names_column(item, key)) {
                     items.insert(0, key_item(key, span));
                 }
                 self.project(frame, &items, span)
@@ -142,7 +194,9 @@ impl Planner<'_> {
             }
             OperatorKind::Summarize { aggregates, by } => {
                 let mut by = by.clone();
-                by.insert(0, key_item(key, span));
+                if !by.iter().any(|item| names_column(item, key)) {
+                    by.insert(0, key_item(key, span));
+                }
                 self.summarize(frame, aggregates, &by, span)
             }
             OperatorKind::Count => {
@@ -158,7 +212,9 @@ impl Planner<'_> {
             }
             OperatorKind::Distinct(items) => {
                 let mut items = items.clone();
-                items.insert(0, key_item(key, span));
+                if !items.iter().any(|item| names_column(item, key)) {
+                    items.insert(0, key_item(key, span));
+                }
                 self.operator(
                     frame,
                     &Operator {

@@ -311,12 +311,17 @@ impl Parser<'_> {
         self.operator_parameters(name);
         match name {
             "where" | "filter" => self.expr(),
-            "project" | "extend" | "print" | "serialize" | "project-rename" => self.named_list(&[]),
+            "project" | "extend" | "print" | "project-rename" => {
+                self.named_list_required(&[], &format!("a column or expression after '{name}'"))
+            }
+            "serialize" => self.named_list(&[]),
             "project-away" | "project-keep" | "project-reorder" => self.pattern_list(),
-            "project-by-names" => self.named_list(&[]),
+            "project-by-names" => {
+                self.named_list_required(&[], "the columns of 'project-by-names'")
+            }
             "take" | "limit" | "sample" => self.expr(),
             "count" | "getschema" | "consume" => {}
-            "distinct" => self.named_list(&[]),
+            "distinct" => self.named_list_required(&[], "the columns of 'distinct' (or *)"),
             "summarize" => {
                 if self.at_operator_end() {
                     self.expected("aggregates or 'by' after 'summarize'");
@@ -546,7 +551,7 @@ impl Parser<'_> {
     /// `word NamedExpr, …`, when the word is there.
     fn clause_list(&mut self, word: &str) {
         if self.clause_start(word) {
-            self.named_list(&[]);
+            self.named_list_required(&[], &format!("an expression after '{word}'"));
             self.finish();
         }
     }
@@ -566,15 +571,29 @@ impl Parser<'_> {
     /// Comma-separated `NamedExpr`s: `Name = Expr`, `(A, B) = Expr`, or `Expr`. Stops before a
     /// word in `stop` (`by`).
     pub(super) fn named_list(&mut self, stop: &[&str]) {
+        let mut after_comma = false;
         loop {
             if self.at_operator_end() || self.nth_word(0).is_some_and(|w| stop.contains(&w)) {
+                if after_comma {
+                    self.expected("an expression after ','");
+                }
                 return;
             }
             self.named_expr();
             if !self.eat(COMMA) {
                 return;
             }
+            after_comma = true;
         }
+    }
+
+    /// [`Self::named_list`] that must hold at least one item (`project`, `by`, …).
+    fn named_list_required(&mut self, stop: &[&str], what: &str) {
+        if self.at_operator_end() || self.nth_word(0).is_some_and(|w| stop.contains(&w)) {
+            self.expected(what);
+            return;
+        }
+        self.named_list(stop);
     }
 
     fn named_expr(&mut self) {

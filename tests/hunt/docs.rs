@@ -27,7 +27,7 @@ use super::engine::{engine, runtime, shared};
 /// `print`, `datatable` and `range` ran, 27 with them, user functions, Kusto's modulo and null
 /// equality, 30 with join, 31 with union, 34 with mv-expand. Raise it as issue 9 lands (to the
 /// number the report prints), so that a change that makes fewer examples match fails here.
-const MATCHES_FLOOR: usize = 300;
+const MATCHES_FLOOR: usize = 301;
 
 /// An example that has not answered after this long is recorded as `slow` (and abandoned).
 const TIMEOUT: Duration = Duration::from_secs(20);

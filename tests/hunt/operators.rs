@@ -753,3 +753,47 @@ fn unfinished_lists_are_syntax_errors() {
     }
     assert_eq!(run("DeviceInfo | serialize | count").row_count(), 1);
 }
+
+#[test]
+fn pack_all_packs_the_rows_columns() {
+    // pack-all-function.md.
+    let result = run(
+        "datatable(Source: string, Target: string, Count: long) ['555-1234', '555-1212', 46, '555-2424', '', long(null)]
+         | project Pack = pack_all(), Kept = pack_all(true)",
+    );
+    assert_eq!(
+        column(&result, "Pack"),
+        [
+            r#"{"Source":"555-1234","Target":"555-1212","Count":46}"#,
+            r#"{"Source":"555-2424","Target":"","Count":null}"#
+        ]
+    );
+    assert_eq!(column(&result, "Kept")[1], r#"{"Source":"555-2424"}"#);
+}
+
+#[test]
+fn mv_apply_subqueries_see_the_records_other_columns() {
+    // mv-apply-operator.md's last example: the subquery expands a column it was not given.
+    let result = run(
+        "datatable(Source: string, Target: string, Count: long) ['555-1234', '555-1212', 46, '555-2424', '', long(null)]
+         | extend Pack = pack_all()
+         | mv-apply removeProperties = Pack on (
+             mv-expand kind = array Pack
+             | where Pack[1] !startswith '555'
+             | summarize propsToRemove = make_set(Pack[0])
+           )
+         | extend values = bag_remove_keys(Pack, propsToRemove)
+         | project-away propsToRemove",
+    );
+    assert_eq!(
+        result.column_names(),
+        ["Source", "Target", "Count", "Pack", "values"]
+    );
+    assert_eq!(
+        column(&result, "values"),
+        [
+            r#"{"Source":"555-1234","Target":"555-1212"}"#,
+            r#"{"Source":"555-2424"}"#
+        ]
+    );
+}

@@ -34,6 +34,7 @@ impl Planner<'_> {
             "notnull" => "isnotnull",
             "array_iif" => "array_iff",
             "pack_dictionary" => "bag_pack",
+            "merge_tdigest" => "tdigest_merge",
             "parseurl" => "parse_url",
             "parseurlquery" => "parse_urlquery",
             "to_utf8" => "unicode_codepoints_from_string",
@@ -72,6 +73,7 @@ impl Planner<'_> {
             "extract" | "split" | "countof" => self.text_udf(function, args, span, frame),
             "toscalar" => self.toscalar(args, span, frame),
             "column_names_of" => self.column_names_of(args, span, frame),
+            "pack_all" => self.pack_all(args, span, frame),
             "assert" => self.assert(args, span, frame),
             _ if super::window::WINDOW_FUNCTIONS.contains(&function) => {
                 self.window_function(function, args, span, frame)
@@ -169,6 +171,46 @@ impl Planner<'_> {
             .map_err(|(index, message)| self.semantic(message, args[index].span))?;
         let udf = RowUdf::udf(definition, read_as, result);
         Ok(Typed::new(udf.call(exprs), result))
+    }
+
+    /// `pack_all([ignore_null_empty])` (pack-all-function.md): a bag of the row's columns,
+    /// `bag_pack("Name", Name, …)`; with `true`, null and empty values are left out.
+    fn pack_all(&mut self, args: &[Expr], span: Span, frame: &Frame) -> Result<Typed, QueryError> {
+        self.arity("pack_all", args, 0, 1, span)?;
+        let skip_missing = match args.first() {
+            None => false,
+            Some(arg) => match self.expr(arg, &Frame::empty())?.literal {
+                Some(Literal::Bool(b)) => b,
+                _ => {
+                    return Err(self.semantic("pack_all()'s argument is a constant bool", arg.span));
+                }
+            },
+        };
+        if frame.columns.is_empty() {
+            return self.literal(&Literal::Dynamic("{}".into()), span);
+        }
+        let mut pairs = Vec::with_capacity(frame.columns.len() * 2);
+        for (name, _) in &frame.columns {
+            pairs.push(Expr::new(
+                ExprKind::Literal(Literal::String(name.clone())),
+                span,
+            ));
+            pairs.push(Expr::new(ExprKind::Column(name.clone()), span));
+        }
+        let bag = self.row_function("bag_pack", &pairs, span, frame)?;
+        if !skip_missing {
+            return Ok(bag);
+        }
+        // Null and empty values out.
+        Ok(Typed::new(
+            crate::engine::functions::RowUdf::udf(
+                &DROP_EMPTY,
+                vec![KqlType::Dynamic],
+                KqlType::Dynamic,
+            )
+            .call(vec![bag.expr]),
+            KqlType::Dynamic,
+        ))
     }
 
     /// `assert(condition, message)` (assert-function.md): the condition must be known when the
@@ -1022,3 +1064,25 @@ fn constant_value(expr: DfExpr) -> Option<datafusion::common::ScalarValue> {
         _ => None,
     }
 }
+
+/// A bag without its null and empty-string values (`pack_all(true)`).
+static DROP_EMPTY: crate::engine::functions::RowFunction = crate::engine::functions::RowFunction {
+    name: "bag_drop_empty",
+    params: &[crate::engine::functions::Param::Dynamic],
+    required: 1,
+    variadic: false,
+    returns: crate::engine::functions::Returns::Always(KqlType::Dynamic),
+    eval: |args| {
+        use crate::engine::functions::KqlValue;
+        let Some(bag) = args[0].as_bag() else {
+            return Ok(args[0].clone());
+        };
+        let kept: serde_json::Map<String, serde_json::Value> = bag
+            .iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(KqlValue::Dynamic(serde_json::Value::Object(kept)))
+    },
+    volatile: false,
+};

@@ -3,8 +3,9 @@
 //! with the record's other columns. Planned as one query over all records: every record gets a
 //! hidden number, the expansion keeps it, and the subquery's operators work per number —
 //! `summarize` groups by it, `top`/`take` keep their rows within it — before the result is
-//! joined back to the records on it. The subtable holds only the expanded columns (and the item
-//! index); an input column that the subquery's result names again is replaced.
+//! joined back to the records on it. The subtable holds the expanded columns (and the item
+//! index) with the record's other columns; an input column that the subquery's result names
+//! again is replaced.
 
 use datafusion::common::{Column, JoinType};
 use datafusion::functions_window::expr_fn::row_number;
@@ -50,31 +51,17 @@ impl Planner<'_> {
         let numbered = self.with_window_column(frame, row_number(), ROW, KqlType::Long, span)?;
         let input_columns = numbered.columns.clone();
         let input = numbered.clone();
-        // Expand, and keep only the subtable's columns.
-        let expanded = self.mv_expand(numbered, &apply.expand, span)?;
-        let mut subtable: Vec<String> = vec![ROW.to_string()];
+        // Expand. The subquery sees the record's columns too (mv-apply-operator.md's last
+        // example reads one it did not expand); what it drops comes back in the join.
         for item in &apply.expand.items {
-            let name = match (&item.name, &item.expr.kind) {
-                (Some(name), _) => name.name.clone(),
-                (None, ExprKind::Column(c)) => c.clone(),
-                (None, _) => {
-                    return Err(self.unsupported(
-                        "mv-apply of an unnamed expression is not supported by the local engine yet (with a name, Name = …, it runs)",
-                        item.expr.span,
-                    ));
-                }
-            };
-            subtable.push(name);
+            if item.name.is_none() && !matches!(item.expr.kind, ExprKind::Column(_)) {
+                return Err(self.unsupported(
+                    "mv-apply of an unnamed expression is not supported by the local engine yet (with a name, Name = …, it runs)",
+                    item.expr.span,
+                ));
+            }
         }
-        if let Some(index) = &apply.expand.item_index {
-            subtable.push(index.name.clone());
-        }
-        let columns: Vec<(String, KqlType)> = subtable
-            .iter()
-            .filter_map(|n| expanded.column_type(n).map(|t| (n.clone(), t)))
-            .collect();
-        let exprs = columns.iter().map(|(n, _)| column(n)).collect();
-        let mut sub = self.projected(expanded, exprs, columns, span)?;
+        let mut sub = self.mv_expand(numbered, &apply.expand, span)?;
         for operator in &apply.operators {
             sub = self.apply_operator(sub, operator, ROW)?;
         }

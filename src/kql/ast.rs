@@ -178,6 +178,9 @@ pub enum OperatorKind {
     /// `project-by-names Spec, …` (project-by-names-operator.md): column names, patterns, or
     /// dynamic arrays of them (`column_names_of(T)`).
     ProjectByNames(Vec<Expr>),
+    /// `serialize [Name = Expr, …]` (serialize-operator.md): the rows' order may be used by
+    /// window functions from here on.
+    Serialize(Vec<NamedExpr>),
     /// `invoke F(args)` (invoke-operator.md): F called with the input as its first argument.
     Invoke(Expr),
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
@@ -215,6 +218,7 @@ impl OperatorKind {
             OperatorKind::TopNested(_) => "top-nested",
             OperatorKind::MvApply(_) => "mv-apply",
             OperatorKind::ParseKv(_) => "parse-kv",
+            OperatorKind::Serialize(_) => "serialize",
             OperatorKind::ProjectByNames(_) => "project-by-names",
             OperatorKind::Evaluate(_) => "evaluate",
             OperatorKind::As(_) => "as",

@@ -493,9 +493,8 @@ impl Lower {
                 None => OperatorKind::Error,
             },
             "project" => OperatorKind::Project(named(self, node)),
-            // `serialize` marks the order as usable by window functions, which the local
-            // engine computes in the rows' current order anyway: an extend.
-            "extend" | "serialize" => OperatorKind::Extend(named(self, node)),
+            "extend" => OperatorKind::Extend(named(self, node)),
+            "serialize" => OperatorKind::Serialize(named(self, node)),
             "project-away" | "project-keep" | "project-reorder" => {
                 let kind = match name.as_str() {
                     "project-away" => ProjectKind::Away,
@@ -514,8 +513,16 @@ impl Lower {
                         .children_with_tokens()
                         .find(|e| !e.kind().is_trivia())
                         .and_then(|e| name_of(&e));
-                    let old =
-                        first_expression(&item).and_then(|e| name_of(&rowan::NodeOrToken::Node(e)));
+                    // The old name is what follows `=` (the new one may be a bracket name,
+                    // which reads as an expression too).
+                    let old = item
+                        .children_with_tokens()
+                        .skip_while(|e| e.kind() != ASSIGN)
+                        .find_map(|e| match e {
+                            rowan::NodeOrToken::Node(n) if is_expression(n.kind()) => Some(n),
+                            _ => None,
+                        })
+                        .and_then(|e| name_of(&rowan::NodeOrToken::Node(e)));
                     match (new, old, tokens(&item).any(|t| t.kind() == ASSIGN)) {
                         (Some(new), Some(old), true) => pairs.push((new, old)),
                         _ => self.error(span_of(&item), "expected NewName = OldName"),

@@ -797,3 +797,36 @@ fn mv_apply_subqueries_see_the_records_other_columns() {
         ]
     );
 }
+
+#[test]
+fn window_functions_need_a_serialized_row_set() {
+    // window-functions.md: sort, top or serialize make a serialized row set; summarize does not.
+    let e = error("DeviceProcessEvents | summarize c = count() by DeviceName | extend p = prev(c)");
+    assert_eq!(e.kind, hunt::backend::ErrorKind::Semantic, "{e}");
+    assert!(e.message.contains("serialized row set"), "{e}");
+    assert!(e.position.is_some());
+    let serialized = run(
+        "DeviceProcessEvents | summarize c = count() by DeviceName | serialize p = prev(c) | count",
+    );
+    assert_eq!(column(&serialized, "Count"), ["30"]);
+    // A sort below a serialize still orders the window.
+    let sorted = run(
+        "DeviceProcessEvents | sort by Timestamp asc | serialize | extend p = prev(Timestamp)
+         | summarize n = countif(p > Timestamp)",
+    );
+    assert_eq!(column(&sorted, "n"), ["0"]);
+    let e = error("range a from 1 to 3 step 1 | extend r = row_number()");
+    assert!(e.message.contains("serialized row set"), "{e}");
+}
+
+#[test]
+fn bracket_names_in_print_and_project_rename() {
+    // entity-names.md: ['name'] stands wherever a name does.
+    let printed = run("print ['my col'] = 1, (1 + 2)");
+    assert_eq!(printed.column_names(), ["my col", "print_1"]);
+    assert_eq!(column(&printed, "print_1"), ["3"]);
+    let renamed = run("print x = 1 | project-rename ['y z'] = x");
+    assert_eq!(renamed.column_names(), ["y z"]);
+    let back = run("datatable(['a b']: long) [1] | project-rename c = ['a b']");
+    assert_eq!(back.column_names(), ["c"]);
+}

@@ -199,6 +199,7 @@ pub fn plan_discovering(
         call_depth: 0,
         discoveries,
         discovery: None,
+        serialized: Default::default(),
     };
     let planned = plan_body(&mut planner, source, query);
     match (planned, planner.discovery.take()) {
@@ -381,6 +382,8 @@ struct Planner<'a> {
     discoveries: &'a Discoveries,
     /// The discovery this plan needs, when it needs one.
     discovery: Option<Discovery>,
+    /// The plans `serialize` made (`window::schema_key`): window functions may run on them.
+    serialized: std::collections::HashSet<usize>,
 }
 
 impl Planner<'_> {
@@ -767,6 +770,19 @@ impl Planner<'_> {
             OperatorKind::MvExpand(expand) => self.mv_expand(frame, expand, span),
             OperatorKind::Parse(parse) => self.parse(frame, parse, span),
             OperatorKind::Invoke(call) => self.invoke(frame, call),
+            OperatorKind::Serialize(items) => {
+                // Marked as serialized (window functions may follow), then extended.
+                let plan = frame
+                    .builder
+                    .build()
+                    .map_err(|e| self.engine_error(e, span))?;
+                self.serialized.insert(window::schema_key(&plan));
+                let marked = Frame {
+                    builder: LogicalPlanBuilder::from(plan),
+                    columns: frame.columns,
+                };
+                self.extend(marked, items, span)
+            }
             OperatorKind::TopNested(levels) => self.top_nested(frame, levels, span),
             OperatorKind::MvApply(apply) => self.mv_apply(frame, apply, span),
             OperatorKind::ParseKv(parse) => self.parse_kv(frame, parse, span),

@@ -246,7 +246,12 @@ impl Planner<'_> {
             let before = plan.schema().fields().len();
             // The rows' order is the last sort's: say so, or DataFusion may merge sorted
             // partitions in another order before the window runs.
-            let order = serialized_order(&plan);
+            let Some(order) = serialized_order(&plan, &self.serialized) else {
+                return Err(self.semantic(
+                    "window functions need a serialized row set: sort, top or serialize before them (window-functions.md)",
+                    span,
+                ));
+            };
             let ordered: Vec<DfExpr> = innermost
                 .iter()
                 .map(|w| match w {
@@ -307,17 +312,22 @@ fn innermost_windows(exprs: &[DfExpr]) -> Vec<DfExpr> {
     found
 }
 
-/// The order the rows of `plan` are in: the sort expressions of the nearest sort below it
-/// through operators that keep the order (projections, filters, limits, windows), provided no
-/// projection on the way gives a column the sort reads another meaning. Empty when the rows
-/// are in no known order.
+/// Whether the rows of `plan` are a serialized row set (window-functions.md), and in which
+/// order: the sort expressions of the nearest sort below it through operators that keep the
+/// order (projections, filters, limits, windows, expansions) — empty when a projection on the
+/// way gives a column the sort reads another meaning, or the rows were serialized by
+/// `serialize` (a plan whose schema is in `serialized`). `None` when they are not serialized.
 fn serialized_order(
     plan: &datafusion::logical_expr::LogicalPlan,
-) -> Vec<datafusion::logical_expr::SortExpr> {
+    serialized: &std::collections::HashSet<usize>,
+) -> Option<Vec<datafusion::logical_expr::SortExpr>> {
     use datafusion::logical_expr::LogicalPlan as P;
     let mut redefined: Vec<String> = Vec::new();
     let mut node = plan;
+    // Serialized by `serialize`: in a sort's order if one lies below, else as the rows come.
+    let mut marked = false;
     loop {
+        marked |= serialized.contains(&schema_key(node));
         node = match node {
             P::Sort(sort) => {
                 let reads_redefined = sort.expr.iter().any(|key| {
@@ -326,11 +336,11 @@ fn serialized_order(
                         .iter()
                         .any(|c| redefined.contains(&c.name))
                 });
-                return if reads_redefined {
+                return Some(if reads_redefined {
                     vec![]
                 } else {
                     sort.expr.clone()
-                };
+                });
             }
             P::Projection(projection) => {
                 for (expr, field) in projection.expr.iter().zip(projection.schema.fields()) {
@@ -351,7 +361,14 @@ fn serialized_order(
             P::Limit(limit) => &limit.input,
             P::Window(window) => &window.input,
             P::SubqueryAlias(alias) => &alias.input,
-            _ => return vec![],
+            P::Unnest(unnest) => &unnest.input,
+            _ => return marked.then(Vec::new),
         };
     }
+}
+
+/// What marks a plan as serialized: its schema's address (a plan moved out of its `Arc` keeps
+/// its schema).
+pub(super) fn schema_key(plan: &datafusion::logical_expr::LogicalPlan) -> usize {
+    std::sync::Arc::as_ptr(plan.schema()) as usize
 }

@@ -37,6 +37,8 @@ fn source_operator_follows(word: &str, next: Option<SyntaxKind>, next_word: Opti
                         | L_PAREN
                 )
             ) || (word == "union" && next == Some(L_PAREN))
+                // `print ['a b'] = 1`, `print (1 + 2)`: nothing else starts with `print`.
+                || (word == "print" && matches!(next, Some(L_BRACKET | L_PAREN | MINUS)))
         }
         _ => false,
     }

@@ -28,6 +28,8 @@ pub struct ParseUdf {
     /// Each column's name (also the name of its capture group, `c0`, `c1`, … by position) and
     /// type.
     columns: Vec<(String, KqlType)>,
+    /// The capture group index of each column's group, found once (not by name per row).
+    groups: Vec<Option<usize>>,
     relaxed: bool,
     signature: Signature,
 }
@@ -53,22 +55,35 @@ impl std::hash::Hash for ParseUdf {
 impl ParseUdf {
     /// `regex` has one named group `c{i}` per column `i` of `columns`.
     pub fn udf(regex: Regex, columns: Vec<(String, KqlType)>, relaxed: bool) -> ScalarUDF {
+        let names: Vec<Option<&str>> = regex.capture_names().collect();
+        let groups = (0..columns.len())
+            .map(|index| {
+                let name = format!("c{index}");
+                names.iter().position(|n| *n == Some(name.as_str()))
+            })
+            .collect();
         ScalarUDF::from(ParseUdf {
             regex,
             columns,
+            groups,
             relaxed,
             signature: Signature::any(1, Volatility::Immutable),
         })
     }
 
     fn fields(&self) -> Fields {
-        // Fields are named as the groups are: column names may repeat.
-        self.columns
-            .iter()
-            .enumerate()
-            .map(|(index, (_, ty))| Field::new(format!("c{index}"), ty.arrow_type(), true))
-            .collect()
+        struct_fields(&self.columns)
     }
+}
+
+/// The struct of extracted columns `(name, type)`: fields `c0`, `c1`, … by position (column
+/// names may repeat in a pattern), each nullable.
+fn struct_fields(columns: &[(String, KqlType)]) -> Fields {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(index, (_, ty))| Field::new(format!("c{index}"), ty.arrow_type(), true))
+        .collect()
 }
 
 /// A captured text read as `ty`; `None` when it is not a value of that type.
@@ -174,8 +189,8 @@ impl ScalarUDFImpl for ParseUdf {
             let captures = self.regex.captures(text_at(&text, row).unwrap_or(""));
             let mut ok = captures.is_some();
             if let Some(captures) = &captures {
-                for (index, (_, ty)) in self.columns.iter().enumerate() {
-                    let found = captures.name(&format!("c{index}")).map(|m| m.as_str());
+                for ((_, ty), group) in self.columns.iter().zip(&self.groups) {
+                    let found = group.and_then(|g| captures.get(g)).map(|m| m.as_str());
                     let value = found.and_then(|t| convert(t, *ty));
                     ok &= value.is_some() || self.relaxed || found.is_none();
                     values.push(value);
@@ -477,11 +492,7 @@ impl ParseKvUdf {
     }
 
     fn fields(&self) -> Fields {
-        self.keys
-            .iter()
-            .enumerate()
-            .map(|(index, (_, ty))| Field::new(format!("c{index}"), ty.arrow_type(), true))
-            .collect()
+        struct_fields(&self.keys)
     }
 }
 

@@ -410,22 +410,7 @@ impl Lower {
     /// `datatable (A: string, …) [values]`; `None` when the tree has an error there (reported).
     fn datatable(&mut self, node: &SyntaxNode) -> Option<Source> {
         let schema = node.children().find(|c| c.kind() == SCHEMA)?;
-        let mut columns = Vec::new();
-        for declaration in schema.children().filter(|c| c.kind() == COLUMN_DECL) {
-            let name = declaration
-                .children_with_tokens()
-                .find(|e| !e.kind().is_trivia())
-                .and_then(|e| name_of(&e))?;
-            let type_ref = declaration.children().find(|c| c.kind() == TYPE_REF)?;
-            let type_name = tokens(&type_ref).next()?;
-            columns.push((
-                name,
-                Ident {
-                    name: type_name.text().to_string(),
-                    span: token_span(&type_name),
-                },
-            ));
-        }
+        let columns = schema_columns(&schema)?;
         let list = node.children().find(|c| c.kind() == ARG_LIST)?;
         let values: Vec<Expr> = list
             .children()
@@ -694,24 +679,7 @@ impl Lower {
         let (schema, schema_wildcard) = match node.children().find(|c| c.kind() == SCHEMA) {
             None => (None, false),
             Some(schema) => {
-                let mut columns = Vec::new();
-                for declaration in schema.children().filter(|c| c.kind() == COLUMN_DECL) {
-                    let column = declaration
-                        .children_with_tokens()
-                        .find(|e| !e.kind().is_trivia())
-                        .and_then(|e| name_of(&e))?;
-                    let type_name = declaration
-                        .children()
-                        .find(|c| c.kind() == TYPE_REF)
-                        .and_then(|t| tokens(&t).next())?;
-                    columns.push((
-                        column,
-                        Ident {
-                            name: type_name.text().to_string(),
-                            span: token_span(&type_name),
-                        },
-                    ));
-                }
+                let columns = schema_columns(&schema)?;
                 let wildcard = schema.descendants_with_tokens().any(|e| e.kind() == STAR);
                 (Some(columns), wildcard)
             }
@@ -731,24 +699,7 @@ impl Lower {
         let schema = clause(node, "as")?
             .children()
             .find(|c| c.kind() == SCHEMA)?;
-        let mut keys = Vec::new();
-        for declaration in schema.children().filter(|c| c.kind() == COLUMN_DECL) {
-            let name = declaration
-                .children_with_tokens()
-                .find(|e| !e.kind().is_trivia())
-                .and_then(|e| name_of(&e))?;
-            let type_name = declaration
-                .children()
-                .find(|c| c.kind() == TYPE_REF)
-                .and_then(|t| tokens(&t).next())?;
-            keys.push((
-                name,
-                Ident {
-                    name: type_name.text().to_string(),
-                    span: token_span(&type_name),
-                },
-            ));
-        }
+        let keys = schema_columns(&schema)?;
         let mut properties = Vec::new();
         if let Some(with) = clause(node, "with") {
             let list = with
@@ -1741,6 +1692,32 @@ fn is_tabular(node: &SyntaxNode) -> bool {
 fn clause(node: &SyntaxNode, word: &str) -> Option<SyntaxNode> {
     node.children()
         .find(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == word))
+}
+
+/// A schema's `Name: type` declarations (datatable, parse-kv's keys, evaluate's output);
+/// `None` when one is incomplete (the parser reported it).
+fn schema_columns(schema: &SyntaxNode) -> Option<Vec<(Ident, Ident)>> {
+    schema
+        .children()
+        .filter(|c| c.kind() == COLUMN_DECL)
+        .map(|declaration| {
+            let name = declaration
+                .children_with_tokens()
+                .find(|e| !e.kind().is_trivia())
+                .and_then(|e| name_of(&e))?;
+            let type_name = declaration
+                .children()
+                .find(|c| c.kind() == TYPE_REF)
+                .and_then(|t| tokens(&t).next())?;
+            Some((
+                name,
+                Ident {
+                    name: type_name.text().to_string(),
+                    span: token_span(&type_name),
+                },
+            ))
+        })
+        .collect()
 }
 
 /// The names and patterns of `project-away`/`-keep`/`-reorder`, each with the order word that

@@ -265,18 +265,8 @@ impl Planner<'_> {
                 }
                 function if is_aggregate(function) || !is_known_scalar(function) => {
                     let planned = self.aggregate(&item.expr, frame)?;
-                    let name = match &item.name {
-                        Some(ident) => {
-                            if taken.iter().any(|(n, _)| *n == ident.name) {
-                                return Err(self.semantic(
-                                    format!("the column '{}' is defined twice", ident.name),
-                                    ident.span,
-                                ));
-                            }
-                            ident.name.clone()
-                        }
-                        None => unique_name(&planned.default_name, taken),
-                    };
+                    let name =
+                        self.aggregate_name(item.name.as_ref(), &planned.default_name, taken)?;
                     hidden_aggs.push((planned.expr, planned.ty, planned.finish));
                     return Ok(Outputs {
                         columns: vec![(
@@ -629,27 +619,9 @@ impl Planner<'_> {
             "sum" | "avg" => {
                 self.arity(function, args, 1, 1, expr.span)?;
                 let value = self.expr(&args[0], frame)?;
-                if !is_numeric(value.ty) && value.ty != KqlType::Timespan {
-                    return Err(self.semantic(
-                        format!(
-                            "{function}() needs a number or a timespan, this is {}",
-                            value.ty.with_article()
-                        ),
-                        args[0].span,
-                    ));
-                }
-                match (function, value.ty) {
-                    ("sum", KqlType::Int) => {
-                        plain(agg::sum(value.expr), KqlType::Long, Finish::ZeroIfNull)
-                    }
-                    ("sum", ty) => plain(agg::sum(value.expr), ty, Finish::ZeroIfNull),
-                    (_, KqlType::Timespan) => plain(
-                        agg::avg(value.expr),
-                        KqlType::Timespan,
-                        Finish::RoundToTicks,
-                    ),
-                    _ => plain(agg::avg(value.expr), KqlType::Real, Finish::NanIfNull),
-                }
+                let (df, ty, finish) =
+                    self.total_or_mean(function, function == "sum", value, args[0].span)?;
+                plain(df, ty, finish)
             }
             "min" | "max" => {
                 self.arity(function, args, 1, 1, expr.span)?;
@@ -907,7 +879,7 @@ impl Planner<'_> {
 }
 
 /// `name`, or `name1`, `name2`… when a column of that name exists (KQL's default names).
-fn unique_name(name: &str, columns: &[(String, KqlType)]) -> String {
+pub(super) fn unique_name(name: &str, columns: &[(String, KqlType)]) -> String {
     let taken = |candidate: &str| columns.iter().any(|(n, _)| n == candidate);
     if !taken(name) {
         return name.to_string();
@@ -1078,6 +1050,54 @@ fn percent_name(p: f64) -> String {
 }
 
 impl Planner<'_> {
+    /// An aggregate's output name: the one written (once only), else its default name made
+    /// unique among `taken` (summarize-operator.md).
+    pub(super) fn aggregate_name(
+        &self,
+        written: Option<&Ident>,
+        default: &str,
+        taken: &[(String, KqlType)],
+    ) -> Result<String, QueryError> {
+        match written {
+            Some(ident) if taken.iter().any(|(n, _)| *n == ident.name) => Err(self.semantic(
+                format!("the column '{}' is defined twice", ident.name),
+                ident.span,
+            )),
+            Some(ident) => Ok(ident.name.clone()),
+            None => Ok(unique_name(default, taken)),
+        }
+    }
+
+    /// `sum` (`total`) or `avg` of numbers or timespans: a sum of ints is a long, nothing summed
+    /// is 0; an average is a real (NaN of nothing), of timespans a timespan in whole ticks.
+    fn total_or_mean(
+        &self,
+        function: &str,
+        total: bool,
+        value: super::Typed,
+        span: Span,
+    ) -> Result<(DfExpr, KqlType, Finish), QueryError> {
+        if !is_numeric(value.ty) && value.ty != KqlType::Timespan {
+            return Err(self.semantic(
+                format!(
+                    "{function}() needs a number or a timespan, this is {}",
+                    value.ty.with_article()
+                ),
+                span,
+            ));
+        }
+        Ok(match (total, value.ty) {
+            (true, KqlType::Int) => (agg::sum(value.expr), KqlType::Long, Finish::ZeroIfNull),
+            (true, ty) => (agg::sum(value.expr), ty, Finish::ZeroIfNull),
+            (false, KqlType::Timespan) => (
+                agg::avg(value.expr),
+                KqlType::Timespan,
+                Finish::RoundToTicks,
+            ),
+            (false, _) => (agg::avg(value.expr), KqlType::Real, Finish::NanIfNull),
+        })
+    }
+
     /// A number (or timespan) argument of an aggregate, as a real-valued aggregate needs.
     fn numeric_argument(
         &mut self,
@@ -1144,27 +1164,7 @@ impl Planner<'_> {
         let (expr, ty, finish) = match function {
             "dcountif" => (agg::count_distinct(value.expr), KqlType::Long, Finish::None),
             "sumif" | "avgif" => {
-                if !is_numeric(value.ty) && value.ty != KqlType::Timespan {
-                    return Err(self.semantic(
-                        format!(
-                            "{function}() needs a number or a timespan, this is {}",
-                            value.ty.with_article()
-                        ),
-                        args[0].span,
-                    ));
-                }
-                match (function, value.ty) {
-                    ("sumif", KqlType::Int) => {
-                        (agg::sum(value.expr), KqlType::Long, Finish::ZeroIfNull)
-                    }
-                    ("sumif", ty) => (agg::sum(value.expr), ty, Finish::ZeroIfNull),
-                    (_, KqlType::Timespan) => (
-                        agg::avg(value.expr),
-                        KqlType::Timespan,
-                        Finish::RoundToTicks,
-                    ),
-                    _ => (agg::avg(value.expr), KqlType::Real, Finish::NanIfNull),
-                }
+                self.total_or_mean(function, function == "sumif", value, args[0].span)?
             }
             "minif" => (agg::min(value.expr), value.ty, Finish::None),
             "maxif" => (agg::max(value.expr), value.ty, Finish::None),

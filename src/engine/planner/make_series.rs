@@ -161,18 +161,11 @@ impl Planner<'_> {
                 ));
             }
             let planned_aggregate = self.series_aggregate(&aggregate.item.expr, index, &binned)?;
-            let name = match &aggregate.item.name {
-                Some(ident) => {
-                    if taken.iter().any(|(n, _)| *n == ident.name) {
-                        return Err(self.semantic(
-                            format!("the column '{}' is defined twice", ident.name),
-                            ident.span,
-                        ));
-                    }
-                    ident.name.clone()
-                }
-                None => unique_name(&planned_aggregate.default_name, &taken),
-            };
+            let name = self.aggregate_name(
+                aggregate.item.name.as_ref(),
+                &planned_aggregate.default_name,
+                &taken,
+            )?;
             taken.push((name.clone(), KqlType::Dynamic));
             let default = match &aggregate.default {
                 Some(default) => {
@@ -703,16 +696,4 @@ fn finish(value: DfExpr, finish: &Finish) -> DfExpr {
             Arc::new(NearestRankUdf::udf(*percent, *real)).call(vec![value])
         }
     }
-}
-
-/// `name`, or `name1`, `name2`… when a column of that name exists (KQL's default names).
-fn unique_name(name: &str, columns: &[(String, KqlType)]) -> String {
-    let taken = |candidate: &str| columns.iter().any(|(n, _)| n == candidate);
-    if !taken(name) {
-        return name.to_string();
-    }
-    (1..)
-        .map(|n| format!("{name}{n}"))
-        .find(|candidate| !taken(candidate))
-        .unwrap_or_else(|| name.to_string())
 }

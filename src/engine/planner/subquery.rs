@@ -10,6 +10,7 @@ use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::expr::InSubquery;
 use datafusion::logical_expr::{Expr as DfExpr, Subquery};
 
+use super::user_functions::Called;
 use super::{Frame, Planner, Typed, column, is_textual};
 use crate::backend::QueryError;
 use crate::kql::Span;
@@ -97,6 +98,20 @@ impl Planner<'_> {
         ))
     }
 
+    /// What an argument stands for: a table (`(T | …)`, a table or tabular let, a call of a
+    /// user function that returns a table) or a value (anything else, planned as such).
+    fn table_or_value(&mut self, arg: &Expr, frame: &Frame) -> Result<Called, QueryError> {
+        if let Some(table) = self.tabular_operand(arg, frame) {
+            return Ok(Called::Tabular(table?));
+        }
+        if let ExprKind::Call { name, args } = &arg.kind
+            && let Some(called) = self.call_user_function(name, args, frame, arg.span)
+        {
+            return called;
+        }
+        Ok(Called::Scalar(self.expr(arg, frame)?))
+    }
+
     /// `column_names_of(T)` (column-names-of-function.md): T's column names, a dynamic array
     /// known when the query is planned.
     pub(super) fn column_names_of(
@@ -106,22 +121,8 @@ impl Planner<'_> {
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
         self.arity("column_names_of", args, 1, 1, span)?;
-        let table = match (&args[0].kind, self.tabular_operand(&args[0], frame)) {
-            (_, Some(table)) => table?,
-            (
-                ExprKind::Call {
-                    name,
-                    args: call_args,
-                },
-                None,
-            ) => match self.call_user_function(name, call_args, frame, args[0].span) {
-                Some(Ok(super::user_functions::Called::Tabular(table))) => table,
-                Some(Err(error)) => return Err(error),
-                _ => {
-                    return Err(self.semantic("column_names_of() takes a table", args[0].span));
-                }
-            },
-            _ => return Err(self.semantic("column_names_of() takes a table", args[0].span)),
+        let Called::Tabular(table) = self.table_or_value(&args[0], frame)? else {
+            return Err(self.semantic("column_names_of() takes a table", args[0].span));
         };
         let names: Vec<&str> = table.columns.iter().map(|(n, _)| n.as_str()).collect();
         let json = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
@@ -136,25 +137,10 @@ impl Planner<'_> {
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
         self.arity("toscalar", args, 1, 1, span)?;
-        let table = match (&args[0].kind, self.tabular_operand(&args[0], frame)) {
-            (_, Some(table)) => table?,
-            // A user function: a table, or a value.
-            (
-                ExprKind::Call {
-                    name,
-                    args: call_args,
-                },
-                None,
-            ) if self.functions.contains_key(&name.name) => {
-                match self.call_user_function(name, call_args, frame, args[0].span) {
-                    Some(Ok(super::user_functions::Called::Tabular(table))) => table,
-                    Some(Ok(super::user_functions::Called::Scalar(value))) => return Ok(value),
-                    Some(Err(error)) => return Err(error),
-                    None => return self.expr(&args[0], frame),
-                }
-            }
+        let table = match self.table_or_value(&args[0], frame)? {
+            Called::Tabular(table) => table,
             // A scalar is its own value.
-            (_, None) => return self.expr(&args[0], frame),
+            Called::Scalar(value) => return Ok(value),
         };
         let Some((name, ty)) = table.columns.first().cloned() else {
             return Err(self.semantic("toscalar() of a table with no columns", span));

@@ -39,6 +39,16 @@ pub struct Cli {
     /// 100000); more are cut and the result is marked truncated.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
     row_limit: Option<u64>,
+    /// Your own files as tables for the local engine, instead of the lab (repeatable): files or
+    /// folders of JSON lines, CSV/TSV or Parquet (.gz/.zst too) and Defender streaming exports.
+    /// A file is a table named by the file; a folder inside a given folder, a table named by the
+    /// folder; a Defender export, a table named by its category.
+    #[arg(long = "data", global = true, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// With --data: skip rows that cannot be read (counted, and said with the result) instead of
+    /// failing the query at the first one.
+    #[arg(long = "skip-bad-rows", global = true)]
+    skip_bad_rows: bool,
     /// The console's colours: dark (default), light or high-contrast (default: `theme` in the
     /// config file, else dark).
     #[arg(long)]
@@ -167,7 +177,8 @@ enum Command {
         #[command(flatten)]
         graph: GraphFlags,
     },
-    /// Answer Graph's runHuntingQuery contract from the local engine (the lab data).
+    /// Answer Graph's runHuntingQuery contract from the local engine (the lab data, or your
+    /// files with --data).
     Serve {
         /// Address to listen on; anything beyond loopback needs --token.
         #[arg(long, default_value = crate::graph::serve::DEFAULT_BIND)]
@@ -291,7 +302,12 @@ pub fn main() -> i32 {
     let lab = LabChoice {
         scale: cli.scale,
         now: cli.lab_now,
+        data: cli.data,
+        skip_bad_rows: cli.skip_bad_rows,
     };
+    if lab.skip_bad_rows && lab.data.is_empty() {
+        return fail(2, "--skip-bad-rows applies to --data files only");
+    }
     // A broken config file stops headless commands (a script must not run on half a config);
     // the console opens and says what is wrong.
     if command.is_some()
@@ -367,6 +383,12 @@ pub fn main() -> i32 {
             }
             let target = match backend {
                 BackendChoice::Lab => Target::Lab(lab),
+                BackendChoice::Graph if !lab.data.is_empty() => {
+                    return fail(
+                        2,
+                        "--data is for the local engine: use --backend lab (the default) to query your files",
+                    );
+                }
                 BackendChoice::Graph => match graph() {
                     Ok(settings) => Target::Graph(Box::new(settings)),
                     Err(message) => return fail(2, &message),
@@ -409,12 +431,15 @@ enum Target {
     Graph(Box<GraphSettings>),
 }
 
-/// The lab a command builds: its scale, and the moment it ends (`--lab-now`, Unix nanoseconds;
-/// the wall clock when the lab is built otherwise).
-#[derive(Debug, Clone, Copy)]
+/// The local data a command builds: the lab (its scale, and the moment it ends: `--lab-now`,
+/// Unix nanoseconds; the wall clock when the lab is built otherwise), or the user's files when
+/// `--data` names any.
+#[derive(Debug, Clone)]
 struct LabChoice {
     scale: u32,
     now: Option<i64>,
+    data: Vec<PathBuf>,
+    skip_bad_rows: bool,
 }
 
 impl LabChoice {
@@ -426,10 +451,25 @@ impl LabChoice {
         options
     }
 
-    /// The lab engine; with `--lab-now`, its `now()` (and so `ago()` and relative windows) too.
+    /// The lab engine, or the files' with `--data`; with `--lab-now`, its `now()` (and so
+    /// `ago()` and relative windows) too.
     fn engine(&self, progress: &dyn Fn(String)) -> Result<LocalEngine, String> {
-        let engine = LocalEngine::lab_with_progress(&self.options(), progress)
-            .map_err(|e| format!("could not build the lab data: {e}"))?;
+        let engine = if self.data.is_empty() {
+            LocalEngine::lab_with_progress(&self.options(), progress)
+                .map_err(|e| format!("could not build the lab data: {e}"))?
+        } else {
+            progress("opening your files".to_string());
+            let options = crate::engine::files::DataOptions {
+                skip_bad_rows: self.skip_bad_rows,
+            };
+            let (engine, notes) = LocalEngine::files(&self.data, &options)?;
+            progress(format!(
+                "{} table{} from your files",
+                notes.len(),
+                if notes.len() == 1 { "" } else { "s" }
+            ));
+            engine
+        };
         Ok(match self.now {
             Some(now) => engine.with_fixed_now(now),
             None => engine,
@@ -528,16 +568,17 @@ fn console(
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("could not start the worker runtime: {e}")),
     };
+    let local_label = if lab.data.is_empty() { "lab" } else { "files" };
     let (factory, label): (BackendFactory, String) = match graph {
-        None => (lab_factory(lab, row_limit), "lab".into()),
+        None => (lab_factory(lab.clone(), row_limit), local_label.into()),
         Some(settings) => {
             let label = graph_label(&settings);
             (graph_factory(settings, runtime.handle().clone()), label)
         }
     };
     let mut backends = vec![BackendOption {
-        label: "lab".into(),
-        make: Arc::new(move || lab_factory(lab, row_limit)),
+        label: local_label.into(),
+        make: Arc::new(move || lab_factory(lab.clone(), row_limit)),
     }];
     if let Some(settings) = offered {
         let handle = runtime.handle().clone();
@@ -757,7 +798,8 @@ fn run_query(
     let outcome: Result<ResultSet, QueryError> = match target {
         Target::Lab(lab) => match lab.engine(&|_| {}) {
             Ok(engine) => runtime.block_on(engine.with_row_limit(row_limit).execute(&request)),
-            Err(message) => return fail(1, &message),
+            // Files that cannot be opened are the command's input: a usage error.
+            Err(message) => return fail(if lab.data.is_empty() { 1 } else { 2 }, &message),
         },
         Target::Graph(settings) => runtime.block_on(async {
             let backend = crate::graph::connect(&settings, &env_var, Vec::new()).await?;
@@ -1003,9 +1045,16 @@ fn serve(bind: &str, token: Option<String>, lab: LabChoice, row_limit: usize) ->
     };
     let bound = listener.local_addr().unwrap_or(addr);
     let local = bound.to_string();
+    let data = if lab.data.is_empty() {
+        format!("the lab data (scale {})", lab.scale)
+    } else {
+        match engine.catalog().names().count() {
+            1 => "1 table of your files".to_string(),
+            n => format!("{n} tables of your files"),
+        }
+    };
     eprintln!(
-        "hunt serve: the lab data (scale {}) on http://{local}/v1.0/security/runHuntingQuery; {}",
-        lab.scale,
+        "hunt serve: {data} on http://{local}/v1.0/security/runHuntingQuery; {}",
         if token.is_some() {
             "clients must send the bearer token"
         } else {

@@ -6,6 +6,7 @@ mod hunt {
     pub mod docs;
     pub mod engine;
     pub mod fake_graph;
+    pub mod files;
     pub mod fuzz;
     pub mod graph;
     pub mod lab;

@@ -1,6 +1,7 @@
 //! The embedded local backend: KQL syntax tree → DataFusion logical plan, KQL functions as UDFs,
 //! and a catalog of tables (the lab data set, later the user's files).
 
+pub mod files;
 pub mod functions;
 pub mod lab;
 mod lab_table;
@@ -162,6 +163,11 @@ impl Catalog {
         Ok(())
     }
 
+    /// Adds (or replaces) a table.
+    pub fn insert_table(&mut self, name: &str, table: CatalogTable) {
+        self.tables.insert(name.to_string(), table);
+    }
+
     /// Every advanced hunting table, empty: enough to check queries against the schema.
     pub fn schema_only() -> Result<Catalog, DataFusionError> {
         let mut catalog = Catalog::default();
@@ -253,6 +259,16 @@ impl LocalEngine {
         let mut engine = LocalEngine::new(catalog, "lab");
         engine.data_window = Some(format!("last {}d", lab::LAB_DAYS));
         Ok(engine)
+    }
+
+    /// The engine over the user's files and folders (`files::open` says how they become
+    /// tables); also returns what the user should know about them (one note a table).
+    pub fn files(
+        paths: &[std::path::PathBuf],
+        options: &files::DataOptions,
+    ) -> Result<(LocalEngine, Vec<String>), String> {
+        let opened = files::open(paths, options)?;
+        Ok((LocalEngine::new(opened.catalog, "files"), opened.notes))
     }
 
     /// Pins `now()` and `ago()` to a moment given in nanoseconds since 1970 (deterministic tests).
@@ -366,8 +382,11 @@ impl LocalEngine {
             .limit(0, Some(self.row_limit.saturating_add(1)))
             .and_then(|b| b.build())
             .map_err(|e| execution_error(&e))?;
-        let frame = self
-            .context
+        // A session of its own counts the rows this query skips as bad (`--skip-bad-rows`).
+        let skipped = Arc::new(files::SkippedRows::default());
+        let mut state = self.context.state();
+        state.config_mut().set_extension(skipped.clone());
+        let frame = SessionContext::new_with_state(state)
             .execute_logical_plan(plan)
             .await
             .map_err(|e| execution_error(&e))?;
@@ -402,7 +421,11 @@ impl LocalEngine {
             window: window
                 .map(|w| time_window::describe_window(&w, now))
                 .or_else(|| self.data_window.clone()),
-            warnings: Vec::new(),
+            warnings: match skipped.count() {
+                0 => Vec::new(),
+                1 => vec!["1 bad row was skipped (--skip-bad-rows)".to_string()],
+                n => vec![format!("{n} bad rows were skipped (--skip-bad-rows)")],
+            },
         };
         let result = ResultSet::new(schema, &batches, types, facts).map_err(|e| {
             QueryError::new(

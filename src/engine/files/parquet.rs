@@ -1,0 +1,221 @@
+//! Parquet files as a table: DataFusion's listing table scans them (projection, row-group
+//! pruning and filter push-down), under a view that gives each column the Arrow type hunt holds
+//! its KQL type in (`KqlType::arrow_type`): timestamps become 100 ns ticks, small integers `int`,
+//! text `Utf8` with `""` for null strings. The view is inlined into each query's plan, so filters
+//! on the columns still reach the scan.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::catalog::view::ViewTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::provider_as_source;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, ident, lit, try_cast};
+use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+
+use super::{DataFile, describe};
+use crate::engine::CatalogTable;
+use crate::kql::time::{TICKS_PER_DAY, TICKS_PER_MILLISECOND, UNIX_EPOCH_TICKS};
+use crate::results::{KQL_TYPE_METADATA, KqlType};
+
+/// The Parquet files of one table as a catalog table, and a note for the user.
+///
+/// Errors: a file whose footer cannot be read (not Parquet, truncated), files whose columns
+/// differ in name or type (named, with both files).
+pub(super) fn table(
+    name: &str,
+    files: &[DataFile],
+    schema: Option<&[(String, KqlType)]>,
+) -> Result<(CatalogTable, String), String> {
+    let mut first: Option<SchemaRef> = None;
+    for file in files {
+        let found = file_schema(file)?;
+        match &first {
+            None => first = Some(found),
+            Some(first_schema) => check_same(first_schema, &found, &files[0], file)?,
+        }
+    }
+    let Some(file_schema) = first else {
+        return Err(format!("table '{name}': no files"));
+    };
+    let mut columns = Vec::new();
+    let mut exprs = Vec::new();
+    let mut left_out = Vec::new();
+    for field in file_schema.fields() {
+        let known = schema.and_then(|s| s.iter().find(|(n, _)| n == field.name()).map(|(_, t)| *t));
+        match column_expr(field, known) {
+            Some((kql, expr)) => {
+                exprs.push(expr.alias(field.name()));
+                columns.push((field.name().clone(), kql));
+            }
+            None => left_out.push(format!("{} ({})", field.name(), field.data_type())),
+        }
+    }
+    let urls = files
+        .iter()
+        .map(|file| {
+            let absolute = std::path::absolute(&file.path)
+                .map_err(|e| format!("{}: {e}", file.path.display()))?;
+            let text = absolute
+                .to_str()
+                .ok_or_else(|| format!("{}: the path is not UTF-8", file.path.display()))?;
+            ListingTableUrl::parse(text).map_err(|e| format!("{}: {e}", file.path.display()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    // Every name is a file given by path: no extension filter.
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(file_schema.clone());
+    let engine_error = |e: datafusion::error::DataFusionError| format!("table '{name}': {e}");
+    let listing = ListingTable::try_new(config).map_err(engine_error)?;
+    let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(listing)), None)
+        .and_then(|b| b.project(exprs))
+        .and_then(|b| b.build())
+        .map_err(engine_error)?;
+    let mut note = describe(name, files, &columns, schema.is_some(), 0);
+    note = note.replace(
+        "typed by the values of the first 1000 records",
+        "typed by the files' column types",
+    );
+    if !left_out.is_empty() {
+        note.push_str(&format!(
+            "; left out (types hunt cannot read yet): {}",
+            left_out.join(", ")
+        ));
+    }
+    Ok((
+        CatalogTable {
+            provider: Arc::new(ViewTable::new(plan, None)),
+            columns,
+        },
+        note,
+    ))
+}
+
+/// The Arrow schema a Parquet file's footer gives.
+fn file_schema(file: &DataFile) -> Result<SchemaRef, String> {
+    let shown = file.path.display();
+    let handle = File::open(&file.path).map_err(|e| format!("{shown}: {e}"))?;
+    let metadata = ArrowReaderMetadata::load(&handle, ArrowReaderOptions::new())
+        .map_err(|e| format!("{shown}: not a readable Parquet file ({e})"))?;
+    Ok(metadata.schema().clone())
+}
+
+/// Files of one table must have the same columns with the same types.
+fn check_same(
+    first: &Schema,
+    other: &Schema,
+    first_file: &DataFile,
+    file: &DataFile,
+) -> Result<(), String> {
+    let describe = |field: Option<&Arc<Field>>| match field {
+        Some(field) => format!("'{}' ({})", field.name(), field.data_type()),
+        None => "no column".to_string(),
+    };
+    let width = first.fields().len().max(other.fields().len());
+    for at in 0..width {
+        let (a, b) = (first.fields().get(at), other.fields().get(at));
+        let same = match (a, b) {
+            (Some(a), Some(b)) => a.name() == b.name() && a.data_type() == b.data_type(),
+            _ => false,
+        };
+        if !same {
+            return Err(format!(
+                "{}: column {} is {} where {} has {}; files of one table need the same columns",
+                file.path.display(),
+                at + 1,
+                describe(b),
+                first_file.path.display(),
+                describe(a)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How one Parquet column reads as KQL: its type (the file's own `kql_type` note, else the
+/// advanced hunting schema's, else the Arrow type's) and the expression that converts it; `None`
+/// for types hunt cannot read yet (binary, lists, structs, maps).
+fn column_expr(field: &Field, known: Option<KqlType>) -> Option<(KqlType, Expr)> {
+    let column = ident(field.name());
+    let noted = field
+        .metadata()
+        .get(KQL_TYPE_METADATA)
+        .and_then(|n| KqlType::from_kql_name(n));
+    let ticks = |column: Expr, unit: &TimeUnit| {
+        let as_long = cast(column, DataType::Int64);
+        match unit {
+            TimeUnit::Second => as_long * lit(10_000_000i64),
+            TimeUnit::Millisecond => as_long * lit(TICKS_PER_MILLISECOND),
+            TimeUnit::Microsecond => as_long * lit(10i64),
+            TimeUnit::Nanosecond => as_long / lit(100i64),
+        }
+    };
+    Some(match field.data_type() {
+        DataType::Timestamp(unit, _) => (
+            KqlType::DateTime,
+            ticks(column, unit) + lit(UNIX_EPOCH_TICKS),
+        ),
+        DataType::Date32 => (
+            KqlType::DateTime,
+            cast(column, DataType::Int64) * lit(TICKS_PER_DAY) + lit(UNIX_EPOCH_TICKS),
+        ),
+        DataType::Date64 => (
+            KqlType::DateTime,
+            cast(column, DataType::Int64) * lit(TICKS_PER_MILLISECOND) + lit(UNIX_EPOCH_TICKS),
+        ),
+        DataType::Duration(unit) => (KqlType::Timespan, ticks(column, unit)),
+        DataType::Boolean => (KqlType::Bool, column),
+        DataType::Int64 => {
+            // hunt's own exports note datetimes and timespans held as ticks.
+            // Only hunt's own note says a long holds ticks (others may hold Unix time).
+            let kql = match noted {
+                Some(t @ (KqlType::DateTime | KqlType::Timespan)) => t,
+                _ => KqlType::Long,
+            };
+            (kql, column)
+        }
+        DataType::Int32 => (KqlType::Int, column),
+        DataType::Int8 | DataType::Int16 | DataType::UInt8 | DataType::UInt16 => {
+            (KqlType::Int, cast(column, DataType::Int32))
+        }
+        // Values past i64::MAX become null rather than wrong.
+        DataType::UInt32 | DataType::UInt64 => (KqlType::Long, try_cast(column, DataType::Int64)),
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            (KqlType::Real, cast(column, DataType::Float64))
+        }
+        DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => (KqlType::Real, cast(column, DataType::Float64)),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+            if let DataType::Dictionary(_, value) = field.data_type()
+                && !matches!(
+                    **value,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
+            {
+                return None;
+            }
+            let kql = match noted.or(known) {
+                Some(t @ (KqlType::Dynamic | KqlType::Guid)) => t,
+                _ => KqlType::String,
+            };
+            let text = cast(column, DataType::Utf8);
+            let expr = if kql == KqlType::String {
+                f::coalesce(vec![text, lit("")])
+            } else {
+                text
+            };
+            (kql, expr)
+        }
+        DataType::Null => (KqlType::String, lit("")),
+        _ => return None,
+    })
+}

@@ -1,0 +1,591 @@
+//! The user's files as tables (`--data`): formats, compression, Defender exports, table names,
+//! typing, and every kind of bad input the issue names, each with the message the user sees.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use hunt::backend::{QueryError, QueryRequest};
+use hunt::engine::LocalEngine;
+use hunt::engine::files::DataOptions;
+use hunt::results::ResultSet;
+use hunt::results::export::{ExportFormat, write};
+
+use super::engine::runtime;
+
+fn open(paths: &[&Path], skip_bad_rows: bool) -> Result<LocalEngine, String> {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| p.to_path_buf()).collect();
+    LocalEngine::files(&paths, &DataOptions { skip_bad_rows }).map(|(engine, _)| engine)
+}
+
+/// Why opening failed (the test fails when it did not).
+fn open_error(paths: &[&Path]) -> String {
+    match open(paths, false) {
+        Ok(_) => panic!("{paths:?} should not open"),
+        Err(message) => message,
+    }
+}
+
+fn try_query(engine: &LocalEngine, query: &str) -> Result<ResultSet, QueryError> {
+    runtime().block_on(engine.execute(&QueryRequest::new(query)))
+}
+
+/// The result as CSV text (header and rows).
+fn csv(engine: &LocalEngine, query: &str) -> String {
+    let result = try_query(engine, query).unwrap_or_else(|e| panic!("{query}\n→ {e}"));
+    let mut out = Vec::new();
+    write(&result, ExportFormat::Csv, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn error(engine: &LocalEngine, query: &str) -> String {
+    match try_query(engine, query) {
+        Ok(_) => panic!("{query} should fail"),
+        Err(e) => e.message,
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(text.as_bytes()).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn zstd(text: &str) -> Vec<u8> {
+    zstd::encode_all(text.as_bytes(), 1).unwrap()
+}
+
+const PROCESS_LINES: &str = r#"{"Timestamp":"2024-05-01T10:00:00.1234567Z","DeviceName":"pc1","FileName":"powershell.exe","ProcessId":4242,"AdditionalFields":"{\"TokenElevationType\":\"TokenElevationTypeFull\"}","Custom":5}
+{"Timestamp":"2024-05-01T11:00:00Z","DeviceName":"pc2","FileName":"cmd.exe","ProcessId":"77","AdditionalFields":{"TokenElevationType":"Default"},"Custom":6.5}
+
+{"Timestamp":"2024-05-02T00:00:00Z","DeviceName":"pc3"}
+"#;
+
+#[test]
+fn json_lines_of_a_schema_table_take_the_schemas_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("DeviceProcessEvents.jsonl");
+    write_file(&file, PROCESS_LINES.as_bytes());
+    let engine = open(&[&file], false).unwrap();
+    assert_eq!(
+        csv(
+            &engine,
+            "DeviceProcessEvents | project Timestamp, DeviceName, FileName, ProcessId, E = tostring(AdditionalFields.TokenElevationType), Custom | order by Timestamp asc"
+        ),
+        "Timestamp,DeviceName,FileName,ProcessId,E,Custom\n\
+         2024-05-01T10:00:00.1234567Z,pc1,powershell.exe,4242,TokenElevationTypeFull,5\n\
+         2024-05-01T11:00:00.0000000Z,pc2,cmd.exe,77,Default,6.5\n\
+         2024-05-02T00:00:00.0000000Z,pc3,,,,\n"
+    );
+    // The schema's types, and a column it lacks typed by its values.
+    let types = csv(
+        &engine,
+        "DeviceProcessEvents | getschema | where ColumnName in ('Timestamp', 'ProcessId', 'AdditionalFields', 'Custom', 'DeviceName') | project ColumnName, ColumnType",
+    );
+    assert_eq!(
+        types,
+        "ColumnName,ColumnType\nTimestamp,datetime\nDeviceName,string\nProcessId,long\nAdditionalFields,string\nCustom,real\n"
+    );
+    // A missing string is empty, never null: `isempty` and `!=` keep such rows.
+    assert_eq!(
+        csv(
+            &engine,
+            "DeviceProcessEvents | where isempty(FileName) | count"
+        ),
+        "Count\n1\n"
+    );
+}
+
+#[test]
+fn defender_streaming_exports_in_storage_folders_are_their_category_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let envelope = |port: u32, ip: &str| {
+        format!(
+            r#"{{"time":"2024-01-01T00:00:00Z","tenantId":"t1","operationName":"Publish","category":"AdvancedHunting-DeviceNetworkEvents","properties":{{"Timestamp":"2024-01-01T00:00:0{port}Z","RemoteIP":"{ip}","RemotePort":{port},"DeviceName":"pc1"}}}}"#,
+            port = port % 10
+        )
+    };
+    let container = dir
+        .path()
+        .join("insights-logs-advancedhunting-devicenetworkevents/resourceId=/tenants/t1");
+    write_file(
+        &container.join("y=2024/m=01/d=01/h=00/m=00/PT1H.json.gz"),
+        &gzip(&format!(
+            "{}\n{}\n",
+            envelope(1, "10.0.0.1"),
+            envelope(2, "10.0.0.2")
+        )),
+    );
+    // An Event Hubs message: several records in one line, zstd-compressed.
+    write_file(
+        &container.join("y=2024/m=01/d=01/h=01/m=00/PT1H.json.zst"),
+        &zstd(&format!(
+            "{{\"records\":[{},{}]}}\n",
+            envelope(3, "10.0.0.3"),
+            envelope(4, "10.0.0.4")
+        )),
+    );
+    write_file(&dir.path().join("_SUCCESS"), b"");
+    write_file(&dir.path().join(".hidden.json"), b"{oops");
+    let engine = open(&[dir.path()], false).unwrap();
+    let names: Vec<String> = engine.catalog().names().cloned().collect();
+    assert_eq!(names, ["DeviceNetworkEvents"]);
+    assert_eq!(
+        csv(
+            &engine,
+            "DeviceNetworkEvents | summarize n = count(), ports = sum(RemotePort), last = max(Timestamp), ips = array_sort_asc(make_set(RemoteIP))"
+        ),
+        "n,ports,last,ips\n4,10,2024-01-01T00:00:04.0000000Z,\"[\"\"10.0.0.1\"\",\"\"10.0.0.2\"\",\"\"10.0.0.3\"\",\"\"10.0.0.4\"\"]\"\n"
+    );
+}
+
+#[test]
+fn folders_name_tables_and_csv_and_tsv_are_typed_by_their_values() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(&dir.path().join("logs/a.jsonl"), b"{\"n\":1,\"s\":\"x\"}\n");
+    write_file(
+        &dir.path().join("logs/deeper/b.jsonl.zst"),
+        &zstd("{\"n\":2,\"s\":\"y\"}\n"),
+    );
+    write_file(
+        &dir.path().join("hosts.csv"),
+        b"\xef\xbb\xbfHost,Score,Seen,Ok,Tags\r\npc1,1.5,2024-01-01T00:00:00Z,true,\"[\"\"a\"\"]\"\r\n\"pc2, the second\",2,2024-01-02,False,\"{\"\"k\"\": 1}\"\r\n\"multi\nline\",3,,,\r\n",
+    );
+    write_file(
+        &dir.path().join("owners.tsv.gz"),
+        &gzip("Host\tOwner\npc1\talice\n"),
+    );
+    write_file(&dir.path().join("readme.txt"), b"not data");
+    let engine = open(&[dir.path()], false).unwrap();
+    let names: Vec<String> = engine.catalog().names().cloned().collect();
+    assert_eq!(names, ["hosts", "logs", "owners"]);
+    assert_eq!(
+        csv(
+            &engine,
+            "logs | summarize sum(n), s = array_sort_asc(make_set(s))"
+        ),
+        "sum_n,s\n3,\"[\"\"x\"\",\"\"y\"\"]\"\n"
+    );
+    assert_eq!(
+        csv(
+            &engine,
+            "hosts | getschema | project ColumnName, ColumnType"
+        ),
+        "ColumnName,ColumnType\nHost,string\nScore,real\nSeen,datetime\nOk,bool\nTags,dynamic\n"
+    );
+    assert_eq!(
+        csv(
+            &engine,
+            "hosts | extend k = toint(Tags.k) | project Host, Score, Seen, Ok, k"
+        ),
+        "Host,Score,Seen,Ok,k\npc1,1.5,2024-01-01T00:00:00.0000000Z,true,\n\"pc2, the second\",2,2024-01-02T00:00:00.0000000Z,false,1\n\"multi\nline\",3,,,\n"
+    );
+    assert_eq!(
+        csv(
+            &engine,
+            "hosts | join kind=inner owners on Host | project Host, Owner"
+        ),
+        "Host,Owner\npc1,alice\n"
+    );
+}
+
+#[test]
+fn a_given_folder_of_partition_folders_is_one_table_named_by_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("SignIns");
+    write_file(&root.join("y=2024/m=01/part1.jsonl"), b"{\"User\":\"a\"}\n");
+    write_file(&root.join("y=2024/m=02/part1.jsonl"), b"{\"User\":\"b\"}\n");
+    let engine = open(&[&root], false).unwrap();
+    assert_eq!(
+        engine.catalog().names().cloned().collect::<Vec<_>>(),
+        ["SignIns"]
+    );
+    assert_eq!(csv(&engine, "SignIns | count"), "Count\n2\n");
+}
+
+/// The lab exported to Parquet (`hunt lab export`) answers as the lab does.
+#[test]
+fn parquet_exports_of_the_lab_answer_as_the_lab_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = "2025-01-31T12:00:00Z";
+    let export = Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args([
+            "lab",
+            "export",
+            dir.path().to_str().unwrap(),
+            "--lab-now",
+            now,
+        ])
+        .env("HUNT_HOME", dir.path().join("home"))
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let files = open(&[dir.path()], false).unwrap();
+    let lab = LocalEngine::lab(&hunt::engine::LabOptions {
+        scale: 1,
+        seed: 0x4855_4E54,
+        end_nanos: 1_738_324_800_000_000_000,
+    })
+    .unwrap();
+    for query in [
+        "DeviceProcessEvents | summarize c = count(), t = max(Timestamp), n = dcount(AccountName) by FileName | order by c desc, FileName asc | take 5",
+        "DeviceProcessEvents | where Timestamp between (datetime(2025-01-30) .. datetime(2025-01-31)) | summarize count() by bin(Timestamp, 1h) | order by Timestamp asc",
+        "DeviceProcessEvents | where isnotempty(AdditionalFields) | extend E = tostring(parse_json(AdditionalFields).TokenElevationType) | summarize count() by E | order by E asc",
+        "DeviceNetworkEvents | summarize arg_max(Timestamp, RemoteIP, RemotePort) by DeviceId | order by DeviceId asc",
+        "DeviceProcessEvents | getschema",
+    ] {
+        assert_eq!(csv(&files, query), csv(&lab, query), "{query}");
+    }
+}
+
+#[test]
+fn a_bad_line_names_the_file_and_line_and_skipping_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.jsonl");
+    write_file(
+        &file,
+        b"{\"a\":1,\"when\":\"2024-01-01\"}\n{\"a\":2,\"when\":\"2024-01-02\"}\n{\"a\":3,\n[1,2]\n{\"a\":\"\xff\"}\n{\"a\":6,\"when\":\"not a date\"}\n{\"a\":7}\n",
+    );
+    let engine = open(&[&file], false).unwrap();
+    let message = error(&engine, "t | summarize sum(a)");
+    let shown = file.display().to_string();
+    assert!(
+        message.contains(&format!("{shown}:3: not JSON")),
+        "{message}"
+    );
+    assert!(message.contains("--skip-bad-rows"), "{message}");
+    let skipping = open(&[&file], true).unwrap();
+    let result = try_query(&skipping, "t | summarize sum(a)").unwrap();
+    // Lines 3 to 5 are no records; `when` is a string, as line 6 is among the records sampled.
+    assert_eq!(result.cell_text(0, 0).as_deref(), Some("16"));
+    assert_eq!(
+        result.facts.warnings,
+        ["3 bad rows were skipped (--skip-bad-rows)"]
+    );
+    // Each kind of bad row says what is wrong with it.
+    for (name, bytes, expected) in [
+        (
+            "array",
+            &b"{\"a\":0}\n[1,2]\n"[..],
+            ":2: a record must be a JSON object, not an array",
+        ),
+        (
+            "bytes",
+            &b"{\"a\":0}\n{\"a\":\"\xff\"}\n"[..],
+            ":2: the line is not UTF-8 text",
+        ),
+        (
+            "json",
+            &b"{\"a\":0}\n\n{\"a\":\n"[..],
+            ":3: not JSON: EOF while parsing a value (column 5)",
+        ),
+    ] {
+        let one = dir.path().join(format!("{name}.jsonl"));
+        write_file(&one, bytes);
+        let message = error(&open(&[&one], false).unwrap(), &format!("{name} | count"));
+        assert!(
+            message.contains(&format!("{}{expected}", one.display())),
+            "{message}"
+        );
+    }
+    // Typed by its first records, `when` is a datetime; a later value that is not fails.
+    // Past the records sampled, a value of another type is a bad row, in a query that reads it.
+    let late = dir.path().join("late.jsonl");
+    let sampled = hunt::engine::files::SAMPLE_RECORDS;
+    let mut text = "{\"n\":1,\"when\":\"2024-01-01\"}\n".repeat(sampled);
+    text.push_str("{\"n\":1,\"when\":\"soon\"}\n");
+    write_file(&late, text.as_bytes());
+    let engine = open(&[&late], false).unwrap();
+    let message = error(&engine, "late | summarize max(when)");
+    let line = sampled + 1;
+    assert!(
+        message.contains(&format!(
+            "{}:{line}: column 'when': \"soon\" is not a datetime",
+            late.display()
+        )),
+        "{message}"
+    );
+    // A query that does not read the column does not read its values.
+    assert_eq!(
+        csv(&engine, "late | summarize sum(n)"),
+        format!("sum_n\n{line}\n")
+    );
+}
+
+#[test]
+fn csv_rows_of_the_wrong_width_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    write_file(&file, b"a,b\n1,\"two\nlines\"\n2\n3,x\n");
+    let engine = open(&[&file], false).unwrap();
+    let message = error(&engine, "t | count");
+    assert!(
+        message.contains(&format!(
+            "{}:4: the row has 1 fields, the header 2",
+            file.display()
+        )),
+        "{message}"
+    );
+    let skipping = open(&[&file], true).unwrap();
+    assert_eq!(csv(&skipping, "t | summarize sum(a)"), "sum_a\n4\n");
+}
+
+#[test]
+fn paths_that_cannot_be_tables_are_refused_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    assert_eq!(
+        open_error(&[&missing]),
+        format!("{}: no such file or folder", missing.display())
+    );
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let message = open_error(&[&empty]);
+    assert!(
+        message.contains("no data files in this folder"),
+        "{message}"
+    );
+    write_file(&empty.join("notes.txt"), b"x");
+    assert!(open_error(&[&empty]).contains("no data files"));
+    let text = dir.path().join("notes.txt");
+    write_file(&text, b"x");
+    let message = open_error(&[&text]);
+    assert!(
+        message.contains("not a kind of file hunt reads"),
+        "{message}"
+    );
+
+    // One table, two formats.
+    write_file(&dir.path().join("mixed/t/a.jsonl"), b"{\"a\":1}\n");
+    write_file(&dir.path().join("mixed/t/b.csv"), b"a\n1\n");
+    let message = open_error(&[&dir.path().join("mixed")]);
+    assert!(message.contains("table 't' mixes JSON lines"), "{message}");
+
+    // CSV files of one table with different headers.
+    write_file(&dir.path().join("csvs/t/1.csv"), b"a,b\n1,2\n");
+    write_file(&dir.path().join("csvs/t/2.csv"), b"a,c\n1,2\n");
+    let message = open_error(&[&dir.path().join("csvs")]);
+    assert!(
+        message.contains("2.csv: its header differs from"),
+        "{message}"
+    );
+    assert!(
+        message.contains("at column 2 (\"c\" against \"b\")"),
+        "{message}"
+    );
+
+    // A header naming a column twice.
+    let twice = dir.path().join("twice.csv");
+    write_file(&twice, b"a,a\n1,2\n");
+    assert!(open_error(&[&twice]).contains("names column \"a\" twice"));
+
+    // No records and no schema: no columns.
+    let nothing = dir.path().join("nothing.jsonl");
+    write_file(&nothing, b"\n\n");
+    let message = open_error(&[&nothing]);
+    assert!(message.contains("its files hold no records"), "{message}");
+    let only_bad = dir.path().join("only_bad.jsonl");
+    write_file(&only_bad, b"\n[1]\n");
+    let message = open_error(&[&only_bad]);
+    assert!(
+        message.contains(&format!(
+            "no record could be read ({}:2: a record must be",
+            only_bad.display()
+        )),
+        "{message}"
+    );
+
+    // An empty export of a schema table still has the schema's columns.
+    let known = dir.path().join("DeviceEvents.jsonl");
+    write_file(&known, b"");
+    let engine = open(&[&known], false).unwrap();
+    assert_eq!(csv(&engine, "DeviceEvents | count"), "Count\n0\n");
+}
+
+fn write_parquet(path: &Path, column: ArrayRef) {
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "v",
+        column.data_type().clone(),
+        true,
+    )]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![column]).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_files_of_one_table_must_agree_and_be_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(
+        &dir.path().join("t/1.parquet"),
+        Arc::new(Int64Array::from(vec![1, 2])),
+    );
+    write_parquet(
+        &dir.path().join("t/2.parquet"),
+        Arc::new(Int64Array::from(vec![3])),
+    );
+    let engine = open(&[dir.path()], false).unwrap();
+    assert_eq!(csv(&engine, "t | summarize sum(v)"), "sum_v\n6\n");
+
+    write_parquet(
+        &dir.path().join("t/3.parquet"),
+        Arc::new(StringArray::from(vec!["x"])),
+    );
+    let message = open_error(&[dir.path()]);
+    assert!(
+        message.contains("3.parquet: column 1 is 'v' (Utf8)"),
+        "{message}"
+    );
+    assert!(message.contains("1.parquet has 'v' (Int64)"), "{message}");
+
+    let fake = dir.path().join("fake.parquet");
+    write_file(&fake, b"PAR1 not really");
+    let message = open_error(&[&fake]);
+    assert!(
+        message.contains("fake.parquet: not a readable Parquet file"),
+        "{message}"
+    );
+
+    // Strings: null reads as "" (KQL strings have no null).
+    let strings = dir.path().join("s.parquet");
+    write_parquet(&strings, Arc::new(StringArray::from(vec![Some("a"), None])));
+    let engine = open(&[&strings], false).unwrap();
+    assert_eq!(csv(&engine, "s | where isempty(v) | count"), "Count\n1\n");
+    let _ = DataType::Utf8;
+}
+
+#[test]
+fn a_truncated_compressed_file_fails_the_query_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.jsonl.gz");
+    let mut bytes = gzip(&"{\"a\":1}\n".repeat(10_000));
+    bytes.truncate(bytes.len() / 2);
+    write_file(&file, &bytes);
+    let engine = open(&[&file], false).unwrap();
+    let message = error(&engine, "t | count");
+    assert!(message.contains(&file.display().to_string()), "{message}");
+    // Skipping bad rows does not hide a broken file.
+    let skipping = open(&[&file], true).unwrap();
+    assert!(try_query(&skipping, "t | count").is_err());
+}
+
+#[test]
+fn the_cli_takes_data_and_says_what_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.jsonl");
+    write_file(&file, b"{\"a\":1}\n{oops\n{\"a\":2}\n");
+    let hunt = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hunt"))
+            .args(args)
+            .env("HUNT_HOME", dir.path().join("home"))
+            .output()
+            .unwrap()
+    };
+    let path = file.to_str().unwrap();
+    let out = hunt(&[
+        "run",
+        "--data",
+        path,
+        "--format",
+        "csv",
+        "t | summarize sum(a)",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{path}:2: not JSON")), "{stderr}");
+
+    let out = hunt(&[
+        "run",
+        "--data",
+        path,
+        "--skip-bad-rows",
+        "--format",
+        "csv",
+        "t | summarize sum(a)",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "sum_a\n3\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 bad row was skipped"));
+
+    let missing = dir.path().join("missing");
+    let out = hunt(&["run", "--data", missing.to_str().unwrap(), "t"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file or folder"));
+    let out = hunt(&["run", "--skip-bad-rows", "DeviceEvents | count"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = hunt(&["run", "--backend", "graph", "--data", path, "t"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `hunt serve --data` answers Graph's contract from the files (issue 6's last part), and the
+/// Graph client reads it back.
+#[test]
+fn serve_answers_from_the_files() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hosts.csv");
+    write_file(&file, b"Host,Score\npc1,2\npc2,3\n");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--data",
+            file.to_str().unwrap(),
+        ])
+        .env("HUNT_HOME", dir.path().join("home"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    // The reader stays open while the server runs (it writes more lines to stderr).
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    stderr.read_line(&mut first).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .and_then(|w| w.strip_suffix("/v1.0/security/runHuntingQuery;"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    assert!(first.contains("1 table of your files"), "{first}");
+    let out = Command::new(env!("CARGO_BIN_EXE_hunt"))
+        .args([
+            "run",
+            "--backend",
+            "graph",
+            "--endpoint",
+            &url,
+            "--format",
+            "csv",
+        ])
+        .arg("hosts | summarize total = sum(Score)")
+        .env("HUNT_HOME", dir.path().join("home"))
+        .env("HUNT_TOKEN", "any")
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    drop(stderr);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "total\n5\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -45,6 +45,11 @@ pub struct Cli {
     /// folder; a Defender export, a table named by its category.
     #[arg(long = "data", global = true, value_name = "PATH")]
     data: Vec<PathBuf>,
+    /// The memory the local engine's queries may take: 8GiB, 512MiB, 50% (of physical memory).
+    /// Sorts and aggregations spill to temporary files past it; other queries fail with a
+    /// message. Default: `memory_limit` in the config file, else half of physical memory.
+    #[arg(long = "memory-limit", global = true, value_name = "SIZE", value_parser = crate::engine::memory::parse_size)]
+    memory_limit: Option<usize>,
     /// With --data: skip rows that cannot be read (counted, and said with the result) instead of
     /// failing the query at the first one.
     #[arg(long = "skip-bad-rows", global = true)]
@@ -299,11 +304,28 @@ pub fn main() -> i32 {
         })
     };
     let command = cli.command;
+    let memory_limit = match (
+        cli.memory_limit,
+        good_config.as_ref().and_then(|c| c.memory_limit.as_deref()),
+    ) {
+        (Some(bytes), _) => Some(bytes),
+        (None, Some(text)) => match crate::engine::memory::parse_size(text) {
+            Ok(bytes) => Some(bytes),
+            Err(message) => {
+                return fail(
+                    2,
+                    &format!("{}: memory_limit: {message}", config_name(&store)),
+                );
+            }
+        },
+        (None, None) => None,
+    };
     let lab = LabChoice {
         scale: cli.scale,
         now: cli.lab_now,
         data: cli.data,
         skip_bad_rows: cli.skip_bad_rows,
+        memory_limit,
     };
     if lab.skip_bad_rows && lab.data.is_empty() {
         return fail(2, "--skip-bad-rows applies to --data files only");
@@ -440,6 +462,8 @@ struct LabChoice {
     now: Option<i64>,
     data: Vec<PathBuf>,
     skip_bad_rows: bool,
+    /// `--memory-limit` or the config file's; the engine's default otherwise.
+    memory_limit: Option<usize>,
 }
 
 impl LabChoice {
@@ -469,6 +493,10 @@ impl LabChoice {
                 if notes.len() == 1 { "" } else { "s" }
             ));
             engine
+        };
+        let engine = match self.memory_limit {
+            Some(bytes) => engine.with_memory_limit(bytes),
+            None => engine,
         };
         Ok(match self.now {
             Some(now) => engine.with_fixed_now(now),

@@ -11,6 +11,7 @@ mod hunt {
     pub mod graph;
     pub mod lab;
     pub mod make_series;
+    pub mod memory;
     pub mod operators;
     pub mod semantics;
     pub mod snapshots;

@@ -1,10 +1,12 @@
 //! The embedded local backend: KQL syntax tree → DataFusion logical plan, KQL functions as UDFs,
 //! and a catalog of tables (the lab data set, later the user's files).
 
+pub mod cooperative;
 pub mod files;
 pub mod functions;
 pub mod lab;
 mod lab_table;
+pub mod memory;
 pub mod planner;
 pub mod time_window;
 pub mod udf;
@@ -113,6 +115,9 @@ pub struct CatalogTable {
     pub columns: Vec<(String, KqlType)>,
 }
 
+/// The rows of an in-memory table's batches (DataFusion's default batch size).
+const MEMORY_BATCH_ROWS: usize = 8192;
+
 /// The tables by name (case-sensitive, as in KQL).
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
@@ -152,7 +157,13 @@ impl Catalog {
         let types: Vec<KqlType> = columns.iter().map(|(_, t)| *t).collect();
         let arrays = strings_as_empty(batch.columns(), &types)?;
         let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-        let provider = MemTable::try_new(schema, vec![vec![batch]])?;
+        // Slices (no copy) of a batch's size: every operator then works a batch at a time, so a
+        // query yields between batches, and a cancelled one stops within one.
+        let slices: Vec<RecordBatch> = (0..batch.num_rows())
+            .step_by(MEMORY_BATCH_ROWS)
+            .map(|start| batch.slice(start, MEMORY_BATCH_ROWS.min(batch.num_rows() - start)))
+            .collect();
+        let provider = MemTable::try_new(schema, vec![slices])?;
         self.tables.insert(
             name.to_string(),
             CatalogTable {
@@ -221,6 +232,8 @@ pub struct LocalEngine {
     fixed_now: Option<i64>,
     /// The most rows a query returns; more are cut and the result marked truncated.
     row_limit: usize,
+    /// The memory queries may take (bytes), shared by all queries of this engine.
+    memory_limit: usize,
 }
 
 impl LocalEngine {
@@ -231,15 +244,41 @@ impl LocalEngine {
                 .map_or(2, |n| n.get())
                 .min(8),
         );
+        let memory_limit = memory::default_limit();
         LocalEngine {
-            context: SessionContext::new_with_config(config),
+            context: context_with_limit(config, memory_limit),
             catalog: Arc::new(catalog),
             udfs: Arc::new(Udfs::new()),
             label: label.to_string(),
             data_window: None,
             fixed_now: None,
             row_limit: DEFAULT_ROW_LIMIT,
+            memory_limit,
         }
+    }
+
+    /// Caps the memory queries take (bytes; see `memory`): sorts and aggregations spill to
+    /// temporary files past it, other queries fail with a message. The default is half of
+    /// physical memory.
+    pub fn with_memory_limit(mut self, bytes: usize) -> LocalEngine {
+        self.memory_limit = bytes.max(memory::MIN_BYTES);
+        self.context = context_with_limit(self.context.copied_config(), self.memory_limit);
+        self
+    }
+
+    pub fn memory_limit(&self) -> usize {
+        self.memory_limit
+    }
+
+    /// A DataFusion error as the user reads it: passing the memory limit said plainly.
+    fn engine_error(&self, error: &DataFusionError) -> QueryError {
+        if matches!(error.find_root(), DataFusionError::ResourcesExhausted(_)) {
+            return QueryError::new(
+                ErrorKind::Execution,
+                memory::exceeded_message(self.memory_limit),
+            );
+        }
+        execution_error(error)
     }
 
     /// The engine over a freshly generated lab data set.
@@ -336,8 +375,8 @@ impl LocalEngine {
                 .context
                 .execute_logical_plan(discovery.plan)
                 .await
-                .map_err(|e| execution_error(&e))?;
-            let batches = frame.collect().await.map_err(|e| execution_error(&e))?;
+                .map_err(|e| self.engine_error(&e))?;
+            let batches = frame.collect().await.map_err(|e| self.engine_error(&e))?;
             discoveries.insert(discovery.at, discovered(&batches, discovery.kind));
         }
         Err(QueryError::new(
@@ -353,8 +392,10 @@ impl LocalEngine {
     /// awaits it, and a panic in it becomes an error. Dropping the future stops the query.
     pub async fn execute(&self, request: &QueryRequest) -> Result<ResultSet, QueryError> {
         let (engine, request) = (self.clone(), request.clone());
-        let task = tokio::spawn(async move { engine.execute_here(&request).await });
-        let _stop_when_dropped = AbortOnDrop(task.abort_handle());
+        let stop = Arc::new(cooperative::QueryStop::default());
+        let flag = stop.clone();
+        let task = tokio::spawn(async move { engine.execute_here(&request, flag).await });
+        let _stop_when_dropped = AbortOnDrop(task.abort_handle(), stop);
         match task.await {
             Ok(outcome) => outcome,
             Err(error) => Err(QueryError::new(
@@ -364,7 +405,29 @@ impl LocalEngine {
         }
     }
 
-    async fn execute_here(&self, request: &QueryRequest) -> Result<ResultSet, QueryError> {
+    /// The physical plan of a query, as DataFusion prints it (tests of the plan's shape).
+    pub async fn physical_plan_text(&self, request: &QueryRequest) -> Result<String, QueryError> {
+        let query = parse_or_error(&request.query)?;
+        let planned = self.plan(&request.query, &query, self.now(), None).await?;
+        let frame = self
+            .context
+            .execute_logical_plan(planned.plan)
+            .await
+            .map_err(|e| self.engine_error(&e))?;
+        let plan = frame
+            .create_physical_plan()
+            .await
+            .map_err(|e| self.engine_error(&e))?;
+        Ok(datafusion::physical_plan::displayable(plan.as_ref())
+            .indent(false)
+            .to_string())
+    }
+
+    async fn execute_here(
+        &self,
+        request: &QueryRequest,
+        stop: Arc<cooperative::QueryStop>,
+    ) -> Result<ResultSet, QueryError> {
         let started = Instant::now();
         let source = request.query.as_str();
         let now = self.now();
@@ -381,17 +444,18 @@ impl LocalEngine {
         let plan = datafusion::logical_expr::LogicalPlanBuilder::from(planned.plan)
             .limit(0, Some(self.row_limit.saturating_add(1)))
             .and_then(|b| b.build())
-            .map_err(|e| execution_error(&e))?;
+            .map_err(|e| self.engine_error(&e))?;
         // A session of its own counts the rows this query skips as bad (`--skip-bad-rows`).
         let skipped = Arc::new(files::SkippedRows::default());
         let mut state = self.context.state();
         state.config_mut().set_extension(skipped.clone());
+        state.config_mut().set_extension(stop);
         let frame = SessionContext::new_with_state(state)
             .execute_logical_plan(plan)
             .await
-            .map_err(|e| execution_error(&e))?;
+            .map_err(|e| self.engine_error(&e))?;
         let planned_schema = Arc::new(frame.schema().as_arrow().clone());
-        let batches = frame.collect().await.map_err(|e| execution_error(&e))?;
+        let batches = frame.collect().await.map_err(|e| self.engine_error(&e))?;
         let schema = batches
             .first()
             .map(|b| b.schema())
@@ -412,7 +476,7 @@ impl LocalEngine {
         } else {
             batches
         };
-        let batches = strings_never_null(batches, &types).map_err(|e| execution_error(&e))?;
+        let batches = strings_never_null(batches, &types).map_err(|e| self.engine_error(&e))?;
         let facts = RunFacts {
             elapsed: started.elapsed(),
             row_count: 0,
@@ -456,11 +520,32 @@ fn strings_never_null(
         .collect()
 }
 
-/// Aborts a task when dropped (a cancelled query stops its engine task too).
-struct AbortOnDrop(tokio::task::AbortHandle);
+/// A session whose queries share a memory pool of `limit` bytes, spilling to the system's
+/// temporary folder.
+fn context_with_limit(config: SessionConfig, limit: usize) -> SessionContext {
+    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+        .with_memory_pool(memory::pool(limit))
+        .build_arc();
+    let builder = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_physical_optimizer_rule(Arc::new(cooperative::YieldAfterMultipliers));
+    // Building a runtime with the default disk manager does not fail; if it ever does, the
+    // engine still runs, without a limit.
+    let builder = match runtime {
+        Ok(runtime) => builder.with_runtime_env(runtime),
+        Err(_) => builder,
+    };
+    SessionContext::new_with_state(builder.build())
+}
+
+/// Aborts a task when dropped, and raises its query's stop flag (a cancelled query stops its
+/// engine task too, and every operator of it at its next batch).
+struct AbortOnDrop(tokio::task::AbortHandle, Arc<cooperative::QueryStop>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
+        self.1.stop();
         self.0.abort();
     }
 }

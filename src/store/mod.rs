@@ -102,6 +102,9 @@ pub struct Config {
     /// The most rows a local query returns (default 100,000, as Defender's); more are cut and
     /// the result is marked truncated.
     pub row_limit: Option<usize>,
+    /// The memory the local engine's queries may take: `8GiB`, `512MiB`, `50%` (of physical
+    /// memory; the default is half). Sorts and aggregations spill past it.
+    pub memory_limit: Option<String>,
     /// Graph: `global` (default), `usgov`, `dod` (`china` is refused: no advanced hunting API).
     pub cloud: Option<String>,
     /// Graph base URL instead of the cloud's (https; http only on loopback).

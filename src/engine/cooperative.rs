@@ -220,7 +220,6 @@ impl PhysicalOptimizerRule for YieldAfterMultipliers {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::backend::QueryRequest;
     use crate::engine::{Catalog, LocalEngine};
 

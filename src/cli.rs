@@ -1349,7 +1349,10 @@ fn findings(
             },
         ));
     }
+    // An earlier result (`$last`) exists only in the console and `hunt run --input`: the
+    // analysis has said so, and the engine cannot know its columns here.
     if parse.errors.is_empty()
+        && !crate::kql::earlier::names_results(text)
         && let Err(error) = engine.check(text)
     {
         // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
@@ -1433,6 +1436,7 @@ fn lab_export(dir: &std::path::Path, format: FileFormat, lab: LabChoice) -> i32 
             backend: "lab".into(),
             window: None,
             warnings: Vec::new(),
+            ran_on: None,
         };
         let types = columns.iter().map(|(_, t)| *t).collect();
         let result = match ResultSet::new(batch.schema(), &[batch], types, facts) {

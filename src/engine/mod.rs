@@ -1,6 +1,7 @@
 //! The embedded local backend: KQL syntax tree → DataFusion logical plan, KQL functions as UDFs,
 //! and a catalog of tables (the lab data set, later the user's files).
 
+pub mod earlier;
 pub mod functions;
 pub mod lab;
 mod lab_table;
@@ -160,6 +161,34 @@ impl Catalog {
             },
         );
         Ok(())
+    }
+
+    /// Adds an earlier result as the table `name` (`$last`, `$2`): its columns with their KQL
+    /// types, sharing the result's Arrow arrays (a column is copied only when it must change:
+    /// an Arrow type other than the KQL type's, or null strings made empty). Errors when a
+    /// column cannot be read as its KQL type.
+    pub fn insert_result(&mut self, name: &str, result: &ResultSet) -> Result<(), DataFusionError> {
+        let columns: Vec<(String, KqlType)> = result
+            .column_names()
+            .into_iter()
+            .zip(result.column_types().iter().copied())
+            .collect();
+        let arrays = result
+            .batch()
+            .columns()
+            .iter()
+            .zip(&columns)
+            .map(|(array, (_, ty))| {
+                if array.data_type() == &ty.arrow_type() {
+                    Ok(array.clone())
+                } else {
+                    datafusion::arrow::compute::cast(array, &ty.arrow_type())
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let schema = kql_schema(&columns);
+        let batch = RecordBatch::try_new(schema, arrays)?;
+        self.insert_batch(name, columns, batch)
     }
 
     /// Every advanced hunting table, empty: enough to check queries against the schema.
@@ -403,6 +432,7 @@ impl LocalEngine {
                 .map(|w| time_window::describe_window(&w, now))
                 .or_else(|| self.data_window.clone()),
             warnings: Vec::new(),
+            ran_on: None,
         };
         let result = ResultSet::new(schema, &batches, types, facts).map_err(|e| {
             QueryError::new(
@@ -473,6 +503,10 @@ impl Backend for LocalEngine {
 
     fn tables(&self) -> Vec<TableInfo> {
         self.catalog.table_infos()
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 

@@ -110,7 +110,7 @@ pub struct SchemaTable {
 }
 
 /// The word being typed at the end of `before` (letters, digits, `_`, and `-` inside an
-/// operator name): the part completion replaces. Returns its start (a byte offset).
+/// operator name, after a `$` that starts it): the part completion replaces. Returns its start (a byte offset).
 pub fn word_start(before: &str) -> usize {
     let mut start = before.len();
     for (at, ch) in before.char_indices().rev() {
@@ -119,6 +119,10 @@ pub fn word_start(before: &str) -> usize {
         } else {
             break;
         }
+    }
+    // `$last`, `$2`: the `$` is part of the name being typed.
+    if before[..start].ends_with('$') {
+        start -= 1;
     }
     start
 }

@@ -230,6 +230,7 @@ fn one_column(name: &str, values: Vec<&str>) -> ResultSet {
         backend: "test".into(),
         window: None,
         warnings: Vec::new(),
+        ran_on: None,
     };
     ResultSet::from_batches(schema, &[batch], facts).unwrap()
 }
@@ -458,7 +459,8 @@ fn the_worker_cancel_path_reports_cancelled() {
     let mut handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
     assert!(handle.send(Command::Run {
         id: 7,
-        request: QueryRequest::new("slow")
+        request: QueryRequest::new("slow"),
+        earlier: Default::default(),
     }));
     let started = next_job_event(&mut handle);
     assert!(

@@ -52,7 +52,7 @@ fn missing(name: &str, number: usize, kept: usize, context: &str) -> String {
         return format!("'{name}' names no result: the newest is $last (or $1), then $2 …");
     }
     let count = match kept {
-        0 => "there is none yet".to_string(),
+        0 => "there is none".to_string(),
         1 => "there is only 1".to_string(),
         n => format!("there are only {n}"),
     };
@@ -202,7 +202,7 @@ mod tests {
         let none = resolve("$last", &ResultHistory::new(), "c").expect_err("none");
         assert_eq!(
             none.message,
-            "'$last' names the newest result, but there is none yet (c)"
+            "'$last' names the newest result, but there is none (c)"
         );
         let zero = resolve("$0", &one, "c").expect_err("zero");
         assert!(zero.message.starts_with("'$0' names no result"));

@@ -630,6 +630,31 @@ mod tests {
     }
 
     #[test]
+    fn earlier_results_complete_with_their_dollar() {
+        let mut tables = schema();
+        for name in ["$last", "$1", "$2"] {
+            tables.push(SchemaTable {
+                name: name.into(),
+                columns: vec![("Logons".into(), "long".into())],
+            });
+        }
+        let schema = Schema::new(&tables);
+        let at_end = |query: &str| -> Vec<String> {
+            candidates(query, query.len(), &schema, &[])
+                .into_iter()
+                .map(|c| c.text)
+                .collect()
+        };
+        // The `$` belongs to the word: completing `$la` gives `$last`, not `$$last`.
+        assert_eq!(word_start("T | join ($la"), 10);
+        assert_eq!(word_start("$"), 0);
+        assert_eq!(at_end("$la"), ["$last"]);
+        let all = at_end("DeviceInfo | join ($");
+        assert_eq!(&all[..3], ["$last", "$1", "$2"], "{all:?}");
+        assert_eq!(at_end("$last | where Lo")[0], "Logons");
+    }
+
+    #[test]
     fn columns_in_scope_flow_through_the_operators() {
         let found = texts("DeviceProcessEvents | where F‸");
         assert_eq!(found[0], "FileName");

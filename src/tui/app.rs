@@ -1344,7 +1344,8 @@ impl App {
             return;
         }
         let word = &before[crate::kql::completion::word_start(&before)..];
-        let starts_name = (ch.is_alphabetic() || ch == '_') && word.chars().count() == 1;
+        let starts_name =
+            (ch.is_alphabetic() || ch == '_' || ch == '$') && word.chars().count() == 1;
         let after_pipe = ch == ' ' && before.trim_end().ends_with('|');
         if starts_name || after_pipe {
             self.open_completion(false);

@@ -509,7 +509,14 @@ impl<'s> Analyser<'s> {
             }
             return Cols::open();
         }
-        if !self.schema.tables.is_empty() && self.reporting() {
+        // Only a backend's own tables make names checkable: kept results alone (a backend that
+        // reports no tables) say nothing about the rest.
+        let checkable = self
+            .schema
+            .tables
+            .iter()
+            .any(|t| !super::earlier::is_result_name(&t.name));
+        if checkable && self.reporting() {
             let mut candidates: Vec<String> =
                 self.schema.tables.iter().map(|t| t.name.clone()).collect();
             candidates.extend(self.let_names());

@@ -795,6 +795,19 @@ fn bad_inputs_name_the_file() {
         "{}",
         stderr(&output)
     );
+    // More files than results are kept is a usage error, before any is read.
+    let many: Vec<String> = (0..11).map(|n| format!("missing-{n}.json")).collect();
+    let mut args = vec!["run"];
+    for file in &many {
+        args.extend(["--input", file.as_str()]);
+    }
+    args.push("$last");
+    let output = hunt(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "hunt: --input: at most 10 files ($1 … $10)\n"
+    );
     for (name, body, says) in [
         ("text.json", "hello", "is not valid JSON"),
         (

@@ -241,6 +241,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_result_without_columns_still_has_its_rows() {
+        // Graph may answer `{"schema":[],"results":[{},{}]}`.
+        let decoded =
+            crate::graph::decode::decode_results(br#"{"schema":[],"results":[{},{}]}"#, "graph")
+                .expect("decoded");
+        let kept = history(&[Arc::new(decoded)]);
+        let answer = run_on_results(None, &kept, &QueryRequest::new("$last | count"), "c")
+            .await
+            .expect("ran");
+        assert_eq!(answer.cell_text(0, 0), Some("2".to_string()));
+    }
+
+    #[tokio::test]
     async fn results_sit_beside_the_local_tables_and_outside_the_window() {
         let mut catalog = Catalog::default();
         let schema = kql_schema(&[("n".to_string(), KqlType::Long)]);

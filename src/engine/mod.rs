@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
@@ -151,7 +151,9 @@ impl Catalog {
         let schema = kql_schema(&columns);
         let types: Vec<KqlType> = columns.iter().map(|(_, t)| *t).collect();
         let arrays = strings_as_empty(batch.columns(), &types)?;
-        let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+        // The row count travels explicitly: a result may have no columns.
+        let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+        let batch = RecordBatch::try_new_with_options(schema.clone(), arrays, &options)?;
         let provider = MemTable::try_new(schema, vec![vec![batch]])?;
         self.tables.insert(
             name.to_string(),
@@ -187,7 +189,8 @@ impl Catalog {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let schema = kql_schema(&columns);
-        let batch = RecordBatch::try_new(schema, arrays)?;
+        let options = RecordBatchOptions::new().with_row_count(Some(result.row_count()));
+        let batch = RecordBatch::try_new_with_options(schema, arrays, &options)?;
         self.insert_batch(name, columns, batch)
     }
 

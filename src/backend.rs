@@ -173,6 +173,13 @@ pub trait Backend: Send + Sync {
 
     /// The tables and their columns, for completion.
     fn tables(&self) -> Vec<TableInfo>;
+
+    /// The backend itself, for the worker to recognise the local engine: a query over earlier
+    /// results (`$last`) runs beside the local engine's own tables. `None` (the default) for
+    /// backends whose tables are elsewhere (Graph).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// Reports how far a backend's start-up has come (`building the lab data: 12 of 62 tables`).

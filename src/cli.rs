@@ -137,6 +137,13 @@ enum Command {
         /// ISO 8601 time window, e.g. P7D or 2024-02-01T00:00:00Z/2024-02-15T00:00:00Z.
         #[arg(long)]
         timespan: Option<String>,
+        /// A saved result to query again as the table $last: the JSON `hunt run --format
+        /// json` prints (Graph's runHuntingQuery answer). Repeatable: the last one given is
+        /// $last (= $1), the one before $2, and so on. The query then runs on the local
+        /// engine, beside the lab's tables (with --backend graph: the inputs alone, no Graph
+        /// call). A file that cannot be read exits 2; one that is not such JSON exits 1.
+        #[arg(long = "input", value_name = "FILE.json")]
+        input: Vec<PathBuf>,
         #[command(flatten)]
         graph: GraphFlags,
     },
@@ -376,6 +383,7 @@ pub fn main() -> i32 {
             format,
             csv_safe,
             timespan,
+            input,
             graph: _,
         }) => {
             let backend = match backend {
@@ -416,7 +424,7 @@ pub fn main() -> i32 {
                     Err(message) => return fail(2, &message),
                 },
             };
-            run_query(&text, format, csv_safe, timespan, target, row_limit)
+            run_query(&text, format, csv_safe, timespan, target, row_limit, &input)
         }
         Some(Command::Check { files, schema }) => check(&files, schema, lab),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
@@ -814,6 +822,7 @@ fn run_query(
     timespan: Option<String>,
     target: Target,
     row_limit: usize,
+    inputs: &[PathBuf],
 ) -> i32 {
     let runtime = match runtime() {
         Ok(runtime) => runtime,
@@ -823,18 +832,27 @@ fn run_query(
         query: text.to_string(),
         timespan,
     };
-    let outcome: Result<ResultSet, QueryError> = match target {
-        Target::Lab(lab) => match lab.engine(&|_| {}) {
-            Ok(engine) => runtime.block_on(engine.with_row_limit(row_limit).execute(&request)),
-            // Files that cannot be opened are the command's input: a usage error.
-            Err(message) => return fail(if lab.data.is_empty() { 1 } else { 2 }, &message),
-        },
-        Target::Graph(settings) => runtime.block_on(async {
-            let backend = crate::graph::connect(&settings, &env_var, Vec::new()).await?;
-            backend
-                .run(request, tokio_util::sync::CancellationToken::new())
-                .await
-        }),
+    let outcome: Result<ResultSet, QueryError> = if !inputs.is_empty()
+        || crate::kql::earlier::names_results(text)
+    {
+        match run_on_inputs(&runtime, &request, inputs, target, row_limit) {
+            Ok(outcome) => outcome,
+            Err((code, message)) => return fail(code, &message),
+        }
+    } else {
+        match target {
+            Target::Lab(lab) => match lab.engine(&|_| {}) {
+                Ok(engine) => runtime.block_on(engine.with_row_limit(row_limit).execute(&request)),
+                // Files that cannot be opened are the command's input: a usage error.
+                Err(message) => return fail(if lab.data.is_empty() { 1 } else { 2 }, &message),
+            },
+            Target::Graph(settings) => runtime.block_on(async {
+                let backend = crate::graph::connect(&settings, &env_var, Vec::new()).await?;
+                backend
+                    .run(request, tokio_util::sync::CancellationToken::new())
+                    .await
+            }),
+        }
     };
     let result = match outcome {
         Ok(result) => result,
@@ -873,6 +891,83 @@ fn run_query(
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => fail(1, &format!("writing the result: {e}")),
     }
+}
+
+/// The label of a result read with `--input` (`$last (input result, 12 rows)`).
+const INPUT_LABEL: &str = "input";
+
+/// `hunt run --input FILE.json …`, or a query that names an earlier result: the saved results
+/// (oldest first as given, so the last is `$last`) run on the local engine, beside the lab's
+/// tables when the target is the lab, alone for Graph (no call is made). `Err` is an exit code
+/// and message for a file that cannot be read (2) or is not a saved result (1), or a lab that
+/// cannot be built (1).
+fn run_on_inputs(
+    runtime: &tokio::runtime::Runtime,
+    request: &QueryRequest,
+    inputs: &[PathBuf],
+    target: Target,
+    row_limit: usize,
+) -> Result<Result<ResultSet, QueryError>, (i32, String)> {
+    let mut history = crate::results::history::ResultHistory::new();
+    if inputs.len() > crate::results::history::KEPT_RESULTS {
+        return Err((
+            2,
+            format!(
+                "--input: at most {} files ($1 … ${})",
+                crate::results::history::KEPT_RESULTS,
+                crate::results::history::KEPT_RESULTS
+            ),
+        ));
+    }
+    for path in inputs {
+        let result = read_saved_result(path)?;
+        for warning in &result.facts.warnings {
+            eprintln!(
+                "hunt: warning: {}: {}",
+                sanitize(&path.display().to_string()).text,
+                sanitize(warning).text
+            );
+        }
+        history.push(Arc::new(result));
+    }
+    let base = match target {
+        Target::Lab(lab) => Some(
+            lab.engine(&|_| {})
+                .map_err(|message| (1, message))?
+                .with_row_limit(row_limit),
+        ),
+        Target::Graph(_) => None,
+    };
+    let context = "hunt run has one per --input FILE.json; the last given is $last";
+    Ok(runtime.block_on(crate::engine::earlier::run_on_results(
+        base.as_ref(),
+        &history,
+        request,
+        context,
+    )))
+}
+
+/// One `--input` file as a result: read whole, then decoded by the Graph decoder (which reads
+/// the bytes in one pass, never as a `serde_json::Value` tree). Errors name the file: (2, …)
+/// when it cannot be read, (1, …) when it is not a saved result (not JSON, cut short, no
+/// `schema` or `results` list).
+fn read_saved_result(path: &Path) -> Result<ResultSet, (i32, String)> {
+    let name = path.display().to_string();
+    let body = std::fs::read(path).map_err(|e| (2, format!("--input {name}: {e}")))?;
+    crate::graph::decode::decode_results(&body, INPUT_LABEL).map_err(|e| {
+        let place = if e.line == 0 {
+            String::new()
+        } else {
+            format!(" (line {}, column {})", e.line, e.column)
+        };
+        (
+            1,
+            format!(
+                "--input {name}: not a saved result (the JSON hunt run --format json prints){place}: {}",
+                e.message
+            ),
+        )
+    })
 }
 
 /// `hunt login`: the device-code flow. The code and URL go to stderr, so they show over SSH
@@ -1426,7 +1521,10 @@ fn findings(
             },
         ));
     }
+    // An earlier result (`$last`) exists only in the console and `hunt run --input`: the
+    // analysis has said so, and the engine cannot know its columns here.
     if parse.errors.is_empty()
+        && !crate::kql::earlier::names_results(text)
         && let Err(error) = engine.check(text)
     {
         // Valid KQL the local engine cannot run is no error in the query (Defender runs it).
@@ -1510,6 +1608,7 @@ fn lab_export(dir: &std::path::Path, format: FileFormat, lab: LabChoice) -> i32 
             backend: "lab".into(),
             window: None,
             warnings: Vec::new(),
+            ran_on: None,
         };
         let types = columns.iter().map(|(_, t)| *t).collect();
         let result = match ResultSet::new(batch.schema(), &[batch], types, facts) {

@@ -20,6 +20,7 @@ use crate::results::ResultSet;
 use crate::results::chart::ChartData;
 use crate::results::export::{self, ExportFormat};
 use crate::results::frequency::{Frequencies, frequencies};
+use crate::results::history::ResultHistory;
 use crate::store::{HistoryEntry, SavedQuery, Store};
 
 pub type QueryId = u64;
@@ -82,10 +83,14 @@ pub enum Command {
         /// The active backend's tables, for unknown-name warnings.
         schema: Arc<crate::kql::analysis::Schema>,
     },
-    /// Run a query (it waits for the backend when that is still starting).
+    /// Run a query (it waits for the backend when that is still starting). A query that names
+    /// earlier results (`$last`, `$2`; `kql::earlier`) runs on the local engine over
+    /// `earlier` instead, whatever the backend (no Graph call).
     Run {
         id: QueryId,
         request: QueryRequest,
+        /// The console's kept results, newest first (`Arc`s: cheap to send).
+        earlier: ResultHistory,
     },
     Cancel {
         id: QueryId,
@@ -404,14 +409,18 @@ async fn run_loop(
                 let _ = state_tx.send(Readiness::Starting);
                 tokio::spawn(start_backend(factory.0, state_tx.clone(), events.clone()));
             }
-            Command::Run { id, request } => {
+            Command::Run {
+                id,
+                request,
+                earlier,
+            } => {
                 let token = CancellationToken::new();
                 lock(&running).insert(id, token.clone());
                 let progress_events = events.clone();
                 let progress: Progress = Arc::new(move |message| {
                     let _ = progress_events.send(Event::Progress { id, message });
                 });
-                let job = run_query(state.clone(), request, token.clone(), progress);
+                let job = run_query(state.clone(), request, earlier, token.clone(), progress);
                 let (events, running) = (events.clone(), running.clone());
                 tokio::spawn(async move {
                     let _ = events.send(Event::Started { id });
@@ -562,10 +571,22 @@ async fn run_loop(
     }
 }
 
-/// A query once the backend is ready: it waits while the backend starts.
+/// Where a console query that names an earlier result that is not kept learns where results
+/// come from.
+fn kept_results_note() -> String {
+    format!(
+        "the console keeps its last {} results",
+        crate::results::history::KEPT_RESULTS
+    )
+}
+
+/// A query once the backend is ready: it waits while the backend starts. One that names
+/// earlier results runs on the local engine over them: beside the local engine's tables when
+/// that is the backend, else alone (even when the backend failed to start).
 async fn run_query(
     mut state: watch::Receiver<Readiness>,
     request: QueryRequest,
+    earlier: ResultHistory,
     cancel: CancellationToken,
     progress: Progress,
 ) -> Result<ResultSet, QueryError> {
@@ -573,6 +594,23 @@ async fn run_query(
         .wait_for(|s| !matches!(s, Readiness::Starting))
         .await
         .map(|s| s.clone());
+    if crate::kql::earlier::names_results(&request.query) {
+        let backend = match &ready {
+            Ok(Readiness::Ready(backend)) => Some(backend.clone()),
+            _ => None,
+        };
+        let local = backend
+            .as_deref()
+            .and_then(|b| b.as_any())
+            .and_then(|any| any.downcast_ref::<crate::engine::LocalEngine>());
+        return crate::engine::earlier::run_on_results(
+            local,
+            &earlier,
+            &request,
+            &kept_results_note(),
+        )
+        .await;
+    }
     let backend = match ready {
         Ok(Readiness::Ready(backend)) => backend,
         Ok(Readiness::Failed(message)) => {

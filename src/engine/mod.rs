@@ -2,6 +2,7 @@
 //! and a catalog of tables (the lab data set, later the user's files).
 
 pub mod cooperative;
+pub mod earlier;
 pub mod files;
 pub mod functions;
 pub mod lab;
@@ -20,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
 use datafusion::error::DataFusionError;
@@ -156,7 +157,9 @@ impl Catalog {
         let schema = kql_schema(&columns);
         let types: Vec<KqlType> = columns.iter().map(|(_, t)| *t).collect();
         let arrays = strings_as_empty(batch.columns(), &types)?;
-        let batch = RecordBatch::try_new(schema.clone(), arrays)?;
+        // The row count travels explicitly: a result may have no columns.
+        let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+        let batch = RecordBatch::try_new_with_options(schema.clone(), arrays, &options)?;
         // Slices (no copy) of a batch's size: every operator then works a batch at a time, so a
         // query yields between batches, and a cancelled one stops within one.
         let slices: Vec<RecordBatch> = (0..batch.num_rows())
@@ -177,6 +180,35 @@ impl Catalog {
     /// Adds (or replaces) a table.
     pub fn insert_table(&mut self, name: &str, table: CatalogTable) {
         self.tables.insert(name.to_string(), table);
+    }
+
+    /// Adds an earlier result as the table `name` (`$last`, `$2`): its columns with their KQL
+    /// types, sharing the result's Arrow arrays (a column is copied only when it must change:
+    /// an Arrow type other than the KQL type's, or null strings made empty). Errors when a
+    /// column cannot be read as its KQL type.
+    pub fn insert_result(&mut self, name: &str, result: &ResultSet) -> Result<(), DataFusionError> {
+        let columns: Vec<(String, KqlType)> = result
+            .column_names()
+            .into_iter()
+            .zip(result.column_types().iter().copied())
+            .collect();
+        let arrays = result
+            .batch()
+            .columns()
+            .iter()
+            .zip(&columns)
+            .map(|(array, (_, ty))| {
+                if array.data_type() == &ty.arrow_type() {
+                    Ok(array.clone())
+                } else {
+                    datafusion::arrow::compute::cast(array, &ty.arrow_type())
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let schema = kql_schema(&columns);
+        let options = RecordBatchOptions::new().with_row_count(Some(result.row_count()));
+        let batch = RecordBatch::try_new_with_options(schema, arrays, &options)?;
+        self.insert_batch(name, columns, batch)
     }
 
     /// Every advanced hunting table, empty: enough to check queries against the schema.
@@ -490,6 +522,7 @@ impl LocalEngine {
                 1 => vec!["1 bad row was skipped (--skip-bad-rows)".to_string()],
                 n => vec![format!("{n} bad rows were skipped (--skip-bad-rows)")],
             },
+            ran_on: None,
         };
         let result = ResultSet::new(schema, &batches, types, facts).map_err(|e| {
             QueryError::new(
@@ -581,6 +614,10 @@ impl Backend for LocalEngine {
 
     fn tables(&self) -> Vec<TableInfo> {
         self.catalog.table_infos()
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 }
 

@@ -431,7 +431,7 @@ impl<'s> Analyser<'s> {
                 match self.lookup(&name) {
                     Some(Binding::Table(_)) => true,
                     Some(_) => false,
-                    None => !name.starts_with('$'),
+                    None => !name.starts_with('$') || super::earlier::is_result_name(&name),
                 }
             }
             PAREN_EXPR => node.children().next().is_some_and(|n| self.is_tabular(&n)),
@@ -502,7 +502,21 @@ impl<'s> Analyser<'s> {
         if let Some(table) = self.schema.table(&name) {
             return Cols::closed(table.columns.clone());
         }
-        if !self.schema.tables.is_empty() && self.reporting() {
+        if let Some(number) = super::earlier::result_number(&name) {
+            if self.reporting() {
+                let message = self.missing_result(&name, number);
+                self.warn(node.text_range(), message);
+            }
+            return Cols::open();
+        }
+        // Only a backend's own tables make names checkable: kept results alone (a backend that
+        // reports no tables) say nothing about the rest.
+        let checkable = self
+            .schema
+            .tables
+            .iter()
+            .any(|t| !super::earlier::is_result_name(&t.name));
+        if checkable && self.reporting() {
             let mut candidates: Vec<String> =
                 self.schema.tables.iter().map(|t| t.name.clone()).collect();
             candidates.extend(self.let_names());
@@ -510,6 +524,27 @@ impl<'s> Analyser<'s> {
             self.warn(node.text_range(), message);
         }
         Cols::open()
+    }
+
+    /// Why an earlier-result name (`$3`) is not in the schema: the schema holds the kept
+    /// results as `$1` … `$N` (the console adds them as results arrive), so N is how many
+    /// there are.
+    fn missing_result(&self, name: &str, number: usize) -> String {
+        let kept = self
+            .schema
+            .tables
+            .iter()
+            .filter(|t| t.name != super::earlier::LAST && super::earlier::is_result_name(&t.name))
+            .count();
+        let which = super::earlier::describe(number);
+        match (number, kept) {
+            (0, _) => format!("'{name}' names no result: the newest is $last (or $1), then $2 …"),
+            (_, 0) => format!(
+                "'{name}' names {which}, and there is none here (the console keeps its last results; hunt run reads saved ones with --input FILE.json)"
+            ),
+            (_, 1) => format!("'{name}' names {which}, but there is only 1"),
+            (_, kept) => format!("'{name}' names {which}, but there are only {kept}"),
+        }
     }
 
     fn pipeline(&mut self, node: &SyntaxNode) -> Cols {

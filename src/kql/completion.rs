@@ -110,7 +110,7 @@ pub struct SchemaTable {
 }
 
 /// The word being typed at the end of `before` (letters, digits, `_`, and `-` inside an
-/// operator name): the part completion replaces. Returns its start (a byte offset).
+/// operator name, after a `$` that starts it): the part completion replaces. Returns its start (a byte offset).
 pub fn word_start(before: &str) -> usize {
     let mut start = before.len();
     for (at, ch) in before.char_indices().rev() {
@@ -119,6 +119,10 @@ pub fn word_start(before: &str) -> usize {
         } else {
             break;
         }
+    }
+    // `$last`, `$2`: the `$` is part of the name being typed.
+    if before[..start].ends_with('$') {
+        start -= 1;
     }
     start
 }
@@ -623,6 +627,31 @@ mod tests {
         assert_eq!(texts("let x = 1;\nDevi‸")[0], "DeviceProcessEvents");
         let lets = texts("let Recent = DeviceInfo | take 5;\nRe‸");
         assert_eq!(lets[0], "Recent", "let-bound tables come first: {lets:?}");
+    }
+
+    #[test]
+    fn earlier_results_complete_with_their_dollar() {
+        let mut tables = schema();
+        for name in ["$last", "$1", "$2"] {
+            tables.push(SchemaTable {
+                name: name.into(),
+                columns: vec![("Logons".into(), "long".into())],
+            });
+        }
+        let schema = Schema::new(&tables);
+        let at_end = |query: &str| -> Vec<String> {
+            candidates(query, query.len(), &schema, &[])
+                .into_iter()
+                .map(|c| c.text)
+                .collect()
+        };
+        // The `$` belongs to the word: completing `$la` gives `$last`, not `$$last`.
+        assert_eq!(word_start("T | join ($la"), 10);
+        assert_eq!(word_start("$"), 0);
+        assert_eq!(at_end("$la"), ["$last"]);
+        let all = at_end("DeviceInfo | join ($");
+        assert_eq!(&all[..3], ["$last", "$1", "$2"], "{all:?}");
+        assert_eq!(at_end("$last | where Lo")[0], "Logons");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod ast;
 pub mod completion;
+pub mod earlier;
 pub mod format;
 pub mod language;
 pub mod lexer;

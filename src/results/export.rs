@@ -345,6 +345,7 @@ mod tests {
             backend: "test".into(),
             window: None,
             warnings: Vec::new(),
+            ran_on: None,
         };
         ResultSet::from_batches(schema, &[batch], facts).unwrap()
     }

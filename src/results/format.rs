@@ -19,6 +19,19 @@ pub fn cell_text(array: &dyn Array, row: usize, kql_type: KqlType) -> Option<Str
     cell_value(array, row, kql_type).map(|value| value.to_text(kql_type))
 }
 
+/// `1234567` → `1,234,567`.
+pub fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// The grid's and the text table's form: the KQL text, and nothing for null.
 pub fn cell_display(array: &dyn Array, row: usize, kql_type: KqlType) -> String {
     cell_text(array, row, kql_type).unwrap_or_default()

@@ -7,6 +7,7 @@ pub mod export;
 pub mod filter;
 pub mod format;
 pub mod frequency;
+pub mod history;
 pub mod render;
 pub mod safe;
 pub mod search;
@@ -202,6 +203,10 @@ pub struct RunFacts {
     /// Things the user should know about this answer that are not errors (a Graph response
     /// with keys outside its schema, rows that came back empty).
     pub warnings: Vec<String>,
+    /// The earlier results a local query ran on, as the status line names them
+    /// (`$last (graph result, 1,234 rows)`, see `history::describe`); `None` when the query
+    /// named none.
+    pub ran_on: Option<String>,
 }
 
 /// A query's answer: one Arrow batch, the KQL type of each column, and the run facts.
@@ -529,6 +534,7 @@ mod tests {
             backend: "test".into(),
             window: None,
             warnings: Vec::new(),
+            ran_on: None,
         }
     }
 

@@ -23,6 +23,7 @@ use crate::kql::completion::Candidate;
 use crate::kql::line_col;
 use crate::kql::sources::block_rows;
 use crate::results::chart::ChartData;
+use crate::results::history::ResultHistory;
 use crate::results::{ResultSet, RunFacts};
 use crate::store::{RunStatus, SavedQuery, kept_draft};
 use crate::worker::{Command, Event, QueryId, WorkerHandle};
@@ -361,8 +362,14 @@ pub struct App {
     )>,
     /// Exports under way in spreadsheet-safe CSV, so their end can say so.
     safe_exports: HashSet<PathBuf>,
-    /// The backend's tables, for completion and the live check (shared with the worker).
+    /// The backend's tables and the kept results (`$last`, `$1` …), for completion and the
+    /// live check (shared with the worker).
     pub schema: Arc<crate::kql::analysis::Schema>,
+    /// The backend's own tables, as it reported them when it became ready.
+    backend_tables: Vec<crate::kql::completion::SchemaTable>,
+    /// Every result that arrived, in any tab, from any backend, newest first (bounded): a query
+    /// naming `$last`, `$2` … runs on the local engine over them.
+    pub earlier: ResultHistory,
     /// What completion put in lately, newest first (ranked first next time).
     recent_completions: Vec<String>,
     /// Values of a column asked for completion inside a string, until they arrive.
@@ -474,6 +481,8 @@ impl App {
             tab_slot,
             backends: Vec::new(),
             schema: Arc::new(crate::kql::analysis::Schema::new(&[])),
+            backend_tables: Vec::new(),
+            earlier: ResultHistory::new(),
             recent_completions: Vec::new(),
             pending_values: None,
             completion: None,
@@ -620,6 +629,20 @@ impl App {
         }
     }
 
+    /// The schema the language tools check against: the backend's tables, then the kept
+    /// results as `$last`, `$1` … `$N`. The block under the cursor is checked again.
+    fn refresh_schema(&mut self) {
+        let mut tables = self.backend_tables.clone();
+        tables.extend(
+            self.earlier
+                .tables()
+                .into_iter()
+                .map(|(name, columns)| TableInfo { name, columns }.schema_table()),
+        );
+        self.schema = Arc::new(crate::kql::analysis::Schema::new(&tables));
+        self.live_rows = (usize::MAX, usize::MAX);
+    }
+
     pub fn is_running(&self) -> bool {
         self.running.is_some()
     }
@@ -672,6 +695,7 @@ impl App {
                 query: text,
                 timespan: self.timespan.clone(),
             },
+            earlier: self.earlier.clone(),
         }) {
             self.running = Some(Running {
                 id,
@@ -721,6 +745,8 @@ impl App {
             }
             Event::Finished { id, result } if self.is_current(id) => {
                 self.record_run(RunStatus::Ok, Some(&result.facts));
+                self.earlier.push(result.clone());
+                self.refresh_schema();
                 self.running = None;
                 self.last_run = Some(result.facts.clone());
                 self.inspector = None;
@@ -886,10 +912,8 @@ impl App {
                 self.backend_state = BackendState::Starting(message)
             }
             Event::BackendReady { name, tables } => {
-                let tables: Vec<_> = tables.into_iter().map(TableInfo::schema_table).collect();
-                self.schema = Arc::new(crate::kql::analysis::Schema::new(&tables));
-                // Check the block again against the new tables.
-                self.live_rows = (usize::MAX, usize::MAX);
+                self.backend_tables = tables.into_iter().map(TableInfo::schema_table).collect();
+                self.refresh_schema();
                 self.backend = name;
                 self.backend_state = BackendState::Ready;
             }
@@ -1320,7 +1344,8 @@ impl App {
             return;
         }
         let word = &before[crate::kql::completion::word_start(&before)..];
-        let starts_name = (ch.is_alphabetic() || ch == '_') && word.chars().count() == 1;
+        let starts_name =
+            (ch.is_alphabetic() || ch == '_' || ch == '$') && word.chars().count() == 1;
         let after_pipe = ch == ' ' && before.trim_end().ends_with('|');
         if starts_name || after_pipe {
             self.open_completion(false);

@@ -608,18 +608,7 @@ fn grid_title(app: &App, result: &ResultSet) -> String {
     title
 }
 
-/// `1234567` → `1,234,567`.
-pub fn group_digits(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::results::format::group_digits;
 
 #[cfg(test)]
 mod tests {

@@ -475,6 +475,18 @@ mod tests {
     }
 
     #[test]
+    fn earlier_results_are_one_name() {
+        let parts = roles("$last | join ($2) on $left.A == $right.A");
+        for name in ["$last", "$2", "$left", "$right"] {
+            assert!(
+                parts.contains(&(name.to_string(), "constant")),
+                "{name}: {parts:?}"
+            );
+        }
+        assert!(!parts.iter().any(|(text, _)| text == "2"), "{parts:?}");
+    }
+
+    #[test]
     fn keeps_all_text() {
         let line = "let x = @\"C:\\a\"\"b\"; T | project-away ['odd col'] | take 10";
         let joined: String = highlight(&[line.to_string()])[0]

@@ -620,9 +620,17 @@ fn draw_status(frame: &mut Frame, app: &mut App, area: Rect) {
         Some((_, Tone::Error)) if app.running.is_none() => app.theme.ui("error"),
         _ => app.theme.ui("status"),
     };
+    // A result computed over earlier results says so where the backend is named.
+    let backend = match app.last_run.as_ref() {
+        Some(facts) if app.running.is_none() => match &facts.ran_on {
+            Some(on) => format!("{} · on {on}", facts.backend),
+            None => app.backend.clone(),
+        },
+        _ => app.backend.clone(),
+    };
     let right = format!(
         "{} · {} · {}",
-        sanitize(&app.backend).text,
+        sanitize(&backend).text,
         sanitize(&app.window).text,
         state
     );

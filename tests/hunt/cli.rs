@@ -663,3 +663,184 @@ fn check_reports_a_name_both_checks_reject_once() {
         "{text}"
     );
 }
+
+/// A query's answer in `--format json`, as a file for `--input`.
+fn saved(dir: &std::path::Path, name: &str, query: &str) -> std::path::PathBuf {
+    let output = hunt(&[
+        "run",
+        "--lab-now",
+        "2025-01-31T00:00:00Z",
+        "--format",
+        "json",
+        query,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let path = dir.join(name);
+    std::fs::write(&path, &output.stdout).unwrap();
+    path
+}
+
+#[test]
+fn input_round_trips_every_type_through_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every Graph type, nulls among them, and text a terminal must not obey.
+    let query = "print b=true, i=int(3), l=long(-4), r=2.5, d=datetime(2024-01-02 03:04:05.1234567), t=26h, g=guid(74be27de-1e4e-49d9-b579-fe0b331d3642), s=\"a\\\"b\\u202e\", y=dynamic({\"k\":[1,2,{\"z\":null}]}), n=long(null), e=real(null), dn=datetime(null) | extend rows=range(1,3) | mv-expand rows";
+    let file = saved(dir.path(), "all.json", query);
+    let original = std::fs::read(&file).unwrap();
+    let again = hunt(&[
+        "run",
+        "--input",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+        "$last",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&original)
+    );
+    // `$1` is `$last`; the types hold (an Int32 stays an int, a dynamic keeps its paths).
+    let typed = hunt(&[
+        "run",
+        "--input",
+        file.to_str().unwrap(),
+        "--format",
+        "csv",
+        "$1 | where rows == 2 | project i2 = i * 2, k = tostring(y.k[2].z), hours = t / 1h, day = startofday(d)",
+    ]);
+    assert_eq!(typed.status.code(), Some(0), "{}", stderr(&typed));
+    assert_eq!(
+        stdout(&typed),
+        "i2,k,hours,day\n6,,26,2024-01-02T00:00:00.0000000Z\n"
+    );
+}
+
+#[test]
+fn inputs_are_numbered_newest_last_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let processes = saved(
+        dir.path(),
+        "processes.json",
+        "DeviceProcessEvents | where FileName =~ \"rundll32.exe\" and ProcessCommandLine has \"MiniDump\" | project DeviceName, FileName",
+    );
+    let devices = saved(
+        dir.path(),
+        "devices.json",
+        "DeviceInfo | summarize by DeviceName, OSPlatform",
+    );
+    let (first, second) = (processes.to_str().unwrap(), devices.to_str().unwrap());
+    // The last --input is $last; the one before it $2. No lab table is needed, but the lab's
+    // tables are there too (the default backend).
+    let output = hunt(&[
+        "run",
+        "--input",
+        first,
+        "--input",
+        second,
+        "--format",
+        "csv",
+        "$2 | join kind=inner ($last) on DeviceName | join kind=inner (DeviceInfo | distinct DeviceName, DeviceType) on DeviceName | project FileName, DeviceName, OSPlatform, DeviceType",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "FileName,DeviceName,OSPlatform,DeviceType\nrundll32.exe,ws-0102.kestrel.local,Windows11,Workstation\n"
+    );
+    // A name past the inputs says how many there are, at its place in the query.
+    let output = hunt(&[
+        "run",
+        "--input",
+        first,
+        "--input",
+        second,
+        "$last | union $3",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "hunt: 1:15: '$3' names the 3rd newest result, but there are only 2 (hunt run has one per --input FILE.json; the last given is $last)\n"
+    );
+    // Without --input there is none; with --backend graph nothing calls Graph (no endpoint
+    // is reachable here) and the lab's tables are absent.
+    let output = hunt(&["run", "$last | count"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("'$last' names the newest result, but there is none"));
+    let output = hunt(&[
+        "run",
+        "--backend",
+        "graph",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--auth",
+        "token",
+        "--input",
+        first,
+        "--format",
+        "csv",
+        "$last | count",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "Count\n1\n");
+}
+
+#[test]
+fn bad_inputs_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.json");
+    let output = hunt(&["run", "--input", missing.to_str().unwrap(), "$last"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with(&format!("hunt: --input {}: ", missing.display())),
+        "{}",
+        stderr(&output)
+    );
+    // More files than results are kept is a usage error, before any is read.
+    let many: Vec<String> = (0..11).map(|n| format!("missing-{n}.json")).collect();
+    let mut args = vec!["run"];
+    for file in &many {
+        args.extend(["--input", file.as_str()]);
+    }
+    args.push("$last");
+    let output = hunt(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "hunt: --input: at most 10 files ($1 … $10)\n"
+    );
+    for (name, body, says) in [
+        ("text.json", "hello", "is not valid JSON"),
+        (
+            "cut.json",
+            "{\"schema\":[{\"name\":\"a\",\"type\":\"String\"}],\"results\":[{\"a\":",
+            "ends before its JSON does",
+        ),
+        ("shape.json", "{\"rows\":[]}", "has no `schema` list"),
+        ("empty.json", "", "is empty"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        let output = hunt(&["run", "--input", path.to_str().unwrap(), "$last"]);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let error = stderr(&output);
+        assert!(
+            error.starts_with(&format!(
+                "hunt: --input {}: not a saved result (the JSON hunt run --format json prints)",
+                path.display()
+            )) && error.contains(says),
+            "{name}: {error}"
+        );
+        assert!(stdout(&output).is_empty());
+    }
+}
+
+#[test]
+fn check_warns_on_earlier_results_and_passes() {
+    let output = hunt_with_stdin(&["check"], "$last | where x > 1 | join ($2) on x\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "-:1:1: warning: '$last' names the newest result, and there is none here (the console keeps its last results; hunt run reads saved ones with --input FILE.json)\n\
+         -:1:29: warning: '$2' names the 2nd newest result, and there is none here (the console keeps its last results; hunt run reads saved ones with --input FILE.json)\n"
+    );
+}

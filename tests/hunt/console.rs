@@ -230,6 +230,7 @@ fn one_column(name: &str, values: Vec<&str>) -> ResultSet {
         backend: "test".into(),
         window: None,
         warnings: Vec::new(),
+        ran_on: None,
     };
     ResultSet::from_batches(schema, &[batch], facts).unwrap()
 }
@@ -458,7 +459,8 @@ fn the_worker_cancel_path_reports_cancelled() {
     let mut handle = worker::spawn(runtime().handle(), Arc::new(HoldingBackend), None);
     assert!(handle.send(Command::Run {
         id: 7,
-        request: QueryRequest::new("slow")
+        request: QueryRequest::new("slow"),
+        earlier: Default::default(),
     }));
     let started = next_job_event(&mut handle);
     assert!(
@@ -2488,4 +2490,120 @@ fn a_line_longer_than_65535_characters_is_replaced_and_selected_whole() {
     app.handle_key(key(KeyCode::Esc));
     app.handle_key(ctrl('z'));
     assert_eq!(app.text(), "ab");
+}
+
+/// Graph's answer the fake serves to every call: three sign-ins, one device name missing, all
+/// long before any window the console sets.
+const GRAPH_SIGN_INS: &str = r#"{"schema":[{"name":"Timestamp","type":"DateTime"},{"name":"DeviceName","type":"String"},{"name":"Logons","type":"Int64"}],"results":[{"Timestamp":"2020-01-01T00:00:00Z","DeviceName":"ws-1","Logons":5},{"Timestamp":"2020-01-02T00:00:00Z","DeviceName":"ws-2","Logons":1},{"Timestamp":"2020-01-03T00:00:00Z","DeviceName":null,"Logons":7}]}"#;
+
+#[test]
+fn earlier_results_are_queried_locally_on_a_graph_console() {
+    use super::fake_graph::{Fake, Reply};
+    use super::graph::{TestTokens, backend_at};
+    let fake = Fake::always(runtime(), Reply::json(200, GRAPH_SIGN_INS));
+    let backend = backend_at(&fake.url, TestTokens::new("t"));
+    let handle = worker::spawn(runtime().handle(), Arc::new(backend), None);
+    let mut app = ready(App::new(
+        handle,
+        Vec::new(),
+        "IdentityLogonEvents | take 3",
+        "graph · contoso",
+        "last 30d",
+        Theme::bundled(false),
+    ));
+    // Before any result, `$last` is named and explained, not an unknown table.
+    let before = worker::live_diagnostics("$last | take 1", &app.schema);
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert!(before[0].warning);
+    assert!(
+        before[0].message.contains("there is none here"),
+        "{before:?}"
+    );
+
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(app.earlier.len(), 1);
+
+    // The result is a table now: its columns are known to the live check.
+    assert!(worker::live_diagnostics("$last | where Logons > 1", &app.schema).is_empty());
+    let unknown = worker::live_diagnostics("$last | where Nope > 1", &app.schema);
+    assert!(
+        unknown.iter().any(|d| d.message.contains("'Nope'")),
+        "{unknown:?}"
+    );
+
+    // A query over `$last` runs locally: no second Graph call, even with a window the rows
+    // are far outside; the status line says where it ran.
+    app.set_window(Some("P1D".into())).unwrap();
+    app.set_text("$last | where Logons > 1 | project DeviceName, Logons");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(fake.requests().len(), 1, "no Graph call for $last");
+    let result = app.grid.result.clone().expect("a result");
+    assert_eq!(result.row_count(), 2);
+    // Graph's missing device name reads as KQL's empty string.
+    assert_eq!(result.cell_text(1, 0), Some(String::new()));
+    let shown = screen(&mut app, 160, 30);
+    assert!(
+        shown.contains("local · on $last (graph result, 3 rows) · last 1d · 2 rows"),
+        "{shown}"
+    );
+
+    // The local result is the new `$last`; Graph's is `$2` now.
+    assert_eq!(app.earlier.len(), 2);
+    app.set_text("$2 | union $last | summarize Logons = sum(Logons)");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(fake.requests().len(), 1);
+    let result = app.grid.result.clone().expect("a result");
+    assert_eq!(result.cell_text(0, 0), Some("25".to_string()));
+    let shown = screen(&mut app, 160, 30);
+    assert!(
+        shown.contains("on $2 (graph result, 3 rows), $last (local result, 2 rows)"),
+        "{shown}"
+    );
+
+    // A number past the kept results is an error that names it and says how many there are.
+    app.set_text("$4 | count");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(fake.requests().len(), 1);
+    let shown = screen(&mut app, 160, 30);
+    assert!(
+        shown.contains("'$4' names the 4th newest result, but there are only 3"),
+        "{shown}"
+    );
+
+    // Any other query still goes to Graph.
+    app.set_text("IdentityLogonEvents | take 3");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    assert_eq!(fake.requests().len(), 2);
+    assert_eq!(app.earlier.len(), 4);
+}
+
+#[test]
+fn the_console_keeps_only_the_newest_results() {
+    let mut app = lab_app();
+    for n in 1..=(hunt::results::history::KEPT_RESULTS + 2) {
+        app.set_text(&format!("print n = {n}"));
+        app.handle_key(key(KeyCode::F(5)));
+        wait(&mut app);
+    }
+    let kept = hunt::results::history::KEPT_RESULTS;
+    assert_eq!(app.earlier.len(), kept);
+    // `$N` is the oldest kept: the (kept + 2)-th run was the newest, so the third run.
+    app.set_text(&format!("${kept} | project n"));
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let result = app.grid.result.clone().expect("a result");
+    assert_eq!(result.cell_text(0, 0), Some("3".to_string()));
+    // The lab's tables are there beside the results on a local console.
+    app.set_text("$last | extend Devices = toscalar(DeviceInfo | count) | project n, Devices");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let result = app.grid.result.clone().expect("a result");
+    assert_eq!(result.cell_text(0, 0), Some("3".to_string()));
+    assert!(result.cell_text(0, 1).is_some_and(|d| d != "0"));
 }

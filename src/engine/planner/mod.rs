@@ -740,7 +740,9 @@ impl Planner<'_> {
             None,
         )
         .map_err(|e| self.engine_error(e, ident.span))?;
+        // An earlier result (`$last`) already answered a query over its own window.
         if let Some(window) = self.window
+            && !crate::kql::earlier::is_result_name(&ident.name)
             && table
                 .columns
                 .iter()

@@ -637,3 +637,47 @@ fn prefixes_of_real_queries_never_panic() {
     }
     assert!(answered > 1000, "{answered}");
 }
+
+#[test]
+fn earlier_results_are_tables_when_kept_and_explained_when_not() {
+    // None kept: each name is said to be an earlier result, not an unknown table, and the
+    // rest of the query is still checked.
+    assert_eq!(
+        messages("$last | join ($2) on DeviceId | where Nope > 1"),
+        names(&[
+            "'$last' names the newest result, and there is none here (the console keeps its last results; hunt run reads saved ones with --input FILE.json)",
+            "'$2' names the 2nd newest result, and there is none here (the console keeps its last results; hunt run reads saved ones with --input FILE.json)",
+        ])
+    );
+    // Two kept (the console adds `$last`, `$1`, `$2`): their columns flow on; `$3` is past
+    // them, `$0` names none.
+    let kept = |name: &str| SchemaTable {
+        name: name.to_string(),
+        columns: vec![("Logons".to_string(), "long".to_string())],
+    };
+    let mut tables = schema().tables().to_vec();
+    tables.extend([kept("$last"), kept("$1"), kept("$2")]);
+    let with_results = Schema::new(&tables);
+    let found = |text: &str| -> Vec<String> {
+        analyse(&parse(text).syntax(), &with_results)
+            .into_iter()
+            .map(|f| f.message)
+            .collect()
+    };
+    assert!(found("let x = $last; x | where Logons > 1 | union $1, $2").is_empty());
+    assert_eq!(
+        found("$last | where Nope > 1"),
+        names(&["unknown column 'Nope'"])
+    );
+    assert_eq!(
+        found("$3 | take 1"),
+        names(&["'$3' names the 3rd newest result, but there are only 2"])
+    );
+    assert_eq!(
+        found("$0"),
+        names(&["'$0' names no result: the newest is $last (or $1), then $2 …"])
+    );
+    // Results alone (a backend that reports no tables) make no table name unknown.
+    let only_results = Schema::new(&[kept("$last"), kept("$1")]);
+    assert!(analyse(&parse("Anything | take 1").syntax(), &only_results).is_empty());
+}

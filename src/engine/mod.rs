@@ -14,6 +14,7 @@ pub mod udf;
 pub mod udf_aggregate;
 pub mod udf_expand;
 pub mod udf_parse;
+pub mod udf_pick;
 pub mod udf_series;
 pub mod udf_text;
 

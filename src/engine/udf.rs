@@ -190,10 +190,13 @@ impl ScalarUDFImpl for TermMatchUdf {
 /// `has_any` / `has_all` (and `_cs`) over a constant list of terms: one pass per row instead of
 /// one `has` per term. Needles that are one whole term (letters and digits only) are looked up
 /// among the row's terms in a set; other needles (`cmd.exe`) are matched as `has` would.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug)]
 pub struct TermSetUdf {
     /// Single-term needles (lower-cased unless case-sensitive), sorted and unique.
     words: Vec<String>,
+    /// All `words` at once, when they are ASCII: an ASCII row is searched for them in one pass
+    /// (SIMD-accelerated), and a row without any of them is done with at once.
+    finder: Option<aho_corasick::AhoCorasick>,
     /// Needles with other characters in them.
     phrases: Vec<String>,
     all: bool,
@@ -227,8 +230,17 @@ impl TermSetUdf {
             .filter(|n| !n.is_empty() && !n.chars().all(char::is_alphanumeric))
             .cloned()
             .collect();
+        let finder = if !words.is_empty() && words.iter().all(|w| w.is_ascii()) {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(!case_sensitive)
+                .build(&words)
+                .ok()
+        } else {
+            None
+        };
         TermSetUdf {
             words,
+            finder,
             phrases,
             all,
             case_sensitive,
@@ -237,6 +249,31 @@ impl TermSetUdf {
     }
 
     fn matches(&self, haystack: &str) -> bool {
+        let phrase = |p: &String| term_match(haystack, p, TermMode::Whole, self.case_sensitive);
+        // An ASCII row: a word is a term where it stands between non-alphanumeric bytes. (A
+        // non-ASCII row takes the general path: Unicode lower-casing can make ASCII letters.)
+        if let Some(finder) = &self.finder
+            && haystack.is_ascii()
+        {
+            let bytes = haystack.as_bytes();
+            let whole = |m: &aho_corasick::Match| {
+                (m.start() == 0 || !bytes[m.start() - 1].is_ascii_alphanumeric())
+                    && bytes
+                        .get(m.end())
+                        .is_none_or(|b| !b.is_ascii_alphanumeric())
+            };
+            if !self.all {
+                return finder.find_overlapping_iter(haystack).any(|m| whole(&m))
+                    || self.phrases.iter().any(phrase);
+            }
+            let mut found = vec![false; self.words.len()];
+            for m in finder.find_overlapping_iter(haystack) {
+                if whole(&m) {
+                    found[m.pattern().as_usize()] = true;
+                }
+            }
+            return found.iter().all(|f| *f) && self.phrases.iter().all(phrase);
+        }
         let folded;
         let text = if self.case_sensitive {
             haystack
@@ -256,12 +293,32 @@ impl TermSetUdf {
                 found[at] = true;
             }
         }
-        let phrase = |p: &String| term_match(haystack, p, TermMode::Whole, self.case_sensitive);
         if self.all {
             found.iter().all(|f| *f) && self.phrases.iter().all(phrase)
         } else {
             self.phrases.iter().any(phrase)
         }
+    }
+}
+
+// The finder is made from the words: equal words, equal functions.
+impl PartialEq for TermSetUdf {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.words, &self.phrases, self.all, self.case_sensitive)
+            == (
+                &other.words,
+                &other.phrases,
+                other.all,
+                other.case_sensitive,
+            )
+    }
+}
+
+impl Eq for TermSetUdf {}
+
+impl std::hash::Hash for TermSetUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (&self.words, &self.phrases, self.all, self.case_sensitive).hash(state);
     }
 }
 
@@ -386,18 +443,18 @@ impl ScalarUDFImpl for DynamicUdf {
             };
             match self.op {
                 DynamicOp::Parse => out.append_value(parse_value(text).to_string()),
-                DynamicOp::Get | DynamicOp::Index => {
+                DynamicOp::Get => {
+                    let key = second.as_ref().and_then(|k| text_at(k, row));
+                    match key.and_then(|key| member(text, key)) {
+                        Some(value) => out.append_value(value),
+                        None => out.append_null(),
+                    }
+                }
+                DynamicOp::Index => {
                     let key = second.as_ref().and_then(|k| text_at(k, row));
                     let value = serde_json::from_str::<serde_json::Value>(text).ok();
                     let found = match (value, key) {
-                        (Some(serde_json::Value::Object(map)), Some(key))
-                            if self.op == DynamicOp::Get =>
-                        {
-                            map.get(key).cloned()
-                        }
-                        (Some(serde_json::Value::Array(items)), Some(index))
-                            if self.op == DynamicOp::Index =>
-                        {
+                        (Some(serde_json::Value::Array(items)), Some(index)) => {
                             index.parse::<i64>().ok().and_then(|i| {
                                 let i = if i < 0 { items.len() as i64 + i } else { i };
                                 usize::try_from(i).ok().and_then(|i| items.get(i).cloned())
@@ -410,6 +467,15 @@ impl ScalarUDFImpl for DynamicUdf {
                         Some(value) => out.append_value(value.to_string()),
                     }
                 }
+                // A plain JSON string (no escapes) is its text without the quotes.
+                DynamicOp::ToText
+                    if text.len() >= 2
+                        && text.starts_with('"')
+                        && text.ends_with('"')
+                        && !text.contains('\\') =>
+                {
+                    out.append_value(&text[1..text.len() - 1])
+                }
                 DynamicOp::ToText => match serde_json::from_str::<serde_json::Value>(text) {
                     Ok(serde_json::Value::String(s)) => out.append_value(s),
                     Ok(serde_json::Value::Null) => out.append_value(""),
@@ -420,6 +486,72 @@ impl ScalarUDFImpl for DynamicUdf {
             }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// `d.key` over a dynamic value's JSON text: the value of `key` (the last one, when a key repeats,
+/// as a parsed object keeps it) as compact JSON, or `None` when the text is not a JSON object,
+/// lacks the key, or holds null there. The object is read without building it: other members
+/// are skipped, and the found value is copied as it is written when that is already its compact
+/// form (a string without escapes, an integer, true, false), else re-written compactly.
+pub(crate) fn member(text: &str, key: &str) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer as _, IgnoredAny, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+
+    struct KeyIs<'k>(&'k str);
+    impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+        type Value = bool;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl<'de> Visitor<'de> for KeyIs<'_> {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<bool, E> {
+            Ok(v == self.0)
+        }
+    }
+    struct Find<'k>(&'k str);
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<&'de RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(is_key) = map.next_key_seed(KeyIs(self.0))? {
+                if is_key {
+                    found = Some(map.next_value::<&'de RawValue>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let found = reader.deserialize_map(Find(key)).ok()?;
+    reader.end().ok()?;
+    let raw = found?.get();
+    let compact = match raw.as_bytes().first() {
+        Some(b'"') => !raw.contains('\\'),
+        Some(b't' | b'f') => true,
+        Some(b'n') => return None,
+        Some(_) => raw.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
+        None => return None,
+    };
+    if compact {
+        Some(raw.to_string())
+    } else {
+        serde_json::from_str::<serde_json::Value>(raw)
+            .ok()
+            .map(|value| value.to_string())
     }
 }
 
@@ -1008,6 +1140,84 @@ impl ScalarUDFImpl for RangeStepUdf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_found_without_building_the_object() {
+        assert_eq!(member(r#"{"a":1,"b":"x"}"#, "b").as_deref(), Some(r#""x""#));
+        assert_eq!(
+            member(r#"{ "a" : [1, 2 ,{"c": null}] }"#, "a").as_deref(),
+            Some(r#"[1,2,{"c":null}]"#)
+        );
+        // The last of repeated keys, as a parsed object keeps it.
+        assert_eq!(member(r#"{"a":1,"a":2}"#, "a").as_deref(), Some("2"));
+        // Escapes are read: in keys and in values (written compactly).
+        assert_eq!(
+            member(r#"{"k\u0065y":"v\u0041"}"#, "key").as_deref(),
+            Some(r#""vA""#)
+        );
+        assert_eq!(member(r#"{"r":1.50,"e":1e2}"#, "r").as_deref(), Some("1.5"));
+        assert_eq!(
+            member(r#"{"r":1.50,"e":1e2}"#, "e").as_deref(),
+            Some("100.0")
+        );
+        assert_eq!(member(r#"{"n":null}"#, "n"), None);
+        assert_eq!(member(r#"{"a":1}"#, "b"), None);
+        assert_eq!(member(r#"[{"a":1}]"#, "a"), None);
+        assert_eq!(member(r#""{\"a\":1}""#, "a"), None);
+        assert_eq!(member(r#"{"a":1} trailing"#, "a"), None);
+        assert_eq!(member(r#"{"a":1"#, "a"), None);
+        assert_eq!(member("not json", "a"), None);
+        // The same as the full parse, on every member of a nested value.
+        let text = r#"{"x":{"y":[1,"two",false,{"z":-3}]},"s":"a b","t":true}"#;
+        let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+        for key in ["x", "s", "t"] {
+            assert_eq!(
+                member(text, key),
+                parsed.get(key).map(|v| v.to_string()),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn has_any_finds_the_same_terms_in_one_pass_as_term_by_term() {
+        let needles: Vec<String> = ["enc", "IEX", "bypass", "a1", "cmd.exe"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for case_sensitive in [false, true] {
+            for all in [false, true] {
+                let udf = TermSetUdf::new(&needles, all, case_sensitive);
+                assert!(udf.finder.is_some());
+                let texts = [
+                    "powershell -enc AAAA",
+                    "powershell -encoded AAAA",
+                    "xenc iex bypass a1 cmd.exe",
+                    "IEX(New-Object Net.WebClient)",
+                    "enc,IEX;bypass/a1 C:\\cmd.exe",
+                    "a1b2 bypassed",
+                    "",
+                    "\u{212a}enc",
+                ];
+                for text in texts {
+                    let one_by_one = if all {
+                        needles
+                            .iter()
+                            .all(|n| term_match(text, n, TermMode::Whole, case_sensitive))
+                    } else {
+                        needles
+                            .iter()
+                            .any(|n| term_match(text, n, TermMode::Whole, case_sensitive))
+                    };
+                    assert_eq!(
+                        udf.matches(text),
+                        one_by_one,
+                        "{text:?} all={all} cs={case_sensitive}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn has_matches_whole_terms_only() {

@@ -14,7 +14,6 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::datasource::provider_as_source;
-use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, ident, lit, try_cast};
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
@@ -208,8 +207,9 @@ fn column_expr(field: &Field, known: Option<KqlType>) -> Option<(KqlType, Expr)>
                 _ => KqlType::String,
             };
             let text = cast(column, DataType::Utf8);
+            // KQL strings have no null; a column without nulls passes through uncopied.
             let expr = if kql == KqlType::String {
-                f::coalesce(vec![text, lit("")])
+                crate::engine::udf::KqlTextUdf::udf(KqlType::String).call(vec![text])
             } else {
                 text
             };

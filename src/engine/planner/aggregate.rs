@@ -14,6 +14,7 @@ use super::{Frame, Planner, column, is_numeric, known_function_names};
 use crate::backend::QueryError;
 use crate::engine::udf::ListToJsonUdf;
 use crate::engine::udf_aggregate::{MergeBagsUdf, PercentileUdf};
+use crate::engine::udf_pick::{Pick, PickRowUdaf};
 use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, NamedExpr};
 use crate::results::KqlType;
@@ -411,8 +412,13 @@ impl Planner<'_> {
             struct_args.push(lit(format!("c{n}")));
             struct_args.push(expr.clone());
         }
-        let order = key.expr.sort(function == "arg_min", false);
-        let picked = agg::first_value(named_struct(struct_args), vec![order]);
+        // The greatest key's row; a null key only where the group has no other (nulls last).
+        let pick = if function == "arg_min" {
+            Pick::Min
+        } else {
+            Pick::Max
+        };
+        let picked = PickRowUdaf::udaf(pick).call(vec![key.expr, named_struct(struct_args)]);
         hidden_aggs.push((picked, KqlType::Dynamic, Finish::None));
         let n = hidden_aggs.len() - 1;
         Ok(Outputs {
@@ -554,7 +560,7 @@ impl Planner<'_> {
             struct_args.push(expr.clone());
         }
         hidden_aggs.push((
-            agg::first_value(named_struct(struct_args), vec![]),
+            PickRowUdaf::udaf(Pick::First).call(vec![named_struct(struct_args)]),
             KqlType::Dynamic,
             Finish::None,
         ));

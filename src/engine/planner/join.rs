@@ -7,6 +7,7 @@ use datafusion::logical_expr::{Expr as DfExpr, LogicalPlanBuilder};
 
 use super::{Frame, Planner};
 use crate::backend::QueryError;
+use crate::engine::udf_pick::{Pick, PickRowUdaf};
 use crate::kql::Span;
 use crate::kql::ast::Join;
 use crate::results::KqlType;
@@ -79,13 +80,27 @@ impl Planner<'_> {
                 .iter()
                 .map(|(l, _)| DfExpr::Column(Column::from_name(l.name.clone())))
                 .collect();
-            let all: Vec<DfExpr> = left
+            // One value of each other column per key, all from the first row seen (the
+            // optimizer drops the columns nobody reads).
+            let keys: Vec<&str> = join.keys.iter().map(|(l, _)| l.name.as_str()).collect();
+            let picked: Vec<DfExpr> = left
                 .columns
                 .iter()
-                .map(|(n, _)| DfExpr::Column(Column::from_name(n.clone())))
+                .filter(|(name, _)| !keys.contains(&name.as_str()))
+                .map(|(name, _)| {
+                    PickRowUdaf::udaf(Pick::Any)
+                        .call(vec![DfExpr::Column(Column::from_name(name.clone()))])
+                        .alias(name)
+                })
+                .collect();
+            let columns: Vec<DfExpr> = left
+                .columns
+                .iter()
+                .map(|(name, _)| DfExpr::Column(Column::from_name(name.clone())))
                 .collect();
             left_builder = left_builder
-                .distinct_on(on, all, None)
+                .aggregate(on, picked)
+                .and_then(|b| b.project(columns))
                 .map_err(|e| engine(self, e))?;
         }
         let right_plan = right

@@ -100,14 +100,14 @@ impl Planner<'_> {
                 Ok(Typed::new(between, KqlType::Bool))
             }
             ExprKind::Member { target, key } => {
-                let target = self.dynamic_target(target, frame)?;
+                let target = without_parse_json(self.dynamic_target(target, frame)?);
                 Ok(Typed::new(
                     self.udfs.get.call(vec![target, lit(key.as_str())]),
                     KqlType::Dynamic,
                 ))
             }
             ExprKind::Index { target, index } => {
-                let target = self.dynamic_target(target, frame)?;
+                let target = without_parse_json(self.dynamic_target(target, frame)?);
                 let index = self.expr(index, frame)?;
                 let (udf, key) = if index.ty == KqlType::String {
                     (&self.udfs.get, index.expr)
@@ -841,4 +841,21 @@ fn non_negative_modulo(n: DfExpr, d: DfExpr) -> DfExpr {
     )
     .otherwise(remainder.clone())
     .unwrap_or(remainder)
+}
+
+/// `parse_json(x).key` reads `x` once: the member and index functions read JSON text as
+/// `parse_json` does (text that is not JSON is no object or array, so the member is null either
+/// way), so the parse in between, which writes the whole value out again, is skipped.
+fn without_parse_json(target: DfExpr) -> DfExpr {
+    match target {
+        DfExpr::ScalarFunction(call)
+            if call.func.name() == "kql_parse_json" && call.args.len() == 1 =>
+        {
+            call.args
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| lit(datafusion::common::ScalarValue::Utf8(None)))
+        }
+        other => other,
+    }
 }

@@ -187,7 +187,9 @@ impl PickGroups {
         self.best.resize(total, None);
         self.rows.resize(total, None);
         let converted = match (&self.key, keys) {
-            (Some((converter, _)), Some(keys)) => Some(converter.convert_columns(&[keys.clone()])?),
+            (Some((converter, _)), Some(keys)) => {
+                Some(converter.convert_columns(std::slice::from_ref(keys))?)
+            }
             _ => None,
         };
         let batch = self.batches.len();

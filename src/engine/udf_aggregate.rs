@@ -17,6 +17,10 @@ use crate::results::KqlType;
 /// The nearest-rank percentile `p` (0–100) of each group's values: with the `n` non-null values
 /// in ascending order, the one at rank ⌈p/100 · n⌉ (the least for p = 0); null for no values.
 /// With several `p` (`percentiles_array`), a dynamic array of them.
+///
+/// Weighted (`percentilesw`, percentilesw-aggregation-function.md), each group's list holds
+/// `{v, w}` structs, and each value counts as if it were repeated `w` times (a long; a value
+/// whose weight is null or below 1 is left out): the rank is ⌈p/100 · W⌉ of the total weight W.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct PercentileUdf {
     /// Each `p` as its bits (f64 is not `Eq`).
@@ -24,6 +28,8 @@ pub struct PercentileUdf {
     ty: KqlType,
     /// A dynamic array of every `p` rather than one value.
     array: bool,
+    /// The list holds `{v, w}` structs (value, weight).
+    weighted: bool,
     signature: Signature,
 }
 
@@ -34,6 +40,7 @@ impl PercentileUdf {
             ps: vec![p.to_bits()],
             ty,
             array: false,
+            weighted: false,
             signature: Signature::any(1, Volatility::Immutable),
         })
     }
@@ -44,9 +51,41 @@ impl PercentileUdf {
             ps: ps.iter().map(|p| p.to_bits()).collect(),
             ty,
             array: true,
+            weighted: false,
             signature: Signature::any(1, Volatility::Immutable),
         })
     }
+
+    /// [`PercentileUdf::udf`] (`array` false, one `p`) or [`PercentileUdf::array_udf`] over
+    /// lists of `{v, w}` structs: the weighted percentiles.
+    pub fn weighted_udf(ps: &[f64], ty: KqlType, array: bool) -> ScalarUDF {
+        ScalarUDF::from(PercentileUdf {
+            ps: ps.iter().map(|p| p.to_bits()).collect(),
+            ty,
+            array,
+            weighted: true,
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+}
+
+/// The index (into `order`) of the value at weighted nearest rank ⌈p/100 · W⌉, where
+/// `weights[i]` is how many times value `order[k] = i` counts; `None` when no weight is positive.
+pub fn weighted_rank(p: f64, order: &[usize], weights: &[i64]) -> Option<usize> {
+    let total: i128 = order.iter().map(|&i| i128::from(weights[i].max(0))).sum();
+    if total <= 0 {
+        return None;
+    }
+    // ⌈p/100 · W⌉ in 1..=W; W fits an f64 closely enough for a rank (it is at most 2^127).
+    let rank = ((p / 100.0 * total as f64).ceil() as i128).clamp(1, total);
+    let mut running: i128 = 0;
+    for (k, &i) in order.iter().enumerate() {
+        running += i128::from(weights[i].max(0));
+        if running >= rank {
+            return Some(k);
+        }
+    }
+    order.len().checked_sub(1)
 }
 
 /// The 1-based nearest rank of percentile `p` among `n` values (`n` > 0).
@@ -82,8 +121,37 @@ impl ScalarUDFImpl for PercentileUdf {
         let mut arrays = StringBuilder::new();
         let null = new_null_array(&self.ty.arrow_type(), 1);
         for row in 0..lists.len() {
-            let values = (!lists.is_null(row)).then(|| lists.value(row));
-            let present = values.as_ref().map_or(0, |v| v.len() - v.null_count());
+            let items = (!lists.is_null(row)).then(|| lists.value(row));
+            // The values, and for a weighted percentile each value's weight.
+            let (values, weights) = match items {
+                Some(items) if self.weighted => {
+                    let Some(pairs) = items.as_struct_opt() else {
+                        return exec_err!("percentilesw() expects value and weight pairs");
+                    };
+                    if pairs.num_columns() != 2 {
+                        return exec_err!("percentilesw() expects value and weight pairs");
+                    }
+                    let weights =
+                        datafusion::arrow::compute::cast(pairs.column(1), &DataType::Int64)?;
+                    let weights = weights.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+                    let weights: Vec<i64> = (0..weights.len())
+                        .map(|i| {
+                            if weights.is_null(i) || pairs.column(0).is_null(i) {
+                                0
+                            } else {
+                                weights.value(i)
+                            }
+                        })
+                        .collect();
+                    (Some(pairs.column(0).clone()), Some(weights))
+                }
+                other => (other, None),
+            };
+            let present = match (&values, &weights) {
+                (_, Some(weights)) => weights.iter().filter(|w| **w > 0).count(),
+                (Some(v), None) => v.len() - v.null_count(),
+                (None, None) => 0,
+            };
             let (Some(values), true) = (values, present > 0) else {
                 picked.push(null.clone());
                 arrays.append_value("[]");
@@ -98,7 +166,11 @@ impl ScalarUDFImpl for PercentileUdf {
                 }),
                 None,
             )?;
-            let at = |p: f64| order.value(nearest_rank(p, present) - 1) as usize;
+            let order: Vec<usize> = order.values().iter().map(|i| *i as usize).collect();
+            let at = |p: f64| match &weights {
+                Some(weights) => weighted_rank(p, &order, weights).map_or(0, |k| order[k]),
+                None => order[nearest_rank(p, present) - 1],
+            };
             if self.array {
                 let items: Vec<serde_json::Value> = ps
                     .iter()
@@ -208,6 +280,27 @@ mod tests {
         assert_eq!(nearest_rank(5.0, 10), 1);
         assert_eq!(nearest_rank(51.0, 10), 6);
         assert_eq!(nearest_rank(50.0, 1), 1);
+    }
+
+    #[test]
+    fn weighted_rank_is_the_pages_example() {
+        // percentilesw-aggregation-function.md: 10 ×8, 20 ×6, 30 ×3, 40 ×1 (in that order).
+        let order = [0, 1, 2, 3];
+        let weights = [8, 6, 3, 1];
+        assert_eq!(weighted_rank(50.0, &order, &weights), Some(1));
+        assert_eq!(weighted_rank(75.0, &order, &weights), Some(1));
+        assert_eq!(weighted_rank(99.9, &order, &weights), Some(3));
+        assert_eq!(weighted_rank(0.0, &order, &weights), Some(0));
+        assert_eq!(weighted_rank(100.0, &order, &weights), Some(3));
+        // Weights below 1 count for nothing; none at all gives no rank.
+        assert_eq!(weighted_rank(0.0, &order, &[0, -5, 3, 1]), Some(2));
+        assert_eq!(weighted_rank(50.0, &order, &[0, 0, 0, 0]), None);
+        assert_eq!(weighted_rank(50.0, &[], &[]), None);
+        // Huge weights do not overflow.
+        assert_eq!(
+            weighted_rank(50.0, &[0, 1], &[i64::MAX, i64::MAX]),
+            Some(0)
+        );
     }
 
     #[test]

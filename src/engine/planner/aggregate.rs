@@ -96,15 +96,18 @@ enum Finish {
     /// SQL's null over no (or one) values → 0.0 (`stdev`, `variance`: the summarize page's
     /// defaults).
     ZeroRealIfNull,
-    /// A list → the nearest-rank percentile `p` of its values, of type `ty`.
+    /// A list → the nearest-rank percentile `p` of its values, of type `ty` (of `{v, w}`
+    /// pairs when `weighted`).
     Percentile {
         p: f64,
         ty: KqlType,
+        weighted: bool,
     },
     /// A list → several percentiles as a dynamic array (`percentiles_array`).
     Percentiles {
         ps: Vec<f64>,
         ty: KqlType,
+        weighted: bool,
     },
     /// A list → a dynamic array's JSON, sets spread and made distinct (hll sketches), or null
     /// for no values.
@@ -151,7 +154,14 @@ fn is_aggregate(name: &str) -> bool {
 }
 
 /// Aggregates that give several columns.
-const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min", "argmax", "argmin", "percentiles"];
+const MULTI_COLUMN: &[&str] = &[
+    "arg_max",
+    "arg_min",
+    "argmax",
+    "argmin",
+    "percentiles",
+    "percentilesw",
+];
 
 impl Planner<'_> {
     pub(super) fn summarize(
@@ -254,7 +264,8 @@ impl Planner<'_> {
                 "arg_max" | "arg_min" | "argmax" | "argmin" => {
                     return self.arg_extreme(item, name, args, frame, hidden_aggs, taken);
                 }
-                "percentiles" | "percentiles_array" => {
+                "percentiles" | "percentiles_array" | "percentilesw" | "percentilesw_array"
+                | "percentilew" => {
                     return self.percentiles(item, name, args, frame, hidden_aggs, taken);
                 }
                 "take_any" | "any"
@@ -427,6 +438,9 @@ impl Planner<'_> {
     /// `percentiles(X, p1, p2, …)`: a column per percentile, `percentile_X_p`; and
     /// `percentiles_array(X, p1, … | dynamic([…]))`: one dynamic array, `percentiles_X`
     /// (percentiles-aggregation-function.md). One list of the values serves every percentile.
+    /// The weighted forms (percentilesw-aggregation-function.md) take the weight (a long)
+    /// second: `percentilew(X, W, p)`, `percentilesw(X, W, p1, …)`,
+    /// `percentilesw_array(X, W, …)`; their list holds `{v, w}` pairs.
     fn percentiles(
         &mut self,
         item: &NamedExpr,
@@ -437,9 +451,18 @@ impl Planner<'_> {
         taken: &[(String, KqlType)],
     ) -> Result<Outputs, QueryError> {
         let function = name.name.as_str();
-        if args.len() < 2 {
+        let weighted = function.starts_with("percentilew") || function.starts_with("percentilesw");
+        let array = function.ends_with("_array");
+        let first_percent = if weighted { 2 } else { 1 };
+        if args.len() <= first_percent {
             return Err(self.semantic(
                 format!("{function}() needs the values and at least one percentile"),
+                item.expr.span,
+            ));
+        }
+        if function == "percentilew" && args.len() != 3 {
+            return Err(self.semantic(
+                "percentilew() takes the values, their weight and one percentile",
                 item.expr.span,
             ));
         }
@@ -449,9 +472,9 @@ impl Planner<'_> {
             _ => String::new(),
         };
         let mut ps = Vec::new();
-        for arg in &args[1..] {
+        for arg in &args[first_percent..] {
             match self.expr(arg, &Frame::empty())?.literal {
-                Some(Literal::Dynamic(json)) if function == "percentiles_array" => {
+                Some(Literal::Dynamic(json)) if array => {
                     let items: Vec<serde_json::Value> =
                         serde_json::from_str(&json).unwrap_or_default();
                     for p in items {
@@ -469,12 +492,35 @@ impl Planner<'_> {
                 _ => ps.push(self.percent(arg)?),
             }
         }
-        let list = agg::array_agg(value.expr.clone());
-        if function == "percentiles_array" {
+        let list = if weighted {
+            let weight = self.expr(&args[1], frame)?;
+            if !matches!(weight.ty, KqlType::Int | KqlType::Long) {
+                return Err(self.semantic(
+                    format!(
+                        "{function}()'s weight must be an int or long, this is {}",
+                        weight.ty.with_article()
+                    ),
+                    args[1].span,
+                ));
+            }
+            agg::array_agg(named_struct(vec![
+                lit("v"),
+                value.expr.clone(),
+                lit("w"),
+                cast(weight.expr, datafusion::arrow::datatypes::DataType::Int64),
+            ]))
+        } else {
+            agg::array_agg(value.expr.clone())
+        };
+        if array {
             hidden_aggs.push((
                 list,
                 KqlType::Dynamic,
-                Finish::Percentiles { ps, ty: value.ty },
+                Finish::Percentiles {
+                    ps,
+                    ty: value.ty,
+                    weighted,
+                },
             ));
             let column_name = match &item.name {
                 Some(ident) => ident.name.clone(),
@@ -494,7 +540,11 @@ impl Planner<'_> {
             hidden_aggs.push((
                 list.clone(),
                 value.ty,
-                Finish::Percentile { p, ty: value.ty },
+                Finish::Percentile {
+                    p,
+                    ty: value.ty,
+                    weighted,
+                },
             ));
             let column_name = match (&item.name, columns.is_empty()) {
                 (Some(ident), true) => ident.name.clone(),
@@ -809,7 +859,11 @@ impl Planner<'_> {
                     expr: agg::array_agg(value.expr.clone()),
                     ty: value.ty,
                     default_name: format!("percentile_{suffix}_{}", percent_name(p)),
-                    finish: Finish::Percentile { p, ty: value.ty },
+                    finish: Finish::Percentile {
+                        p,
+                        ty: value.ty,
+                        weighted: false,
+                    },
                 }
             }
             _ => {
@@ -912,10 +966,26 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
         Finish::RoundToTicks => cast(f::round(vec![value]), DataType::Int64),
         Finish::NanIfNull => f::coalesce(vec![value, lit(f64::NAN)]),
         Finish::ZeroRealIfNull => f::coalesce(vec![cast(value, DataType::Float64), lit(0.0f64)]),
-        Finish::Percentile { p, ty } => Arc::new(PercentileUdf::udf(p, ty)).call(vec![value]),
-        Finish::Percentiles { ps, ty } => {
-            Arc::new(PercentileUdf::array_udf(&ps, ty)).call(vec![value])
-        }
+        Finish::Percentile {
+            p,
+            ty,
+            weighted: false,
+        } => Arc::new(PercentileUdf::udf(p, ty)).call(vec![value]),
+        Finish::Percentiles {
+            ps,
+            ty,
+            weighted: false,
+        } => Arc::new(PercentileUdf::array_udf(&ps, ty)).call(vec![value]),
+        Finish::Percentile {
+            p,
+            ty,
+            weighted: true,
+        } => Arc::new(PercentileUdf::weighted_udf(&[p], ty, false)).call(vec![value]),
+        Finish::Percentiles {
+            ps,
+            ty,
+            weighted: true,
+        } => Arc::new(PercentileUdf::weighted_udf(&ps, ty, true)).call(vec![value]),
         Finish::Bag { max } => Arc::new(MergeBagsUdf::udf(max)).call(vec![value]),
         Finish::SketchOrNull { item, set, max } => {
             let json = Arc::new(ListToJsonUdf::udf(item, set, max)).call(vec![value]);

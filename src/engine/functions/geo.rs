@@ -96,7 +96,6 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
     function("geo_polygon_simplify", &[D, N], 1, KqlType::Dynamic, polygon_simplify),
     function("geo_simplify_polygons_array", &[D, N], 1, KqlType::Dynamic, simplify_polygons_array),
     function("geo_polygon_to_h3cells", &[D, I, N], 1, KqlType::Dynamic, polygon_to_h3cells),
-    function("geo_info_from_ip_address", &[T], 1, KqlType::Dynamic, info_from_ip_address),
 ];
 
 // ---- arguments -----------------------------------------------------------------------------
@@ -966,14 +965,6 @@ fn polygon_to_h3cells(args: &[KqlValue]) -> Result<KqlValue, String> {
                 .collect(),
         )
     }))
-}
-
-/// `geo_info_from_ip_address()`: needs Microsoft's IP location data.
-fn info_from_ip_address(_: &[KqlValue]) -> Result<KqlValue, String> {
-    Err(
-        "geo_info_from_ip_address needs Microsoft's IP location data, which is not available offline"
-            .to_string(),
-    )
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `evaluate` plugins: `bag_unpack` (bag-unpack-plugin.md) and `pivot` (pivot-plugin.md). Their
+//! `evaluate` plugins: `bag_unpack` (bag-unpack-plugin.md), `pivot` (pivot-plugin.md),
+//! `rows_near` (rows-near-plugin.md) and `ipv4_lookup` (ipv4-lookup-plugin.md). The first two's
 //! output columns depend on the data — the property bags' slots, the pivot column's values —
 //! unless an output schema is given: the planner then asks the engine to read them first (a
 //! [`Discovery`]) and plans again with what it found. Other plugins are refused by name.
@@ -63,11 +64,193 @@ impl Planner<'_> {
         match evaluate.plugin.name.as_str() {
             "bag_unpack" => self.bag_unpack(frame, evaluate, span),
             "pivot" => self.pivot(frame, evaluate, span),
+            "rows_near" => self.rows_near(frame, evaluate, span),
+            "ipv4_lookup" => self.ipv4_lookup(frame, evaluate, span),
             other => Err(self.unsupported(
                 format!("the '{other}' plugin is not supported by the local engine yet"),
                 evaluate.plugin.span,
             )),
         }
+    }
+
+    /// `rows_near(Condition, NumRows [, RowsAfter])` (rows-near-plugin.md): the rows of a
+    /// serialized input within `NumRows` rows before, or `RowsAfter` (else `NumRows`) rows
+    /// after, a row where `Condition` is true; the columns unchanged.
+    fn rows_near(&mut self, frame: Frame, evaluate: &Evaluate, span: Span) -> Result<Frame, QueryError> {
+        use datafusion::common::ScalarValue;
+        use datafusion::logical_expr::expr::WindowFunction;
+        use datafusion::logical_expr::{
+            ExprFunctionExt, WindowFrame, WindowFrameBound, WindowFrameUnits,
+            WindowFunctionDefinition,
+        };
+        let args = &evaluate.args;
+        if !(2..=3).contains(&args.len()) {
+            return Err(self.semantic(
+                "rows_near takes a condition, a number of rows and optionally the rows after",
+                span,
+            ));
+        }
+        let condition = self.condition(&args[0], &frame)?;
+        let mut count = |index: usize| -> Result<Option<u64>, QueryError> {
+            let Some(arg) = args.get(index) else {
+                return Ok(None);
+            };
+            match self.expr(arg, &Frame::empty())?.literal {
+                Some(Literal::Long(n)) if n >= 0 => Ok(u64::try_from(n).ok()),
+                Some(Literal::Int(n)) if n >= 0 => Ok(u64::try_from(n).ok()),
+                _ => Err(self.semantic(
+                    "rows_near's numbers of rows are constant whole numbers, 0 or more",
+                    arg.span,
+                )),
+            }
+        };
+        let before = count(1)?.unwrap_or(0);
+        let after = count(2)?.unwrap_or(before);
+        // How many rows in the frame meet the condition: a sum slides (bool_or does not).
+        let hit = datafusion::logical_expr::when(condition, lit(1i64))
+            .otherwise(lit(0i64))
+            .map_err(|e| self.engine_error(e, span))?;
+        let DfExpr::AggregateFunction(any) = datafusion::functions_aggregate::expr_fn::sum(hit)
+        else {
+            return Err(self.semantic("rows_near could not plan its condition", span));
+        };
+        let near = DfExpr::from(WindowFunction::new(
+            WindowFunctionDefinition::AggregateUDF(any.func),
+            any.params.args,
+        ))
+        .window_frame(WindowFrame::new_bounds(
+            WindowFrameUnits::Rows,
+            WindowFrameBound::Preceding(ScalarValue::UInt64(Some(before))),
+            WindowFrameBound::Following(ScalarValue::UInt64(Some(after))),
+        ))
+        .build()
+        .map_err(|e| self.engine_error(e, span))?;
+        let flag = "__rows_near";
+        let kept = frame.columns.clone();
+        let mut exprs: Vec<DfExpr> = kept.iter().map(|(name, _)| column(name)).collect();
+        exprs.push(near.gt(lit(0i64)).alias(flag));
+        let mut columns = kept.clone();
+        columns.push((flag.to_string(), KqlType::Bool));
+        let flagged = self.projected(frame, exprs, columns, span)?;
+        let builder = flagged
+            .builder
+            .filter(column(flag))
+            .and_then(|b| b.project(kept.iter().map(|(name, _)| column(name))))
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame {
+            builder,
+            columns: kept,
+        })
+    }
+
+    /// `ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey [, ExtraKey…] [, return_unmatched])`
+    /// (ipv4-lookup-plugin.md): each input row joined with the lookup rows whose key matches
+    /// its address as `ipv4_is_match` compares them (IP-prefix notation on either side), and
+    /// whose extra key columns are equal; with `return_unmatched` true, unmatched input rows
+    /// are kept with nulls. The columns are the input's, then the lookup table's without the
+    /// extra keys (as the `lookup` operator gives them).
+    fn ipv4_lookup(&mut self, frame: Frame, evaluate: &Evaluate, span: Span) -> Result<Frame, QueryError> {
+        use datafusion::common::{Column, JoinType};
+        let args = &evaluate.args;
+        if args.len() < 3 {
+            return Err(self.semantic(
+                "ipv4_lookup takes the lookup table, the input's address column and the lookup table's",
+                span,
+            ));
+        }
+        let Some(lookup) = self.tabular_operand(&args[0], &frame) else {
+            return Err(self.semantic("ipv4_lookup's first argument is the lookup table", args[0].span));
+        };
+        let lookup = lookup?;
+        let named = |planner: &Self, arg: &Expr, side: &Frame, which: &str| -> Result<(String, KqlType), QueryError> {
+            let ExprKind::Column(name) = &arg.kind else {
+                return Err(planner.semantic(format!("expected a column of the {which}"), arg.span));
+            };
+            let ty = planner.require_column(side, &Ident { name: name.clone(), span: arg.span })?;
+            Ok((name.clone(), ty))
+        };
+        let (source_key, source_ty) = named(self, &args[1], &frame, "input")?;
+        let (lookup_key, lookup_ty) = named(self, &args[2], &lookup, "lookup table")?;
+        for (ty, arg) in [(source_ty, &args[1]), (lookup_ty, &args[2])] {
+            if ty != KqlType::String {
+                return Err(self.semantic(
+                    format!("ipv4_lookup matches IPv4 addresses written as strings, this is {}", ty.with_article()),
+                    arg.span,
+                ));
+            }
+        }
+        let mut rest = &args[3..];
+        let mut return_unmatched = false;
+        if let Some(last) = rest.last()
+            && !matches!(last.kind, ExprKind::Column(_))
+        {
+            match self.expr(last, &Frame::empty())?.literal {
+                Some(Literal::Bool(b)) => return_unmatched = b,
+                _ => {
+                    return Err(self.semantic(
+                        "ipv4_lookup's last argument is a column or the constant return_unmatched bool",
+                        last.span,
+                    ));
+                }
+            }
+            rest = &rest[..rest.len() - 1];
+        }
+        let mut extra = Vec::new();
+        for arg in rest {
+            let (name, left_ty) = named(self, arg, &frame, "input")?;
+            let (_, right_ty) = named(self, arg, &lookup, "lookup table")?;
+            if left_ty != right_ty {
+                return Err(self.semantic(
+                    format!("the extra key '{name}' has different types in the input and the lookup table"),
+                    arg.span,
+                ));
+            }
+            extra.push(name);
+        }
+        let Some(is_match) = crate::engine::functions::lookup("ipv4_is_match") else {
+            return Err(self.semantic("ipv4_is_match is missing", span));
+        };
+        let side = |qualifier: &str, name: &str| DfExpr::Column(Column::new(Some(qualifier.to_string()), name));
+        let matches = RowUdf::udf(is_match, vec![KqlType::String, KqlType::String], KqlType::Bool)
+            .call(vec![side("__left", &source_key), side("__right", &lookup_key)]);
+        let engine = |this: &Self, e| this.engine_error(e, span);
+        let right_plan = lookup
+            .builder
+            .clone()
+            .alias("__right")
+            .and_then(|b| b.build())
+            .map_err(|e| engine(self, e))?;
+        let left_keys: Vec<Column> = extra.iter().map(|n| Column::new(Some("__left"), n.clone())).collect();
+        let right_keys: Vec<Column> = extra.iter().map(|n| Column::new(Some("__right"), n.clone())).collect();
+        let join_type = if return_unmatched { JoinType::Left } else { JoinType::Inner };
+        let joined = frame
+            .builder
+            .clone()
+            .alias("__left")
+            .and_then(|b| b.join(right_plan, join_type, (left_keys, right_keys), Some(matches)))
+            .map_err(|e| engine(self, e))?;
+        let mut exprs = Vec::new();
+        let mut columns: Vec<(String, KqlType)> = Vec::new();
+        for (name, ty) in &frame.columns {
+            exprs.push(side("__left", name).alias(name.as_str()));
+            columns.push((name.clone(), *ty));
+        }
+        for (name, ty) in &lookup.columns {
+            if extra.contains(name) {
+                continue;
+            }
+            // A name the input has takes a suffix, as join's right side does.
+            let mut out = name.clone();
+            let mut n = 1;
+            while columns.iter().any(|(c, _)| *c == out) {
+                out = format!("{name}{n}");
+                n += 1;
+            }
+            exprs.push(side("__right", name).alias(out.as_str()));
+            columns.push((out, *ty));
+        }
+        let builder = joined.project(exprs).map_err(|e| engine(self, e))?;
+        Ok(Frame { builder, columns })
     }
 
     /// The first argument as a column of `frame`: its name, type and position.

@@ -78,6 +78,12 @@ impl Planner<'_> {
             _ if super::window::WINDOW_FUNCTIONS.contains(&function) => {
                 self.window_function(function, args, span, frame)
             }
+            // geo-info-from-ip-address-function.md: the answer comes from Microsoft's IP
+            // location data, which is not available offline.
+            "geo_info_from_ip_address" => Err(self.unsupported(
+                "the function 'geo_info_from_ip_address' needs Microsoft's IP location data, which the local engine does not have",
+                name.span,
+            )),
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }

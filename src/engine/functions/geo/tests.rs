@@ -900,12 +900,13 @@ fn point_buffer() {
 }
 
 #[test]
-fn ip_location_is_refused() {
-    let info = super::FUNCTIONS
-        .iter()
-        .find(|f| f.name == "geo_info_from_ip_address")
-        .unwrap();
-    assert!((info.eval)(&[s("20.53.203.50")]).is_err());
+fn ip_location_is_not_a_row_function() {
+    // It needs Microsoft's IP location data: the planner refuses it by name.
+    assert!(
+        !super::FUNCTIONS
+            .iter()
+            .any(|f| f.name == "geo_info_from_ip_address")
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `evaluate` plugins: `bag_unpack` (bag-unpack-plugin.md), `pivot` (pivot-plugin.md),
-//! `rows_near` (rows-near-plugin.md) and `ipv4_lookup` (ipv4-lookup-plugin.md). The first two's
+//! `rows_near` (rows-near-plugin.md), `ipv4_lookup` (ipv4-lookup-plugin.md) and
+//! `dcount_intersect` (dcount-intersect-plugin.md). The first two's
 //! output columns depend on the data — the property bags' slots, the pivot column's values —
 //! unless an output schema is given: the planner then asks the engine to read them first (a
 //! [`Discovery`]) and plans again with what it found. Other plugins are refused by name.
@@ -54,6 +55,41 @@ static BAG_SLOT: RowFunction = RowFunction {
     volatile: false,
 };
 
+/// The number of distinct values in the first `k + 1` hll sketches' intersection, for the
+/// sketch arguments then `k`: the local engine's `hll()` sketch is the exact set of values
+/// (a dynamic array), so the count is exact; a null sketch is the empty set.
+static INTERSECTION_COUNT: RowFunction = RowFunction {
+    name: "dcount_intersect",
+    params: &[Param::Dynamic],
+    required: 1,
+    variadic: true,
+    returns: Returns::Always(KqlType::Long),
+    eval: |args| {
+        let Some((count, sketches)) = args.split_last() else {
+            return Ok(KqlValue::Null);
+        };
+        let Some(k) = count.as_long().and_then(|k| usize::try_from(k).ok()) else {
+            return Ok(KqlValue::Null);
+        };
+        let set = |value: &KqlValue| -> std::collections::HashSet<String> {
+            value
+                .as_array()
+                .map(|items| items.iter().map(|item| item.to_string()).collect())
+                .unwrap_or_default()
+        };
+        let Some(first) = sketches.first() else {
+            return Ok(KqlValue::Long(0));
+        };
+        let mut common = set(first);
+        for sketch in sketches.iter().skip(1).take(k) {
+            let other = set(sketch);
+            common.retain(|item| other.contains(item));
+        }
+        Ok(KqlValue::Long(i64::try_from(common.len()).unwrap_or(i64::MAX)))
+    },
+    volatile: false,
+};
+
 impl Planner<'_> {
     pub(super) fn evaluate(
         &mut self,
@@ -66,6 +102,7 @@ impl Planner<'_> {
             "pivot" => self.pivot(frame, evaluate, span),
             "rows_near" => self.rows_near(frame, evaluate, span),
             "ipv4_lookup" => self.ipv4_lookup(frame, evaluate, span),
+            "dcount_intersect" => self.dcount_intersect(frame, evaluate, span),
             other => Err(self.unsupported(
                 format!("the '{other}' plugin is not supported by the local engine yet"),
                 evaluate.plugin.span,
@@ -251,6 +288,56 @@ impl Planner<'_> {
         }
         let builder = joined.project(exprs).map_err(|e| engine(self, e))?;
         Ok(Frame { builder, columns })
+    }
+
+    /// `dcount_intersect(hll_1, hll_2 [, hll_3, …])` (dcount-intersect-plugin.md): the input's
+    /// columns, then `s0` … `s{n-1}`: the distinct counts of S1, S1 ∩ S2, …, S1 ∩ … ∩ Sn.
+    fn dcount_intersect(
+        &mut self,
+        frame: Frame,
+        evaluate: &Evaluate,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let args = &evaluate.args;
+        if !(2..=16).contains(&args.len()) {
+            return Err(self.semantic(
+                "dcount_intersect takes 2 to 16 hll() sketches",
+                span,
+            ));
+        }
+        let mut sketches = Vec::with_capacity(args.len() + 1);
+        for arg in args {
+            let typed = self.expr(arg, &frame)?;
+            if typed.ty != KqlType::Dynamic {
+                return Err(self.semantic(
+                    format!(
+                        "dcount_intersect takes hll() sketches (dynamic), this is {}",
+                        typed.ty.with_article()
+                    ),
+                    arg.span,
+                ));
+            }
+            sketches.push(typed.expr);
+        }
+        let mut exprs: Vec<DfExpr> = frame.columns.iter().map(|(n, _)| column(n)).collect();
+        let mut columns = frame.columns.clone();
+        let mut types = vec![KqlType::Dynamic; sketches.len()];
+        types.push(KqlType::Long);
+        for k in 0..args.len() {
+            let name = format!("s{k}");
+            if columns.iter().any(|(n, _)| *n == name) {
+                return Err(self.semantic(
+                    format!("dcount_intersect makes a column '{name}', which the input has"),
+                    span,
+                ));
+            }
+            let mut call = sketches.clone();
+            call.push(lit(i64::try_from(k).unwrap_or(i64::MAX)));
+            let udf = RowUdf::udf(&INTERSECTION_COUNT, types.clone(), KqlType::Long);
+            exprs.push(udf.call(call).alias(name.as_str()));
+            columns.push((name, KqlType::Long));
+        }
+        self.projected(frame, exprs, columns, span)
     }
 
     /// The first argument as a column of `frame`: its name, type and position.

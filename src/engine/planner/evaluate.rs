@@ -157,8 +157,10 @@ impl Planner<'_> {
         ))
         .window_frame(WindowFrame::new_bounds(
             WindowFrameUnits::Rows,
-            WindowFrameBound::Preceding(ScalarValue::UInt64(Some(before))),
-            WindowFrameBound::Following(ScalarValue::UInt64(Some(after))),
+            // Row r is near a match m when m - before ≤ r ≤ m + after: m lies from `after`
+            // rows before r to `before` rows after it.
+            WindowFrameBound::Preceding(ScalarValue::UInt64(Some(after))),
+            WindowFrameBound::Following(ScalarValue::UInt64(Some(before))),
         ))
         .build()
         .map_err(|e| self.engine_error(e, span))?;

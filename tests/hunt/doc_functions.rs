@@ -1,0 +1,184 @@
+//! Functions, aggregates and plugins added for the documented examples (issue 9), each against
+//! its KQL page and its edges: `row_rank_min`/`row_rank_dense` with a restart and
+//! `row_window_session` (window functions), `percentilesw` (weighted percentiles),
+//! `array_sort_asc/desc` of several arrays, and the plugins `rows_near`, `ipv4_lookup` and
+//! `dcount_intersect`.
+
+use hunt::backend::ErrorKind;
+
+use super::engine::{column, error, run};
+
+#[test]
+fn row_rank_min_and_dense_restart_where_told() {
+    // row-rank-min-function.md, the second example.
+    let ranked = run(r#"datatable(Category:string, Item:string, Value:int)
+        ["A", "item1", 10, "A","item2", 10, "A", "item3", 5, "A", "item4", 20, "B", "item2", 5, "B", "item1", 7]
+        | sort by Category asc, Value asc
+        | extend rank = row_rank_min(Value, Category != prev(Category)),
+                 dense = row_rank_dense(Value, Category != prev(Category)),
+                 plain = row_rank_min(Value)"#);
+    assert_eq!(column(&ranked, "rank"), ["1", "2", "2", "4", "1", "2"]);
+    assert_eq!(column(&ranked, "dense"), ["1", "2", "2", "3", "1", "2"]);
+    // Without a restart, 5 in B follows 20 in A: a new run, numbered by its row.
+    assert_eq!(column(&ranked, "plain"), ["1", "2", "2", "4", "5", "6"]);
+    // Null terms are equal to each other; a null restart does not restart.
+    let nulls = run(r#"datatable(x:long) [1, long(null), long(null), 2]
+        | serialize
+        | extend r = row_rank_min(x, bool(null)), d = row_rank_dense(x)"#);
+    assert_eq!(column(&nulls, "r"), ["1", "2", "2", "4"]);
+    assert_eq!(column(&nulls, "d"), ["1", "2", "2", "3"]);
+    // A window function needs a serialized row set.
+    let e = error("datatable(x:long) [1] | extend r = row_rank_min(x, true)");
+    assert!(e.message.contains("serialized"), "{e}");
+}
+
+#[test]
+fn row_window_session_follows_the_pages_rules() {
+    let sessions = run(r#"datatable (ID:string, Timestamp:datetime) [
+            "1", datetime(2024-04-11 10:00:00), "2", datetime(2024-04-11 10:18:00),
+            "1", datetime(2024-04-11 11:00:00), "3", datetime(2024-04-11 11:30:00),
+            "2", datetime(2024-04-11 13:30:00), "2", datetime(2024-04-11 10:16:00)]
+        | sort by ID asc, Timestamp asc
+        | extend SessionStarted = row_window_session(Timestamp, 1h, 5m, ID != prev(ID))"#);
+    assert_eq!(
+        column(&sessions, "SessionStarted"),
+        [
+            "2024-04-11T10:00:00.0000000Z",
+            "2024-04-11T11:00:00.0000000Z",
+            "2024-04-11T10:16:00.0000000Z",
+            "2024-04-11T10:16:00.0000000Z",
+            "2024-04-11T13:30:00.0000000Z",
+            "2024-04-11T11:30:00.0000000Z"
+        ]
+    );
+    // A session lasts at most MaxDistanceFromFirst, even with close neighbours; a null value
+    // gives null and the next value starts a session.
+    let capped = run(r#"datatable (t:datetime) [datetime(2024-01-01 00:00), datetime(2024-01-01 00:04),
+            datetime(2024-01-01 00:08), datetime(null), datetime(2024-01-01 00:09)]
+        | serialize
+        | extend s = row_window_session(t, 6m, 5m)"#);
+    assert_eq!(
+        column(&capped, "s"),
+        [
+            "2024-01-01T00:00:00.0000000Z",
+            "2024-01-01T00:00:00.0000000Z",
+            "2024-01-01T00:08:00.0000000Z",
+            "",
+            "2024-01-01T00:09:00.0000000Z"
+        ]
+    );
+    let e = error("print t = now() | serialize | extend s = row_window_session(t, 1, 5m)");
+    assert!(e.message.contains("timespan"), "{e}");
+}
+
+#[test]
+fn weighted_percentiles_count_each_value_weight_times() {
+    let table = "datatable (ReqCount:long, LatencyBucket:long) [8, 10, 6, 20, 3, 30, 1, 40]";
+    let columns = run(&format!(
+        "{table} | summarize percentilesw(LatencyBucket, ReqCount, 50, 75, 99.9)"
+    ));
+    assert_eq!(
+        columns.column_names(),
+        [
+            "percentile_LatencyBucket_50",
+            "percentile_LatencyBucket_75",
+            "percentile_LatencyBucket_99_9"
+        ]
+    );
+    assert_eq!(column(&columns, "percentile_LatencyBucket_50"), ["20"]);
+    assert_eq!(column(&columns, "percentile_LatencyBucket_99_9"), ["40"]);
+    let array = run(&format!(
+        "{table} | summarize percentilesw_array(LatencyBucket, ReqCount, dynamic([0, 50, 100]))"
+    ));
+    assert_eq!(column(&array, "percentiles_LatencyBucket"), ["[10,20,40]"]);
+    let one = run(&format!(
+        "{table} | summarize p = percentilew(LatencyBucket, ReqCount, 75)"
+    ));
+    assert_eq!(column(&one, "p"), ["20"]);
+    // Weights of 0 or less and null values count for nothing; nothing at all gives null.
+    let skipped = run(
+        "datatable (w:long, v:long) [0, 1, -3, 2, 1, 3, 5, long(null)] | summarize p = percentilew(v, w, 0)",
+    );
+    assert_eq!(column(&skipped, "p"), ["3"]);
+    let empty = run("datatable (w:long, v:long) [0, 1] | summarize p = percentilew(v, w, 50)");
+    assert_eq!(column(&empty, "p"), [""]);
+    let e = error("datatable (w:real, v:long) [1.5, 1] | summarize percentilew(v, w, 50)");
+    assert!(e.message.contains("weight"), "{e}");
+}
+
+#[test]
+fn sorting_several_arrays_gives_a_column_per_array() {
+    let sorted = run(r#"let array1 = dynamic([1,3,4,5,2]);
+        let array2 = dynamic(["a","b","c","d","e"]);
+        print array_sort_desc(array1,array2)"#);
+    assert_eq!(sorted.column_names(), ["array1_sorted", "array2_sorted"]);
+    assert_eq!(column(&sorted, "array2_sorted"), [r#"["d","c","b","e","a"]"#]);
+    let named = run(r#"print a = dynamic([2, 1]), b = dynamic(["x", "y"])
+        | extend (sa, sb) = array_sort_asc(a, b, false)"#);
+    assert_eq!(column(&named, "sb"), [r#"["y","x"]"#]);
+    let indexed = run(r#"print a = dynamic([2, 1]), b = dynamic(["x", "y"])
+        | project s = array_sort_asc(a, b)[1]"#);
+    assert_eq!(column(&indexed, "s"), [r#"["y","x"]"#]);
+    // Elsewhere the columns have nowhere to go.
+    let e = error(r#"print s = strcat_array(array_sort_asc(dynamic([1]), dynamic([2])), ",")"#);
+    assert_eq!(e.kind, ErrorKind::Unsupported, "{e}");
+    let e = error(r#"print s = array_sort_asc(dynamic([1]), dynamic([2]))"#);
+    assert!(e.message.contains("name them all"), "{e}");
+}
+
+#[test]
+fn rows_near_keeps_the_rows_around_a_match() {
+    let near = run(r#"datatable (t:long, State:string) [1, "ok", 2, "ok", 3, "ok", 4, "bad", 5, "ok", 6, "ok", 7, "bad"]
+        | sort by t asc
+        | evaluate rows_near(State == "bad", 1)"#);
+    assert_eq!(column(&near, "t"), ["3", "4", "5", "6", "7"]);
+    assert_eq!(near.column_names(), ["t", "State"]);
+    let after = run(r#"datatable (t:long, State:string) [1, "ok", 2, "bad", 3, "ok", 4, "ok"]
+        | sort by t asc
+        | evaluate rows_near(State == "bad", 0, 2)"#);
+    assert_eq!(column(&after, "t"), ["2", "3", "4"]);
+    let e = error(r#"datatable (t:long) [1] | sort by t asc | evaluate rows_near(t > 0, -1)"#);
+    assert!(e.message.contains("rows_near"), "{e}");
+}
+
+#[test]
+fn ipv4_lookup_joins_on_prefixes_and_keeps_unmatched_when_told() {
+    let lookup = r#"let IP_Data = datatable(network:string, country:string)
+        ["5.8.0.0/19", "Russia", "2.20.183.0/24", "United Kingdom"];
+        let IPs = datatable(ip:string) ['2.20.183.12', '5.8.1.2', '192.165.12.17'];"#;
+    let matched = run(&format!(
+        "{lookup} IPs | evaluate ipv4_lookup(IP_Data, ip, network) | sort by ip asc"
+    ));
+    assert_eq!(matched.column_names(), ["ip", "network", "country"]);
+    assert_eq!(column(&matched, "country"), ["United Kingdom", "Russia"]);
+    let all = run(&format!(
+        "{lookup} IPs | evaluate ipv4_lookup(IP_Data, ip, network, true) | sort by ip asc"
+    ));
+    assert_eq!(column(&all, "country"), ["", "United Kingdom", "Russia"]);
+    let e = error(&format!("{lookup} IPs | evaluate ipv4_lookup(IP_Data, ip)"));
+    assert!(e.message.contains("ipv4_lookup"), "{e}");
+}
+
+#[test]
+fn dcount_intersect_counts_the_intersections() {
+    // dcount-intersect-plugin.md: 0 is in every set, hence the - 1.
+    let counts = run(r#"range x from 1 to 100 step 1
+        | extend isEven = (x % 2 == 0), isMod3 = (x % 3 == 0), isMod5 = (x % 5 == 0)
+        | summarize hll_even = hll(iif(isEven, x, 0), 2), hll_mod3 = hll(iif(isMod3, x, 0), 2),
+                    hll_mod5 = hll(iif(isMod5, x, 0), 2)
+        | evaluate dcount_intersect(hll_even, hll_mod3, hll_mod5)
+        | project s0 - 1, s1 - 1, s2 - 1"#);
+    let row: Vec<String> = (0..3)
+        .map(|c| counts.cell_text(0, c).unwrap_or_default())
+        .collect();
+    assert_eq!(row, ["50", "16", "3"]);
+    let e = error("print x = 1 | evaluate dcount_intersect(x, x)");
+    assert!(e.message.contains("sketches"), "{e}");
+}
+
+#[test]
+fn ip_location_is_refused_by_name() {
+    let e = error(r#"print geo_info_from_ip_address("20.53.203.50")"#);
+    assert_eq!(e.kind, ErrorKind::Unsupported);
+    assert!(e.message.contains("geo_info_from_ip_address"), "{e}");
+}

@@ -296,11 +296,10 @@ mod tests {
         assert_eq!(weighted_rank(0.0, &order, &[0, -5, 3, 1]), Some(2));
         assert_eq!(weighted_rank(50.0, &order, &[0, 0, 0, 0]), None);
         assert_eq!(weighted_rank(50.0, &[], &[]), None);
-        // Huge weights do not overflow.
-        assert_eq!(
-            weighted_rank(50.0, &[0, 1], &[i64::MAX, i64::MAX]),
-            Some(0)
-        );
+        // Large weights count exactly; the largest do not overflow.
+        assert_eq!(weighted_rank(50.0, &[0, 1], &[1 << 40, 1 << 40]), Some(0));
+        assert_eq!(weighted_rank(51.0, &[0, 1], &[1 << 40, 1 << 40]), Some(1));
+        assert!(weighted_rank(50.0, &[0, 1], &[i64::MAX, i64::MAX]).is_some());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Functions, aggregates and plugins added for the documented examples (issue 9), each against
 //! its KQL page and its edges: `row_rank_min`/`row_rank_dense` with a restart and
 //! `row_window_session` (window functions), `percentilesw` (weighted percentiles),
-//! `array_sort_asc/desc` of several arrays, and the plugins `rows_near`, `ipv4_lookup` and
-//! `dcount_intersect`.
+//! `array_sort_asc/desc` of several arrays, and the plugins `rows_near`, `ipv4_lookup`,
+//! `geo_polygon_lookup`, `geo_line_lookup` and `dcount_intersect`.
 
 use hunt::backend::ErrorKind;
 
@@ -53,10 +53,12 @@ fn row_window_session_follows_the_pages_rules() {
     );
     // A session lasts at most MaxDistanceFromFirst, even with close neighbours; a null value
     // gives null and the next value starts a session.
-    let capped = run(r#"datatable (t:datetime) [datetime(2024-01-01 00:00), datetime(2024-01-01 00:04),
+    let capped = run(
+        r#"datatable (t:datetime) [datetime(2024-01-01 00:00), datetime(2024-01-01 00:04),
             datetime(2024-01-01 00:08), datetime(null), datetime(2024-01-01 00:09)]
         | serialize
-        | extend s = row_window_session(t, 6m, 5m)"#);
+        | extend s = row_window_session(t, 6m, 5m)"#,
+    );
     assert_eq!(
         column(&capped, "s"),
         [
@@ -112,7 +114,10 @@ fn sorting_several_arrays_gives_a_column_per_array() {
         let array2 = dynamic(["a","b","c","d","e"]);
         print array_sort_desc(array1,array2)"#);
     assert_eq!(sorted.column_names(), ["array1_sorted", "array2_sorted"]);
-    assert_eq!(column(&sorted, "array2_sorted"), [r#"["d","c","b","e","a"]"#]);
+    assert_eq!(
+        column(&sorted, "array2_sorted"),
+        [r#"["d","c","b","e","a"]"#]
+    );
     let named = run(r#"print a = dynamic([2, 1]), b = dynamic(["x", "y"])
         | extend (sa, sb) = array_sort_asc(a, b, false)"#);
     assert_eq!(column(&named, "sb"), [r#"["y","x"]"#]);
@@ -128,14 +133,18 @@ fn sorting_several_arrays_gives_a_column_per_array() {
 
 #[test]
 fn rows_near_keeps_the_rows_around_a_match() {
-    let near = run(r#"datatable (t:long, State:string) [1, "ok", 2, "ok", 3, "ok", 4, "bad", 5, "ok", 6, "ok", 7, "bad"]
+    let near = run(
+        r#"datatable (t:long, State:string) [1, "ok", 2, "ok", 3, "ok", 4, "bad", 5, "ok", 6, "ok", 7, "bad"]
         | sort by t asc
-        | evaluate rows_near(State == "bad", 1)"#);
+        | evaluate rows_near(State == "bad", 1)"#,
+    );
     assert_eq!(column(&near, "t"), ["3", "4", "5", "6", "7"]);
     assert_eq!(near.column_names(), ["t", "State"]);
-    let after = run(r#"datatable (t:long, State:string) [1, "ok", 2, "bad", 3, "ok", 4, "ok"]
+    let after = run(
+        r#"datatable (t:long, State:string) [1, "ok", 2, "bad", 3, "ok", 4, "ok"]
         | sort by t asc
-        | evaluate rows_near(State == "bad", 0, 2)"#);
+        | evaluate rows_near(State == "bad", 0, 2)"#,
+    );
     assert_eq!(column(&after, "t"), ["2", "3", "4"]);
     let e = error(r#"datatable (t:long) [1] | sort by t asc | evaluate rows_near(t > 0, -1)"#);
     assert!(e.message.contains("rows_near"), "{e}");
@@ -181,4 +190,55 @@ fn ip_location_is_refused_by_name() {
     let e = error(r#"print geo_info_from_ip_address("20.53.203.50")"#);
     assert_eq!(e.kind, ErrorKind::Unsupported);
     assert!(e.message.contains("geo_info_from_ip_address"), "{e}");
+}
+
+#[test]
+fn geo_lookups_join_locations_with_shapes() {
+    let tables = r#"let polygons = datatable(polygon_name:string, polygon:dynamic) [
+            "square", dynamic({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})];
+        let roads = datatable(road_name:string, road:dynamic) [
+            "equator", dynamic({"type":"LineString","coordinates":[[10,0],[11,0]]})];
+        let locations = datatable(name:string, lng:real, lat:real)
+            ["inside", 0.5, 0.5, "near", 1.0005, 0.5, "far", 5.0, 5.0, "on the road", 10.5, 0.0001];"#;
+    let inside = run(&format!(
+        "{tables} locations | evaluate geo_polygon_lookup(polygons, polygon, lng, lat)"
+    ));
+    assert_eq!(
+        inside.column_names(),
+        ["name", "lng", "lat", "polygon_name"]
+    );
+    assert_eq!(column(&inside, "name"), ["inside"]);
+    // Within 100 meters of the border; unmatched rows kept; the key column asked for.
+    let near = run(&format!(
+        "{tables} locations
+        | evaluate geo_polygon_lookup(polygons, polygon, lng, lat, radius = 100, return_unmatched = true, return_lookup_key = true)
+        | sort by name asc"
+    ));
+    assert_eq!(
+        near.column_names(),
+        ["name", "lng", "lat", "polygon_name", "polygon"]
+    );
+    assert_eq!(column(&near, "polygon_name"), ["", "square", "square", ""]);
+    // In order: radius, return_unmatched.
+    let positional = run(&format!(
+        "{tables} locations | evaluate geo_polygon_lookup(polygons, polygon, lng, lat, 100, false) | sort by name asc"
+    ));
+    assert_eq!(column(&positional, "name"), ["inside", "near"]);
+    let road = run(&format!(
+        "{tables} locations | evaluate geo_line_lookup(roads, road, lng, lat, 50)"
+    ));
+    assert_eq!(column(&road, "name"), ["on the road"]);
+    assert_eq!(road.column_names(), ["name", "lng", "lat", "road_name"]);
+    let e = error(&format!(
+        "{tables} locations | evaluate geo_line_lookup(roads, road, lng, lat)"
+    ));
+    assert!(e.message.contains("radius"), "{e}");
+    let e = error(&format!(
+        "{tables} locations | evaluate geo_polygon_lookup(polygons, polygon, lng, lat, radius = 1, radius = 2)"
+    ));
+    assert!(e.message.contains("twice"), "{e}");
+    let e = error(&format!(
+        "{tables} locations | evaluate geo_polygon_lookup(polygons, polygon_name, lng, lat)"
+    ));
+    assert!(e.message.contains("dynamic"), "{e}");
 }

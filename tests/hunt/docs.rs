@@ -653,8 +653,7 @@ fn documented_examples_run_as_documented() {
     {
         if let Outcome::Differs(why) | Outcome::Failed(why) = outcome {
             report.push_str(&format!("  {} [{}]: {why}\n", example.id, outcome.name()));
-            if let Some((_, reason)) = KNOWN_DIFFERENCES.iter().find(|(id, _)| *id == example.id)
-            {
+            if let Some((_, reason)) = KNOWN_DIFFERENCES.iter().find(|(id, _)| *id == example.id) {
                 report.push_str(&format!("      known page error: {reason}\n"));
             }
         }

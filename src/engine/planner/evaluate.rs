@@ -1,6 +1,8 @@
 //! `evaluate` plugins: `bag_unpack` (bag-unpack-plugin.md), `pivot` (pivot-plugin.md),
-//! `rows_near` (rows-near-plugin.md), `ipv4_lookup` (ipv4-lookup-plugin.md) and
-//! `dcount_intersect` (dcount-intersect-plugin.md). The first two's
+//! `rows_near` (rows-near-plugin.md), `ipv4_lookup` (ipv4-lookup-plugin.md),
+//! `geo_polygon_lookup` and `geo_line_lookup` (geo-polygon-lookup-plugin.md,
+//! geo-line-lookup-plugin.md), and `dcount_intersect` (dcount-intersect-plugin.md). The first
+//! two's
 //! output columns depend on the data — the property bags' slots, the pivot column's values —
 //! unless an output schema is given: the planner then asks the engine to read them first (a
 //! [`Discovery`]) and plans again with what it found. Other plugins are refused by name.
@@ -85,7 +87,9 @@ static INTERSECTION_COUNT: RowFunction = RowFunction {
             let other = set(sketch);
             common.retain(|item| other.contains(item));
         }
-        Ok(KqlValue::Long(i64::try_from(common.len()).unwrap_or(i64::MAX)))
+        Ok(KqlValue::Long(
+            i64::try_from(common.len()).unwrap_or(i64::MAX),
+        ))
     },
     volatile: false,
 };
@@ -103,6 +107,7 @@ impl Planner<'_> {
             "rows_near" => self.rows_near(frame, evaluate, span),
             "ipv4_lookup" => self.ipv4_lookup(frame, evaluate, span),
             "dcount_intersect" => self.dcount_intersect(frame, evaluate, span),
+            "geo_polygon_lookup" | "geo_line_lookup" => self.geo_lookup(frame, evaluate, span),
             other => Err(self.unsupported(
                 format!("the '{other}' plugin is not supported by the local engine yet"),
                 evaluate.plugin.span,
@@ -113,7 +118,12 @@ impl Planner<'_> {
     /// `rows_near(Condition, NumRows [, RowsAfter])` (rows-near-plugin.md): the rows of a
     /// serialized input within `NumRows` rows before, or `RowsAfter` (else `NumRows`) rows
     /// after, a row where `Condition` is true; the columns unchanged.
-    fn rows_near(&mut self, frame: Frame, evaluate: &Evaluate, span: Span) -> Result<Frame, QueryError> {
+    fn rows_near(
+        &mut self,
+        frame: Frame,
+        evaluate: &Evaluate,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
         use datafusion::common::ScalarValue;
         use datafusion::logical_expr::expr::WindowFunction;
         use datafusion::logical_expr::{
@@ -188,8 +198,13 @@ impl Planner<'_> {
     /// whose extra key columns are equal; with `return_unmatched` true, unmatched input rows
     /// are kept with nulls. The columns are the input's, then the lookup table's without the
     /// extra keys (as the `lookup` operator gives them).
-    fn ipv4_lookup(&mut self, frame: Frame, evaluate: &Evaluate, span: Span) -> Result<Frame, QueryError> {
-        use datafusion::common::{Column, JoinType};
+    fn ipv4_lookup(
+        &mut self,
+        frame: Frame,
+        evaluate: &Evaluate,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        use datafusion::common::Column;
         let args = &evaluate.args;
         if args.len() < 3 {
             return Err(self.semantic(
@@ -198,14 +213,27 @@ impl Planner<'_> {
             ));
         }
         let Some(lookup) = self.tabular_operand(&args[0], &frame) else {
-            return Err(self.semantic("ipv4_lookup's first argument is the lookup table", args[0].span));
+            return Err(self.semantic(
+                "ipv4_lookup's first argument is the lookup table",
+                args[0].span,
+            ));
         };
         let lookup = lookup?;
-        let named = |planner: &Self, arg: &Expr, side: &Frame, which: &str| -> Result<(String, KqlType), QueryError> {
+        let named = |planner: &Self,
+                     arg: &Expr,
+                     side: &Frame,
+                     which: &str|
+         -> Result<(String, KqlType), QueryError> {
             let ExprKind::Column(name) = &arg.kind else {
                 return Err(planner.semantic(format!("expected a column of the {which}"), arg.span));
             };
-            let ty = planner.require_column(side, &Ident { name: name.clone(), span: arg.span })?;
+            let ty = planner.require_column(
+                side,
+                &Ident {
+                    name: name.clone(),
+                    span: arg.span,
+                },
+            )?;
             Ok((name.clone(), ty))
         };
         let (source_key, source_ty) = named(self, &args[1], &frame, "input")?;
@@ -213,7 +241,10 @@ impl Planner<'_> {
         for (ty, arg) in [(source_ty, &args[1]), (lookup_ty, &args[2])] {
             if ty != KqlType::String {
                 return Err(self.semantic(
-                    format!("ipv4_lookup matches IPv4 addresses written as strings, this is {}", ty.with_article()),
+                    format!(
+                        "ipv4_lookup matches IPv4 addresses written as strings, this is {}",
+                        ty.with_article()
+                    ),
                     arg.span,
                 ));
             }
@@ -249,9 +280,41 @@ impl Planner<'_> {
         let Some(is_match) = crate::engine::functions::lookup("ipv4_is_match") else {
             return Err(self.semantic("ipv4_is_match is missing", span));
         };
-        let side = |qualifier: &str, name: &str| DfExpr::Column(Column::new(Some(qualifier.to_string()), name));
-        let matches = RowUdf::udf(is_match, vec![KqlType::String, KqlType::String], KqlType::Bool)
-            .call(vec![side("__left", &source_key), side("__right", &lookup_key)]);
+        let side = |qualifier: &str, name: &str| {
+            DfExpr::Column(Column::new(Some(qualifier.to_string()), name))
+        };
+        let matches = RowUdf::udf(
+            is_match,
+            vec![KqlType::String, KqlType::String],
+            KqlType::Bool,
+        )
+        .call(vec![
+            side("__left", &source_key),
+            side("__right", &lookup_key),
+        ]);
+        self.lookup_join(frame, &lookup, &extra, matches, return_unmatched, &[], span)
+    }
+
+    /// `frame` joined with `lookup` where `matches` (over the columns of `__left` and
+    /// `__right`) holds and the `extra` key columns are equal; with `return_unmatched`, the
+    /// input rows without a match too (nulls for the lookup's columns). The columns are the
+    /// input's, then the lookup table's except `extra` and `hidden` (a name the input has
+    /// takes a suffix, as join's right side does): the lookup plugins' output.
+    #[allow(clippy::too_many_arguments)]
+    fn lookup_join(
+        &mut self,
+        frame: Frame,
+        lookup: &Frame,
+        extra: &[String],
+        matches: DfExpr,
+        return_unmatched: bool,
+        hidden: &[String],
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        use datafusion::common::{Column, JoinType};
+        let side = |qualifier: &str, name: &str| {
+            DfExpr::Column(Column::new(Some(qualifier.to_string()), name))
+        };
         let engine = |this: &Self, e| this.engine_error(e, span);
         let right_plan = lookup
             .builder
@@ -259,14 +322,31 @@ impl Planner<'_> {
             .alias("__right")
             .and_then(|b| b.build())
             .map_err(|e| engine(self, e))?;
-        let left_keys: Vec<Column> = extra.iter().map(|n| Column::new(Some("__left"), n.clone())).collect();
-        let right_keys: Vec<Column> = extra.iter().map(|n| Column::new(Some("__right"), n.clone())).collect();
-        let join_type = if return_unmatched { JoinType::Left } else { JoinType::Inner };
+        let left_keys: Vec<Column> = extra
+            .iter()
+            .map(|n| Column::new(Some("__left"), n.clone()))
+            .collect();
+        let right_keys: Vec<Column> = extra
+            .iter()
+            .map(|n| Column::new(Some("__right"), n.clone()))
+            .collect();
+        let join_type = if return_unmatched {
+            JoinType::Left
+        } else {
+            JoinType::Inner
+        };
         let joined = frame
             .builder
             .clone()
             .alias("__left")
-            .and_then(|b| b.join(right_plan, join_type, (left_keys, right_keys), Some(matches)))
+            .and_then(|b| {
+                b.join(
+                    right_plan,
+                    join_type,
+                    (left_keys, right_keys),
+                    Some(matches),
+                )
+            })
             .map_err(|e| engine(self, e))?;
         let mut exprs = Vec::new();
         let mut columns: Vec<(String, KqlType)> = Vec::new();
@@ -275,10 +355,9 @@ impl Planner<'_> {
             columns.push((name.clone(), *ty));
         }
         for (name, ty) in &lookup.columns {
-            if extra.contains(name) {
+            if extra.contains(name) || hidden.contains(name) {
                 continue;
             }
-            // A name the input has takes a suffix, as join's right side does.
             let mut out = name.clone();
             let mut n = 1;
             while columns.iter().any(|(c, _)| *c == out) {
@@ -292,6 +371,194 @@ impl Planner<'_> {
         Ok(Frame { builder, columns })
     }
 
+    /// `geo_polygon_lookup(LookupTable, LookupPolygonKey, SourceLongitude, SourceLatitude
+    /// [, radius] [, return_unmatched] [, lookup_area_radius] [, return_lookup_key])`
+    /// (geo-polygon-lookup-plugin.md): each location joined with the polygons that contain it
+    /// (`geo_point_in_polygon`), or with a radius those within it (`geo_distance_point_to_polygon`
+    /// ≤ radius, meters); `geo_line_lookup(…, SourceLatitude, Radius, …)` (geo-line-lookup-plugin.md)
+    /// with the lines within `Radius` meters (`geo_distance_point_to_line`). The optional
+    /// arguments come in order or by name; `lookup_area_radius` only tunes Kusto's search and is
+    /// read and left aside; the key column is in the output only with `return_lookup_key`.
+    fn geo_lookup(
+        &mut self,
+        frame: Frame,
+        evaluate: &Evaluate,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        use datafusion::common::Column;
+        let plugin = evaluate.plugin.name.as_str();
+        let lines = plugin == "geo_line_lookup";
+        let args = &evaluate.args;
+        // In this order after the four required arguments (geo_line_lookup's radius is required).
+        let optional: &[&str] = &[
+            "radius",
+            "return_unmatched",
+            "lookup_area_radius",
+            "return_lookup_key",
+        ];
+        let positional: Vec<&Expr> = args
+            .iter()
+            .take_while(|a| !matches!(a.kind, ExprKind::NamedArg { .. }))
+            .collect();
+        if positional.len() < 4 || positional.len() > 4 + optional.len() {
+            return Err(self.semantic(
+                format!("{plugin} takes the lookup table, its key column, the longitude and latitude columns, then {}", optional.join(", ")),
+                span,
+            ));
+        }
+        let mut given: HashMap<&str, &Expr> = HashMap::new();
+        for (name, arg) in optional.iter().zip(&positional[4..]) {
+            given.insert(name, arg);
+        }
+        for arg in &args[positional.len()..] {
+            let ExprKind::NamedArg { name, value } = &arg.kind else {
+                return Err(self.semantic("an argument in order after a named one", arg.span));
+            };
+            let Some(known) = optional.iter().find(|o| **o == name.name) else {
+                return Err(self.semantic(
+                    format!(
+                        "{plugin} has no argument '{}' (it takes {})",
+                        name.name,
+                        optional.join(", ")
+                    ),
+                    name.span,
+                ));
+            };
+            if given.insert(known, value).is_some() {
+                return Err(self.semantic(format!("'{}' is given twice", name.name), name.span));
+            }
+        }
+        let constant = |planner: &mut Self, name: &str| -> Result<Option<Literal>, QueryError> {
+            match given.get(name) {
+                None => Ok(None),
+                Some(arg) => match planner.expr(arg, &Frame::empty())?.literal {
+                    Some(literal) => Ok(Some(literal)),
+                    None => {
+                        Err(planner.semantic(format!("{plugin}'s {name} is a constant"), arg.span))
+                    }
+                },
+            }
+        };
+        let radius = match constant(self, "radius")? {
+            None => None,
+            Some(Literal::Long(n)) => Some(n as f64),
+            Some(Literal::Int(n)) => Some(f64::from(n)),
+            Some(Literal::Real(r)) if r.is_finite() && r >= 0.0 => Some(r),
+            Some(_) => {
+                return Err(self.semantic(
+                    format!("{plugin}'s radius is a number of meters, 0 or more"),
+                    span,
+                ));
+            }
+        };
+        if lines && radius.is_none() {
+            return Err(self.semantic("geo_line_lookup needs the radius, in meters", span));
+        }
+        let flag = |planner: &mut Self, name: &str| -> Result<bool, QueryError> {
+            match constant(planner, name)? {
+                None => Ok(false),
+                Some(Literal::Bool(b)) => Ok(b),
+                Some(_) => {
+                    Err(planner.semantic(format!("{plugin}'s {name} is a constant bool"), span))
+                }
+            }
+        };
+        let return_unmatched = flag(self, "return_unmatched")?;
+        let return_lookup_key = flag(self, "return_lookup_key")?;
+        match constant(self, "lookup_area_radius")? {
+            None | Some(Literal::Long(_) | Literal::Int(_) | Literal::Real(_)) => {}
+            Some(_) => {
+                return Err(self.semantic(
+                    format!("{plugin}'s lookup_area_radius is a number of meters"),
+                    span,
+                ));
+            }
+        }
+        let Some(lookup) = self.tabular_operand(positional[0], &frame) else {
+            return Err(self.semantic(
+                format!("{plugin}'s first argument is the lookup table"),
+                positional[0].span,
+            ));
+        };
+        let lookup = lookup?;
+        let column_of = |planner: &Self,
+                         arg: &Expr,
+                         side: &Frame,
+                         which: &str|
+         -> Result<(String, KqlType), QueryError> {
+            let ExprKind::Column(name) = &arg.kind else {
+                return Err(planner.semantic(format!("expected a column of the {which}"), arg.span));
+            };
+            let ty = planner.require_column(
+                side,
+                &Ident {
+                    name: name.clone(),
+                    span: arg.span,
+                },
+            )?;
+            Ok((name.clone(), ty))
+        };
+        let (key, key_ty) = column_of(self, positional[1], &lookup, "lookup table")?;
+        if key_ty != KqlType::Dynamic {
+            return Err(self.semantic(
+                format!(
+                    "{plugin}'s key is a dynamic GeoJSON column, this is {}",
+                    key_ty.with_article()
+                ),
+                positional[1].span,
+            ));
+        }
+        let (longitude, lng_ty) = column_of(self, positional[2], &frame, "input")?;
+        let (latitude, lat_ty) = column_of(self, positional[3], &frame, "input")?;
+        for (ty, arg) in [(lng_ty, positional[2]), (lat_ty, positional[3])] {
+            if !is_number(ty) {
+                return Err(self.semantic(
+                    format!(
+                        "{plugin} reads longitudes and latitudes as numbers, this is {}",
+                        ty.with_article()
+                    ),
+                    arg.span,
+                ));
+            }
+        }
+        let side = |qualifier: &str, name: &str| {
+            DfExpr::Column(Column::new(Some(qualifier.to_string()), name))
+        };
+        let function = match (lines, radius.is_some()) {
+            (true, _) => "geo_distance_point_to_line",
+            (false, true) => "geo_distance_point_to_polygon",
+            (false, false) => "geo_point_in_polygon",
+        };
+        let Some(definition) = crate::engine::functions::lookup(function) else {
+            return Err(self.semantic(format!("{function} is missing"), span));
+        };
+        let result = if radius.is_some() {
+            KqlType::Real
+        } else {
+            KqlType::Bool
+        };
+        let call =
+            RowUdf::udf(definition, vec![lng_ty, lat_ty, KqlType::Dynamic], result).call(vec![
+                side("__left", &longitude),
+                side("__left", &latitude),
+                side("__right", &key),
+            ]);
+        let matches = match radius {
+            Some(radius) => call.lt_eq(lit(radius)),
+            None => call,
+        };
+        let hidden = if return_lookup_key { vec![] } else { vec![key] };
+        self.lookup_join(
+            frame,
+            &lookup,
+            &[],
+            matches,
+            return_unmatched,
+            &hidden,
+            span,
+        )
+    }
+
     /// `dcount_intersect(hll_1, hll_2 [, hll_3, …])` (dcount-intersect-plugin.md): the input's
     /// columns, then `s0` … `s{n-1}`: the distinct counts of S1, S1 ∩ S2, …, S1 ∩ … ∩ Sn.
     fn dcount_intersect(
@@ -302,10 +569,7 @@ impl Planner<'_> {
     ) -> Result<Frame, QueryError> {
         let args = &evaluate.args;
         if !(2..=16).contains(&args.len()) {
-            return Err(self.semantic(
-                "dcount_intersect takes 2 to 16 hll() sketches",
-                span,
-            ));
+            return Err(self.semantic("dcount_intersect takes 2 to 16 hll() sketches", span));
         }
         let mut sketches = Vec::with_capacity(args.len() + 1);
         for arg in args {
@@ -651,4 +915,12 @@ impl Planner<'_> {
             .collect();
         self.summarize(frame, &items, &by, span)
     }
+}
+
+/// Whether a column of `ty` holds numbers (a longitude, a latitude).
+fn is_number(ty: KqlType) -> bool {
+    matches!(
+        ty,
+        KqlType::Int | KqlType::Long | KqlType::Real | KqlType::Decimal
+    )
 }

@@ -483,11 +483,13 @@ impl datafusion::logical_expr::WindowUDFImpl for Sequential {
         &self,
         args: datafusion::logical_expr::function::WindowUDFFieldArgs,
     ) -> datafusion::common::Result<datafusion::arrow::datatypes::FieldRef> {
-        Ok(std::sync::Arc::new(datafusion::arrow::datatypes::Field::new(
-            args.name(),
-            datafusion::arrow::datatypes::DataType::Int64,
-            true,
-        )))
+        Ok(std::sync::Arc::new(
+            datafusion::arrow::datatypes::Field::new(
+                args.name(),
+                datafusion::arrow::datatypes::DataType::Int64,
+                true,
+            ),
+        ))
     }
 }
 
@@ -509,12 +511,15 @@ impl datafusion::logical_expr::PartitionEvaluator for SequentialEvaluator {
             SequentialKind::Session => 3,
             _ => 1,
         };
-        let restart: Option<&BooleanArray> = values.get(restart_at).and_then(|a| a.as_boolean_opt());
+        let restart: Option<&BooleanArray> =
+            values.get(restart_at).and_then(|a| a.as_boolean_opt());
         let restarts = |row: usize| restart.is_some_and(|r| !r.is_null(row) && r.value(row));
         let mut out = datafusion::arrow::array::Int64Builder::with_capacity(rows);
         match self.0 {
             SequentialKind::RankMin | SequentialKind::RankDense => {
-                let terms = values.first().ok_or_else(|| internal("row_rank(): no term"))?;
+                let terms = values
+                    .first()
+                    .ok_or_else(|| internal("row_rank(): no term"))?;
                 // Whether each row's term differs from the previous row's (nulls are equal).
                 let differs = if rows > 1 {
                     Some(datafusion::arrow::compute::kernels::cmp::distinct(

@@ -1,8 +1,8 @@
 //! Functions, aggregates and plugins added for the documented examples (issue 9), each against
 //! its KQL page and its edges: `row_rank_min`/`row_rank_dense` with a restart and
 //! `row_window_session` (window functions), `percentilesw` (weighted percentiles),
-//! `array_sort_asc/desc` of several arrays, and the plugins `rows_near`, `ipv4_lookup`,
-//! `geo_polygon_lookup`, `geo_line_lookup` and `dcount_intersect`.
+//! `array_sort_asc/desc` of several arrays, the plugins `rows_near`, `ipv4_lookup`,
+//! `geo_polygon_lookup`, `geo_line_lookup` and `dcount_intersect`, and the `scan` operator.
 
 use hunt::backend::ErrorKind;
 
@@ -241,4 +241,117 @@ fn geo_lookups_join_locations_with_shapes() {
         "{tables} locations | evaluate geo_polygon_lookup(polygons, polygon_name, lng, lat)"
     ));
     assert!(e.message.contains("dynamic"), "{e}");
+}
+
+#[test]
+fn scan_runs_the_pages_examples() {
+    // scan-operator.md: cumulative sums, with a reset, and filling forward.
+    let sums = run(r#"range x from 1 to 5 step 1
+        | scan declare (cumulative_x:long=0) with (step s1: true => cumulative_x = x + s1.cumulative_x;)"#);
+    assert_eq!(column(&sums, "cumulative_x"), ["1", "3", "6", "10", "15"]);
+    let reset = run(r#"range x from 1 to 5 step 1
+        | extend y = 2 * x
+        | scan declare (cumulative_x:long=0, cumulative_y:long=0) with
+        (
+            step s1: true => cumulative_x = iff(s1.cumulative_x >= 10, x, x + s1.cumulative_x),
+                             cumulative_y = iff(s1.cumulative_y >= 10, y, y + s1.cumulative_y);
+        )"#);
+    assert_eq!(column(&reset, "cumulative_x"), ["1", "3", "6", "10", "5"]);
+    assert_eq!(column(&reset, "cumulative_y"), ["2", "6", "12", "8", "18"]);
+    let filled = run(
+        r#"datatable (Ts: timespan, Event: string) [0m, "A", 1m, "", 2m, "B", 3m, "", 4m, ""]
+        | sort by Ts asc
+        | scan declare (Event_filled: string="") with
+        (
+            step s1: true => Event_filled = iff(isempty(Event), s1.Event_filled, Event);
+        )"#,
+    );
+    assert_eq!(column(&filled, "Event_filled"), ["A", "A", "B", "B", "B"]);
+    // One row per login/logout pair: s1 outputs nothing, s2 reads s1's state.
+    let sessions = run(
+        r#"datatable(Timestamp:datetime, userID:int, EventType:string)
+        [
+            datetime(2024-05-28 08:15:23), 1, "login",
+            datetime(2024-05-28 12:30:45), 1, "logout"
+        ]
+        | sort by Timestamp asc
+        | scan declare (start: datetime, sessionDuration: timespan) with (
+            step s1 output=none: EventType == "login" => start = Timestamp;
+            step s2 output=all: EventType == "logout" => start = s1.start, sessionDuration = Timestamp - s1.start;
+        )"#,
+    );
+    assert_eq!(column(&sessions, "sessionDuration"), ["04:15:22"]);
+    assert_eq!(
+        sessions.column_names(),
+        [
+            "Timestamp",
+            "userID",
+            "EventType",
+            "start",
+            "sessionDuration"
+        ]
+    );
+    // The page's per-user form: a scan in each partition.
+    let per_user = run(
+        r#"datatable(Timestamp:datetime, userID:int, EventType:string)
+        [
+            datetime(2024-05-28 08:15:23), 1, "login",
+            datetime(2024-05-28 08:30:15), 2, "login",
+            datetime(2024-05-28 09:10:27), 3, "login",
+            datetime(2024-05-28 12:30:45), 1, "logout",
+            datetime(2024-05-28 11:45:32), 2, "logout",
+            datetime(2024-05-28 13:25:19), 3, "logout"
+        ]
+        | sort by userID, Timestamp
+        | partition hint.strategy=native by userID (
+            sort by Timestamp asc
+            | scan declare (start: datetime, end: datetime, sessionDuration: timespan) with (
+                step s1 output=none: EventType == "login" => start = Timestamp;
+                step s2 output=all: EventType == "logout" => start = s1.start, end = Timestamp, sessionDuration = Timestamp - s1.start;
+            )
+        )
+        | project start, end, userID, sessionDuration
+        | sort by userID asc"#,
+    );
+    assert_eq!(
+        column(&per_user, "sessionDuration"),
+        ["04:15:22", "03:15:17", "04:14:52"]
+    );
+}
+
+#[test]
+fn scan_sequences_get_match_ids() {
+    let events = r#"datatable (Ts: timespan, Event: string)
+        [0m, "A", 1m, "Start", 2m, "B", 4m, "Stop", 6m, "C", 8m, "Start", 11m, "E", 12m, "Stop"]
+        | sort by Ts asc"#;
+    let matched = run(&format!(
+        r#"{events} | scan with_match_id=m_id with
+        (
+            step s1: Event == "Start";
+            step s2: Event != "Start" and Event != "Stop" and Ts - s1.Ts <= 5m;
+            step s3: Event == "Stop" and Ts - s1.Ts <= 5m;
+        )"#
+    ));
+    assert_eq!(
+        column(&matched, "Event"),
+        ["Start", "B", "Stop", "Start", "E", "Stop"]
+    );
+    assert_eq!(column(&matched, "m_id"), ["0", "0", "0", "1", "1", "1"]);
+    // Refused and wrong forms get messages.
+    let e = error(&format!(
+        "{events} | scan with (step s1 output=last: Event == 'A';)"
+    ));
+    assert_eq!(e.kind, ErrorKind::Unsupported, "{e}");
+    let e = error(&format!(
+        "{events} | scan declare (n: long) with (step s1: true => n = Event;)"
+    ));
+    assert!(e.message.contains("long"), "{e}");
+    let e = error(&format!("{events} | scan with (step s1: true => Ts = 1m;)"));
+    assert!(e.message.contains("not a declared column"), "{e}");
+    let e = error(&format!(
+        "{events} | scan with (step s1: true; step s1: false;)"
+    ));
+    assert!(e.message.contains("twice"), "{e}");
+    let e = error(&format!("{events} | scan with (step s1: Ts;)"));
+    assert!(e.message.contains("true/false"), "{e}");
 }

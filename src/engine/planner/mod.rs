@@ -17,6 +17,7 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod scalar;
+mod scan;
 mod several;
 mod sources;
 mod subquery;
@@ -827,6 +828,7 @@ impl Planner<'_> {
                 self.project_columns(frame, *kind, items, span)
             }
             OperatorKind::MakeSeries(series) => self.make_series(frame, series, span),
+            OperatorKind::Scan(scan) => self.scan(frame, scan, None, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)

@@ -1,6 +1,7 @@
 //! The last step of aggregates DataFusion has no function for, run on each group's list of
-//! values (from `array_agg`): `percentile` by nearest rank (percentiles-aggregation-function.md)
-//! and `make_bag` (make-bag-aggregation-function.md).
+//! values (from `array_agg`): `percentile` by nearest rank (percentiles-aggregation-function.md),
+//! `make_bag` (make-bag-aggregation-function.md) and `buildschema`
+//! (buildschema-aggregation-function.md).
 
 use std::sync::Arc;
 
@@ -266,6 +267,196 @@ impl ScalarUDFImpl for MergeBagsUdf {
     }
 }
 
+/// One alternative of a schema: a primitive type's name, a container of named schemas, or an
+/// array (a container whose only name is `` `indexer` ``) of an item schema.
+#[derive(Debug, Clone, PartialEq)]
+enum Alternative {
+    Primitive(&'static str),
+    Object(Vec<(String, Schema)>),
+    Array(Schema),
+}
+
+/// A schema: its alternatives, in the order first seen (no two of the same kind).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Schema(Vec<Alternative>);
+
+/// The key of an array's item schema in Kusto's schema model (buildschema's page writes
+/// `Named-type ::= (name | '"`indexer`"') ':' Type`: the backticks are part of the key).
+const INDEXER: &str = "`indexer`";
+
+impl Schema {
+    /// Adds what `value` needs: null adds nothing; a whole number is `long`, another number
+    /// `double`, then `string`, `bool`; a bag a container, an array an indexer container.
+    /// `Err` for an empty array with no item seen, whose schema the page does not give.
+    pub fn admit(&mut self, value: &serde_json::Value, depth: usize) -> Result<(), String> {
+        use serde_json::Value as J;
+        if depth > 128 {
+            return Err("the value nests more than 128 levels deep".to_string());
+        }
+        match value {
+            J::Null => Ok(()),
+            J::Bool(_) => self.primitive("bool"),
+            J::Number(n) if n.is_i64() || n.is_u64() => self.primitive("long"),
+            J::Number(_) => self.primitive("double"),
+            J::String(_) => self.primitive("string"),
+            J::Object(bag) => {
+                let at = match self
+                    .0
+                    .iter()
+                    .position(|a| matches!(a, Alternative::Object(_)))
+                {
+                    Some(at) => at,
+                    None => {
+                        self.0.push(Alternative::Object(Vec::new()));
+                        self.0.len() - 1
+                    }
+                };
+                let Alternative::Object(fields) = &mut self.0[at] else {
+                    return Ok(());
+                };
+                for (key, item) in bag {
+                    let slot = match fields.iter().position(|(k, _)| k == key) {
+                        Some(slot) => slot,
+                        None => {
+                            fields.push((key.clone(), Schema::default()));
+                            fields.len() - 1
+                        }
+                    };
+                    fields[slot].1.admit(item, depth + 1)?;
+                }
+                Ok(())
+            }
+            J::Array(items) => {
+                let at = match self
+                    .0
+                    .iter()
+                    .position(|a| matches!(a, Alternative::Array(_)))
+                {
+                    Some(at) => at,
+                    None => {
+                        self.0.push(Alternative::Array(Schema::default()));
+                        self.0.len() - 1
+                    }
+                };
+                let Alternative::Array(item_schema) = &mut self.0[at] else {
+                    return Ok(());
+                };
+                for item in items {
+                    item_schema.admit(item, depth + 1)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn primitive(&mut self, name: &'static str) -> Result<(), String> {
+        if !self.0.contains(&Alternative::Primitive(name)) {
+            self.0.push(Alternative::Primitive(name));
+        }
+        Ok(())
+    }
+
+    /// The schema as Kusto writes it: one alternative as itself, several as an array of them;
+    /// `None` when nothing was admitted. `Err` for an array no item of which was seen.
+    pub fn to_json(&self) -> Result<Option<serde_json::Value>, String> {
+        let mut rendered = Vec::with_capacity(self.0.len());
+        for alternative in &self.0 {
+            rendered.push(match alternative {
+                Alternative::Primitive(name) => serde_json::Value::String((*name).to_string()),
+                Alternative::Object(fields) => {
+                    let mut bag = serde_json::Map::new();
+                    for (key, schema) in fields {
+                        // A key seen only with null values admits nothing.
+                        if let Some(value) = schema.to_json()? {
+                            bag.insert(key.clone(), value);
+                        }
+                    }
+                    serde_json::Value::Object(bag)
+                }
+                Alternative::Array(items) => {
+                    let Some(items) = items.to_json()? else {
+                        return Err(
+                            "the schema of arrays that are all empty is not documented (buildschema-aggregation-function.md)"
+                                .to_string(),
+                        );
+                    };
+                    let mut bag = serde_json::Map::new();
+                    bag.insert(INDEXER.to_string(), items);
+                    serde_json::Value::Object(bag)
+                }
+            });
+        }
+        Ok(match rendered.len() {
+            0 => None,
+            1 => rendered.pop(),
+            _ => Some(serde_json::Value::Array(rendered)),
+        })
+    }
+}
+
+/// `buildschema`: each group's dynamic values (JSON texts) → their [`Schema`] as JSON text,
+/// null when the group has no value.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct BuildSchemaUdf {
+    signature: Signature,
+}
+
+impl BuildSchemaUdf {
+    pub fn udf() -> ScalarUDF {
+        ScalarUDF::from(BuildSchemaUdf {
+            signature: Signature::any(1, Volatility::Immutable),
+        })
+    }
+}
+
+impl ScalarUDFImpl for BuildSchemaUdf {
+    fn name(&self) -> &str {
+        "kql_buildschema"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let lists = args.args[0].to_array(args.number_rows)?;
+        let Some(lists) = lists.as_list_opt::<i32>() else {
+            return exec_err!("buildschema() expects the list of a group's values");
+        };
+        let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 32);
+        for row in 0..lists.len() {
+            let mut schema = Schema::default();
+            if !lists.is_null(row) {
+                let values = datafusion::arrow::compute::cast(&lists.value(row), &DataType::Utf8)?;
+                for text in values.as_string::<i32>().iter().flatten() {
+                    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+                        continue;
+                    };
+                    if let Err(message) = schema.admit(&value, 0) {
+                        return exec_err!("buildschema(): {message}");
+                    }
+                }
+            }
+            match schema.to_json() {
+                Ok(Some(json)) => {
+                    if let Err(message) =
+                        crate::engine::functions::append_text(&mut out, &json.to_string())
+                    {
+                        return exec_err!("buildschema(): {message}");
+                    }
+                }
+                Ok(None) => out.append_null(),
+                Err(message) => return exec_err!("buildschema(): {message}"),
+            }
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +491,47 @@ mod tests {
         assert_eq!(weighted_rank(50.0, &[0, 1], &[1 << 40, 1 << 40]), Some(0));
         assert_eq!(weighted_rank(51.0, &[0, 1], &[1 << 40, 1 << 40]), Some(1));
         assert!(weighted_rank(50.0, &[0, 1], &[i64::MAX, i64::MAX]).is_some());
+    }
+
+    #[test]
+    fn schema_is_the_pages_example() {
+        let mut schema = Schema::default();
+        for value in [
+            serde_json::json!({"x":1, "y":3.5}),
+            serde_json::json!({"x":"somevalue", "z":[1, 2, 3]}),
+            serde_json::json!({"y":{"w":"zzz"}, "t":["aa", "bb"], "z":["foo"]}),
+        ] {
+            assert_eq!(schema.admit(&value, 0), Ok(()));
+        }
+        assert_eq!(
+            schema.to_json(),
+            Ok(Some(serde_json::json!({
+                "x": ["long", "string"],
+                "y": ["double", {"w": "string"}],
+                "z": {"`indexer`": ["long", "string"]},
+                "t": {"`indexer`": "string"}
+            })))
+        );
+        // Nothing, or only nulls, admits nothing; a bool is a bool.
+        let mut empty = Schema::default();
+        assert_eq!(empty.admit(&serde_json::Value::Null, 0), Ok(()));
+        assert_eq!(empty.to_json(), Ok(None));
+        let mut flags = Schema::default();
+        assert_eq!(flags.admit(&serde_json::json!([true, null]), 0), Ok(()));
+        assert_eq!(
+            flags.to_json(),
+            Ok(Some(serde_json::json!({"`indexer`": "bool"})))
+        );
+        // An array that is always empty has no documented schema.
+        let mut hollow = Schema::default();
+        assert_eq!(hollow.admit(&serde_json::json!({"a": []}), 0), Ok(()));
+        assert!(hollow.to_json().is_err());
+        // Deep nesting is refused, not followed.
+        let mut deep = serde_json::json!(1);
+        for _ in 0..200 {
+            deep = serde_json::json!([deep]);
+        }
+        assert!(Schema::default().admit(&deep, 0).is_err());
     }
 
     #[test]

@@ -355,3 +355,33 @@ fn scan_sequences_get_match_ids() {
     let e = error(&format!("{events} | scan with (step s1: Ts;)"));
     assert!(e.message.contains("true/false"), "{e}");
 }
+
+#[test]
+fn buildschema_admits_every_value() {
+    let schema = run(r#"datatable(value: dynamic) [
+            dynamic({"x":1, "y":3.5}),
+            dynamic({"x":"somevalue", "z":[1, 2, 3]}),
+            dynamic({"y":{"w":"zzz"}, "t":["aa", "bb"], "z":["foo"]})
+        ]
+        | summarize buildschema(value)"#);
+    assert_eq!(schema.column_names(), ["schema_value"]);
+    assert_eq!(
+        column(&schema, "schema_value"),
+        [
+            r#"{"x":["long","string"],"y":["double",{"w":"string"}],"z":{"`indexer`":["long","string"]},"t":{"`indexer`":"string"}}"#
+        ]
+    );
+    // Per group; no rows give null; a conversion's column names it.
+    let grouped = run(
+        r#"datatable(k: string, v: dynamic) ["a", dynamic(1), "a", dynamic(true), "b", dynamic("s")]
+        | summarize s = buildschema(v) by k | sort by k asc"#,
+    );
+    assert_eq!(column(&grouped, "s"), [r#"["long","bool"]"#, "string"]);
+    let empty = run("datatable(x: long) [] | summarize buildschema(todynamic(tostring(x)))");
+    assert_eq!(empty.column_names(), ["schema_x"]);
+    assert_eq!(column(&empty, "schema_x"), [""]);
+    let e = error("print x = 1 | summarize buildschema(x)");
+    assert!(e.message.contains("dynamic"), "{e}");
+    let e = error(r#"print v = dynamic({"a": []}) | summarize buildschema(v)"#);
+    assert!(e.message.contains("empty"), "{e}");
+}

@@ -25,11 +25,12 @@ use super::engine::{engine, runtime, shared};
 
 /// How many documented examples the local engine answers as documented, at least: 0 before
 /// `print`, `datatable` and `range` ran, 27 with them, user functions, Kusto's modulo and null
-/// equality, 30 with join, 31 with union, 34 with mv-expand, 301 before and 310 after the
-/// window functions with restarts, weighted percentiles, sorts of several arrays, `rows_near`,
-/// `ipv4_lookup` and `dcount_intersect`. Raise it as issue 9 lands (to the
+/// equality, 30 with join, 31 with union, 34 with mv-expand, 301 before and 317 after the
+/// window functions with restarts, weighted percentiles, sorts of several arrays, `scan`,
+/// `buildschema` and the plugins `rows_near`, `ipv4_lookup`, `geo_polygon_lookup`,
+/// `geo_line_lookup` and `dcount_intersect`. Raise it as issue 9 lands (to the
 /// number the report prints), so that a change that makes fewer examples match fails here.
-const MATCHES_FLOOR: usize = 310;
+const MATCHES_FLOOR: usize = 317;
 
 /// The examples whose documented output is not what Kusto answers (a page or rendering
 /// error, re-examined one by one), with the reason; the report prints it, and an example that
@@ -42,6 +43,10 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
         "bin-function#2",
         "the page writes 14 days as 14:00:00:00, not Kusto's 14.00:00:00",
+    ),
+    (
+        "buildschema-aggregation-function#1",
+        "the page's markdown renders the key `indexer` as code, dropping the backticks that are part of it (the schema model: '\"`indexer`\"')",
     ),
     (
         "geo-polygon-centroid-function#3",

@@ -13,7 +13,7 @@ use datafusion::logical_expr::{Expr as DfExpr, ExprFunctionExt, cast, lit};
 use super::{Frame, Planner, column, is_numeric, known_function_names};
 use crate::backend::QueryError;
 use crate::engine::udf::ListToJsonUdf;
-use crate::engine::udf_aggregate::{MergeBagsUdf, PercentileUdf};
+use crate::engine::udf_aggregate::{BuildSchemaUdf, MergeBagsUdf, PercentileUdf};
 use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, NamedExpr};
 use crate::results::KqlType;
@@ -61,6 +61,7 @@ pub(super) const AGGREGATES: &[&str] = &[
     "hll_if",
     "hll_merge",
     "tdigest",
+    "buildschema",
 ];
 
 /// The default and largest size of `make_set`/`make_list` (make-set-aggregation-function.md).
@@ -122,6 +123,8 @@ enum Finish {
     },
     /// SQL's null over no values → KQL's NaN (`avg` of numbers: 0/0).
     NanIfNull,
+    /// A list of dynamic values → their schema (`buildschema`).
+    Schema,
 }
 
 /// What one summarize item gives: hidden aggregates (`__agg{n}`, already finished after the
@@ -821,6 +824,29 @@ impl Planner<'_> {
             }
             // tdigest-aggregation-function.md: the local engine's digest is the exact list of
             // [value, weight] pairs, which percentile_tdigest reads.
+            // buildschema-aggregation-function.md: the schema that admits every value. Named
+            // after the column a conversion reads (summarize-operator.md's
+            // `buildschema(todynamic(tostring(x)))` is `schema_x`).
+            "buildschema" => {
+                self.arity(function, args, 1, 1, expr.span)?;
+                let value = self.expr(&args[0], frame)?;
+                if value.ty != KqlType::Dynamic {
+                    return Err(self.semantic(
+                        format!(
+                            "buildschema() reads dynamic values, this is {} (parse_json() reads JSON text)",
+                            value.ty.with_article()
+                        ),
+                        args[0].span,
+                    ));
+                }
+                let column = super::derived_name(&args[0].kind).unwrap_or_default();
+                Aggregate {
+                    expr: agg::array_agg(value.expr),
+                    ty: KqlType::Dynamic,
+                    default_name: format!("schema_{column}"),
+                    finish: Finish::Schema,
+                }
+            }
             "tdigest" => {
                 self.arity(function, args, 1, 2, expr.span)?;
                 let value = self.numeric_argument(function, &args[0], frame)?;
@@ -965,6 +991,7 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
         Finish::ZeroIfNull => f::coalesce(vec![value, lit(0i64)]),
         Finish::RoundToTicks => cast(f::round(vec![value]), DataType::Int64),
         Finish::NanIfNull => f::coalesce(vec![value, lit(f64::NAN)]),
+        Finish::Schema => Arc::new(BuildSchemaUdf::udf()).call(vec![value]),
         Finish::ZeroRealIfNull => f::coalesce(vec![cast(value, DataType::Float64), lit(0.0f64)]),
         Finish::Percentile {
             p,

@@ -1187,7 +1187,7 @@ impl Planner<'_> {
 /// column's name (`tostring(ClientInfoString)`, as hunting queries rely on), a property path
 /// joins its parts with `_` (`d.a.b` is `d_a_b`), and `dcount_hll(x)` is `dcount_hll_x`
 /// (hll-merge-function.md's example), `percentile_tdigest(x, …)` `percentile_tdigest_x`. `None` for other expressions (`Column1`…).
-fn derived_name(expr: &ExprKind) -> Option<String> {
+pub(super) fn derived_name(expr: &ExprKind) -> Option<String> {
     match expr {
         ExprKind::Column(name) => Some(name.clone()),
         ExprKind::Member { target, key } => {

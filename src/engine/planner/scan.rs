@@ -327,10 +327,25 @@ impl Planner<'_> {
                 .iter()
                 .map(|(n, t, d)| (n.clone(), t.arrow_type(), d.clone()))
                 .collect(),
-            environment: environment
-                .iter()
-                .map(|(n, t)| (n.clone(), t.arrow_type()))
-                .collect(),
+            environment: {
+                // Only the columns some step reads: each evaluation builds a row of them.
+                let mut read = std::collections::HashSet::new();
+                for step in &planned_steps {
+                    for expr in std::iter::once(&step.condition)
+                        .chain(step.assignments.iter().map(|(_, e)| e))
+                    {
+                        for reference in expr.column_refs() {
+                            read.insert(reference.name.clone());
+                        }
+                    }
+                }
+                environment
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (n, _))| read.contains(n))
+                    .map(|(at, (n, t))| (n.clone(), t.arrow_type(), at))
+                    .collect()
+            },
             steps: planned_steps,
             signature: Signature::any(input.len(), Volatility::Immutable),
         };
@@ -400,7 +415,9 @@ struct ScanStep {
 struct ScanUdwf {
     input: Vec<(String, DataType)>,
     declared: Vec<(String, DataType, ScalarValue)>,
-    environment: Vec<(String, DataType)>,
+    /// The columns the steps read: name, type, and position among the row's columns and then
+    /// each step's state columns.
+    environment: Vec<(String, DataType, usize)>,
     steps: Vec<ScanStep>,
     signature: Signature,
 }
@@ -432,7 +449,7 @@ impl WindowUDFImpl for ScanUdwf {
         let schema = Schema::new(
             self.environment
                 .iter()
-                .map(|(n, t)| Field::new(n, t.clone(), true))
+                .map(|(n, t, _)| Field::new(n, t.clone(), true))
                 .collect::<Vec<_>>(),
         );
         let df_schema = DFSchema::try_from(schema.clone())?;
@@ -458,6 +475,7 @@ impl WindowUDFImpl for ScanUdwf {
             .collect::<DfResult<Vec<_>>>()?;
         Ok(Box::new(ScanEvaluator {
             schema: Arc::new(schema),
+            read: self.environment.iter().map(|(_, _, at)| *at).collect(),
             steps,
             input_nulls: nulls,
             defaults: self.declared.iter().map(|(_, _, d)| d.clone()).collect(),
@@ -493,6 +511,9 @@ struct State {
 #[derive(Debug)]
 struct ScanEvaluator {
     schema: Arc<Schema>,
+    /// The positions (among the row's columns, then each step's state columns) of the
+    /// columns in `schema`.
+    read: Vec<usize>,
     steps: Vec<CompiledStep>,
     input_nulls: Vec<ScalarValue>,
     defaults: Vec<ScalarValue>,
@@ -500,24 +521,32 @@ struct ScanEvaluator {
 }
 
 impl ScanEvaluator {
-    /// The one-row batch a step reads: the row, then every step's state values (a declared
-    /// column's default, or null, where the state has no row for that step).
+    /// The one-row batch a step reads: of the row, then every step's state values (a declared
+    /// column's default, or null, where the state has no row for that step), the columns some
+    /// step reads.
     fn environment(&self, row: &[ScalarValue], state: Option<&State>) -> DfResult<RecordBatch> {
-        let mut values: Vec<ScalarValue> = row.to_vec();
-        for k in 0..self.steps.len() {
-            match state.and_then(|s| s.records.get(k)) {
-                Some(record) => values.extend(record.iter().cloned()),
-                None => {
-                    values.extend(self.input_nulls.iter().cloned());
-                    values.extend(self.defaults.iter().cloned());
+        let width = row.len();
+        let mut arrays = Vec::with_capacity(self.read.len());
+        for &at in &self.read {
+            let value = if at < width {
+                &row[at]
+            } else {
+                let (k, column) = ((at - width) / width, (at - width) % width);
+                match state.and_then(|s| s.records.get(k)) {
+                    Some(record) => &record[column],
+                    None if column < self.input_nulls.len() => &self.input_nulls[column],
+                    None => &self.defaults[column - self.input_nulls.len()],
                 }
-            }
+            };
+            arrays.push(value.to_array_of_size(1)?);
         }
-        let arrays = values
-            .iter()
-            .map(|v| v.to_array_of_size(1))
-            .collect::<DfResult<Vec<ArrayRef>>>()?;
-        Ok(RecordBatch::try_new(self.schema.clone(), arrays)?)
+        let options =
+            datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(1));
+        Ok(RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            arrays,
+            &options,
+        )?)
     }
 
     /// Whether step `k`'s condition holds for `row` with `state`.

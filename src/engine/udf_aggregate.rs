@@ -402,6 +402,7 @@ pub struct BuildSchemaUdf {
 }
 
 impl BuildSchemaUdf {
+    /// The UDF, over one list (of JSON texts) per group.
     pub fn udf() -> ScalarUDF {
         ScalarUDF::from(BuildSchemaUdf {
             signature: Signature::any(1, Volatility::Immutable),

@@ -3,6 +3,7 @@
 mod hunt {
     pub mod cli;
     pub mod console;
+    pub mod doc_functions;
     pub mod docs;
     pub mod engine;
     pub mod fake_graph;

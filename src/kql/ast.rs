@@ -186,6 +186,9 @@ pub enum OperatorKind {
     /// `make-series [kind=nonempty] [Name =] Aggregate [default = V], … on Axis (from A to B
     /// step S | in range(A, B, S)) [by …]` (make-series-operator.md).
     MakeSeries(Box<MakeSeries>),
+    /// `scan [with_match_id = Id] [declare (Name: type [= Default], …)] with (step Name
+    /// [output = all|last|none]: Condition [=> Column = Value, …]; …)` (scan-operator.md).
+    Scan(Box<Scan>),
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -234,10 +237,32 @@ impl OperatorKind {
                 ProjectKind::Reorder => "project-reorder",
             },
             OperatorKind::MakeSeries(_) => "make-series",
+            OperatorKind::Scan(_) => "scan",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
     }
+}
+
+/// `scan` (scan-operator.md): the match id column, the declared columns and the steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    /// `with_match_id = Name`.
+    pub match_id: Option<Ident>,
+    /// `declare (Name: type [= Default], …)`: each name, its type's name and default.
+    pub declared: Vec<(Ident, Ident, Option<Expr>)>,
+    pub steps: Vec<ScanStep>,
+}
+
+/// One `step Name [output = …]: Condition [=> Column = Value, …]` of `scan`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanStep {
+    pub name: Ident,
+    /// `output = all | last | none` as written (`all` when left out).
+    pub output: Option<Ident>,
+    pub condition: Expr,
+    /// `Column = Value` assignments of declared columns.
+    pub assignments: Vec<NamedExpr>,
 }
 
 /// `join`: the kind as written (`innerunique` when left out), the right side, and the keys.

@@ -661,9 +661,93 @@ impl Lower {
                 Some(series) => OperatorKind::MakeSeries(Box::new(series)),
                 None => OperatorKind::Error,
             },
+            "scan" => match self.scan(node) {
+                Some(scan) => OperatorKind::Scan(Box::new(scan)),
+                None => OperatorKind::Error,
+            },
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `scan …` (scan-operator.md); `None` when a part is missing (the tree reported it).
+    fn scan(&mut self, node: &SyntaxNode) -> Option<Scan> {
+        let mut match_id = None;
+        for (name, value) in parameters(node) {
+            if name == "with_match_id" {
+                match_id = Some(value_ident(&value));
+            } else {
+                self.error(
+                    span_of(&value),
+                    format!(
+                        "scan has no parameter '{}' (it takes with_match_id)",
+                        name.escape_debug()
+                    ),
+                );
+                return None;
+            }
+        }
+        let mut declared = Vec::new();
+        if let Some(declare) = clause(node, "declare") {
+            let schema = declare.children().find(|c| c.kind() == SCHEMA)?;
+            let columns = schema_columns(&schema)?;
+            let defaults: Vec<Option<Expr>> = schema
+                .children()
+                .filter(|c| c.kind() == COLUMN_DECL)
+                .map(|declaration| first_expression(&declaration).map(|e| self.expr(&e)))
+                .collect();
+            for ((name, type_name), default) in columns.into_iter().zip(defaults) {
+                declared.push((name, type_name, default));
+            }
+        }
+        let with = clause(node, "with")?;
+        let mut steps = Vec::new();
+        for step in with
+            .children()
+            .filter(|c| c.kind() == CLAUSE && tokens(c).next().is_some_and(|t| t.text() == "step"))
+        {
+            let name = step
+                .children_with_tokens()
+                .filter(|e| !e.kind().is_trivia())
+                .nth(1)
+                .and_then(|e| name_of(&e))?;
+            let mut output = None;
+            for (param, value) in parameters(&step) {
+                if param != "output" {
+                    self.error(
+                        span_of(&value),
+                        format!(
+                            "a scan step has no parameter '{}' (it takes output)",
+                            param.escape_debug()
+                        ),
+                    );
+                    return None;
+                }
+                output = Some(value_ident(&value));
+            }
+            let condition = step.children().find(|c| is_expression(c.kind()))?;
+            let condition = self.expr(&condition);
+            let assignments = step
+                .children()
+                .filter(|c| c.kind() == NAMED_EXPR)
+                .map(|c| self.named_expr(&c))
+                .collect();
+            steps.push(ScanStep {
+                name,
+                output,
+                condition,
+                assignments,
+            });
+        }
+        if steps.is_empty() {
+            self.error(span_of(&with), "scan needs at least one step");
+            return None;
+        }
+        Some(Scan {
+            match_id,
+            declared,
+            steps,
+        })
     }
 
     /// `evaluate Plugin(args) [: (Name: type, …)]`; `None` when the tree has an error there.
@@ -2507,6 +2591,32 @@ mod tests {
         assert_eq!(text(2), "say \"hi\"");
         assert_eq!(text(3), "it's");
         assert_eq!(text(4), "abcd", "literals joined across a comment");
+    }
+
+    #[test]
+    fn scan_reads_its_match_id_declarations_and_steps() {
+        let query = ok(
+            "T | scan with_match_id=m declare (s: long = 0, t: string) with (step a: x == 1 => s = a.s + 1, t = 'x'; step b output=none: true;)",
+        );
+        let OperatorKind::Scan(scan) = &query.body.unwrap().operators[0].kind else {
+            panic!("not a scan");
+        };
+        assert_eq!(scan.match_id.as_ref().map(|m| m.name.as_str()), Some("m"));
+        let declared: Vec<(&str, &str, bool)> = scan
+            .declared
+            .iter()
+            .map(|(n, t, d)| (n.name.as_str(), t.name.as_str(), d.is_some()))
+            .collect();
+        assert_eq!(declared, [("s", "long", true), ("t", "string", false)]);
+        assert_eq!(scan.steps.len(), 2);
+        assert_eq!(scan.steps[0].name.name, "a");
+        assert_eq!(scan.steps[0].assignments.len(), 2);
+        assert!(scan.steps[0].output.is_none());
+        assert_eq!(
+            scan.steps[1].output.as_ref().map(|o| o.name.as_str()),
+            Some("none")
+        );
+        assert!(scan.steps[1].assignments.is_empty());
     }
 
     #[test]

@@ -25,9 +25,86 @@ use super::engine::{engine, runtime, shared};
 
 /// How many documented examples the local engine answers as documented, at least: 0 before
 /// `print`, `datatable` and `range` ran, 27 with them, user functions, Kusto's modulo and null
-/// equality, 30 with join, 31 with union, 34 with mv-expand. Raise it as issue 9 lands (to the
+/// equality, 30 with join, 31 with union, 34 with mv-expand, 301 before and 317 after the
+/// window functions with restarts, weighted percentiles, sorts of several arrays, `scan`,
+/// `buildschema` and the plugins `rows_near`, `ipv4_lookup`, `geo_polygon_lookup`,
+/// `geo_line_lookup` and `dcount_intersect`. Raise it as issue 9 lands (to the
 /// number the report prints), so that a change that makes fewer examples match fails here.
-const MATCHES_FLOOR: usize = 301;
+const MATCHES_FLOOR: usize = 317;
+
+/// The examples whose documented output is not what Kusto answers (a page or rendering
+/// error, re-examined one by one), with the reason; the report prints it, and an example that
+/// differs without being listed here fails the test.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "array-iff-function#2",
+        "the page prints the array's strings without quotes",
+    ),
+    (
+        "bin-function#2",
+        "the page writes 14 days as 14:00:00:00, not Kusto's 14.00:00:00",
+    ),
+    (
+        "buildschema-aggregation-function#1",
+        "the page's markdown renders the key `indexer` as code, dropping the backticks that are part of it (the schema model: '\"`indexer`\"')",
+    ),
+    (
+        "geo-polygon-centroid-function#3",
+        "the page's output lacks the point's opening brace; the coordinates agree within 1e-8 degrees",
+    ),
+    (
+        "parse-url-function#1",
+        "the page prints Query Parameters as a quoted string holding unescaped JSON; it is a bag",
+    ),
+    (
+        "parse-url-query-function#1",
+        "the page prints Query Parameters as a quoted string holding unescaped JSON; it is a bag",
+    ),
+    (
+        "range-operator#2",
+        "the page shows 7 of the 10 rows the two 5-day ranges give",
+    ),
+    (
+        "replace-string-function#2",
+        "the page shows tostring() of a long as 1.000000; tostring(1) is 1",
+    ),
+    (
+        "scalar-data-types/string#3",
+        "the page renders the no-break space U+00A0 as a plain space",
+    ),
+    (
+        "scalar-data-types/string#5",
+        "the page shows the multi-line string on one line, its line breaks and indentation gone",
+    ),
+    (
+        "series-acos-function#1",
+        "the page's arr column is [-6.5,0,8.2], not the [-1,0,1] its query prints",
+    ),
+    (
+        "series-asin-function#1",
+        "the page quotes two of the reals as strings",
+    ),
+    (
+        "series-atan-function#1",
+        "the page's arr column is [-6.5,0,8.2], not the [-1,0,1] its query prints",
+    ),
+    (
+        "series-tan-function#1",
+        "the page's arr column is [-6.5,0,8.2], not the [-1,0,1] its query prints",
+    ),
+    (
+        "strcat-function#2",
+        "the page renders the column as a numbered list with its name inside the cell",
+    ),
+    (
+        "toguid-function#1",
+        "the page's output says \"isn't\" where its query says \"is not\"",
+    ),
+    (
+        "url-encode-function#1",
+        "the page's original column ends with a / its query does not have",
+    ),
+];
 
 /// An example that has not answered after this long is recorded as `slow` (and abandoned).
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -581,6 +658,9 @@ fn documented_examples_run_as_documented() {
     {
         if let Outcome::Differs(why) | Outcome::Failed(why) = outcome {
             report.push_str(&format!("  {} [{}]: {why}\n", example.id, outcome.name()));
+            if let Some((_, reason)) = KNOWN_DIFFERENCES.iter().find(|(id, _)| *id == example.id) {
+                report.push_str(&format!("      known page error: {reason}\n"));
+            }
         }
     }
     for (example, outcome) in &outcomes {
@@ -607,6 +687,17 @@ fn documented_examples_run_as_documented() {
     assert!(
         panicked.is_empty(),
         "the local engine panicked on {panicked:?}\n{report}"
+    );
+    let unexplained: Vec<&str> = outcomes
+        .iter()
+        .filter(|(e, o)| {
+            matches!(o, Outcome::Differs(_)) && !KNOWN_DIFFERENCES.iter().any(|(id, _)| *id == e.id)
+        })
+        .map(|(e, _)| e.id.as_str())
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "these examples differ from their documented output without a known page error: {unexplained:?}\n{report}"
     );
     assert!(
         count("matches") >= MATCHES_FLOOR,

@@ -335,7 +335,7 @@ fn bad_input_gets_a_clear_message_with_a_position() {
         e.message.contains("cannot compare an int with a string"),
         "{e}"
     );
-    let e = error("DeviceProcessEvents | summarize percentilesw(FileSize, 1, 50)");
+    let e = error("DeviceProcessEvents | summarize covariance(FileSize, FileSize)");
     assert_eq!(e.kind, ErrorKind::Unsupported);
     assert!(
         e.message.contains("not supported by the local engine yet"),

@@ -459,7 +459,10 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
             "'autocluster' plugin",
         ),
         ("DeviceInfo | fork (take 1) (take 2)", "'fork'"),
-        ("DeviceInfo | scan with (step s: true;)", "'scan'"),
+        (
+            "DeviceInfo | scan with (step s output=last: true;)",
+            "output=last",
+        ),
     ] {
         let e = try_run(query).expect_err(query);
         assert_eq!(e.kind, ErrorKind::Unsupported, "{query}: {e}");

@@ -169,19 +169,21 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         }
         Ok(KqlValue::Dynamic(Json::Array(all)))
     }),
-    function(
-        "percentile_tdigest",
-        &[Dynamic, Param::Number, Any],
-        2,
-        false,
-        R,
-        |args| {
+    // Its third argument is `typeof(T)`, the result type (percentile-tdigest-function.md).
+    RowFunction {
+        name: "percentile_tdigest",
+        params: &[Dynamic, Param::Number, Param::Type],
+        required: 2,
+        variadic: false,
+        returns: Returns::TypeArgument(2, R),
+        eval: |args| {
             Ok(weighted_percentiles(&args[0], &args[1..2])
                 .into_iter()
                 .next()
                 .unwrap_or(KqlValue::Null))
         },
-    ),
+        volatile: false,
+    },
     function(
         "percentiles_array_tdigest",
         &[Dynamic, Param::Number],
@@ -510,6 +512,47 @@ fn array_sort(args: &[KqlValue], name: &str, descending: bool) -> Result<KqlValu
         nulls.chain(values).collect()
     };
     array_result(out)
+}
+
+/// `array_sort_asc/desc(array1, …, arrayN [, nulls_last])` with several arrays
+/// (array-sort-asc-function.md): the first array sorted (nulls last unless `nulls_last` is
+/// false; equal elements keep their order), each other array reordered to match, null for an
+/// array whose length differs from the first's (and every array null when the first is not an
+/// array). Kusto returns one column per array; the local engine gives them as one dynamic array
+/// of the N results, which the planner spreads over N columns or indexes (`…[1]`).
+pub(crate) fn array_sort_several(args: &[KqlValue], descending: bool) -> KqlValue {
+    let (arrays, nulls_last) = match args.split_last() {
+        Some((KqlValue::Bool(b), rest)) => (rest, *b),
+        _ => (args, true),
+    };
+    let Some(first) = arrays.first().and_then(KqlValue::as_array) else {
+        return KqlValue::Dynamic(Json::Array(vec![Json::Null; arrays.len()]));
+    };
+    let mut order: Vec<usize> = (0..first.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&first[a], &first[b]);
+        match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if nulls_last => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (false, true) if nulls_last => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => {
+                let order = compare_items(x, y);
+                if descending { order.reverse() } else { order }
+            }
+        }
+    });
+    let sorted = arrays
+        .iter()
+        .map(|array| match array.as_array() {
+            Some(items) if items.len() == first.len() => {
+                Json::Array(order.iter().map(|&i| items[i].clone()).collect())
+            }
+            _ => Json::Null,
+        })
+        .collect();
+    KqlValue::Dynamic(Json::Array(sorted))
 }
 
 /// `array_split(array, index)` (array-split-function.md): N+1 arrays split at the index or
@@ -1345,6 +1388,43 @@ mod tests {
             d(json!([1, 2, 3]))
         );
         assert_eq!(slice(json!([]), 0, 0), d(json!([])));
+    }
+
+    #[test]
+    fn array_sort_of_several_arrays() {
+        use super::array_sort_several;
+        let a1 = d(json!([1, 3, 4, 5, 2]));
+        let a2 = d(json!(["a", "b", "c", "d", "e"]));
+        // array-sort-asc-function.md and array-sort-desc-function.md.
+        assert_eq!(
+            array_sort_several(&[a1.clone(), a2.clone()], false),
+            d(json!([[1, 2, 3, 4, 5], ["a", "e", "b", "c", "d"]]))
+        );
+        assert_eq!(
+            array_sort_several(&[a1.clone(), a2.clone()], true),
+            d(json!([[5, 4, 3, 2, 1], ["d", "c", "b", "e", "a"]]))
+        );
+        // An array of another length is null; nulls go last unless told otherwise.
+        let short = d(json!(["x"]));
+        assert_eq!(
+            array_sort_several(&[a1.clone(), short], false),
+            d(json!([[1, 2, 3, 4, 5], null]))
+        );
+        let with_null = d(json!([2, null, 1]));
+        let tags = d(json!(["two", "none", "one"]));
+        assert_eq!(
+            array_sort_several(&[with_null.clone(), tags.clone()], false),
+            d(json!([[1, 2, null], ["one", "two", "none"]]))
+        );
+        assert_eq!(
+            array_sort_several(&[with_null, tags, KqlValue::Bool(false)], false),
+            d(json!([[null, 1, 2], ["none", "one", "two"]]))
+        );
+        // Not an array first: every result is null.
+        assert_eq!(
+            array_sort_several(&[KqlValue::Null, a2], false),
+            d(json!([null, null]))
+        );
     }
 
     #[test]

@@ -96,7 +96,6 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
     function("geo_polygon_simplify", &[D, N], 1, KqlType::Dynamic, polygon_simplify),
     function("geo_simplify_polygons_array", &[D, N], 1, KqlType::Dynamic, simplify_polygons_array),
     function("geo_polygon_to_h3cells", &[D, I, N], 1, KqlType::Dynamic, polygon_to_h3cells),
-    function("geo_info_from_ip_address", &[T], 1, KqlType::Dynamic, info_from_ip_address),
 ];
 
 // ---- arguments -----------------------------------------------------------------------------
@@ -577,11 +576,108 @@ fn polygon_perimeter(args: &[KqlValue]) -> Result<KqlValue, String> {
 
 /// `geo_polygon_centroid()`: the centroid of the area.
 fn polygon_centroid(args: &[KqlValue]) -> Result<KqlValue, String> {
+    // Overlapping convex polygons without holes: the union's centroid by inclusion–exclusion
+    // over their intersections (each convex, so found by clipping).
+    if let Some(polygons) = polygons_arg(&args[0])
+        && polygons.len() > 1
+        && !ops::interiors_disjoint(&polygons)
+        && let Some(sum) = convex_union_moment(&polygons)
+    {
+        return dynamic_result((sum.norm() > 0.0).then(|| point_json(sum.to_degrees())));
+    }
     let polygons = disjoint_polygons(&args[0], "centroid")?;
     dynamic_result(polygons.and_then(|ps| {
         let sum = ps.iter().fold(Vec3::ZERO, |sum, p| sum.add(p.centroid()));
         (sum.norm() > 0.0).then(|| point_json(sum.to_degrees()))
     }))
+}
+
+/// The most polygons [`convex_union_moment`] takes (it visits every subset).
+const MAX_CONVEX_UNION: usize = 8;
+
+/// The integral of position over the union of `polygons` (their centroid's direction, as
+/// [`sphere::Loop::centroid`]), when each is a convex loop without holes and there are at most
+/// [`MAX_CONVEX_UNION`]: Σ over non-empty subsets of (−1)^(|S|+1) · the moment of their
+/// intersection. `None` otherwise.
+fn convex_union_moment(polygons: &[sphere::Polygon]) -> Option<Vec3> {
+    if polygons.len() > MAX_CONVEX_UNION
+        || polygons
+            .iter()
+            .any(|p| !p.holes.is_empty() || !is_convex(&p.shell.vertices))
+    {
+        return None;
+    }
+    let mut sum = Vec3::ZERO;
+    for subset in 1u32..(1 << polygons.len()) {
+        let mut members = polygons
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| subset & (1 << i) != 0)
+            .map(|(_, p)| p);
+        let first = members.next()?;
+        let mut clipped = first.shell.vertices.clone();
+        for other in members {
+            clipped = clip_convex(&clipped, &other.shell.vertices);
+            if clipped.len() < 3 {
+                break;
+            }
+        }
+        let Some(region) = (clipped.len() >= 3)
+            .then(|| sphere::Loop::new(clipped))
+            .flatten()
+        else {
+            continue;
+        };
+        let moment = region.centroid();
+        sum = if subset.count_ones() % 2 == 1 {
+            sum.add(moment)
+        } else {
+            sum.sub(moment)
+        };
+    }
+    Some(sum)
+}
+
+/// Whether a counterclockwise loop is convex: every vertex is on the left of (or on) every
+/// edge's great circle.
+fn is_convex(vertices: &[Vec3]) -> bool {
+    let n = vertices.len();
+    (0..n).all(|i| {
+        let (a, b) = (vertices[i], vertices[(i + 1) % n]);
+        vertices.iter().all(|&v| Vec3::triple(a, b, v) >= -1e-15)
+    })
+}
+
+/// The part of the counterclockwise loop `subject` inside the convex counterclockwise loop
+/// `clip` (Sutherland–Hodgman, with great circles for lines); fewer than 3 vertices when
+/// they do not overlap.
+fn clip_convex(subject: &[Vec3], clip: &[Vec3]) -> Vec<Vec3> {
+    let mut out = subject.to_vec();
+    let n = clip.len();
+    for i in 0..n {
+        let (c, d) = (clip[i], clip[(i + 1) % n]);
+        let normal = c.cross(d);
+        let input = std::mem::take(&mut out);
+        let m = input.len();
+        for j in 0..m {
+            let (p, q) = (input[j], input[(j + 1) % m]);
+            let (sp, sq) = (normal.dot(p), normal.dot(q));
+            if sp >= 0.0 {
+                out.push(p);
+            }
+            if (sp >= 0.0) != (sq >= 0.0) {
+                // Where arc pq meets the great circle: a combination of p and q with no
+                // component along the normal, on the arc's side.
+                let x = p.scale(sq).sub(q.scale(sp));
+                let x = if sq < 0.0 { x.neg() } else { x };
+                out.push(x.normalize());
+            }
+        }
+        if out.len() < 3 {
+            return out;
+        }
+    }
+    out
 }
 
 /// `geo_line_length()`: meters (a stretch drawn twice counts once).
@@ -966,14 +1062,6 @@ fn polygon_to_h3cells(args: &[KqlValue]) -> Result<KqlValue, String> {
                 .collect(),
         )
     }))
-}
-
-/// `geo_info_from_ip_address()`: needs Microsoft's IP location data.
-fn info_from_ip_address(_: &[KqlValue]) -> Result<KqlValue, String> {
-    Err(
-        "geo_info_from_ip_address needs Microsoft's IP location data, which is not available offline"
-            .to_string(),
-    )
 }
 
 #[cfg(test)]

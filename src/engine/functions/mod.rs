@@ -211,6 +211,27 @@ pub fn json_as(element: Option<&serde_json::Value>, type_name: &str) -> KqlValue
     dynamic::element_as(element, type_name)
 }
 
+/// `array_sort_asc` of several arrays: their sorted forms as one dynamic array (the planner
+/// spreads it over one column per array).
+pub static ARRAY_SORT_ASC_SEVERAL: RowFunction = RowFunction::new(
+    "array_sort_asc",
+    &[Param::Dynamic, Param::Any],
+    2,
+    true,
+    Returns::Always(KqlType::Dynamic),
+    |args| Ok(dynamic::array_sort_several(args, false)),
+);
+
+/// `array_sort_desc` of several arrays, as [`ARRAY_SORT_ASC_SEVERAL`].
+pub static ARRAY_SORT_DESC_SEVERAL: RowFunction = RowFunction::new(
+    "array_sort_desc",
+    &[Param::Dynamic, Param::Any],
+    2,
+    true,
+    Returns::Always(KqlType::Dynamic),
+    |args| Ok(dynamic::array_sort_several(args, true)),
+);
+
 /// Every family's functions.
 fn families() -> [&'static [RowFunction]; 8] {
     [

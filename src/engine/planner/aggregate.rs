@@ -13,7 +13,7 @@ use datafusion::logical_expr::{Expr as DfExpr, ExprFunctionExt, cast, lit};
 use super::{Frame, Planner, column, is_numeric, known_function_names};
 use crate::backend::QueryError;
 use crate::engine::udf::ListToJsonUdf;
-use crate::engine::udf_aggregate::{MergeBagsUdf, PercentileUdf};
+use crate::engine::udf_aggregate::{BuildSchemaUdf, MergeBagsUdf, PercentileUdf};
 use crate::engine::udf_pick::{Pick, PickRowUdaf};
 use crate::kql::Span;
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, NamedExpr};
@@ -62,6 +62,7 @@ pub(super) const AGGREGATES: &[&str] = &[
     "hll_if",
     "hll_merge",
     "tdigest",
+    "buildschema",
 ];
 
 /// The default and largest size of `make_set`/`make_list` (make-set-aggregation-function.md).
@@ -97,15 +98,18 @@ enum Finish {
     /// SQL's null over no (or one) values → 0.0 (`stdev`, `variance`: the summarize page's
     /// defaults).
     ZeroRealIfNull,
-    /// A list → the nearest-rank percentile `p` of its values, of type `ty`.
+    /// A list → the nearest-rank percentile `p` of its values, of type `ty` (of `{v, w}`
+    /// pairs when `weighted`).
     Percentile {
         p: f64,
         ty: KqlType,
+        weighted: bool,
     },
     /// A list → several percentiles as a dynamic array (`percentiles_array`).
     Percentiles {
         ps: Vec<f64>,
         ty: KqlType,
+        weighted: bool,
     },
     /// A list → a dynamic array's JSON, sets spread and made distinct (hll sketches), or null
     /// for no values.
@@ -120,6 +124,8 @@ enum Finish {
     },
     /// SQL's null over no values → KQL's NaN (`avg` of numbers: 0/0).
     NanIfNull,
+    /// A list of dynamic values → their schema (`buildschema`).
+    Schema,
 }
 
 /// What one summarize item gives: hidden aggregates (`__agg{n}`, already finished after the
@@ -152,7 +158,14 @@ fn is_aggregate(name: &str) -> bool {
 }
 
 /// Aggregates that give several columns.
-const MULTI_COLUMN: &[&str] = &["arg_max", "arg_min", "argmax", "argmin", "percentiles"];
+const MULTI_COLUMN: &[&str] = &[
+    "arg_max",
+    "arg_min",
+    "argmax",
+    "argmin",
+    "percentiles",
+    "percentilesw",
+];
 
 impl Planner<'_> {
     pub(super) fn summarize(
@@ -255,7 +268,8 @@ impl Planner<'_> {
                 "arg_max" | "arg_min" | "argmax" | "argmin" => {
                     return self.arg_extreme(item, name, args, frame, hidden_aggs, taken);
                 }
-                "percentiles" | "percentiles_array" => {
+                "percentiles" | "percentiles_array" | "percentilesw" | "percentilesw_array"
+                | "percentilew" => {
                     return self.percentiles(item, name, args, frame, hidden_aggs, taken);
                 }
                 "take_any" | "any"
@@ -433,6 +447,9 @@ impl Planner<'_> {
     /// `percentiles(X, p1, p2, …)`: a column per percentile, `percentile_X_p`; and
     /// `percentiles_array(X, p1, … | dynamic([…]))`: one dynamic array, `percentiles_X`
     /// (percentiles-aggregation-function.md). One list of the values serves every percentile.
+    /// The weighted forms (percentilesw-aggregation-function.md) take the weight (a long)
+    /// second: `percentilew(X, W, p)`, `percentilesw(X, W, p1, …)`,
+    /// `percentilesw_array(X, W, …)`; their list holds `{v, w}` pairs.
     fn percentiles(
         &mut self,
         item: &NamedExpr,
@@ -443,9 +460,18 @@ impl Planner<'_> {
         taken: &[(String, KqlType)],
     ) -> Result<Outputs, QueryError> {
         let function = name.name.as_str();
-        if args.len() < 2 {
+        let weighted = function.starts_with("percentilew") || function.starts_with("percentilesw");
+        let array = function.ends_with("_array");
+        let first_percent = if weighted { 2 } else { 1 };
+        if args.len() <= first_percent {
             return Err(self.semantic(
                 format!("{function}() needs the values and at least one percentile"),
+                item.expr.span,
+            ));
+        }
+        if function == "percentilew" && args.len() != 3 {
+            return Err(self.semantic(
+                "percentilew() takes the values, their weight and one percentile",
                 item.expr.span,
             ));
         }
@@ -455,9 +481,9 @@ impl Planner<'_> {
             _ => String::new(),
         };
         let mut ps = Vec::new();
-        for arg in &args[1..] {
+        for arg in &args[first_percent..] {
             match self.expr(arg, &Frame::empty())?.literal {
-                Some(Literal::Dynamic(json)) if function == "percentiles_array" => {
+                Some(Literal::Dynamic(json)) if array => {
                     let items: Vec<serde_json::Value> =
                         serde_json::from_str(&json).unwrap_or_default();
                     for p in items {
@@ -475,12 +501,35 @@ impl Planner<'_> {
                 _ => ps.push(self.percent(arg)?),
             }
         }
-        let list = agg::array_agg(value.expr.clone());
-        if function == "percentiles_array" {
+        let list = if weighted {
+            let weight = self.expr(&args[1], frame)?;
+            if !matches!(weight.ty, KqlType::Int | KqlType::Long) {
+                return Err(self.semantic(
+                    format!(
+                        "{function}()'s weight must be an int or long, this is {}",
+                        weight.ty.with_article()
+                    ),
+                    args[1].span,
+                ));
+            }
+            agg::array_agg(named_struct(vec![
+                lit("v"),
+                value.expr.clone(),
+                lit("w"),
+                cast(weight.expr, datafusion::arrow::datatypes::DataType::Int64),
+            ]))
+        } else {
+            agg::array_agg(value.expr.clone())
+        };
+        if array {
             hidden_aggs.push((
                 list,
                 KqlType::Dynamic,
-                Finish::Percentiles { ps, ty: value.ty },
+                Finish::Percentiles {
+                    ps,
+                    ty: value.ty,
+                    weighted,
+                },
             ));
             let column_name = match &item.name {
                 Some(ident) => ident.name.clone(),
@@ -500,7 +549,11 @@ impl Planner<'_> {
             hidden_aggs.push((
                 list.clone(),
                 value.ty,
-                Finish::Percentile { p, ty: value.ty },
+                Finish::Percentile {
+                    p,
+                    ty: value.ty,
+                    weighted,
+                },
             ));
             let column_name = match (&item.name, columns.is_empty()) {
                 (Some(ident), true) => ident.name.clone(),
@@ -777,6 +830,29 @@ impl Planner<'_> {
             }
             // tdigest-aggregation-function.md: the local engine's digest is the exact list of
             // [value, weight] pairs, which percentile_tdigest reads.
+            // buildschema-aggregation-function.md: the schema that admits every value. Named
+            // after the column a conversion reads (summarize-operator.md's
+            // `buildschema(todynamic(tostring(x)))` is `schema_x`).
+            "buildschema" => {
+                self.arity(function, args, 1, 1, expr.span)?;
+                let value = self.expr(&args[0], frame)?;
+                if value.ty != KqlType::Dynamic {
+                    return Err(self.semantic(
+                        format!(
+                            "buildschema() reads dynamic values, this is {} (parse_json() reads JSON text)",
+                            value.ty.with_article()
+                        ),
+                        args[0].span,
+                    ));
+                }
+                let column = super::derived_name(&args[0].kind).unwrap_or_default();
+                Aggregate {
+                    expr: agg::array_agg(value.expr),
+                    ty: KqlType::Dynamic,
+                    default_name: format!("schema_{column}"),
+                    finish: Finish::Schema,
+                }
+            }
             "tdigest" => {
                 self.arity(function, args, 1, 2, expr.span)?;
                 let value = self.numeric_argument(function, &args[0], frame)?;
@@ -815,7 +891,11 @@ impl Planner<'_> {
                     expr: agg::array_agg(value.expr.clone()),
                     ty: value.ty,
                     default_name: format!("percentile_{suffix}_{}", percent_name(p)),
-                    finish: Finish::Percentile { p, ty: value.ty },
+                    finish: Finish::Percentile {
+                        p,
+                        ty: value.ty,
+                        weighted: false,
+                    },
                 }
             }
             _ => {
@@ -917,11 +997,28 @@ fn finished(value: DfExpr, finish: Finish) -> DfExpr {
         Finish::ZeroIfNull => f::coalesce(vec![value, lit(0i64)]),
         Finish::RoundToTicks => cast(f::round(vec![value]), DataType::Int64),
         Finish::NanIfNull => f::coalesce(vec![value, lit(f64::NAN)]),
+        Finish::Schema => Arc::new(BuildSchemaUdf::udf()).call(vec![value]),
         Finish::ZeroRealIfNull => f::coalesce(vec![cast(value, DataType::Float64), lit(0.0f64)]),
-        Finish::Percentile { p, ty } => Arc::new(PercentileUdf::udf(p, ty)).call(vec![value]),
-        Finish::Percentiles { ps, ty } => {
-            Arc::new(PercentileUdf::array_udf(&ps, ty)).call(vec![value])
-        }
+        Finish::Percentile {
+            p,
+            ty,
+            weighted: false,
+        } => Arc::new(PercentileUdf::udf(p, ty)).call(vec![value]),
+        Finish::Percentiles {
+            ps,
+            ty,
+            weighted: false,
+        } => Arc::new(PercentileUdf::array_udf(&ps, ty)).call(vec![value]),
+        Finish::Percentile {
+            p,
+            ty,
+            weighted: true,
+        } => Arc::new(PercentileUdf::weighted_udf(&[p], ty, false)).call(vec![value]),
+        Finish::Percentiles {
+            ps,
+            ty,
+            weighted: true,
+        } => Arc::new(PercentileUdf::weighted_udf(&ps, ty, true)).call(vec![value]),
         Finish::Bag { max } => Arc::new(MergeBagsUdf::udf(max)).call(vec![value]),
         Finish::SketchOrNull { item, set, max } => {
             let json = Arc::new(ListToJsonUdf::udf(item, set, max)).call(vec![value]);

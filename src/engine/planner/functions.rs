@@ -78,6 +78,12 @@ impl Planner<'_> {
             _ if super::window::WINDOW_FUNCTIONS.contains(&function) => {
                 self.window_function(function, args, span, frame)
             }
+            // geo-info-from-ip-address-function.md: the answer comes from Microsoft's IP
+            // location data, which is not available offline.
+            "geo_info_from_ip_address" => Err(self.unsupported(
+                "the function 'geo_info_from_ip_address' needs Microsoft's IP location data, which the local engine does not have",
+                name.span,
+            )),
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }
@@ -129,13 +135,37 @@ impl Planner<'_> {
         span: Span,
         frame: &Frame,
     ) -> Result<Typed, QueryError> {
-        use crate::engine::functions::{Param, RowUdf, lookup};
+        use crate::engine::functions::lookup;
         let Some(definition) = lookup(function) else {
             return Err(self.unsupported(
                 format!("the function '{function}' is not supported by the local engine yet"),
                 span,
             ));
         };
+        if matches!(function, "array_sort_asc" | "array_sort_desc")
+            && self.sorts_several_arrays(args, frame)?
+        {
+            return Err(self.unsupported(
+                format!(
+                    "{function}() of several arrays gives one column per array: the local engine runs it alone as an item of print, extend or project, or indexed ({function}(a, b)[1])"
+                ),
+                span,
+            ));
+        }
+        self.row_call(definition, args, span, frame)
+    }
+
+    /// A call of the row function `definition`: arguments planned and checked against its
+    /// parameters, then one row UDF for these argument types.
+    pub(super) fn row_call(
+        &mut self,
+        definition: &'static crate::engine::functions::RowFunction,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        use crate::engine::functions::{Param, RowUdf};
+        let function = definition.name;
         self.arity(
             function,
             args,

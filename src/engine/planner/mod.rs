@@ -17,6 +17,8 @@ mod mv_apply;
 mod mv_expand;
 mod parse;
 mod scalar;
+mod scan;
+mod several;
 mod sources;
 mod subquery;
 mod top_nested;
@@ -828,6 +830,7 @@ impl Planner<'_> {
                 self.project_columns(frame, *kind, items, span)
             }
             OperatorKind::MakeSeries(series) => self.make_series(frame, series, span),
+            OperatorKind::Scan(scan) => self.scan(frame, scan, None, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)
@@ -936,7 +939,8 @@ impl Planner<'_> {
         items: &[NamedExpr],
         span: Span,
     ) -> Result<Frame, QueryError> {
-        let (exprs, columns) = self.named_items(items, &frame)?;
+        let items = self.spread_items(items, &frame)?;
+        let (exprs, columns) = self.named_items(&items, &frame)?;
         self.projected(frame, exprs, columns, span)
     }
 
@@ -1017,29 +1021,45 @@ impl Planner<'_> {
         span: Span,
     ) -> Result<Frame, QueryError> {
         let mut frame = frame;
-        for (index, item) in items.iter().enumerate() {
-            let typed = self.expr(&item.expr, &frame)?;
-            let name = self.output_name(item, index, &[])?;
-            let mut exprs: Vec<DfExpr> = Vec::with_capacity(frame.columns.len() + 1);
-            let mut columns = Vec::with_capacity(frame.columns.len() + 1);
-            let mut replaced = false;
-            for (existing, ty) in &frame.columns {
-                if *existing == name {
-                    exprs.push(typed.expr.clone().alias(name.as_str()));
-                    columns.push((name.clone(), typed.ty));
-                    replaced = true;
-                } else {
-                    exprs.push(column(existing));
-                    columns.push((existing.clone(), *ty));
-                }
+        // Spread one item at a time: an item may read the columns of those before it.
+        let mut index = 0;
+        for original in items {
+            for item in self.spread_items(std::slice::from_ref(original), &frame)? {
+                frame = self.extend_one(frame, &item, index, span)?;
+                index += 1;
             }
-            if !replaced {
-                exprs.push(typed.expr.alias(name.as_str()));
-                columns.push((name, typed.ty));
-            }
-            frame = self.projected(frame, exprs, columns, span)?;
         }
         Ok(frame)
+    }
+
+    /// `frame` with the column of one `extend` item added, or replaced in place.
+    fn extend_one(
+        &mut self,
+        frame: Frame,
+        item: &NamedExpr,
+        index: usize,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        let typed = self.expr(&item.expr, &frame)?;
+        let name = self.output_name(item, index, &[])?;
+        let mut exprs: Vec<DfExpr> = Vec::with_capacity(frame.columns.len() + 1);
+        let mut columns = Vec::with_capacity(frame.columns.len() + 1);
+        let mut replaced = false;
+        for (existing, ty) in &frame.columns {
+            if *existing == name {
+                exprs.push(typed.expr.clone().alias(name.as_str()));
+                columns.push((name.clone(), typed.ty));
+                replaced = true;
+            } else {
+                exprs.push(column(existing));
+                columns.push((existing.clone(), *ty));
+            }
+        }
+        if !replaced {
+            exprs.push(typed.expr.alias(name.as_str()));
+            columns.push((name, typed.ty));
+        }
+        self.projected(frame, exprs, columns, span)
     }
 
     /// Checks a function's argument count; the message names the function and what it takes.
@@ -1168,12 +1188,17 @@ impl Planner<'_> {
 /// The name Kusto gives an unnamed expression that reads one column: a conversion keeps the
 /// column's name (`tostring(ClientInfoString)`, as hunting queries rely on), a property path
 /// joins its parts with `_` (`d.a.b` is `d_a_b`), and `dcount_hll(x)` is `dcount_hll_x`
-/// (hll-merge-function.md's example). `None` for other expressions (`Column1`…).
-fn derived_name(expr: &ExprKind) -> Option<String> {
+/// (hll-merge-function.md's example), `percentile_tdigest(x, …)` `percentile_tdigest_x`. `None` for other expressions (`Column1`…).
+pub(super) fn derived_name(expr: &ExprKind) -> Option<String> {
     match expr {
         ExprKind::Column(name) => Some(name.clone()),
         ExprKind::Member { target, key } => {
             derived_name(&target.kind).map(|base| format!("{base}_{key}"))
+        }
+        // merge-tdigest-function.md: `percentile_tdigest(merged, 100, typeof(long))` is
+        // `percentile_tdigest_merged`.
+        ExprKind::Call { name, args } if name.name == "percentile_tdigest" && !args.is_empty() => {
+            derived_name(&args[0].kind).map(|inner| format!("percentile_tdigest_{inner}"))
         }
         ExprKind::Call { name, args } if args.len() == 1 => {
             let inner = derived_name(&args[0].kind)?;

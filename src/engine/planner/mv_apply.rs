@@ -228,6 +228,8 @@ impl Planner<'_> {
                 }
                 self.with_plan(frame, span, |b| b.sort(sorts))
             }
+            // One scan per value of the key (scan-operator.md's sessions per user).
+            OperatorKind::Scan(scan) => self.scan(frame, scan, Some(key), span),
             other => Err(self.unsupported(
                 format!(
                     "'{}' inside mv-apply or partition is not supported by the local engine yet",

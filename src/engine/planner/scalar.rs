@@ -107,7 +107,12 @@ impl Planner<'_> {
                 ))
             }
             ExprKind::Index { target, index } => {
-                let target = without_parse_json(self.dynamic_target(target, frame)?);
+                let target = match self.several_arrays_call(target, frame)? {
+                    Some((definition, args)) => {
+                        self.row_call(definition, args, target.span, frame)?.expr
+                    }
+                    None => without_parse_json(self.dynamic_target(target, frame)?),
+                };
                 let index = self.expr(index, frame)?;
                 let (udf, key) = if index.ty == KqlType::String {
                     (&self.udfs.get, index.expr)

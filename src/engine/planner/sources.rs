@@ -22,6 +22,7 @@ impl Planner<'_> {
     /// `print a = 1, 'x'`: one row; an unnamed column is `print_N`, N its position from 0.
     pub(super) fn print(&mut self, items: &[NamedExpr], span: Span) -> Result<Frame, QueryError> {
         let frame = Frame::empty();
+        let items = self.spread_items(items, &frame)?;
         let mut exprs = Vec::with_capacity(items.len());
         let mut columns: Vec<(String, KqlType)> = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {

@@ -8,7 +8,13 @@
 //! - `row_cumsum(x, restart)`: C − B, where C is the running sum and B the running sum before
 //!   the last row where `restart` held;
 //! - `row_rank_dense(x)`: the running count of rows whose term differs from the previous row's;
-//! - `row_rank_min(x)`: the number of the first row of the current run of equal terms.
+//! - `row_rank_min(x)`: the number of the first row of the current run of equal terms;
+//! - with a `restart` argument, the ranks count from the last row where it held;
+//! - `row_window_session(t, max_from_first, max_between, restart)`: each session start
+//!   depends on the one before.
+//!
+//! The last three are computed in one pass over the rows by their own window function,
+//! [`Sequential`].
 //!
 //! A window expression may hold another (`row_cumsum(x, name != prev(name))`):
 //! [`Planner::with_windows`] plans the innermost first, each as a Window node, and the
@@ -38,6 +44,7 @@ pub(super) const WINDOW_FUNCTIONS: &[&str] = &[
     "row_cumsum",
     "row_rank_dense",
     "row_rank_min",
+    "row_window_session",
 ];
 
 /// Rows from the first to the current one.
@@ -199,30 +206,66 @@ impl Planner<'_> {
                     ty,
                 ))
             }
-            _ => {
-                // row_rank_dense / row_rank_min
-                self.arity(function, args, 1, 1, span)?;
-                let value = self.expr(&args[0], frame)?;
-                let changed = number().eq(lit(1i64)).or(DfExpr::BinaryExpr(
-                    datafusion::logical_expr::BinaryExpr::new(
-                        Box::new(value.expr.clone()),
-                        datafusion::logical_expr::Operator::IsDistinctFrom,
-                        Box::new(lag(value.expr, Some(1), None)),
-                    ),
-                ));
-                let rank = if function == "row_rank_dense" {
-                    running_aggregate(agg::sum(
-                        when(changed, lit(1i64))
-                            .otherwise(lit(0i64))
-                            .map_err(|e| engine(self, e))?,
-                    ))
-                } else {
-                    running_aggregate(agg::max(
-                        when(changed, number()).end().map_err(|e| engine(self, e))?,
-                    ))
+            "row_window_session" => {
+                self.arity(function, args, 3, 4, span)?;
+                let mut planned = Vec::with_capacity(4);
+                for (index, (arg, ty)) in args
+                    .iter()
+                    .zip([KqlType::DateTime, KqlType::Timespan, KqlType::Timespan])
+                    .enumerate()
+                {
+                    let typed = self.expr(arg, frame)?;
+                    if typed.ty != ty {
+                        return Err(self.semantic(
+                            format!(
+                                "argument {} of row_window_session() must be {}, this is {}",
+                                index + 1,
+                                ty.with_article(),
+                                typed.ty.with_article()
+                            ),
+                            arg.span,
+                        ));
+                    }
+                    planned.push(typed.expr);
                 }
-                .map_err(|e| engine(self, e))?;
-                Ok(Typed::new(rank, KqlType::Long))
+                if let Some(restart) = args.get(3) {
+                    planned.push(self.condition(restart, frame)?);
+                }
+                let session = datafusion::logical_expr::WindowUDF::from(Sequential::new(
+                    SequentialKind::Session,
+                    planned.len(),
+                ));
+                Ok(Typed::new(
+                    DfExpr::from(WindowFunction::new(
+                        WindowFunctionDefinition::WindowUDF(std::sync::Arc::new(session)),
+                        planned,
+                    )),
+                    KqlType::DateTime,
+                ))
+            }
+            _ => {
+                // row_rank_dense / row_rank_min, with an optional restart (row-rank-min-function.md):
+                // sequential, so their own window function rather than running aggregates.
+                self.arity(function, args, 1, 2, span)?;
+                let mut planned = vec![self.expr(&args[0], frame)?.expr];
+                if let Some(restart) = args.get(1) {
+                    planned.push(self.condition(restart, frame)?);
+                }
+                let rank = datafusion::logical_expr::WindowUDF::from(Sequential::new(
+                    if function == "row_rank_dense" {
+                        SequentialKind::RankDense
+                    } else {
+                        SequentialKind::RankMin
+                    },
+                    planned.len(),
+                ));
+                Ok(Typed::new(
+                    DfExpr::from(WindowFunction::new(
+                        WindowFunctionDefinition::WindowUDF(std::sync::Arc::new(rank)),
+                        planned,
+                    )),
+                    KqlType::Long,
+                ))
             }
         }
     }
@@ -371,4 +414,186 @@ fn serialized_order(
 /// its schema).
 pub(super) fn schema_key(plan: &datafusion::logical_expr::LogicalPlan) -> usize {
     std::sync::Arc::as_ptr(plan.schema()) as usize
+}
+
+/// The window functions computed by one pass over the rows in order, each row's value
+/// depending on the rows before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum SequentialKind {
+    /// `row_rank_min(Term [, Restart])` (row-rank-min-function.md): the number (from 1) of the
+    /// first row of the current run of equal terms, counted from the last restart; a row where
+    /// `Restart` is true starts the numbering again.
+    RankMin,
+    /// `row_rank_dense(Term [, Restart])` (row-rank-dense-function.md): 1 at the first row and
+    /// at each restart, one more whenever the term differs from the previous row's.
+    RankDense,
+    /// `row_window_session(Expr, MaxDistanceFromFirst, MaxDistanceBetweenNeighbors [, Restart])`
+    /// (row-window-session-function.md): the value of `Expr` (datetime ticks) where the current
+    /// session began. A row starts a session when there is no session (the first row, or after
+    /// a null `Expr`), when `Expr` ≥ the session's start + the first distance, when `Expr` ≥
+    /// the previous row's `Expr` + the second distance, or when `Restart` is true. A null `Expr`
+    /// gives null. The distances are timespan ticks, read per row.
+    Session,
+}
+
+/// A [`SequentialKind`] as a DataFusion window function: its arguments are the KQL
+/// arguments in order (a restart as a bool column). Running aggregates over `row_number()`
+/// could express the ranks, but DataFusion's common-subexpression pass breaks on window
+/// expressions that share `row_number()`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(super) struct Sequential {
+    kind: SequentialKind,
+    signature: datafusion::logical_expr::Signature,
+}
+
+impl Sequential {
+    /// `kind` with `arguments` arguments.
+    pub(super) fn new(kind: SequentialKind, arguments: usize) -> Sequential {
+        Sequential {
+            kind,
+            signature: datafusion::logical_expr::Signature::any(
+                arguments,
+                datafusion::logical_expr::Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl datafusion::logical_expr::WindowUDFImpl for Sequential {
+    fn name(&self) -> &str {
+        match self.kind {
+            SequentialKind::RankMin => "kql_row_rank_min",
+            SequentialKind::RankDense => "kql_row_rank_dense",
+            SequentialKind::Session => "kql_row_window_session",
+        }
+    }
+
+    fn signature(&self) -> &datafusion::logical_expr::Signature {
+        &self.signature
+    }
+
+    fn partition_evaluator(
+        &self,
+        _: datafusion::logical_expr::function::PartitionEvaluatorArgs,
+    ) -> datafusion::common::Result<Box<dyn datafusion::logical_expr::PartitionEvaluator>> {
+        Ok(Box::new(SequentialEvaluator(self.kind)))
+    }
+
+    fn field(
+        &self,
+        args: datafusion::logical_expr::function::WindowUDFFieldArgs,
+    ) -> datafusion::common::Result<datafusion::arrow::datatypes::FieldRef> {
+        Ok(std::sync::Arc::new(
+            datafusion::arrow::datatypes::Field::new(
+                args.name(),
+                datafusion::arrow::datatypes::DataType::Int64,
+                true,
+            ),
+        ))
+    }
+}
+
+#[derive(Debug)]
+struct SequentialEvaluator(SequentialKind);
+
+fn internal(message: &str) -> datafusion::error::DataFusionError {
+    datafusion::error::DataFusionError::Internal(message.to_string())
+}
+
+impl datafusion::logical_expr::PartitionEvaluator for SequentialEvaluator {
+    fn evaluate_all(
+        &mut self,
+        values: &[datafusion::arrow::array::ArrayRef],
+        rows: usize,
+    ) -> datafusion::common::Result<datafusion::arrow::array::ArrayRef> {
+        use datafusion::arrow::array::{Array, AsArray, BooleanArray};
+        let restart_at = match self.0 {
+            SequentialKind::Session => 3,
+            _ => 1,
+        };
+        let restart: Option<&BooleanArray> =
+            values.get(restart_at).and_then(|a| a.as_boolean_opt());
+        let restarts = |row: usize| restart.is_some_and(|r| !r.is_null(row) && r.value(row));
+        let mut out = datafusion::arrow::array::Int64Builder::with_capacity(rows);
+        match self.0 {
+            SequentialKind::RankMin | SequentialKind::RankDense => {
+                let terms = values
+                    .first()
+                    .ok_or_else(|| internal("row_rank(): no term"))?;
+                // Whether each row's term differs from the previous row's (nulls are equal).
+                let differs = if rows > 1 {
+                    Some(datafusion::arrow::compute::kernels::cmp::distinct(
+                        &terms.slice(1, rows - 1),
+                        &terms.slice(0, rows - 1),
+                    )?)
+                } else {
+                    None
+                };
+                let changed = |row: usize| {
+                    row > 0
+                        && differs
+                            .as_ref()
+                            .is_some_and(|d| !d.is_null(row - 1) && d.value(row - 1))
+                };
+                let (mut restarted, mut run_start, mut dense) = (0i64, 0i64, 0i64);
+                for row in 0..rows {
+                    let number = i64::try_from(row).unwrap_or(i64::MAX);
+                    if row == 0 || restarts(row) {
+                        restarted = number;
+                        run_start = number;
+                        dense = 1;
+                    } else if changed(row) {
+                        run_start = number;
+                        dense += 1;
+                    }
+                    out.append_value(match self.0 {
+                        SequentialKind::RankDense => dense,
+                        _ => run_start - restarted + 1,
+                    });
+                }
+            }
+            SequentialKind::Session => {
+                let ticks = |index: usize| {
+                    values
+                        .get(index)
+                        .and_then(|a| {
+                            a.as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
+                        })
+                        .ok_or_else(|| internal("row_window_session(): an argument is not ticks"))
+                };
+                let (times, from_first, between) = (ticks(0)?, ticks(1)?, ticks(2)?);
+                let read = |array: &datafusion::arrow::array::Int64Array, row: usize| {
+                    (!array.is_null(row)).then(|| array.value(row))
+                };
+                let mut start: Option<i64> = None;
+                let mut previous: Option<i64> = None;
+                for row in 0..rows {
+                    let Some(time) = read(times, row) else {
+                        out.append_null();
+                        start = None;
+                        previous = None;
+                        continue;
+                    };
+                    // `≥ a + b` with a + b past i64 never holds.
+                    let reached = |base: Option<i64>, distance: Option<i64>| match (base, distance)
+                    {
+                        (Some(base), Some(distance)) => {
+                            base.checked_add(distance).is_some_and(|end| time >= end)
+                        }
+                        _ => false,
+                    };
+                    if start.is_none()
+                        || reached(start, read(from_first, row))
+                        || reached(previous, read(between, row))
+                        || restarts(row)
+                    {
+                        start = Some(time);
+                    }
+                    out.append_option(start);
+                    previous = Some(time);
+                }
+            }
+        }
+        Ok(std::sync::Arc::new(out.finish()))
+    }
 }

@@ -199,6 +199,11 @@ impl Parser<'_> {
 
     /// `(A: string, B: long)`, `(*)`, `(*, A: string)`.
     pub(super) fn schema(&mut self) {
+        self.schema_with(false);
+    }
+
+    /// A schema whose columns may take a default value, `Name: type = Value` (scan's `declare`).
+    fn schema_with(&mut self, defaults: bool) {
         self.start(SCHEMA);
         if self.expect(L_PAREN, "'(' and the columns") {
             while !self.at(R_PAREN) && !self.at_end() {
@@ -207,6 +212,9 @@ impl Parser<'_> {
                     self.name("a column name");
                     if self.expect(COLON, "':' and the column's type") {
                         self.type_ref();
+                    }
+                    if defaults && self.eat(ASSIGN) {
+                        self.expr();
                     }
                     self.finish();
                 }
@@ -949,7 +957,7 @@ impl Parser<'_> {
     /// [=> Assignments]; …)`.
     fn scan(&mut self) {
         if self.clause_start("declare") {
-            self.schema();
+            self.schema_with(true);
             self.finish();
         }
         if !self.clause_start("with") {

@@ -87,6 +87,7 @@ fn reads_the_whole_language() {
         "T | fork (where a > 1) (take 5) named = (count)",
         "T | partition hint.strategy=native by A (top 1 by n)",
         "T | scan declare (s: long) with (step a: x == 1 => s = 1; step b output=none: x == 2;)",
+        "T | scan with_match_id=m declare (s: long = 0, t: string=\"\") with (step a: true => s = a.s + 1;)",
         "T | reduce by Text with threshold=0.5",
         "T | project-rename a = b | project-reorder a asc, b* | project-keep c",
         "T | order by a asc nulls first, b desc | top 10 by c nulls last",

@@ -373,6 +373,8 @@ def compare(q: str, hunt: Path, bench: Path, duck: Duck, args) -> Outcome:
         ]
 
     hunt_rows, duck_rows = rows(h_raw, norm_hunt), rows(d_raw, norm_duck)
+    # The raw values are no longer needed: an answer of millions of rows is large in Python.
+    del h_raw, d_raw
     if spec.order:
         problem = ordered_difference(hunt_rows, duck_rows, spec.order, spec.limit, notes)
     else:

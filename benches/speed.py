@@ -10,12 +10,14 @@ million) to Parquet, then for each pair `q_X.kql` / `q_X.sql` of ../shared/bench
   warm up and `--repeat` more times) and DuckDB through `duckdb.connect()` with a view over each
   file (also warmed once, then `--repeat` runs); the median of each. Each run is the whole query
   to a finished result in memory (hunt's result set, DuckDB's Arrow table).
-- whole process: `hunt run --data DIR QUERY --format json` and a fresh Python child that imports
-  duckdb, makes the views, runs the SQL and prints the rows as JSON; wall time from start to exit
+- whole process: `hunt run --data DIR QUERY --format jsonl` and a fresh Python child that
+  imports duckdb, makes the views and has DuckDB write the SQL's rows as JSON lines (`COPY …
+  TO '/dev/stdout' (FORMAT json)`); wall time from start to exit
   (the median of `--whole` runs) and the peak RSS of the process (`/usr/bin/time -f %M`; the
   DuckDB child's includes its Python, whose bare start and `import duckdb` are shown apart).
 
-and checks that the answers agree with `agree.py`'s comparison (imported, not copied). It also
+and checks that the answers agree with `agree.py`'s comparison (imported, not copied; each in a
+child process, stopped should the machine run low on memory: then the query shows `?`). It also
 exports DeviceProcessEvents as JSON lines at a scale giving about 1 GB (`--jsonl-gb`) and times
 `hunt run --data FOLDER 'DeviceProcessEvents | take 100'` from start to its output (the target is
 under 1 s). Exports are cached: a folder whose `FOLDER.export.json` beside it names the same
@@ -26,8 +28,9 @@ scale, end, tables and format is used as it is (delete the folder after changing
 
 It prints one table: per query the warm medians in ms, their ratio hunt/DuckDB, the same for
 whole processes, the peak MB of each whole process, the rows and whether the answers agree; then
-the geometric mean of each ratio column and the open time. Exit 1 when any answer disagrees, 2
-when it could not run. Not in CI: the export and the runs take minutes and GBs. Timings are of
+the geometric mean of each ratio column and the open time. Exit 1 when any answer disagrees or
+could not be compared, 2 when it could not run. The figures are also written to
+`figures-scale-N.json` in the data folder before the comparisons. Not in CI: the export and the runs take minutes and GBs. Timings are of
 the machine as it is: close other work (builds) first.
 """
 
@@ -50,33 +53,38 @@ import agree  # noqa: E402  (beside this script; its comparison is the one of re
 
 DEFAULT_SCALE = 2364  # 10,587,761 DeviceProcessEvents and 11,581,940 DeviceNetworkEvents
 
-# The DuckDB whole-process child: views over the Parquet files, the query, the rows as JSON on
-# stdout (as `hunt run --format json` prints its answer).
+# The DuckDB whole-process child: views over the Parquet files, the query, the rows as JSON
+# lines on stdout written by DuckDB itself (`COPY … (FORMAT json)`), as `hunt run --format jsonl`
+# prints its answer. (Python's fetchall and json would time Python, not DuckDB: q_g's 4 million
+# rows took 40 s that way.)
 DUCK_CHILD = r"""
-import json, sys, duckdb
+import sys, duckdb
 data, tables, sql = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
 con = duckdb.connect()
 con.execute("SET TimeZone = 'UTC'")
 for t in tables:
     path = (data + "/" + t + ".parquet").replace("'", "''")
     con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{path}')")
-cur = con.execute(sql)
-names = [d[0] for d in cur.description]
-rows = cur.fetchall()
-json.dump({"schema": names, "results": rows}, sys.stdout, default=str)
+sql = sql.strip().rstrip(";")
+con.execute(f"COPY ({sql}) TO '/dev/stdout' (FORMAT json)")
 """
+
+# The comparison of an answer runs in a child process of its own, stopped when the machine's
+# available memory falls below this: agree.py holds both answers as Python values, and a query
+# with millions of rows (q_g at scale 2364: 4 million) can take more than the machine has.
+MEMORY_FLOOR = 3 * 1024**3
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else math.nan
 
 
-def run_measured(command: list[str]) -> tuple[float, float, int, str]:
-    """Runs `command` to its end: (wall seconds, peak RSS in MB, exit code, stderr). Its stdout
-    goes to a scratch file (read by nobody: only the time to write it counts). The peak comes
-    from `/usr/bin/time -f %M` around it, not from this process's wait4: Linux carries the
-    high-water RSS of the forking process over exec, and this one (with DuckDB and pyarrow
-    loaded) is larger than some children."""
+def run_measured(command: list[str]) -> tuple[float, float, int, str, int]:
+    """Runs `command` to its end: (wall seconds, peak RSS in MB, exit code, stderr, lines of
+    stdout). Its stdout goes to a scratch file, only counted. The peak comes from
+    `/usr/bin/time -f %M` around it, not from this process's wait4: Linux carries the high-water
+    RSS of the forking process over exec, and this one (with DuckDB and pyarrow loaded) is
+    larger than some children."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         with tempfile.NamedTemporaryFile(mode="r") as peak:
             started = time.monotonic()
@@ -87,11 +95,64 @@ def run_measured(command: list[str]) -> tuple[float, float, int, str]:
             kilobytes = peak.read().strip().splitlines()
         err.seek(0)
         text = err.read().decode(errors="replace")
+        out.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(1 << 20), b""))
         try:
             mb = int(kilobytes[-1]) / 1024
         except (IndexError, ValueError):
             mb = math.nan
-        return elapsed, mb, code, text
+        return elapsed, mb, code, text, lines
+
+
+def available_memory() -> int:
+    """MemAvailable of /proc/meminfo in bytes (a large number where there is none)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1 << 62
+
+
+def compare_apart(q: str, args) -> agree.Outcome:
+    """agree.compare for one query in a child process (`--compare Q`), stopped when the
+    machine runs low on memory (then the outcome says so and does not agree)."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--compare", q]
+    command += ["--scale", str(args.scale), "--lab-now", args.lab_now, "--data", str(args.data)]
+    command += ["--bench", str(args.bench), "--hunt", str(args.hunt)]
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
+        stopped = False
+        while child.poll() is None:
+            if available_memory() < MEMORY_FLOOR:
+                child.kill()
+                child.wait()
+                stopped = True
+                break
+            time.sleep(0.2)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if stopped:
+        return agree.Outcome(
+            q, note="not compared: comparing the answers in Python ran the machine low on memory"
+        )
+    try:
+        return agree.Outcome(**json.loads(text))
+    except (ValueError, TypeError):
+        return agree.Outcome(q, note=f"not compared: the comparison failed ({text.strip()[:200]})")
+
+
+def compare_here(q: str, args) -> int:
+    """The child of `compare_apart`: prints agree.compare's outcome as JSON."""
+    data = args.data / f"parquet-scale-{args.scale}"
+    args.hunt_data, args.timespan = data, None
+    duck = agree.Duck(data)
+    # DuckDB's share of the comparison's memory (its default is 80% of the machine).
+    duck.con.execute("SET memory_limit = '4GB'")
+    outcome = agree.compare(q, args.hunt.resolve(), args.bench, duck, args)
+    print(json.dumps(outcome.__dict__))
+    return 0
 
 
 def output_of(command: list[str]) -> tuple[float, bytes]:
@@ -179,16 +240,16 @@ def duck_warm(data: Path, args, queries: list[str]) -> dict:
     return out
 
 
-def whole(command: list[str], runs: int) -> tuple[float, float, str | None]:
-    """(median wall ms, highest peak MB, error) of `runs` fresh processes."""
-    times, peaks = [], []
+def whole(command: list[str], runs: int) -> tuple[float, float, str | None, int]:
+    """(median wall ms, highest peak MB, error, lines of output) of `runs` fresh processes."""
+    times, peaks, lines = [], [], 0
     for _ in range(runs):
-        seconds, peak, code, err = run_measured(command)
+        seconds, peak, code, err, lines = run_measured(command)
         if code != 0:
-            return math.nan, math.nan, f"exit {code}: {err.strip()[:300]}"
+            return math.nan, math.nan, f"exit {code}: {err.strip()[:300]}", 0
         times.append(seconds * 1000)
         peaks.append(peak)
-    return median(times), max(peaks), None
+    return median(times), max(peaks), None, lines
 
 
 def ratio(a, b) -> float:
@@ -225,12 +286,16 @@ def main() -> int:
     parser.add_argument("--whole", type=int, default=3, help="whole-process runs per query")
     parser.add_argument("--jsonl-gb", type=float, default=1.0, help="size of the JSON lines folder")
     parser.add_argument("--only", help="queries to run, e.g. f,g")
+    parser.add_argument("--compare", help=argparse.SUPPRESS)  # one comparison, in a child
     args = parser.parse_args()
     agree.ensure_duckdb()
     hunt = (args.hunt or agree.TARGET / "release" / "hunt").resolve()
     if not hunt.exists():
         print(f"speed.py: no hunt binary at {hunt}: cargo build --release", file=sys.stderr)
         return 2
+    args.hunt = hunt
+    if args.compare:
+        return compare_here(args.compare, args)
     queries = sorted(
         p.stem[2:] for p in args.bench.glob("q_*.kql") if p.with_suffix(".sql").exists()
     )
@@ -266,40 +331,45 @@ def main() -> int:
 
     # Whole processes, one query at a time, hunt's runs then DuckDB's.
     python = sys.executable
-    base_ms, base_mb, _ = whole([python, "-c", "import duckdb"], args.whole)
+    base_ms, base_mb, _, _ = whole([python, "-c", "import duckdb"], args.whole)
     h_whole, d_whole = {}, {}
     for q in queries:
         kql = (args.bench / f"q_{q}.kql").read_text()
         sql = (args.bench / f"q_{q}.sql").read_text()
-        command = [str(hunt), "run", kql, "--data", str(data), "--format", "json"]
+        command = [str(hunt), "run", kql, "--data", str(data), "--format", "jsonl"]
         command += ["--row-limit", "1000000000", "--lab-now", args.lab_now]
         h_whole[q] = whole(command, args.whole)
         command = [python, "-c", DUCK_CHILD, str(data), ",".join(agree.TABLES), sql]
         d_whole[q] = whole(command, args.whole)
+    # The figures so far, kept should the comparisons fail.
+    figures = {"hunt_warm": h_warm, "duck_warm": d_warm, "hunt_whole": h_whole}
+    figures |= {"duck_whole": d_whole, "python_import_duckdb": [base_ms, base_mb]}
+    (args.data / f"figures-scale-{args.scale}.json").write_text(json.dumps(figures, indent=1))
 
     # Answers: agree.py's comparison, hunt on the files (`--data`) against DuckDB on them.
-    args.hunt_data, args.timespan = data, None
-    duck = agree.Duck(data)
-    outcomes = {q: agree.compare(q, hunt, args.bench, duck, args) for q in queries}
+    outcomes = {q: compare_apart(q, args) for q in queries}
 
     header = (
         f"{'query':<6} {'hunt warm':>10} {'duck warm':>10} {'ratio':>6}  "
         f"{'hunt whole':>10} {'duck whole':>10} {'ratio':>6}  "
-        f"{'hunt MB':>8} {'duck MB':>8}  {'rows':>8}  agree"
+        f"{'hunt MB':>8} {'duck MB':>8}  {'rows':>9}  agree"
     )
     lines = [header, "-" * len(header)]
     warm_ratios, whole_ratios, notes = [], [], []
     for q in queries:
         hw, dw = h_warm.get(q), d_warm.get(q)
-        (hwh, hmb, herr), (dwh, dmb, derr) = h_whole[q], d_whole[q]
+        (hwh, hmb, herr, hrows), (dwh, dmb, derr, drows) = h_whole[q], d_whole[q]
         r1, r2 = ratio(hw, dw), ratio(hwh, dwh)
         warm_ratios.append(r1)
         whole_ratios.append(r2)
         o = outcomes[q]
+        # Rows: lines of each whole process's output; both when they differ.
+        rows = str(hrows) if hrows == drows else f"{hrows}/{drows}"
+        agreed = "yes" if o.agree else ("?" if o.note.startswith("not compared") else "NO")
         lines.append(
             f"{'q_' + q:<6} {cell(hw, 1):>10} {cell(dw, 1):>10} {cell(r1, 2):>6}  "
             f"{cell(hwh):>10} {cell(dwh):>10} {cell(r2, 2):>6}  "
-            f"{cell(hmb):>8} {cell(dmb):>8}  {o.hunt_rows:>8}  {'yes' if o.agree else 'NO'}"
+            f"{cell(hmb):>8} {cell(dmb):>8}  {rows:>9}  {agreed}"
         )
         if isinstance(hw, str):
             notes.append(f"q_{q}: hunt (warm) failed: {hw}")
@@ -344,7 +414,7 @@ def open_time(hunt: Path, args) -> str:
         seconds, out = output_of(command)
         times.append(seconds * 1000)
         rows = len(json.loads(out)["results"])
-    _, peak, _, _ = run_measured(command)
+    _, peak, _, _, _ = run_measured(command)
     return (
         f"open {size / 1e9:.2f} GB of JSON lines (scale {scale}) and take 100: "
         f"{cell(median(times))} ms from start to output (median of 3 runs, file in the page "

@@ -43,6 +43,10 @@ const SECOND: i64 = 1_000_000_000;
 const MINUTE: i64 = 60 * SECOND;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
+/// How many bursts of a device's activity (or mails, or cloud actions) the lab generates between
+/// two checkpoints of `ordinary_activity` (a few thousand rows).
+const CHECKPOINT_EVERY: i64 = 256;
+
 /// How many days of activity the lab holds.
 pub const LAB_DAYS: i64 = 30;
 
@@ -714,8 +718,8 @@ pub type PartSink<'a> =
 
 /// The lab of `generate`, or only the tables named in `only`, handed to `sink` in parts as it is
 /// generated, so that memory stays bounded at any scale: a table is handed on whenever it holds
-/// `part_rows` rows or more (checked after each device's activity of a day, so a part can be a
-/// little larger), and what remains at the end. The parts of a table, in order, are exactly the
+/// `part_rows` rows or more (checked every few thousand rows, so a part can be a little larger),
+/// and what remains at the end. The parts of a table, in order, are exactly the
 /// rows `generate` gives with the same options (the same seed, scale and end: the generation is
 /// the same, only taken away sooner). Every kept table gets at least one part, an empty table an
 /// empty one. Errors: a name in `only` that is no lab table, a batch Arrow refuses, or the sink's.
@@ -1162,8 +1166,9 @@ impl Lab {
     // ---- ordinary activity ---------------------------------------------------------------------
 
     /// Thirty-one days of every device's, mailbox's and cloud app's activity. `checkpoint` is
-    /// called after each device's activity of a day (where a large export takes the rows so
-    /// far); its error stops the generation.
+    /// called after every `CHECKPOINT_EVERY` bursts, mails or cloud actions, and after each
+    /// device's and each day's (where a large export takes the rows so far: what is held between
+    /// two calls does not grow with the scale); its error stops the generation.
     fn ordinary_activity(
         &mut self,
         progress: &dyn Fn(String),
@@ -1182,21 +1187,31 @@ impl Lab {
             let weekend = weekday == 0 || weekday == 6;
             for device in 0..self.devices.len() {
                 let busy = if weekend { 1 } else { 6 };
-                for _ in 0..busy * scale {
+                for burst in 0..busy * scale {
                     if self.devices[device].server {
                         self.server_burst(device, day);
                     } else {
                         self.workstation_burst(device, day);
                     }
+                    if burst % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                        checkpoint(self)?;
+                    }
                 }
                 checkpoint(self)?;
             }
-            for _ in 0..(if weekend { 4 } else { 25 }) * scale {
+            for mail in 0..(if weekend { 4 } else { 25 }) * scale {
                 self.ordinary_mail(day);
+                if mail % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                    checkpoint(self)?;
+                }
             }
-            for _ in 0..(if weekend { 3 } else { 12 }) * scale {
+            for activity in 0..(if weekend { 3 } else { 12 }) * scale {
                 self.ordinary_cloud_activity(day);
+                if activity % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                    checkpoint(self)?;
+                }
             }
+            checkpoint(self)?;
         }
         for _ in 0..6 {
             self.benign_alert();

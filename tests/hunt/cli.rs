@@ -441,7 +441,13 @@ fn lab_export_of_some_tables_holds_the_labs_rows() {
 fn lab_export_refuses_what_it_cannot_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
-    let unknown = hunt(&["lab", "export", path, "--tables", "DeviceProcessEvents,NoSuchTable"]);
+    let unknown = hunt(&[
+        "lab",
+        "export",
+        path,
+        "--tables",
+        "DeviceProcessEvents,NoSuchTable",
+    ]);
     assert_eq!(unknown.status.code(), Some(2));
     assert_eq!(
         stderr(&unknown),
@@ -451,14 +457,28 @@ fn lab_export_refuses_what_it_cannot_write() {
     // A file where the folder should be: a clear error, nothing written.
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
-    let blocked = hunt(&["lab", "export", file.to_str().unwrap(), "--tables", "AlertInfo"]);
+    let blocked = hunt(&[
+        "lab",
+        "export",
+        file.to_str().unwrap(),
+        "--tables",
+        "AlertInfo",
+    ]);
     assert_eq!(blocked.status.code(), Some(1));
-    assert!(stderr(&blocked).starts_with("hunt: "), "{}", stderr(&blocked));
+    assert!(
+        stderr(&blocked).starts_with("hunt: "),
+        "{}",
+        stderr(&blocked)
+    );
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
     // Past 1000 the lab is for export only (written in parts); past 100000 not even that.
     let big = hunt(&["run", "print 1", "--scale", "1001"]);
     assert_eq!(big.status.code(), Some(2));
-    assert!(stderr(&big).contains("larger scales are for hunt lab export"), "{}", stderr(&big));
+    assert!(
+        stderr(&big).contains("larger scales are for hunt lab export"),
+        "{}",
+        stderr(&big)
+    );
     let huge = hunt(&["lab", "export", path, "--scale", "100001"]);
     assert_eq!(huge.status.code(), Some(2));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -352,7 +352,7 @@ def main() -> int:
     header = (
         f"{'query':<6} {'hunt warm':>10} {'duck warm':>10} {'ratio':>6}  "
         f"{'hunt whole':>10} {'duck whole':>10} {'ratio':>6}  "
-        f"{'hunt MB':>8} {'duck MB':>8}  {'rows':>9}  agree"
+        f"{'hunt MB':>8} {'duck MB':>8}  {'rows':>17}  agree"
     )
     lines = [header, "-" * len(header)]
     warm_ratios, whole_ratios, notes = [], [], []
@@ -369,7 +369,7 @@ def main() -> int:
         lines.append(
             f"{'q_' + q:<6} {cell(hw, 1):>10} {cell(dw, 1):>10} {cell(r1, 2):>6}  "
             f"{cell(hwh):>10} {cell(dwh):>10} {cell(r2, 2):>6}  "
-            f"{cell(hmb):>8} {cell(dmb):>8}  {rows:>9}  {agreed}"
+            f"{cell(hmb):>8} {cell(dmb):>8}  {rows:>17}  {agreed}"
         )
         if isinstance(hw, str):
             notes.append(f"q_{q}: hunt (warm) failed: {hw}")

@@ -1719,7 +1719,8 @@ struct ExportFile {
 }
 
 enum ExportOut {
-    Parquet(export::ParquetParts<io::BufWriter<std::fs::File>>),
+    // Boxed: the Parquet writer is far larger than a buffered file.
+    Parquet(Box<export::ParquetParts<io::BufWriter<std::fs::File>>>),
     Jsonl(io::BufWriter<std::fs::File>),
 }
 
@@ -1744,7 +1745,8 @@ impl ExportFile {
         let file = std::fs::File::create(&temp).map_err(failed)?;
         let out = io::BufWriter::new(file);
         let started = match format {
-            FileFormat::Parquet => export::ParquetParts::new(out, first).map(ExportOut::Parquet),
+            FileFormat::Parquet => export::ParquetParts::new(out, first)
+                .map(|parts| ExportOut::Parquet(Box::new(parts))),
             FileFormat::Jsonl => {
                 let mut out = out;
                 export::write_jsonl(first, &mut out).map(|()| ExportOut::Jsonl(out))

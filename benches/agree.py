@@ -69,7 +69,8 @@ def ensure_duckdb() -> None:
         subprocess.run(
             [python, "-m", "pip", "install", "-q", "duckdb>=1.1", "pyarrow>=14"], check=True
         )
-    os.execv(python, [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+    # The script being run (this one, or speed.py, which imports it) again, in the venv.
+    os.execv(python, [str(python), str(Path(sys.argv[0]).resolve()), *sys.argv[1:]])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,14 +314,16 @@ class Outcome:
 
 def run_hunt(hunt: Path, kql: str, args) -> tuple[list, list, list]:
     """(names, Graph type names, rows) of `hunt run --format json`."""
+    # On the lab of the scale, or (speed.py) on the exported files given as `args.hunt_data`.
+    data = getattr(args, "hunt_data", None)
+    source = ["--data", str(data)] if data else ["--scale", str(args.scale_now)]
     command = [
         str(hunt),
         "run",
         kql,
         "--format",
         "json",
-        "--scale",
-        str(args.scale_now),
+        *source,
         "--lab-now",
         args.lab_now,
         "--row-limit",
@@ -370,6 +373,8 @@ def compare(q: str, hunt: Path, bench: Path, duck: Duck, args) -> Outcome:
         ]
 
     hunt_rows, duck_rows = rows(h_raw, norm_hunt), rows(d_raw, norm_duck)
+    # The raw values are no longer needed: an answer of millions of rows is large in Python.
+    del h_raw, d_raw
     if spec.order:
         problem = ordered_difference(hunt_rows, duck_rows, spec.order, spec.limit, notes)
     else:

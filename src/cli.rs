@@ -28,8 +28,9 @@ pub struct Cli {
     command: Option<Command>,
     /// A .kql file to open in the editor (Ctrl+S writes it back).
     file: Option<PathBuf>,
-    /// Size of the lab data set (1 = a small company's month).
-    #[arg(long, default_value_t = 1, global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Size of the lab data set (1 = a small company's month; at most 1000, or 100000 for
+    /// `hunt lab export`, which writes it in parts).
+    #[arg(long, default_value_t = 1, global = true, value_parser = clap::value_parser!(u32).range(1..=MAX_EXPORT_SCALE))]
     scale: u32,
     /// Pins the lab to a moment (ISO 8601, e.g. 2025-01-31T00:00:00Z): its 30 days end there,
     /// and `now()`, `ago()` and relative time windows count from it. Default: the wall clock.
@@ -206,13 +207,30 @@ enum Command {
     },
 }
 
+/// The largest `--scale` of the in-memory lab: it holds every table whole (scale 50 is about
+/// 700 MB).
+const MAX_LAB_SCALE: u32 = 1000;
+/// The largest `--scale` of `hunt lab export`, which holds only a part of each table at once
+/// (`EXPORT_PART_ROWS`); scale 2400 is about 10 million process events.
+const MAX_EXPORT_SCALE: i64 = 100_000;
+/// The rows of a table `hunt lab export` gathers before writing them out.
+const EXPORT_PART_ROWS: usize = 131_072;
+
 #[derive(Debug, Subcommand)]
 enum LabCommand {
-    /// Write every lab table to DIR, one file per table.
+    /// Write every lab table to DIR, one file per table (DIR/DeviceProcessEvents.parquet, …).
+    ///
+    /// The tables are generated and written in parts, so memory stays bounded at any --scale
+    /// (up to 100000 here; 1000 elsewhere): a file holds exactly the rows of the in-memory lab
+    /// of the same --scale and --lab-now, in the same order.
     Export {
         dir: PathBuf,
         #[arg(long, value_enum, default_value_t = FileFormat::Parquet)]
         format: FileFormat,
+        /// Only these tables (comma-separated names, e.g.
+        /// DeviceProcessEvents,DeviceNetworkEvents); default every table.
+        #[arg(long, value_delimiter = ',', value_name = "TABLES")]
+        tables: Option<Vec<String>>,
     },
 }
 
@@ -337,6 +355,15 @@ pub fn main() -> i32 {
     if lab.skip_bad_rows && lab.data.is_empty() {
         return fail(2, "--skip-bad-rows applies to --data files only");
     }
+    if lab.scale > MAX_LAB_SCALE && !matches!(command, Some(Command::Lab { .. })) {
+        return fail(
+            2,
+            &format!(
+                "--scale: the in-memory lab goes up to {MAX_LAB_SCALE}; larger scales are for \
+                 hunt lab export, which writes the lab in parts (then query it with --data)"
+            ),
+        );
+    }
     // A broken config file stops headless commands (a script must not run on half a config);
     // the console opens and says what is wrong.
     if command.is_some()
@@ -429,8 +456,13 @@ pub fn main() -> i32 {
         Some(Command::Check { files, schema }) => check(&files, schema, lab),
         Some(Command::Fmt { files, check }) => fmt(&files, check),
         Some(Command::Lab {
-            command: LabCommand::Export { dir, format },
-        }) => lab_export(&dir, format, lab),
+            command:
+                LabCommand::Export {
+                    dir,
+                    format,
+                    tables,
+                },
+        }) => lab_export(&dir, format, tables.as_deref(), lab),
         Some(Command::Login { .. }) => match graph() {
             Ok(settings) => login(&settings),
             Err(message) => fail(2, &message),
@@ -1590,39 +1622,180 @@ fn offset_of(text: &str, position: crate::kql::LineCol) -> usize {
         .map_or(text.len(), |(i, _)| line_start + i)
 }
 
-fn lab_export(dir: &std::path::Path, format: FileFormat, lab: LabChoice) -> i32 {
-    let tables = match crate::engine::lab::generate(&lab.options()) {
-        Ok(tables) => tables,
-        Err(e) => return fail(1, &format!("could not build the lab data: {e}")),
+/// `hunt lab export`: the lab's tables (or `only` these) generated in parts
+/// (`lab::generate_in_parts`) and written part by part, each to a temporary file beside its
+/// own name, renamed when the table is complete; on an error no partial file is left.
+fn lab_export(
+    dir: &std::path::Path,
+    format: FileFormat,
+    only: Option<&[String]>,
+    lab: LabChoice,
+) -> i32 {
+    if let Some(only) = only {
+        let known = crate::engine::lab::lab_tables();
+        if let Some(unknown) = only
+            .iter()
+            .find(|name| !known.iter().any(|(n, _)| n == *name))
+        {
+            return fail(
+                2,
+                &format!(
+                    "--tables: '{unknown}' is no lab table (hunt lab export writes them all without --tables)"
+                ),
+            );
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return fail(1, &format!("{}: {e}", dir.display()));
+    }
+    let mut files: std::collections::BTreeMap<String, ExportFile> = Default::default();
+    let interactive = io::stderr().is_terminal();
+    let progress = |message: String| {
+        if interactive {
+            eprint!("\r{message}\x1b[K");
+        }
     };
-    let (extension, format) = match format {
-        FileFormat::Parquet => ("parquet", ExportFormat::Parquet),
-        FileFormat::Jsonl => ("jsonl", ExportFormat::Jsonl),
-    };
+    let generated = crate::engine::lab::generate_in_parts(
+        &lab.options(),
+        only,
+        EXPORT_PART_ROWS,
+        &mut |name, columns, batch| {
+            let facts = RunFacts {
+                elapsed: std::time::Duration::ZERO,
+                row_count: 0,
+                truncated: false,
+                backend: "lab".into(),
+                window: None,
+                warnings: Vec::new(),
+                ran_on: None,
+            };
+            let types = columns.iter().map(|(_, t)| *t).collect();
+            let part = ResultSet::new(batch.schema(), &[batch], types, facts)
+                .map_err(|e| format!("{name}: {e}"))?;
+            match files.get_mut(name) {
+                Some(file) => file.write(&part),
+                None => {
+                    let file = ExportFile::create(dir, name, format, &part)?;
+                    files.insert(name.to_string(), file);
+                    Ok(())
+                }
+            }
+        },
+        &progress,
+    );
+    if interactive {
+        eprint!("\r\x1b[K");
+    }
     let mut total = 0;
-    for (name, columns, batch) in tables {
-        let facts = RunFacts {
-            elapsed: std::time::Duration::ZERO,
-            row_count: 0,
-            truncated: false,
-            backend: "lab".into(),
-            window: None,
-            warnings: Vec::new(),
-            ran_on: None,
-        };
-        let types = columns.iter().map(|(_, t)| *t).collect();
-        let result = match ResultSet::new(batch.schema(), &[batch], types, facts) {
-            Ok(result) => Arc::new(result),
-            Err(e) => return fail(1, &format!("{name}: {e}")),
+    let mut outcome = generated;
+    let mut open = files.into_values();
+    if outcome.is_ok() {
+        for file in open.by_ref() {
+            total += file.rows;
+            if let Err(e) = file.finish() {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    for file in open {
+        file.abandon();
+    }
+    match outcome {
+        Ok(()) => {
+            eprintln!("wrote {total} rows to {}", dir.display());
+            0
+        }
+        Err(message) => fail(1, &message),
+    }
+}
+
+/// One table of `hunt lab export` being written, under a temporary name until it is complete.
+struct ExportFile {
+    path: PathBuf,
+    temp: PathBuf,
+    out: ExportOut,
+    rows: usize,
+}
+
+enum ExportOut {
+    // Boxed: the Parquet writer is far larger than a buffered file.
+    Parquet(Box<export::ParquetParts<io::BufWriter<std::fs::File>>>),
+    Jsonl(io::BufWriter<std::fs::File>),
+}
+
+impl ExportFile {
+    /// Starts `DIR/NAME.parquet` (or `.jsonl`) with the table's first part.
+    fn create(
+        dir: &Path,
+        name: &str,
+        format: FileFormat,
+        first: &ResultSet,
+    ) -> Result<ExportFile, String> {
+        let extension = match format {
+            FileFormat::Parquet => "parquet",
+            FileFormat::Jsonl => "jsonl",
         };
         let path = dir.join(format!("{name}.{extension}"));
-        if let Err(e) =
-            crate::store::write_atomic_with(&path, |file| export::write(&result, format, file))
-        {
-            return fail(1, &format!("{}: {e}", path.display()));
+        let temp = dir.join(format!(
+            ".{name}.{extension}.{}.partial",
+            std::process::id()
+        ));
+        let failed = |e: io::Error| format!("{}: {e}", path.display());
+        let file = std::fs::File::create(&temp).map_err(failed)?;
+        let out = io::BufWriter::new(file);
+        let started = match format {
+            FileFormat::Parquet => export::ParquetParts::new(out, first)
+                .map(|parts| ExportOut::Parquet(Box::new(parts))),
+            FileFormat::Jsonl => {
+                let mut out = out;
+                export::write_jsonl(first, &mut out).map(|()| ExportOut::Jsonl(out))
+            }
+        };
+        match started {
+            Ok(out) => Ok(ExportFile {
+                path,
+                temp,
+                out,
+                rows: first.row_count(),
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&temp);
+                Err(failed(e))
+            }
         }
-        total += result.row_count();
     }
-    eprintln!("wrote {total} rows to {}", dir.display());
-    0
+
+    fn write(&mut self, part: &ResultSet) -> Result<(), String> {
+        let written = match &mut self.out {
+            ExportOut::Parquet(parts) => parts.write(part),
+            ExportOut::Jsonl(out) => export::write_jsonl(part, out),
+        };
+        self.rows += part.row_count();
+        written.map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+
+    /// Ends the file, syncs it and gives it its name.
+    fn finish(self) -> Result<(), String> {
+        let (path, temp) = (self.path, self.temp);
+        let done = (|| {
+            let out = match self.out {
+                ExportOut::Parquet(parts) => parts.finish()?,
+                ExportOut::Jsonl(out) => out,
+            };
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            std::fs::rename(&temp, &path)
+        })();
+        done.map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            format!("{}: {e}", path.display())
+        })
+    }
+
+    /// Drops an unfinished file (another table failed).
+    fn abandon(self) {
+        drop(self.out);
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }

@@ -32,6 +32,7 @@ use serde_json::json;
 
 use super::lab_table::{Row, TableBuilder, Val};
 use crate::results::KqlType;
+use datafusion::arrow::record_batch::RecordBatch;
 use identity::{DirectoryChange, DirectoryQuery, Protocol};
 
 mod identity;
@@ -42,6 +43,10 @@ const SECOND: i64 = 1_000_000_000;
 const MINUTE: i64 = 60 * SECOND;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
+/// How many bursts of a device's activity (or mails, or cloud actions) the lab generates between
+/// two checkpoints of `ordinary_activity` (a few thousand rows).
+const CHECKPOINT_EVERY: i64 = 256;
+
 /// How many days of activity the lab holds.
 pub const LAB_DAYS: i64 = 30;
 
@@ -700,12 +705,54 @@ pub fn generate_with_progress(
     progress: &dyn Fn(String),
 ) -> Result<Vec<GeneratedTable>, datafusion::arrow::error::ArrowError> {
     let mut lab = Lab::new(options.clone());
-    lab.ordinary_activity(progress);
-    lab.intrusions();
-    progress("building the lab data: directory, certificates, vulnerabilities".to_string());
-    lab.posture();
-    progress("building the lab data: assembling the tables".to_string());
+    lab.ordinary_activity(progress, &mut |_| Ok(()))
+        .map_err(datafusion::arrow::error::ArrowError::ComputeError)?;
+    lab.finish_story(progress);
     lab.tables.into_values().map(TableBuilder::finish).collect()
+}
+
+/// Where `generate_in_parts` sends the rows: the table's name, its columns (name, KQL type) and
+/// the next part of its rows. An error stops the generation and is passed on.
+pub type PartSink<'a> =
+    dyn FnMut(&str, &[(String, KqlType)], RecordBatch) -> Result<(), String> + 'a;
+
+/// The lab of `generate`, or only the tables named in `only`, handed to `sink` in parts as it is
+/// generated, so that memory stays bounded at any scale: a table is handed on whenever it holds
+/// `part_rows` rows or more (checked every few thousand rows, so a part can be a little larger),
+/// and what remains at the end. The parts of a table, in order, are exactly the
+/// rows `generate` gives with the same options (the same seed, scale and end: the generation is
+/// the same, only taken away sooner). Every kept table gets at least one part, an empty table an
+/// empty one. Errors: a name in `only` that is no lab table, a batch Arrow refuses, or the sink's.
+pub fn generate_in_parts(
+    options: &LabOptions,
+    only: Option<&[String]>,
+    part_rows: usize,
+    sink: &mut PartSink,
+    progress: &dyn Fn(String),
+) -> Result<(), String> {
+    let mut lab = Lab::new(options.clone());
+    if let Some(only) = only {
+        if let Some(unknown) = only.iter().find(|name| !lab.tables.contains_key(*name)) {
+            return Err(format!("'{unknown}' is no lab table"));
+        }
+        lab.tables.retain(|name, _| only.contains(name));
+    }
+    let mut sent = std::collections::BTreeSet::new();
+    let mut hand_on = |lab: &mut Lab, at_end: bool| -> Result<(), String> {
+        for (name, builder) in lab.tables.iter_mut() {
+            let full = builder.len() >= part_rows.max(1);
+            let last = at_end && (!builder.is_empty() || !sent.contains(name));
+            if full || last {
+                let batch = builder.take().map_err(|e| format!("{name}: {e}"))?;
+                sink(name, &builder.columns, batch)?;
+                sent.insert(name.clone());
+            }
+        }
+        Ok(())
+    };
+    lab.ordinary_activity(progress, &mut |lab| hand_on(lab, false))?;
+    lab.finish_story(progress);
+    hand_on(&mut lab, true)
 }
 
 impl Lab {
@@ -769,6 +816,15 @@ impl Lab {
             report: 1000,
             tables,
         }
+    }
+
+    /// What follows the ordinary activity: the intrusions, then the directory and posture
+    /// tables (which read what the intrusions left).
+    fn finish_story(&mut self, progress: &dyn Fn(String)) {
+        self.intrusions();
+        progress("building the lab data: directory, certificates, vulnerabilities".to_string());
+        self.posture();
+        progress("building the lab data: assembling the tables".to_string());
     }
 
     fn push(&mut self, table: &str, row: Row) {
@@ -1109,7 +1165,15 @@ impl Lab {
 
     // ---- ordinary activity ---------------------------------------------------------------------
 
-    fn ordinary_activity(&mut self, progress: &dyn Fn(String)) {
+    /// Thirty-one days of every device's, mailbox's and cloud app's activity. `checkpoint` is
+    /// called after every `CHECKPOINT_EVERY` bursts, mails or cloud actions, and after each
+    /// device's and each day's (where a large export takes the rows so far: what is held between
+    /// two calls does not grow with the scale); its error stops the generation.
+    fn ordinary_activity(
+        &mut self,
+        progress: &dyn Fn(String),
+        checkpoint: &mut dyn FnMut(&mut Lab) -> Result<(), String>,
+    ) -> Result<(), String> {
         let scale = i64::from(self.options.scale);
         self.device_inventory();
         self.identities();
@@ -1123,24 +1187,36 @@ impl Lab {
             let weekend = weekday == 0 || weekday == 6;
             for device in 0..self.devices.len() {
                 let busy = if weekend { 1 } else { 6 };
-                for _ in 0..busy * scale {
+                for burst in 0..busy * scale {
                     if self.devices[device].server {
                         self.server_burst(device, day);
                     } else {
                         self.workstation_burst(device, day);
                     }
+                    if burst % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                        checkpoint(self)?;
+                    }
+                }
+                checkpoint(self)?;
+            }
+            for mail in 0..(if weekend { 4 } else { 25 }) * scale {
+                self.ordinary_mail(day);
+                if mail % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                    checkpoint(self)?;
                 }
             }
-            for _ in 0..(if weekend { 4 } else { 25 }) * scale {
-                self.ordinary_mail(day);
-            }
-            for _ in 0..(if weekend { 3 } else { 12 }) * scale {
+            for activity in 0..(if weekend { 3 } else { 12 }) * scale {
                 self.ordinary_cloud_activity(day);
+                if activity % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+                    checkpoint(self)?;
+                }
             }
+            checkpoint(self)?;
         }
         for _ in 0..6 {
             self.benign_alert();
         }
+        Ok(())
     }
 
     fn device_inventory(&mut self) {
@@ -3386,6 +3462,68 @@ mod tests {
         for ((_, _, x), (_, _, y)) in a.iter().zip(&b) {
             assert_eq!(x, y);
         }
+    }
+
+    #[test]
+    fn parts_put_together_are_the_whole_lab() {
+        use datafusion::arrow::compute::concat_batches;
+        let options = LabOptions {
+            scale: 1,
+            seed: 7,
+            end_nanos: 1_700_000_000 * SECOND,
+        };
+        let whole = generate(&options).unwrap();
+        let only = [
+            "DeviceProcessEvents".to_string(),
+            "DeviceNetworkEvents".to_string(),
+            "AlertInfo".to_string(),
+            "CloudStorageAggregatedEvents".to_string(),
+        ];
+        let mut parts: std::collections::BTreeMap<String, Vec<RecordBatch>> = Default::default();
+        generate_in_parts(
+            &options,
+            Some(&only),
+            500,
+            &mut |name, _, batch| {
+                parts.entry(name.to_string()).or_default().push(batch);
+                Ok(())
+            },
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(parts.keys().collect::<Vec<_>>().len(), only.len());
+        assert!(
+            parts["DeviceProcessEvents"].len() > 3,
+            "taken in several parts"
+        );
+        assert!(
+            parts["DeviceProcessEvents"][..1]
+                .iter()
+                .all(|b| b.num_rows() >= 500)
+        );
+        for name in &only {
+            let (_, _, expected) = whole.iter().find(|(n, _, _)| n == name).unwrap();
+            let got = concat_batches(&expected.schema(), &parts[name]).unwrap();
+            assert_eq!(&got, expected, "{name}");
+        }
+        // An empty table (no rows at this scale) still gets its one, empty, part.
+        assert_eq!(parts["CloudStorageAggregatedEvents"].len(), 1);
+        let unknown = generate_in_parts(
+            &options,
+            Some(&["NoSuchTable".to_string()]),
+            500,
+            &mut |_, _, _| Ok(()),
+            &|_| {},
+        );
+        assert_eq!(unknown, Err("'NoSuchTable' is no lab table".to_string()));
+        let stopped = generate_in_parts(
+            &options,
+            None,
+            500,
+            &mut |name, _, _| Err(format!("disk full at {name}")),
+            &|_| {},
+        );
+        assert!(stopped.unwrap_err().starts_with("disk full at "));
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub struct TableBuilder {
     /// (Timestamp, TimeGenerated) when the table has both: a row that sets no `TimeGenerated`
     /// gets its `Timestamp` there (Sentinel's copies of the tables carry the same value).
     time_generated: Option<(usize, usize)>,
+    /// Rows pushed since the builder was made or last taken.
+    rows: usize,
 }
 
 impl TableBuilder {
@@ -145,7 +147,18 @@ impl TableBuilder {
             index,
             builders,
             slots,
+            rows: 0,
         }
+    }
+
+    /// The rows pushed since the builder was made or last taken (`take`).
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when no row was pushed since the builder was made or last taken.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
     }
 
     /// Appends a row. Names the table does not have are ignored, so one helper can fill the
@@ -177,6 +190,7 @@ impl TableBuilder {
         {
             self.slots[generated] = self.slots[timestamp].clone();
         }
+        self.rows += 1;
         for (i, builder) in self.builders.iter_mut().enumerate() {
             let value = self.slots[i].take();
             match builder {
@@ -215,27 +229,34 @@ impl TableBuilder {
         }
     }
 
-    pub fn finish(self) -> Result<GeneratedTable, ArrowError> {
+    /// The rows pushed so far as one batch, and the builder empty again for the next ones: a
+    /// large export takes its tables part by part this way (`lab::generate_in_parts`).
+    pub fn take(&mut self) -> Result<RecordBatch, ArrowError> {
         let schema = kql_schema(&self.columns);
         let arrays: Vec<ArrayRef> = self
             .builders
-            .into_iter()
+            .iter_mut()
             .map(|b| -> ArrayRef {
                 match b {
-                    Column::Text(mut b) => Arc::new(b.finish()),
-                    Column::Long(mut b) => Arc::new(b.finish()),
-                    Column::Int(mut b) => Arc::new(b.finish()),
-                    Column::Real(mut b) => Arc::new(b.finish()),
-                    Column::Bool(mut b) => Arc::new(b.finish()),
-                    Column::Ticks(mut b) => Arc::new(b.finish()),
+                    Column::Text(b) => Arc::new(b.finish()),
+                    Column::Long(b) => Arc::new(b.finish()),
+                    Column::Int(b) => Arc::new(b.finish()),
+                    Column::Real(b) => Arc::new(b.finish()),
+                    Column::Bool(b) => Arc::new(b.finish()),
+                    Column::Ticks(b) => Arc::new(b.finish()),
                 }
             })
             .collect();
-        let batch = if arrays.is_empty() {
-            RecordBatch::new_empty(schema)
+        self.rows = 0;
+        if arrays.is_empty() {
+            Ok(RecordBatch::new_empty(schema))
         } else {
-            RecordBatch::try_new(schema, arrays)?
-        };
+            RecordBatch::try_new(schema, arrays)
+        }
+    }
+
+    pub fn finish(mut self) -> Result<GeneratedTable, ArrowError> {
+        let batch = self.take()?;
         Ok((self.name, self.columns, batch))
     }
 }

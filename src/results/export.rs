@@ -207,11 +207,43 @@ pub fn write_jsonl(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
 /// timestamps (nanoseconds, UTC) so other tools read them as times; a datetime outside what that
 /// type holds (1677–2262) is an error naming the column. Timespans stay i64 ticks.
 pub fn write_parquet(result: &ResultSet, out: &mut (dyn Write + Send)) -> io::Result<()> {
-    let batch = parquet_batch(result)?;
-    let mut writer = ArrowWriter::try_new(out, batch.schema(), None).map_err(io::Error::other)?;
-    writer.write(&batch).map_err(io::Error::other)?;
-    writer.close().map_err(io::Error::other)?;
+    ParquetParts::new(out, result)?.finish()?;
     Ok(())
+}
+
+/// One Parquet file written part by part (`write_parquet`'s form: datetimes as nanosecond
+/// timestamps, KQL types in the field metadata): each part's rows follow the ones before, and
+/// the writer cuts row groups as one `write_parquet` of all the rows would. Only the row group
+/// being filled is held in memory (encoded), so a table larger than memory can be written.
+/// Every part must have the first part's columns; another shape is an error.
+pub struct ParquetParts<W: Write + Send> {
+    writer: ArrowWriter<W>,
+}
+
+impl<W: Write + Send> ParquetParts<W> {
+    /// Starts the file on `out` with the first part's columns and rows.
+    pub fn new(out: W, first: &ResultSet) -> io::Result<ParquetParts<W>> {
+        let batch = parquet_batch(first)?;
+        let writer = ArrowWriter::try_new(out, batch.schema(), None).map_err(io::Error::other)?;
+        let mut parts = ParquetParts { writer };
+        parts.write_batch(&batch)?;
+        Ok(parts)
+    }
+
+    /// Appends the next part's rows.
+    pub fn write(&mut self, part: &ResultSet) -> io::Result<()> {
+        let batch = parquet_batch(part)?;
+        self.write_batch(&batch)
+    }
+
+    fn write_batch(&mut self, batch: &RecordBatch) -> io::Result<()> {
+        self.writer.write(batch).map_err(io::Error::other)
+    }
+
+    /// Writes the last row group and the footer; gives back the output.
+    pub fn finish(self) -> io::Result<W> {
+        self.writer.into_inner().map_err(io::Error::other)
+    }
 }
 
 fn parquet_batch(result: &ResultSet) -> io::Result<RecordBatch> {

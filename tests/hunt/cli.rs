@@ -389,6 +389,102 @@ fn lab_export_writes_every_table() {
 }
 
 #[test]
+fn lab_export_of_some_tables_holds_the_labs_rows() {
+    // `--tables` writes only those; what is written (in parts) is the in-memory lab's rows.
+    let now = "2025-01-31T12:00:00Z";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let output = hunt(&[
+        "lab",
+        "export",
+        path,
+        "--format",
+        "jsonl",
+        "--lab-now",
+        now,
+        "--tables",
+        "DeviceNetworkEvents,DeviceProcessEvents",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["DeviceNetworkEvents.jsonl", "DeviceProcessEvents.jsonl"],
+        "no other table, no temporary file left"
+    );
+    let exported = std::fs::read_to_string(dir.path().join("DeviceNetworkEvents.jsonl")).unwrap();
+    let mut exported: Vec<&str> = exported.lines().collect();
+    let run = hunt(&[
+        "run",
+        "DeviceNetworkEvents",
+        "--format",
+        "jsonl",
+        "--lab-now",
+        now,
+        "--row-limit",
+        "1000000",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let queried = stdout(&run);
+    let mut queried: Vec<&str> = queried.lines().collect();
+    assert!(exported.len() > 1000, "{}", exported.len());
+    exported.sort_unstable();
+    queried.sort_unstable();
+    assert!(exported == queried, "the export holds the lab's rows");
+}
+
+#[test]
+fn lab_export_refuses_what_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let unknown = hunt(&[
+        "lab",
+        "export",
+        path,
+        "--tables",
+        "DeviceProcessEvents,NoSuchTable",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert_eq!(
+        stderr(&unknown),
+        "hunt: --tables: 'NoSuchTable' is no lab table (hunt lab export writes them all without --tables)\n"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A file where the folder should be: a clear error, nothing written.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let blocked = hunt(&[
+        "lab",
+        "export",
+        file.to_str().unwrap(),
+        "--tables",
+        "AlertInfo",
+    ]);
+    assert_eq!(blocked.status.code(), Some(1));
+    assert!(
+        stderr(&blocked).starts_with("hunt: "),
+        "{}",
+        stderr(&blocked)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+    // Past 1000 the lab is for export only (written in parts); past 100000 not even that.
+    let big = hunt(&["run", "print 1", "--scale", "1001"]);
+    assert_eq!(big.status.code(), Some(2));
+    assert!(
+        stderr(&big).contains("larger scales are for hunt lab export"),
+        "{}",
+        stderr(&big)
+    );
+    let huge = hunt(&["lab", "export", path, "--scale", "100001"]);
+    assert_eq!(huge.status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
 fn lab_now_pins_the_lab_for_export_and_run() {
     // `--lab-now` makes the lab the same rows in every process: what `lab export` writes is what
     // `run` queries, and `now()`, `ago()` and a relative window count from that moment.

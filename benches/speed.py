@@ -180,7 +180,7 @@ def export(hunt: Path, folder: Path, scale: int, lab_now: str, tables: list[str]
     marker.unlink(missing_ok=True)
     command = [str(hunt), "lab", "export", str(folder), "--format", fmt, "--scale", str(scale)]
     command += ["--lab-now", lab_now, "--tables", ",".join(tables)]
-    seconds, peak, code, err = run_measured(command)
+    seconds, peak, code, err, _ = run_measured(command)
     if code != 0:
         raise RuntimeError(f"hunt lab export failed: {err.strip()[:400]}")
     marker.write_text(json.dumps(wanted))

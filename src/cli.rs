@@ -47,7 +47,7 @@ pub struct Cli {
     #[arg(long = "data", global = true, value_name = "PATH")]
     data: Vec<PathBuf>,
     /// The memory the local engine's queries may take: 8GiB, 512MiB, 50% (of physical memory).
-    /// Sorts and aggregations spill to temporary files past it; other queries fail with a
+    /// Aggregations and sorts spill to temporary files past it; other queries fail with a
     /// message. Default: `memory_limit` in the config file, else half of physical memory.
     #[arg(long = "memory-limit", global = true, value_name = "SIZE", value_parser = crate::engine::memory::parse_size)]
     memory_limit: Option<usize>,
@@ -656,7 +656,13 @@ fn console(
         });
     }
     let handle = worker::spawn_starting(runtime.handle(), factory, store);
-    let mut app = App::new(handle, queries, &start.text, &label, "last 30d", theme);
+    // The user's files have no default window: every row counts until one is chosen (F6).
+    let unwindowed = if local_label == "files" && label == "files" {
+        "no time window"
+    } else {
+        "last 30d"
+    };
+    let mut app = App::new(handle, queries, &start.text, &label, unwindowed, theme);
     app.sidebar.history_size = history_size;
     app.backends = backends;
     if let Some(store) = &store_for_names {

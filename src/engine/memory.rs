@@ -76,7 +76,9 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         };
         let bytes = number * scale;
         if !bytes.is_finite() || bytes >= usize::MAX as f64 {
-            return Err(expected());
+            return Err(format!(
+                "'{trimmed}' is more memory than this machine can address"
+            ));
         }
         bytes as usize
     };
@@ -132,6 +134,11 @@ mod tests {
         assert!(parse_size("0%").is_err());
         assert!(parse_size("101%").is_err());
         assert!(parse_size("1e400").is_err());
+        assert!(
+            parse_size("99999999TiB")
+                .unwrap_err()
+                .contains("more memory than")
+        );
     }
 
     #[test]

@@ -332,6 +332,9 @@ pub struct App {
     pub quit: bool,
     pub backend: String,
     pub window: String,
+    /// What `window` says when no window is chosen: the backend's own default (`last 30d` for
+    /// Graph and the lab, whose data covers 30 days), `no time window` for the user's files.
+    pub unwindowed: String,
     pub theme: Theme,
     /// The time window queries run over, as Graph's `timespan` (`P7D`, `start/end`); `None`
     /// is the backend's default (the last 30 days). `window` says it in words.
@@ -468,6 +471,7 @@ impl App {
             quit: false,
             backend: backend.to_string(),
             window: window.to_string(),
+            unwindowed: window.to_string(),
             theme,
             timespan: None,
             prompt: None,
@@ -1107,6 +1111,13 @@ impl App {
         }
         let runs = matches!(key.code, KeyCode::F(5))
             || (ctrl && matches!(key.code, KeyCode::Char('r' | 'q') | KeyCode::Enter));
+        // Esc, and Ctrl+C as a terminal user expects, stop a running query from anywhere: the
+        // first Esc, even with the completion list open (it closes too).
+        let cancels = self.running.is_some()
+            && (key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')));
+        if cancels {
+            self.completion = None;
+        }
         // The completion popup has its keys first (Tab and Esc included); one it does not
         // take closes it and goes on as usual.
         if self.completion.is_some()
@@ -1116,9 +1127,6 @@ impl App {
         {
             return;
         }
-        // Esc, and Ctrl+C as a terminal user expects, stop a running query from anywhere.
-        let cancels = self.running.is_some()
-            && (key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')));
         if self.popup.is_some() && !runs && !cancels {
             return self.popup_key(key);
         }
@@ -1276,7 +1284,7 @@ impl App {
                 let window = crate::engine::time_window::parse_timespan(text, now)?;
                 crate::engine::time_window::describe_window(&window, now)
             }
-            None => "last 30d".to_string(),
+            None => self.unwindowed.clone(),
         };
         self.timespan = timespan;
         self.window = label;

@@ -292,6 +292,29 @@ pub fn test_app() -> App {
     app_over(Arc::new(HoldingBackend), "slow")
 }
 
+/// The first Esc cancels, even with the completion list open (a trial found it only closed it).
+#[test]
+fn escape_cancels_a_running_query_with_the_completion_list_open() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::F(5)));
+    for c in "\n| whe".chars() {
+        app.handle_key(key(if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        }));
+    }
+    app.handle_key(ctrl(' '));
+    assert!(
+        app.completion.is_some(),
+        "the list opens while the query runs"
+    );
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.completion.is_none());
+    assert!(screen(&mut app, 80, 24).contains("cancelling…"));
+    wait(&mut app);
+}
+
 #[test]
 fn escape_cancels_a_running_query() {
     let mut app = test_app();

@@ -146,13 +146,15 @@ impl PickRowUdaf {
             candidate: Vec::new(),
             stamp: Vec::new(),
             round: 0,
+            live: 0,
         })
     }
 }
 
 /// Each group's kept row (and its key, in row format and as a value). Rows stay in the batches
-/// they came in (shared, not copied) until they are emitted; when more than `MAX_KEPT_BATCHES`
-/// are held, the kept rows are copied into one array and the batches let go.
+/// they came in (shared, not copied) until they are emitted; when the batches hold many more rows
+/// than are kept (`MIN_COMPACTED_ROWS`), the kept rows are copied into one array and the batches
+/// let go.
 struct PickGroups {
     pick: Pick,
     key: Option<(RowConverter, DataType)>,
@@ -166,10 +168,13 @@ struct PickGroups {
     candidate: Vec<usize>,
     stamp: Vec<u64>,
     round: u64,
+    /// How many groups have a row.
+    live: usize,
 }
 
-/// How many input batches the kept rows may point into before they are compacted.
-const MAX_KEPT_BATCHES: usize = 32;
+/// The kept rows are compacted when the batches they point into hold more than twice as many
+/// rows as there are kept rows, and more than this many: memory stays near the kept rows' own.
+const MIN_COMPACTED_ROWS: usize = 65_536;
 
 impl PickGroups {
     /// Takes rows `(key?, row)` for their groups; rows left out by `filter` or whose row is
@@ -208,6 +213,7 @@ impl PickGroups {
                 // First / Any: the first row seen.
                 if self.rows[group].is_none() {
                     self.rows[group] = Some((batch, at));
+                    self.live += 1;
                     used = true;
                 }
                 continue;
@@ -236,13 +242,16 @@ impl PickGroups {
                 let at = self.candidate[group];
                 self.best[group] =
                     Some((rows.row(at).owned(), ScalarValue::try_from_array(keys, at)?));
-                self.rows[group] = Some((batch, at));
+                if self.rows[group].replace((batch, at)).is_none() {
+                    self.live += 1;
+                }
                 used = true;
             }
         }
         if used {
             self.batches.push(row.clone());
-            if self.batches.len() > MAX_KEPT_BATCHES {
+            let held: usize = self.batches.iter().map(|b| b.len()).sum();
+            if held > MIN_COMPACTED_ROWS && held > 2 * self.live {
                 self.compact()?;
             }
         }
@@ -262,8 +271,9 @@ impl PickGroups {
         Ok(())
     }
 
-    /// Lets the batches go once no group points into them.
+    /// Lets the batches go once no group points into them (after rows were emitted).
     fn release(&mut self) {
+        self.live = self.rows.iter().filter(|r| r.is_some()).count();
         if self.rows.iter().all(Option::is_none) {
             self.batches.clear();
         }
@@ -470,6 +480,19 @@ mod tests {
         assert_eq!(
             csv(&format!("{ROWS} | summarize arg_max(t, *)")).await,
             "t,k,v,w\n3,a,a3,30\n"
+        );
+    }
+
+    /// Enough rows that the kept rows are compacted (`MIN_COMPACTED_ROWS`) several times.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn compacted_rows_stay_whole() {
+        assert_eq!(
+            csv("range x from 1 to 400000 step 1 | extend k = x % 3, y = strcat('v', x) | summarize arg_max(x, y) by k | order by k asc").await,
+            "k,x,y\n0,399999,v399999\n1,400000,v400000\n2,399998,v399998\n"
+        );
+        assert_eq!(
+            csv("range x from 1 to 400000 step 1 | extend k = x % 3, y = strcat('v', x) | summarize arg_min(x, y) by k | order by k asc").await,
+            "k,x,y\n0,3,v3\n1,1,v1\n2,2,v2\n"
         );
     }
 

@@ -1234,8 +1234,11 @@ fn serve(bind: &str, token: Option<String>, lab: LabChoice, row_limit: usize) ->
         "any"
     };
     eprintln!("  try: HUNT_TOKEN={token_hint} hunt --backend graph --endpoint http://{reach}");
-    let log: Box<dyn Fn(String) + Send + Sync> =
-        Box::new(|line| eprintln!("{}", sanitize(&line).text));
+    // The server outlives its terminal (nohup, a closed pipe): a log line that cannot be written
+    // is dropped, never a panic in the request's task.
+    let log: Box<dyn Fn(String) + Send + Sync> = Box::new(|line| {
+        let _ = writeln!(io::stderr(), "{}", sanitize(&line).text);
+    });
     let served = runtime.block_on(crate::graph::serve::serve(
         listener,
         Arc::new(engine),

@@ -554,9 +554,13 @@ fn serve_answers_from_the_files() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    // The reader stays open while the server runs (it writes more lines to stderr).
     let mut stderr = BufReader::new(server.stderr.take().unwrap());
     stderr.read_line(&mut first).unwrap();
+    let mut second = String::new();
+    stderr.read_line(&mut second).unwrap();
+    // The server's stderr goes away (a closed terminal): its request log must not take the
+    // requests down with it.
+    drop(stderr);
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -581,7 +585,6 @@ fn serve_answers_from_the_files() {
         .unwrap();
     let _ = server.kill();
     let _ = server.wait();
-    drop(stderr);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "total\n5\n",

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod format;
 pub mod frequency;
 pub mod history;
+pub mod read;
 pub mod render;
 pub mod safe;
 pub mod search;

@@ -113,6 +113,22 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` with its first `limit` characters escaped as Rust's `escape_debug` does (control
+/// characters, quotes and backslashes visible) and `…` when it was longer: a piece of hostile
+/// input fit for a message.
+pub fn shorten_escaped(text: &str, limit: usize) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .by_ref()
+        .take(limit)
+        .flat_map(char::escape_debug)
+        .collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use crate::kql::time;
 use crate::results::KqlType;
+use crate::results::read::{Scalar, as_bool, as_long, as_real, datetime_ticks};
+use crate::results::safe::shorten_escaped;
 
 /// The longest text a value is quoted with in a message.
 const QUOTE_CHARS: usize = 60;
@@ -130,20 +132,19 @@ pub(super) fn convert_json(kql: KqlType, value: Option<&Value>) -> Result<Cell<'
 }
 
 fn convert_number(kql: KqlType, n: &serde_json::Number) -> Result<Cell<'static>, String> {
-    let whole = n.as_i64().or_else(|| {
-        n.as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-            .map(|f| f as i64)
-    });
+    // As serde_json read it: integers never through f64.
+    let scalar = match (n.as_i64(), n.as_u64()) {
+        (Some(v), _) => Scalar::I64(v),
+        (None, Some(v)) => Scalar::U64(v),
+        _ => Scalar::F64(n.as_f64().unwrap_or(f64::NAN)),
+    };
     let cell = match kql {
-        KqlType::Real | KqlType::Decimal => n.as_f64().map(Cell::Real),
-        KqlType::Long => whole.map(Cell::Long),
-        KqlType::Int => whole.and_then(|v| i32::try_from(v).ok()).map(Cell::Int),
-        KqlType::Bool => match whole {
-            Some(0) => Some(Cell::Bool(false)),
-            Some(1) => Some(Cell::Bool(true)),
-            _ => None,
-        },
+        KqlType::Real | KqlType::Decimal => as_real(scalar).map(Cell::Real),
+        KqlType::Long => as_long(scalar).map(Cell::Long),
+        KqlType::Int => as_long(scalar)
+            .and_then(|v| i32::try_from(v).ok())
+            .map(Cell::Int),
+        KqlType::Bool => as_bool(scalar).map(Cell::Bool),
         _ => None,
     };
     cell.ok_or_else(|| not_a(&n.to_string(), kql))
@@ -159,12 +160,14 @@ pub(super) fn convert_text(kql: KqlType, text: &str) -> Result<Cell<'_>, String>
     let cell = match kql {
         KqlType::String | KqlType::Guid => Some(Cell::Text(Cow::Borrowed(text))),
         KqlType::Dynamic => Some(Cell::Text(Cow::Owned(dynamic_from_text(text)))),
-        KqlType::Bool => parse_bool(text).map(Cell::Bool),
-        KqlType::Int => text.trim().parse::<i32>().ok().map(Cell::Int),
+        KqlType::Bool => as_bool(Scalar::Str(text.trim())).map(Cell::Bool),
+        KqlType::Int => as_long(Scalar::Str(text.trim()))
+            .and_then(|v| i32::try_from(v).ok())
+            .map(Cell::Int),
         KqlType::Real | KqlType::Decimal => parse_real(text).map(Cell::Real),
         KqlType::DateTime => datetime_ticks(text).map(Cell::Long),
         KqlType::Timespan => time::parse_timespan(text.trim()).ok().map(Cell::Long),
-        KqlType::Long => text.trim().parse::<i64>().ok().map(Cell::Long),
+        KqlType::Long => as_long(Scalar::Str(text.trim())).map(Cell::Long),
     };
     cell.ok_or_else(|| not_a(text, kql))
 }
@@ -181,18 +184,6 @@ pub(super) fn dynamic_from_text(text: &str) -> String {
     Value::String(text.to_string()).to_string()
 }
 
-/// `true`/`false` in any case, and `1`/`0` (Kusto's CSV ingestion reads both).
-pub(super) fn parse_bool(text: &str) -> Option<bool> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("true") || text == "1" {
-        Some(true)
-    } else if text.eq_ignore_ascii_case("false") || text == "0" {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 /// A real number; `NaN`, `Infinity`, `-Infinity` as Kusto writes them.
 pub(super) fn parse_real(text: &str) -> Option<f64> {
     match text.trim() {
@@ -201,11 +192,6 @@ pub(super) fn parse_real(text: &str) -> Option<f64> {
         "-Infinity" => Some(f64::NEG_INFINITY),
         other => other.parse::<f64>().ok().filter(|v| v.is_finite()),
     }
-}
-
-/// Datetime text as Kusto reads it (ISO 8601 and the RFC forms `kql::time` knows).
-pub(super) fn datetime_ticks(text: &str) -> Option<i64> {
-    time::parse_datetime(text).ok()
 }
 
 /// Whether text reads as an ISO 8601 instant (`2024-01-31`, `2024-01-31T10:00:00Z`, …): what
@@ -229,16 +215,7 @@ fn not_a(text: &str, kql: KqlType) -> String {
 
 /// Text for a message: quoted, control characters escaped, cut at `QUOTE_CHARS` characters.
 pub(super) fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for (i, c) in text.chars().enumerate() {
-        if i == QUOTE_CHARS {
-            out.push('…');
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    out.push('"');
-    out
+    format!("\"{}\"", shorten_escaped(text, QUOTE_CHARS))
 }
 
 #[cfg(test)]
@@ -333,6 +310,8 @@ mod tests {
         long.push_json(Some(&json!(3.0))).unwrap();
         assert!(long.push_json(Some(&json!(3.5))).is_err());
         assert!(long.push_json(Some(&json!(u64::MAX))).is_err());
+        // A float past 2^53 may not be the integer written: refused, not rounded.
+        assert!(long.push_json(Some(&json!(1e17))).is_err());
         let array = long.finish();
         let values: Vec<i64> = array.as_primitive::<Int64Type>().values().to_vec();
         assert_eq!(values, [9007199254740993, 42, 3]);

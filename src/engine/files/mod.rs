@@ -346,7 +346,11 @@ fn line_table(
             files[0].path.display()
         ));
     }
-    let note = describe(name, &files, &columns, schema.is_some(), inferred);
+    let typed = match schema {
+        Some(_) => Typed::Schema(inferred),
+        None => Typed::Values,
+    };
+    let note = describe(name, &files, &columns, typed);
     let table = LineTable::new(
         name.to_string(),
         columns.clone(),
@@ -363,18 +367,25 @@ fn line_table(
     ))
 }
 
-/// "DeviceProcessEvents: 3 JSON lines files, 45 columns (advanced hunting schema)".
-fn describe(
-    name: &str,
-    files: &[DataFile],
-    columns: &[(String, KqlType)],
-    known: bool,
-    inferred: usize,
-) -> String {
-    let typed = match (known, inferred) {
-        (true, 0) => "typed by the advanced hunting schema".to_string(),
-        (true, n) => format!("typed by the advanced hunting schema, {n} more by their values"),
-        (false, _) => format!("typed by the values of the first {SAMPLE_RECORDS} records"),
+/// How a table's columns got their types, for its note.
+enum Typed {
+    /// The advanced hunting schema's, and this many more by the first records' values.
+    Schema(usize),
+    /// By the values of the first records.
+    Values,
+    /// The files' own column types (Parquet).
+    Files,
+}
+
+/// "DeviceProcessEvents: 3 JSON lines files, 45 columns, typed by the advanced hunting schema".
+fn describe(name: &str, files: &[DataFile], columns: &[(String, KqlType)], typed: Typed) -> String {
+    let typed = match typed {
+        Typed::Schema(0) => "typed by the advanced hunting schema".to_string(),
+        Typed::Schema(n) => {
+            format!("typed by the advanced hunting schema, {n} more by their values")
+        }
+        Typed::Values => format!("typed by the values of the first {SAMPLE_RECORDS} records"),
+        Typed::Files => "typed by the files' column types".to_string(),
     };
     format!(
         "{name}: {} {} file{}, {} columns, {typed}",

@@ -17,7 +17,7 @@ use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, ident, lit, try_cast};
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
-use super::{DataFile, describe};
+use super::{DataFile, Typed, describe};
 use crate::engine::CatalogTable;
 use crate::kql::time::{TICKS_PER_DAY, TICKS_PER_MILLISECOND, UNIX_EPOCH_TICKS};
 use crate::results::{KQL_TYPE_METADATA, KqlType};
@@ -77,11 +77,7 @@ pub(super) fn table(
         .and_then(|b| b.project(exprs))
         .and_then(|b| b.build())
         .map_err(engine_error)?;
-    let mut note = describe(name, files, &columns, schema.is_some(), 0);
-    note = note.replace(
-        "typed by the values of the first 1000 records",
-        "typed by the files' column types",
-    );
+    let mut note = describe(name, files, &columns, Typed::Files);
     if !left_out.is_empty() {
         note.push_str(&format!(
             "; left out (types hunt cannot read yet): {}",

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use datafusion::logical_expr::{Expr as DfExpr, LogicalPlan, lit};
 
+use super::aggregate::unique_name;
 use super::{Frame, Planner, column};
 use crate::backend::QueryError;
 use crate::engine::functions::{KqlValue, Param, Returns, RowFunction, RowUdf, json_as};
@@ -219,25 +220,8 @@ impl Planner<'_> {
             ));
         };
         let lookup = lookup?;
-        let named = |planner: &Self,
-                     arg: &Expr,
-                     side: &Frame,
-                     which: &str|
-         -> Result<(String, KqlType), QueryError> {
-            let ExprKind::Column(name) = &arg.kind else {
-                return Err(planner.semantic(format!("expected a column of the {which}"), arg.span));
-            };
-            let ty = planner.require_column(
-                side,
-                &Ident {
-                    name: name.clone(),
-                    span: arg.span,
-                },
-            )?;
-            Ok((name.clone(), ty))
-        };
-        let (source_key, source_ty) = named(self, &args[1], &frame, "input")?;
-        let (lookup_key, lookup_ty) = named(self, &args[2], &lookup, "lookup table")?;
+        let (source_key, source_ty) = self.plugin_column(&args[1], &frame, "input")?;
+        let (lookup_key, lookup_ty) = self.plugin_column(&args[2], &lookup, "lookup table")?;
         for (ty, arg) in [(source_ty, &args[1]), (lookup_ty, &args[2])] {
             if ty != KqlType::String {
                 return Err(self.semantic(
@@ -267,8 +251,8 @@ impl Planner<'_> {
         }
         let mut extra = Vec::new();
         for arg in rest {
-            let (name, left_ty) = named(self, arg, &frame, "input")?;
-            let (_, right_ty) = named(self, arg, &lookup, "lookup table")?;
+            let (name, left_ty) = self.plugin_column(arg, &frame, "input")?;
+            let (_, right_ty) = self.plugin_column(arg, &lookup, "lookup table")?;
             if left_ty != right_ty {
                 return Err(self.semantic(
                     format!("the extra key '{name}' has different types in the input and the lookup table"),
@@ -358,12 +342,7 @@ impl Planner<'_> {
             if extra.contains(name) || hidden.contains(name) {
                 continue;
             }
-            let mut out = name.clone();
-            let mut n = 1;
-            while columns.iter().any(|(c, _)| *c == out) {
-                out = format!("{name}{n}");
-                n += 1;
-            }
+            let out = unique_name(name, &columns);
             exprs.push(side("__right", name).alias(out.as_str()));
             columns.push((out, *ty));
         }
@@ -481,24 +460,7 @@ impl Planner<'_> {
             ));
         };
         let lookup = lookup?;
-        let column_of = |planner: &Self,
-                         arg: &Expr,
-                         side: &Frame,
-                         which: &str|
-         -> Result<(String, KqlType), QueryError> {
-            let ExprKind::Column(name) = &arg.kind else {
-                return Err(planner.semantic(format!("expected a column of the {which}"), arg.span));
-            };
-            let ty = planner.require_column(
-                side,
-                &Ident {
-                    name: name.clone(),
-                    span: arg.span,
-                },
-            )?;
-            Ok((name.clone(), ty))
-        };
-        let (key, key_ty) = column_of(self, positional[1], &lookup, "lookup table")?;
+        let (key, key_ty) = self.plugin_column(positional[1], &lookup, "lookup table")?;
         if key_ty != KqlType::Dynamic {
             return Err(self.semantic(
                 format!(
@@ -508,8 +470,8 @@ impl Planner<'_> {
                 positional[1].span,
             ));
         }
-        let (longitude, lng_ty) = column_of(self, positional[2], &frame, "input")?;
-        let (latitude, lat_ty) = column_of(self, positional[3], &frame, "input")?;
+        let (longitude, lng_ty) = self.plugin_column(positional[2], &frame, "input")?;
+        let (latitude, lat_ty) = self.plugin_column(positional[3], &frame, "input")?;
         for (ty, arg) in [(lng_ty, positional[2]), (lat_ty, positional[3])] {
             if !is_number(ty) {
                 return Err(self.semantic(
@@ -604,6 +566,20 @@ impl Planner<'_> {
             columns.push((name, KqlType::Long));
         }
         self.projected(frame, exprs, columns, span)
+    }
+
+    /// A plugin argument that names a column of `side` (`which` says of what, for the message):
+    /// its name and type.
+    fn plugin_column(
+        &self,
+        arg: &Expr,
+        side: &Frame,
+        which: &str,
+    ) -> Result<(String, KqlType), QueryError> {
+        let expected = format!("expected a column of the {which}");
+        let (name, ty, _) =
+            self.column_argument(std::slice::from_ref(arg), side, &expected, arg.span)?;
+        Ok((name, ty))
     }
 
     /// The first argument as a column of `frame`: its name, type and position.

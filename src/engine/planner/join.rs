@@ -5,6 +5,7 @@
 use datafusion::common::{Column, JoinType};
 use datafusion::logical_expr::{Expr as DfExpr, LogicalPlanBuilder};
 
+use super::aggregate::unique_name;
 use super::{Frame, Planner};
 use crate::backend::QueryError;
 use crate::engine::udf_pick::{Pick, PickRowUdaf};
@@ -139,13 +140,8 @@ impl Planner<'_> {
                 if join.lookup && join.keys.iter().any(|(_, r)| r.name == *name) {
                     continue;
                 }
-                let mut out = name.clone();
                 // A name the output has already takes a suffix: `DeviceId` → `DeviceId1`.
-                let mut n = 1;
-                while columns.iter().any(|(c, _)| *c == out) {
-                    out = format!("{name}{n}");
-                    n += 1;
-                }
+                let out = unique_name(name, &columns);
                 exprs.push(from("__right", name).alias(out.as_str()));
                 columns.push((out, *ty));
             }

@@ -272,11 +272,16 @@ pub struct LocalEngine {
 impl LocalEngine {
     pub fn new(catalog: Catalog, label: &str) -> LocalEngine {
         // Two partitions match the machines hunt runs on; batches stay at DataFusion's default.
-        let config = SessionConfig::new().with_target_partitions(
+        let mut config = SessionConfig::new().with_target_partitions(
             std::thread::available_parallelism()
                 .map_or(2, |n| n.get())
                 .min(8),
         );
+        // Parquet scans evaluate their filters (a query's own, a join's or a top-k's dynamic
+        // filter) column by column and decode the other columns only for the rows that pass.
+        let parquet = &mut config.options_mut().execution.parquet;
+        parquet.pushdown_filters = true;
+        parquet.reorder_filters = true;
         let memory_limit = memory::default_limit();
         LocalEngine {
             context: context_with_limit(config, memory_limit),

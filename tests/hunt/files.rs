@@ -245,9 +245,93 @@ fn parquet_exports_of_the_lab_answer_as_the_lab_does() {
         "DeviceProcessEvents | where Timestamp between (datetime(2025-01-30) .. datetime(2025-01-31)) | summarize count() by bin(Timestamp, 1h) | order by Timestamp asc",
         "DeviceProcessEvents | where isnotempty(AdditionalFields) | extend E = tostring(parse_json(AdditionalFields).TokenElevationType) | summarize count() by E | order by E asc",
         "DeviceNetworkEvents | summarize arg_max(Timestamp, RemoteIP, RemotePort) by DeviceId | order by DeviceId asc",
+        "DeviceProcessEvents | summarize arg_max(Timestamp, *) by DeviceId | order by DeviceId asc",
+        "DeviceProcessEvents | where FileName =~ 'cmd.exe' | summarize arg_min(Timestamp, *) by DeviceName, AccountName | order by DeviceName asc, AccountName asc",
         "DeviceProcessEvents | getschema",
     ] {
         assert_eq!(csv(&files, query), csv(&lab, query), "{query}");
+    }
+}
+
+/// `summarize arg_max(X, *) by K` over Parquet reads the files twice (each group's extreme,
+/// then only the rows at it: planner::extremes). The answer is the one-pass answer, nulls
+/// included: arg-max-aggregation-function.md's null example, a null group key, and ties.
+#[test]
+fn arg_max_over_parquet_in_two_passes_answers_as_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let strings = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    write_parquet_columns(
+        &dir.path().join("Fruits.parquet"),
+        vec![
+            (
+                "Fruit",
+                strings(&[
+                    "Apple", "Apple", "Banana", "Banana", "Pear", "Pear", "Plum", "Plum",
+                ]),
+            ),
+            (
+                "Color",
+                strings(&[
+                    "Red", "Green", "Yellow", "Green", "Brown", "Green", "Blue", "Blue",
+                ]),
+            ),
+            (
+                "Version",
+                Arc::new(Int64Array::from(vec![
+                    Some(1),
+                    None,
+                    None,
+                    None,
+                    Some(1),
+                    Some(2),
+                    Some(3),
+                    Some(3),
+                ])),
+            ),
+            (
+                "Shelf",
+                Arc::new(Int64Array::from(vec![
+                    None,
+                    None,
+                    Some(4),
+                    Some(4),
+                    None,
+                    Some(4),
+                    None,
+                    None,
+                ])),
+            ),
+        ],
+    );
+    let files = open(&[dir.path()], false).unwrap();
+    let table = "datatable(Fruit: string, Color: string, Version: long, Shelf: long) [\
+        'Apple', 'Red', 1, long(null), 'Apple', 'Green', long(null), long(null), \
+        'Banana', 'Yellow', long(null), 4, 'Banana', 'Green', long(null), 4, \
+        'Pear', 'Brown', 1, long(null), 'Pear', 'Green', 2, 4, \
+        'Plum', 'Blue', 3, long(null), 'Plum', 'Blue', 3, long(null)]";
+    for (summarize, expected) in [
+        (
+            "summarize arg_max(Version, *) by Fruit | extend Color = iff(Fruit == 'Banana', '?', Color) | order by Fruit asc",
+            "Fruit,Version,Color,Shelf\nApple,1,Red,\nBanana,,?,4\nPear,2,Green,4\nPlum,3,Blue,\n",
+        ),
+        (
+            "summarize arg_max(Version, Fruit, Color) by Shelf | order by Shelf asc",
+            "Shelf,Version,Fruit,Color\n,3,Plum,Blue\n4,2,Pear,Green\n",
+        ),
+        (
+            "where Color !in ('Brown', 'Yellow') | summarize (V, C) = arg_min(Version, Color) by Fruit, Shelf | order by Fruit asc, Shelf asc",
+            "Fruit,Shelf,V,C\nApple,,1,Red\nBanana,4,,Green\nPear,4,2,Green\nPlum,,3,Blue\n",
+        ),
+    ] {
+        let query = format!("Fruits | {summarize}");
+        let plan = runtime()
+            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
+            .unwrap();
+        assert!(plan.contains("HashJoinExec"), "{query}: one pass\n{plan}");
+        let two_passes = csv(&files, &query);
+        let one_pass = csv(&files, &format!("{table} | {summarize}"));
+        assert_eq!(two_passes, expected, "{query}");
+        assert_eq!(one_pass, expected, "{summarize} over a datatable");
     }
 }
 
@@ -416,12 +500,21 @@ fn paths_that_cannot_be_tables_are_refused_at_open() {
 }
 
 fn write_parquet(path: &Path, column: ArrayRef) {
-    let schema = Arc::new(Schema::new(vec![Field::new(
-        "v",
-        column.data_type().clone(),
-        true,
-    )]));
-    let batch = RecordBatch::try_new(schema.clone(), vec![column]).unwrap();
+    write_parquet_columns(path, vec![("v", column)]);
+}
+
+fn write_parquet_columns(path: &Path, columns: Vec<(&str, ArrayRef)>) {
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(name, c)| Field::new(*name, c.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, c)| c).collect(),
+    )
+    .unwrap();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let file = std::fs::File::create(path).unwrap();
     let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();

@@ -176,6 +176,7 @@ impl Planner<'_> {
         span: Span,
     ) -> Result<Frame, QueryError> {
         let by: Vec<NamedExpr> = by.iter().map(named_group).collect();
+        let frame = self.narrowed_to_extremes(frame, aggregates, &by, span)?;
         let (group_exprs, by_columns) = self.named_items(&by, &frame)?;
         let mut columns = by_columns.clone();
         let mut hidden_aggs: Vec<(DfExpr, KqlType, Finish)> = Vec::new();

@@ -10,6 +10,7 @@
 mod aggregate;
 mod columns;
 mod evaluate;
+mod extremes;
 mod functions;
 mod join;
 mod make_series;

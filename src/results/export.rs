@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type, Schema, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 
-use super::format::{cell_display, cell_json, cell_text};
+use super::format::{cell_display, cell_text, push_cell_json};
 use super::safe::{display_width, fit, sanitize};
 use super::{KqlType, ResultSet};
 use crate::kql::time;
@@ -147,19 +147,55 @@ pub fn write_csv_with(
     Ok(())
 }
 
-fn row_object(result: &ResultSet, row: usize) -> serde_json::Map<String, serde_json::Value> {
-    let mut object = serde_json::Map::new();
-    for column in 0..result.column_count() {
-        object.insert(
-            result.column_name(column),
-            cell_json(
-                result.column(column).as_ref(),
-                row,
-                result.column_type(column),
-            ),
+/// Each column's name as a JSON string followed by `:`, the first after `{`, the others after
+/// `,`: what every row object starts its members with.
+fn member_prefixes(result: &ResultSet) -> Vec<Vec<u8>> {
+    (0..result.column_count())
+        .map(|column| {
+            let mut prefix = vec![if column == 0 { b'{' } else { b',' }];
+            // Writing into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut prefix, &result.column_name(column));
+            prefix.push(b':');
+            prefix
+        })
+        .collect()
+}
+
+/// Appends row `row` as a JSON object, members in column order (Graph's `results` items).
+fn push_row_object(out: &mut Vec<u8>, result: &ResultSet, prefixes: &[Vec<u8>], row: usize) {
+    if prefixes.is_empty() {
+        out.push(b'{');
+    }
+    for (column, prefix) in prefixes.iter().enumerate() {
+        out.extend_from_slice(prefix);
+        push_cell_json(
+            out,
+            result.column(column).as_ref(),
+            row,
+            result.column_type(column),
         );
     }
-    object
+    out.push(b'}');
+}
+
+/// Rows are gathered in a buffer of about this many bytes between writes.
+const WRITE_CHUNK: usize = 1 << 16;
+
+/// Writes each row through `each` (which appends its text to the buffer) in chunks.
+fn write_rows(
+    result: &ResultSet,
+    out: &mut dyn Write,
+    mut each: impl FnMut(&mut Vec<u8>, usize),
+) -> io::Result<()> {
+    let mut buffer = Vec::with_capacity(WRITE_CHUNK * 2);
+    for row in 0..result.row_count() {
+        each(&mut buffer, row);
+        if buffer.len() >= WRITE_CHUNK {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
+    }
+    out.write_all(&buffer)
 }
 
 /// Exactly Graph's response shape: `{"schema": [{"name", "type"}], "results": [{...}]}`.
@@ -186,21 +222,23 @@ pub fn write_graph_response(
     write!(out, "\"schema\":")?;
     serde_json::to_writer(&mut *out, &schema)?;
     write!(out, ",\"results\":[")?;
-    for row in 0..result.row_count() {
+    let prefixes = member_prefixes(result);
+    write_rows(result, out, |buffer, row| {
         if row > 0 {
-            write!(out, ",")?;
+            buffer.push(b',');
         }
-        serde_json::to_writer(&mut *out, &row_object(result, row))?;
-    }
+        push_row_object(buffer, result, &prefixes, row);
+    })?;
     writeln!(out, "]}}")
 }
 
+/// One JSON object a line, as in Graph's `results`.
 pub fn write_jsonl(result: &ResultSet, out: &mut dyn Write) -> io::Result<()> {
-    for row in 0..result.row_count() {
-        serde_json::to_writer(&mut *out, &row_object(result, row))?;
-        writeln!(out)?;
-    }
-    Ok(())
+    let prefixes = member_prefixes(result);
+    write_rows(result, out, |buffer, row| {
+        push_row_object(buffer, result, &prefixes, row);
+        buffer.push(b'\n');
+    })
 }
 
 /// Parquet with the KQL types in the field metadata. Datetime columns are written as Parquet
@@ -335,7 +373,10 @@ pub fn write_table(result: &ResultSet, out: &mut dyn Write, max_width: usize) ->
 
 /// Raw text of a row as a JSON object (for copy).
 pub fn row_json(result: &ResultSet, row: usize) -> String {
-    serde_json::Value::Object(row_object(result, row)).to_string()
+    let mut out = Vec::new();
+    push_row_object(&mut out, result, &member_prefixes(result), row);
+    // Only serde_json's escaped text and UTF-8 cells went in.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A cell's raw text (for copy).
@@ -411,6 +452,142 @@ mod tests {
             serde_json::json!({"Name": "a,b", "N": 1, "D": {"k": 1}})
         );
         assert_eq!(json["results"][1]["N"], serde_json::Value::Null);
+    }
+
+    /// Each row as `serde_json` writes a map of `cell_json` values: the shape the fast writer
+    /// must give byte for byte.
+    fn rows_through_values(result: &ResultSet) -> String {
+        let mut text = String::new();
+        for row in 0..result.row_count() {
+            let mut object = serde_json::Map::new();
+            for column in 0..result.column_count() {
+                object.insert(
+                    result.column_name(column),
+                    super::super::format::cell_json(
+                        result.column(column).as_ref(),
+                        row,
+                        result.column_type(column),
+                    ),
+                );
+            }
+            text.push_str(&serde_json::to_string(&object).unwrap());
+            text.push('\n');
+        }
+        text
+    }
+
+    #[test]
+    fn json_lines_are_what_serde_json_writes_of_the_values() {
+        use datafusion::arrow::array::{
+            BooleanArray, Float64Array, Int32Array, StringViewArray, TimestampMicrosecondArray,
+        };
+        let columns: Vec<(&str, KqlType, ArrayRef)> = vec![
+            (
+                "Text \"q\"",
+                KqlType::String,
+                Arc::new(StringArray::from(vec![
+                    Some("tab\there \"quoted\" \\ é 😀 \u{1b}[2J \u{0}"),
+                    None,
+                    Some(""),
+                ])),
+            ),
+            (
+                "View",
+                KqlType::String,
+                Arc::new(StringViewArray::from(vec![
+                    Some("a long enough view text"),
+                    Some("x"),
+                    None,
+                ])),
+            ),
+            (
+                "When",
+                KqlType::DateTime,
+                Arc::new(Int64Array::from(vec![
+                    Some(638_000_000_001_234_567),
+                    None,
+                    Some(-5),
+                ])),
+            ),
+            (
+                "Stamp",
+                KqlType::DateTime,
+                Arc::new(TimestampMicrosecondArray::from(vec![
+                    Some(1_700_000_000_123_456),
+                    None,
+                    Some(0),
+                ])),
+            ),
+            (
+                "Span",
+                KqlType::Timespan,
+                Arc::new(Int64Array::from(vec![Some(-36_000_000_001), Some(0), None])),
+            ),
+            (
+                "Long",
+                KqlType::Long,
+                Arc::new(Int64Array::from(vec![Some(i64::MIN), Some(-1), None])),
+            ),
+            (
+                "Int",
+                KqlType::Int,
+                Arc::new(Int32Array::from(vec![Some(7), None, Some(i32::MAX)])),
+            ),
+            (
+                "Real",
+                KqlType::Real,
+                Arc::new(Float64Array::from(vec![
+                    Some(1.0),
+                    Some(f64::NAN),
+                    Some(-2.5e-300),
+                ])),
+            ),
+            (
+                "Bool",
+                KqlType::Bool,
+                Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+            ),
+            (
+                "Dyn",
+                KqlType::Dynamic,
+                Arc::new(StringArray::from(vec![
+                    Some("{ \"k\" : [1, 2.50] }"),
+                    Some("\"s\""),
+                    Some("not json"),
+                ])),
+            ),
+        ];
+        let schema = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(n, t, c)| {
+                    let typed = kql_field(n, *t);
+                    datafusion::arrow::datatypes::Field::new(*n, c.data_type().clone(), true)
+                        .with_metadata(typed.metadata().clone())
+                })
+                .collect::<Vec<_>>(),
+        ));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            columns.into_iter().map(|(_, _, c)| c).collect(),
+        )
+        .unwrap();
+        let facts = sample().facts.clone();
+        let result = ResultSet::from_batches(schema, &[batch], facts).unwrap();
+        let mut out = Vec::new();
+        write_jsonl(&result, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            rows_through_values(&result)
+        );
+        let mut json = Vec::new();
+        write_json(&result, &mut json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let lines: Vec<serde_json::Value> = rows_through_values(&result)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(json["results"], serde_json::Value::Array(lines));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! different), and JSON values in Graph's shape. The text of datetimes, timespans and
 //! reals comes from `kql::time`, the same functions `tostring()` uses in the engine.
 
+use std::io::Write as _;
+
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{
     DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit,
@@ -53,6 +55,44 @@ pub fn cell_json(array: &dyn Array, row: usize, kql_type: KqlType) -> serde_json
             serde_json::from_str(&text).unwrap_or(J::String(text))
         }
         other => J::String(other.to_text(kql_type)),
+    }
+}
+
+/// Appends to `out` the JSON text of one cell: exactly `serde_json::to_writer(cell_json(…))`,
+/// without building a `serde_json::Value` (or a `String`) for text, integer and datetime cells —
+/// `hunt run --format jsonl|json` writes millions of them.
+pub fn push_cell_json(out: &mut Vec<u8>, array: &dyn Array, row: usize, kql_type: KqlType) {
+    if row >= array.len() || array.is_null(row) {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    let text = match array.data_type() {
+        _ if kql_type == KqlType::Dynamic => None,
+        DataType::Utf8 => Some(array.as_string::<i32>().value(row)),
+        DataType::LargeUtf8 => Some(array.as_string::<i64>().value(row)),
+        DataType::Utf8View => Some(array.as_string_view().value(row)),
+        _ => None,
+    };
+    // Writing into a Vec cannot fail.
+    if let Some(text) = text {
+        let _ = serde_json::to_writer(&mut *out, text);
+        return;
+    }
+    match array.data_type() {
+        DataType::Int64 if kql_type == KqlType::DateTime => {
+            let mut text = String::with_capacity(28);
+            push_datetime(&mut text, array.as_primitive::<Int64Type>().value(row));
+            let _ = serde_json::to_writer(&mut *out, &text);
+        }
+        DataType::Int64 if kql_type != KqlType::Timespan => {
+            let _ = write!(out, "{}", array.as_primitive::<Int64Type>().value(row));
+        }
+        DataType::Int32 => {
+            let _ = write!(out, "{}", array.as_primitive::<Int32Type>().value(row));
+        }
+        _ => {
+            let _ = serde_json::to_writer(&mut *out, &cell_json(array, row, kql_type));
+        }
     }
 }
 

@@ -434,7 +434,7 @@ impl Planner<'_> {
             return Ok(value);
         }
         let text = match value.ty {
-            KqlType::Dynamic => Some(self.udfs.to_text.call(vec![value.expr.clone()])),
+            KqlType::Dynamic => Some(self.dynamic_text(value.expr.clone())),
             KqlType::String | KqlType::Guid => Some(value.expr.clone()),
             _ => None,
         };

@@ -286,7 +286,7 @@ impl Planner<'_> {
     /// Dynamic values compare by their value: `d.a == "x"` compares the string inside.
     pub(super) fn comparable_text(&self, typed: Typed) -> Typed {
         if typed.ty == KqlType::Dynamic && typed.literal.is_none() {
-            Typed::new(self.udfs.to_text.call(vec![typed.expr]), KqlType::String)
+            Typed::new(self.dynamic_text(typed.expr), KqlType::String)
         } else {
             typed
         }
@@ -497,7 +497,7 @@ impl Planner<'_> {
     /// compares with a number as 0/1.
     fn align_for_comparison(&self, l: Typed, r: Typed) -> (Typed, Typed) {
         let read_as = |d: Typed, other: KqlType| -> Typed {
-            let text = self.udfs.to_text.call(vec![d.expr]);
+            let text = self.dynamic_text(d.expr);
             match other {
                 KqlType::String | KqlType::Guid | KqlType::Dynamic => {
                     Typed::new(text, KqlType::String)
@@ -671,8 +671,20 @@ impl Planner<'_> {
     pub(super) fn to_string_expr(&self, typed: Typed) -> DfExpr {
         match typed.ty {
             // Dynamic strings lose their quotes; other dynamic values read as JSON.
-            KqlType::Dynamic => self.udfs.to_text.call(vec![typed.expr]),
+            KqlType::Dynamic => self.dynamic_text(typed.expr),
             ty => self.udfs.text(ty).call(vec![typed.expr]),
+        }
+    }
+
+    /// `tostring()` of a dynamic value; of `d.key`, one call that reads the member's text.
+    pub(super) fn dynamic_text(&self, dynamic: DfExpr) -> DfExpr {
+        match dynamic {
+            DfExpr::ScalarFunction(call)
+                if call.func.name() == "kql_dynamic_get" && call.args.len() == 2 =>
+            {
+                self.udfs.get_text.call(call.args)
+            }
+            other => self.udfs.to_text.call(vec![other]),
         }
     }
 }

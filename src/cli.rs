@@ -158,7 +158,7 @@ enum Command {
         /// editor's layout); Markdown its ```kql / ```kusto fences; YAML its `query:` values.
         files: Vec<PathBuf>,
         /// The tables to check against: the advanced hunting schema (empty tables) or the
-        /// lab's tables.
+        /// lab's tables; with --data, the tables of those files.
         #[arg(long, value_enum, default_value_t = SchemaChoice::AdvancedHunting)]
         schema: SchemaChoice,
     },
@@ -507,6 +507,12 @@ struct LabChoice {
 }
 
 impl LabChoice {
+    /// The exit code when [`LabChoice::engine`] fails: files given with `--data` that cannot be
+    /// opened are the command's input, a usage error (2); the lab failing to build is 1.
+    fn failure_code(&self) -> i32 {
+        if self.data.is_empty() { 1 } else { 2 }
+    }
+
     fn options(&self) -> LabOptions {
         let mut options = LabOptions::ending_now(self.scale);
         if let Some(now) = self.now {
@@ -881,8 +887,7 @@ fn run_query(
         match target {
             Target::Lab(lab) => match lab.engine(&|_| {}) {
                 Ok(engine) => runtime.block_on(engine.with_row_limit(row_limit).execute(&request)),
-                // Files that cannot be opened are the command's input: a usage error.
-                Err(message) => return fail(if lab.data.is_empty() { 1 } else { 2 }, &message),
+                Err(message) => return fail(lab.failure_code(), &message),
             },
             Target::Graph(settings) => runtime.block_on(async {
                 let backend = crate::graph::connect(&settings, &env_var, Vec::new()).await?;
@@ -971,7 +976,7 @@ fn run_on_inputs(
     let base = match target {
         Target::Lab(lab) => Some(
             lab.engine(&|_| {})
-                .map_err(|message| (1, message))?
+                .map_err(|message| (lab.failure_code(), message))?
                 .with_row_limit(row_limit),
         ),
         Target::Graph(_) => None,
@@ -1198,7 +1203,7 @@ fn serve(bind: &str, token: Option<String>, lab: LabChoice, row_limit: usize) ->
     };
     let engine = match lab.engine(&|_| {}) {
         Ok(engine) => engine.with_row_limit(row_limit),
-        Err(message) => return fail(1, &message),
+        Err(message) => return fail(lab.failure_code(), &message),
     };
     let listener = match runtime.block_on(tokio::net::TcpListener::bind(addr)) {
         Ok(listener) => listener,
@@ -1257,6 +1262,12 @@ fn serve(bind: &str, token: Option<String>, lab: LabChoice, row_limit: usize) ->
 /// cannot be read is reported on stderr and the others are still checked; the exit code is 2
 /// then, else 1 when any error was found, else 0 (warnings alone pass).
 fn check(files: &[PathBuf], schema: SchemaChoice, lab: LabChoice) -> i32 {
+    // `--data` names the tables the queries will run on: check against those.
+    let schema = if lab.data.is_empty() {
+        schema
+    } else {
+        SchemaChoice::Lab
+    };
     let engine = match schema {
         SchemaChoice::AdvancedHunting => match Catalog::schema_only() {
             Ok(catalog) => LocalEngine::new(catalog, "check"),
@@ -1264,7 +1275,7 @@ fn check(files: &[PathBuf], schema: SchemaChoice, lab: LabChoice) -> i32 {
         },
         SchemaChoice::Lab => match lab.engine(&|_| {}) {
             Ok(engine) => engine,
-            Err(message) => return fail(1, &message),
+            Err(message) => return fail(lab.failure_code(), &message),
         },
     };
     // The analysis checks names against the same tables the engine has.

@@ -624,6 +624,32 @@ fn the_cli_takes_data_and_says_what_it_skipped() {
     assert_eq!(out.status.code(), Some(2));
     let out = hunt(&["run", "--backend", "graph", "--data", path, "t"]);
     assert_eq!(out.status.code(), Some(2));
+    // check --data checks names against the files' tables.
+    let good = dir.path().join("good.kql");
+    write_file(&good, b"t | where a == 1\n");
+    let out = hunt(&["check", "--data", path, good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let bad = dir.path().join("bad.kql");
+    write_file(&bad, b"t | where b == 1\n");
+    let out = hunt(&["check", "--data", path, bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("'b'"),
+        "{out:?}"
+    );
+    // Every command that opens files says a missing one is a usage error, as run does.
+    let missing = missing.to_str().unwrap();
+    for args in [
+        vec!["check", "--data", missing],
+        vec!["serve", "--bind", "127.0.0.1:0", "--data", missing],
+    ] {
+        let out = hunt(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("no such file or folder"),
+            "{args:?}"
+        );
+    }
 }
 
 /// `hunt serve --data` answers Graph's contract from the files (issue 6's last part), and the

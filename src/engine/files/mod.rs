@@ -442,12 +442,25 @@ fn json_type(value: &Value) -> Option<KqlType> {
     })
 }
 
+/// Whether digits are written as a code rather than a number: a leading zero (`007`, `00.5`),
+/// a leading `+`, or more digits than a long holds (an identifier). Read as numbers they would
+/// lose what the file says (`007` would be 7).
+fn digits_as_code(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let b = unsigned.as_bytes();
+    text.starts_with('+')
+        || (b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit())
+        || (!b.is_empty() && b.iter().all(u8::is_ascii_digit) && text.parse::<i64>().is_err())
+}
+
 /// The type a CSV cell suggests (`None` for an empty cell).
 fn text_type(text: &str) -> Option<KqlType> {
     if text.is_empty() {
         return None;
     }
-    Some(if text.parse::<i64>().is_ok() {
+    Some(if digits_as_code(text) {
+        KqlType::String
+    } else if text.parse::<i64>().is_ok() {
         KqlType::Long
     } else if text.parse::<f64>().is_ok_and(f64::is_finite)
         && text.contains(|c: char| c.is_ascii_digit())
@@ -685,6 +698,12 @@ mod tests {
         );
         assert_eq!(Seen::Nothing.or_string(), KqlType::String);
         assert_eq!(text_type("12"), Some(KqlType::Long));
+        assert_eq!(text_type("0"), Some(KqlType::Long));
+        assert_eq!(text_type("-0.5"), Some(KqlType::Real));
+        // Codes keep what the file says: leading zeros, a plus, more digits than a long.
+        for code in ["007", "-007", "00.5", "+5", "12345678901234567890123"] {
+            assert_eq!(text_type(code), Some(KqlType::String), "{code}");
+        }
         assert_eq!(text_type("1.5e3"), Some(KqlType::Real));
         assert_eq!(text_type("inf"), Some(KqlType::String));
         assert_eq!(text_type("FALSE"), Some(KqlType::Bool));

@@ -269,6 +269,46 @@ pub struct LocalEngine {
     memory_limit: usize,
 }
 
+/// Whether Parquet scans should evaluate the query's filters themselves (DataFusion's
+/// `pushdown_filters`): decode a filter's columns, then the other columns only for the rows
+/// that pass. That pays when a join or a top-k (`order by … | take N`) will filter the scan as it
+/// runs (dynamic filters: `summarize arg_max` over Parquet is such a join, `planner::extremes`),
+/// or when a filtered scan reads two or more columns besides its filter's. Otherwise it costs:
+/// measured at 10.6 million rows, `where isnotempty(AdditionalFields) | extend … | summarize …`
+/// took 0.74 s and 280 MB with it and 0.61 s and 73 MB without (the filter's column is the one
+/// being read; the reader then holds whole column chunks).
+fn parquet_pushdown_pays(plan: &datafusion::logical_expr::LogicalPlan) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::LogicalPlan;
+    let mut pays = false;
+    let _ = plan.apply(|node| {
+        pays = match node {
+            LogicalPlan::Join(_) => true,
+            LogicalPlan::Sort(sort) => sort.fetch.is_some(),
+            LogicalPlan::TableScan(scan) if !scan.filters.is_empty() => {
+                let mut filtered = std::collections::HashSet::new();
+                for filter in &scan.filters {
+                    filtered.extend(filter.column_refs().into_iter().map(|c| c.name.clone()));
+                }
+                let others = scan
+                    .projected_schema
+                    .fields()
+                    .iter()
+                    .filter(|f| !filtered.contains(f.name()))
+                    .count();
+                others >= 2
+            }
+            _ => false,
+        };
+        Ok(if pays {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    pays
+}
+
 impl LocalEngine {
     pub fn new(catalog: Catalog, label: &str) -> LocalEngine {
         // Two partitions match the machines hunt runs on; batches stay at DataFusion's default.
@@ -277,11 +317,8 @@ impl LocalEngine {
                 .map_or(2, |n| n.get())
                 .min(8),
         );
-        // Parquet scans evaluate their filters (a query's own, a join's or a top-k's dynamic
-        // filter) column by column and decode the other columns only for the rows that pass.
-        let parquet = &mut config.options_mut().execution.parquet;
-        parquet.pushdown_filters = true;
-        parquet.reorder_filters = true;
+        // Where a query's Parquet scans evaluate their filters: see `parquet_pushdown_pays`.
+        config.options_mut().execution.parquet.reorder_filters = true;
         let memory_limit = memory::default_limit();
         LocalEngine {
             context: context_with_limit(config, memory_limit),
@@ -486,6 +523,15 @@ impl LocalEngine {
         // A session of its own counts the rows this query skips as bad (`--skip-bad-rows`).
         let skipped = Arc::new(files::SkippedRows::default());
         let mut state = self.context.state();
+        let pushdown = state
+            .optimize(&plan)
+            .is_ok_and(|optimized| parquet_pushdown_pays(&optimized));
+        state
+            .config_mut()
+            .options_mut()
+            .execution
+            .parquet
+            .pushdown_filters = pushdown;
         state.config_mut().set_extension(skipped.clone());
         state.config_mut().set_extension(stop);
         let frame = SessionContext::new_with_state(state)
@@ -686,4 +732,75 @@ pub fn clean_engine_message(error: &DataFusionError) -> String {
         return "the local engine could not run this: a whole number was divided by zero (Kusto's documentation does not say what that gives; divide reals, e.g. 1.0 * x / y, to get ∞)".to_string();
     }
     format!("the local engine could not run this: {}", message.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::datasource::{MemTable, provider_as_source};
+    use datafusion::logical_expr::{LogicalPlanBuilder, col, lit};
+
+    use super::parquet_pushdown_pays;
+
+    /// A scan of columns a, b, c with `filter`, projecting `columns`.
+    fn scan(columns: &[usize], filter: bool) -> LogicalPlanBuilder {
+        let schema = Arc::new(Schema::new(
+            ["a", "b", "c"]
+                .map(|n| Field::new(n, DataType::Int64, true))
+                .to_vec(),
+        ));
+        let table = MemTable::try_new(schema, vec![vec![]]).unwrap();
+        let filters = if filter {
+            vec![col("a").eq(lit(1i64))]
+        } else {
+            vec![]
+        };
+        LogicalPlanBuilder::scan_with_filters(
+            "t",
+            provider_as_source(Arc::new(table)),
+            Some(columns.to_vec()),
+            filters,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn filters_go_into_parquet_scans_where_they_save_decoding() {
+        // Two columns besides the filter's: decode them only for the rows that pass.
+        assert!(parquet_pushdown_pays(
+            &scan(&[0, 1, 2], true).build().unwrap()
+        ));
+        // One column besides the filter's, or no filter: reading them all is cheaper.
+        assert!(!parquet_pushdown_pays(
+            &scan(&[0, 1], true).build().unwrap()
+        ));
+        assert!(!parquet_pushdown_pays(
+            &scan(&[0, 1, 2], false).build().unwrap()
+        ));
+        // A top-k filters the scan as it runs; a plain sort or limit does not.
+        let sorted = |fetch| {
+            scan(&[0, 1], false)
+                .sort_with_limit(vec![col("a").sort(false, true)], fetch)
+                .unwrap()
+                .build()
+                .unwrap()
+        };
+        assert!(parquet_pushdown_pays(&sorted(Some(100))));
+        assert!(!parquet_pushdown_pays(&sorted(None)));
+        let limited = scan(&[0, 1], false).limit(0, Some(5)).unwrap();
+        assert!(!parquet_pushdown_pays(&limited.build().unwrap()));
+        // So does a join, through the filter its small side makes.
+        let joined = scan(&[0, 1], false)
+            .alias("l")
+            .unwrap()
+            .join_on(
+                scan(&[0], false).alias("r").unwrap().build().unwrap(),
+                datafusion::common::JoinType::Inner,
+                vec![col("l.a").eq(col("r.a"))],
+            )
+            .unwrap();
+        assert!(parquet_pushdown_pays(&joined.build().unwrap()));
+    }
 }

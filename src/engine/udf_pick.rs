@@ -147,6 +147,9 @@ impl PickRowUdaf {
             stamp: Vec::new(),
             round: 0,
             live: 0,
+            held_rows: 0,
+            batch_bytes: 0,
+            best_bytes: 0,
         })
     }
 }
@@ -170,6 +173,17 @@ struct PickGroups {
     round: u64,
     /// How many groups have a row.
     live: usize,
+    /// The rows and bytes of `batches`, and the bytes of `best`, kept as they change:
+    /// DataFusion asks `size()` after every batch, and summing them then is quadratic.
+    held_rows: usize,
+    batch_bytes: usize,
+    best_bytes: usize,
+}
+
+/// The heap bytes of one group's best key.
+fn best_size(best: &Option<(OwnedRow, ScalarValue)>) -> usize {
+    best.as_ref()
+        .map_or(0, |(row, key)| row.as_ref().len() + key.size())
 }
 
 /// The kept rows are compacted when the batches they point into hold more than twice as many
@@ -240,8 +254,10 @@ impl PickGroups {
         if let (Some(rows), Some(keys)) = (&converted, keys) {
             for group in touched {
                 let at = self.candidate[group];
-                self.best[group] =
-                    Some((rows.row(at).owned(), ScalarValue::try_from_array(keys, at)?));
+                let best = Some((rows.row(at).owned(), ScalarValue::try_from_array(keys, at)?));
+                self.best_bytes = (self.best_bytes + best_size(&best))
+                    .saturating_sub(best_size(&self.best[group]));
+                self.best[group] = best;
                 if self.rows[group].replace((batch, at)).is_none() {
                     self.live += 1;
                 }
@@ -249,9 +265,10 @@ impl PickGroups {
             }
         }
         if used {
+            self.held_rows += row.len();
+            self.batch_bytes += row.get_array_memory_size();
             self.batches.push(row.clone());
-            let held: usize = self.batches.iter().map(|b| b.len()).sum();
-            if held > MIN_COMPACTED_ROWS && held > 2 * self.live {
+            if self.held_rows > MIN_COMPACTED_ROWS && self.held_rows > 2 * self.live {
                 self.compact()?;
             }
         }
@@ -267,6 +284,8 @@ impl PickGroups {
         }
         let sources: Vec<&dyn Array> = self.batches.iter().map(|b| b.as_ref()).collect();
         let kept = datafusion::arrow::compute::interleave(&sources, &places)?;
+        self.held_rows = kept.len();
+        self.batch_bytes = kept.get_array_memory_size();
         self.batches = vec![kept];
         Ok(())
     }
@@ -274,8 +293,11 @@ impl PickGroups {
     /// Lets the batches go once no group points into them (after rows were emitted).
     fn release(&mut self) {
         self.live = self.rows.iter().filter(|r| r.is_some()).count();
+        self.best_bytes = self.best.iter().map(best_size).sum();
         if self.rows.iter().all(Option::is_none) {
             self.batches.clear();
+            self.held_rows = 0;
+            self.batch_bytes = 0;
         }
     }
 
@@ -340,6 +362,7 @@ impl GroupsAccumulator for PickGroups {
             return Ok(vec![rows, Arc::new(seen)]);
         }
         let best = emit_to.take_needed(&mut self.best);
+        self.best_bytes = self.best.iter().map(best_size).sum();
         let Some((_, key_type)) = &self.key else {
             return Ok(vec![rows]);
         };
@@ -377,16 +400,9 @@ impl GroupsAccumulator for PickGroups {
     }
 
     fn size(&self) -> usize {
-        let rows: usize = self.batches.iter().map(|b| b.get_array_memory_size()).sum();
-        let keys: usize = self
-            .best
-            .iter()
-            .map(|b| {
-                b.as_ref()
-                    .map_or(0, |(row, key)| row.as_ref().len() + key.size())
-            })
-            .sum();
-        rows + keys + self.rows.capacity() * std::mem::size_of::<Option<(usize, usize)>>()
+        self.batch_bytes
+            + self.best_bytes
+            + self.rows.capacity() * std::mem::size_of::<Option<(usize, usize)>>()
     }
 }
 
@@ -480,6 +496,67 @@ mod tests {
         assert_eq!(
             csv(&format!("{ROWS} | summarize arg_max(t, *)")).await,
             "t,k,v,w\n3,a,a3,30\n"
+        );
+    }
+
+    /// The sizes kept as rows come and go are what summing them afresh gives.
+    #[test]
+    fn kept_sizes_follow_the_batches_and_keys() {
+        use super::{GroupsAccumulator, PickGroups, best_size};
+        use datafusion::arrow::array::{Int64Array, StringArray};
+        use datafusion::logical_expr::EmitTo;
+        use std::sync::Arc;
+        let mut groups = PickGroups {
+            pick: super::Pick::Max,
+            key: Some((
+                super::RowConverter::new(vec![super::SortField::new(super::DataType::Int64)])
+                    .unwrap(),
+                super::DataType::Int64,
+            )),
+            row_type: super::DataType::Utf8,
+            best: Vec::new(),
+            rows: Vec::new(),
+            batches: Vec::new(),
+            candidate: Vec::new(),
+            stamp: Vec::new(),
+            round: 0,
+            live: 0,
+            held_rows: 0,
+            batch_bytes: 0,
+            best_bytes: 0,
+        };
+        let afresh = |g: &PickGroups| {
+            let rows: usize = g.batches.iter().map(|b| b.get_array_memory_size()).sum();
+            let keys: usize = g.best.iter().map(best_size).sum();
+            let held: usize = g.batches.iter().map(|b| b.len()).sum();
+            (rows, keys, held)
+        };
+        for round in 0..40_i64 {
+            let n = 5_000;
+            let keys: Vec<i64> = (0..n).map(|i| (i * 7919 + round * 31) % 1000).collect();
+            let rows: Vec<String> = (0..n).map(|i| format!("r{round}-{i}")).collect();
+            let groups_of: Vec<usize> = (0..n as usize).map(|i| i % 2_000).collect();
+            let key: super::ArrayRef = Arc::new(Int64Array::from(keys));
+            let row: super::ArrayRef = Arc::new(StringArray::from(rows));
+            groups
+                .update_batch(&[key, row], &groups_of, None, 2_000)
+                .unwrap();
+            if round % 13 == 12 {
+                groups.evaluate(EmitTo::First(500)).unwrap();
+            }
+            if round == 30 {
+                groups.state(EmitTo::First(700)).unwrap();
+            }
+            assert_eq!(
+                (groups.batch_bytes, groups.best_bytes, groups.held_rows),
+                afresh(&groups),
+                "round {round}"
+            );
+        }
+        groups.evaluate(EmitTo::All).unwrap();
+        assert_eq!(
+            (groups.batch_bytes, groups.best_bytes, groups.held_rows),
+            (0, 0, 0)
         );
     }
 

@@ -18,8 +18,9 @@
 //!   indented by 4 more than its context); no other line break is invented, so a long argument
 //!   list written on one line stays on one line;
 //! - string literals and everything inside a typed literal (`datetime(…)`, `dynamic(…)`) are
-//!   copied untouched, and so is the spacing of operators read loosely (`make-graph`, …) and of
-//!   `restrict`/`pattern` statements;
+//!   copied untouched, and so is the spacing of the graph operators (their patterns' arrows,
+//!   `-->`, `<-[e]-`, are written without spaces), of operators read loosely (`macro-expand`, …)
+//!   and of `restrict`/`pattern` statements;
 //! - a blank line in the query is kept (at most one) where a line starts anyway.
 //!
 //! Text with a syntax error is never formatted: its meaning is uncertain, so moving its tokens
@@ -175,7 +176,8 @@ struct Item {
     gap: String,
 }
 
-/// Operators the parser keeps whole without reading (`grammar.rs`): their spacing is kept.
+/// Operators whose spacing is kept: the graph operators (a space inside `-->` would change
+/// the pattern) and those the parser keeps whole without reading (`grammar.rs`).
 const LOOSE_OPERATORS: &[&str] = &[
     "macro-expand",
     "make-graph",

@@ -395,8 +395,16 @@ fn loose(token: &SyntaxToken) -> bool {
     let Some(parent) = token.parent() else {
         return false;
     };
+    // A graph pattern's arrows and brackets: `-[e*1..3]->` is written without spaces.
+    if token.parent_ancestors().any(|n| n.kind() == GRAPH_PATTERN) {
+        return true;
+    }
     match parent.kind() {
         OTHER_STMT => true,
+        // `partitioned-by` is one word with a hyphen.
+        CLAUSE => parent
+            .first_token()
+            .is_some_and(|first| first.text() == "partitioned"),
         OPERATOR => parent
             .children()
             .find(|c| c.kind() == OPERATOR_NAME)
@@ -505,6 +513,14 @@ mod tests {
         check(
             "datatable (A:string, B:long) ['x', 1]",
             "datatable(A: string, B: long) ['x', 1]",
+        );
+    }
+
+    #[test]
+    fn graph_patterns_keep_their_arrows() {
+        check(
+            "E|make-graph s --> d with N on id partitioned-by t (graph-match cycles=none (a)<-[e*1..3]-(b)-->(c) where a.x==1 and all(e,y>2) project a.x,m=map(e,z))\n| where x>1",
+            "E\n| make-graph s --> d with N on id partitioned-by t (graph-match cycles=none (a)<-[e*1..3]-(b)-->(c) where a.x == 1 and all(e, y > 2) project a.x, m = map(e, z))\n| where x > 1",
         );
     }
 

@@ -5,7 +5,8 @@
 //! one: the page says one is chosen arbitrarily).
 //!
 //! Nodes are numbered in the order their ids are first seen: the node tables' rows in order,
-//! then each edge's source and target. Ids are compared by value (Arrow's row format, so any
+//! then each edge's source and target, edge by edge (graph-mark-components-operator.md lists
+//! the nodes of a graph of edges alone in that order). Ids are compared by value (Arrow's row format, so any
 //! id type works); the planner has made all id columns one type.
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use datafusion::arrow::array::{Array, ArrayRef, new_null_array};
 use datafusion::arrow::compute::{cast, interleave};
 use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
-use datafusion::arrow::row::{RowConverter, SortField};
+use datafusion::arrow::row::{RowConverter, Rows, SortField};
 use datafusion::common::{DataFusionError, Result};
 
 use super::exec::Budget;
@@ -69,52 +70,72 @@ impl NodeIndex {
             + self.table_rows.iter().map(|t| t.len() * 4).sum::<usize>()
     }
 
-    /// The node numbers of `ids` (input array `array`), new ids numbered as they come;
-    /// `table`: the node table the ids are the rows of.
-    fn number(
-        &mut self,
-        ids: &ArrayRef,
-        array: usize,
-        table: Option<usize>,
-        budget: &Budget,
-    ) -> Result<Vec<u32>> {
-        let rows = self.converter.convert_columns(std::slice::from_ref(ids))?;
-        let mut numbers = Vec::with_capacity(rows.num_rows());
+    /// The rows (Arrow's row format) of an id column.
+    fn rows(&self, ids: &ArrayRef) -> Result<Rows> {
+        Ok(self.converter.convert_columns(std::slice::from_ref(ids))?)
+    }
+
+    /// The number of the id in row `row` of `rows` (input array `array`), numbered now when
+    /// it is new.
+    fn number(&mut self, rows: &Rows, row: usize, array: usize) -> Result<u32> {
+        let key = rows.row(row);
+        if let Some(&number) = self.numbers.get(key.as_ref()) {
+            return Ok(number);
+        }
+        let number = u32::try_from(self.origins.len())
+            .ok()
+            .filter(|&n| n != NONE)
+            .ok_or_else(|| {
+                DataFusionError::Execution(
+                    "the graph has more nodes than the local engine holds (4 billion)".into(),
+                )
+            })?;
+        self.key_bytes += key.as_ref().len();
+        self.numbers.insert(key.as_ref().into(), number);
+        self.origins.push((array, row));
+        Ok(number)
+    }
+
+    /// Numbers the ids of node table `table` (input array `table` too), keeping the first row
+    /// of each id.
+    fn number_table(&mut self, ids: &ArrayRef, table: usize, budget: &Budget) -> Result<()> {
+        let rows = self.rows(ids)?;
         for row in 0..rows.num_rows() {
             if row % CHECK_ROWS == 0 {
                 budget.need(self.bytes() + rows.size())?;
             }
-            let key = rows.row(row);
-            let number = match self.numbers.get(key.as_ref()) {
-                Some(&number) => number,
-                None => {
-                    let number = u32::try_from(self.origins.len())
-                        .ok()
-                        .filter(|&n| n != NONE)
-                        .ok_or_else(|| {
-                            DataFusionError::Execution(
-                                "the graph has more nodes than the local engine holds (4 billion)"
-                                    .into(),
-                            )
-                        })?;
-                    self.key_bytes += key.as_ref().len();
-                    self.numbers.insert(key.as_ref().into(), number);
-                    self.origins.push((array, row));
-                    number
-                }
-            };
-            if let Some(table) = table {
-                let rows_of = &mut self.table_rows[table];
-                if rows_of.len() <= number as usize {
-                    rows_of.resize(number as usize + 1, NONE);
-                }
-                if rows_of[number as usize] == NONE {
-                    rows_of[number as usize] = row as u32;
-                }
+            let number = self.number(&rows, row, table)? as usize;
+            let rows_of = &mut self.table_rows[table];
+            if rows_of.len() <= number {
+                rows_of.resize(number + 1, NONE);
             }
-            numbers.push(number);
+            if rows_of[number] == NONE {
+                rows_of[number] = row as u32;
+            }
         }
-        Ok(numbers)
+        Ok(())
+    }
+
+    /// Numbers the edges' ends, each edge's source then its target (input arrays `at` and
+    /// `at + 1`): the nodes of each edge, in edge order.
+    fn number_edges(
+        &mut self,
+        sources: &ArrayRef,
+        targets: &ArrayRef,
+        at: usize,
+        budget: &Budget,
+    ) -> Result<(Vec<u32>, Vec<u32>)> {
+        let (source_rows, target_rows) = (self.rows(sources)?, self.rows(targets)?);
+        let edges = source_rows.num_rows();
+        let (mut from, mut to) = (Vec::with_capacity(edges), Vec::with_capacity(edges));
+        for row in 0..edges {
+            if row % CHECK_ROWS == 0 {
+                budget.need(self.bytes() + source_rows.size() + target_rows.size() + row * 8)?;
+            }
+            from.push(self.number(&source_rows, row, at)?);
+            to.push(self.number(&target_rows, row, at + 1)?);
+        }
+        Ok((from, to))
     }
 }
 
@@ -140,11 +161,11 @@ pub fn build(
     arrays.push(cast(edges.column(spec.target), &id_type)?);
     let mut index = NodeIndex::new(&id_type, tables.len())?;
     for (at, ids) in arrays.iter().enumerate().take(tables.len()) {
-        index.number(ids, at, Some(at), budget)?;
+        index.number_table(ids, at, budget)?;
     }
-    let sources = index.number(&arrays[tables.len()], tables.len(), None, budget)?;
-    let targets = index.number(&arrays[tables.len() + 1], tables.len() + 1, None, budget)?;
-    budget.need(index.bytes())?;
+    let at = tables.len();
+    let (sources, targets) = index.number_edges(&arrays[at], &arrays[at + 1], at, budget)?;
+    budget.need(index.bytes() + sources.len() * 8)?;
     let nodes = index.origins.len();
     let sources_ref: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
     let ids = interleave(&sources_ref, &index.origins)?;
@@ -308,10 +329,10 @@ mod tests {
     }
 
     #[test]
-    fn a_graph_of_edges_alone_has_nodes_without_properties() {
+    fn a_graph_of_edges_alone_has_nodes_without_properties_numbered_edge_by_edge() {
         let edges = batch(vec![
-            ("a", Arc::new(Int64Array::from(vec![5, 6])) as ArrayRef),
-            ("b", Arc::new(Int64Array::from(vec![6, 5])) as ArrayRef),
+            ("a", Arc::new(Int64Array::from(vec![5, 7, 6])) as ArrayRef),
+            ("b", Arc::new(Int64Array::from(vec![6, 8, 5])) as ArrayRef),
         ]);
         let spec = GraphSpec {
             edge_columns: vec![("a".into(), KqlType::Long), ("b".into(), KqlType::Long)],
@@ -321,8 +342,13 @@ mod tests {
             node_properties: vec![],
         };
         let graph = build(&spec, edges, &[], &Budget::unlimited()).unwrap();
-        assert_eq!(graph.nodes.num_rows(), 2);
+        assert_eq!(graph.nodes.num_rows(), 4);
         assert_eq!(graph.nodes.num_columns(), 0);
-        assert_eq!(graph.topology.edges(), 2);
+        assert_eq!(graph.topology.edges(), 3);
+        // Each edge's source, then its target.
+        assert_eq!(
+            texts(&graph.ids),
+            ["5", "6", "7", "8"].map(|s| Some(s.to_string())).to_vec()
+        );
     }
 }

@@ -270,3 +270,104 @@ impl Lower {
         OperatorKind::GraphMarkComponents { kind, component_id }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use crate::kql::ast::*;
+
+    fn operators(source: &str) -> Vec<OperatorKind> {
+        let (query, diagnostics) = parse(source);
+        assert!(diagnostics.is_empty(), "{source}: {diagnostics:?}");
+        query
+            .body
+            .map(|b| b.operators.into_iter().map(|o| o.kind).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn make_graph_reads_its_columns_node_tables_and_partition() {
+        let ops = operators(
+            "E | make-graph src --> ['dst'] with N on id, (M | take 1) on name partitioned-by t (graph-to-table nodes)",
+        );
+        let OperatorKind::MakeGraph(make) = &ops[0] else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(
+            (make.source.name.as_str(), make.target.name.as_str()),
+            ("src", "dst")
+        );
+        let ids: Vec<&str> = make.nodes.iter().map(|(_, id)| id.name.as_str()).collect();
+        assert_eq!(ids, ["id", "name"]);
+        assert!(matches!(&make.nodes[1].0.source, Source::Nested(_)));
+        let (column, inner) = make.partitioned_by.as_ref().unwrap();
+        assert_eq!(column.name, "t");
+        assert!(matches!(&inner[0].kind, OperatorKind::GraphToTable(parts) if !parts[0].edges));
+        let ops =
+            operators("E | make-graph a --> b with_node_id=n | graph-mark-components kind=strong");
+        let OperatorKind::MakeGraph(make) = &ops[0] else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(make.node_id.as_ref().map(|n| n.name.as_str()), Some("n"));
+        assert!(matches!(
+            &ops[1],
+            OperatorKind::GraphMarkComponents { kind: Some(k), component_id: None } if k.name == "strong"
+        ));
+    }
+
+    #[test]
+    fn patterns_read_nodes_edges_directions_and_lengths() {
+        let ops = operators(
+            "E | make-graph a --> b | graph-match cycles=all (x)<-[e*1..n]-()--(y), (y)-->(z) where x.p == 1 project x.p, z.q",
+        );
+        let OperatorKind::GraphMatch(matching) = &ops[1] else {
+            panic!("{ops:?}")
+        };
+        assert!(!matching.shortest);
+        assert_eq!(
+            matching.cycles.as_ref().map(|c| c.name.as_str()),
+            Some("all")
+        );
+        assert_eq!(matching.pattern.len(), 2);
+        let first = &matching.pattern[0];
+        let names: Vec<Option<&str>> = first
+            .nodes
+            .iter()
+            .map(|n| n.name.as_ref().map(|i| i.name.as_str()))
+            .collect();
+        assert_eq!(names, [Some("x"), None, Some("y")]);
+        assert_eq!(first.edges[0].direction, EdgeDirection::Left);
+        assert_eq!(
+            first.edges[0].name.as_ref().map(|n| n.name.as_str()),
+            Some("e")
+        );
+        let (least, most) = first.edges[0].length.as_ref().unwrap();
+        assert_eq!(least.kind, ExprKind::Literal(Literal::Long(1)));
+        assert_eq!(most.kind, ExprKind::Column("n".into()));
+        assert_eq!(first.edges[1].direction, EdgeDirection::Any);
+        assert!(first.edges[1].length.is_none() && first.edges[1].name.is_none());
+        assert_eq!(matching.pattern[1].edges[0].direction, EdgeDirection::Right);
+        assert!(matching.filter.is_some());
+        assert_eq!(matching.project.len(), 2);
+        let ops = operators(
+            "E | make-graph a --> b | graph-shortest-paths output=all (s)-[p*1..3]->(t) project t.n",
+        );
+        assert!(matches!(&ops[1], OperatorKind::GraphMatch(m) if m.shortest && m.output.is_some()));
+    }
+
+    #[test]
+    fn graph_errors_point_at_the_problem() {
+        let source = "E | make-graph a --> b | graph-match (x)<-[e]->(y) project x.p";
+        let (_, diagnostics) = parse(source);
+        assert_eq!(
+            diagnostics[0].render(source),
+            "1:41: an edge points one way: <-[e]- or -[e]->, or -[e]- for either way"
+        );
+        let source = "E | make-graph a --> b | graph-to-table edges with_node_id=n";
+        let (_, diagnostics) = parse(source);
+        assert_eq!(
+            diagnostics[0].render(source),
+            "1:47: graph-to-table edges takes with_source_id and with_target_id, not 'with_node_id'"
+        );
+    }
+}

@@ -27,7 +27,8 @@ let stations = datatable(station:string, wifi:bool)
 "#;
 
 /// A triangle 1 → 2 → 3 → 1.
-const TRIANGLE: &str = "datatable(a:long, b:long) [1, 2, 2, 3, 3, 1] | make-graph a --> b with_node_id=id";
+const TRIANGLE: &str =
+    "datatable(a:long, b:long) [1, 2, 2, 3, 3, 1] | make-graph a --> b with_node_id=id";
 
 fn sorted(mut values: Vec<String>) -> Vec<String> {
     values.sort();
@@ -41,7 +42,8 @@ fn count(query: &str) -> usize {
 #[test]
 fn a_second_sequence_constrains_the_match() {
     // graph-match-operator.md, the third example: Bob also communicates with Alice.
-    let result = run(r#"let Entities = datatable(name:string, type:string, age:long)
+    let result = run(
+        r#"let Entities = datatable(name:string, type:string, age:long)
         ["Alice", "Person", 23, "Bob", "Person", 31, "Eve", "Person", 17, "Mallory", "Person", 29, "Apollo", "System", 99];
     let Actions = datatable(source:string, destination:string, action_type:string)
         ["Alice", "Bob", "communicatesWith", "Alice", "Apollo", "trusts", "Bob", "Apollo", "hasPermission",
@@ -51,7 +53,8 @@ fn a_second_sequence_constrains_the_match() {
     | graph-match (mallory)-[attacks]->(compromised)-[hasPermission]->(apollo), (compromised)-[communicates]-(alice)
       where mallory.name == "Mallory" and apollo.name == "Apollo" and attacks.action_type == "attacks"
         and hasPermission.action_type == "hasPermission" and alice.name == "Alice"
-      project Attacker = mallory.name, Compromised = compromised.name, System = apollo.name"#);
+      project Attacker = mallory.name, Compromised = compromised.name, System = apollo.name"#,
+    );
     assert_eq!(result.column_names(), ["Attacker", "Compromised", "System"]);
     assert_eq!(column(&result, "Compromised"), ["Bob"]);
 }
@@ -207,12 +210,19 @@ fn nodes_without_rows_or_properties() {
     assert_eq!(column(&result, "e_age"), [""]);
     assert_eq!(column(&result, "node_degree_out"), ["1"]);
     // A graph of edges alone has nodes without properties.
-    let e = error("datatable(a:long, b:long) [1, 2] | make-graph a --> b | graph-match (x)-->(y) project x.id");
+    let e = error(
+        "datatable(a:long, b:long) [1, 2] | make-graph a --> b | graph-match (x)-->(y) project x.id",
+    );
     assert_eq!(e.kind, ErrorKind::Semantic);
     assert!(e.message.contains("have no properties"), "{e}");
-    assert_eq!(e.to_string().split(':').take(2).collect::<Vec<_>>(), ["1", "87"]);
+    assert_eq!(
+        e.to_string().split(':').take(2).collect::<Vec<_>>(),
+        ["1", "87"]
+    );
     // …but its edges have.
-    let edges = run("datatable(a:long, b:long, w:real) [1, 2, 0.5] | make-graph a --> b | graph-match ()-[e]->() project e.w");
+    let edges = run(
+        "datatable(a:long, b:long, w:real) [1, 2, 0.5] | make-graph a --> b | graph-match ()-[e]->() project e.w",
+    );
     assert_eq!(column(&edges, "e_w"), ["0.5"]);
 }
 
@@ -260,7 +270,8 @@ fn partitions_make_a_graph_each() {
 
 #[test]
 fn bad_patterns_and_graph_misuse_say_what_and_where() {
-    let graph = format!("{EMPLOYEES}reports | make-graph employee --> manager with employees on name");
+    let graph =
+        format!("{EMPLOYEES}reports | make-graph employee --> manager with employees on name");
     let at = |query: &str| {
         let e = error(query);
         let text = e.to_string();
@@ -310,7 +321,9 @@ fn bad_patterns_and_graph_misuse_say_what_and_where() {
             "'a' is a node",
         ),
         (
-            format!("{graph} | graph-match (a)-[e*1..2]->(b) where e.manager == 'Alice' project a.name"),
+            format!(
+                "{graph} | graph-match (a)-[e*1..2]->(b) where e.manager == 'Alice' project a.name"
+            ),
             ErrorKind::Unsupported,
             "'e' is a variable length edge",
         ),
@@ -335,7 +348,9 @@ fn bad_patterns_and_graph_misuse_say_what_and_where() {
             "unknown column 'nobody'",
         ),
         (
-            format!("{EMPLOYEES}reports | make-graph employee --> manager with employees on age | graph-to-table nodes"),
+            format!(
+                "{EMPLOYEES}reports | make-graph employee --> manager with employees on age | graph-to-table nodes"
+            ),
             ErrorKind::Semantic,
             "one type of node id",
         ),
@@ -350,7 +365,9 @@ fn bad_patterns_and_graph_misuse_say_what_and_where() {
         );
     }
     // A syntax error in a pattern points at the token.
-    let e = error(&format!("{graph} | graph-match (a)-[e*1..]->(b) project a.name"));
+    let e = error(&format!(
+        "{graph} | graph-match (a)-[e*1..]->(b) project a.name"
+    ));
     assert_eq!(e.kind, ErrorKind::Syntax);
     assert!(e.to_string().starts_with("5:90:"), "{e}");
 }

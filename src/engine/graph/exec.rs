@@ -41,6 +41,8 @@ use crate::results::{KqlType, kql_schema};
 pub struct Budget {
     reservation: Option<MemoryReservation>,
     stop: Option<Arc<QueryStop>>,
+    /// Whether nobody reads the rows any more (a `take` after the graph has its rows).
+    unread: Option<Box<dyn Fn() -> bool + Send + Sync>>,
     kept: AtomicUsize,
 }
 
@@ -50,6 +52,7 @@ impl Budget {
         Budget {
             reservation: Some(MemoryConsumer::new("make-graph").register(context.memory_pool())),
             stop: context.session_config().get_extension::<QueryStop>(),
+            unread: None,
             kept: AtomicUsize::new(0),
         }
     }
@@ -60,16 +63,29 @@ impl Budget {
         Budget {
             reservation: None,
             stop: None,
+            unread: None,
             kept: AtomicUsize::new(0),
         }
     }
 
-    /// Fails when the query was cancelled, or when what is kept and `working` more bytes do
-    /// not fit in the memory pool (DataFusion's "resources exhausted").
+    /// Stops the work too when `unread` says nobody reads its rows any more.
+    pub fn read_by(mut self, unread: impl Fn() -> bool + Send + Sync + 'static) -> Budget {
+        self.unread = Some(Box::new(unread));
+        self
+    }
+
+    /// Fails when the query was cancelled or its rows are no longer read, or when what is kept
+    /// and `working` more bytes do not fit in the memory pool (DataFusion's "resources
+    /// exhausted").
     pub fn need(&self, working: usize) -> Result<()> {
         if self.stop.as_ref().is_some_and(|s| s.stopped()) {
             return Err(DataFusionError::Execution(
                 "the query was cancelled".to_string(),
+            ));
+        }
+        if self.unread.as_ref().is_some_and(|unread| unread()) {
+            return Err(DataFusionError::Execution(
+                "the graph's rows are no longer read".to_string(),
             ));
         }
         let total = self.kept.load(Ordering::Relaxed).saturating_add(working);
@@ -214,8 +230,9 @@ impl PartitionStream for GraphPartition {
         let inputs = self.inputs.clone();
         let program = self.program.clone();
         let schema = self.schema.clone();
+        let reader = tx.clone();
         builder.spawn(async move {
-            let budget = Budget::of(&context);
+            let budget = Budget::of(&context).read_by(move || reader.is_closed());
             let tables = read_inputs(&inputs, &context, &budget).await?;
             let batch_rows = context.session_config().batch_size().max(1);
             let work = move || {
@@ -356,4 +373,35 @@ fn split(inputs: &[RecordBatch], columns: &[usize]) -> Result<Vec<Vec<RecordBatc
                 .collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryPool};
+
+    #[test]
+    fn the_budget_stops_on_cancel_on_unread_rows_and_past_the_pool() {
+        let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(1000));
+        let stop = Arc::new(QueryStop::default());
+        let budget = Budget {
+            reservation: Some(MemoryConsumer::new("test").register(&pool)),
+            stop: Some(stop.clone()),
+            unread: None,
+            kept: AtomicUsize::new(0),
+        };
+        budget.keep(400).unwrap();
+        budget.need(600).unwrap();
+        let past = budget.need(601).unwrap_err();
+        assert!(
+            matches!(past.find_root(), DataFusionError::ResourcesExhausted(_)),
+            "{past}"
+        );
+        stop.stop();
+        let cancelled = budget.need(0).unwrap_err();
+        assert!(cancelled.to_string().contains("cancelled"), "{cancelled}");
+        let unread = Budget::unlimited().read_by(|| true).need(0).unwrap_err();
+        assert!(unread.to_string().contains("no longer read"), "{unread}");
+        Budget::unlimited().need(usize::MAX).unwrap();
+    }
 }

@@ -64,9 +64,9 @@ impl Planner<'_> {
                 let mut inner = operators.iter();
                 let frame = self.graph_operators(&mut built, span, &mut inner)?;
                 if let Some(extra) = inner.next() {
-                    return Err(self.semantic(
+                    return Err(self.unsupported(
                         format!(
-                            "'{}' follows the graph operator that makes the table inside partitioned-by; put it after the parentheses",
+                            "'{}' after the graph operators inside partitioned-by (…) (an operator run on each partition's table) is not supported by the local engine yet",
                             extra.kind.name()
                         ),
                         extra.span,
@@ -408,17 +408,17 @@ impl Planner<'_> {
                 alias.span,
             ));
         }
-        let mut columns: Columns = part
-            .ids
-            .iter()
-            .map(|(_, name)| (name.name.clone(), KqlType::Long))
-            .collect();
         let properties = if part.edges {
             built.spec.edge_columns.clone()
         } else {
             built.node_columns()
         };
-        for (name, ty) in properties {
+        let ids = part
+            .ids
+            .iter()
+            .map(|(_, name)| (name.name.clone(), KqlType::Long));
+        let mut columns: Columns = Vec::new();
+        for (name, ty) in ids.chain(properties) {
             if columns.iter().any(|(n, _)| *n == name) {
                 let at = part.ids.iter().find(|(_, n)| n.name == name);
                 return Err(self.semantic(

@@ -371,8 +371,13 @@ impl Planner<'_> {
                 if !fold && scope.column_type(name).is_some() {
                     return Err(self.bare_property(name, expr.span));
                 }
-                if fold && scope.column_type(name).is_none() {
-                    self.known_scalar(name, vars, expr.span)?;
+                if fold
+                    && scope.column_type(name).is_none()
+                    && !self.scalars.contains_key(name)
+                    && !self.parameters.contains_key(name)
+                {
+                    // Inside all()/any()/map(), a bare name is the element's property.
+                    self.element_property(scope, name, expr.span)?;
                 }
                 Ok(expr.clone())
             }

@@ -33,6 +33,7 @@ pub struct Graph {
     pub ids: ArrayRef,
     /// One row per edge: its properties.
     pub edges: RecordBatch,
+    /// Each edge's ends and each node's edges.
     pub topology: Topology,
 }
 

@@ -103,6 +103,19 @@ impl Budget {
         self.kept.fetch_add(bytes, Ordering::Relaxed);
         Ok(())
     }
+
+    /// What is held now, in bytes.
+    pub fn kept(&self) -> usize {
+        self.kept.load(Ordering::Relaxed)
+    }
+
+    /// Back to holding `kept` bytes (what one partition's graph held is freed).
+    pub fn release_to(&self, kept: usize) {
+        self.kept.store(kept, Ordering::Relaxed);
+        if let Some(reservation) = &self.reservation {
+            reservation.resize(kept);
+        }
+    }
 }
 
 /// `make-graph` and the graph operators after it, as a table.
@@ -115,6 +128,7 @@ pub struct GraphSource {
 }
 
 impl GraphSource {
+    /// A source running `program` over `inputs` (the edges, then each node table).
     pub fn new(inputs: Vec<LogicalPlan>, program: GraphProgram<Expr>) -> GraphSource {
         let schema = kql_schema(&program.columns);
         GraphSource {
@@ -282,7 +296,17 @@ fn run(
         Some(partition) => {
             let mut columns = vec![partition.edges];
             columns.extend(&partition.node_tables);
-            split(&inputs, &columns)?
+            let parts = split(&inputs, &columns)?;
+            drop(inputs);
+            // The partitions are copies of the inputs.
+            budget.keep(
+                parts
+                    .iter()
+                    .flatten()
+                    .map(RecordBatch::get_array_memory_size)
+                    .sum(),
+            )?;
+            parts
         }
     };
     for mut part in parts {
@@ -290,20 +314,36 @@ fn run(
             continue;
         }
         let edges = part.remove(0);
-        let mut graph = build(&program.graph, edges, &part, budget)?;
-        budget.keep(graph_bytes(&graph))?;
-        for step in &program.steps {
-            match step {
-                GraphStep::MarkComponents { strong, name } => {
-                    mark_components(&mut graph, *strong, name)?
-                }
-            }
-        }
-        if !run_output(program, &graph, budget, schema, batch_rows, emit)? {
+        let held = budget.kept();
+        let go_on = run_graph(program, edges, &part, budget, schema, batch_rows, emit)?;
+        budget.release_to(held);
+        if !go_on {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Builds one graph, runs the steps and the output on it; false when `emit` stopped it.
+fn run_graph(
+    program: &GraphProgram<Arc<dyn PhysicalExpr>>,
+    edges: RecordBatch,
+    tables: &[RecordBatch],
+    budget: &Budget,
+    schema: &SchemaRef,
+    batch_rows: usize,
+    emit: &mut dyn FnMut(RecordBatch) -> bool,
+) -> Result<bool> {
+    let mut graph = build(&program.graph, edges, tables, budget)?;
+    budget.keep(graph_bytes(&graph))?;
+    for step in &program.steps {
+        match step {
+            GraphStep::MarkComponents { strong, name } => {
+                mark_components(&mut graph, *strong, name)?
+            }
+        }
+    }
+    run_output(program, &graph, budget, schema, batch_rows, emit)
 }
 
 fn graph_bytes(graph: &Graph) -> usize {

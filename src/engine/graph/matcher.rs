@@ -100,10 +100,12 @@ impl Topology {
         })
     }
 
+    /// How many nodes the graph has.
     pub fn nodes(&self) -> usize {
         self.nodes
     }
 
+    /// How many edges the graph has.
     pub fn edges(&self) -> usize {
         self.source.len()
     }
@@ -213,6 +215,7 @@ pub struct MatchRows {
 }
 
 impl MatchRows {
+    /// No rows yet, of matches of `pattern`.
     pub fn new(pattern: &Pattern) -> MatchRows {
         MatchRows {
             node_vars: pattern.nodes,
@@ -221,14 +224,17 @@ impl MatchRows {
         }
     }
 
+    /// How many matches there are.
     pub fn len(&self) -> usize {
         self.rows
     }
 
+    /// Whether there is no match.
     pub fn is_empty(&self) -> bool {
         self.rows == 0
     }
 
+    /// Forgets every row (keeping the memory for the next ones).
     pub fn clear(&mut self) {
         self.rows = 0;
         self.nodes.clear();
@@ -483,22 +489,8 @@ impl<'a> Matcher<'a> {
             self.bound[to] = None;
             frame.bound_to = false;
         }
-        if !frame.started {
-            frame.started = true;
-            frame.stack.clear();
-            frame.edges.clear();
-            let Some(start) = self.bound[from] else {
-                return Ok(false);
-            };
-            frame.stack.push(Entry {
-                node: start,
-                cursor: 0,
-                onward: true,
-            });
-            if var.min == 0 && self.end_ok(start, to, closing, true) {
-                self.bind_end(frame, to, start, closing);
-                return Ok(true);
-            }
+        if !frame.started && self.begin_walk(frame, var, from, to, closing) {
+            return Ok(true);
         }
         loop {
             self.tick()?;
@@ -546,6 +538,34 @@ impl<'a> Matcher<'a> {
                 return Ok(true);
             }
         }
+    }
+
+    /// Puts a walk's start node on its stack; true when the path of no edge is a match
+    /// (`*0..`).
+    fn begin_walk(
+        &mut self,
+        frame: &mut Frame,
+        var: EdgeVar,
+        from: usize,
+        to: usize,
+        closing: bool,
+    ) -> bool {
+        frame.started = true;
+        frame.stack.clear();
+        frame.edges.clear();
+        let Some(start) = self.bound[from] else {
+            return false;
+        };
+        frame.stack.push(Entry {
+            node: start,
+            cursor: 0,
+            onward: true,
+        });
+        if var.min == 0 && self.end_ok(start, to, closing, true) {
+            self.bind_end(frame, to, start, closing);
+            return true;
+        }
+        false
     }
 
     fn bind_end(&mut self, frame: &mut Frame, to: usize, node: u32, closing: bool) {
@@ -674,6 +694,8 @@ pub struct ShortestMatches {
 }
 
 impl ShortestMatches {
+    /// Keeps the shortest matches of `pattern` between node variables `first` and `last`;
+    /// `all`: every one of the least length, else the first found.
     pub fn new(pattern: &Pattern, first: usize, last: usize, all: bool) -> ShortestMatches {
         ShortestMatches {
             first,

@@ -41,7 +41,9 @@ pub struct GraphSpec {
     pub edge_columns: Columns,
     /// The source and target node id columns (indices in `edge_columns`).
     pub source: usize,
+    /// See `source`.
     pub target: usize,
+    /// The tables of node properties, inputs 1.. in order.
     pub node_tables: Vec<NodeTable>,
     /// The nodes' properties once built, in order.
     pub node_properties: Vec<NodeProperty>,

@@ -137,6 +137,7 @@ fn bags(batch: &RecordBatch) -> Vec<String> {
 }
 
 impl<'g> MatchContext<'g> {
+    /// The per-graph values of `spec`'s columns (kept in `budget`); rows go out as `output`.
     pub fn new(
         graph: &'g Graph,
         spec: &'g Compiled,

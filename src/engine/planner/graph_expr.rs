@@ -79,10 +79,12 @@ impl Variables {
         Ok(var)
     }
 
+    /// How many node variables there are.
     pub fn node_count(&self) -> usize {
         self.nodes
     }
 
+    /// The variable `name` stands for.
     pub fn get(&self, name: &str) -> Option<Var> {
         self.names.get(name).copied()
     }
@@ -92,6 +94,7 @@ impl Variables {
         self.variable.get(var).copied().unwrap_or(false)
     }
 
+    /// Whether `name` is a variable length edge.
     pub fn is_variable_edge(&self, name: &str) -> bool {
         matches!(self.get(name), Some(Var::Edge(var)) if self.variable(var))
     }
@@ -297,6 +300,7 @@ impl MatchColumns {
             .collect()
     }
 
+    /// The columns, in the order they were added.
     pub fn finish(self) -> Vec<MatchColumn<DfExpr>> {
         self.columns
     }

@@ -31,6 +31,15 @@ enum Target {
     Match,
 }
 
+/// The planned conditions of `where`: per node variable, per edge variable (its edges, its
+/// inner nodes), and on each match.
+struct Constraints {
+    nodes: Vec<Vec<DfExpr>>,
+    edges: Vec<Vec<DfExpr>>,
+    inner: Vec<Vec<DfExpr>>,
+    residual: Vec<DfExpr>,
+}
+
 /// A frame that only names columns (expressions are planned over it, never run on its plan).
 fn probe(columns: Columns) -> Frame {
     Frame {
@@ -63,64 +72,73 @@ impl Planner<'_> {
             node: probe(node_view),
             edge: probe(edges.clone()),
         };
-        let mut node_filters: Vec<Vec<DfExpr>> = vec![Vec::new(); pattern.nodes];
-        let mut edge_filters: Vec<Vec<DfExpr>> = vec![Vec::new(); pattern.edges.len()];
-        let mut inner_filters: Vec<Vec<DfExpr>> = vec![Vec::new(); pattern.edges.len()];
-        let mut columns = MatchColumns::default();
-        let mut residual = Vec::new();
-        let conjuncts: Vec<&Expr> = match &matching.filter {
-            Some(Expr {
-                kind:
-                    ExprKind::Logical {
-                        op: LogicalOp::And,
-                        operands,
-                    },
-                ..
-            }) => operands.iter().collect(),
-            Some(filter) => vec![filter],
-            None => Vec::new(),
+        let mut constraints = Constraints {
+            nodes: vec![Vec::new(); pattern.nodes],
+            edges: vec![Vec::new(); pattern.edges.len()],
+            inner: vec![Vec::new(); pattern.edges.len()],
+            residual: Vec::new(),
         };
-        for conjunct in conjuncts {
-            match self.target(conjunct, &vars) {
-                Target::Node(var) => {
-                    let element = self.element_expr(
-                        conjunct,
-                        &vars,
-                        Some(Var::Node(var)),
-                        &scopes.node,
-                        false,
-                    )?;
-                    node_filters[var].push(self.graph_condition(&element, &scopes.node)?);
-                }
-                Target::Edge { var, body, fold } => {
-                    let over = if fold { None } else { Some(Var::Edge(var)) };
-                    let element = self.element_expr(&body, &vars, over, &scopes.edge, fold)?;
-                    edge_filters[var].push(self.graph_condition(&element, &scopes.edge)?);
-                }
-                Target::Inner(var, body) => {
-                    let element = self.element_expr(&body, &vars, None, &scopes.node, true)?;
-                    inner_filters[var].push(self.graph_condition(&element, &scopes.node)?);
-                }
-                Target::Match => {
-                    let rewritten = self.match_expr(conjunct, &vars, &scopes, &mut columns)?;
-                    let frame = probe(columns.columns());
-                    residual.push(self.graph_condition(&rewritten, &frame)?);
-                }
-            }
+        let mut columns = MatchColumns::default();
+        if let Some(filter) = &matching.filter {
+            self.graph_where(filter, &vars, &scopes, &mut constraints, &mut columns)?;
         }
         let (project, output) =
             self.graph_project(&matching.project, &vars, &scopes, &mut columns)?;
         let spec = MatchSpec {
             pattern,
             shortest,
-            node_filters: node_filters.into_iter().map(and_all).collect(),
-            edge_filters: edge_filters.into_iter().map(and_all).collect(),
-            inner_filters: inner_filters.into_iter().map(and_all).collect(),
+            node_filters: constraints.nodes.into_iter().map(and_all).collect(),
+            edge_filters: constraints.edges.into_iter().map(and_all).collect(),
+            inner_filters: constraints.inner.into_iter().map(and_all).collect(),
             columns: columns.finish(),
-            residual: and_all(residual),
+            residual: and_all(constraints.residual),
             project,
         };
         Ok((spec, output))
+    }
+
+    /// `where`: each `and`ed condition planned where it is evaluated.
+    fn graph_where(
+        &mut self,
+        filter: &Expr,
+        vars: &Variables,
+        scopes: &Scopes,
+        constraints: &mut Constraints,
+        columns: &mut MatchColumns,
+    ) -> Result<(), QueryError> {
+        let conjuncts: Vec<&Expr> = match &filter.kind {
+            ExprKind::Logical {
+                op: LogicalOp::And,
+                operands,
+            } => operands.iter().collect(),
+            _ => vec![filter],
+        };
+        for conjunct in conjuncts {
+            match self.target(conjunct, vars) {
+                Target::Node(var) => {
+                    let over = Some(Var::Node(var));
+                    let element = self.element_expr(conjunct, vars, over, &scopes.node, false)?;
+                    constraints.nodes[var].push(self.graph_condition(&element, &scopes.node)?);
+                }
+                Target::Edge { var, body, fold } => {
+                    let over = if fold { None } else { Some(Var::Edge(var)) };
+                    let element = self.element_expr(&body, vars, over, &scopes.edge, fold)?;
+                    constraints.edges[var].push(self.graph_condition(&element, &scopes.edge)?);
+                }
+                Target::Inner(var, body) => {
+                    let element = self.element_expr(&body, vars, None, &scopes.node, true)?;
+                    constraints.inner[var].push(self.graph_condition(&element, &scopes.node)?);
+                }
+                Target::Match => {
+                    let rewritten = self.match_expr(conjunct, vars, scopes, columns)?;
+                    let frame = probe(columns.columns());
+                    constraints
+                        .residual
+                        .push(self.graph_condition(&rewritten, &frame)?);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A planned true/false condition that needs nothing but its row.

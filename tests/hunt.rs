@@ -10,6 +10,7 @@ mod hunt {
     pub mod files;
     pub mod fuzz;
     pub mod graph;
+    pub mod kql_graph;
     pub mod lab;
     pub mod make_series;
     pub mod memory;

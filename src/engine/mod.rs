@@ -5,6 +5,7 @@ pub mod cooperative;
 pub mod earlier;
 pub mod files;
 pub mod functions;
+pub mod graph;
 pub mod lab;
 mod lab_table;
 pub mod memory;

@@ -769,6 +769,7 @@ impl<'s> Analyser<'s> {
                 }
                 Cols::open()
             }
+            "graph-match" | "graph-shortest-paths" => graph_projection(&nodes),
             // Operators whose output the analysis does not compute: open, unchecked.
             _ => Cols::open(),
         }
@@ -1534,6 +1535,38 @@ fn named_parts(node: &SyntaxNode) -> (Vec<String>, Option<SyntaxNode>) {
         }
     }
     (targets, value)
+}
+
+/// The columns of `graph-match`'s and `graph-shortest-paths`'s `project` (graph-match-operator.md):
+/// each item's name, or a property's `variable_property` (any-graph-function.md's example
+/// projects `src.LocationName` as `src_LocationName`); open when an item's name is not sure. The
+/// expressions read the pattern's variables, which the analysis does not follow: unchecked.
+fn graph_projection(nodes: &[SyntaxNode]) -> Cols {
+    let Some(project) = nodes
+        .iter()
+        .find(|n| n.kind() == CLAUSE && clause_word(n).as_deref() == Some("project"))
+    else {
+        return Cols::open();
+    };
+    let mut out = Cols::default();
+    for item in project.children().filter(|n| n.kind() == NAMED_EXPR) {
+        let (targets, value) = named_parts(&item);
+        let name = targets.first().cloned().or_else(|| {
+            let value = value?;
+            let text = value.text().to_string();
+            let path = value.kind() == MEMBER_EXPR
+                && text.split('.').count() == 2
+                && text.split('.').all(|part| {
+                    !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                });
+            path.then(|| text.replace('.', "_"))
+        });
+        match name {
+            Some(name) => out.set(&name, ""),
+            None => out.open = true,
+        }
+    }
+    out
 }
 
 /// The column name KQL gives an unnamed expression when it can be told for sure: a column

@@ -189,6 +189,20 @@ pub enum OperatorKind {
     /// `scan [with_match_id = Id] [declare (Name: type [= Default], …)] with (step Name
     /// [output = all|last|none]: Condition [=> Column = Value, …]; …)` (scan-operator.md).
     Scan(Box<Scan>),
+    /// `make-graph Source --> Target …` (make-graph-operator.md): a graph, which the graph
+    /// operators after it read.
+    MakeGraph(Box<MakeGraph>),
+    /// `graph-match` (graph-match-operator.md) and `graph-shortest-paths`
+    /// (graph-shortest-paths-operator.md): a table of the pattern's matches.
+    GraphMatch(Box<GraphMatch>),
+    /// `graph-to-table nodes|edges …` (graph-to-table-operator.md).
+    GraphToTable(Vec<GraphTablePart>),
+    /// `graph-mark-components [kind = weak|strong] [with_component_id = Name]`
+    /// (graph-mark-components-operator.md): the kind and the property as written.
+    GraphMarkComponents {
+        kind: Option<Ident>,
+        component_id: Option<Ident>,
+    },
     /// A tabular operator of the language that this parser does not read yet (`join`,
     /// `mv-expand` …). Its arguments are skipped up to the next `|` outside brackets, without a
     /// diagnostic: the query is valid, the engine says it cannot run it. The operator's name
@@ -238,10 +252,94 @@ impl OperatorKind {
             },
             OperatorKind::MakeSeries(_) => "make-series",
             OperatorKind::Scan(_) => "scan",
+            OperatorKind::MakeGraph(_) => "make-graph",
+            OperatorKind::GraphMatch(m) if m.shortest => "graph-shortest-paths",
+            OperatorKind::GraphMatch(_) => "graph-match",
+            OperatorKind::GraphToTable(_) => "graph-to-table",
+            OperatorKind::GraphMarkComponents { .. } => "graph-mark-components",
             OperatorKind::Unsupported(_) => "(unsupported)",
             OperatorKind::Error => "(error)",
         }
     }
+}
+
+/// `make-graph` (make-graph-operator.md): the edges' source and target id columns, how the
+/// nodes get their properties, and the partitioning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeGraph {
+    pub source: Ident,
+    pub target: Ident,
+    /// `with Nodes on Id, …`: each table of node properties and its id column.
+    pub nodes: Vec<(Pipeline, Ident)>,
+    /// `with_node_id = Name`: the nodes' one property, their id.
+    pub node_id: Option<Ident>,
+    /// `partitioned-by Column (Operators)`: a graph per value of the column, each given to the
+    /// graph operators.
+    pub partitioned_by: Option<(Ident, Vec<Operator>)>,
+}
+
+/// `graph-match` / `graph-shortest-paths`: the parameters, the pattern, the constraints and
+/// the projection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphMatch {
+    /// `graph-shortest-paths`.
+    pub shortest: bool,
+    /// `cycles = all | none | unique_edges` as written.
+    pub cycles: Option<Ident>,
+    /// `output = any | all` (graph-shortest-paths) as written.
+    pub output: Option<Ident>,
+    /// The comma-separated sequences of the pattern.
+    pub pattern: Vec<PatternSequence>,
+    pub filter: Option<Expr>,
+    pub project: Vec<NamedExpr>,
+}
+
+/// One sequence of a graph pattern: `nodes[i]` and `nodes[i + 1]` are joined by `edges[i]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternSequence {
+    pub nodes: Vec<PatternNode>,
+    pub edges: Vec<PatternEdge>,
+}
+
+/// `(name)` or `()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternNode {
+    pub name: Option<Ident>,
+    pub span: Span,
+}
+
+/// `-[name*min..max]->` and its other spellings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternEdge {
+    pub name: Option<Ident>,
+    pub direction: EdgeDirection,
+    /// `*min..max`: a variable length edge, its bounds as written (whole numbers or let names).
+    pub length: Option<(Expr, Expr)>,
+    pub span: Span,
+}
+
+/// Which way a pattern edge points, as written left to right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeDirection {
+    /// `-[e]->`: from the node on its left to the node on its right.
+    Right,
+    /// `<-[e]-`: from the node on its right to the node on its left.
+    Left,
+    /// `-[e]-`: either way.
+    Any,
+}
+
+/// One part of `graph-to-table`: `nodes` or `edges`, its table name and id columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphTablePart {
+    /// `edges` (else `nodes`).
+    pub edges: bool,
+    /// `as Name`.
+    pub alias: Option<Ident>,
+    /// `with_node_id`, `with_source_id`, `with_target_id` as written: the parameter and the
+    /// column name.
+    pub ids: Vec<(Ident, Ident)>,
+    pub span: Span,
 }
 
 /// `scan` (scan-operator.md): the match id column, the declared columns and the steps.

@@ -18,8 +18,9 @@
 //!   indented by 4 more than its context); no other line break is invented, so a long argument
 //!   list written on one line stays on one line;
 //! - string literals and everything inside a typed literal (`datetime(…)`, `dynamic(…)`) are
-//!   copied untouched, and so is the spacing of operators read loosely (`make-graph`, …) and of
-//!   `restrict`/`pattern` statements;
+//!   copied untouched, and so is the spacing of the graph operators (their patterns' arrows,
+//!   `-->`, `<-[e]-`, are written without spaces), of operators read loosely (`macro-expand`, …)
+//!   and of `restrict`/`pattern` statements;
 //! - a blank line in the query is kept (at most one) where a line starts anyway.
 //!
 //! Text with a syntax error is never formatted: its meaning is uncertain, so moving its tokens
@@ -175,7 +176,8 @@ struct Item {
     gap: String,
 }
 
-/// Operators the parser keeps whole without reading (`grammar.rs`): their spacing is kept.
+/// Operators whose spacing is kept: the graph operators (a space inside `-->` would change
+/// the pattern) and those the parser keeps whole without reading (`grammar.rs`).
 const LOOSE_OPERATORS: &[&str] = &[
     "macro-expand",
     "make-graph",
@@ -393,8 +395,16 @@ fn loose(token: &SyntaxToken) -> bool {
     let Some(parent) = token.parent() else {
         return false;
     };
+    // A graph pattern's arrows and brackets: `-[e*1..3]->` is written without spaces.
+    if token.parent_ancestors().any(|n| n.kind() == GRAPH_PATTERN) {
+        return true;
+    }
     match parent.kind() {
         OTHER_STMT => true,
+        // `partitioned-by` is one word with a hyphen.
+        CLAUSE => parent
+            .first_token()
+            .is_some_and(|first| first.text() == "partitioned"),
         OPERATOR => parent
             .children()
             .find(|c| c.kind() == OPERATOR_NAME)
@@ -503,6 +513,14 @@ mod tests {
         check(
             "datatable (A:string, B:long) ['x', 1]",
             "datatable(A: string, B: long) ['x', 1]",
+        );
+    }
+
+    #[test]
+    fn graph_patterns_keep_their_arrows() {
+        check(
+            "E|make-graph s --> d with N on id partitioned-by t (graph-match cycles=none (a)<-[e*1..3]-(b)-->(c) where a.x==1 and all(e,y>2) project a.x,m=map(e,z))\n| where x>1",
+            "E\n| make-graph s --> d with N on id partitioned-by t (graph-match cycles=none (a)<-[e*1..3]-(b)-->(c) where a.x == 1 and all(e, y > 2) project a.x, m = map(e, z))\n| where x > 1",
         );
     }
 

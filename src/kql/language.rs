@@ -338,7 +338,7 @@ pub const TABULAR_OPERATORS: &[TabularOperator] = &[
     },
     TabularOperator {
         name: "graph-shortest-paths",
-        parameters: &["output"],
+        parameters: &["output", "cycles"],
         doc: "Finds shortest paths between graph nodes",
         ..OP
     },

@@ -5,6 +5,8 @@
 //! expression tree is), and marks valid KQL the local engine cannot run yet as `Unsupported`,
 //! naming the construct and where it is, so the engine refuses it rather than answer wrongly.
 
+mod graph;
+
 use super::ast::*;
 use super::lexer::{TokenKind, lex};
 use super::syntax::{self, SyntaxKind, SyntaxKind::*, SyntaxNode, SyntaxToken};
@@ -665,6 +667,21 @@ impl Lower {
                 Some(scan) => OperatorKind::Scan(Box::new(scan)),
                 None => OperatorKind::Error,
             },
+            "make-graph" => match self.make_graph(node) {
+                Some(make) => OperatorKind::MakeGraph(Box::new(make)),
+                None => OperatorKind::Error,
+            },
+            "graph-match" | "graph-shortest-paths" => {
+                match self.graph_match(node, name == "graph-shortest-paths") {
+                    Some(matching) => OperatorKind::GraphMatch(Box::new(matching)),
+                    None => OperatorKind::Error,
+                }
+            }
+            "graph-to-table" => match self.graph_to_table(node) {
+                Some(parts) => OperatorKind::GraphToTable(parts),
+                None => OperatorKind::Error,
+            },
+            "graph-mark-components" => self.mark_components(node),
             _ => unsupported(),
         };
         Operator { kind, span }

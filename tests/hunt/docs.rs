@@ -28,9 +28,11 @@ use super::engine::{engine, runtime, shared};
 /// equality, 30 with join, 31 with union, 34 with mv-expand, 301 before and 317 after the
 /// window functions with restarts, weighted percentiles, sorts of several arrays, `scan`,
 /// `buildschema` and the plugins `rows_near`, `ipv4_lookup`, `geo_polygon_lookup`,
-/// `geo_line_lookup` and `dcount_intersect`. Raise it as issue 9 lands (to the
-/// number the report prints), so that a change that makes fewer examples match fails here.
-const MATCHES_FLOOR: usize = 317;
+/// `geo_line_lookup` and `dcount_intersect`, 328 with the graph operators (`make-graph`,
+/// `graph-match`, `graph-shortest-paths`, `graph-to-table`, `graph-mark-components`). Raise it
+/// as issue 9 lands (to the number the report prints), so that a change that makes fewer
+/// examples match fails here.
+const MATCHES_FLOOR: usize = 328;
 
 /// The examples whose documented output is not what Kusto answers (a page or rendering
 /// error, re-examined one by one), with the reason; the report prints it, and an example that
@@ -51,6 +53,10 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
         "geo-polygon-centroid-function#3",
         "the page's output lacks the point's opening brace; the coordinates agree within 1e-8 degrees",
+    ),
+    (
+        "node-degree-in#1",
+        "the page's third row names Ellen, who is not in its data, and counts a report to Eve, who has none: the query's data gives the first two rows",
     ),
     (
         "parse-url-function#1",

@@ -12,6 +12,9 @@ mod columns;
 mod evaluate;
 mod extremes;
 mod functions;
+mod graph;
+mod graph_expr;
+mod graph_match;
 mod join;
 mod make_series;
 mod mv_apply;
@@ -504,11 +507,16 @@ impl Planner<'_> {
                 return Err(self.error(ErrorKind::Syntax, "this is not a table", *span));
             }
         };
-        for operator in &pipeline.operators {
+        let mut operators = pipeline.operators.iter();
+        while let Some(operator) = operators.next() {
             frame = match &operator.kind {
                 OperatorKind::Union(union) => {
                     let input = union::base_table(pipeline).unwrap_or_else(|| "union_arg0".into());
                     self.union(Some((input, frame)), union, operator.span)?
+                }
+                // The graph operators after it read its graph.
+                OperatorKind::MakeGraph(make) => {
+                    self.graph(frame, make, operator.span, &mut operators)?
                 }
                 _ => self.operator(frame, operator)?,
             };
@@ -881,6 +889,13 @@ impl Planner<'_> {
             // A drawing hint for the user agent: the rows pass through unchanged (the engine
             // attaches the hint to the result; the parser keeps it last).
             OperatorKind::Render(_) => Ok(frame),
+            OperatorKind::MakeGraph(_) => Err(self.unsupported(
+                "make-graph inside a subquery of another operator is not supported by the local engine",
+                span,
+            )),
+            OperatorKind::GraphMatch(_)
+            | OperatorKind::GraphToTable(_)
+            | OperatorKind::GraphMarkComponents { .. } => Err(self.graph_without_graph(operator)),
             OperatorKind::Unsupported(operator) => Err(self.unsupported(
                 format!(
                     "the '{}' operator is not supported by the local engine yet",

@@ -450,6 +450,17 @@ fn union_expand_parse_and_sources_declare_their_columns() {
             .is_empty()
     );
     assert!(messages("DeviceProcessEvents | fork (where Foo == 1) (take 1)").is_empty());
+    // graph-match makes the columns of its projection; the pattern's variables are not
+    // columns, and make-graph's graph has none to check.
+    let graph = "DeviceNetworkEvents | make-graph DeviceId --> RemoteIP with_node_id=id\n\
+                 | graph-match (a)-[e*1..2]->(b) where a.id != b.id project From = a.id, b.id";
+    assert!(messages(graph).is_empty(), "{:?}", messages(graph));
+    assert_eq!(columns(graph), names(&["From", "b_id"]));
+    assert!(
+        messages("DeviceNetworkEvents | make-graph DeviceId --> RemoteIP | graph-match (a)-->(b) project n = a.id | where Nope == 1")
+            .iter()
+            .any(|m| m.contains("'Nope'"))
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Statements and tabular operators. Each operator's shape is from its page under
-//! learn.microsoft.com/kusto/query (`join-operator`, `mv-expand-operator` …); operators real
-//! hunting queries never use (`macro-expand`, graph operators) are kept whole but read loosely.
+//! learn.microsoft.com/kusto/query (`join-operator`, `mv-expand-operator` …); the graph operators
+//! are in `graph.rs`; operators real hunting queries never use (`macro-expand`,
+//! `graph-where-nodes`) are kept whole but read loosely.
 
 use super::SyntaxKind::{self, *};
 use super::parser::Parser;
@@ -474,16 +475,14 @@ impl Parser<'_> {
                 self.clause_expr("by");
                 self.with_properties();
             }
-            // Operators hunting queries do not use: kept whole, read loosely.
-            "macro-expand"
-            | "make-graph"
-            | "graph-match"
-            | "graph-shortest-paths"
-            | "graph-to-table"
-            | "graph-mark-components"
-            | "graph-where-nodes"
-            | "graph-where-edges"
-            | "assert-schema"
+            "make-graph" => self.make_graph(),
+            "graph-match" | "graph-shortest-paths" => self.graph_match(name),
+            "graph-to-table" => self.graph_to_table(),
+            // Its parameters (`kind=`, `with_component_id=`) are all it has.
+            "graph-mark-components" => {}
+            // Operators hunting queries do not use (and the graph filters the documentation
+            // does not describe): kept whole, read loosely.
+            "macro-expand" | "graph-where-nodes" | "graph-where-edges" | "assert-schema"
             | "project-smart" => {
                 self.skip_to_operator_end();
             }
@@ -524,7 +523,7 @@ impl Parser<'_> {
     }
 
     /// A parameter's value: one literal or name (`inner`, `true`, `'Source'`, `0.5`).
-    fn parameter_value(&mut self) {
+    pub(super) fn parameter_value(&mut self) {
         match self.nth(0) {
             Some(IDENT | STRING | INT | REAL | TIMESPAN) => {
                 self.start(if self.at(IDENT) { NAME_REF } else { LITERAL });
@@ -541,7 +540,7 @@ impl Parser<'_> {
     }
 
     /// Starts a `CLAUSE` node when the cursor is at `word` (and takes the word).
-    fn clause_start(&mut self, word: &str) -> bool {
+    pub(super) fn clause_start(&mut self, word: &str) -> bool {
         if !self.at_word(word) {
             return false;
         }
@@ -598,7 +597,7 @@ impl Parser<'_> {
     }
 
     /// [`Self::named_list`] that must hold at least one item (`project`, `by`, …).
-    fn named_list_required(&mut self, stop: &[&str], what: &str) {
+    pub(super) fn named_list_required(&mut self, stop: &[&str], what: &str) {
         if self.at_operator_end() || self.nth_word(0).is_some_and(|w| stop.contains(&w)) {
             self.expected(what);
             return;
@@ -827,7 +826,7 @@ impl Parser<'_> {
     }
 
     /// `( Operator | Operator … )`: operators applied to a context given by the enclosing one.
-    fn subquery(&mut self) {
+    pub(super) fn subquery(&mut self) {
         self.start(SUBQUERY);
         if self.expect(L_PAREN, "'(' and the subquery") {
             if self.enter() {

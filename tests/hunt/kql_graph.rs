@@ -402,6 +402,27 @@ fn long_paths_of_wide_edges_are_built_a_little_at_a_time() {
     assert_eq!(result.row_count(), 5);
 }
 
+/// Nodes without properties (no with_node_id, no node table) make no table: said plainly
+/// (it was DataFusion's "must either specify a row count or at least one column").
+#[test]
+fn nodes_without_properties_make_no_table() {
+    let message = error(
+        "datatable(s: string, d: string) ['a', 'b'] | make-graph s --> d | graph-to-table nodes",
+    )
+    .message;
+    assert!(message.contains("with_node_id"), "{message}");
+    // An operator the engine does not run yet after make-graph is named.
+    let refused = error(
+        "datatable(s: string, d: string) ['a', 'b'] | make-graph s --> d with_node_id=n | graph-where-nodes n != 'a' | graph-to-table nodes",
+    );
+    assert_eq!(refused.kind, ErrorKind::Unsupported, "{refused}");
+    assert!(refused.message.contains("'graph-where-nodes'"), "{refused}");
+    let hashed = run(
+        "datatable(s: string, d: string) ['a', 'b'] | make-graph s --> d | graph-to-table nodes with_node_id=h",
+    );
+    assert_eq!(hashed.row_count(), 2);
+}
+
 #[test]
 fn a_graph_past_the_memory_limit_fails_clearly() {
     let engine = LocalEngine::new(Catalog::default(), "test").with_memory_limit(16 << 20);

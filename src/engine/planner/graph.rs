@@ -113,6 +113,15 @@ impl Planner<'_> {
                     )?;
                     (GraphOutput::Match(Box::new(spec)), columns)
                 }
+                OperatorKind::Unsupported(name) => {
+                    return Err(self.unsupported(
+                        format!(
+                            "'{}' is not supported by the local engine yet: follow make-graph with {GRAPH_OPERATORS}",
+                            name.name
+                        ),
+                        name.span,
+                    ));
+                }
                 other => {
                     return Err(self.semantic(
                         format!(
@@ -427,6 +436,12 @@ impl Planner<'_> {
                 ));
             }
             columns.push((name, ty));
+        }
+        if columns.is_empty() {
+            return Err(self.semantic(
+                "the graph's nodes have no properties to make a table of: name their ids with make-graph's with_node_id=Name, give node tables (with T on Id), or ask for hash ids (graph-to-table nodes with_node_id=Name)",
+                part.span,
+            ));
         }
         let output = if part.edges {
             GraphOutput::Edges {

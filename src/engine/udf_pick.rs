@@ -136,21 +136,7 @@ impl PickRowUdaf {
         } else {
             None
         };
-        Ok(PickGroups {
-            pick: self.pick,
-            key,
-            row_type,
-            best: Vec::new(),
-            rows: Vec::new(),
-            batches: Vec::new(),
-            candidate: Vec::new(),
-            stamp: Vec::new(),
-            round: 0,
-            live: 0,
-            held_rows: 0,
-            batch_bytes: 0,
-            best_bytes: 0,
-        })
+        Ok(PickGroups::new(self.pick, key, row_type))
     }
 }
 
@@ -191,6 +177,25 @@ fn best_size(best: &Option<(OwnedRow, ScalarValue)>) -> usize {
 const MIN_COMPACTED_ROWS: usize = 65_536;
 
 impl PickGroups {
+    /// No groups yet; `key` converts the compared values (none for `First`/`Any`).
+    fn new(pick: Pick, key: Option<(RowConverter, DataType)>, row_type: DataType) -> PickGroups {
+        PickGroups {
+            pick,
+            key,
+            row_type,
+            best: Vec::new(),
+            rows: Vec::new(),
+            batches: Vec::new(),
+            candidate: Vec::new(),
+            stamp: Vec::new(),
+            round: 0,
+            live: 0,
+            held_rows: 0,
+            batch_bytes: 0,
+            best_bytes: 0,
+        }
+    }
+
     /// Takes rows `(key?, row)` for their groups; rows left out by `filter` or whose row is
     /// null (an empty state) are passed over.
     fn take(
@@ -506,25 +511,12 @@ mod tests {
         use datafusion::arrow::array::{Int64Array, StringArray};
         use datafusion::logical_expr::EmitTo;
         use std::sync::Arc;
-        let mut groups = PickGroups {
-            pick: super::Pick::Max,
-            key: Some((
-                super::RowConverter::new(vec![super::SortField::new(super::DataType::Int64)])
-                    .unwrap(),
-                super::DataType::Int64,
-            )),
-            row_type: super::DataType::Utf8,
-            best: Vec::new(),
-            rows: Vec::new(),
-            batches: Vec::new(),
-            candidate: Vec::new(),
-            stamp: Vec::new(),
-            round: 0,
-            live: 0,
-            held_rows: 0,
-            batch_bytes: 0,
-            best_bytes: 0,
-        };
+        let key = super::RowConverter::new(vec![super::SortField::new(super::DataType::Int64)]);
+        let mut groups = PickGroups::new(
+            super::Pick::Max,
+            Some((key.unwrap(), super::DataType::Int64)),
+            super::DataType::Utf8,
+        );
         let afresh = |g: &PickGroups| {
             let rows: usize = g.batches.iter().map(|b| b.get_array_memory_size()).sum();
             let keys: usize = g.best.iter().map(best_size).sum();

@@ -625,6 +625,93 @@ pub struct Expr {
 }
 
 impl Expr {
+    /// The expressions directly under this one, left to right.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Binary { left, right, .. } => vec![left, right],
+            ExprKind::Logical { operands, .. } => operands.iter().collect(),
+            ExprKind::Unary { operand, .. } => vec![operand],
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::In { value, list, .. } => std::iter::once(&**value).chain(list).collect(),
+            ExprKind::Between {
+                value, low, high, ..
+            } => vec![value, low, high],
+            ExprKind::Member { target, .. } => vec![target],
+            ExprKind::Index { target, index } => vec![target, index],
+            ExprKind::NamedArg { value, .. } => vec![value],
+            ExprKind::Literal(_)
+            | ExprKind::Column(_)
+            | ExprKind::Star
+            | ExprKind::Tabular(_)
+            | ExprKind::Error => Vec::new(),
+        }
+    }
+
+    /// This expression with each expression directly under it replaced by `f`'s, left to right
+    /// (the order of [`Expr::children`]); leaves are cloned. The one walk the planner's rewrites
+    /// share (scan steps, aggregates inside expressions, graph variables).
+    pub fn try_map_children<E>(
+        &self,
+        f: &mut dyn FnMut(&Expr) -> Result<Expr, E>,
+    ) -> Result<Expr, E> {
+        let mut boxed = |e: &Expr| f(e).map(Box::new);
+        let kind = match &self.kind {
+            ExprKind::Binary { op, left, right } => ExprKind::Binary {
+                op: *op,
+                left: boxed(left)?,
+                right: boxed(right)?,
+            },
+            ExprKind::Logical { op, operands } => ExprKind::Logical {
+                op: *op,
+                operands: operands.iter().map(&mut *f).collect::<Result<_, _>>()?,
+            },
+            ExprKind::Unary { op, operand } => ExprKind::Unary {
+                op: *op,
+                operand: boxed(operand)?,
+            },
+            ExprKind::Call { name, args } => ExprKind::Call {
+                name: name.clone(),
+                args: args.iter().map(&mut *f).collect::<Result<_, _>>()?,
+            },
+            ExprKind::In {
+                value,
+                list,
+                negated,
+                case_insensitive,
+            } => ExprKind::In {
+                value: boxed(value)?,
+                list: list.iter().map(&mut *f).collect::<Result<_, _>>()?,
+                negated: *negated,
+                case_insensitive: *case_insensitive,
+            },
+            ExprKind::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => ExprKind::Between {
+                value: boxed(value)?,
+                low: boxed(low)?,
+                high: boxed(high)?,
+                negated: *negated,
+            },
+            ExprKind::Member { target, key } => ExprKind::Member {
+                target: boxed(target)?,
+                key: key.clone(),
+            },
+            ExprKind::Index { target, index } => ExprKind::Index {
+                target: boxed(target)?,
+                index: boxed(index)?,
+            },
+            ExprKind::NamedArg { name, value } => ExprKind::NamedArg {
+                name: name.clone(),
+                value: boxed(value)?,
+            },
+            other => other.clone(),
+        };
+        Ok(Expr::new(kind, self.span))
+    }
+
     /// A node, with its depth taken from its direct children.
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         let deepest = match &kind {

@@ -1066,82 +1066,20 @@ fn is_known_scalar(name: &str) -> bool {
 /// `expr` with each aggregate call replaced by a reference to hidden aggregate `first + k`
 /// (k counting the calls found, which are pushed to `found`).
 fn lift_aggregates(expr: &Expr, first: usize, found: &mut Vec<Expr>) -> Expr {
-    let mut lift = |e: &Expr| Box::new(lift_aggregates(e, first, found));
-    let kind = match &expr.kind {
-        ExprKind::Call { name, .. } if is_aggregate(&name.name) => {
-            found.push(expr.clone());
-            return Expr::new(ExprKind::Column(hidden(first + found.len() - 1)), expr.span);
-        }
-        ExprKind::Call { name, args } => ExprKind::Call {
-            name: name.clone(),
-            args: args
-                .iter()
-                .map(|a| lift_aggregates(a, first, found))
-                .collect(),
-        },
-        ExprKind::Binary { op, left, right } => {
-            let left = lift(left);
-            ExprKind::Binary {
-                op: *op,
-                left,
-                right: Box::new(lift_aggregates(right, first, found)),
-            }
-        }
-        ExprKind::Logical { op, operands } => ExprKind::Logical {
-            op: *op,
-            operands: operands
-                .iter()
-                .map(|a| lift_aggregates(a, first, found))
-                .collect(),
-        },
-        ExprKind::Unary { op, operand } => ExprKind::Unary {
-            op: *op,
-            operand: lift(operand),
-        },
-        ExprKind::In {
-            value,
-            list,
-            negated,
-            case_insensitive,
-        } => ExprKind::In {
-            value: Box::new(lift_aggregates(value, first, found)),
-            list: list
-                .iter()
-                .map(|a| lift_aggregates(a, first, found))
-                .collect(),
-            negated: *negated,
-            case_insensitive: *case_insensitive,
-        },
-        ExprKind::Between {
-            value,
-            low,
-            high,
-            negated,
-        } => ExprKind::Between {
-            value: Box::new(lift_aggregates(value, first, found)),
-            low: Box::new(lift_aggregates(low, first, found)),
-            high: Box::new(lift_aggregates(high, first, found)),
-            negated: *negated,
-        },
-        ExprKind::Member { target, key } => ExprKind::Member {
-            target: lift(target),
-            key: key.clone(),
-        },
-        ExprKind::Index { target, index } => {
-            let target = lift(target);
-            ExprKind::Index {
-                target,
-                index: Box::new(lift_aggregates(index, first, found)),
-            }
-        }
-        ExprKind::NamedArg { name, value } => ExprKind::NamedArg {
-            name: name.clone(),
-            value: lift(value),
-        },
-        other => other.clone(),
-    };
+    if let ExprKind::Call { name, .. } = &expr.kind
+        && is_aggregate(&name.name)
+    {
+        found.push(expr.clone());
+        return Expr::new(ExprKind::Column(hidden(first + found.len() - 1)), expr.span);
+    }
     // Depth is bounded where the expression was read (`ast::MAX_EXPR_DEPTH`).
-    Expr::new(kind, expr.span)
+    let lifted = expr.try_map_children(&mut |child| {
+        Ok::<_, std::convert::Infallible>(lift_aggregates(child, first, found))
+    });
+    match lifted {
+        Ok(lifted) => lifted,
+        Err(never) => match never {},
+    }
 }
 
 /// `stdev` (sample), `stdevp` (population), `variance`, `variancep` of reals.

@@ -155,94 +155,9 @@ fn is_graph_function(name: &str) -> bool {
 /// Calls `f` on `expr` and every expression under it.
 fn walk(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(expr);
-    for child in children(expr) {
+    for child in expr.children() {
         walk(child, f);
     }
-}
-
-/// The expressions directly under `expr`.
-fn children(expr: &Expr) -> Vec<&Expr> {
-    match &expr.kind {
-        ExprKind::Binary { left, right, .. } => vec![left, right],
-        ExprKind::Logical { operands, .. } => operands.iter().collect(),
-        ExprKind::Unary { operand, .. } => vec![operand],
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::In { value, list, .. } => std::iter::once(&**value).chain(list).collect(),
-        ExprKind::Between {
-            value, low, high, ..
-        } => vec![value, low, high],
-        ExprKind::Member { target, .. } => vec![target],
-        ExprKind::Index { target, index } => vec![target, index],
-        ExprKind::NamedArg { value, .. } => vec![value],
-        ExprKind::Literal(_)
-        | ExprKind::Column(_)
-        | ExprKind::Star
-        | ExprKind::Tabular(_)
-        | ExprKind::Error => Vec::new(),
-    }
-}
-
-/// `expr` with each expression directly under it replaced by `f`'s.
-fn map_children(
-    expr: &Expr,
-    f: &mut dyn FnMut(&Expr) -> Result<Expr, QueryError>,
-) -> Result<Expr, QueryError> {
-    let mut boxed = |e: &Expr| f(e).map(Box::new);
-    let kind = match &expr.kind {
-        ExprKind::Binary { op, left, right } => ExprKind::Binary {
-            op: *op,
-            left: boxed(left)?,
-            right: boxed(right)?,
-        },
-        ExprKind::Logical { op, operands } => ExprKind::Logical {
-            op: *op,
-            operands: operands.iter().map(&mut *f).collect::<Result<_, _>>()?,
-        },
-        ExprKind::Unary { op, operand } => ExprKind::Unary {
-            op: *op,
-            operand: boxed(operand)?,
-        },
-        ExprKind::Call { name, args } => ExprKind::Call {
-            name: name.clone(),
-            args: args.iter().map(&mut *f).collect::<Result<_, _>>()?,
-        },
-        ExprKind::In {
-            value,
-            list,
-            negated,
-            case_insensitive,
-        } => ExprKind::In {
-            value: boxed(value)?,
-            list: list.iter().map(&mut *f).collect::<Result<_, _>>()?,
-            negated: *negated,
-            case_insensitive: *case_insensitive,
-        },
-        ExprKind::Between {
-            value,
-            low,
-            high,
-            negated,
-        } => ExprKind::Between {
-            value: boxed(value)?,
-            low: boxed(low)?,
-            high: boxed(high)?,
-            negated: *negated,
-        },
-        ExprKind::Member { target, key } => ExprKind::Member {
-            target: boxed(target)?,
-            key: key.clone(),
-        },
-        ExprKind::Index { target, index } => ExprKind::Index {
-            target: boxed(target)?,
-            index: boxed(index)?,
-        },
-        ExprKind::NamedArg { name, value } => ExprKind::NamedArg {
-            name: name.clone(),
-            value: boxed(value)?,
-        },
-        other => other.clone(),
-    };
-    Ok(Expr::new(kind, expr.span))
 }
 
 /// `v.p` or `v["p"]`: the variable's name and the property.
@@ -386,7 +301,7 @@ impl Planner<'_> {
                 Ok(expr.clone())
             }
             ExprKind::Tabular(_) => Err(self.graph_subquery(expr.span)),
-            _ => map_children(expr, &mut |e| self.element_expr(e, vars, over, scope, fold)),
+            _ => expr.try_map_children(&mut |e| self.element_expr(e, vars, over, scope, fold)),
         }
     }
 
@@ -471,7 +386,7 @@ impl Planner<'_> {
                 }
             },
             ExprKind::Tabular(_) => Err(self.graph_subquery(expr.span)),
-            _ => map_children(expr, &mut |e| self.match_expr(e, vars, scopes, columns)),
+            _ => expr.try_map_children(&mut |e| self.match_expr(e, vars, scopes, columns)),
         }
     }
 

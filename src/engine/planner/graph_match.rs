@@ -150,18 +150,7 @@ impl Planner<'_> {
 
     /// Refuses what a row-at-a-time evaluation cannot run.
     pub(super) fn one_row_only(&self, expr: &DfExpr, span: Span) -> Result<(), QueryError> {
-        let more = datafusion::common::tree_node::TreeNode::exists(expr, |e| {
-            Ok(matches!(
-                e,
-                DfExpr::WindowFunction(_)
-                    | DfExpr::AggregateFunction(_)
-                    | DfExpr::InSubquery(_)
-                    | DfExpr::ScalarSubquery(_)
-                    | DfExpr::Exists(_)
-            ))
-        })
-        .unwrap_or(true);
-        if more {
+        if super::scan::needs_more_than_a_row(expr) {
             return Err(self.unsupported(
                 "aggregates, window functions and subqueries are not supported in graph-match's where and project",
                 span,

@@ -53,82 +53,22 @@ fn with_state_columns(expr: &Expr, steps: &[String], depth: usize) -> Option<Exp
     if depth > 256 {
         return None;
     }
-    let recurse = |e: &Expr| with_state_columns(e, steps, depth + 1).map(Box::new);
-    let kind = match &expr.kind {
-        ExprKind::Member { target, key } => match &target.kind {
-            ExprKind::Column(step) if steps.contains(step) => {
-                let index = steps.iter().position(|s| s == step)?;
-                ExprKind::Column(state_column(index, key))
-            }
-            _ => ExprKind::Member {
-                target: recurse(target)?,
-                key: key.clone(),
-            },
-        },
-        ExprKind::Binary { op, left, right } => ExprKind::Binary {
-            op: *op,
-            left: recurse(left)?,
-            right: recurse(right)?,
-        },
-        ExprKind::Logical { op, operands } => ExprKind::Logical {
-            op: *op,
-            operands: operands
-                .iter()
-                .map(|o| with_state_columns(o, steps, depth + 1))
-                .collect::<Option<_>>()?,
-        },
-        ExprKind::Unary { op, operand } => ExprKind::Unary {
-            op: *op,
-            operand: recurse(operand)?,
-        },
-        ExprKind::Call { name, args } => ExprKind::Call {
-            name: name.clone(),
-            args: args
-                .iter()
-                .map(|a| with_state_columns(a, steps, depth + 1))
-                .collect::<Option<_>>()?,
-        },
-        ExprKind::In {
-            value,
-            list,
-            negated,
-            case_insensitive,
-        } => ExprKind::In {
-            value: recurse(value)?,
-            list: list
-                .iter()
-                .map(|a| with_state_columns(a, steps, depth + 1))
-                .collect::<Option<_>>()?,
-            negated: *negated,
-            case_insensitive: *case_insensitive,
-        },
-        ExprKind::Between {
-            value,
-            low,
-            high,
-            negated,
-        } => ExprKind::Between {
-            value: recurse(value)?,
-            low: recurse(low)?,
-            high: recurse(high)?,
-            negated: *negated,
-        },
-        ExprKind::Index { target, index } => ExprKind::Index {
-            target: recurse(target)?,
-            index: recurse(index)?,
-        },
-        ExprKind::NamedArg { name, value } => ExprKind::NamedArg {
-            name: name.clone(),
-            value: recurse(value)?,
-        },
-        other => other.clone(),
-    };
-    Some(Expr::new(kind, expr.span))
+    if let ExprKind::Member { target, key } = &expr.kind
+        && let ExprKind::Column(step) = &target.kind
+        && let Some(index) = steps.iter().position(|s| s == step)
+    {
+        return Some(Expr::new(
+            ExprKind::Column(state_column(index, key)),
+            expr.span,
+        ));
+    }
+    expr.try_map_children(&mut |child| with_state_columns(child, steps, depth + 1).ok_or(()))
+        .ok()
 }
 
 /// Whether a planned expression holds what a row-at-a-time evaluation cannot run: a window
 /// function, an aggregate or a subquery.
-fn needs_more_than_a_row(expr: &DfExpr) -> bool {
+pub(super) fn needs_more_than_a_row(expr: &DfExpr) -> bool {
     datafusion::common::tree_node::TreeNode::exists(expr, |e| {
         Ok(matches!(
             e,

@@ -326,7 +326,7 @@ pub fn write_table(result: &ResultSet, out: &mut dyn Write, max_width: usize) ->
         result
             .column_names()
             .iter()
-            .map(|n| sanitize(n).text)
+            .map(|n| sanitize(n).flagged())
             .collect(),
     );
     for row in 0..result.row_count() {
@@ -338,7 +338,7 @@ pub fn write_table(result: &ResultSet, out: &mut dyn Write, max_width: usize) ->
                         row,
                         result.column_type(c),
                     ))
-                    .text
+                    .flagged()
                 })
                 .collect(),
         );
@@ -596,6 +596,24 @@ mod tests {
         assert!(!table.contains('\u{1b}'));
         assert!(table.contains("evil␛[2J"));
         assert_eq!(table.lines().count(), 4);
+        // A direction-changing character is shown and the cell flagged, as the grid does.
+        let schema = Arc::new(Schema::new(vec![kql_field("File", KqlType::String)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec![
+                "b\u{202e}exe.txt",
+                "plain",
+            ]))],
+        )
+        .unwrap();
+        let result = ResultSet::from_batches(schema, &[batch], sample().facts.clone()).unwrap();
+        let mut out = Vec::new();
+        write_table(&result, &mut out, 60).unwrap();
+        let table = String::from_utf8(out).unwrap();
+        assert!(!table.contains('\u{202e}'), "{table}");
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[2].starts_with("⚠ b"), "{table}");
+        assert_eq!(lines[3], "plain", "{table}");
     }
 
     #[test]

@@ -13,6 +13,18 @@ pub struct SafeText {
     pub suspicious: bool,
 }
 
+impl SafeText {
+    /// The text as a cell shows it: led by `⚠ ` when suspicious (UX.md: the cell is flagged),
+    /// in the console's grid and in `--format table` alike.
+    pub fn flagged(self) -> String {
+        if self.suspicious {
+            format!("⚠ {}", self.text)
+        } else {
+            self.text
+        }
+    }
+}
+
 /// Characters that change direction or hide: bidi controls, zero-width characters, tag characters
 /// and a few other invisible formatters.
 pub(crate) fn is_deceptive(ch: char) -> bool {

@@ -446,12 +446,8 @@ pub fn draw_grid(frame: &mut Frame, app: &mut App, area: Rect) {
                     sources[position],
                     result.column_type(column),
                 ));
-                let text = if safe.suspicious {
-                    format!("⚠ {}", safe.text)
-                } else {
-                    safe.text
-                };
-                (text, safe.suspicious)
+                let suspicious = safe.suspicious;
+                (safe.flagged(), suspicious)
             })
             .clone()
     };

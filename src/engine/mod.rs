@@ -524,6 +524,8 @@ impl LocalEngine {
         // A session of its own counts the rows this query skips as bad (`--skip-bad-rows`).
         let skipped = Arc::new(files::SkippedRows::default());
         let mut state = self.context.state();
+        // Decided on the plan optimised without push-down; execution optimises again under the
+        // choice, since it changes what the optimizer may drop (an exact filter leaves the plan).
         let pushdown = state
             .optimize(&plan)
             .is_ok_and(|optimized| parquet_pushdown_pays(&optimized));

@@ -230,6 +230,45 @@ pub fn merge_bags<'a>(bags: impl Iterator<Item = &'a str>, max: usize) -> serde_
     serde_json::Value::Object(merged)
 }
 
+/// The result column of an aggregate finished from its group's values (an Arrow list per
+/// group): `each` gets a group's values as text (`None` for a group without a list) and gives
+/// its JSON, or null. Errors name `function`; a text past the dynamic size limit is one.
+fn per_group_json(
+    args: &ScalarFunctionArgs,
+    function: &str,
+    mut each: impl FnMut(
+        Option<&datafusion::arrow::array::StringArray>,
+    ) -> std::result::Result<Option<serde_json::Value>, String>,
+) -> Result<ColumnarValue> {
+    let lists = args.args[0].to_array(args.number_rows)?;
+    let Some(lists) = lists.as_list_opt::<i32>() else {
+        return exec_err!("{function}() expects the list of a group's values");
+    };
+    let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 32);
+    for row in 0..lists.len() {
+        let values = if lists.is_null(row) {
+            None
+        } else {
+            Some(datafusion::arrow::compute::cast(
+                &lists.value(row),
+                &DataType::Utf8,
+            )?)
+        };
+        let json =
+            each(values.as_ref().map(|v| v.as_string::<i32>())).and_then(|json| match json {
+                Some(json) => crate::engine::functions::append_text(&mut out, &json.to_string()),
+                None => {
+                    out.append_null();
+                    Ok(())
+                }
+            });
+        if let Err(message) = json {
+            return exec_err!("{function}(): {message}");
+        }
+    }
+    Ok(ColumnarValue::Array(Arc::new(out.finish())))
+}
+
 impl ScalarUDFImpl for MergeBagsUdf {
     fn name(&self) -> &str {
         "kql_make_bag"
@@ -244,26 +283,13 @@ impl ScalarUDFImpl for MergeBagsUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let lists = args.args[0].to_array(args.number_rows)?;
-        let Some(lists) = lists.as_list_opt::<i32>() else {
-            return exec_err!("make_bag() expects the list of a group's values");
-        };
-        let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 32);
-        for row in 0..lists.len() {
-            if lists.is_null(row) {
-                out.append_value("{}");
-                continue;
-            }
-            let values = datafusion::arrow::compute::cast(&lists.value(row), &DataType::Utf8)?;
-            let texts = values.as_string::<i32>();
-            let merged = merge_bags(texts.iter().flatten(), self.max);
-            if let Err(message) =
-                crate::engine::functions::append_text(&mut out, &merged.to_string())
-            {
-                return exec_err!("make_bag(): {message}");
-            }
-        }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        // A group without values is an empty bag.
+        per_group_json(&args, "make_bag", |texts| {
+            Ok(Some(match texts {
+                Some(texts) => merge_bags(texts.iter().flatten(), self.max),
+                None => serde_json::Value::Object(serde_json::Map::new()),
+            }))
+        })
     }
 }
 
@@ -424,37 +450,16 @@ impl ScalarUDFImpl for BuildSchemaUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let lists = args.args[0].to_array(args.number_rows)?;
-        let Some(lists) = lists.as_list_opt::<i32>() else {
-            return exec_err!("buildschema() expects the list of a group's values");
-        };
-        let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 32);
-        for row in 0..lists.len() {
+        per_group_json(&args, "buildschema", |texts| {
             let mut schema = Schema::default();
-            if !lists.is_null(row) {
-                let values = datafusion::arrow::compute::cast(&lists.value(row), &DataType::Utf8)?;
-                for text in values.as_string::<i32>().iter().flatten() {
-                    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-                        continue;
-                    };
-                    if let Err(message) = schema.admit(&value, 0) {
-                        return exec_err!("buildschema(): {message}");
-                    }
+            for text in texts.into_iter().flat_map(|texts| texts.iter().flatten()) {
+                // Values that are not JSON have no schema to add.
+                if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+                    schema.admit(&value, 0)?;
                 }
             }
-            match schema.to_json() {
-                Ok(Some(json)) => {
-                    if let Err(message) =
-                        crate::engine::functions::append_text(&mut out, &json.to_string())
-                    {
-                        return exec_err!("buildschema(): {message}");
-                    }
-                }
-                Ok(None) => out.append_null(),
-                Err(message) => return exec_err!("buildschema(): {message}"),
-            }
-        }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+            schema.to_json()
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Warm in-process timings of KQL queries over the user's files, for `benches/speed.py`:
 //!
 //! ```sh
-//! cargo bench --bench engine -- --data DIR --queries ../shared/bench [--repeat 5] [--only a,b]
+//! cargo bench --bench engine -- --data DIR --queries ../shared/bench [--repeat 5] [--only a,b] [--plan]
 //! ```
 //!
 //! Opens DIR as `hunt run --data DIR` does (`LocalEngine::files`, the engine's default memory
@@ -24,6 +24,8 @@ struct Args {
     queries: PathBuf,
     repeat: usize,
     only: Option<Vec<String>>,
+    /// Print each query's physical plan (as `LocalEngine::physical_plan_text` gives it) instead.
+    plan: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -31,6 +33,7 @@ fn parse_args() -> Result<Args, String> {
     let mut queries = None;
     let mut repeat = 5;
     let mut only = None;
+    let mut plan = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -50,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
                         .collect(),
                 );
             }
+            "--plan" => plan = true,
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument '{other}'")),
@@ -60,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
         queries: queries.ok_or("--queries DIR is required")?,
         repeat: repeat.max(1),
         only,
+        plan,
     })
 }
 
@@ -113,6 +118,11 @@ fn main() {
         let runtime = hunt::cli::runtime().map_err(|e| e.to_string())?;
         for (id, text) in queries {
             let request = QueryRequest::new(text);
+            if args.plan {
+                let plan = runtime.block_on(engine.physical_plan_text(&request));
+                println!("== q_{id}\n{}", plan.map_err(|e| e.to_string())?);
+                continue;
+            }
             let mut runs = Vec::with_capacity(args.repeat);
             let mut rows = 0;
             let mut failed = None;

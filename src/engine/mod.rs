@@ -10,6 +10,7 @@ pub mod lab;
 mod lab_table;
 pub mod memory;
 pub mod planner;
+mod string_views;
 pub mod time_window;
 pub mod udf;
 pub mod udf_aggregate;
@@ -617,6 +618,7 @@ fn context_with_limit(config: SessionConfig, limit: usize) -> SessionContext {
     let builder = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
+        .with_optimizer_rule(Arc::new(string_views::GroupOnStringViews))
         .with_physical_optimizer_rule(Arc::new(cooperative::YieldAfterMultipliers));
     // Building a runtime with the default disk manager does not fail; if it ever does, the
     // engine still runs, without a limit.

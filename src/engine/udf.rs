@@ -839,11 +839,15 @@ impl ScalarUDFImpl for ListToJsonUdf {
 ///
 /// A UDF rather than `coalesce(cast(x), '')`: DataFusion rewrites `coalesce` into a `CASE` that
 /// repeats its argument, so nested conversions would grow exponentially.
+///
+/// A `Utf8View` string (a Parquet column as scanned) becomes `Utf8`, or stays a view in the
+/// variant [`KqlTextUdf::view_udf`], which a group-by over the column uses.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct KqlTextUdf {
     ty: KqlType,
     name: String,
     signature: Signature,
+    keep_view: bool,
 }
 
 impl KqlTextUdf {
@@ -853,8 +857,45 @@ impl KqlTextUdf {
             ty,
             name: format!("kql_tostring_{}", ty.kql_name()),
             signature: Signature::any(1, Volatility::Immutable),
+            keep_view: false,
         })
     }
+
+    /// Whether this is `kql_tostring_string` answering `Utf8` (not the view variant).
+    pub fn is_string_to_text(&self) -> bool {
+        self.ty == KqlType::String && !self.keep_view
+    }
+
+    /// `kql_tostring_string` of a `Utf8View` string that answers a `Utf8View`: nulls become `""`
+    /// and the other values are not copied.
+    pub fn view_udf() -> ScalarUDF {
+        ScalarUDF::from(KqlTextUdf {
+            ty: KqlType::String,
+            name: "kql_tostring_string_view".to_string(),
+            signature: Signature::exact(vec![DataType::Utf8View], Volatility::Immutable),
+            keep_view: true,
+        })
+    }
+}
+
+/// A view array with every null made `""`: a zero view is the empty inline string.
+fn views_without_nulls(array: &ArrayRef) -> Result<ArrayRef> {
+    let views = array.as_string_view();
+    let Some(nulls) = views.nulls() else {
+        return Ok(array.clone());
+    };
+    let cleared: Vec<u128> = views
+        .views()
+        .iter()
+        .enumerate()
+        .map(|(row, view)| if nulls.is_valid(row) { *view } else { 0 })
+        .collect();
+    let out = datafusion::arrow::array::StringViewArray::try_new(
+        cleared.into(),
+        views.data_buffers().to_vec(),
+        None,
+    )?;
+    Ok(Arc::new(out))
 }
 
 impl ScalarUDFImpl for KqlTextUdf {
@@ -867,11 +908,24 @@ impl ScalarUDFImpl for KqlTextUdf {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(if self.keep_view {
+            DataType::Utf8View
+        } else {
+            DataType::Utf8
+        })
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let array = args.args[0].to_array(args.number_rows)?;
+        let mut array = args.args[0].to_array(args.number_rows)?;
+        if self.keep_view {
+            if array.data_type() != &DataType::Utf8View {
+                array = cast(&array, &DataType::Utf8View)?;
+            }
+            return Ok(ColumnarValue::Array(views_without_nulls(&array)?));
+        }
+        if array.data_type() == &DataType::Utf8View {
+            array = cast(&array, &DataType::Utf8)?;
+        }
         if array.data_type() == &DataType::Utf8 && array.null_count() == 0 {
             return Ok(ColumnarValue::Array(array));
         }

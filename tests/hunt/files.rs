@@ -336,6 +336,80 @@ fn arg_max_over_parquet_in_two_passes_answers_as_one_pass() {
 }
 
 #[test]
+fn group_by_over_parquet_text_keeps_views_and_answers_as_kql() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = |v: &[Option<&str>]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    // Nulls and "" are one KQL string; values past 12 bytes live outside the view.
+    write_parquet_columns(
+        &dir.path().join("Events.parquet"),
+        vec![
+            (
+                "Device",
+                texts(&[
+                    Some("ws-fin-0001.contoso.local"),
+                    None,
+                    Some(""),
+                    Some("dc1"),
+                    Some("ws-fin-0001.contoso.local"),
+                    Some("dc1"),
+                    None,
+                ]),
+            ),
+            (
+                "Account",
+                texts(&[
+                    Some("alice"),
+                    Some("bob"),
+                    None,
+                    Some("svc_backup_long_name"),
+                    Some("alice"),
+                    Some(""),
+                    Some("bob"),
+                ]),
+            ),
+        ],
+    );
+    let files = open(&[dir.path()], false).unwrap();
+    let table = "datatable(Device: string, Account: string) [\
+        'ws-fin-0001.contoso.local', 'alice', '', 'bob', '', '', 'dc1', 'svc_backup_long_name', \
+        'ws-fin-0001.contoso.local', 'alice', 'dc1', '', '', 'bob']";
+    for (summarize, expected) in [
+        (
+            "summarize n = count() by Device | order by Device asc",
+            "Device,n\n,3\ndc1,2\nws-fin-0001.contoso.local,2\n",
+        ),
+        (
+            "summarize dcount(Account) by Device | order by Device asc",
+            "Device,dcount_Account\n,2\ndc1,2\nws-fin-0001.contoso.local,1\n",
+        ),
+        (
+            "summarize Accounts = array_sort_asc(make_set(Account)) by Device | order by Device asc",
+            "Device,Accounts\n,\"[\"\"\"\",\"\"bob\"\"]\"\ndc1,\"[\"\"\"\",\"\"svc_backup_long_name\"\"]\"\nws-fin-0001.contoso.local,\"[\"\"alice\"\"]\"\n",
+        ),
+        (
+            "summarize n = count() by Device, Account | where Device == '' | order by Account asc",
+            "Device,Account,n\n,,1\n,bob,2\n",
+        ),
+    ] {
+        let query = format!("Events | {summarize}");
+        let plan = runtime()
+            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
+            .unwrap();
+        assert!(
+            plan.contains("kql_tostring_string_view"),
+            "{query}: groups on the scanned views\n{plan}"
+        );
+        assert_eq!(csv(&files, &query), expected, "{query}");
+        let in_memory = format!("{table} | {summarize}");
+        assert_eq!(
+            csv(&files, &in_memory),
+            expected,
+            "{summarize} over a datatable"
+        );
+    }
+}
+
+#[test]
 fn a_bad_line_names_the_file_and_line_and_skipping_counts_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.jsonl");

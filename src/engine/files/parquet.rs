@@ -45,7 +45,7 @@ pub(super) fn table(
     let mut columns = Vec::new();
     let mut exprs = Vec::new();
     let mut left_out = Vec::new();
-    for field in file_schema.fields() {
+    for field in scan_schema(&file_schema).fields() {
         let known = schema.and_then(|s| s.iter().find(|(n, _)| n == field.name()).map(|(_, t)| *t));
         match column_expr(field, known) {
             Some((kql, expr)) => {
@@ -70,7 +70,7 @@ pub(super) fn table(
     let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
-        .with_schema(file_schema.clone());
+        .with_schema(scan_schema(&file_schema));
     let engine_error = |e: datafusion::error::DataFusionError| format!("table '{name}': {e}");
     let listing = ListingTable::try_new(config).map_err(engine_error)?;
     let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(listing)), None)
@@ -100,6 +100,26 @@ fn file_schema(file: &DataFile) -> Result<SchemaRef, String> {
     let metadata = ArrowReaderMetadata::load(&handle, ArrowReaderOptions::new())
         .map_err(|e| format!("{shown}: not a readable Parquet file ({e})"))?;
     Ok(metadata.schema().clone())
+}
+
+/// The schema the scan reads the files in: text columns as `Utf8View`, whose values point into
+/// the decoded pages rather than being copied. A group-by over them compares the views' inline
+/// prefixes (`string_views::GroupOnStringViews` keeps them views there); elsewhere the table's
+/// view converts them to `Utf8`, at about the cost of reading `Utf8` directly.
+fn scan_schema(file_schema: &Schema) -> SchemaRef {
+    let fields = file_schema
+        .fields()
+        .iter()
+        .map(|field| match field.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 => {
+                Arc::new(field.as_ref().clone().with_data_type(DataType::Utf8View))
+            }
+            _ => field.clone(),
+        });
+    Arc::new(Schema::new_with_metadata(
+        fields.collect::<Vec<_>>(),
+        file_schema.metadata().clone(),
+    ))
 }
 
 /// Files of one table must have the same columns with the same types.
@@ -202,12 +222,11 @@ fn column_expr(field: &Field, known: Option<KqlType>) -> Option<(KqlType, Expr)>
                 Some(t @ (KqlType::Dynamic | KqlType::Guid)) => t,
                 _ => KqlType::String,
             };
-            let text = cast(column, DataType::Utf8);
-            // KQL strings have no null; a column without nulls passes through uncopied.
+            // KQL strings have no null: `kql_tostring_string` makes them "" as it converts.
             let expr = if kql == KqlType::String {
-                crate::engine::udf::KqlTextUdf::udf(KqlType::String).call(vec![text])
+                crate::engine::udf::KqlTextUdf::udf(KqlType::String).call(vec![column])
             } else {
-                text
+                cast(column, DataType::Utf8)
             };
             (kql, expr)
         }

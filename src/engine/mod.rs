@@ -618,7 +618,7 @@ fn context_with_limit(config: SessionConfig, limit: usize) -> SessionContext {
     let builder = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        .with_optimizer_rule(Arc::new(string_views::GroupOnStringViews))
+        .with_optimizer_rules(optimizer_rules())
         .with_physical_optimizer_rule(Arc::new(cooperative::YieldAfterMultipliers));
     // Building a runtime with the default disk manager does not fail; if it ever does, the
     // engine still runs, without a limit.
@@ -627,6 +627,20 @@ fn context_with_limit(config: SessionConfig, limit: usize) -> SessionContext {
         Err(_) => builder,
     };
     SessionContext::new_with_state(builder.build())
+}
+
+/// DataFusion's optimizer rules with hunt's reading of Parquet text as views
+/// (`string_views`) placed where filters and distinct aggregates have taken their final
+/// places but before common subexpressions are pulled out of them.
+fn optimizer_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
+    let mut rules = datafusion::optimizer::Optimizer::new().rules;
+    let at = rules
+        .iter()
+        .position(|rule| rule.name() == "common_sub_expression_eliminate")
+        .unwrap_or(rules.len());
+    rules.insert(at, Arc::new(string_views::FilterOnStringViews));
+    rules.insert(at, Arc::new(string_views::GroupOnStringViews));
+    rules
 }
 
 /// Aborts a task when dropped, and raises its query's stop flag (a cancelled query stops its

@@ -15,13 +15,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::tree_node::Transformed;
-use datafusion::common::{Column, Result};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema, DFSchemaRef, ExprSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::simplify::SimplifyContext;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
-    Aggregate, Expr, ExprSchemable, LogicalPlan, Projection, SubqueryAlias, cast,
+    Aggregate, Expr, ExprSchemable, Filter, LogicalPlan, Projection, SubqueryAlias, cast, lit,
 };
+use datafusion::optimizer::analyzer::type_coercion::TypeCoercionRewriter;
 use datafusion::optimizer::optimizer::ApplyOrder;
+use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
 use super::udf::KqlTextUdf;
@@ -147,5 +151,235 @@ impl OptimizerRule for GroupOnStringViews {
             .collect();
         let back = Projection::try_new(outputs, Arc::new(LogicalPlan::Aggregate(grouped)))?;
         Ok(Transformed::yes(LogicalPlan::Projection(back)))
+    }
+}
+
+/// Text conditions read Parquet text as scanned: `kql_tostring_string(v)` (a copy of every
+/// value, to make nulls `""`) is dropped from a condition or value that answers the same for a
+/// null as for `""`, so a filter decodes and copies only the rows that pass.
+///
+/// Which ones: a filter's conjunct (or a scan's pushed filter) that keeps a null row exactly when
+/// it keeps a `""` one, and a projected value equal for both, found by evaluating the rewritten
+/// expression with the column set to each (`has`, `contains`, `==` a non-empty text, a member
+/// of `parse_json` qualify; `isempty` does not). Only expressions made of functions known to read
+/// views are touched. `kql_tostring_string(x) IS NOT NULL` is always true and goes.
+#[derive(Debug, Default)]
+pub struct FilterOnStringViews;
+
+impl OptimizerRule for FilterOnStringViews {
+    fn name(&self) -> &str {
+        "filter_on_string_views"
+    }
+
+    fn apply_order(&self) -> Option<ApplyOrder> {
+        Some(ApplyOrder::BottomUp)
+    }
+
+    fn rewrite(
+        &self,
+        plan: LogicalPlan,
+        _config: &dyn OptimizerConfig,
+    ) -> Result<Transformed<LogicalPlan>> {
+        match &plan {
+            LogicalPlan::Filter(filter) => {
+                let schema = filter.input.schema().clone();
+                let Some(conjuncts) = conditions_on_views(
+                    split_conjunction(&filter.predicate).into_iter().cloned(),
+                    &schema,
+                )?
+                else {
+                    return Ok(Transformed::no(plan));
+                };
+                let predicate = conjunction(conjuncts).unwrap_or_else(|| lit(true));
+                Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(
+                    predicate,
+                    filter.input.clone(),
+                )?)))
+            }
+            LogicalPlan::TableScan(scan) if !scan.filters.is_empty() => {
+                let schema = Arc::new(DFSchema::try_from_qualified_schema(
+                    scan.table_name.clone(),
+                    &scan.source.schema(),
+                )?);
+                let Some(filters) = conditions_on_views(scan.filters.iter().cloned(), &schema)?
+                else {
+                    return Ok(Transformed::no(plan));
+                };
+                let mut scan = scan.clone();
+                scan.filters = filters;
+                Ok(Transformed::yes(LogicalPlan::TableScan(scan)))
+            }
+            LogicalPlan::Projection(projection) => {
+                let schema = projection.input.schema().clone();
+                let mut changed = false;
+                let mut exprs = Vec::with_capacity(projection.expr.len());
+                for expr in &projection.expr {
+                    let (inner, alias) = match expr {
+                        Expr::Alias(alias) => (alias.expr.as_ref(), Some(alias)),
+                        other => (other, None),
+                    };
+                    match value_on_views(inner, &schema)? {
+                        Some(rewritten) => {
+                            changed = true;
+                            exprs.push(match alias {
+                                Some(alias) => rewritten
+                                    .alias_qualified(alias.relation.clone(), alias.name.clone()),
+                                None => rewritten.alias(inner.schema_name().to_string()),
+                            });
+                        }
+                        None => exprs.push(expr.clone()),
+                    }
+                }
+                if !changed {
+                    return Ok(Transformed::no(plan));
+                }
+                Ok(Transformed::yes(LogicalPlan::Projection(
+                    Projection::try_new(exprs, projection.input.clone())?,
+                )))
+            }
+            _ => Ok(Transformed::no(plan)),
+        }
+    }
+}
+
+/// The conditions with those that can read views rewritten; `None` when none changed.
+fn conditions_on_views(
+    conditions: impl Iterator<Item = Expr>,
+    schema: &DFSchemaRef,
+) -> Result<Option<Vec<Expr>>> {
+    let mut changed = false;
+    let mut out = Vec::new();
+    for condition in conditions {
+        // A KQL string conversion is never null.
+        if let Expr::IsNotNull(inner) = &condition
+            && text_of_view(inner, schema).is_some()
+        {
+            changed = true;
+            continue;
+        }
+        match on_views(&condition, schema, Keep::Truth)? {
+            Some(rewritten) => {
+                changed = true;
+                out.push(rewritten);
+            }
+            None => out.push(condition),
+        }
+    }
+    Ok(changed.then_some(out))
+}
+
+/// A projected value rewritten to read views, when its type and its answer for null and `""`
+/// stay the same.
+fn value_on_views(expr: &Expr, schema: &DFSchemaRef) -> Result<Option<Expr>> {
+    let Some(rewritten) = on_views(expr, schema, Keep::Value)? else {
+        return Ok(None);
+    };
+    let same_type = expr.get_type(schema)? == rewritten.get_type(schema)?;
+    Ok(same_type.then_some(rewritten))
+}
+
+/// What must not change when a null takes the place of `""`.
+#[derive(Clone, Copy, PartialEq)]
+enum Keep {
+    /// Whether a filter keeps the row (null and false both drop it).
+    Truth,
+    /// The value itself.
+    Value,
+}
+
+/// The column `v` of `kql_tostring_string(v)` when `v` is a `Utf8View` column.
+fn text_of_view<'a>(expr: &'a Expr, schema: &DFSchema) -> Option<&'a Column> {
+    let Expr::ScalarFunction(ScalarFunction { func, args }) = expr else {
+        return None;
+    };
+    let text = func.inner().downcast_ref::<KqlTextUdf>()?;
+    let [Expr::Column(column)] = args.as_slice() else {
+        return None;
+    };
+    let field = schema.field_from_column(column).ok()?;
+    (text.is_string_to_text() && field.data_type() == &DataType::Utf8View).then_some(column)
+}
+
+/// Whether every function of `expr` reads `Utf8View` text as it reads `Utf8`, and as fast.
+/// (DataFusion's `lower` of views is not: it costs `=~` more than the copy it saves.)
+fn reads_views(expr: &Expr) -> bool {
+    !expr
+        .exists(|e| {
+            Ok(match e {
+                Expr::Column(_)
+                | Expr::Literal(..)
+                | Expr::BinaryExpr(_)
+                | Expr::Like(_)
+                | Expr::Not(_)
+                | Expr::IsNull(_)
+                | Expr::IsNotNull(_)
+                | Expr::IsTrue(_)
+                | Expr::IsFalse(_)
+                | Expr::IsNotTrue(_)
+                | Expr::IsNotFalse(_)
+                | Expr::InList(_)
+                | Expr::Between(_) => false,
+                Expr::ScalarFunction(ScalarFunction { func, .. }) => {
+                    let inner = func.inner();
+                    !(inner.is::<KqlTextUdf>()
+                        || inner.is::<super::udf::TermMatchUdf>()
+                        || inner.is::<super::udf::TermSetUdf>()
+                        || inner.is::<super::udf::DynamicUdf>())
+                }
+                _ => true,
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// `expr` with `kql_tostring_string(v)` replaced by `v`, when it has one column, reads views
+/// and answers a null `v` as it answers `""` (per `keep`).
+fn on_views(expr: &Expr, schema: &DFSchemaRef, keep: Keep) -> Result<Option<Expr>> {
+    let columns = expr.column_refs();
+    if columns.len() != 1 || !reads_views(expr) {
+        return Ok(None);
+    }
+    let rewritten = expr.clone().transform_up(|e| {
+        Ok(match text_of_view(&e, schema) {
+            Some(column) => Transformed::yes(Expr::Column(column.clone())),
+            None => Transformed::no(e),
+        })
+    })?;
+    if !rewritten.transformed {
+        return Ok(None);
+    }
+    // Literals compared with the column become views too.
+    let rewritten = rewritten
+        .data
+        .rewrite(&mut TypeCoercionRewriter::new(schema))?
+        .data;
+    let at = |value: Option<&str>| -> Result<Expr> {
+        let folded = rewritten.clone().transform_up(|e| {
+            Ok(match e {
+                Expr::Column(_) => Transformed::yes(Expr::Literal(
+                    ScalarValue::Utf8View(value.map(str::to_string)),
+                    None,
+                )),
+                other => Transformed::no(other),
+            })
+        })?;
+        ExprSimplifier::new(SimplifyContext::default()).simplify(folded.data)
+    };
+    let (empty, null) = (at(Some(""))?, at(None)?);
+    let same = match keep {
+        Keep::Truth => matches!((truth(&empty), truth(&null)), (Some(a), Some(b)) if a == b),
+        Keep::Value => {
+            matches!((&empty, &null), (Expr::Literal(a, _), Expr::Literal(b, _)) if a == b)
+        }
+    };
+    Ok(same.then_some(rewritten))
+}
+
+/// Whether a folded condition keeps a row; `None` when it did not fold to a constant.
+fn truth(expr: &Expr) -> Option<bool> {
+    match expr {
+        Expr::Literal(ScalarValue::Boolean(value), _) => Some(value.unwrap_or(false)),
+        Expr::Literal(value, _) if value.is_null() => Some(false),
+        _ => None,
     }
 }

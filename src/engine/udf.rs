@@ -122,9 +122,11 @@ impl TermMatchUdf {
     }
 }
 
-/// Arguments as UTF-8 arrays, or a single string when the argument is a constant.
+/// Arguments as UTF-8 arrays, or a single string when the argument is a constant. A
+/// `Utf8View` array (Parquet text as scanned) is read where it lies.
 pub(crate) enum Text {
-    Array(ArrayRef),
+    Array(datafusion::arrow::array::StringArray),
+    Views(datafusion::arrow::array::StringViewArray),
     Constant(Option<String>),
 }
 
@@ -137,7 +139,11 @@ pub(crate) fn text_arg(value: &ColumnarValue) -> Result<Text> {
             other if other.is_null() => None,
             other => Some(other.to_string()),
         }),
-        ColumnarValue::Array(array) => Text::Array(cast(array, &DataType::Utf8)?),
+        ColumnarValue::Array(array) => match array.data_type() {
+            DataType::Utf8View => Text::Views(array.as_string_view().clone()),
+            DataType::Utf8 => Text::Array(array.as_string::<i32>().clone()),
+            _ => Text::Array(cast(array, &DataType::Utf8)?.as_string::<i32>().clone()),
+        },
     })
 }
 
@@ -145,14 +151,8 @@ pub(crate) fn text_arg(value: &ColumnarValue) -> Result<Text> {
 pub(crate) fn text_at(text: &Text, row: usize) -> Option<&str> {
     match text {
         Text::Constant(value) => value.as_deref(),
-        Text::Array(array) => {
-            let strings = array.as_string::<i32>();
-            if strings.is_null(row) {
-                None
-            } else {
-                Some(strings.value(row))
-            }
-        }
+        Text::Array(strings) => (!strings.is_null(row)).then(|| strings.value(row)),
+        Text::Views(views) => (!views.is_null(row)).then(|| views.value(row)),
     }
 }
 

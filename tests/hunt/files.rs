@@ -410,6 +410,79 @@ fn group_by_over_parquet_text_keeps_views_and_answers_as_kql() {
 }
 
 #[test]
+fn text_conditions_over_parquet_read_views_and_answer_as_kql() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = [
+        Some("powershell -enc AAAA"),
+        None,
+        Some(""),
+        Some("{\"k\":\"v\",\"n\":1}"),
+        Some("cmd.exe /c whoami"),
+        Some("{\"k\":\"\"}"),
+        Some("a"),
+        None,
+    ];
+    write_parquet_columns(
+        &dir.path().join("Texts.parquet"),
+        vec![(
+            "S",
+            Arc::new(StringArray::from(values.to_vec())) as ArrayRef,
+        )],
+    );
+    let files = open(&[dir.path()], false).unwrap();
+    let literal = |v: &Option<&str>| match v {
+        Some(text) => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+        None => "''".to_string(),
+    };
+    let table = format!(
+        "datatable(S: string) [{}]",
+        values.iter().map(literal).collect::<Vec<_>>().join(", ")
+    );
+    // Each condition once true and once false for a null row's "" where that matters.
+    let conditions = [
+        ("S has 'enc'", true),
+        ("S !has 'enc'", true),
+        ("S has_any ('whoami', 'nothing')", true),
+        ("S contains 'she'", true),
+        ("S !contains 'she'", false),
+        ("S == ''", false),
+        ("S != 'a'", false),
+        ("S == 'a'", true),
+        ("isempty(S)", false),
+        ("isnotempty(S)", true),
+        ("S in ('', 'a')", false),
+        ("S !in ('a')", false),
+        ("tostring(parse_json(S).k) == 'v'", true),
+        ("tostring(parse_json(S).k) == ''", false),
+        ("isnull(parse_json(S).n)", false),
+        ("S startswith ''", false),
+        ("S =~ 'A'", false),
+    ];
+    for (condition, views) in conditions {
+        let query = format!("Texts | where {condition} | summarize n = count()");
+        let plan = runtime()
+            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
+            .unwrap();
+        let filter = plan
+            .lines()
+            .find(|line| line.contains("FilterExec"))
+            .unwrap_or_default();
+        if views {
+            assert!(
+                !filter.contains("kql_tostring_string"),
+                "{condition}: reads the views\n{plan}"
+            );
+        }
+        let in_memory = format!("{table} | where {condition} | summarize n = count()");
+        assert_eq!(
+            csv(&files, &query),
+            csv(&files, &in_memory),
+            "{condition} over Parquet and a datatable"
+        );
+    }
+}
+
+#[test]
 fn a_bad_line_names_the_file_and_line_and_skipping_counts_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.jsonl");

@@ -12,6 +12,7 @@ pub mod memory;
 pub mod planner;
 pub mod time_window;
 pub mod udf;
+pub mod udf_activity;
 pub mod udf_aggregate;
 pub mod udf_expand;
 pub mod udf_parse;

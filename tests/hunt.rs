@@ -1,6 +1,7 @@
 //! Integration tests, in one binary because each test binary links DataFusion.
 
 mod hunt {
+    pub mod activity;
     pub mod cli;
     pub mod console;
     pub mod doc_functions;

@@ -13,6 +13,7 @@ pub mod planner;
 mod string_views;
 pub mod time_window;
 pub mod udf;
+pub mod udf_activity;
 pub mod udf_aggregate;
 pub mod udf_expand;
 pub mod udf_parse;

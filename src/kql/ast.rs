@@ -172,8 +172,8 @@ pub enum OperatorKind {
         of: Expr,
         by: Option<Expr>,
     },
-    /// `evaluate Plugin(args) [: (Name: type, …)]` (the plugins' pages): `bag_unpack` and
-    /// `pivot` run; other plugins are refused by name.
+    /// `evaluate Plugin(args) [: (Name: type, …)]` (the plugins' pages): the plugins
+    /// `engine::planner`'s `evaluate` lists run; other plugins are refused by name.
     Evaluate(Box<Evaluate>),
     /// `project-by-names Spec, …` (project-by-names-operator.md): column names, patterns, or
     /// dynamic arrays of them (`column_names_of(T)`).

@@ -29,10 +29,13 @@ use super::engine::{engine, runtime, shared};
 /// window functions with restarts, weighted percentiles, sorts of several arrays, `scan`,
 /// `buildschema` and the plugins `rows_near`, `ipv4_lookup`, `geo_polygon_lookup`,
 /// `geo_line_lookup` and `dcount_intersect`, 328 with the graph operators (`make-graph`,
-/// `graph-match`, `graph-shortest-paths`, `graph-to-table`, `graph-mark-components`). Raise it
+/// `graph-match`, `graph-shortest-paths`, `graph-to-table`, `graph-mark-components`), 332 with
+/// the user-analytics plugins (`active_users_count`, `activity_counts_metrics`,
+/// `new_activity_metrics`, and `activity_engagement`, `activity_metrics`,
+/// `sliding_window_counts`, whose examples the corpus does not hold). Raise it
 /// as issue 9 lands (to the number the report prints), so that a change that makes fewer
 /// examples match fails here.
-const MATCHES_FLOOR: usize = 328;
+const MATCHES_FLOOR: usize = 332;
 
 /// The examples whose documented output is not what Kusto answers (a page or rendering
 /// error, re-examined one by one), with the reason; the report prints it, and an example that

@@ -1,9 +1,9 @@
 //! `evaluate` plugins: `bag_unpack` (bag-unpack-plugin.md), `pivot` (pivot-plugin.md),
 //! `rows_near` (rows-near-plugin.md), `ipv4_lookup` (ipv4-lookup-plugin.md),
 //! `geo_polygon_lookup` and `geo_line_lookup` (geo-polygon-lookup-plugin.md,
-//! geo-line-lookup-plugin.md), and `dcount_intersect` (dcount-intersect-plugin.md). The first
-//! two's
-//! output columns depend on the data — the property bags' slots, the pivot column's values —
+//! geo-line-lookup-plugin.md), `dcount_intersect` (dcount-intersect-plugin.md), and the
+//! user-analytics plugins (planned in `activity`). The first two's output columns depend on the
+//! data — the property bags' slots, the pivot column's values —
 //! unless an output schema is given: the planner then asks the engine to read them first (a
 //! [`Discovery`]) and plans again with what it found. Other plugins are refused by name.
 
@@ -109,6 +109,12 @@ impl Planner<'_> {
             "ipv4_lookup" => self.ipv4_lookup(frame, evaluate, span),
             "dcount_intersect" => self.dcount_intersect(frame, evaluate, span),
             "geo_polygon_lookup" | "geo_line_lookup" => self.geo_lookup(frame, evaluate, span),
+            "active_users_count"
+            | "activity_counts_metrics"
+            | "activity_engagement"
+            | "activity_metrics"
+            | "new_activity_metrics"
+            | "sliding_window_counts" => self.activity(frame, evaluate, span),
             other => Err(self.unsupported(
                 format!("the '{other}' plugin is not supported by the local engine yet"),
                 evaluate.plugin.span,

@@ -1081,7 +1081,7 @@ fn type_argument(expr: &Expr) -> Option<KqlType> {
 
 /// The value of an expression that reads no column (constants and operators on them), found
 /// by DataFusion's simplifier; `None` when it reads data or does not fold.
-fn constant_value(expr: DfExpr) -> Option<datafusion::common::ScalarValue> {
+pub(super) fn constant_value(expr: DfExpr) -> Option<datafusion::common::ScalarValue> {
     use datafusion::common::ToDFSchema;
     use datafusion::logical_expr::simplify::SimplifyContext;
     use datafusion::optimizer::simplify_expressions::ExprSimplifier;

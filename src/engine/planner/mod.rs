@@ -7,6 +7,7 @@
 //! This file plans tabular operators; `scalar` plans expressions and scalar functions,
 //! `aggregate` the aggregation functions of `summarize`.
 
+mod activity;
 mod aggregate;
 mod columns;
 mod evaluate;

@@ -10,6 +10,7 @@ pub mod lab;
 mod lab_table;
 pub mod memory;
 pub mod planner;
+pub mod reduce;
 mod string_views;
 pub mod time_window;
 pub mod udf;
@@ -19,6 +20,7 @@ pub mod udf_expand;
 pub mod udf_parse;
 pub mod udf_pick;
 pub mod udf_series;
+pub mod udf_size;
 pub mod udf_text;
 
 use std::collections::BTreeMap;

@@ -769,6 +769,31 @@ impl<'s> Analyser<'s> {
                 }
                 Cols::open()
             }
+            // reduce-operator.md: a table of patterns, or the input with its Pattern column.
+            "reduce" => {
+                for clause in nodes.iter().filter(|n| n.kind() == CLAUSE) {
+                    if clause_word(clause).as_deref() == Some("by") {
+                        for value in clause.children() {
+                            self.expr(&value, Some(&cols));
+                        }
+                    }
+                }
+                if param(op, "kind").as_deref() == Some("source") {
+                    cols.set("Pattern", "string");
+                    cols
+                } else {
+                    Cols::closed(
+                        [
+                            ("Pattern", "string"),
+                            ("Count", "long"),
+                            ("Representative", "string"),
+                        ]
+                        .iter()
+                        .map(|(n, t)| (n.to_string(), t.to_string()))
+                        .collect(),
+                    )
+                }
+            }
             "graph-match" | "graph-shortest-paths" => graph_projection(&nodes),
             // Operators whose output the analysis does not compute: open, unchecked.
             _ => Cols::open(),

@@ -189,6 +189,8 @@ pub enum OperatorKind {
     /// `scan [with_match_id = Id] [declare (Name: type [= Default], …)] with (step Name
     /// [output = all|last|none]: Condition [=> Column = Value, …]; …)` (scan-operator.md).
     Scan(Box<Scan>),
+    /// `reduce [kind=source] by Expr [with threshold=T, characters=C]` (reduce-operator.md).
+    Reduce(Box<Reduce>),
     /// `make-graph Source --> Target …` (make-graph-operator.md): a graph, which the graph
     /// operators after it read.
     MakeGraph(Box<MakeGraph>),
@@ -252,6 +254,7 @@ impl OperatorKind {
             },
             OperatorKind::MakeSeries(_) => "make-series",
             OperatorKind::Scan(_) => "scan",
+            OperatorKind::Reduce(_) => "reduce",
             OperatorKind::MakeGraph(_) => "make-graph",
             OperatorKind::GraphMatch(m) if m.shortest => "graph-shortest-paths",
             OperatorKind::GraphMatch(_) => "graph-match",
@@ -340,6 +343,19 @@ pub struct GraphTablePart {
     /// column name.
     pub ids: Vec<(Ident, Ident)>,
     pub span: Span,
+}
+
+/// `reduce` (reduce-operator.md): the parameters as written; the planner checks them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reduce {
+    /// `kind = source` as written (the only kind the page names).
+    pub kind: Option<Ident>,
+    /// The string to reduce (`by Expr`).
+    pub by: Expr,
+    /// `with threshold = T`.
+    pub threshold: Option<Expr>,
+    /// `with characters = C`.
+    pub characters: Option<Expr>,
 }
 
 /// `scan` (scan-operator.md): the match id column, the declared columns and the steps.

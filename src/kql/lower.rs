@@ -667,6 +667,10 @@ impl Lower {
                 Some(scan) => OperatorKind::Scan(Box::new(scan)),
                 None => OperatorKind::Error,
             },
+            "reduce" => match self.reduce(node) {
+                Some(reduce) => OperatorKind::Reduce(Box::new(reduce)),
+                None => OperatorKind::Error,
+            },
             "make-graph" => match self.make_graph(node) {
                 Some(make) => OperatorKind::MakeGraph(Box::new(make)),
                 None => OperatorKind::Error,
@@ -685,6 +689,70 @@ impl Lower {
             _ => unsupported(),
         };
         Operator { kind, span }
+    }
+
+    /// `reduce [kind=source] by Expr [with threshold=T, characters=C]` (reduce-operator.md);
+    /// `None` after a diagnostic, or when a part is missing (the tree reported it).
+    fn reduce(&mut self, node: &SyntaxNode) -> Option<Reduce> {
+        let mut kind = None;
+        for (name, value) in parameters(node) {
+            if name == "kind" {
+                kind = Some(value_ident(&value));
+            } else {
+                self.error(
+                    span_of(&value),
+                    format!(
+                        "reduce has no parameter '{}' (it takes kind)",
+                        name.escape_debug()
+                    ),
+                );
+                return None;
+            }
+        }
+        let by = clause(node, "by").and_then(|c| first_expression(&c))?;
+        let by = self.expr(&by);
+        let (mut threshold, mut characters) = (None, None);
+        if let Some(with) = clause(node, "with") {
+            // `with threshold=…, characters=…`, or the same in parentheses.
+            let list = with
+                .children()
+                .find(|c| c.kind() == ARG_LIST)
+                .unwrap_or_else(|| with.clone());
+            for item in list
+                .children()
+                .filter(|c| matches!(c.kind(), NAMED_EXPR | NAMED_ARG))
+            {
+                let named = tokens(&item)
+                    .any(|t| t.kind() == ASSIGN)
+                    .then(|| self.named_expr_parts(&item))
+                    .flatten();
+                let Some((name, value)) = named else {
+                    self.error(span_of(&item), "expected threshold = … or characters = …");
+                    return None;
+                };
+                let value = Some(self.expr(&value));
+                match name.name.as_str() {
+                    "threshold" => threshold = value,
+                    "characters" => characters = value,
+                    other => {
+                        self.error(
+                            name.span,
+                            format!(
+                                "reduce has no property '{}' (it takes threshold and characters)",
+                                other.escape_debug()
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(Reduce {
+            kind,
+            by,
+            threshold,
+            characters,
+        })
     }
 
     /// `scan …` (scan-operator.md); `None` when a part is missing (the tree reported it).
@@ -2295,7 +2363,38 @@ mod tests {
         );
         let reduce = ok("T | reduce by A").body.unwrap();
         assert!(
-            matches!(&reduce.operators[0].kind, OperatorKind::Unsupported(op) if op.name == "reduce")
+            matches!(&reduce.operators[0].kind, OperatorKind::Reduce(r) if r.kind.is_none() && r.threshold.is_none())
+        );
+    }
+
+    #[test]
+    fn reduce_reads_its_kind_and_properties() {
+        for source in [
+            "T | reduce kind=source by A with threshold=0.5, characters=\"X\"",
+            "T | reduce kind=source by A with (threshold=0.5, characters=\"X\")",
+        ] {
+            let body = ok(source).body.unwrap();
+            let OperatorKind::Reduce(reduce) = &body.operators[0].kind else {
+                panic!("{source}: {:?}", body.operators[0].kind)
+            };
+            assert_eq!(
+                reduce.kind.as_ref().map(|k| k.name.as_str()),
+                Some("source")
+            );
+            assert!(matches!(reduce.by.kind, ExprKind::Column(ref c) if c == "A"));
+            assert!(matches!(
+                reduce.threshold.as_ref().map(|t| &t.kind),
+                Some(ExprKind::Literal(Literal::Real(r))) if *r == 0.5
+            ));
+            assert!(matches!(
+                reduce.characters.as_ref().map(|c| &c.kind),
+                Some(ExprKind::Literal(Literal::String(c))) if c == "X"
+            ));
+        }
+        let error = first_error("T | reduce by A with limit=3");
+        assert!(
+            error.message.contains("threshold and characters"),
+            "{error:?}"
         );
     }
 

@@ -2,7 +2,8 @@
 //! its KQL page and its edges: `row_rank_min`/`row_rank_dense` with a restart and
 //! `row_window_session` (window functions), `percentilesw` (weighted percentiles),
 //! `array_sort_asc/desc` of several arrays, the plugins `rows_near`, `ipv4_lookup`,
-//! `geo_polygon_lookup`, `geo_line_lookup` and `dcount_intersect`, and the `scan` operator.
+//! `geo_polygon_lookup`, `geo_line_lookup` and `dcount_intersect`, the `scan` and `reduce`
+//! operators, and `estimate_data_size()`.
 
 use hunt::backend::ErrorKind;
 
@@ -384,4 +385,159 @@ fn buildschema_admits_every_value() {
     assert!(e.message.contains("dynamic"), "{e}");
     let e = error(r#"print v = dynamic({"a": []}) | summarize buildschema(v)"#);
     assert!(e.message.contains("empty"), "{e}");
+}
+
+/// The text of the substring of `query` an error points at.
+fn pointed<'q>(query: &'q str, e: &hunt::backend::QueryError) -> &'q str {
+    let span = e
+        .span
+        .unwrap_or_else(|| panic!("{query}: no position in {e}"));
+    &query[span.start..span.end]
+}
+
+#[test]
+fn reduce_groups_strings_under_their_patterns() {
+    // reduce-operator.md's examples: one term per value is never frequent at 1 in 10 …
+    let plain = run(
+        r#"range x from 1 to 10 step 1 | project str = strcat("foo", "Z", tostring(x))
+        | reduce by str"#,
+    );
+    assert_eq!(plain.column_names(), ["Pattern", "Count", "Representative"]);
+    assert_eq!(column(&plain, "Pattern"), ["others"]);
+    assert_eq!(column(&plain, "Count"), ["10"]);
+    assert_eq!(column(&plain, "Representative"), [""]);
+    // … but with Z a separator, foo is in every value.
+    let split = run(
+        r#"range x from 1 to 10 step 1 | project str = strcat("foo", "Z", tostring(x))
+        | reduce by str with characters="Z""#,
+    );
+    assert_eq!(column(&split, "Pattern"), ["foo*"]);
+    assert_eq!(column(&split, "Count"), ["10"]);
+    assert_eq!(column(&split, "Representative"), ["fooZ1"]);
+    // Default separators stay in the pattern; most values first, others last.
+    let cities = run(
+        r#"datatable(city: string) ["San Bernard", "Moscow", "San Diego", "Paris",
+        "San Jose", "Moscow", "Lyon", "Moscow", "Saint Lucy", "Moscow", "Nice", "Oslo"]
+        | reduce by city with threshold=0.2"#,
+    );
+    assert_eq!(column(&cities, "Pattern"), ["Moscow", "San *", "others"]);
+    assert_eq!(column(&cities, "Count"), ["4", "3", "5"]);
+    assert_eq!(
+        column(&cities, "Representative"),
+        ["Moscow", "San Bernard", ""]
+    );
+    // The parenthesised form of the properties; an empty input has no rows.
+    let parenthesised = run(r#"datatable(s: string) ["a-1", "a-2", "b"]
+        | reduce by s with (threshold=0.5, characters="-")"#);
+    assert_eq!(column(&parenthesised, "Pattern"), ["a*", "others"]);
+    let empty = run(r#"datatable(s: string) [] | reduce by s"#);
+    assert_eq!(empty.row_count(), 0);
+    assert_eq!(empty.column_names(), ["Pattern", "Count", "Representative"]);
+    // Later operators read the columns by name and type.
+    let counted = run(
+        r#"range x from 1 to 10 step 1 | project str = strcat("foo", "Z", tostring(x))
+        | reduce by str with characters="Z" | where Count > 5 | extend n = Count * 2"#,
+    );
+    assert_eq!(column(&counted, "n"), ["20"]);
+}
+
+#[test]
+fn reduce_kind_source_appends_each_rows_pattern() {
+    let result = run(
+        r#"datatable(id: long, s: string) [1, "a 1", 2, "b", 3, "a 2", 4, ""]
+        | reduce kind=source by s with threshold=0.4"#,
+    );
+    assert_eq!(result.column_names(), ["id", "s", "Pattern"]);
+    assert_eq!(column(&result, "id"), ["1", "2", "3", "4"]);
+    assert_eq!(
+        column(&result, "Pattern"),
+        ["a *", "others", "a *", "others"]
+    );
+    // The value reduced may be any string expression of the row.
+    let computed = run(r#"range x from 1 to 4 step 1
+        | reduce kind=source by strcat("host-", x % 2) with threshold=0.5, characters="-""#);
+    assert_eq!(computed.column_names(), ["x", "Pattern"]);
+    assert_eq!(column(&computed, "Pattern"), ["host*"; 4]);
+}
+
+#[test]
+fn reduce_refuses_what_is_wrong_with_a_position() {
+    let cases: [(&str, &str, &str); 6] = [
+        (
+            "print s = 'a' | reduce kind=target by s",
+            "target",
+            "kind is source",
+        ),
+        (
+            "print s = 'a' | reduce by s with threshold=1.5",
+            "1.5",
+            "from 0 to 1",
+        ),
+        (
+            "print s = 'a' | reduce by s with characters=5",
+            "5",
+            "constant string",
+        ),
+        (
+            "range x from 1 to 3 step 1 | reduce by x",
+            "x",
+            "needs a string, this is a long",
+        ),
+        ("print s = 'a' | reduce by t", "t", "unknown column 't'"),
+        (
+            "print Pattern = 'a' | reduce kind=source by Pattern",
+            "reduce kind=source by Pattern",
+            "already has a Pattern column",
+        ),
+    ];
+    for (query, at, message) in cases {
+        let e = error(query);
+        assert!(e.message.contains(message), "{query}: {}", e.message);
+        assert_eq!(pointed(query, &e), at, "{query}: {}", e.message);
+    }
+    let e = error("print s = 'a' | reduce by s with limit=3");
+    assert_eq!(e.kind, ErrorKind::Syntax, "{e:?}");
+    assert!(
+        e.message.contains("threshold and characters"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn estimate_data_size_counts_bytes_by_type() {
+    // estimate-data-size-function.md: (8 + 10) × 10 = 180.
+    let total = run(r#"range x from 1 to 10 step 1 | extend Text = '1234567890'
+        | summarize Total=sum(estimate_data_size(*))"#);
+    assert_eq!(column(&total, "Total"), ["180"]);
+    // long 8, int 4, string its UTF-8 bytes, datetime 8, timespan 8, bool 1, guid 16, real 8.
+    let each = run(
+        r#"print a = 1, b = int(2), c = "é", e = now(), f = 1s, g = true,
+            h = guid(74be27de-1e4e-49d9-b579-fe0b331d3642), i = 1.5
+        | project all = estimate_data_size(*), some = estimate_data_size(a, c),
+            expression = estimate_data_size(strcat(c, c))"#,
+    );
+    assert_eq!(column(&each, "all"), ["55"]);
+    assert_eq!(column(&each, "some"), ["10"]);
+    assert_eq!(column(&each, "expression"), ["4"]);
+    // A dynamic value is larger than its text as a string (the page); nulls of fixed-size
+    // types count their size (estimate-table-size.md: empty columns count), null strings 0.
+    let dynamic = run(
+        r#"print t = '{"a":"bcd"}', d = dynamic({"a":"bcd"}), n = long(null), s = ""
+        | project text = estimate_data_size(t), value = estimate_data_size(d),
+            nulls = estimate_data_size(n, s)"#,
+    );
+    let text: i64 = column(&dynamic, "text")[0].parse().unwrap();
+    let value: i64 = column(&dynamic, "value")[0].parse().unwrap();
+    assert_eq!(text, 11);
+    assert!(value > text, "{value}");
+    assert_eq!(column(&dynamic, "nulls"), ["8"]);
+    // using-hll-tdigest.md's example runs; the local sketch is the exact set of the values,
+    // so it is larger than Kusto's 1 MiB.
+    let sketch = run(r#"range x from 1 to 1000000 step 1 | summarize hll(x,4)
+        | project sizeInMb = estimate_data_size(hll_x) / pow(1024,2)"#);
+    let megabytes: f64 = column(&sketch, "sizeInMb")[0].parse().unwrap();
+    assert!(megabytes > 1.0, "{megabytes}");
+    let e = error("print x = 1 | project s = estimate_data_size()");
+    assert!(e.message.contains("one or more columns"), "{}", e.message);
 }

@@ -32,10 +32,10 @@ use super::engine::{engine, runtime, shared};
 /// `graph-match`, `graph-shortest-paths`, `graph-to-table`, `graph-mark-components`), 332 with
 /// the user-analytics plugins (`active_users_count`, `activity_counts_metrics`,
 /// `new_activity_metrics`, and `activity_engagement`, `activity_metrics`,
-/// `sliding_window_counts`, whose examples the corpus does not hold). Raise it
-/// as issue 9 lands (to the number the report prints), so that a change that makes fewer
-/// examples match fails here.
-const MATCHES_FLOOR: usize = 332;
+/// `sliding_window_counts`, whose examples the corpus does not hold), 335 with `reduce` and
+/// `estimate_data_size()`. Raise it as issue 9 lands (to the number the report prints), so
+/// that a change that makes fewer examples match fails here.
+const MATCHES_FLOOR: usize = 335;
 
 /// The examples whose documented output is not what Kusto answers (a page or rendering
 /// error, re-examined one by one), with the reason; the report prints it, and an example that
@@ -72,6 +72,10 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
         "range-operator#2",
         "the page shows 7 of the 10 rows the two 5-day ranges give",
+    ),
+    (
+        "reduce-operator#2",
+        "the page shows 9 rows all patterned MachineLearning*, one per digit but 5; by SLCT (the page's basis) MachineLearning and the separator X are in every row and no digit in more than 90% of them, so threshold 0.9 makes one MachineLearning* cluster of all 1000",
     ),
     (
         "replace-string-function#2",

@@ -43,3 +43,21 @@ fn a_query_past_the_limit_fails_clearly_and_the_engine_goes_on() {
         .unwrap();
     assert_eq!(result.cell_text(0, 0).as_deref(), Some("1"));
 }
+
+#[test]
+fn reduce_past_the_limit_fails_clearly() {
+    let engine = engine();
+    // Three million distinct values, held whole with their terms' counts: past 16 MiB.
+    let error = runtime()
+        .block_on(engine.execute(&QueryRequest::new(
+            "range x from 1 to 3000000 step 1 | project s = strcat('key-', x) | reduce by s",
+        )))
+        .unwrap_err();
+    assert!(
+        error
+            .message
+            .starts_with("the query needed more memory than the local engine's limit"),
+        "{}",
+        error.message
+    );
+}

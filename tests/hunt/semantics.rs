@@ -453,7 +453,10 @@ fn parenthesised_tabular_lets_run() {
 #[test]
 fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
     for (query, construct) in [
-        ("DeviceInfo | reduce by DeviceName", "'reduce'"),
+        (
+            "DeviceInfo | assert-schema (DeviceName: string)",
+            "'assert-schema'",
+        ),
         (
             "DeviceProcessEvents | evaluate autocluster()",
             "'autocluster' plugin",

@@ -49,8 +49,14 @@ pub struct Budget {
 impl Budget {
     /// A budget in the query's memory pool, stopped by its stop flag.
     pub fn of(context: &TaskContext) -> Budget {
+        Budget::named(context, "make-graph")
+    }
+
+    /// [`Budget::of`] for another operator that holds a whole table (`reduce`): `name` is what
+    /// the memory pool reports as the consumer.
+    pub fn named(context: &TaskContext, name: &str) -> Budget {
         Budget {
-            reservation: Some(MemoryConsumer::new("make-graph").register(context.memory_pool())),
+            reservation: Some(MemoryConsumer::new(name).register(context.memory_pool())),
             stop: context.session_config().get_extension::<QueryStop>(),
             unread: None,
             kept: AtomicUsize::new(0),

@@ -20,7 +20,7 @@ mod tables;
 
 use datafusion::common::Result;
 
-pub use exec::GraphSource;
+pub use exec::{Budget, GraphSource};
 pub use matcher::{Cycles, EdgeVar, Pattern};
 
 use crate::results::KqlType;

@@ -74,6 +74,7 @@ impl Planner<'_> {
             "toscalar" => self.toscalar(args, span, frame),
             "column_names_of" => self.column_names_of(args, span, frame),
             "pack_all" => self.pack_all(args, span, frame),
+            "estimate_data_size" => self.estimate_data_size(args, span, frame),
             "assert" => self.assert(args, span, frame),
             _ if super::window::WINDOW_FUNCTIONS.contains(&function) => {
                 self.window_function(function, args, span, frame)
@@ -241,6 +242,43 @@ impl Planner<'_> {
             .call(vec![bag.expr]),
             KqlType::Dynamic,
         ))
+    }
+
+    /// `estimate_data_size(*)` or `estimate_data_size(a, b, …)` (estimate-data-size-function.md):
+    /// each row's estimated size in bytes of those columns (`*`: all of the row's), a long; the
+    /// sizes by type are `engine::udf_size`'s.
+    fn estimate_data_size(
+        &mut self,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        if args.is_empty() {
+            return Err(self.semantic(
+                "estimate_data_size() takes one or more columns, or * for all of them",
+                span,
+            ));
+        }
+        let mut exprs = Vec::new();
+        let mut types = Vec::new();
+        for arg in args {
+            if matches!(arg.kind, ExprKind::Star) {
+                for (name, ty) in &frame.columns {
+                    exprs.push(super::column(name));
+                    types.push(*ty);
+                }
+                continue;
+            }
+            let typed = self.expr(arg, frame)?;
+            exprs.push(typed.expr);
+            types.push(typed.ty);
+        }
+        if exprs.is_empty() {
+            // `*` of a row without columns.
+            return Ok(Typed::new(lit(0i64), KqlType::Long));
+        }
+        let udf = crate::engine::udf_size::EstimateSizeUdf::udf(types);
+        Ok(Typed::new(udf.call(exprs), KqlType::Long))
     }
 
     /// `assert(condition, message)` (assert-function.md): the condition must be known when the

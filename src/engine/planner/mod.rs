@@ -21,6 +21,7 @@ mod make_series;
 mod mv_apply;
 mod mv_expand;
 mod parse;
+mod reduce;
 mod scalar;
 mod scan;
 mod several;
@@ -843,6 +844,7 @@ impl Planner<'_> {
             }
             OperatorKind::MakeSeries(series) => self.make_series(frame, series, span),
             OperatorKind::Scan(scan) => self.scan(frame, scan, None, span),
+            OperatorKind::Reduce(reduce) => self.reduce(frame, reduce, span),
             // (Planned in `pipeline`, which knows the input's table.)
             OperatorKind::Union(union) => {
                 self.union(Some(("union_arg0".into(), frame)), union, span)

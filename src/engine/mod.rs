@@ -633,7 +633,7 @@ fn context_with_limit(config: SessionConfig, limit: usize) -> SessionContext {
 }
 
 /// DataFusion's optimizer rules with hunt's reading of Parquet text as views
-/// (`string_views`) placed where filters and distinct aggregates have taken their final
+/// (`string_views`) and of Parquet times as stored (`files::time_bounds`) placed where filters and distinct aggregates have taken their final
 /// places but before common subexpressions are pulled out of them.
 fn optimizer_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send + Sync>> {
     let mut rules = datafusion::optimizer::Optimizer::new().rules;
@@ -641,6 +641,7 @@ fn optimizer_rules() -> Vec<Arc<dyn datafusion::optimizer::OptimizerRule + Send 
         .iter()
         .position(|rule| rule.name() == "common_sub_expression_eliminate")
         .unwrap_or(rules.len());
+    rules.insert(at, Arc::new(files::time_bounds::TimeBoundsOnFiles));
     rules.insert(at, Arc::new(string_views::FilterOnStringViews));
     rules.insert(at, Arc::new(string_views::GroupOnStringViews));
     rules

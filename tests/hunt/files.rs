@@ -483,6 +483,103 @@ fn text_conditions_over_parquet_read_views_and_answer_as_kql() {
 }
 
 #[test]
+fn time_conditions_over_parquet_compare_the_stored_values() {
+    use datafusion::arrow::array::{
+        TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+        TimestampSecondArray,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Around the epoch (ticks floor: -150 ns is 1.5 ticks before it) and around 2020-01-01.
+    let nanos: Vec<Option<i64>> = vec![
+        Some(-1_500_000_000),
+        Some(-150),
+        Some(-100),
+        Some(-1),
+        Some(0),
+        Some(99),
+        Some(100),
+        Some(1_577_836_800_000_000_000),
+        Some(1_577_836_800_000_000_050),
+        Some(1_577_836_800_999_999_999),
+        None,
+        Some(1_700_000_000_123_456_789),
+    ];
+    let coarser = |per: i64| {
+        nanos
+            .iter()
+            .map(|v| v.map(|v| v.div_euclid(per)))
+            .collect::<Vec<_>>()
+    };
+    write_parquet_columns(
+        &dir.path().join("Times.parquet"),
+        vec![
+            (
+                "Ns",
+                Arc::new(TimestampNanosecondArray::from(nanos.clone())) as ArrayRef,
+            ),
+            (
+                "Us",
+                Arc::new(TimestampMicrosecondArray::from(coarser(1_000))),
+            ),
+            (
+                "Ms",
+                Arc::new(TimestampMillisecondArray::from(coarser(1_000_000))),
+            ),
+            (
+                "S",
+                Arc::new(TimestampSecondArray::from(coarser(1_000_000_000))),
+            ),
+        ],
+    );
+    let files = open(&[dir.path()], false).unwrap();
+    let conditions = [
+        ("> datetime(2020-01-01)", true),
+        (">= datetime(2020-01-01)", true),
+        ("< datetime(1970-01-01)", true),
+        ("<= datetime(1970-01-01)", true),
+        ("== datetime(2020-01-01)", true),
+        ("== datetime(1969-12-31 23:59:59.9999998)", true),
+        (
+            "between (datetime(1969-12-31 23:59:59) .. datetime(1970-01-01))",
+            true,
+        ),
+        ("> datetime(2020-01-01 00:00:00.9999999)", true),
+        ("!= datetime(2020-01-01)", false),
+    ];
+    for column in ["Ns", "Us", "Ms", "S"] {
+        // The values as the engine reads them, as a table in memory.
+        let shown = csv(&files, &format!("Times | project {column}"));
+        let values: Vec<String> = shown
+            .lines()
+            .skip(1)
+            .map(|v| match v {
+                "" => "datetime(null)".to_string(),
+                text => format!("datetime({text})"),
+            })
+            .collect();
+        let table = format!("datatable(T: datetime) [{}]", values.join(", "));
+        for (condition, raw) in conditions {
+            let query = format!("Times | where {column} {condition} | count");
+            let plan = runtime()
+                .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
+                .unwrap();
+            let filter = plan
+                .lines()
+                .find(|line| line.contains("FilterExec"))
+                .unwrap_or_default();
+            if raw {
+                assert!(
+                    !filter.contains("kql_ticks_of"),
+                    "{query}: compares the stored values\n{plan}"
+                );
+            }
+            let expected = csv(&files, &format!("{table} | where T {condition} | count"));
+            assert_eq!(csv(&files, &query), expected, "{query}");
+        }
+    }
+}
+
+#[test]
 fn a_bad_line_names_the_file_and_line_and_skipping_counts_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.jsonl");

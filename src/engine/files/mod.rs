@@ -18,6 +18,7 @@ pub mod cells;
 mod lines;
 mod parquet;
 mod records;
+pub(crate) mod time_bounds;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

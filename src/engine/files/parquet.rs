@@ -239,7 +239,7 @@ fn column_expr(field: &Field, known: Option<KqlType>) -> Option<(KqlType, Expr)>
 /// the checked arithmetic of `CAST(x AS Int64) / 100 + epoch` was a fifth of a query that reads
 /// every timestamp.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct TicksUdf {
+pub(crate) struct TicksUdf {
     name: String,
     unit: TimeUnit,
     epoch: i64,
@@ -261,6 +261,12 @@ impl TicksUdf {
             epoch,
             signature: Signature::any(1, Volatility::Immutable),
         }
+    }
+
+    /// The file's unit, and the ticks added (the Unix epoch's for a timestamp, 0 for a
+    /// duration).
+    pub(crate) fn unit_and_epoch(&self) -> (TimeUnit, i64) {
+        (self.unit, self.epoch)
     }
 
     fn convert(&self, values: &Int64Array) -> Int64Array {

@@ -787,6 +787,9 @@ pub enum Literal {
     Guid(String),
     /// `dynamic(...)`: the JSON text.
     Dynamic(String),
+    /// `decimal(0.1)`: the number as written (Kusto's decimal is exact to 28 digits, which a
+    /// real is not; the local engine refuses it rather than compute it as a real).
+    Decimal(String),
 }
 
 /// `and` / `or`, which take a flat list of operands.

@@ -2013,6 +2013,12 @@ fn scalar_literal(name: &str, raw: &str) -> Result<ExprKind, String> {
     };
     let literal = match word.as_str() {
         "null" if !negative => Literal::Null(name.into()),
+        _ if name == "decimal" => match lex(body).0.first().map(|t| (t.kind.clone(), t.span)) {
+            Some((TokenKind::Int(_) | TokenKind::Real(_), span)) if span.end == body.len() => {
+                Literal::Decimal(format!("{}{body}", if negative { "-" } else { "" }))
+            }
+            _ => return Err(not_a_literal()),
+        },
         "nan" if real_name => Literal::Real(f64::NAN),
         "inf" if real_name => Literal::Real(if negative {
             f64::NEG_INFINITY

@@ -66,7 +66,9 @@ fn parse_mistakes_get_a_message_with_a_position() {
     assert!(bad_regex.position.is_some());
     let bad_type = error(r#"print s = "a" | parse s with "a" x: numberish"#);
     assert!(
-        bad_type.message.contains("'numberish' is not a KQL type"),
+        bad_type
+            .message
+            .contains("'numberish' is not a scalar type"),
         "{bad_type}"
     );
     let flags = error(r#"print s = "a" | parse kind=simple flags=i s with "a" x"#);

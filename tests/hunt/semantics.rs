@@ -466,6 +466,17 @@ fn valid_kql_the_engine_lacks_is_refused_by_name_not_as_a_syntax_error() {
             "DeviceInfo | scan with (step s output=last: true;)",
             "output=last",
         ),
+        // Kusto's decimal is exact (0.1 + 0.2 == 0.3); as a real it would not be.
+        (
+            "print decimal(0.1) + decimal(0.2) == decimal(0.3)",
+            "'decimal'",
+        ),
+        ("datatable(x: decimal) [1]", "'decimal'"),
+        ("print s = '1.5' | parse s with x: decimal", "'decimal'"),
+        (
+            "print d = dynamic([1]) | mv-expand d to typeof(decimal)",
+            "'decimal'",
+        ),
     ] {
         let e = try_run(query).expect_err(query);
         assert_eq!(e.kind, ErrorKind::Unsupported, "{query}: {e}");

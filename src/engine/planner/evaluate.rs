@@ -695,9 +695,7 @@ impl Planner<'_> {
             Some(schema) => {
                 let mut slots = Vec::new();
                 for (name, ty) in schema {
-                    let ty = KqlType::from_kql_name(&ty.name).ok_or_else(|| {
-                        self.semantic(format!("'{}' is not a KQL type", ty.name), ty.span)
-                    })?;
+                    let ty = self.declared_type(ty)?;
                     let slot = name
                         .name
                         .strip_prefix(prefix.as_str())

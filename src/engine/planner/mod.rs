@@ -409,6 +409,30 @@ impl Planner<'_> {
         self.error(ErrorKind::Unsupported, message, span)
     }
 
+    /// The KQL type a declaration names (a `datatable` or `scan` column, a typed `parse` or
+    /// `parse-kv` column, `mv-expand … to typeof()`, a plugin's output schema). `decimal` is
+    /// refused: Kusto's decimal is exact to 28 digits (scalar-data-types/decimal.md), and the
+    /// engine would hold it as a real, silently rounding (`0.1 + 0.2 != 0.3`).
+    fn declared_type(&self, type_name: &Ident) -> Result<KqlType, QueryError> {
+        match KqlType::from_kql_name(&type_name.name) {
+            Some(KqlType::Decimal) => Err(self.decimal_refused(type_name.span)),
+            Some(ty) => Ok(ty),
+            None => Err(self.semantic(
+                format!("'{}' is not a scalar type", type_name.name.escape_debug()),
+                type_name.span,
+            )),
+        }
+    }
+
+    /// The refusal of a `decimal` value (see `declared_type`).
+    fn decimal_refused(&self, span: Span) -> QueryError {
+        self.unsupported(
+            "the 'decimal' type is not supported by the local engine yet: Kusto's decimal is \
+             exact to 28 digits and a real is not (use real(…) for an approximate value)",
+            span,
+        )
+    }
+
     fn engine_error(&self, error: datafusion::error::DataFusionError, span: Span) -> QueryError {
         self.semantic(super::clean_engine_message(&error), span)
     }

@@ -66,12 +66,7 @@ impl Planner<'_> {
             };
             let ty = match &item.to_type {
                 None => KqlType::Dynamic,
-                Some(type_name) => KqlType::from_kql_name(&type_name.name).ok_or_else(|| {
-                    self.semantic(
-                        format!("'{}' is not a scalar type", type_name.name.escape_debug()),
-                        type_name.span,
-                    )
-                })?,
+                Some(type_name) => self.declared_type(type_name)?,
             };
             let list = format!("__mv{index}");
             exprs.push(

@@ -68,9 +68,7 @@ impl Planner<'_> {
             if let ParsePart::Column { name, ty } = part {
                 let kql_type = match ty {
                     None => KqlType::String,
-                    Some(ty) => KqlType::from_kql_name(&ty.name).ok_or_else(|| {
-                        self.semantic(format!("'{}' is not a KQL type", ty.name), ty.span)
-                    })?,
+                    Some(ty) => self.declared_type(ty)?,
                 };
                 // A name given twice: the later one wins, as a later extend would.
                 columns.retain(|(existing, _)| *existing != name.name);
@@ -208,9 +206,7 @@ impl Planner<'_> {
         use crate::engine::udf_parse::{KvMode, KvQuoting, ParseKvUdf};
         let mut keys: Vec<(String, KqlType)> = Vec::new();
         for (name, ty) in &parse.keys {
-            let kql_type = KqlType::from_kql_name(&ty.name).ok_or_else(|| {
-                self.semantic(format!("'{}' is not a KQL type", ty.name), ty.span)
-            })?;
+            let kql_type = self.declared_type(ty)?;
             keys.push((name.name.clone(), kql_type));
         }
         let (mut pair, mut kv, mut greedy, mut regex_text) = (None, None, false, None);

@@ -308,6 +308,7 @@ impl Planner<'_> {
                     .unwrap_or(datafusion::common::ScalarValue::Utf8(None));
                 (lit(null), ty)
             }
+            Literal::Decimal(_) => return Err(self.decimal_refused(span)),
             Literal::Dynamic(text) => match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(value) => (lit(value.to_string()), KqlType::Dynamic),
                 Err(e) => {

@@ -96,12 +96,7 @@ impl Planner<'_> {
         // The declared columns, their types and defaults.
         let mut declared: Vec<(String, KqlType, ScalarValue)> = Vec::new();
         for (name, type_name, default) in &scan.declared {
-            let Some(ty) = KqlType::from_kql_name(&type_name.name) else {
-                return Err(self.semantic(
-                    format!("'{}' is not a scalar type", type_name.name.escape_debug()),
-                    type_name.span,
-                ));
-            };
+            let ty = self.declared_type(type_name)?;
             if input.iter().any(|(n, _)| *n == name.name)
                 || declared.iter().any(|(n, _, _)| *n == name.name)
             {

@@ -51,12 +51,7 @@ impl Planner<'_> {
     ) -> Result<Frame, QueryError> {
         let mut columns = Vec::with_capacity(declared.len());
         for (name, type_name) in declared {
-            let Some(ty) = KqlType::from_kql_name(&type_name.name) else {
-                return Err(self.semantic(
-                    format!("'{}' is not a scalar type", type_name.name.escape_debug()),
-                    type_name.span,
-                ));
-            };
+            let ty = self.declared_type(type_name)?;
             if columns
                 .iter()
                 .any(|(n, _): &(String, KqlType)| *n == name.name)

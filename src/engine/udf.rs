@@ -923,7 +923,13 @@ impl ScalarUDFImpl for KqlTextUdf {
             }
             return Ok(ColumnarValue::Array(views_without_nulls(&array)?));
         }
-        if array.data_type() == &DataType::Utf8View {
+        // Text of other layouts (views, large offsets, a Parquet dictionary) as plain Utf8.
+        if self.ty == KqlType::String
+            && matches!(
+                array.data_type(),
+                DataType::Utf8View | DataType::LargeUtf8 | DataType::Dictionary(..)
+            )
+        {
             array = cast(&array, &DataType::Utf8)?;
         }
         if array.data_type() == &DataType::Utf8 && array.null_count() == 0 {

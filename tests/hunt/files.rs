@@ -369,7 +369,37 @@ fn group_by_over_parquet_text_keeps_views_and_answers_as_kql() {
             ),
         ],
     );
+    // The same values as a Parquet dictionary column: read as text, not as views.
+    let keys = datafusion::arrow::array::Int32Array::from(vec![
+        Some(0),
+        None,
+        Some(1),
+        Some(2),
+        Some(0),
+        Some(2),
+        None,
+    ]);
+    let dictionary = datafusion::arrow::array::DictionaryArray::try_new(
+        keys,
+        Arc::new(StringArray::from(vec![
+            "ws-fin-0001.contoso.local",
+            "",
+            "dc1",
+        ])),
+    )
+    .unwrap();
+    write_parquet_columns(
+        &dir.path().join("Coded.parquet"),
+        vec![("Device", Arc::new(dictionary) as ArrayRef)],
+    );
     let files = open(&[dir.path()], false).unwrap();
+    assert_eq!(
+        csv(
+            &files,
+            "Coded | summarize n = count() by Device | order by Device asc"
+        ),
+        "Device,n\n,3\ndc1,2\nws-fin-0001.contoso.local,2\n"
+    );
     let table = "datatable(Device: string, Account: string) [\
         'ws-fin-0001.contoso.local', 'alice', '', 'bob', '', '', 'dc1', 'svc_backup_long_name', \
         'ws-fin-0001.contoso.local', 'alice', 'dc1', '', '', 'bob']";

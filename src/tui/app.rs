@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
 };
 use ratatui::text::{Line, Span};
 use tui_textarea::TextArea;
@@ -1089,6 +1090,16 @@ impl App {
     }
 
     // ---- keys ------------------------------------------------------------------------------------
+
+    /// Acts on one terminal event: a key, a paste or a mouse event (others are ignored).
+    pub fn handle_terminal_event(&mut self, event: TermEvent) {
+        match event {
+            TermEvent::Key(key) => self.handle_key(key),
+            TermEvent::Paste(text) => self.paste(&text),
+            TermEvent::Mouse(mouse) => self.handle_mouse(mouse),
+            _ => {}
+        }
+    }
 
     pub fn handle_key(&mut self, key: KeyEvent) {
         if key.kind == KeyEventKind::Release {

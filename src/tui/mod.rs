@@ -9,6 +9,7 @@ pub mod chart;
 pub mod clipboard;
 pub mod grid;
 pub mod highlight;
+pub mod input;
 pub mod keymap;
 pub mod popup;
 pub mod prompt;
@@ -97,19 +98,26 @@ fn with_terminal(
     outcome
 }
 
+/// One terminal event, and whether the next one had already arrived when it was read.
+type Input = io::Result<(TermEvent, bool)>;
+
 /// Reads terminal events on a thread of their own and hands them over. crossterm's reader spins
 /// without end once the terminal hangs up (its read loop takes end-of-file as "more to come"),
 /// so it must never run on the thread that keeps the user's text: the loop below notices the
 /// hang-up and leaves, and the process ends (with this thread) once the drafts are written.
-fn spawn_input() -> io::Result<mpsc::Receiver<io::Result<TermEvent>>> {
+fn spawn_input() -> io::Result<mpsc::Receiver<Input>> {
     let (events, input) = mpsc::sync_channel(256);
     std::thread::Builder::new()
         .name("terminal-input".into())
         .spawn(move || {
             loop {
                 let event = event::read();
+                // Whether the next event is there already (parsed from the same read, or its
+                // bytes waiting): only then can it be the rest of a key crossterm split
+                // (`input::Rejoiner`).
+                let followed = event.is_ok() && event::poll(Duration::ZERO).unwrap_or(false);
                 let failed = event.is_err();
-                if events.send(event).is_err() || failed {
+                if events.send(event.map(|e| (e, followed))).is_err() || failed {
                     return;
                 }
             }
@@ -128,6 +136,7 @@ fn event_loop(
     app: &mut App,
 ) -> io::Result<()> {
     let input = spawn_input()?;
+    let mut rejoiner = input::Rejoiner::default();
     while !app.quit {
         if QUIT_REQUESTED.load(Ordering::SeqCst) || !terminal_alive() {
             app.save_all_drafts();
@@ -141,13 +150,18 @@ fn event_loop(
             out.flush()?;
         }
         match input.recv_timeout(POLL) {
-            Ok(event) => match event? {
-                TermEvent::Key(key) => app.handle_key(key),
-                TermEvent::Paste(text) => app.paste(&text),
-                TermEvent::Mouse(mouse) => app.handle_mouse(mouse),
-                _ => {}
-            },
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Ok(event) => {
+                let (event, followed) = event?;
+                for event in rejoiner.push(event, followed) {
+                    app.handle_terminal_event(event);
+                }
+            }
+            // Input paused: characters held as a possible key sequence were typed.
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                for event in rejoiner.flush() {
+                    app.handle_terminal_event(event);
+                }
+            }
             // The reader stopped: it sent its error first, so this is only reached if it
             // could not start reading at all.
             Err(mpsc::RecvTimeoutError::Disconnected) => {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use datafusion::arrow::array::StringArray;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::arrow::record_batch::RecordBatch;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::{Terminal, backend::TestBackend};
 use tokio_util::sync::CancellationToken;
 
@@ -16,6 +16,7 @@ use hunt::engine::{LabOptions, LocalEngine};
 use hunt::results::{KqlType, ResultSet, RunFacts, kql_field};
 use hunt::store::bundled_queries;
 use hunt::tui::app::{App, BackendState, Focus, STARTER_QUERY};
+use hunt::tui::input::Rejoiner;
 use hunt::tui::theme::Theme;
 use hunt::tui::ui;
 use hunt::worker::{self, Command, Event};
@@ -2629,4 +2630,80 @@ fn the_console_keeps_only_the_newest_results() {
     let result = app.grid.result.clone().expect("a result");
     assert_eq!(result.cell_text(0, 0), Some("3".to_string()));
     assert!(result.cell_text(0, 1).is_some_and(|d| d != "0"));
+}
+
+/// What crossterm 0.29 reads from `ESC ESC` and the rest of a key's sequence arriving in one
+/// read (tmux forwards Esc and a key pressed within its escape-time so): Esc, then each byte
+/// after the second ESC as a character of its own (Shift on capitals), every event but the
+/// last with more input behind it. Checked against crossterm with `tmux send-keys -H`.
+fn escape_glued_to(rest: &str) -> Vec<(TermEvent, bool)> {
+    let mut events = vec![(TermEvent::Key(key(KeyCode::Esc)), true)];
+    let count = rest.chars().count();
+    for (i, c) in rest.chars().enumerate() {
+        let modifiers = if c.is_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        events.push((
+            TermEvent::Key(KeyEvent::new(KeyCode::Char(c), modifiers)),
+            i + 1 < count,
+        ));
+    }
+    events
+}
+
+/// Feeds terminal events to the app as the console's loop does: through a `Rejoiner`.
+fn feed(app: &mut App, events: Vec<(TermEvent, bool)>) {
+    let mut rejoiner = Rejoiner::default();
+    for (event, followed) in events {
+        for event in rejoiner.push(event, followed) {
+            app.handle_terminal_event(event);
+        }
+    }
+    for event in rejoiner.flush() {
+        app.handle_terminal_event(event);
+    }
+}
+
+/// A trial typed `[15~` and `[A` into the editor: Esc then F5 (or an arrow) arriving together.
+#[test]
+fn a_key_glued_to_escape_is_the_key_not_text() {
+    let mut app = lab_app();
+    let before = app.text();
+    feed(&mut app, escape_glued_to("[15~"));
+    assert_eq!(app.text(), before);
+    assert!(app.is_running(), "F5 runs the query");
+    wait(&mut app);
+    app.handle_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT));
+    app.handle_key(key(KeyCode::Down));
+    app.handle_key(key(KeyCode::Down));
+    let row = app.editor.cursor().0;
+    feed(&mut app, escape_glued_to("[A"));
+    assert_eq!(app.editor.cursor().0, row - 1, "Up moves the cursor up");
+    // Esc then Ctrl+End as tmux sends them (`ESC ESC [ 1 ; 5 F`).
+    feed(&mut app, escape_glued_to("[1;5F"));
+    assert_eq!(app.text(), before);
+}
+
+/// Esc glued to the next key still cancels the running query, once, and the key still acts.
+#[test]
+fn escape_glued_to_a_key_cancels_and_the_key_acts() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::Home));
+    app.handle_key(key(KeyCode::F(5)));
+    assert!(app.is_running());
+    let before = app.text();
+    feed(&mut app, escape_glued_to("[C"));
+    assert!(screen(&mut app, 80, 24).contains("cancelling…"));
+    assert_eq!(app.text(), before);
+    assert_eq!(app.editor.cursor(), (0, 1), "Right moves the cursor");
+    wait(&mut app);
+    assert!(
+        screen(&mut app, 80, 24)
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with("test · last 30d · cancelled")
+    );
 }

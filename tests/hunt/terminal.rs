@@ -111,6 +111,15 @@ impl Tmux {
         assert!(output.status.success(), "send-keys {keys:?} failed");
     }
 
+    /// Writes raw bytes into the pane in one write (`send-keys -H`).
+    fn bytes(&self, bytes: &[u8]) {
+        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut args = vec!["send-keys", "-t", "hunt", "-H"];
+        args.extend(hex.iter().map(String::as_str));
+        let output = self.command(&args);
+        assert!(output.status.success(), "send-keys -H {hex:?} failed");
+    }
+
     /// Types `text` literally.
     fn type_text(&self, text: &str) {
         let output = self.command(&["send-keys", "-t", "hunt", "-l", text]);
@@ -841,4 +850,54 @@ fn terminal_that_vanishes_ends_the_console_with_its_drafts() {
     }
     let tab = std::fs::read_to_string(home.path().join("data/tab-1.kql")).unwrap_or_default();
     assert_eq!(tab, "DeviceInfo | take 6", "the second tab's text is kept");
+}
+
+/// Esc and the next key in one write, as tmux forwards them when the second comes within its
+/// escape-time (`ESC ESC` and the key's sequence): crossterm reads `ESC ESC` as Esc and the rest
+/// as characters, which the editor used to type (`[A`, `[15~`). Each is the key it encodes.
+#[test]
+fn terminal_a_key_glued_to_escape_is_the_key_not_text() {
+    let home = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env HUNT_HOME={home} TERM=xterm-256color {bin}",
+        home = quote(home.path().to_str().unwrap()),
+        bin = quote(hunt_bin()),
+    );
+    let tmux = Tmux::start(&command);
+    let screen = tmux.wait_for("the lab to be ready", |s| {
+        s.lines()
+            .last()
+            .is_some_and(|l| l.trim_end().ends_with("· ready"))
+    });
+    assert!(
+        !screen.contains("[A") && !screen.contains("[15~"),
+        "{screen}"
+    );
+
+    // The editor has the keys: Down, then Esc+Up moves the cursor back up.
+    let row = || tmux.format("#{cursor_y}").parse::<usize>().unwrap_or(0);
+    let top = row();
+    tmux.keys(&["Down"]);
+    tmux.wait_for("the cursor to go down", |_| row() == top + 1);
+    tmux.bytes(b"\x1b\x1b[A");
+    let screen = tmux.wait_for("the cursor to go up (or `[A` typed)", |s| {
+        row() == top || s.contains("[A")
+    });
+    assert!(!screen.contains("[A"), "typed as text:\n{screen}");
+
+    // Esc+F5 runs the query.
+    tmux.bytes(b"\x1b\x1b[15~");
+    let screen = tmux.wait_for("results (or `[15~` typed)", |s| {
+        s.contains("Results · 2 rows") || s.contains("[15~")
+    });
+    assert!(!screen.contains("[15~"), "typed as text:\n{screen}");
+    assert!(screen.contains("Results · 2 rows"), "{screen}");
+
+    // A paste right behind an Esc is pasted, its start marker not typed.
+    tmux.keys(&["M-2"]);
+    tmux.bytes(b"\x1b\x1b[200~// glued paste\x1b[201~");
+    let screen = tmux.wait_for("the paste (or `[200~` typed)", |s| {
+        s.contains("// glued paste") || s.contains("[200~")
+    });
+    assert!(!screen.contains("[200~"), "typed as text:\n{screen}");
 }

@@ -454,13 +454,10 @@ impl ScalarUDFImpl for DynamicUdf {
                         None => out.append_null(),
                     }
                 }
-                DynamicOp::GetText => {
-                    let key = second.as_ref().and_then(|k| text_at(k, row));
-                    match key.and_then(|key| member(text, key)) {
-                        Some(value) => append_json_text(&mut out, &value),
-                        None => out.append_value(""),
-                    }
-                }
+                DynamicOp::GetText => match second.as_ref().and_then(|k| text_at(k, row)) {
+                    Some(key) => append_member_text(&mut out, text, key),
+                    None => out.append_value(""),
+                },
                 DynamicOp::Index => {
                     let key = second.as_ref().and_then(|k| text_at(k, row));
                     let value = serde_json::from_str::<serde_json::Value>(text).ok();
@@ -513,6 +510,25 @@ fn append_json_text(out: &mut StringBuilder, text: &str) {
     }
 }
 
+/// `tostring(d.key)`: the text `append_json_text` gives of [`member`]'s value, from one scan. A
+/// string the flat scan read to its end has no escapes: its text is what lies between the
+/// quotes.
+fn append_member_text(out: &mut StringBuilder, text: &str, key: &str) {
+    let value = match flat_member(text, key) {
+        Flat::Found(raw) if raw.len() >= 2 && raw.starts_with('"') => {
+            out.append_value(&raw[1..raw.len() - 1]);
+            return;
+        }
+        Flat::Found(raw) => compact_member(raw),
+        Flat::Absent => None,
+        Flat::Unsure => parsed_member(text, key),
+    };
+    match value {
+        Some(value) => append_json_text(out, &value),
+        None => out.append_value(""),
+    }
+}
+
 /// `d.key` over a dynamic value's JSON text: the value of `key` (the last one, when a key repeats,
 /// as a parsed object keeps it) as compact JSON, or `None` when the text is not a JSON object,
 /// lacks the key, or holds null there. The object is read without building it: other members
@@ -520,6 +536,8 @@ fn append_json_text(out: &mut StringBuilder, text: &str) {
 /// form (a string without escapes, an integer, true, false), else re-written compactly.
 pub(crate) fn member<'t>(text: &'t str, key: &str) -> Option<std::borrow::Cow<'t, str>> {
     match flat_member(text, key) {
+        // The flat scan read the string to its end: it holds no backslash.
+        Flat::Found(raw) if raw.starts_with('"') => Some(std::borrow::Cow::Borrowed(raw)),
         Flat::Found(raw) => compact_member(raw),
         Flat::Absent => None,
         Flat::Unsure => parsed_member(text, key),
@@ -1482,6 +1500,19 @@ mod tests {
                         member(piece, key),
                         parsed_member(piece, key),
                         "{piece:?} .{key}"
+                    );
+                    // tostring(d.key) from one scan is the text of the full reader's member.
+                    let mut fused = StringBuilder::new();
+                    append_member_text(&mut fused, piece, key);
+                    let mut full = StringBuilder::new();
+                    match parsed_member(piece, key) {
+                        Some(value) => append_json_text(&mut full, &value),
+                        None => full.append_value(""),
+                    }
+                    assert_eq!(
+                        fused.finish().value(0),
+                        full.finish().value(0),
+                        "tostring({piece:?}.{key})"
                     );
                 }
             }

@@ -17,6 +17,7 @@ mod hunt {
     pub mod memory;
     pub mod operators;
     pub mod semantics;
+    pub mod series;
     pub mod snapshots;
     pub mod terminal;
 }

@@ -33,6 +33,10 @@ use datafusion::logical_expr::{
 };
 
 use crate::results::KqlType;
+pub use series_analysis::{
+    DECOMPOSE_ANOMALIES_COLUMNS, DECOMPOSE_COLUMNS, SERIES_DECOMPOSE, SERIES_DECOMPOSE_ANOMALIES,
+    undetected,
+};
 pub use value::{KqlValue, cached_regex};
 
 /// What kind of value a parameter takes. The planner checks each argument's KQL type against

@@ -1,13 +1,17 @@
 //! Series analysis over dynamic arrays of numbers: filters (series-fir-function.md,
 //! series-iir-function.md), regression (series-fit-line-dynamic-function.md), correlation
-//! (series-pearson-correlation-function.md) and the seasonal decomposition
-//! (series-seasonal-function.md, series-decompose-forecast-function.md).
+//! (series-pearson-correlation-function.md), the seasonal decomposition
+//! (series-seasonal-function.md, series-decompose-function.md,
+//! series-decompose-forecast-function.md), outlier scores (series-outliers-function.md) and
+//! anomaly detection (series-decompose-anomalies-function.md).
 //!
-//! Arrays are read as reals; an element that is not a number is NaN, which spreads through the
-//! arithmetic as it does in Kusto's, and NaN (which JSON cannot hold) is written as null.
-//! Detecting the period of a series (series_periods_detect's algorithm) is not documented
-//! precisely enough to match Kusto's scores, so the functions that would detect it refuse
-//! (with a message) unless given the period.
+//! The filters read arrays as reals; an element that is not a number is NaN, which spreads
+//! through the arithmetic as it does in Kusto's, and NaN (which JSON cannot hold) is written as
+//! null. The decompositions take numeric series only (a null element is refused: the pages
+//! document nulls for series_outliers alone). Detecting the period of a series
+//! (series_periods_detect's algorithm) is not documented precisely enough to match Kusto's
+//! scores, so the functions that would detect it refuse (with a message) unless given the
+//! period.
 
 use serde_json::Value as Json;
 
@@ -71,6 +75,13 @@ pub(super) const FUNCTIONS: &[RowFunction] = &[
         2,
         DYNAMIC,
         decompose_forecast,
+    ),
+    row(
+        "series_outliers",
+        &[D, Param::Text, Param::Number, Param::Number, Param::Number],
+        1,
+        DYNAMIC,
+        outliers,
     ),
 ];
 
@@ -293,11 +304,15 @@ fn seasonal_component(values: &[f64], period: usize, learn: usize, length: usize
     (0..length).map(|i| medians[i % period]).collect()
 }
 
-/// The error for a period left to be detected.
-fn undetected(function: &str) -> String {
-    format!(
-        "detecting the series' period is not supported by the local engine yet; give {function}() the period in bins"
-    )
+/// Why a seasonality of -1 (the default) is refused: Kusto then detects the period with
+/// `series_periods_detect` and a score threshold (series-decompose-function.md), whose scores are
+/// not documented exactly enough to reproduce, so the local engine could pick another period.
+/// A row function's error (the engine puts `function(): ` before it).
+const DETECTION: &str = "seasonality -1 (the default) detects the period automatically (series_periods_detect with a score threshold), which Kusto does not document exactly enough for the local engine to reproduce; give the period in bins (e.g. 24 for a daily cycle of 1h bins) or 0 for none";
+
+/// The refusal of `function`'s automatic seasonality, for the planner (see [`DETECTION`]).
+pub fn undetected(function: &str) -> String {
+    format!("{function}(): {DETECTION}")
 }
 
 /// `series_seasonal(series [, period])` (series-seasonal-function.md): each point's phase
@@ -315,7 +330,7 @@ fn seasonal(args: &[KqlValue]) -> Result<KqlValue, String> {
         },
     };
     if period == -1 {
-        return Err(undetected("series_seasonal"));
+        return Err(DETECTION.into());
     }
     let length = values.len();
     let Some(period) = usize::try_from(period).ok().filter(|p| *p > 0) else {
@@ -328,67 +343,442 @@ fn seasonal(args: &[KqlValue]) -> Result<KqlValue, String> {
     )))
 }
 
-/// `series_decompose_forecast(series, points [, seasonality [, trend [,
-/// seasonality_threshold]]])` (series-decompose-forecast-function.md, series-decompose-function.md):
-/// the baseline (seasonal + trend) of a decomposition learned from all points but the last
-/// `points`, over the whole series. Seasonal: each phase's median (`seasonality` bins; 0: none).
-/// Trend of the deseasoned points: their average (`avg`, the default), their regression line
-/// (`linefit`) or none. Seasonality -1 (the default) asks for the period to be detected, which
-/// is refused here. Nothing to learn from, or an unknown trend, gives null.
-fn decompose_forecast(args: &[KqlValue]) -> Result<KqlValue, String> {
-    let Some(values) = reals(&args[0]) else {
-        return Ok(KqlValue::Null);
-    };
-    let Some(points) = args[1].as_long().and_then(|p| usize::try_from(p).ok()) else {
-        return Ok(KqlValue::Null);
-    };
-    let seasonality = match args.get(2) {
-        None | Some(KqlValue::Null) => -1,
-        Some(value) => value.as_long().unwrap_or(-1),
-    };
-    let trend = match args.get(3) {
-        None | Some(KqlValue::Null) => "avg".to_string(),
-        Some(value) => value.to_text(),
-    };
-    if seasonality == -1 {
-        return Err(undetected("series_decompose_forecast"));
+/// The trend component of a decomposition (series-decompose-function.md's *Trend*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trend {
+    /// The average of the deseasoned points learned from.
+    Avg,
+    /// Their least-squares line.
+    Linefit,
+    /// No trend (zeros).
+    None,
+}
+
+/// What a decomposition learns: the period in bins (0: no seasonal component), the trend, and
+/// how many points at the end are left out of the learning.
+#[derive(Debug, Clone, Copy)]
+struct Model {
+    period: usize,
+    trend: Trend,
+    test_points: usize,
+}
+
+/// An optional argument; null counts as omitted (the default applies).
+fn given(args: &[KqlValue], index: usize) -> Option<&KqlValue> {
+    args.get(index)
+        .filter(|value| !matches!(value, KqlValue::Null))
+}
+
+impl Model {
+    /// The model of a function's arguments: the seasonality at `seasonality`, the trend at
+    /// `trend` and the test points at `test_points` (indexes into `args`). Errors: seasonality
+    /// -1 (or omitted: detection, see [`DETECTION`]) or below it, an unknown trend, negative
+    /// test points.
+    fn read(
+        args: &[KqlValue],
+        seasonality: usize,
+        trend: usize,
+        test_points: usize,
+    ) -> Result<Model, String> {
+        let period = match given(args, seasonality).map(KqlValue::as_long) {
+            None | Some(Some(-1)) => return Err(DETECTION.into()),
+            Some(Some(period)) if period >= 0 => usize::try_from(period).unwrap_or(usize::MAX),
+            Some(other) => {
+                let shown = other.map_or_else(|| "not a whole number".into(), |p| p.to_string());
+                return Err(format!(
+                    "the seasonality is -1 (detect), 0 (none) or a period in bins, not {shown}"
+                ));
+            }
+        };
+        let trend = match given(args, trend).map(KqlValue::to_text).as_deref() {
+            None | Some("avg") => Trend::Avg,
+            Some("linefit") => Trend::Linefit,
+            Some("none") => Trend::None,
+            Some(other) => {
+                return Err(format!(
+                    "the trend is 'avg', 'linefit' or 'none', not '{}'",
+                    other.chars().take(40).collect::<String>()
+                ));
+            }
+        };
+        let test_points = match given(args, test_points).map(KqlValue::as_long) {
+            None => 0,
+            Some(Some(points)) if points >= 0 => usize::try_from(points).unwrap_or(usize::MAX),
+            Some(_) => return Err("the test points are a whole number, 0 or more".into()),
+        };
+        Ok(Model {
+            period,
+            trend,
+            test_points,
+        })
     }
+}
+
+/// A series decomposed (series-decompose-function.md): the seasonal and trend components, each
+/// as long as the series. The baseline is their sum, the residual the series minus it.
+#[derive(Debug, Clone, PartialEq)]
+struct Components {
+    seasonal: Vec<f64>,
+    trend: Vec<f64>,
+}
+
+impl Components {
+    fn baseline(&self) -> Vec<f64> {
+        self.seasonal
+            .iter()
+            .zip(&self.trend)
+            .map(|(s, t)| s + t)
+            .collect()
+    }
+
+    fn residual(&self, values: &[f64]) -> Vec<f64> {
+        values
+            .iter()
+            .zip(self.baseline())
+            .map(|(x, b)| x - b)
+            .collect()
+    }
+}
+
+/// The elements of a series as numbers: `Ok(None)` when the value is not an array, an error
+/// naming the first element that is not a number. The decomposition pages document numeric
+/// series only (series-fill-linear-function.md: "Only series_outliers() supports null values
+/// in input arrays"), so a null or a string is refused rather than given a guessed meaning.
+fn numbers(value: &KqlValue) -> Result<Option<Vec<f64>>, String> {
+    let Some(items) = value.as_array() else {
+        return Ok(None);
+    };
+    let mut values = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        match item.as_f64() {
+            Some(x) => values.push(x),
+            None => {
+                return Err(format!(
+                    "element {index} of the series is {}, not a number; the decomposition takes numeric series only (fill the gaps first, e.g. with series_fill_linear() or make-series … default=0)",
+                    describe(item)
+                ));
+            }
+        }
+    }
+    Ok(Some(values))
+}
+
+/// What a JSON element is, for messages (never its text, which comes from the data).
+fn describe(item: &Json) -> &'static str {
+    match item {
+        Json::Null => "null",
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "a property bag",
+    }
+}
+
+/// Decomposes `values` (series-decompose-function.md's execution order): the seasonal
+/// component is each phase's median over the points learned from (all but the last
+/// `test_points`); the trend comes from the deseasoned points learned from, at x = 1, 2, … (as
+/// series_fit_line numbers them) and extends over the whole series. An empty series gives empty
+/// components; test points that leave nothing to learn from are an error.
+fn decompose_values(values: &[f64], model: Model) -> Result<Components, String> {
     let length = values.len();
-    let learn = length.saturating_sub(points);
-    if learn == 0 || seasonality < 0 {
-        return Ok(KqlValue::Null);
+    if length == 0 {
+        return Ok(Components {
+            seasonal: vec![],
+            trend: vec![],
+        });
     }
-    let seasonal = match usize::try_from(seasonality) {
-        Ok(period) if period > 0 => seasonal_component(&values, period.min(length), learn, length),
-        _ => vec![0.0; length],
+    let learn = length.saturating_sub(model.test_points);
+    if learn == 0 {
+        return Err(format!(
+            "{} test points leave none of the series' {length} points to learn from",
+            model.test_points
+        ));
+    }
+    let seasonal = if model.period > 0 {
+        seasonal_component(values, model.period.min(length), learn, length)
+    } else {
+        vec![0.0; length]
     };
-    // The deseasoned points learned from, at x = 1, 2, … (as series_fit_line numbers them).
     let deseasoned: Vec<(f64, f64)> = values
         .iter()
         .zip(&seasonal)
         .take(learn)
         .enumerate()
         .map(|(i, (x, s))| ((i + 1) as f64, x - s))
-        .filter(|(_, d)| d.is_finite())
         .collect();
-    let trend: Vec<f64> = match trend.as_str() {
-        "none" => vec![0.0; length],
-        "avg" => {
-            let mean = if deseasoned.is_empty() {
-                0.0
-            } else {
-                deseasoned.iter().map(|(_, d)| d).sum::<f64>() / deseasoned.len() as f64
-            };
+    let trend = match model.trend {
+        Trend::None => vec![0.0; length],
+        Trend::Avg => {
+            let mean = deseasoned.iter().map(|(_, d)| d).sum::<f64>() / deseasoned.len() as f64;
             vec![mean; length]
         }
-        "linefit" => match Line::fit(&deseasoned) {
+        Trend::Linefit => match Line::fit(&deseasoned) {
             Some(line) => (0..length).map(|i| line.at((i + 1) as f64)).collect(),
             None => vec![0.0; length],
         },
-        _ => return Ok(KqlValue::Null),
     };
-    Ok(real_array(seasonal.iter().zip(&trend).map(|(s, t)| s + t)))
+    Ok(Components { seasonal, trend })
 }
+
+/// `series_decompose_forecast(series, points [, seasonality [, trend [,
+/// seasonality_threshold]]])` (series-decompose-forecast-function.md, series-decompose-function.md):
+/// the baseline (seasonal + trend) of a decomposition learned from all points but the last
+/// `points`, over the whole series. Seasonal: each phase's median (`seasonality` bins; 0: none).
+/// Trend of the deseasoned points: their average (`avg`, the default), their regression line
+/// (`linefit`) or none. Seasonality -1 (the default) asks for the period to be detected, which
+/// is refused here, as are an unknown trend, a seasonality below -1, a series with an element
+/// that is not a number and points that leave nothing to learn from. A series that is not an
+/// array gives null.
+fn decompose_forecast(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(values) = numbers(&args[0])? else {
+        return Ok(KqlValue::Null);
+    };
+    let Some(points) = args[1].as_long() else {
+        return Ok(KqlValue::Null);
+    };
+    let mut model = Model::read(args, 2, 3, 1)?;
+    model.test_points = usize::try_from(points)
+        .map_err(|_| "the points to forecast are a whole number, 0 or more")?;
+    let components = decompose_values(&values, model)?;
+    Ok(real_array(components.baseline()))
+}
+
+/// `series_decompose(series [, seasonality [, trend [, test_points [,
+/// seasonality_threshold]]]])` (series-decompose-function.md): the four components as one
+/// array, `[baseline, seasonal, trend, residual]`, which the planner spreads over the columns
+/// `series_decompose_<series>_baseline` … (or the names of `(b, s, t, r) = …`). The threshold
+/// only matters to the period detection, which is refused.
+fn decompose(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(values) = numbers(&args[0])? else {
+        return Ok(KqlValue::Null);
+    };
+    let model = Model::read(args, 1, 2, 3)?;
+    let components = decompose_values(&values, model)?;
+    let residual = components.residual(&values);
+    Ok(KqlValue::Dynamic(Json::Array(vec![
+        reals_json(components.baseline()),
+        reals_json(components.seasonal),
+        reals_json(components.trend),
+        reals_json(residual),
+    ])))
+}
+
+/// The reals as a JSON array (NaN and infinities as null).
+fn reals_json(values: Vec<f64>) -> Json {
+    Json::Array(values.into_iter().map(real_json).collect())
+}
+
+/// The factor that scales a `ctukey` score (10th–90th percentile range) to Tukey's
+/// (25th–75th), so that 1.5 marks a mild anomaly for both. series-outliers-function.md does not
+/// give it; the function's owner at Microsoft described the scaling (Stack Overflow, "How does
+/// Kusto series_outliers() calculate anomaly scores", 2023: linear-interpolated percentiles,
+/// score = (x − p90) / (p90 − p10) × ≈2.772), and this is the value that reproduces the four
+/// scores Kusto gave in that question bit for bit. Other percentiles' factors are not known.
+const CTUKEY_FACTOR: f64 = 2.772_605_605_507_915;
+
+/// The percentile `p` (0–100) of sorted values, interpolated linearly between the two closest
+/// ranks (position `p / 100 × (n − 1)`), as series_outliers computes its range. `None` without
+/// values.
+fn interpolated_percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let position = p / 100.0 * last as f64;
+    let below = (position.floor() as usize).min(last);
+    let fraction = position - below as f64;
+    let low = sorted[below];
+    Some(match sorted.get(below + 1) {
+        Some(high) if fraction > 0.0 => low + fraction * (high - low),
+        _ => low,
+    })
+}
+
+/// Tukey fence scores of `values` (`None`: missing, scored 0 and left out of the range): a
+/// point above the `high` percentile scores `(x − p_high) / (p_high − p_low) × factor`, below
+/// the `low` one `(x − p_low) / (p_high − p_low) × factor`, in between 0. A point outside a
+/// range of zero width has no documented score: refused.
+fn tukey_scores(
+    values: &[Option<f64>],
+    low: f64,
+    high: f64,
+    factor: f64,
+) -> Result<Vec<f64>, String> {
+    let mut present: Vec<f64> = values.iter().flatten().copied().collect();
+    present.sort_by(f64::total_cmp);
+    let (Some(p_low), Some(p_high)) = (
+        interpolated_percentile(&present, low),
+        interpolated_percentile(&present, high),
+    ) else {
+        return Ok(vec![0.0; values.len()]);
+    };
+    let range = p_high - p_low;
+    values
+        .iter()
+        .map(|value| {
+            let Some(x) = *value else {
+                return Ok(0.0);
+            };
+            let beyond = if x > p_high {
+                x - p_high
+            } else if x < p_low {
+                x - p_low
+            } else {
+                return Ok(0.0);
+            };
+            if range == 0.0 {
+                return Err(format!(
+                    "the series' {low}th and {high}th percentiles are equal ({p_low}), so a point outside them has no documented score; the local engine does not guess one"
+                ));
+            }
+            Ok(beyond / range * factor)
+        })
+        .collect()
+}
+
+/// The outlier test of series-outliers-function.md's *kind*: its percentiles and factor.
+fn outlier_kind(
+    kind: Option<&KqlValue>,
+    low: Option<&KqlValue>,
+    high: Option<&KqlValue>,
+) -> Result<(f64, f64, f64), String> {
+    match kind.map(KqlValue::to_text).as_deref() {
+        // The percentiles are ctukey's only.
+        Some("tukey") => Ok((25.0, 75.0, 1.0)),
+        None | Some("ctukey") => {
+            let read = |value: Option<&KqlValue>, default: f64| match value {
+                None => Ok(default),
+                Some(value) => value
+                    .as_real()
+                    .ok_or_else(|| "the percentiles are numbers".to_string()),
+            };
+            let (low, high) = (read(low, 10.0)?, read(high, 90.0)?);
+            if (low, high) != (10.0, 90.0) {
+                return Err(format!(
+                    "ctukey with the percentiles {low} and {high} is not supported by the local engine: Kusto scales the score by a factor it documents for the default 10 and 90 only"
+                ));
+            }
+            Ok((10.0, 90.0, CTUKEY_FACTOR))
+        }
+        Some(other) => Err(format!(
+            "the outlier test is 'ctukey' or 'tukey', not '{}'",
+            other.chars().take(40).collect::<String>()
+        )),
+    }
+}
+
+/// `series_outliers(series [, kind [, ignore_val [, min_percentile [, max_percentile]]]])`
+/// (series-outliers-function.md): each point's Tukey fence score ([`tukey_scores`]); `kind`
+/// is `ctukey` (default: the 10th–90th percentile range, scaled by [`CTUKEY_FACTOR`]) or
+/// `tukey` (25th–75th). Nulls and elements equal to `ignore_val` score 0 and are left out of the
+/// percentiles. An element that is not a number or null is refused, as are custom ctukey
+/// percentiles; a series that is not an array gives null.
+fn outliers(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(items) = args[0].as_array() else {
+        return Ok(KqlValue::Null);
+    };
+    let (low, high, factor) = outlier_kind(given(args, 1), given(args, 3), given(args, 4))?;
+    let ignore = given(args, 2).and_then(KqlValue::as_real);
+    let mut values = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        values.push(match item {
+            Json::Null => None,
+            _ => match item.as_f64() {
+                Some(x) if Some(x) == ignore => None,
+                Some(x) => Some(x),
+                None => {
+                    return Err(format!(
+                        "element {index} of the series is {}, not a number or null",
+                        describe(item)
+                    ));
+                }
+            },
+        });
+    }
+    Ok(real_array(tukey_scores(&values, low, high, factor)?))
+}
+
+/// `series_decompose_anomalies(series [, threshold [, seasonality [, trend [, test_points [,
+/// ad_method [, seasonality_threshold]]]]]])` (series-decompose-anomalies-function.md): the
+/// series decomposed ([`decompose`]), its residual scored by series_outliers' test (`ctukey`
+/// by default, or `tukey`), and each point flagged +1 where the score is above `threshold`
+/// (1.5 by default), -1 where it is below -`threshold`, else 0. One array `[ad_flag, ad_score,
+/// baseline]`, spread by the planner over `series_decompose_anomalies_<series>_ad_flag` … Test
+/// points are refused: whether their residuals take part in the percentiles is not documented.
+fn decompose_anomalies(args: &[KqlValue]) -> Result<KqlValue, String> {
+    let Some(values) = numbers(&args[0])? else {
+        return Ok(KqlValue::Null);
+    };
+    let threshold = match given(args, 1) {
+        None => 1.5,
+        Some(value) => value.as_real().ok_or("the threshold is a number")?,
+    };
+    let model = Model::read(args, 2, 3, 4)?;
+    if model.test_points > 0 {
+        return Err("test points are not supported by the local engine: the page does not say whether their residuals take part in the outlier test's percentiles".into());
+    }
+    let (low, high, factor) = outlier_kind(given(args, 5), None, None)?;
+    let components = decompose_values(&values, model)?;
+    let residual: Vec<Option<f64>> = components.residual(&values).into_iter().map(Some).collect();
+    let scores = tukey_scores(&residual, low, high, factor)?;
+    let flags: Vec<Json> = scores
+        .iter()
+        .map(|score| {
+            Json::from(if *score > threshold {
+                1
+            } else if *score < -threshold {
+                -1
+            } else {
+                0
+            })
+        })
+        .collect();
+    Ok(KqlValue::Dynamic(Json::Array(vec![
+        Json::Array(flags),
+        reals_json(scores),
+        reals_json(components.baseline()),
+    ])))
+}
+
+/// `series_decompose` as one row function giving `[baseline, seasonal, trend, residual]`; the
+/// planner spreads it over four columns (it is not callable as a single value).
+pub static SERIES_DECOMPOSE: RowFunction = RowFunction::new(
+    "series_decompose",
+    &[
+        D,
+        Param::Integer,
+        Param::Text,
+        Param::Integer,
+        Param::Number,
+    ],
+    1,
+    false,
+    DYNAMIC,
+    decompose,
+);
+
+/// The names of [`SERIES_DECOMPOSE`]'s columns, in its order.
+pub const DECOMPOSE_COLUMNS: &[&str] = &["baseline", "seasonal", "trend", "residual"];
+
+/// `series_decompose_anomalies` as one row function giving `[ad_flag, ad_score, baseline]`,
+/// spread by the planner over three columns.
+pub static SERIES_DECOMPOSE_ANOMALIES: RowFunction = RowFunction::new(
+    "series_decompose_anomalies",
+    &[
+        D,
+        Param::Number,
+        Param::Integer,
+        Param::Text,
+        Param::Integer,
+        Param::Text,
+        Param::Number,
+    ],
+    1,
+    false,
+    DYNAMIC,
+    decompose_anomalies,
+);
+
+/// The names of [`SERIES_DECOMPOSE_ANOMALIES`]'s columns, in its order.
+pub const DECOMPOSE_ANOMALIES_COLUMNS: &[&str] = &["ad_flag", "ad_score", "baseline"];
 
 #[cfg(test)]
 mod tests {
@@ -830,22 +1220,210 @@ mod tests {
             "series_decompose_forecast",
             &[series.clone(), KqlValue::Long(1)],
         );
-        assert!(message.contains("period"), "{message}");
-        // Nothing left to learn from, an unknown trend, a bad seasonality: null.
-        for args in [
-            vec![series.clone(), KqlValue::Long(4), KqlValue::Long(0)],
-            vec![series.clone(), KqlValue::Long(9), KqlValue::Long(0)],
-            vec![
-                series.clone(),
-                KqlValue::Long(1),
-                KqlValue::Long(0),
-                s("cubic"),
-            ],
-            vec![series.clone(), KqlValue::Long(1), KqlValue::Long(-3)],
-            vec![series.clone(), KqlValue::Long(-1), KqlValue::Long(0)],
-            vec![KqlValue::Null, KqlValue::Long(1), KqlValue::Long(0)],
+        assert!(message.contains("seasonality -1"), "{message}");
+        // Nothing left to learn from, an unknown trend, a bad seasonality, negative points, an
+        // element that is not a number: refused, saying why.
+        for (args, says) in [
+            (
+                vec![series.clone(), KqlValue::Long(4), KqlValue::Long(0)],
+                "learn",
+            ),
+            (
+                vec![series.clone(), KqlValue::Long(9), KqlValue::Long(0)],
+                "learn",
+            ),
+            (
+                vec![
+                    series.clone(),
+                    KqlValue::Long(1),
+                    KqlValue::Long(0),
+                    s("cubic"),
+                ],
+                "trend",
+            ),
+            (
+                vec![series.clone(), KqlValue::Long(1), KqlValue::Long(-3)],
+                "seasonality",
+            ),
+            (
+                vec![series.clone(), KqlValue::Long(-1), KqlValue::Long(0)],
+                "whole number",
+            ),
+            (
+                vec![
+                    dynamic(json!([1, null, 3])),
+                    KqlValue::Long(1),
+                    KqlValue::Long(0),
+                ],
+                "element 1 of the series is null",
+            ),
         ] {
-            assert_eq!(call("series_decompose_forecast", &args), KqlValue::Null);
+            let message = error("series_decompose_forecast", &args);
+            assert!(message.contains(says), "{args:?}: {message}");
         }
+        // A series that is not an array: null; an empty one: empty.
+        assert_eq!(
+            call(
+                "series_decompose_forecast",
+                &[KqlValue::Null, KqlValue::Long(1), KqlValue::Long(0)]
+            ),
+            KqlValue::Null
+        );
+        assert_eq!(
+            text(call(
+                "series_decompose_forecast",
+                &[dynamic(json!([])), KqlValue::Long(0), KqlValue::Long(0)]
+            )),
+            "[]"
+        );
+    }
+
+    #[test]
+    fn interpolated_percentiles() {
+        let sorted = [
+            -3.0, 2.4, 3.0, 3.9, 4.0, 4.0, 4.5, 5.0, 5.0, 5.0, 5.0, 5.2, 6.0, 7.0, 15.0, 16.0,
+        ];
+        // Position p/100 × (n - 1): 1.5 and 13.5, halfway between ranks.
+        assert_eq!(interpolated_percentile(&sorted, 10.0), Some(2.7));
+        assert_eq!(interpolated_percentile(&sorted, 90.0), Some(11.0));
+        assert_eq!(interpolated_percentile(&sorted, 0.0), Some(-3.0));
+        assert_eq!(interpolated_percentile(&sorted, 100.0), Some(16.0));
+        assert_eq!(interpolated_percentile(&[7.0], 25.0), Some(7.0));
+        assert_eq!(interpolated_percentile(&[], 25.0), None);
+    }
+
+    #[test]
+    // Kusto's digits as it printed them.
+    #[allow(clippy::excessive_precision)]
+    fn outliers_reproduce_kustos_scores() {
+        // Kusto's output for this series, quoted in the Stack Overflow question "How does Kusto
+        // series_outliers() calculate anomaly scores" (2023): matched bit for bit.
+        let scores = call(
+            "series_outliers",
+            &[dynamic(json!([
+                -3, 2.4, 15, 3.9, 5, 6, 4.5, 5.2, 3, 4, 5, 16, 7, 5, 5, 4
+            ]))],
+        );
+        let expected = [
+            -1.9040785483608571,
+            -0.10021466044004519,
+            1.3361954725339347,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            1.6702443406674186,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ];
+        assert_eq!(reals_of(&scores), expected);
+    }
+
+    #[test]
+    fn outliers_edges() {
+        // tukey: the quartiles (2.5 and 7.5), unscaled.
+        let tukey = call(
+            "series_outliers",
+            &[
+                dynamic(json!([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100])),
+                s("tukey"),
+            ],
+        );
+        assert_eq!(
+            text(tukey),
+            "[-0.5,-0.3,-0.1,0.0,0.0,0.0,0.0,0.0,0.1,0.3,18.5]"
+        );
+        // Missing values score 0 and stay out of the percentiles.
+        let holes = call(
+            "series_outliers",
+            &[
+                dynamic(json!([null, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, -1])),
+                s("tukey"),
+                KqlValue::Long(-1),
+            ],
+        );
+        assert_eq!(
+            text(holes),
+            "[0.0,-0.5,-0.3,-0.1,0.0,0.0,0.0,0.0,0.0,0.1,0.3,18.5,0.0]"
+        );
+        assert_eq!(
+            text(call("series_outliers", &[dynamic(json!([5, 5, 5]))])),
+            "[0.0,0.0,0.0]"
+        );
+        assert_eq!(text(call("series_outliers", &[dynamic(json!([]))])), "[]");
+        assert_eq!(
+            call("series_outliers", &[dynamic(json!({"a": 1}))]),
+            KqlValue::Null
+        );
+        for (args, says) in [
+            (
+                vec![
+                    dynamic(json!([1, 2])),
+                    s("ctukey"),
+                    KqlValue::Null,
+                    KqlValue::Long(5),
+                ],
+                "percentiles 5 and 90",
+            ),
+            (
+                vec![dynamic(json!([1, 2])), s("tukee")],
+                "'ctukey' or 'tukey'",
+            ),
+            (
+                vec![dynamic(json!([1, true]))],
+                "element 1 of the series is a bool",
+            ),
+            (
+                vec![dynamic(json!([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5]))],
+                "percentiles are equal",
+            ),
+        ] {
+            let message = error("series_outliers", &args);
+            assert!(message.contains(says), "{args:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn decompose_components() {
+        let series = dynamic(json!([10, 20, 30, 13, 23, 33, 16, 26, 36]));
+        let parts = decompose(&[series, KqlValue::Long(3), s("none")]).unwrap();
+        assert_eq!(
+            text(parts),
+            "[[13.0,23.0,33.0,13.0,23.0,33.0,13.0,23.0,33.0],[13.0,23.0,33.0,13.0,23.0,33.0,13.0,23.0,33.0],[0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0],[-3.0,-3.0,-3.0,0.0,0.0,0.0,3.0,3.0,3.0]]"
+        );
+        assert_eq!(decompose(&[dynamic(json!([]))]), Err(DETECTION.to_string()));
+        assert_eq!(
+            decompose(&[KqlValue::Null, KqlValue::Long(2)]),
+            Ok(KqlValue::Null)
+        );
+    }
+
+    #[test]
+    fn decompose_anomalies_flags_beyond_the_threshold() {
+        // No seasonality, no trend: the residual is the series.
+        let found = decompose_anomalies(&[
+            dynamic(json!([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, -100])),
+            KqlValue::Real(1.5),
+            KqlValue::Long(0),
+            s("none"),
+            KqlValue::Long(0),
+            s("tukey"),
+        ])
+        .unwrap();
+        let KqlValue::Dynamic(Json::Array(parts)) = found else {
+            panic!("{found:?}")
+        };
+        assert_eq!(parts[0], json!([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1]));
+        assert_eq!(parts[2], Json::from(vec![0.0; 12]));
+        let message =
+            decompose_anomalies(&[dynamic(json!([1, 2])), KqlValue::Null, KqlValue::Long(-1)])
+                .unwrap_err();
+        assert_eq!(message, DETECTION);
     }
 }

@@ -1,8 +1,8 @@
 //! `evaluate` plugins: `bag_unpack` (bag-unpack-plugin.md), `pivot` (pivot-plugin.md),
 //! `rows_near` (rows-near-plugin.md), `ipv4_lookup` (ipv4-lookup-plugin.md),
 //! `geo_polygon_lookup` and `geo_line_lookup` (geo-polygon-lookup-plugin.md,
-//! geo-line-lookup-plugin.md), `dcount_intersect` (dcount-intersect-plugin.md), and the
-//! user-analytics plugins (planned in `activity`). The first two's output columns depend on the
+//! geo-line-lookup-plugin.md), `dcount_intersect` (dcount-intersect-plugin.md), `narrow`
+//! (narrow-plugin.md), and the user-analytics plugins (planned in `activity`). The first two's output columns depend on the
 //! data — the property bags' slots, the pivot column's values —
 //! unless an output schema is given: the planner then asks the engine to read them first (a
 //! [`Discovery`]) and plans again with what it found. Other plugins are refused by name.
@@ -108,6 +108,7 @@ impl Planner<'_> {
             "rows_near" => self.rows_near(frame, evaluate, span),
             "ipv4_lookup" => self.ipv4_lookup(frame, evaluate, span),
             "dcount_intersect" => self.dcount_intersect(frame, evaluate, span),
+            "narrow" => self.narrow(frame, evaluate, span),
             "geo_polygon_lookup" | "geo_line_lookup" => self.geo_lookup(frame, evaluate, span),
             "active_users_count"
             | "activity_counts_metrics"
@@ -572,6 +573,99 @@ impl Planner<'_> {
             columns.push((name, KqlType::Long));
         }
         self.projected(frame, exprs, columns, span)
+    }
+
+    /// `narrow()` (narrow-plugin.md): the input "unpivoted" into one row per cell, `Row` (long,
+    /// the input row's number from 0, in the input's order: a sort's when it is serialized),
+    /// `Column` (the column's name;
+    /// the page's "column type" is its name, as its example shows) and `Value` (the cell as
+    /// `tostring()` writes it: a null cell is empty), the input's rows in order and each row's
+    /// cells in the input's column order.
+    fn narrow(
+        &mut self,
+        frame: Frame,
+        evaluate: &Evaluate,
+        span: Span,
+    ) -> Result<Frame, QueryError> {
+        use datafusion::common::{Column, UnnestOptions};
+        use datafusion::functions_nested::expr_fn::make_array;
+        use datafusion::functions_window::expr_fn::row_number;
+        if let Some(arg) = evaluate.args.first() {
+            return Err(self.semantic("narrow takes no arguments", arg.span));
+        }
+        if evaluate.schema.is_some() {
+            return Err(self.unsupported(
+                "narrow with an output schema is not supported by the local engine yet",
+                evaluate.plugin.span,
+            ));
+        }
+        if frame.columns.is_empty() {
+            return Err(self.semantic("narrow needs a table with columns", span));
+        }
+        let row = unique_name("__narrow_row", &frame.columns);
+        let (names, values) = ("__narrow_names", "__narrow_values");
+        let input = frame.columns.clone();
+        // Numbered in the rows' order: the last sort's, if any (DataFusion may otherwise drop
+        // a sort that nothing after it needs).
+        let plan = frame
+            .builder
+            .clone()
+            .build()
+            .map_err(|e| self.engine_error(e, span))?;
+        let order = super::window::serialized_order(&plan, &self.serialized).unwrap_or_default();
+        let number = match row_number() {
+            DfExpr::WindowFunction(function) if !order.is_empty() => {
+                let mut function = function.as_ref().clone();
+                function.params.order_by = order;
+                DfExpr::from(function)
+            }
+            other => other,
+        };
+        let numbered = self.with_window_column(frame, number, &row, KqlType::Long, span)?;
+        let texts: Vec<DfExpr> = input
+            .iter()
+            .map(|(name, ty)| {
+                datafusion::logical_expr::cast(
+                    self.to_string_expr(super::Typed::new(column(name), *ty)),
+                    KqlType::String.arrow_type(),
+                )
+            })
+            .collect();
+        let labels: Vec<DfExpr> = input
+            .iter()
+            .map(|(name, _)| {
+                datafusion::logical_expr::cast(lit(name.as_str()), KqlType::String.arrow_type())
+            })
+            .collect();
+        let builder = numbered
+            .builder
+            .project(vec![
+                (column(&row) - lit(1i64)).alias("Row"),
+                make_array(labels).alias(names),
+                make_array(texts).alias(values),
+            ])
+            .and_then(|b| {
+                b.unnest_columns_with_options(
+                    vec![Column::from_name(names), Column::from_name(values)],
+                    UnnestOptions::default(),
+                )
+            })
+            .and_then(|b| {
+                b.project(vec![
+                    column("Row"),
+                    column(names).alias("Column"),
+                    column(values).alias("Value"),
+                ])
+            })
+            .map_err(|e| self.engine_error(e, span))?;
+        Ok(Frame {
+            builder,
+            columns: vec![
+                ("Row".to_string(), KqlType::Long),
+                ("Column".to_string(), KqlType::String),
+                ("Value".to_string(), KqlType::String),
+            ],
+        })
     }
 
     /// A plugin argument that names a column of `side` (`which` says of what, for the message):

@@ -88,6 +88,19 @@ impl Planner<'_> {
             "has_any" | "has_all" | "has_any_cs" | "has_all_cs" => {
                 self.has_terms(function, args, span, frame)
             }
+            _ if super::several::several_series(function).is_some() => {
+                let columns = super::several::several_series(function)
+                    .map(|(_, parts)| parts.join(", "))
+                    .unwrap_or_default();
+                Err(self.unsupported(
+                    format!(
+                        "{function}() gives several columns ({columns}): the local engine runs it alone as an item of extend, project or print, its columns named after the series or by ({columns}) = …"
+                    ),
+                    name.span,
+                ))
+            }
+            // A column of a series function spread by `several` (a name no query can write).
+            _ if function.contains('#') => self.series_part(name, args, span, frame),
             _ if crate::engine::functions::lookup(function).is_some() => {
                 self.row_function(function, args, span, frame)
             }
@@ -143,6 +156,11 @@ impl Planner<'_> {
                 span,
             ));
         };
+        match function {
+            "series_seasonal" => self.refuse_period_detection(function, args, 1, span)?,
+            "series_decompose_forecast" => self.refuse_period_detection(function, args, 2, span)?,
+            _ => {}
+        }
         if matches!(function, "array_sort_asc" | "array_sort_desc")
             && self.sorts_several_arrays(args, frame)?
         {
@@ -154,6 +172,70 @@ impl Planner<'_> {
             ));
         }
         self.row_call(definition, args, span, frame)
+    }
+
+    /// Column `k` of a series function that gives several columns, called as
+    /// `<function>#k` (see `several`): the function's row UDF indexed by `k`.
+    fn series_part(
+        &mut self,
+        name: &Ident,
+        args: &[Expr],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Typed, QueryError> {
+        let parsed = name.name.split_once('#').and_then(|(function, k)| {
+            let (definition, parts) = super::several::several_series(function)?;
+            let k: usize = k.parse().ok().filter(|k| *k < parts.len())?;
+            Some((function, definition, k))
+        });
+        let Some((function, definition, k)) = parsed else {
+            return Err(self.semantic(format!("unknown function '{}'", name.name), name.span));
+        };
+        let seasonality = if function == "series_decompose" { 1 } else { 2 };
+        self.refuse_period_detection(function, args, seasonality, name.span)?;
+        let whole = self.row_call(definition, args, span, frame)?;
+        Ok(Typed::new(
+            self.udfs.index.call(vec![whole.expr, lit(k.to_string())]),
+            KqlType::Dynamic,
+        ))
+    }
+
+    /// Refuses a series function whose seasonality (argument `index`) is omitted or the
+    /// constant -1: Kusto then detects the period, which the local engine cannot reproduce
+    /// ([`crate::engine::functions::undetected`]). A seasonality computed from the data is
+    /// checked when the query runs.
+    fn refuse_period_detection(
+        &mut self,
+        function: &str,
+        args: &[Expr],
+        index: usize,
+        span: Span,
+    ) -> Result<(), QueryError> {
+        let at = match args.get(index) {
+            None => span,
+            Some(arg) if self.constant_long(arg) == Some(-1) => arg.span,
+            Some(_) => return Ok(()),
+        };
+        Err(self.unsupported(crate::engine::functions::undetected(function), at))
+    }
+
+    /// The value of a constant whole number (`-1`, `int(3)`, a let-bound literal); `None` for
+    /// anything else.
+    fn constant_long(&mut self, expr: &Expr) -> Option<i64> {
+        match &expr.kind {
+            ExprKind::Unary {
+                op: crate::kql::ast::UnaryOp::Neg,
+                operand,
+            } => self.constant_long(operand).map(i64::wrapping_neg),
+            ExprKind::Literal(_) | ExprKind::Column(_) => {
+                match self.expr(expr, &Frame::empty()).ok()?.literal? {
+                    Literal::Long(n) => Some(n),
+                    Literal::Int(n) => Some(i64::from(n)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// A call of the row function `definition`: arguments planned and checked against its

@@ -1245,6 +1245,15 @@ pub(super) fn derived_name(expr: &ExprKind) -> Option<String> {
         ExprKind::Call { name, args } if name.name == "percentile_tdigest" && !args.is_empty() => {
             derived_name(&args[0].kind).map(|inner| format!("percentile_tdigest_{inner}"))
         }
+        // series_outliers(y) is named after its series (Kusto.Language's
+        // ResultNameKind.FirstArgument for it).
+        ExprKind::Call { name, args } if name.name == "series_outliers" => match args.first() {
+            Some(Expr {
+                kind: ExprKind::Column(series),
+                ..
+            }) => Some(series.clone()),
+            _ => None,
+        },
         ExprKind::Call { name, args } if args.len() == 1 => {
             let inner = derived_name(&args[0].kind)?;
             match name.name.as_str() {

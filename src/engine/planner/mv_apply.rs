@@ -275,7 +275,7 @@ impl Planner<'_> {
     }
 
     /// `frame` with the window expression `window` as the column `name`.
-    fn with_window_column(
+    pub(super) fn with_window_column(
         &self,
         frame: Frame,
         window: DfExpr,

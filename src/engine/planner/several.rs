@@ -1,13 +1,23 @@
 //! Functions that give several columns: `array_sort_asc(a1, …, aN)` and `array_sort_desc`
 //! of several arrays (array-sort-asc-function.md) give one column per array, `a1_sorted` …
-//! (or the names of `(x, y) = …`). Standing alone as an item of `print`, `extend` or
-//! `project`, such a call is spread over its columns here; indexed (`array_sort_asc(a, b)[1]`,
-//! as the page's third example does) it is the array of the N results. Anywhere else it is
-//! refused.
+//! (or the names of `(x, y) = …`); `series_decompose(y)` gives
+//! `series_decompose_y_baseline`, `_seasonal`, `_trend` and `_residual`
+//! (series-decompose-function.md) and `series_decompose_anomalies(y)`
+//! `series_decompose_anomalies_y_ad_flag`, `_ad_score` and `_baseline`
+//! (series-decompose-anomalies-function.md's example names the first), or the names of
+//! `(a, b, …) = …`. Standing alone as an item of `print`, `extend` or `project`, such a call is
+//! spread over its columns here; an array sort indexed (`array_sort_asc(a, b)[1]`, as the page's
+//! third example does) is the array of the N results. Anywhere else it is refused.
+//!
+//! A series function's column `k` is planned as a call of `<function>#k` (a name the parser
+//! never makes, so a query cannot write it): the function's row UDF, indexed by `k`.
 
 use super::{Frame, Planner};
 use crate::backend::QueryError;
-use crate::engine::functions::{ARRAY_SORT_ASC_SEVERAL, ARRAY_SORT_DESC_SEVERAL, RowFunction};
+use crate::engine::functions::{
+    ARRAY_SORT_ASC_SEVERAL, ARRAY_SORT_DESC_SEVERAL, DECOMPOSE_ANOMALIES_COLUMNS,
+    DECOMPOSE_COLUMNS, RowFunction, SERIES_DECOMPOSE, SERIES_DECOMPOSE_ANOMALIES,
+};
 use crate::kql::ast::{Expr, ExprKind, Ident, Literal, NamedExpr};
 use crate::results::KqlType;
 
@@ -46,8 +56,101 @@ impl Planner<'_> {
         Ok(Some((definition, args)))
     }
 
-    /// `items` with each call that gives several columns spread over them: item `k` is the
-    /// call indexed by `k`, named by `(x, y) = …` or `<argument>_sorted`.
+    /// The row function of a series function that gives several columns, and its columns'
+    /// names, when `expr` calls one (a let function of the same name shadows it).
+    pub(super) fn several_series_call(
+        &self,
+        expr: &Expr,
+    ) -> Option<(&'static RowFunction, &'static [&'static str])> {
+        let ExprKind::Call { name, .. } = &expr.kind else {
+            return None;
+        };
+        if self.functions.contains_key(&name.name) {
+            return None;
+        }
+        several_series(&name.name)
+    }
+
+    /// A series function's call spread over its columns: item `k` calls `<function>#k`, named
+    /// by `(a, b, …) = …` or `<function>_<series column>_<column>`.
+    fn spread_series(
+        &self,
+        item: &NamedExpr,
+        parts: &[&str],
+        spread: &mut Vec<NamedExpr>,
+    ) -> Result<(), QueryError> {
+        let ExprKind::Call { name, args } = &item.expr.kind else {
+            return Ok(());
+        };
+        let function = name.name.as_str();
+        let names: Vec<Ident> = if !item.names.is_empty() {
+            if item.names.len() != parts.len() {
+                return Err(self.semantic(
+                    format!(
+                        "{} names for the {} columns {function}() gives ({})",
+                        item.names.len(),
+                        parts.len(),
+                        parts.join(", ")
+                    ),
+                    item.names[0].span,
+                ));
+            }
+            item.names.clone()
+        } else if let Some(single) = &item.name {
+            return Err(self.unsupported(
+                format!(
+                    "{function}() gives {} columns ({}): name them all, ({}) = …, or leave them to be named after the series",
+                    parts.len(),
+                    parts.join(", "),
+                    parts.join(", ")
+                ),
+                single.span,
+            ));
+        } else {
+            let Some(Expr {
+                kind: ExprKind::Column(series),
+                ..
+            }) = args.first()
+            else {
+                let at = args.first().map_or(name.span, |a| a.span);
+                return Err(self.unsupported(
+                    format!(
+                        "the local engine names the columns of {function}() after a series column only: name them, ({}) = …",
+                        parts.join(", ")
+                    ),
+                    at,
+                ));
+            };
+            parts
+                .iter()
+                .map(|part| Ident {
+                    name: format!("{function}_{series}_{part}"),
+                    span: item.expr.span,
+                })
+                .collect()
+        };
+        for (k, column) in names.into_iter().enumerate() {
+            spread.push(NamedExpr {
+                name: Some(column),
+                names: Vec::new(),
+                expr: Expr::new(
+                    ExprKind::Call {
+                        name: Ident {
+                            name: format!("{function}#{k}"),
+                            span: name.span,
+                        },
+                        args: args.clone(),
+                    },
+                    item.expr.span,
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// `items` with each call that gives several columns spread over them: for an array sort,
+    /// item `k` is the call indexed by `k`, named by `(x, y) = …` or `<argument>_sorted`; for a
+    /// series function see [`Planner::spread_series`].
     pub(super) fn spread_items(
         &mut self,
         items: &[NamedExpr],
@@ -55,6 +158,10 @@ impl Planner<'_> {
     ) -> Result<Vec<NamedExpr>, QueryError> {
         let mut spread = Vec::with_capacity(items.len());
         for item in items {
+            if let Some((_, parts)) = self.several_series_call(&item.expr) {
+                self.spread_series(item, parts, &mut spread)?;
+                continue;
+            }
             let Some((_, args)) = self.several_arrays_call(&item.expr, frame)? else {
                 spread.push(item.clone());
                 continue;
@@ -123,5 +230,18 @@ impl Planner<'_> {
             }
         }
         Ok(spread)
+    }
+}
+
+/// The row function and column names of a series function that gives several columns.
+pub(super) fn several_series(
+    function: &str,
+) -> Option<(&'static RowFunction, &'static [&'static str])> {
+    match function {
+        "series_decompose" => Some((&SERIES_DECOMPOSE, DECOMPOSE_COLUMNS)),
+        "series_decompose_anomalies" => {
+            Some((&SERIES_DECOMPOSE_ANOMALIES, DECOMPOSE_ANOMALIES_COLUMNS))
+        }
+        _ => None,
     }
 }

@@ -360,7 +360,7 @@ fn innermost_windows(exprs: &[DfExpr]) -> Vec<DfExpr> {
 /// order (projections, filters, limits, windows, expansions) — empty when a projection on the
 /// way gives a column the sort reads another meaning, or the rows were serialized by
 /// `serialize` (a plan whose schema is in `serialized`). `None` when they are not serialized.
-fn serialized_order(
+pub(super) fn serialized_order(
     plan: &datafusion::logical_expr::LogicalPlan,
     serialized: &std::collections::HashSet<usize>,
 ) -> Option<Vec<datafusion::logical_expr::SortExpr>> {

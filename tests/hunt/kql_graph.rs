@@ -444,3 +444,161 @@ fn a_graph_past_the_memory_limit_fails_clearly() {
         .unwrap();
     assert_eq!(fine.cell_text(0, 0).as_deref(), Some("1000"));
 }
+
+/// Every row of a result as its cells' text joined by `|`, sorted.
+fn rows_text(result: &hunt::results::ResultSet) -> Vec<String> {
+    let columns = result.column_names().len();
+    sorted(
+        (0..result.row_count())
+            .map(|r| {
+                (0..columns)
+                    .map(|c| result.cell_text(r, c).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn shortest_paths_give_the_documented_tables() {
+    // graph-shortest-paths-operator.md's two examples as written, every column of their output.
+    let query = |output: &str| {
+        format!(
+            r#"let connections = datatable(from_station:string, to_station:string, line:string)
+[
+  "Central", "North", "red",
+  "North", "Central", "red",
+  "Central", "South",  "red",
+  "South", "Central",  "red",
+  "South", "South-West", "red",
+  "South-West", "South", "red",
+  "South-West", "West", "red",
+  "West", "South-West", "red",
+  "Central", "East", "blue",
+  "East", "Central", "blue",
+  "Central", "West", "blue",
+  "West", "Central", "blue",
+];
+connections
+| make-graph from_station --> to_station with_node_id=station
+| graph-shortest-paths {output}(start)-[connections*1..5]->(destination)
+  where start.station == "South-West" and destination.station == "North"
+  project from = start.station, path = map(connections, to_station), line = map(connections, line), to = destination.station"#
+        )
+    };
+    let any = run(&query(""));
+    assert_eq!(any.column_names(), ["from", "path", "line", "to"]);
+    assert_eq!(
+        rows_text(&any),
+        [r#"South-West|["South","Central","North"]|["red","red","red"]|North"#]
+    );
+    let all = run(&query("output=all "));
+    assert_eq!(
+        rows_text(&all),
+        [
+            r#"South-West|["South","Central","North"]|["red","red","red"]|North"#,
+            r#"South-West|["West","Central","North"]|["red","blue","red"]|North"#,
+        ]
+    );
+}
+
+#[test]
+fn shortest_paths_by_search_agree_with_every_match_listed() {
+    // A random graph of 30 nodes and 80 edges (some repeated, some loops). A condition that
+    // reads the path (`array_length(e) >= 0`, always true) makes the engine list every
+    // match and keep the shortest, as it did for every query before; without it, it searches
+    // breadth-first. Both must give the same paths (output=all) or the same pairs and lengths
+    // (output=any), whichever way, cycles and end conditions.
+    let graph = "range i from 0 to 79 step 1
+        | project i, a = hash(i * 2, 30), b = hash(i * 2 + 1, 30)
+        | make-graph a --> b with_node_id = id";
+    let mut compared = 0;
+    for (options, pattern) in [
+        ("", "(s)-[e*1..6]->(t)"),
+        ("", "(s)<-[e*1..6]-(t)"),
+        ("", "(s)-[e*1..4]-(t)"),
+        ("cycles=none ", "(s)-[e*1..4]-(t)"),
+        ("cycles=all ", "(s)-[e*1..4]-(t)"),
+        ("", "(s)-[e*0..5]->(t)"),
+        ("cycles=all ", "(s)-->(m)-[e*1..3]-(t)"),
+    ] {
+        for filter in ["", "where s.id != t.id and t.id % 3 != 0 "] {
+            for output in ["output=any ", "output=all "] {
+                let projection = match output {
+                    "output=all " => "project s = s.id, t = t.id, p = map(e, i)",
+                    _ => "project s = s.id, t = t.id, n = array_length(e)",
+                };
+                let searched = format!(
+                    "{graph} | graph-shortest-paths {output}{options}{pattern} {filter}{projection}"
+                );
+                let listing_filter = match filter {
+                    "" => "where array_length(e) >= 0 ".to_string(),
+                    _ => format!("{filter}and array_length(e) >= 0 "),
+                };
+                let listed = format!(
+                    "{graph} | graph-shortest-paths {output}{options}{pattern} {listing_filter}{projection}"
+                );
+                let (searched_rows, listed_rows) = (run(&searched), run(&listed));
+                assert!(searched_rows.row_count() > 50, "{searched}");
+                assert_eq!(
+                    rows_text(&searched_rows),
+                    rows_text(&listed_rows),
+                    "{searched}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 28);
+}
+
+#[test]
+fn shortest_paths_past_the_memory_limit_fail_clearly() {
+    // Walks of 1,000 edges in a complete graph of 60 nodes: every state of every length is
+    // reached from each of its 59 neighbours, and output=all keeps each way — millions of
+    // them, past the limit.
+    let engine = LocalEngine::new(Catalog::default(), "test").with_memory_limit(16 << 20);
+    let error = runtime()
+        .block_on(engine.execute(&QueryRequest::new(
+            "range a from 1 to 60 step 1 | extend b = range(1, 60) | mv-expand b to typeof(long) | where a != b
+            | make-graph a --> b with_node_id=id
+            | graph-shortest-paths cycles=all output=all (x)-[e*1000..1001]->(y) project x.id, y.id
+            | count",
+        )))
+        .unwrap_err();
+    assert!(
+        error
+            .message
+            .starts_with("the query needed more memory than the local engine's limit (16 MiB)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_take_stops_shortest_paths_that_would_not_end() {
+    // Every shortest walk of 12 edges between two nodes of a complete graph of 8 nodes:
+    // billions per pair, but the first five come at once.
+    let result = run(
+        "range a from 1 to 8 step 1 | extend b = range(1, 8) | mv-expand b to typeof(long) | where a != b
+        | make-graph a --> b with_node_id=id
+        | graph-shortest-paths cycles=all output=all (x)-[e*12..13]->(y) project x.id, n = array_length(e)
+        | take 5",
+    );
+    assert_eq!(column(&result, "n"), ["12", "12", "12", "12", "12"]);
+}
+
+#[test]
+fn conditions_on_both_ends_keep_shortest_paths_quick() {
+    // A condition across the two end nodes holds for every path of a pair or for none: the
+    // breadth-first search still answers (listing the 7^12 walks of 12 edges from each node
+    // of a complete graph of 8 nodes would not end).
+    let result = run(
+        "range a from 1 to 8 step 1 | extend b = range(1, 8) | mv-expand b to typeof(long) | where a != b
+        | make-graph a --> b with_node_id=id
+        | graph-shortest-paths cycles=all (x)-[e*12..13]->(y) where x.id < y.id and node_degree_in(y) == 7
+          project x.id, y.id, n = array_length(e)",
+    );
+    assert_eq!(result.row_count(), 28);
+    assert!(column(&result, "n").iter().all(|n| n == "12"));
+}

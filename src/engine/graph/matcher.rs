@@ -18,6 +18,10 @@ use datafusion::common::Result;
 
 use crate::kql::ast::EdgeDirection;
 
+mod shortest;
+
+pub use shortest::ShortestSearch;
+
 /// The shape of a graph: each edge's ends and each node's edges.
 #[derive(Debug, Clone)]
 pub struct Topology {
@@ -681,7 +685,9 @@ fn plan(topology: &Topology, pattern: &Pattern, allowed: &Allowed) -> Option<Vec
 
 /// The shortest matches between each pair of nodes of two variables (graph-shortest-paths):
 /// the first shortest found for each pair (`output=any`), or every match of the least length
-/// (`output=all`). Pairs keep the order they were first found in.
+/// (`output=all`). Pairs keep the order they were first found in. Fed every match, so it is
+/// exponential in a variable length edge's bound: only for patterns [`ShortestSearch`] cannot
+/// search exactly.
 #[derive(Debug)]
 pub struct ShortestMatches {
     first: usize,

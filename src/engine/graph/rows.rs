@@ -8,6 +8,10 @@
 //! any-graph-function.md, map-graph-function.md) evaluate their body once per edge (or node,
 //! with `inner_nodes()`), then combine the values along each match's path: `all` of no
 //! elements is true, `any` false, `map` an empty array. A null body counts as false.
+//!
+//! `graph-shortest-paths` (graph-shortest-paths-operator.md) is searched breadth-first from each
+//! source node (`ShortestSearch`) when that is exact, its rows streamed out as they come; for
+//! other patterns every match is listed and the shortest per pair kept (`ShortestMatches`).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -20,10 +24,12 @@ use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::utils::collect_columns;
+use datafusion::physical_expr_common::physical_expr::is_volatile;
 
 use super::build::Graph;
 use super::exec::Budget;
-use super::matcher::{Allowed, MatchRows, Matcher, ShortestMatches};
+use super::matcher::{Allowed, MatchRows, Matcher, ShortestMatches, ShortestSearch};
 use super::tables::batch;
 use super::{DEGREE_IN, DEGREE_OUT, Fold, MatchSpec, MatchValue};
 use crate::engine::functions::KqlValue;
@@ -398,10 +404,33 @@ pub fn run_match(
 ) -> Result<bool> {
     let context = MatchContext::new(graph, spec, output.clone(), budget)?;
     let allowed = context.allowed()?;
+    let mut rows = MatchRows::new(&spec.pattern);
+    if let Some(shortest) = spec.shortest
+        && reads_only_ends(spec, shortest.first, shortest.last)
+        && let Some(mut search) = ShortestSearch::new(
+            &graph.topology,
+            &spec.pattern,
+            &allowed,
+            shortest.first,
+            shortest.last,
+            shortest.all,
+            Box::new(|bytes| budget.need(bytes)),
+        )
+    {
+        let mut flush = |rows: &MatchRows| -> Result<bool> {
+            for range in context.chunks(rows, budget)? {
+                let out = context.output(rows, range)?;
+                if !emit_in_batches(out, batch_rows, emit)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        return search.run(&mut rows, batch_rows, &mut flush);
+    }
     let check = Box::new(|bytes| budget.need(bytes));
     let mut matcher = Matcher::new(&graph.topology, &spec.pattern, &allowed, check)
         .ok_or_else(|| DataFusionError::Internal("the graph pattern is not connected".into()))?;
-    let mut rows = MatchRows::new(&spec.pattern);
     let Some(shortest) = spec.shortest else {
         loop {
             rows.clear();
@@ -443,6 +472,24 @@ pub fn run_match(
         }
     }
     Ok(true)
+}
+
+/// Whether the constraints that read several variables read only the end nodes `first` and
+/// `last` (their properties and degrees) and give the same answer each time: then every match of
+/// a pair meets them or none does, and the shortest of a pair are the shortest that meet them —
+/// what [`ShortestSearch`] finds, the constraints applied to its rows.
+fn reads_only_ends(spec: &Compiled, first: usize, last: usize) -> bool {
+    let Some(residual) = &spec.residual else {
+        return true;
+    };
+    !is_volatile(residual)
+        && collect_columns(residual).iter().all(|column| {
+            matches!(
+                spec.columns.get(column.index()).map(|c| &c.value),
+                Some(MatchValue::NodeProperty { var, .. } | MatchValue::NodeDegree { var, .. })
+                    if *var == first || *var == last
+            )
+        })
 }
 
 /// Hands `batch` to `emit` in slices of at most `batch_rows` rows; false when `emit` stopped.

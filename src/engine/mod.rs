@@ -754,7 +754,13 @@ pub fn clean_engine_message(error: &DataFusionError) -> String {
     if message.contains("Divide by zero") {
         return "the local engine could not run this: a whole number was divided by zero (Kusto's documentation does not say what that gives; divide reals, e.g. 1.0 * x / y, to get ∞)".to_string();
     }
-    format!("the local engine could not run this: {}", message.trim())
+    let message = message.trim();
+    // A file's bad rows and read errors name the file and its table (files::lines): the data
+    // is at fault, not the query.
+    if message.contains(" (table '") {
+        return format!("could not read the data: {message}");
+    }
+    format!("the local engine could not run this: {message}")
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, DFSchema, DFSchemaRef, ExprSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::simplify::SimplifyContext;
-use datafusion::logical_expr::utils::{conjunction, split_conjunction};
+use datafusion::logical_expr::utils::{conjunction, split_conjunction_owned};
 use datafusion::logical_expr::{
     Aggregate, Expr, ExprSchemable, Filter, LogicalPlan, Projection, SubqueryAlias, cast, lit,
 };
@@ -180,35 +180,12 @@ impl OptimizerRule for FilterOnStringViews {
         plan: LogicalPlan,
         _config: &dyn OptimizerConfig,
     ) -> Result<Transformed<LogicalPlan>> {
+        if let Some(rewritten) = rewrite_conditions(&plan, |conditions, schema| {
+            conditions_on_views(conditions.into_iter(), schema)
+        })? {
+            return Ok(Transformed::yes(rewritten));
+        }
         match &plan {
-            LogicalPlan::Filter(filter) => {
-                let schema = filter.input.schema().clone();
-                let Some(conjuncts) = conditions_on_views(
-                    split_conjunction(&filter.predicate).into_iter().cloned(),
-                    &schema,
-                )?
-                else {
-                    return Ok(Transformed::no(plan));
-                };
-                let predicate = conjunction(conjuncts).unwrap_or_else(|| lit(true));
-                Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(
-                    predicate,
-                    filter.input.clone(),
-                )?)))
-            }
-            LogicalPlan::TableScan(scan) if !scan.filters.is_empty() => {
-                let schema = Arc::new(DFSchema::try_from_qualified_schema(
-                    scan.table_name.clone(),
-                    &scan.source.schema(),
-                )?);
-                let Some(filters) = conditions_on_views(scan.filters.iter().cloned(), &schema)?
-                else {
-                    return Ok(Transformed::no(plan));
-                };
-                let mut scan = scan.clone();
-                scan.filters = filters;
-                Ok(Transformed::yes(LogicalPlan::TableScan(scan)))
-            }
             LogicalPlan::Projection(projection) => {
                 let schema = projection.input.schema().clone();
                 let mut changed = false;
@@ -239,6 +216,48 @@ impl OptimizerRule for FilterOnStringViews {
             }
             _ => Ok(Transformed::no(plan)),
         }
+    }
+}
+
+/// A filter's predicate, or a scan's pushed filters, with its conditions (the conjuncts that
+/// must all hold) rewritten by `conjuncts`, which is given them and the schema they read and
+/// answers the new list, or `None` when it changed nothing. `None` for other plans and when
+/// nothing changed. Used by the rules that make conditions read what a file holds.
+pub(crate) fn rewrite_conditions(
+    plan: &LogicalPlan,
+    conjuncts: impl Fn(Vec<Expr>, &DFSchemaRef) -> Result<Option<Vec<Expr>>>,
+) -> Result<Option<LogicalPlan>> {
+    match plan {
+        LogicalPlan::Filter(filter) => {
+            let conditions = split_conjunction_owned(filter.predicate.clone());
+            let Some(conditions) = conjuncts(conditions, filter.input.schema())? else {
+                return Ok(None);
+            };
+            let predicate = conjunction(conditions).unwrap_or_else(|| lit(true));
+            Ok(Some(LogicalPlan::Filter(Filter::try_new(
+                predicate,
+                filter.input.clone(),
+            )?)))
+        }
+        LogicalPlan::TableScan(scan) if !scan.filters.is_empty() => {
+            // The pushed filters read the table's own columns, under its name.
+            let schema = Arc::new(DFSchema::try_from_qualified_schema(
+                scan.table_name.clone(),
+                &scan.source.schema(),
+            )?);
+            let conditions = scan
+                .filters
+                .iter()
+                .flat_map(|filter| split_conjunction_owned(filter.clone()))
+                .collect();
+            let Some(filters) = conjuncts(conditions, &schema)? else {
+                return Ok(None);
+            };
+            let mut scan = scan.clone();
+            scan.filters = filters;
+            Ok(Some(LogicalPlan::TableScan(scan)))
+        }
+        _ => Ok(None),
     }
 }
 

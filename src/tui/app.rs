@@ -1847,6 +1847,10 @@ impl App {
             KeyCode::Char('e') if self.grid.result.is_some() => {
                 let name = format!("hunt-{}.csv", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
                 self.open_prompt(PromptKind::Export, &name);
+                // The name is a suggestion: a path typed over it replaces it.
+                if let Some(prompt) = &mut self.prompt {
+                    prompt.input = super::prompt::LineInput::suggested(&name);
+                }
             }
             _ => {}
         }

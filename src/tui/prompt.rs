@@ -10,6 +10,9 @@ use crate::results::safe::{display_width, sanitize};
 pub struct LineInput {
     chars: Vec<char>,
     cursor: usize,
+    /// The text is a suggestion: the first character typed or pasted replaces it (an editing
+    /// key keeps it, to be edited).
+    suggested: bool,
 }
 
 /// What a key did to a line.
@@ -30,7 +33,26 @@ impl LineInput {
         LineInput {
             cursor: chars.len(),
             chars,
+            suggested: false,
         }
+    }
+
+    /// A line holding a suggestion (the export prompt's file name): typing replaces it, an
+    /// editing key (←/→, Home/End, Backspace, Delete) keeps it for editing.
+    pub fn suggested(text: &str) -> LineInput {
+        LineInput {
+            suggested: true,
+            ..LineInput::new(text)
+        }
+    }
+
+    /// Forgets the suggestion when `replace` (a character arrives), and stops suggesting.
+    fn take_suggestion(&mut self, replace: bool) {
+        if self.suggested && replace {
+            self.chars.clear();
+            self.cursor = 0;
+        }
+        self.suggested = false;
     }
 
     pub fn text(&self) -> String {
@@ -41,6 +63,9 @@ impl LineInput {
     /// Ctrl+A/E (line start/end), Ctrl+U (clear to the start), Ctrl+W (delete a word back).
     pub fn key(&mut self, key: KeyEvent) -> LineOutcome {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if !matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
+            self.take_suggestion(matches!(key.code, KeyCode::Char(_)) && !ctrl);
+        }
         match key.code {
             KeyCode::Enter => LineOutcome::Submit,
             KeyCode::Esc => LineOutcome::Cancel,
@@ -88,6 +113,7 @@ impl LineInput {
 
     /// Pasted text, on one line (line breaks become spaces).
     pub fn paste(&mut self, text: &str) {
+        self.take_suggestion(!text.is_empty());
         for ch in text.chars() {
             let ch = if ch == '\n' || ch == '\r' { ' ' } else { ch };
             self.chars.insert(self.cursor, ch);
@@ -205,6 +231,31 @@ mod tests {
         let mut words = LineInput::new("one two");
         words.key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
         assert_eq!(words.text(), "one ");
+    }
+
+    #[test]
+    fn a_suggestion_is_replaced_by_typing_and_kept_by_editing() {
+        let mut typed = LineInput::suggested("hunt-1.csv");
+        press(&mut typed, KeyCode::Char('/'));
+        assert_eq!(typed.text(), "/");
+        press(&mut typed, KeyCode::Char('t'));
+        assert_eq!(typed.text(), "/t");
+        let mut pasted = LineInput::suggested("hunt-1.csv");
+        pasted.paste("/tmp/out.json");
+        assert_eq!(pasted.text(), "/tmp/out.json");
+        let mut edited = LineInput::suggested("hunt-1.csv");
+        press(&mut edited, KeyCode::Left);
+        press(&mut edited, KeyCode::Left);
+        press(&mut edited, KeyCode::Left);
+        press(&mut edited, KeyCode::Left);
+        press(&mut edited, KeyCode::Char('x'));
+        assert_eq!(edited.text(), "hunt-1x.csv");
+        let mut trimmed = LineInput::suggested("hunt-1.csv");
+        press(&mut trimmed, KeyCode::Backspace);
+        assert_eq!(trimmed.text(), "hunt-1.cs");
+        let mut kept = LineInput::suggested("hunt-1.csv");
+        assert_eq!(press(&mut kept, KeyCode::Enter), LineOutcome::Submit);
+        assert_eq!(kept.text(), "hunt-1.csv");
     }
 
     #[test]

@@ -439,6 +439,19 @@ fn group_by_over_parquet_text_keeps_views_and_answers_as_kql() {
     }
 }
 
+/// The line of a query's physical plan that filters, and the whole plan.
+fn filter_of(files: &LocalEngine, query: &str) -> (String, String) {
+    let plan = runtime()
+        .block_on(files.physical_plan_text(&QueryRequest::new(query)))
+        .unwrap();
+    let filter = plan
+        .lines()
+        .find(|line| line.contains("FilterExec"))
+        .unwrap_or_default()
+        .to_string();
+    (filter, plan)
+}
+
 #[test]
 fn text_conditions_over_parquet_read_views_and_answer_as_kql() {
     let dir = tempfile::tempdir().unwrap();
@@ -490,14 +503,8 @@ fn text_conditions_over_parquet_read_views_and_answer_as_kql() {
     ];
     for (condition, views) in conditions {
         let query = format!("Texts | where {condition} | summarize n = count()");
-        let plan = runtime()
-            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
-            .unwrap();
-        let filter = plan
-            .lines()
-            .find(|line| line.contains("FilterExec"))
-            .unwrap_or_default();
         if views {
+            let (filter, plan) = filter_of(&files, &query);
             assert!(
                 !filter.contains("kql_tostring_string"),
                 "{condition}: reads the views\n{plan}"
@@ -587,17 +594,15 @@ fn time_conditions_over_parquet_compare_the_stored_values() {
                 text => format!("datetime({text})"),
             })
             .collect();
+        if column == "Ns" {
+            // -150 ns is 1.5 ticks before the epoch: floored to 2, never moved later.
+            assert!(shown.contains("1969-12-31T23:59:59.9999998Z"), "{shown}");
+        }
         let table = format!("datatable(T: datetime) [{}]", values.join(", "));
         for (condition, raw) in conditions {
             let query = format!("Times | where {column} {condition} | count");
-            let plan = runtime()
-                .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
-                .unwrap();
-            let filter = plan
-                .lines()
-                .find(|line| line.contains("FilterExec"))
-                .unwrap_or_default();
             if raw {
+                let (filter, plan) = filter_of(&files, &query);
                 assert!(
                     !filter.contains("kql_ticks_of"),
                     "{query}: compares the stored values\n{plan}"
@@ -699,6 +704,66 @@ fn csv_rows_of_the_wrong_width_name_their_line() {
     );
     let skipping = open(&[&file], true).unwrap();
     assert_eq!(csv(&skipping, "t | summarize sum(a)"), "sum_a\n4\n");
+}
+
+#[test]
+fn csv_quotes_that_are_not_closed_are_bad_rows_not_swallowed_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line 4's quote is never closed: the csv crate would read lines 4 to 6 as one value.
+    let open_quote = dir.path().join("open/t.csv");
+    write_file(&open_quote, b"a,b\n1,\"two\nlines\"\n2,\"x\n3,y\n4,z\n");
+    let engine = open(&[&open_quote], false).unwrap();
+    let message = error(&engine, "t | count");
+    assert!(
+        message.contains(&format!(
+            "{}:4: a quote is not closed",
+            open_quote.display()
+        )),
+        "{message}"
+    );
+    let skipping = open(&[&open_quote], true).unwrap();
+    let result = try_query(&skipping, "t | summarize sum(a)").unwrap();
+    assert_eq!(result.cell_text(0, 0).as_deref(), Some("1"));
+    assert_eq!(
+        result.facts.warnings,
+        ["1 bad row was skipped (--skip-bad-rows)"]
+    );
+    // A quote inside a quoted value that is not written twice.
+    let stray = dir.path().join("stray/t.csv");
+    write_file(&stray, b"a,b\n1,\"he said \"\"hi\"\"\"\n2,\"y\"z\"\n");
+    let engine = open(&[&stray], false).unwrap();
+    let message = error(&engine, "t | count");
+    assert!(
+        message.contains(&format!("{}:3: a quote is not closed", stray.display())),
+        "{message}"
+    );
+    let skipping = open(&[&stray], true).unwrap();
+    assert_eq!(
+        csv(&skipping, "t | project b"),
+        "b\n\"he said \"\"hi\"\"\"\n"
+    );
+}
+
+#[test]
+fn an_unsigned_parquet_value_a_long_cannot_hold_fails_the_query() {
+    use datafusion::arrow::array::UInt64Array;
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet_columns(
+        &dir.path().join("small/U.parquet"),
+        vec![("n", Arc::new(UInt64Array::from(vec![1, 2])) as ArrayRef)],
+    );
+    write_parquet_columns(
+        &dir.path().join("big/U.parquet"),
+        vec![(
+            "n",
+            Arc::new(UInt64Array::from(vec![1, u64::MAX])) as ArrayRef,
+        )],
+    );
+    let small = open(&[&dir.path().join("small")], false).unwrap();
+    assert_eq!(csv(&small, "U | summarize sum(n)"), "sum_n\n3\n");
+    let big = open(&[&dir.path().join("big")], false).unwrap();
+    let message = error(&big, "U | summarize sum(n)");
+    assert!(message.contains("18446744073709551615"), "{message}");
 }
 
 #[test]

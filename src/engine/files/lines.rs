@@ -271,20 +271,33 @@ impl BatchReader {
     /// Reads one CSV file (its header was checked when the table was opened).
     fn csv_file(&mut self, file: &DataFile, delimiter: u8, tx: &Sender) -> Result<bool> {
         let reader = records::open(file).map_err(|e| self.file_error(file, &e.to_string()))?;
-        let mut csv = records::csv_reader(reader, delimiter);
+        let quotes = records::Quotes::default();
+        let mut csv = records::csv_reader(quotes.tap(reader), delimiter);
         let width = records::csv_header(&mut csv)
             .map_err(|m| self.file_error(file, &m))?
             .len();
+        if quotes.odd_before(csv.position().byte()) {
+            let message = format!("1: the header: {}", records::UNCLOSED_QUOTE);
+            return Err(self.file_error(file, &message));
+        }
         let mut record = csv::StringRecord::new();
         loop {
             let line = csv.position().line();
             match csv.read_record(&mut record) {
                 Ok(false) => return Ok(true),
+                Ok(true) if quotes.odd_before(csv.position().byte()) => {
+                    let line = record.position().map_or(line, |p| p.line());
+                    let message = records::UNCLOSED_QUOTE.to_string();
+                    self.bad_row(file, BadRow { line, message })?;
+                    continue;
+                }
                 Ok(true) => {}
                 Err(e) => {
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         return Err(self.file_error(file, &records::csv_problem(&e)));
                     }
+                    // The record's quotes are behind it now.
+                    quotes.odd_before(csv.position().byte());
                     let line = e.position().map_or(line, |p| p.line());
                     self.bad_row(
                         file,

@@ -197,7 +197,7 @@ fn strip_ext<'a>(name: &'a str, extensions: &[&str]) -> Option<&'a str> {
 }
 
 const READABLE: &str =
-    ".json, .jsonl, .ndjson, .csv, .tsv or .parquet, the first three kinds optionally .gz or .zst";
+    ".json, .jsonl, .ndjson, .csv, .tsv or .parquet, all but .parquet optionally .gz or .zst";
 
 /// The data files of one given path, each with the name of its table.
 fn discover(path: &Path) -> Result<Vec<(String, DataFile)>, String> {

@@ -19,7 +19,7 @@ use datafusion::datasource::listing::{
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{
     ColumnarValue, Expr, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, Volatility, cast, ident, lit, try_cast,
+    Signature, Volatility, cast, ident, lit,
 };
 use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 
@@ -197,8 +197,9 @@ fn column_expr(field: &Field, known: Option<KqlType>) -> Option<(KqlType, Expr)>
         DataType::Int8 | DataType::Int16 | DataType::UInt8 | DataType::UInt16 => {
             (KqlType::Int, cast(column, DataType::Int32))
         }
-        // Values past i64::MAX become null rather than wrong.
-        DataType::UInt32 | DataType::UInt64 => (KqlType::Long, try_cast(column, DataType::Int64)),
+        // A value past i64::MAX fails the query (a cast error naming it) rather than read as
+        // null or wrapped.
+        DataType::UInt32 | DataType::UInt64 => (KqlType::Long, cast(column, DataType::Int64)),
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             (KqlType::Real, cast(column, DataType::Float64))
         }

@@ -236,10 +236,7 @@ fn read_line(reader: &mut Box<dyn BufRead + Send>, buffer: &mut Vec<u8>) -> io::
 
 /// A CSV or TSV reader over a file's bytes (RFC 4180 quoting; a header row; rows of other
 /// lengths are read so that they can be reported, not refused by the reader).
-pub(super) fn csv_reader(
-    reader: Box<dyn BufRead + Send>,
-    delimiter: u8,
-) -> csv::Reader<Box<dyn BufRead + Send>> {
+pub(super) fn csv_reader<R: Read>(reader: R, delimiter: u8) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
@@ -247,10 +244,62 @@ pub(super) fn csv_reader(
         .from_reader(reader)
 }
 
+/// The offsets of the `"` bytes a CSV reader has pulled, for [`Quotes::odd_before`]: the `csv`
+/// crate reads a quote that is never closed to the end of the file (the rows after it become
+/// one value) and `"y"z"` as `yz"`, without an error. A record of RFC 4180 always holds an even
+/// number of them.
+#[derive(Clone, Default)]
+pub(super) struct Quotes(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>);
+
+impl Quotes {
+    /// `reader` with its quotes noted here as it is read.
+    pub(super) fn tap<R: Read>(&self, reader: R) -> QuoteTap<R> {
+        QuoteTap {
+            inner: reader,
+            offset: 0,
+            quotes: self.clone(),
+        }
+    }
+
+    /// Whether an odd number of quotes lie before byte `end` (those are then forgotten).
+    pub(super) fn odd_before(&self, end: u64) -> bool {
+        let Ok(mut quotes) = self.0.lock() else {
+            return false;
+        };
+        let mut count = 0usize;
+        while quotes.front().is_some_and(|&at| at < end) {
+            quotes.pop_front();
+            count += 1;
+        }
+        count % 2 == 1
+    }
+}
+
+/// A reader that notes where its quotes are (see [`Quotes`]).
+pub(super) struct QuoteTap<R> {
+    inner: R,
+    offset: u64,
+    quotes: Quotes,
+}
+
+impl<R: Read> Read for QuoteTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut quotes) = self.quotes.0.lock() {
+            quotes.extend(memchr::memchr_iter(b'"', &buf[..n]).map(|i| self.offset + i as u64));
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// What a record with an odd number of quotes is told.
+pub(super) const UNCLOSED_QUOTE: &str = "a quote is not closed or stands inside a value (RFC 4180: \
+     a quoted value ends with \" and a quote inside it is written twice); an unclosed quote \
+     takes in the rows after it";
+
 /// A CSV file's header: its column names (a byte order mark removed).
-pub(super) fn csv_header(
-    reader: &mut csv::Reader<Box<dyn BufRead + Send>>,
-) -> Result<Vec<String>, String> {
+pub(super) fn csv_header<R: Read>(reader: &mut csv::Reader<R>) -> Result<Vec<String>, String> {
     let header = reader.headers().map_err(|e| csv_problem(&e))?;
     Ok(header
         .iter()

@@ -8,18 +8,16 @@
 //! condition for every row (null stays null). Units coarser than 100 ns also keep the raw value
 //! inside the range whose ticks do not overflow (where the conversion gives null).
 
-use std::sync::Arc;
-
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, ExprSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::utils::{conjunction, split_conjunction_owned};
-use datafusion::logical_expr::{BinaryExpr, Expr, Filter, LogicalPlan, Operator, lit};
+use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, Operator};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
 use super::parquet::TicksUdf;
+use crate::engine::string_views::rewrite_conditions;
 
 /// The optimizer rule (placed before common subexpressions are pulled out of filters).
 #[derive(Debug, Default)]
@@ -39,66 +37,31 @@ impl OptimizerRule for TimeBoundsOnFiles {
         plan: LogicalPlan,
         _config: &dyn OptimizerConfig,
     ) -> Result<Transformed<LogicalPlan>> {
-        match &plan {
-            LogicalPlan::Filter(filter) => {
-                let schema = filter.input.schema().clone();
-                let predicate = on_raw_times(filter.predicate.clone(), &schema)?;
-                if !predicate.transformed {
-                    return Ok(Transformed::no(plan));
-                }
-                Ok(Transformed::yes(LogicalPlan::Filter(Filter::try_new(
-                    predicate.data,
-                    filter.input.clone(),
-                )?)))
-            }
-            LogicalPlan::TableScan(scan) if !scan.filters.is_empty() => {
-                let schema = Arc::new(DFSchema::try_from_qualified_schema(
-                    scan.table_name.clone(),
-                    &scan.source.schema(),
-                )?);
-                let mut changed = false;
-                let mut filters = Vec::with_capacity(scan.filters.len());
-                for filter in &scan.filters {
-                    let rewritten = on_raw_times(filter.clone(), &schema)?;
-                    changed |= rewritten.transformed;
-                    filters.push(rewritten.data);
-                }
-                if !changed {
-                    return Ok(Transformed::no(plan));
-                }
-                let mut scan = scan.clone();
-                scan.filters = filters;
-                Ok(Transformed::yes(LogicalPlan::TableScan(scan)))
-            }
-            _ => Ok(Transformed::no(plan)),
-        }
+        let rewritten = rewrite_conditions(&plan, |conditions, schema| {
+            let mut changed = false;
+            let conditions = conditions
+                .into_iter()
+                .map(|condition| match raw_conjunct(&condition, schema) {
+                    Some(raw) => {
+                        changed = true;
+                        raw
+                    }
+                    None => condition,
+                })
+                .collect();
+            Ok(changed.then_some(conditions))
+        })?;
+        Ok(match rewritten {
+            Some(plan) => Transformed::yes(plan),
+            None => Transformed::no(plan),
+        })
     }
 }
 
-/// Each conjunct `ticks(column) <op> literal` (either way round) of a filter made a comparison
-/// of the raw column. Only whole conjuncts: there a null and a false both drop the row, which
-/// makes `IS NOT DISTINCT FROM` a literal the same as `=`, and a value whose conversion
-/// overflows (null) the same as one outside the range.
-fn on_raw_times(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-    let mut changed = false;
-    let conjuncts: Vec<Expr> = split_conjunction_owned(expr)
-        .into_iter()
-        .map(|conjunct| match raw_conjunct(&conjunct, schema) {
-            Some(raw) => {
-                changed = true;
-                raw
-            }
-            None => conjunct,
-        })
-        .collect();
-    let predicate = conjunction(conjuncts).unwrap_or_else(|| lit(true));
-    Ok(if changed {
-        Transformed::yes(predicate)
-    } else {
-        Transformed::no(predicate)
-    })
-}
-
+/// A filter's conjunct `ticks(column) <op> literal` (either way round) as a comparison of the
+/// raw column. Only whole conjuncts: there a null and a false both drop the row, which makes
+/// `IS NOT DISTINCT FROM` a literal the same as `=`, and a value whose conversion overflows
+/// (null) the same as one outside the range.
 fn raw_conjunct(conjunct: &Expr, schema: &DFSchema) -> Option<Expr> {
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = conjunct else {
         return None;

@@ -686,6 +686,11 @@ impl App {
 
     pub fn run_query(&mut self) {
         let (text, origin) = self.query_under_cursor();
+        // A run replaced by this one is cancelled, and History says so (its own Cancelled
+        // event arrives too late to count).
+        if self.running.is_some() {
+            self.record_run(RunStatus::Cancelled, None);
+        }
         if let Some(running) = self.running.take() {
             self.worker.send(Command::Cancel { id: running.id });
         }

@@ -1569,6 +1569,21 @@ fn close_bundled_folders(app: &mut App) {
 }
 
 #[test]
+fn a_run_replaced_by_another_is_kept_in_the_history_as_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _store) = app_with_store(dir.path(), "slow\n| take 2");
+    app.handle_key(key(KeyCode::F(5)));
+    assert!(app.is_running());
+    app.set_text("fast | take 1");
+    app.handle_key(key(KeyCode::F(5)));
+    wait(&mut app);
+    let titles = history_titles(&app);
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles[0].ends_with("✓1 fast | take 1"), "{titles:?}");
+    assert!(titles[1].ends_with("⊘ slow"), "{titles:?}");
+}
+
+#[test]
 fn every_run_is_kept_in_the_history_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, store) = app_with_store(dir.path(), "fast | take 1");

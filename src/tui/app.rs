@@ -685,6 +685,8 @@ impl App {
     }
 
     pub fn run_query(&mut self) {
+        // An open completion list would cover the run's status and error line.
+        self.completion = None;
         let (text, origin) = self.query_under_cursor();
         // A run replaced by this one is cancelled, and History says so (its own Cancelled
         // event arrives too late to count).

@@ -316,6 +316,26 @@ fn escape_cancels_a_running_query_with_the_completion_list_open() {
     wait(&mut app);
 }
 
+/// F5 closes the completion list, which would otherwise cover the run's error line (a trial).
+#[test]
+fn running_closes_the_completion_list() {
+    let mut app = test_app();
+    for c in "\n| whe".chars() {
+        app.handle_key(key(if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        }));
+    }
+    app.handle_key(ctrl(' '));
+    assert!(app.completion.is_some(), "the list is open");
+    app.handle_key(key(KeyCode::F(5)));
+    assert!(app.completion.is_none());
+    // The test backend holds this query until it is cancelled.
+    app.handle_key(key(KeyCode::Esc));
+    wait(&mut app);
+}
+
 #[test]
 fn escape_cancels_a_running_query() {
     let mut app = test_app();

@@ -293,18 +293,23 @@ pub fn test_app() -> App {
     app_over(Arc::new(HoldingBackend), "slow")
 }
 
-/// The first Esc cancels, even with the completion list open (a trial found it only closed it).
-#[test]
-fn escape_cancels_a_running_query_with_the_completion_list_open() {
-    let mut app = test_app();
-    app.handle_key(key(KeyCode::F(5)));
-    for c in "\n| whe".chars() {
+/// Types `text` key by key (a line break is Enter).
+fn type_keys(app: &mut App, text: &str) {
+    for c in text.chars() {
         app.handle_key(key(if c == '\n' {
             KeyCode::Enter
         } else {
             KeyCode::Char(c)
         }));
     }
+}
+
+/// The first Esc cancels, even with the completion list open (a trial found it only closed it).
+#[test]
+fn escape_cancels_a_running_query_with_the_completion_list_open() {
+    let mut app = test_app();
+    app.handle_key(key(KeyCode::F(5)));
+    type_keys(&mut app, "\n| whe");
     app.handle_key(ctrl(' '));
     assert!(
         app.completion.is_some(),
@@ -320,13 +325,7 @@ fn escape_cancels_a_running_query_with_the_completion_list_open() {
 #[test]
 fn running_closes_the_completion_list() {
     let mut app = test_app();
-    for c in "\n| whe".chars() {
-        app.handle_key(key(if c == '\n' {
-            KeyCode::Enter
-        } else {
-            KeyCode::Char(c)
-        }));
-    }
+    type_keys(&mut app, "\n| whe");
     app.handle_key(ctrl(' '));
     assert!(app.completion.is_some(), "the list is open");
     app.handle_key(key(KeyCode::F(5)));

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, DFSchema, DFSchemaRef, ExprSchema, Result, ScalarValue};
+use datafusion::common::{Column, DFSchema, DFSchemaRef, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction_owned};
@@ -30,26 +30,31 @@ use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
 use super::udf::KqlTextUdf;
 
-/// The optimizer rule; appended after DataFusion's own, so it sees aggregates as
-/// `SingleDistinctToGroupBy` and projection push-down left them.
+/// The optimizer rule; placed after DataFusion's `SingleDistinctToGroupBy`, so it sees the
+/// group-by that rule makes of a distinct aggregate.
 #[derive(Debug, Default)]
 pub struct GroupOnStringViews;
 
-/// The argument of `kql_tostring_string(x)` (under an alias) when `x` is a `Utf8View`.
+/// The argument `x` of `kql_tostring_string(x)` when `x` is a `Utf8View` (in `schema`).
+fn viewed_text<'a>(expr: &'a Expr, schema: &DFSchema) -> Option<&'a Expr> {
+    let Expr::ScalarFunction(ScalarFunction { func, args }) = expr else {
+        return None;
+    };
+    let text = func.inner().downcast_ref::<KqlTextUdf>()?;
+    let [arg] = args.as_slice() else {
+        return None;
+    };
+    let typed = arg.get_type(schema).ok()?;
+    (text.is_string_to_text() && typed == DataType::Utf8View).then_some(arg)
+}
+
+/// [`viewed_text`] of a projected expression, under its alias.
 fn converted_view<'a>(expr: &'a Expr, projection: &Projection) -> Option<&'a Expr> {
     let inner = match expr {
         Expr::Alias(alias) => alias.expr.as_ref(),
         other => other,
     };
-    let Expr::ScalarFunction(ScalarFunction { func, args }) = inner else {
-        return None;
-    };
-    let text = func.inner().downcast_ref::<KqlTextUdf>()?;
-    if !text.is_string_to_text() || args.len() != 1 {
-        return None;
-    }
-    let typed = args[0].get_type(projection.input.schema()).ok()?;
-    (typed == DataType::Utf8View).then_some(&args[0])
+    viewed_text(inner, projection.input.schema())
 }
 
 impl OptimizerRule for GroupOnStringViews {
@@ -308,15 +313,10 @@ enum Keep {
 
 /// The column `v` of `kql_tostring_string(v)` when `v` is a `Utf8View` column.
 fn text_of_view<'a>(expr: &'a Expr, schema: &DFSchema) -> Option<&'a Column> {
-    let Expr::ScalarFunction(ScalarFunction { func, args }) = expr else {
-        return None;
-    };
-    let text = func.inner().downcast_ref::<KqlTextUdf>()?;
-    let [Expr::Column(column)] = args.as_slice() else {
-        return None;
-    };
-    let field = schema.field_from_column(column).ok()?;
-    (text.is_string_to_text() && field.data_type() == &DataType::Utf8View).then_some(column)
+    match viewed_text(expr, schema)? {
+        Expr::Column(column) => Some(column),
+        _ => None,
+    }
 }
 
 /// Whether every function of `expr` reads `Utf8View` text as it reads `Utf8`, and as fast.

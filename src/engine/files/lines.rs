@@ -285,13 +285,15 @@ impl BatchReader {
             let line = csv.position().line();
             match csv.read_record(&mut record) {
                 Ok(false) => return Ok(true),
-                Ok(true) if quotes.odd_before(csv.position().byte()) => {
-                    let line = record.position().map_or(line, |p| p.line());
-                    let message = records::UNCLOSED_QUOTE.to_string();
-                    self.bad_row(file, BadRow { line, message })?;
-                    continue;
+                Ok(true) => {
+                    // Counting the record's quotes also forgets them.
+                    if quotes.odd_before(csv.position().byte()) {
+                        let line = record.position().map_or(line, |p| p.line());
+                        let message = records::UNCLOSED_QUOTE.to_string();
+                        self.bad_row(file, BadRow { line, message })?;
+                        continue;
+                    }
                 }
-                Ok(true) => {}
                 Err(e) => {
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         return Err(self.file_error(file, &records::csv_problem(&e)));

@@ -233,6 +233,17 @@ fn column_expr(field: &Field, known: Option<KqlType>) -> Option<(KqlType, Expr)>
     })
 }
 
+/// How many ticks (100 ns) one value of a coarser unit is; `None` for nanoseconds, 100 of which
+/// make a tick (floored by `TicksUdf`).
+pub(crate) fn ticks_per(unit: TimeUnit) -> Option<i64> {
+    match unit {
+        TimeUnit::Nanosecond => None,
+        TimeUnit::Microsecond => Some(10),
+        TimeUnit::Millisecond => Some(TICKS_PER_MILLISECOND),
+        TimeUnit::Second => Some(10_000_000),
+    }
+}
+
 /// A Parquet timestamp or duration as KQL ticks (100 ns): `kql_ticks_<unit>(column)`, an
 /// `Int64` array. Nanoseconds are floored to ticks (a time never moves later) and cannot
 /// overflow; coarser units that overflow the tick range (beyond about 29,000 years) become null,
@@ -272,16 +283,11 @@ impl TicksUdf {
 
     fn convert(&self, values: &Int64Array) -> Int64Array {
         let epoch = self.epoch;
-        let per = match self.unit {
-            TimeUnit::Nanosecond => {
-                // |i64::MIN / 100| + the epoch stays far inside i64.
-                return unary(values, |v| v.div_euclid(100) + epoch);
-            }
-            TimeUnit::Microsecond => 10,
-            TimeUnit::Millisecond => TICKS_PER_MILLISECOND,
-            TimeUnit::Second => 10_000_000,
-        };
-        values.unary_opt(|v| v.checked_mul(per)?.checked_add(epoch))
+        match ticks_per(self.unit) {
+            // |i64::MIN / 100| + the epoch stays far inside i64.
+            None => unary(values, |v| v.div_euclid(100) + epoch),
+            Some(per) => values.unary_opt(|v| v.checked_mul(per)?.checked_add(epoch)),
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, Operator};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
-use super::parquet::TicksUdf;
+use super::parquet::{TicksUdf, ticks_per};
 use crate::engine::string_views::rewrite_conditions;
 
 /// The optimizer rule (placed before common subexpressions are pulled out of filters).
@@ -125,14 +125,11 @@ fn raw_comparison(
 /// `TicksUdf`: nanoseconds floored to ticks, other units multiplied).
 fn least_raw(unit: TimeUnit, epoch: i64, ticks: i128) -> Option<i64> {
     let offset = ticks - i128::from(epoch);
-    let raw = match unit {
+    let raw = match ticks_per(unit) {
         // floor(v / 100) >= offset  <=>  v >= offset * 100
-        TimeUnit::Nanosecond => offset * 100,
+        None => offset * 100,
         // v * per >= offset  <=>  v >= ceil(offset / per)
-        _ => {
-            let per = ticks_per(unit);
-            offset.div_euclid(per) + i128::from(offset.rem_euclid(per) != 0)
-        }
+        Some(per) => ceil_div(offset, i128::from(per)),
     };
     i64::try_from(raw).ok()
 }
@@ -140,26 +137,20 @@ fn least_raw(unit: TimeUnit, epoch: i64, ticks: i128) -> Option<i64> {
 /// The raw values whose ticks fit an i64, for the units that can overflow: `TicksUdf` gives
 /// null when `raw * per` or `raw * per + epoch` leaves the i64 range.
 fn convertible_range(unit: TimeUnit, epoch: i64) -> Option<(i64, i64)> {
-    if unit == TimeUnit::Nanosecond {
-        return None;
-    }
-    let per = ticks_per(unit);
+    // Nanoseconds never overflow.
+    let per = i128::from(ticks_per(unit)?);
     let (min, max) = (i128::from(i64::MIN), i128::from(i64::MAX));
     let epoch = i128::from(epoch);
     // The product must lie in [min, max] and in [min - epoch, max - epoch].
     let (product_low, product_high) = (min.max(min - epoch), max.min(max - epoch));
-    let low = product_low.div_euclid(per) + i128::from(product_low.rem_euclid(per) != 0);
+    let low = ceil_div(product_low, per);
     let high = product_high.div_euclid(per);
     Some((i64::try_from(low).ok()?, i64::try_from(high).ok()?))
 }
 
-fn ticks_per(unit: TimeUnit) -> i128 {
-    match unit {
-        TimeUnit::Second => 10_000_000,
-        TimeUnit::Millisecond => 10_000,
-        TimeUnit::Microsecond => 10,
-        TimeUnit::Nanosecond => 1,
-    }
+/// `a / b` rounded up (`b` > 0).
+fn ceil_div(a: i128, b: i128) -> i128 {
+    a.div_euclid(b) + i128::from(a.rem_euclid(b) != 0)
 }
 
 /// A literal of the column's own type (its unit and time zone).
@@ -191,11 +182,9 @@ mod tests {
 
     /// The ticks `TicksUdf` gives a raw value, computed independently.
     fn ticks_of(unit: TimeUnit, epoch: i64, raw: i64) -> Option<i128> {
-        let ticks = match unit {
-            TimeUnit::Nanosecond => raw.div_euclid(100).checked_add(epoch)?,
-            _ => raw
-                .checked_mul(ticks_per(unit) as i64)?
-                .checked_add(epoch)?,
+        let ticks = match ticks_per(unit) {
+            None => raw.div_euclid(100).checked_add(epoch)?,
+            Some(per) => raw.checked_mul(per)?.checked_add(epoch)?,
         };
         Some(i128::from(ticks))
     }

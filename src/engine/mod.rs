@@ -755,10 +755,9 @@ pub fn clean_engine_message(error: &DataFusionError) -> String {
         return "the local engine could not run this: a whole number was divided by zero (Kusto's documentation does not say what that gives; divide reals, e.g. 1.0 * x / y, to get ∞)".to_string();
     }
     let message = message.trim();
-    // A file's bad rows and read errors name the file and its table (files::lines): the data
-    // is at fault, not the query.
-    if message.contains(" (table '") {
-        return format!("could not read the data: {message}");
+    // A file's bad rows and read errors say so themselves (files::lines).
+    if let Some(at) = message.find(files::DATA_ERROR) {
+        return message[at..].to_string();
     }
     format!("the local engine could not run this: {message}")
 }

@@ -378,7 +378,8 @@ impl BatchReader {
             return Ok(());
         }
         Err(DataFusionError::Execution(format!(
-            "{}:{}: {} (table '{}'; --skip-bad-rows skips such rows and counts them)",
+            "{}{}:{}: {} (table '{}'; --skip-bad-rows skips such rows and counts them)",
+            super::DATA_ERROR,
             file.path.display(),
             bad.line,
             bad.message,
@@ -388,7 +389,8 @@ impl BatchReader {
 
     fn file_error(&self, file: &DataFile, message: &str) -> DataFusionError {
         DataFusionError::Execution(format!(
-            "{}: {message} (table '{}')",
+            "{}{}: {message} (table '{}')",
+            super::DATA_ERROR,
             file.path.display(),
             self.table
         ))

@@ -196,6 +196,10 @@ fn strip_ext<'a>(name: &'a str, extensions: &[&str]) -> Option<&'a str> {
     })
 }
 
+/// How an error in a file's data begins (the data is at fault, not the query):
+/// `clean_engine_message` passes it on as it is.
+pub const DATA_ERROR: &str = "could not read the data: ";
+
 const READABLE: &str =
     ".json, .jsonl, .ndjson, .csv, .tsv or .parquet, all but .parquet optionally .gz or .zst";
 

@@ -1853,11 +1853,11 @@ impl App {
             KeyCode::Char('Y') => self.copy(true),
             KeyCode::Char('e') if self.grid.result.is_some() => {
                 let name = format!("hunt-{}.csv", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
-                self.open_prompt(PromptKind::Export, &name);
                 // The name is a suggestion: a path typed over it replaces it.
-                if let Some(prompt) = &mut self.prompt {
-                    prompt.input = super::prompt::LineInput::suggested(&name);
-                }
+                self.open_prompt_with(
+                    PromptKind::Export,
+                    super::prompt::LineInput::suggested(&name),
+                );
             }
             _ => {}
         }
@@ -1986,9 +1986,13 @@ impl App {
     }
 
     fn open_prompt(&mut self, kind: PromptKind, text: &str) {
+        self.open_prompt_with(kind, super::prompt::LineInput::new(text));
+    }
+
+    fn open_prompt_with(&mut self, kind: PromptKind, input: super::prompt::LineInput) {
         self.prompt = Some(Prompt {
             kind,
-            input: super::prompt::LineInput::new(text),
+            input,
             spreadsheet_safe: false,
             error: None,
         });

@@ -62,6 +62,11 @@ impl GuardExec {
     pub fn new(input: Arc<dyn ExecutionPlan>) -> GuardExec {
         GuardExec { input }
     }
+
+    /// The plan whose batches it hands on.
+    pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.input
+    }
 }
 
 impl DisplayAs for GuardExec {

@@ -622,6 +622,7 @@ fn context_with_limit(config: SessionConfig, limit: usize) -> SessionContext {
         .with_config(config)
         .with_default_features()
         .with_optimizer_rules(optimizer_rules())
+        .with_physical_optimizer_rule(Arc::new(files::dictionary_groups::DistinctOnDictionaries))
         .with_physical_optimizer_rule(Arc::new(cooperative::YieldAfterMultipliers));
     // Building a runtime with the default disk manager does not fail; if it ever does, the
     // engine still runs, without a limit.

@@ -15,6 +15,7 @@
 //! schema's spelling, and their columns its types.
 
 pub mod cells;
+pub(crate) mod dictionary_groups;
 mod lines;
 mod parquet;
 mod records;

@@ -1,0 +1,685 @@
+//! Distinct text groups of Parquet files counted on the files' dictionary codes (issue 10:
+//! `summarize dcount(x) by y`, `make_set(x) by y`, `distinct x, y` over exports at DuckDB's
+//! speed).
+//!
+//! A Parquet writer stores a text column with few distinct values (file names, accounts,
+//! devices) as a dictionary page per row group and one small integer code per row. DataFusion's
+//! group-by decodes every row's text and hashes and compares it, which is most of the time such a
+//! query takes. Where the first, partial step of a group-by has no aggregates (what
+//! `SingleDistinctToGroupBy` makes of a distinct aggregate, and what `distinct` is) and groups one
+//! or two text columns straight from a Parquet scan with no filter, [`DistinctOnDictionaries`]
+//! replaces it with [`DictionaryDistinctExec`]: it reads those columns as dictionaries, turns each
+//! dictionary into numbers once per row group, and keeps the distinct pairs of numbers. The final
+//! step of the group-by above is unchanged, so the answer is the same; a partial step may hand on
+//! its groups whenever it likes, which bounds the memory this one holds.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, StringViewBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::DefaultParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::{
+    FileScanConfig, ParquetFileReaderFactory, ParquetSource,
+};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use datafusion::parquet::arrow::async_reader::AsyncFileReader;
+use datafusion::parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr, ScalarFunctionExpr};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+};
+use futures::StreamExt;
+use tokio::sync::mpsc::Sender;
+
+use crate::engine::cooperative::{GuardExec, QueryStop};
+
+/// The most text columns grouped on codes: two numbers fill one `u64` key.
+const MOST_COLUMNS: usize = 2;
+
+/// The name of the view UDF a Parquet table's text column is grouped through
+/// (`KqlTextUdf::view_udf`: nulls become `""`).
+const VIEW_TEXT: &str = "kql_tostring_string_view";
+
+/// The physical optimizer rule; see the module's documentation. Placed before
+/// `YieldAfterMultipliers`, so the new scan gets its `GuardExec` like any other leaf.
+#[derive(Debug, Default)]
+pub struct DistinctOnDictionaries;
+
+impl PhysicalOptimizerRule for DistinctOnDictionaries {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| match distinct_on_codes(&node) {
+            Some(replaced) => Ok(Transformed::yes(replaced)),
+            None => Ok(Transformed::no(node)),
+        })
+        .map(|transformed| transformed.data)
+    }
+
+    fn name(&self) -> &str {
+        "distinct_on_dictionaries"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// The [`DictionaryDistinctExec`] that can stand for `node`: a partial group-by with no
+/// aggregates, no grouping sets and no limit, over one or two Parquet text columns that a filterless
+/// scan hands on through [`VIEW_TEXT`].
+fn distinct_on_codes(node: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+    let aggregate = node.downcast_ref::<AggregateExec>()?;
+    let groups = aggregate.group_expr();
+    let plain = matches!(aggregate.mode(), AggregateMode::Partial)
+        && aggregate.aggr_expr().is_empty()
+        && aggregate.limit_options().is_none()
+        && groups.is_single()
+        && (1..=MOST_COLUMNS).contains(&groups.expr().len());
+    if !plain {
+        return None;
+    }
+    let mut input = aggregate.input();
+    if let Some(guard) = input.downcast_ref::<GuardExec>() {
+        input = guard.input();
+    }
+    let scan = input.downcast_ref::<DataSourceExec>()?;
+    let config = scan.data_source().downcast_ref::<FileScanConfig>()?;
+    let source = config.file_source();
+    source.downcast_ref::<ParquetSource>()?;
+    let unfiltered = source.filter().is_none()
+        && config.limit.is_none()
+        && config.table_partition_cols().is_empty();
+    if !unfiltered {
+        return None;
+    }
+    let projection: Vec<_> = source.projection()?.iter().collect();
+    let mut columns = Vec::new();
+    for (expr, _) in groups.expr() {
+        let at = expr.downcast_ref::<Column>()?.index();
+        let function = projection
+            .get(at)?
+            .expr
+            .downcast_ref::<ScalarFunctionExpr>()?;
+        let [arg] = function.args() else {
+            return None;
+        };
+        let column = arg.downcast_ref::<Column>()?;
+        let field = config.file_schema().fields().get(column.index())?;
+        let text = function.name() == VIEW_TEXT && field.data_type() == &DataType::Utf8View;
+        if !text {
+            return None;
+        }
+        columns.push(field.name().clone());
+    }
+    let files: Vec<Vec<PartitionedFile>> = config
+        .file_groups
+        .iter()
+        .map(|group| group.files().to_vec())
+        .collect();
+    Some(Arc::new(DictionaryDistinctExec::new(
+        config.object_store_url.clone(),
+        files,
+        columns,
+        aggregate.schema(),
+    )))
+}
+
+/// The distinct combinations of one or two text columns of Parquet files, as the partial step of
+/// a group-by hands them on: column `i` of the output is `columns[i]`'s text (`Utf8View`, null as
+/// `""`), each combination at most once per output partition, except that under memory pressure a
+/// partition hands on what it has and starts over (the final step merges them).
+///
+/// One output partition per group of files, each reading the row groups whose first page lies in
+/// its files' byte ranges (as DataFusion's scan divides them).
+///
+/// Errors: a file that cannot be read or decoded (the Parquet reader's message), and a cancelled
+/// query.
+#[derive(Debug)]
+pub struct DictionaryDistinctExec {
+    store: ObjectStoreUrl,
+    files: Vec<Vec<PartitionedFile>>,
+    columns: Vec<String>,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl DictionaryDistinctExec {
+    /// `schema` has one `Utf8View` field per name in `columns`.
+    pub fn new(
+        store: ObjectStoreUrl,
+        files: Vec<Vec<PartitionedFile>>,
+        columns: Vec<String>,
+        schema: SchemaRef,
+    ) -> DictionaryDistinctExec {
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(files.len().max(1)),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        );
+        DictionaryDistinctExec {
+            store,
+            files,
+            columns,
+            schema,
+            properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+}
+
+impl DisplayAs for DictionaryDistinctExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "DictionaryDistinctExec: columns=[{}], file_groups={}",
+            self.columns.join(", "),
+            self.files.len()
+        )
+    }
+}
+
+impl ExecutionPlan for DictionaryDistinctExec {
+    fn name(&self) -> &str {
+        "DictionaryDistinctExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        Vec::new()
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    #[allow(deprecated)]
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.is_empty() {
+            Ok(self)
+        } else {
+            Err(DataFusionError::Internal(
+                "DictionaryDistinctExec takes no inputs".to_string(),
+            ))
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let store = context.runtime_env().object_store(&self.store)?;
+        let reservation = MemoryConsumer::new(format!("DictionaryDistinctExec[{partition}]"))
+            .register(context.memory_pool());
+        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
+        let part = Part {
+            partition,
+            metrics: self.metrics.clone(),
+            files: self.files.get(partition).cloned().unwrap_or_default(),
+            columns: self.columns.clone(),
+            schema: self.schema.clone(),
+            batch_rows: context.session_config().batch_size().max(1),
+            stop: context.session_config().get_extension::<QueryStop>(),
+            tx: builder.tx(),
+        };
+        builder.spawn(part.run(store, reservation));
+        Ok(builder.build())
+    }
+}
+
+/// One output partition's work.
+struct Part {
+    partition: usize,
+    metrics: ExecutionPlanMetricsSet,
+    files: Vec<PartitionedFile>,
+    columns: Vec<String>,
+    schema: SchemaRef,
+    batch_rows: usize,
+    stop: Option<Arc<QueryStop>>,
+    tx: Sender<Result<RecordBatch>>,
+}
+
+impl Part {
+    async fn run(
+        self,
+        store: Arc<dyn datafusion::object_store::ObjectStore>,
+        reservation: MemoryReservation,
+    ) -> Result<()> {
+        let files = DefaultParquetFileReaderFactory::new(store);
+        let mut groups = Groups::new(self.columns.len());
+        for file in &self.files {
+            let mut reader: Box<dyn AsyncFileReader> =
+                files.create_reader(self.partition, file.clone(), None, &self.metrics)?;
+            let found =
+                ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new()).await?;
+            let (hint, read) = dictionary_hint(found.schema(), &self.columns)?;
+            let metadata = ArrowReaderMetadata::try_new(
+                found.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(hint),
+            )?;
+            let row_groups: Vec<usize> = metadata
+                .metadata()
+                .row_groups()
+                .iter()
+                .enumerate()
+                .filter(|(_, group)| {
+                    let first = group.column(0);
+                    let offset = first
+                        .dictionary_page_offset()
+                        .unwrap_or(first.data_page_offset());
+                    file.range
+                        .as_ref()
+                        .is_none_or(|range| range.contains(offset))
+                })
+                .map(|(at, _)| at)
+                .collect();
+            if row_groups.is_empty() {
+                continue;
+            }
+            let mask = ProjectionMask::roots(
+                metadata.metadata().file_metadata().schema_descr(),
+                read.iter().copied(),
+            );
+            let mut batches = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata)
+                .with_row_groups(row_groups)
+                .with_projection(mask)
+                .with_batch_size(self.batch_rows)
+                .build()?;
+            // The projected batch holds the columns in file order.
+            let mut sorted = read.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let positions: Vec<usize> = read
+                .iter()
+                .map(|at| sorted.iter().position(|s| s == at).unwrap_or(0))
+                .collect();
+            while let Some(batch) = batches.next().await {
+                let batch = batch?;
+                if self.stop.as_ref().is_some_and(|s| s.stopped()) {
+                    return Err(DataFusionError::Execution(
+                        "the query was cancelled".to_string(),
+                    ));
+                }
+                let columns: Vec<&ArrayRef> =
+                    positions.iter().map(|at| batch.column(*at)).collect();
+                groups.add(&columns)?;
+                if reservation.try_resize(groups.size()).is_err() {
+                    // Hand on what is held and start over: the final step merges.
+                    if !self.send(&mut groups).await? {
+                        return Ok(());
+                    }
+                    reservation.free();
+                }
+                tokio::task::consume_budget().await;
+            }
+        }
+        self.send(&mut groups).await?;
+        Ok(())
+    }
+
+    /// Sends the groups held as batches and empties them; false when nobody reads any more.
+    async fn send(&self, groups: &mut Groups) -> Result<bool> {
+        for batch in groups.take(&self.schema, self.batch_rows)? {
+            if self.tx.send(Ok(batch)).await.is_err() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The file's schema with `columns` read as `Dictionary(Int32, Utf8)`, and their indexes.
+fn dictionary_hint(file: &SchemaRef, columns: &[String]) -> Result<(SchemaRef, Vec<usize>)> {
+    let mut read = Vec::new();
+    for name in columns {
+        let (at, _) = file.column_with_name(name).ok_or_else(|| {
+            DataFusionError::Execution(format!("a Parquet file has no column '{name}'"))
+        })?;
+        read.push(at);
+    }
+    let fields: Vec<Field> = file
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(at, field)| {
+            let field = field.as_ref().clone();
+            if read.contains(&at) {
+                field.with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(DataType::Utf8),
+                ))
+            } else {
+                field
+            }
+        })
+        .collect();
+    Ok((
+        Arc::new(Schema::new_with_metadata(fields, file.metadata().clone())),
+        read,
+    ))
+}
+
+/// The texts seen in one column, each numbered once.
+#[derive(Default)]
+struct Texts {
+    numbers: HashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+    bytes: usize,
+    /// The dictionary the last batch came with (its buffers and length) and its numbers.
+    last: Option<((usize, usize, usize), Vec<u32>)>,
+}
+
+impl Texts {
+    fn number(&mut self, text: &str) -> Result<u32> {
+        if let Some(number) = self.numbers.get(text) {
+            return Ok(*number);
+        }
+        let number = u32::try_from(self.texts.len())
+            .map_err(|_| DataFusionError::Execution("too many distinct values".to_string()))?;
+        let text: Arc<str> = Arc::from(text);
+        self.bytes += text.len() + 64;
+        self.numbers.insert(text.clone(), number);
+        self.texts.push(text);
+        Ok(number)
+    }
+
+    /// The number of each row's text (null as `""`) in `column`, a dictionary of `Utf8`.
+    fn numbers_of(&mut self, column: &ArrayRef, out: &mut Vec<u32>) -> Result<()> {
+        let dictionary = column.as_dictionary_opt::<Int32Type>().ok_or_else(|| {
+            DataFusionError::Internal(format!(
+                "a dictionary was expected, not {}",
+                column.data_type()
+            ))
+        })?;
+        let values: &StringArray = dictionary.values().as_string_opt::<i32>().ok_or_else(|| {
+            DataFusionError::Internal("a dictionary of text was expected".to_string())
+        })?;
+        let identity = (
+            values.offsets().inner().inner().as_ptr() as usize,
+            values.values().as_ptr() as usize,
+            values.len(),
+        );
+        let codes = match self.last.take() {
+            Some((seen, codes)) if seen == identity => codes,
+            _ => {
+                let mut codes = Vec::with_capacity(values.len());
+                for at in 0..values.len() {
+                    let text = if values.is_null(at) {
+                        ""
+                    } else {
+                        values.value(at)
+                    };
+                    codes.push(self.number(text)?);
+                }
+                codes
+            }
+        };
+        let empty = self.number("")?;
+        out.clear();
+        let keys = dictionary.keys();
+        for (row, key) in keys.values().iter().enumerate() {
+            let number = if keys.is_null(row) {
+                empty
+            } else {
+                *codes.get(*key as usize).ok_or_else(|| {
+                    DataFusionError::Internal("a dictionary key beyond its values".to_string())
+                })?
+            };
+            out.push(number);
+        }
+        self.last = Some((identity, codes));
+        Ok(())
+    }
+}
+
+/// The distinct combinations seen: each column's text numbers, two to a `u64`.
+struct Groups {
+    columns: Vec<Texts>,
+    seen: HashSet<u64, BuildHasherDefault<Mix>>,
+    numbers: Vec<Vec<u32>>,
+}
+
+impl Groups {
+    fn new(width: usize) -> Groups {
+        Groups {
+            columns: (0..width).map(|_| Texts::default()).collect(),
+            seen: HashSet::default(),
+            numbers: vec![Vec::new(); width],
+        }
+    }
+
+    fn add(&mut self, columns: &[&ArrayRef]) -> Result<()> {
+        for ((texts, column), numbers) in
+            self.columns.iter_mut().zip(columns).zip(&mut self.numbers)
+        {
+            texts.numbers_of(column, numbers)?;
+        }
+        let mut last = None;
+        match self.numbers.as_slice() {
+            [first] => {
+                for number in first {
+                    let key = u64::from(*number);
+                    if last != Some(key) {
+                        self.seen.insert(key);
+                        last = Some(key);
+                    }
+                }
+            }
+            [first, second] => {
+                for (a, b) in first.iter().zip(second) {
+                    let key = (u64::from(*a) << 32) | u64::from(*b);
+                    if last != Some(key) {
+                        self.seen.insert(key);
+                        last = Some(key);
+                    }
+                }
+            }
+            _ => {
+                return Err(DataFusionError::Internal(format!(
+                    "DictionaryDistinctExec groups 1 or 2 columns, not {}",
+                    self.numbers.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes held, roughly.
+    fn size(&self) -> usize {
+        let texts: usize = self
+            .columns
+            .iter()
+            .map(|c| c.bytes + c.last.as_ref().map_or(0, |(_, codes)| codes.capacity() * 4))
+            .sum();
+        texts
+            + self.seen.capacity() * 9
+            + self.numbers.iter().map(|n| n.capacity() * 4).sum::<usize>()
+    }
+
+    /// The combinations as batches of at most `rows` rows; the groups are empty afterwards.
+    fn take(&mut self, schema: &SchemaRef, rows: usize) -> Result<Vec<RecordBatch>> {
+        let keys: Vec<u64> = self.seen.drain().collect();
+        let mut batches = Vec::new();
+        for chunk in keys.chunks(rows) {
+            let mut arrays: Vec<ArrayRef> = Vec::new();
+            for (at, texts) in self.columns.iter().enumerate() {
+                let shift = if self.columns.len() == 2 && at == 0 {
+                    32
+                } else {
+                    0
+                };
+                let mut builder = StringViewBuilder::with_capacity(chunk.len());
+                for key in chunk {
+                    let number = ((key >> shift) & u64::from(u32::MAX)) as usize;
+                    let text = texts.texts.get(number).ok_or_else(|| {
+                        DataFusionError::Internal("a group number beyond its texts".to_string())
+                    })?;
+                    builder.append_value(text);
+                }
+                arrays.push(Arc::new(builder.finish()));
+            }
+            batches.push(RecordBatch::try_new(schema.clone(), arrays)?);
+        }
+        for texts in &mut self.columns {
+            *texts = Texts::default();
+        }
+        self.seen = HashSet::default();
+        Ok(batches)
+    }
+}
+
+/// A hasher for the `u64` group keys: SplitMix64's finaliser, whose high bits (which the hash
+/// table's probing uses) depend on every bit of the key.
+#[derive(Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{DictionaryArray, Int32Array};
+
+    fn coded(keys: Vec<Option<i32>>, values: &ArrayRef) -> ArrayRef {
+        Arc::new(
+            DictionaryArray::<Int32Type>::try_new(Int32Array::from(keys), values.clone()).unwrap(),
+        )
+    }
+
+    fn rows(groups: &mut Groups) -> Vec<(String, String)> {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Utf8View, false),
+            Field::new("b", DataType::Utf8View, false),
+        ]));
+        let mut out = Vec::new();
+        for batch in groups.take(&schema, 2).unwrap() {
+            assert!(batch.num_rows() <= 2);
+            let (a, b) = (
+                batch.column(0).as_string_view(),
+                batch.column(1).as_string_view(),
+            );
+            for row in 0..batch.num_rows() {
+                out.push((a.value(row).to_string(), b.value(row).to_string()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn pairs_of_codes_are_the_distinct_pairs_of_texts() {
+        let first: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("cmd.exe"),
+            Some("a-name-longer-than-twelve"),
+        ]));
+        let other: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("a-name-longer-than-twelve"),
+            None,
+            Some(""),
+        ]));
+        let accounts: ArrayRef = Arc::new(StringArray::from(vec!["alice", "bob"]));
+        let mut groups = Groups::new(2);
+        // The same dictionary twice, then another that numbers the same text differently; a null
+        // key and a null value are both "".
+        groups
+            .add(&[
+                &coded(vec![Some(0), Some(1), Some(0)], &first),
+                &coded(vec![Some(0), Some(0), Some(1)], &accounts),
+            ])
+            .unwrap();
+        groups
+            .add(&[
+                &coded(vec![Some(1), None], &first),
+                &coded(vec![Some(0), Some(1)], &accounts),
+            ])
+            .unwrap();
+        groups
+            .add(&[
+                &coded(vec![Some(0), Some(1), Some(2)], &other),
+                &coded(vec![Some(1), Some(1), Some(1)], &accounts),
+            ])
+            .unwrap();
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            rows(&mut groups),
+            vec![
+                pair("", "bob"),
+                pair("a-name-longer-than-twelve", "alice"),
+                pair("a-name-longer-than-twelve", "bob"),
+                pair("cmd.exe", "alice"),
+                pair("cmd.exe", "bob"),
+            ]
+        );
+        // Taken groups are gone, and so are the numbers: a fresh start after handing them on.
+        assert!(groups.size() < 1024, "{}", groups.size());
+        groups
+            .add(&[
+                &coded(vec![Some(1)], &first),
+                &coded(vec![Some(1)], &accounts),
+            ])
+            .unwrap();
+        assert_eq!(
+            rows(&mut groups),
+            vec![pair("a-name-longer-than-twelve", "bob")]
+        );
+    }
+
+    #[test]
+    fn only_dictionaries_of_text_are_grouped() {
+        let mut groups = Groups::new(1);
+        let plain: ArrayRef = Arc::new(StringArray::from(vec!["x"]));
+        assert!(groups.add(&[&plain]).is_err());
+    }
+}

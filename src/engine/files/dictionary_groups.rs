@@ -452,25 +452,195 @@ impl Texts {
         let empty = self.number("")?;
         out.clear();
         let keys = dictionary.keys();
-        for (row, key) in keys.values().iter().enumerate() {
-            let number = if keys.is_null(row) {
-                empty
-            } else {
-                *codes.get(*key as usize).ok_or_else(|| {
-                    DataFusionError::Internal("a dictionary key beyond its values".to_string())
-                })?
-            };
-            out.push(number);
+        if keys.null_count() == 0 {
+            if keys
+                .values()
+                .iter()
+                .any(|key| *key < 0 || *key as usize >= codes.len())
+            {
+                return Err(DataFusionError::Internal(
+                    "a dictionary key beyond its values".to_string(),
+                ));
+            }
+            out.extend(keys.values().iter().map(|key| codes[*key as usize]));
+        } else {
+            // A null row's key may be anything: every row is looked up, then nulls made "".
+            let mut beyond = false;
+            out.extend(keys.values().iter().map(|key| {
+                codes.get(*key as usize).copied().unwrap_or_else(|| {
+                    beyond = true;
+                    empty
+                })
+            }));
+            let valid = keys.nulls().map(|n| n.inner());
+            if let Some(valid) = valid {
+                for (word_at, word) in valid.bit_chunks().iter_padded().enumerate() {
+                    let mut nulls = !word;
+                    while nulls != 0 {
+                        let row = word_at * 64 + nulls.trailing_zeros() as usize;
+                        nulls &= nulls - 1;
+                        if let Some(number) = out.get_mut(row) {
+                            *number = empty;
+                        }
+                    }
+                }
+            }
+            let beyond_valid = beyond
+                && keys
+                    .iter()
+                    .any(|key| key.is_some_and(|key| key < 0 || key as usize >= codes.len()));
+            if beyond_valid {
+                return Err(DataFusionError::Internal(
+                    "a dictionary key beyond its values".to_string(),
+                ));
+            }
         }
         self.last = Some((identity, codes));
         Ok(())
     }
 }
 
-/// The distinct combinations seen: each column's text numbers, two to a `u64`.
+/// The most cells of [`Seen`]'s grid (2 MiB of bits); past it, a hash set.
+const GRID_CELLS: usize = 1 << 24;
+
+/// The pairs of text numbers `(a, b)` seen (`b` is 0 with one column): a grid of bits while
+/// the numbers are few (a cell per pair, set with no hashing), a hash set of `a << 32 | b` when
+/// the grid would pass [`GRID_CELLS`].
+enum Seen {
+    Grid {
+        bits: Vec<u64>,
+        /// Cells per `a`; `b < width`.
+        width: usize,
+        /// `a < height`.
+        height: usize,
+    },
+    Hashed(HashSet<u64, BuildHasherDefault<Mix>>),
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen::Grid {
+            bits: Vec::new(),
+            width: 0,
+            height: 0,
+        }
+    }
+}
+
+impl Seen {
+    fn key(a: u32, b: u32) -> u64 {
+        (u64::from(a) << 32) | u64::from(b)
+    }
+
+    /// Makes room for every `a < heights` and `b < widths`.
+    fn reserve(&mut self, heights: usize, widths: usize) {
+        let (height, width) = match self {
+            Seen::Grid { height, width, .. } => (*height, *width),
+            Seen::Hashed(_) => return,
+        };
+        if heights <= height && widths <= width {
+            return;
+        }
+        let pairs = self.pairs();
+        let (new_height, new_width) = (
+            heights.next_power_of_two().max(height),
+            widths.next_power_of_two().max(width),
+        );
+        *self = match new_height.checked_mul(new_width) {
+            Some(cells) if cells <= GRID_CELLS => Seen::Grid {
+                bits: vec![0; cells.div_ceil(64)],
+                width: new_width,
+                height: new_height,
+            },
+            _ => Seen::Hashed(HashSet::default()),
+        };
+        for (a, b) in pairs {
+            self.insert(a, b);
+        }
+    }
+
+    /// Notes `(a, b)`, which [`Seen::reserve`] made room for.
+    #[inline]
+    fn insert(&mut self, a: u32, b: u32) {
+        match self {
+            Seen::Grid { bits, width, .. } => {
+                let cell = a as usize * *width + b as usize;
+                if let Some(word) = bits.get_mut(cell / 64) {
+                    *word |= 1 << (cell % 64);
+                }
+            }
+            Seen::Hashed(set) => {
+                set.insert(Seen::key(a, b));
+            }
+        }
+    }
+
+    /// Notes the pairs `(first[i], second[i])` (`(first[i], 0)` without `second`), which
+    /// [`Seen::reserve`] made room for.
+    fn insert_all(&mut self, first: &[u32], second: Option<&[u32]>) {
+        match second {
+            Some(second) => self.insert_rows(first.iter().copied().zip(second.iter().copied())),
+            None => self.insert_rows(first.iter().map(|a| (*a, 0))),
+        }
+    }
+
+    fn insert_rows(&mut self, rows: impl Iterator<Item = (u32, u32)>) {
+        match self {
+            Seen::Grid { bits, width, .. } => {
+                for (a, b) in rows {
+                    let cell = a as usize * *width + b as usize;
+                    if let Some(word) = bits.get_mut(cell / 64) {
+                        *word |= 1 << (cell % 64);
+                    }
+                }
+            }
+            Seen::Hashed(set) => {
+                // Neighbouring rows often repeat a pair: skip those without hashing.
+                let mut last = None;
+                for (a, b) in rows {
+                    let key = Seen::key(a, b);
+                    if last != Some(key) {
+                        set.insert(key);
+                        last = Some(key);
+                    }
+                }
+            }
+        }
+    }
+
+    fn pairs(&self) -> Vec<(u32, u32)> {
+        match self {
+            Seen::Grid { bits, width, .. } => {
+                let mut pairs = Vec::new();
+                for (at, word) in bits.iter().enumerate() {
+                    let mut rest = *word;
+                    while rest != 0 {
+                        let cell = at * 64 + rest.trailing_zeros() as usize;
+                        rest &= rest - 1;
+                        pairs.push(((cell / width) as u32, (cell % width) as u32));
+                    }
+                }
+                pairs
+            }
+            Seen::Hashed(set) => set
+                .iter()
+                .map(|key| ((key >> 32) as u32, *key as u32))
+                .collect(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Seen::Grid { bits, .. } => bits.len() * 8,
+            Seen::Hashed(set) => set.capacity() * 9,
+        }
+    }
+}
+
+/// The distinct combinations seen of one or two columns' texts.
 struct Groups {
     columns: Vec<Texts>,
-    seen: HashSet<u64, BuildHasherDefault<Mix>>,
+    seen: Seen,
     numbers: Vec<Vec<u32>>,
 }
 
@@ -478,7 +648,7 @@ impl Groups {
     fn new(width: usize) -> Groups {
         Groups {
             columns: (0..width).map(|_| Texts::default()).collect(),
-            seen: HashSet::default(),
+            seen: Seen::default(),
             numbers: vec![Vec::new(); width],
         }
     }
@@ -489,26 +659,11 @@ impl Groups {
         {
             texts.numbers_of(column, numbers)?;
         }
-        let mut last = None;
+        let counted = |at: usize| self.columns.get(at).map_or(1, |c| c.texts.len());
+        self.seen.reserve(counted(0), counted(1));
         match self.numbers.as_slice() {
-            [first] => {
-                for number in first {
-                    let key = u64::from(*number);
-                    if last != Some(key) {
-                        self.seen.insert(key);
-                        last = Some(key);
-                    }
-                }
-            }
-            [first, second] => {
-                for (a, b) in first.iter().zip(second) {
-                    let key = (u64::from(*a) << 32) | u64::from(*b);
-                    if last != Some(key) {
-                        self.seen.insert(key);
-                        last = Some(key);
-                    }
-                }
-            }
+            [first] => self.seen.insert_all(first, None),
+            [first, second] => self.seen.insert_all(first, Some(second)),
             _ => {
                 return Err(DataFusionError::Internal(format!(
                     "DictionaryDistinctExec groups 1 or 2 columns, not {}",
@@ -526,27 +681,20 @@ impl Groups {
             .iter()
             .map(|c| c.bytes + c.last.as_ref().map_or(0, |(_, codes)| codes.capacity() * 4))
             .sum();
-        texts
-            + self.seen.capacity() * 9
-            + self.numbers.iter().map(|n| n.capacity() * 4).sum::<usize>()
+        texts + self.seen.bytes() + self.numbers.iter().map(|n| n.capacity() * 4).sum::<usize>()
     }
 
     /// The combinations as batches of at most `rows` rows; the groups are empty afterwards.
     fn take(&mut self, schema: &SchemaRef, rows: usize) -> Result<Vec<RecordBatch>> {
-        let keys: Vec<u64> = self.seen.drain().collect();
+        let pairs = std::mem::take(&mut self.seen).pairs();
         let mut batches = Vec::new();
-        for chunk in keys.chunks(rows) {
+        for chunk in pairs.chunks(rows) {
             let mut arrays: Vec<ArrayRef> = Vec::new();
             for (at, texts) in self.columns.iter().enumerate() {
-                let shift = if self.columns.len() == 2 && at == 0 {
-                    32
-                } else {
-                    0
-                };
                 let mut builder = StringViewBuilder::with_capacity(chunk.len());
-                for key in chunk {
-                    let number = ((key >> shift) & u64::from(u32::MAX)) as usize;
-                    let text = texts.texts.get(number).ok_or_else(|| {
+                for (a, b) in chunk {
+                    let number = if at == 0 { *a } else { *b };
+                    let text = texts.texts.get(number as usize).ok_or_else(|| {
                         DataFusionError::Internal("a group number beyond its texts".to_string())
                     })?;
                     builder.append_value(text);
@@ -558,7 +706,6 @@ impl Groups {
         for texts in &mut self.columns {
             *texts = Texts::default();
         }
-        self.seen = HashSet::default();
         Ok(batches)
     }
 }
@@ -674,6 +821,23 @@ mod tests {
             rows(&mut groups),
             vec![pair("a-name-longer-than-twelve", "bob")]
         );
+    }
+
+    #[test]
+    fn the_grid_of_pairs_becomes_a_hash_set_when_it_would_grow_too_big() {
+        let mut seen = Seen::default();
+        seen.reserve(3, 5);
+        seen.insert(2, 4);
+        seen.insert(0, 0);
+        seen.reserve(100, 5);
+        seen.insert(99, 1);
+        assert!(matches!(seen, Seen::Grid { .. }));
+        seen.reserve(1 << 13, 1 << 12);
+        assert!(matches!(seen, Seen::Hashed(_)));
+        seen.insert(8000, 4000);
+        let mut pairs = seen.pairs();
+        pairs.sort_unstable();
+        assert_eq!(pairs, vec![(0, 0), (2, 4), (99, 1), (8000, 4000)]);
     }
 
     #[test]

@@ -343,6 +343,7 @@ fn reads_views(expr: &Expr) -> bool {
                     !(inner.is::<KqlTextUdf>()
                         || inner.is::<super::udf::TermMatchUdf>()
                         || inner.is::<super::udf::TermSetUdf>()
+                        || inner.is::<super::udf::ContainsUdf>()
                         || inner.is::<super::udf::DynamicUdf>())
                 }
                 _ => true,

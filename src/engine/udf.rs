@@ -187,6 +187,85 @@ impl ScalarUDFImpl for TermMatchUdf {
     }
 }
 
+/// `contains` (case-insensitive) of a constant needle: (text) → bool, null for a null text.
+/// Answers as DataFusion's `ILIKE '%needle%'` did (a case-insensitive regular expression of the
+/// literal, Unicode's simple case folding), without that kernel's pass over every byte of the
+/// column to see whether it is ASCII, which decides nothing for this pattern. Source: the KQL
+/// string operators page (`contains`: "RHS occurs as a subsequence of LHS", case-insensitive),
+/// learn.microsoft.com/kusto/query/datatypes-string-operators.
+#[derive(Debug)]
+pub struct ContainsUdf {
+    needle: String,
+    matcher: regex::Regex,
+    signature: Signature,
+}
+
+impl ContainsUdf {
+    /// The function for `needle`. Errors: none for a literal short enough for the regex
+    /// engine's size limit; a longer one gets the engine's message.
+    pub fn udf(needle: &str) -> Result<ScalarUDF> {
+        let matcher = regex::RegexBuilder::new(&regex::escape(needle))
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| datafusion::error::DataFusionError::Plan(e.to_string()))?;
+        Ok(ScalarUDF::from(ContainsUdf {
+            needle: needle.to_string(),
+            matcher,
+            signature: Signature::any(1, Volatility::Immutable),
+        }))
+    }
+}
+
+impl ContainsUdf {
+    fn matches(&self, text: &str) -> bool {
+        self.matcher.is_match(text)
+    }
+}
+
+// The matcher is made from the needle: equal needles, equal functions.
+impl PartialEq for ContainsUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.needle == other.needle
+    }
+}
+
+impl Eq for ContainsUdf {}
+
+impl std::hash::Hash for ContainsUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.needle.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for ContainsUdf {
+    fn name(&self) -> &str {
+        "kql_contains"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [haystack] = args.args.as_slice() else {
+            return exec_err!("kql_contains takes one argument");
+        };
+        let haystack = text_arg(haystack)?;
+        if let Text::Constant(text) = &haystack {
+            let found = text.as_deref().map(|t| self.matches(t));
+            return Ok(ColumnarValue::Scalar(ScalarValue::Boolean(found)));
+        }
+        let found: BooleanArray = (0..args.number_rows)
+            .map(|row| text_at(&haystack, row).map(|t| self.matches(t)))
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(found)))
+    }
+}
+
 /// `has_any` / `has_all` (and `_cs`) over a constant list of terms: one pass per row instead of
 /// one `has` per term. Needles that are one whole term (letters and digits only) are looked up
 /// among the row's terms in a set; other needles (`cmd.exe`) are matched as `has` would.
@@ -1642,6 +1721,71 @@ mod tests {
         assert_eq!(floor_to(i64::MIN, 7, 0), None, "below i64: no value");
         assert_eq!(floor_to(i64::MAX, 2, 0), Some(i64::MAX - 1));
         assert_eq!(floor_to(25, 10, 3), Some(23));
+    }
+
+    /// `contains` answered as `ILIKE '%needle%'` (DataFusion's plan for it before) answers, on
+    /// Unicode case, pattern characters and regular-expression characters.
+    #[test]
+    fn contains_answers_as_ilike_did() {
+        use datafusion::arrow::array::{Scalar, StringArray};
+        use datafusion::arrow::compute::kernels::comparison::ilike;
+        let texts = [
+            "C:\\Users\\x\\AppData\\Local",
+            "APPDATA",
+            "appdat",
+            "",
+            "İstanbul",
+            "ISTANBUL",
+            "straße",
+            "STRASSE",
+            "\u{212a}elvin",
+            "KELVIN",
+            "a.b",
+            "axb",
+            "50%_off",
+            "50x_off",
+            "(x)",
+            "x\\y",
+            "ΣΊΣΥΦΟΣ",
+            "σίσυφος",
+            "line\nbreak",
+        ];
+        let needles = [
+            "appdata",
+            "istanbul",
+            "i̇stanbul",
+            "straße",
+            "kelvin",
+            "a.b",
+            "%_",
+            "(x)",
+            "x\\y",
+            "σίσυφος",
+            "\nb",
+            "",
+            "İ",
+        ];
+        let array = StringArray::from(texts.to_vec());
+        for needle in needles {
+            let escaped: String = needle
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            let pattern = Scalar::new(StringArray::from(vec![format!("%{escaped}%")]));
+            let expected = ilike(&array, &pattern).unwrap();
+            let udf = ContainsUdf::udf(needle).unwrap();
+            let contains = udf.inner().downcast_ref::<ContainsUdf>().unwrap();
+            for (at, text) in texts.iter().enumerate() {
+                assert_eq!(
+                    contains.matches(text),
+                    expected.value(at),
+                    "{text:?} contains {needle:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -593,6 +593,11 @@ impl Planner<'_> {
             }
             StringOpKind::Contains | StringOpKind::StartsWith | StringOpKind::EndsWith => {
                 match &needle {
+                    Some(n) if ci && op.kind == StringOpKind::Contains => {
+                        let udf = crate::engine::udf::ContainsUdf::udf(n)
+                            .map_err(|e| self.semantic(e.to_string(), right_span))?;
+                        negate(udf.call(vec![l.expr.clone()]))
+                    }
                     Some(n) => {
                         let e = like_escape(n);
                         like(match op.kind {

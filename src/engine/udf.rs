@@ -650,14 +650,12 @@ fn flat_string(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
         return None;
     }
     let rest = b.get(at + 1..)?;
-    for (length, &c) in rest.iter().enumerate() {
-        match c {
-            b'"' => return Some((&rest[..length], at + length + 2)),
-            b'\\' | 0..=0x1f => return None,
-            _ => {}
-        }
-    }
-    None
+    // The closing quote or a backslash by SIMD search, then the control characters before it
+    // in a loop without early exit, which the compiler vectorises.
+    let length = memchr::memchr2(b'"', b'\\', rest)?;
+    let contents = &rest[..length];
+    let control = contents.iter().fold(false, |seen, c| seen | (*c < 0x20));
+    (rest[length] == b'"' && !control).then_some((contents, at + length + 2))
 }
 
 /// The end of the number token at `at`, by JSON's grammar:

@@ -287,7 +287,9 @@ impl Part {
                 files.create_reader(self.partition, file.clone(), None, &self.metrics)?;
             let found =
                 ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new()).await?;
-            let (hint, read) = dictionary_hint(found.schema(), &self.columns)?;
+            let (hint, read) = dictionary_hint(found.schema(), &self.columns).map_err(|e| {
+                DataFusionError::Execution(format!("/{}: {e}", file.object_meta.location))
+            })?;
             let metadata = ArrowReaderMetadata::try_new(
                 found.metadata().clone(),
                 ArrowReaderOptions::new().with_schema(hint),
@@ -364,11 +366,14 @@ impl Part {
 }
 
 /// The file's schema with `columns` read as `Dictionary(Int32, Utf8)`, and their indexes.
-fn dictionary_hint(file: &SchemaRef, columns: &[String]) -> Result<(SchemaRef, Vec<usize>)> {
+fn dictionary_hint(
+    file: &SchemaRef,
+    columns: &[String],
+) -> std::result::Result<(SchemaRef, Vec<usize>), String> {
     let mut read = Vec::new();
     for name in columns {
         let (at, _) = file.column_with_name(name).ok_or_else(|| {
-            DataFusionError::Execution(format!("a Parquet file has no column '{name}'"))
+            format!("no column '{name}' (the file changed since the table was opened)")
         })?;
         read.push(at);
     }

@@ -405,8 +405,10 @@ struct Texts {
     numbers: HashMap<Arc<str>, u32>,
     texts: Vec<Arc<str>>,
     bytes: usize,
-    /// The dictionary the last batch came with (its buffers and length) and its numbers.
-    last: Option<((usize, usize, usize), Vec<u32>)>,
+    /// The dictionary the last batch came with and its numbers. Holding the dictionary keeps
+    /// its buffers alive, so a later dictionary at the same addresses is the same one (a freed
+    /// one's memory could otherwise be reused for different text).
+    last: Option<(StringArray, Vec<u32>)>,
 }
 
 impl Texts {
@@ -434,13 +436,15 @@ impl Texts {
         let values: &StringArray = dictionary.values().as_string_opt::<i32>().ok_or_else(|| {
             DataFusionError::Internal("a dictionary of text was expected".to_string())
         })?;
-        let identity = (
-            values.offsets().inner().inner().as_ptr() as usize,
-            values.values().as_ptr() as usize,
-            values.len(),
-        );
+        let same = |seen: &StringArray| {
+            seen.len() == values.len()
+                && seen.offsets().inner().inner().as_ptr()
+                    == values.offsets().inner().inner().as_ptr()
+                && seen.values().as_ptr() == values.values().as_ptr()
+                && seen.nulls() == values.nulls()
+        };
         let codes = match self.last.take() {
-            Some((seen, codes)) if seen == identity => codes,
+            Some((seen, codes)) if same(&seen) => codes,
             _ => {
                 let mut codes = Vec::with_capacity(values.len());
                 for at in 0..values.len() {
@@ -500,7 +504,7 @@ impl Texts {
                 ));
             }
         }
-        self.last = Some((identity, codes));
+        self.last = Some((values.clone(), codes));
         Ok(())
     }
 }
@@ -684,7 +688,12 @@ impl Groups {
         let texts: usize = self
             .columns
             .iter()
-            .map(|c| c.bytes + c.last.as_ref().map_or(0, |(_, codes)| codes.capacity() * 4))
+            .map(|c| {
+                c.bytes
+                    + c.last.as_ref().map_or(0, |(seen, codes)| {
+                        seen.get_buffer_memory_size() + codes.capacity() * 4
+                    })
+            })
             .sum();
         texts + self.seen.bytes() + self.numbers.iter().map(|n| n.capacity() * 4).sum::<usize>()
     }
@@ -788,13 +797,24 @@ mod tests {
         groups
             .add(&[
                 &coded(vec![Some(0), Some(1), Some(0)], &first),
-                &coded(vec![Some(0), Some(0), Some(1)], &accounts),
+                &coded(vec![Some(0), Some(0), Some(0)], &accounts),
             ])
             .unwrap();
         groups
             .add(&[
                 &coded(vec![Some(1), None], &first),
                 &coded(vec![Some(0), Some(1)], &accounts),
+            ])
+            .unwrap();
+        // A dictionary of the same length as the last, its texts the other way round.
+        let swapped: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("a-name-longer-than-twelve"),
+            Some("cmd.exe"),
+        ]));
+        groups
+            .add(&[
+                &coded(vec![Some(1)], &swapped),
+                &coded(vec![Some(1)], &accounts),
             ])
             .unwrap();
         groups

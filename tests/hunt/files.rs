@@ -540,6 +540,28 @@ fn distinct_groups_over_parquet_count_dictionary_codes_and_answer_as_kql() {
     assert!(!plan.contains("DictionaryDistinctExec"), "{plan}");
 }
 
+#[test]
+fn distinct_groups_on_dictionary_codes_hand_on_what_they_hold_under_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // 150,000 distinct texts of 60 bytes: more than the partial step's share of 16 MiB.
+    let texts: Vec<String> = (0..150_000)
+        .map(|i| format!("{i:06}-{}", "x".repeat(53)))
+        .collect();
+    let path = dir.path().join("Wide.parquet");
+    write_parquet_columns(
+        &path,
+        vec![("Name", Arc::new(StringArray::from(texts)) as ArrayRef)],
+    );
+    let (files, _) = LocalEngine::files(&[path], &DataOptions::default()).unwrap();
+    let files = files.with_memory_limit(16 << 20);
+    let query = "Wide | distinct Name | count";
+    let plan = runtime()
+        .block_on(files.physical_plan_text(&QueryRequest::new(query)))
+        .unwrap();
+    assert!(plan.contains("DictionaryDistinctExec"), "{plan}");
+    assert_eq!(csv(&files, query), "Count\n150000\n");
+}
+
 /// The line of a query's physical plan that filters, and the whole plan.
 fn filter_of(files: &LocalEngine, query: &str) -> (String, String) {
     let plan = runtime()

@@ -244,7 +244,10 @@ impl ExecutionPlan for DictionaryDistinctExec {
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
         let store = context.runtime_env().object_store(&self.store)?;
+        // It can give its memory back at any time (by handing on its groups): a spilling
+        // consumer, whose share the pool keeps fair beside the final step's.
         let reservation = MemoryConsumer::new(format!("DictionaryDistinctExec[{partition}]"))
+            .with_can_spill(true)
             .register(context.memory_pool());
         let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 2);
         let part = Part {

@@ -125,9 +125,19 @@ impl JsonRecords {
             let value = match serde_json::from_str::<Value>(text) {
                 Ok(value) => value,
                 Err(e) => {
+                    // `[`, `{…},` and `]` lines: an array written over several lines.
+                    let hint = if text.starts_with('[') || text.ends_with(',') || text == "]" {
+                        ARRAY_HINT
+                    } else {
+                        ""
+                    };
                     return Ok(Some(Err(BadRow {
                         line: self.line,
-                        message: format!("not JSON: {} (column {})", json_problem(&e), e.column()),
+                        message: format!(
+                            "not JSON: {} (column {}){hint}",
+                            json_problem(&e),
+                            e.column()
+                        ),
                     })));
                 }
             };
@@ -148,6 +158,10 @@ impl JsonRecords {
         }
     }
 }
+
+/// What a bad row that looks like part of a JSON array adds to its message: hunt reads JSON
+/// lines (one record per line), and says how to get them from an array.
+const ARRAY_HINT: &str = "; this looks like a JSON array: hunt reads JSON lines, one object per line (`jq -c '.[]' FILE > FILE.jsonl` writes them)";
 
 /// serde_json's message without its " at line 1 column N" tail (the column is given apart).
 fn json_problem(error: &serde_json::Error) -> String {
@@ -174,7 +188,8 @@ fn record_of(value: Value, line: u64) -> Record {
             message: format!(
                 "a record must be a JSON object, not {}",
                 match other {
-                    Value::Array(_) => "an array",
+                    Value::Array(_) =>
+                        "an array; hunt reads JSON lines, one object per line (`jq -c '.[]' FILE > FILE.jsonl` writes them)",
                     Value::String(_) => "a string",
                     Value::Number(_) => "a number",
                     Value::Bool(_) => "a boolean",
@@ -360,15 +375,40 @@ mod tests {
             "{}",
             bad.message
         );
-        assert_eq!(
-            found[3],
-            Err(BadRow {
-                line: 6,
-                message: "a record must be a JSON object, not an array".into()
-            })
+        let Err(bad) = &found[3] else {
+            panic!("{found:?}")
+        };
+        assert_eq!(bad.line, 6);
+        assert!(
+            bad.message
+                .starts_with("a record must be a JSON object, not an array; hunt reads JSON lines")
+                && bad.message.contains("jq -c '.[]'"),
+            "{}",
+            bad.message
         );
         assert_eq!(found[4], Ok((7, r#"{"a":3}"#.into())));
         assert_eq!(found.len(), 5);
+        assert!(!found[2].as_ref().unwrap_err().message.contains("jq"));
+    }
+
+    #[test]
+    fn an_array_over_several_lines_is_named_as_one() {
+        let found = records("[\n  {\"a\": 1},\n  {\"a\": 2}\n]\n");
+        let messages: Vec<String> = found
+            .iter()
+            .filter_map(|r| {
+                r.as_ref()
+                    .err()
+                    .map(|bad| format!("{}: {}", bad.line, bad.message))
+            })
+            .collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        for (message, line) in messages.iter().zip(["1:", "2:", "4:"]) {
+            assert!(
+                message.starts_with(line) && message.contains("this looks like a JSON array"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -562,6 +562,55 @@ fn distinct_groups_on_dictionary_codes_hand_on_what_they_hold_under_the_memory_l
     assert_eq!(csv(&files, query), "Count\n150000\n");
 }
 
+/// A trial found each row group read with the numbers of the one before it: dictionaries of the
+/// same length one after the other, the earlier one freed (its memory reused) before the next.
+#[test]
+fn row_groups_with_same_length_dictionaries_are_each_read_with_their_own() {
+    use datafusion::parquet::file::properties::WriterProperties;
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Utf8, false)]));
+    for part in 0..2 {
+        let path = dir.path().join(format!("T/{part}.parquet"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let properties = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(20_000))
+            .build();
+        let file = std::fs::File::create(&path).unwrap();
+        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(
+            file,
+            schema.clone(),
+            Some(properties),
+        )
+        .unwrap();
+        // Each row group: 2,000 texts of its own, all of one length, each at least once.
+        for group in 0..14 {
+            let k = part * 14 + group;
+            let texts: Vec<String> = (0..20_000)
+                .map(|row| format!("r{k:04}-v{:05}", (row * 7) % 2_000))
+                .collect();
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![Arc::new(StringArray::from(texts)) as ArrayRef],
+            )
+            .unwrap();
+            writer.write(&batch).unwrap();
+            writer.flush().unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let files = open(&[dir.path()], false).unwrap();
+    for _ in 0..3 {
+        assert_eq!(csv(&files, "T | distinct x | count"), "Count\n56000\n");
+        assert_eq!(
+            csv(
+                &files,
+                "T | summarize n = dcount(x) by g = substring(x, 0, 5) | where n != 2000 | count"
+            ),
+            "Count\n0\n"
+        );
+    }
+}
+
 /// The line of a query's physical plan that filters, and the whole plan.
 fn filter_of(files: &LocalEngine, query: &str) -> (String, String) {
     let plan = runtime()

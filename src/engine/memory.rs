@@ -6,7 +6,10 @@
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
-use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool, TrackConsumersPool};
+use datafusion::common::Result as DfResult;
+use datafusion::execution::memory_pool::{
+    FairSpillPool, MemoryLimit, MemoryPool, MemoryReservation, TrackConsumersPool,
+};
 
 /// The limit when nothing sets one and physical memory cannot be read.
 const FALLBACK_BYTES: usize = 4 << 30;
@@ -101,12 +104,81 @@ pub fn describe(bytes: usize) -> String {
 }
 
 /// The pool queries share: spilling operators get a fair share each; a failure names the
-/// biggest consumers.
+/// biggest consumers. Repartitioning is never refused (see [`NoRepartitionSpill`]).
 pub fn pool(bytes: usize) -> Arc<dyn MemoryPool> {
-    Arc::new(TrackConsumersPool::new(
-        FairSpillPool::new(bytes),
-        NonZeroUsize::new(3).unwrap_or(NonZeroUsize::MIN),
-    ))
+    Arc::new(NoRepartitionSpill {
+        inner: Arc::new(TrackConsumersPool::new(
+            FairSpillPool::new(bytes),
+            NonZeroUsize::new(3).unwrap_or(NonZeroUsize::MIN),
+        )),
+    })
+}
+
+/// A pool that grants DataFusion's `RepartitionExec` what it asks for (still counting it), so
+/// that it never spills. Refused memory, DataFusion 55's `RepartitionExec` writes batches to a
+/// spill pool whose reader can wait forever when two of its inputs spill at once: every worker
+/// parks and the query neither ends nor fails (apache/datafusion#24883, fixed by #24891 after
+/// 55.2). Here `summarize dcount(x) by y` of 200,000 distinct texts under a 16 MiB limit hung in
+/// 5 of 8 runs. Its buffers are bounded by its channels, which stop reading an input while
+/// every output holds a batch; the operators that keep state (aggregates, sorts, joins) are
+/// still refused, and spill or fail with the limit's message.
+#[derive(Debug)]
+struct NoRepartitionSpill {
+    inner: Arc<dyn MemoryPool>,
+}
+
+impl NoRepartitionSpill {
+    fn repartitions(reservation: &MemoryReservation) -> bool {
+        reservation
+            .consumer()
+            .name()
+            .starts_with("RepartitionExec[")
+    }
+}
+
+impl std::fmt::Display for NoRepartitionSpill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl MemoryPool for NoRepartitionSpill {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn register(&self, consumer: &datafusion::execution::memory_pool::MemoryConsumer) {
+        self.inner.register(consumer);
+    }
+
+    fn unregister(&self, consumer: &datafusion::execution::memory_pool::MemoryConsumer) {
+        self.inner.unregister(consumer);
+    }
+
+    fn grow(&self, reservation: &MemoryReservation, additional: usize) {
+        self.inner.grow(reservation, additional);
+    }
+
+    fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
+        self.inner.shrink(reservation, shrink);
+    }
+
+    fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> DfResult<()> {
+        if Self::repartitions(reservation) {
+            self.inner.grow(reservation, additional);
+            Ok(())
+        } else {
+            self.inner.try_grow(reservation, additional)
+        }
+    }
+
+    fn reserved(&self) -> usize {
+        self.inner.reserved()
+    }
+
+    fn memory_limit(&self) -> MemoryLimit {
+        self.inner.memory_limit()
+    }
 }
 
 /// What the user reads when a query passed the limit.

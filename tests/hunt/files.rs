@@ -611,6 +611,71 @@ fn row_groups_with_same_length_dictionaries_are_each_read_with_their_own() {
     }
 }
 
+/// Under a memory limit, DataFusion 55's repartitioning spilled into a pool whose reader could
+/// wait forever (apache/datafusion#24883): the query neither ended nor failed. Each run must end,
+/// with the answer or the limit's message; the bound is far above a run's time (about a
+/// second), so it fails only on a hang. (The release build hung in 10 of 16 such runs over 3
+/// million rows; this debug-built test did not catch the hang on this machine.)
+#[test]
+fn a_query_past_the_memory_limit_ends_with_an_answer_or_the_limit_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("x", DataType::Utf8, false),
+        Field::new("y", DataType::Utf8, false),
+    ]));
+    for part in 0..2u64 {
+        let path = dir.path().join(format!("T/{part}.parquet"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        let mut writer =
+            datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None).unwrap();
+        let mut seed = 0x9E37_79B9_7F4A_7C15 ^ part;
+        for _ in 0..8 {
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for _ in 0..50_000 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                xs.push(format!(
+                    "host-{:06}.contoso.example",
+                    (seed >> 33) % 100_000
+                ));
+                ys.push(format!("acct{}", (seed >> 20) % 50));
+            }
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(xs)) as ArrayRef,
+                    Arc::new(StringArray::from(ys)) as ArrayRef,
+                ],
+            )
+            .unwrap();
+            writer.write(&batch).unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let files = open(&[dir.path()], false)
+        .unwrap()
+        .with_memory_limit(16 << 20);
+    for query in [
+        "T | summarize dcount(x) by y | count",
+        "T | where strlen(x) >= 0 | summarize dcount(x) by y | count",
+    ] {
+        for _ in 0..4 {
+            let run = runtime().block_on(async {
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(120),
+                    files.execute(&QueryRequest::new(query)),
+                )
+                .await
+            });
+            match run {
+                Err(_) => panic!("{query}: still running after 120 s"),
+                Ok(Ok(result)) => assert_eq!(result.row_count(), 1, "{query}"),
+                Ok(Err(e)) => assert!(e.message.contains("more memory than"), "{query}: {e}"),
+            }
+        }
+    }
+}
+
 /// The line of a query's physical plan that filters, and the whole plan.
 fn filter_of(files: &LocalEngine, query: &str) -> (String, String) {
     let plan = runtime()

@@ -286,17 +286,26 @@ impl Part {
         let files = DefaultParquetFileReaderFactory::new(store);
         let mut groups = Groups::new(self.columns.len());
         for file in &self.files {
+            // Said as a file's other read errors are (files::DATA_ERROR), with its path.
+            let read_error = |e: &dyn std::fmt::Display| {
+                DataFusionError::Execution(format!(
+                    "{}/{}: {e}",
+                    super::DATA_ERROR,
+                    file.object_meta.location
+                ))
+            };
             let mut reader: Box<dyn AsyncFileReader> =
                 files.create_reader(self.partition, file.clone(), None, &self.metrics)?;
-            let found =
-                ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new()).await?;
-            let (hint, read) = dictionary_hint(found.schema(), &self.columns).map_err(|e| {
-                DataFusionError::Execution(format!("/{}: {e}", file.object_meta.location))
-            })?;
+            let found = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
+                .await
+                .map_err(|e| read_error(&e))?;
+            let (hint, read) =
+                dictionary_hint(found.schema(), &self.columns).map_err(|e| read_error(&e))?;
             let metadata = ArrowReaderMetadata::try_new(
                 found.metadata().clone(),
                 ArrowReaderOptions::new().with_schema(hint),
-            )?;
+            )
+            .map_err(|e| read_error(&e))?;
             let row_groups: Vec<usize> = metadata
                 .metadata()
                 .row_groups()
@@ -324,7 +333,8 @@ impl Part {
                 .with_row_groups(row_groups)
                 .with_projection(mask)
                 .with_batch_size(self.batch_rows)
-                .build()?;
+                .build()
+                .map_err(|e| read_error(&e))?;
             // The projected batch holds the columns in file order.
             let mut sorted = read.clone();
             sorted.sort_unstable();
@@ -334,7 +344,7 @@ impl Part {
                 .map(|at| sorted.iter().position(|s| s == at).unwrap_or(0))
                 .collect();
             while let Some(batch) = batches.next().await {
-                let batch = batch?;
+                let batch = batch.map_err(|e| read_error(&e))?;
                 if self.stop.as_ref().is_some_and(|s| s.stopped()) {
                     return Err(DataFusionError::Execution(
                         "the query was cancelled".to_string(),

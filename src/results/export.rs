@@ -141,6 +141,10 @@ pub fn write_csv_with(
                 line.push_str(&field(&text));
             }
         }
+        // A record of one empty field would be an empty line, which CSV readers skip: quote it.
+        if line.is_empty() && result.column_count() == 1 {
+            line.push_str("\"\"");
+        }
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
@@ -704,6 +708,34 @@ mod tests {
             assert_eq!(record[0], value, "the default output alters nothing");
             assert_eq!(record[1], "{\"a\":[1,2]}", "dynamic as compact JSON");
         }
+    }
+
+    #[test]
+    fn an_empty_value_alone_on_its_row_stays_a_record() {
+        let schema = Arc::new(Schema::new(vec![kql_field("x", KqlType::String)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec![
+                Some("a"),
+                Some(""),
+                None,
+                Some("b"),
+            ]))],
+        )
+        .unwrap();
+        let result = ResultSet::from_batches(schema, &[batch], RunFacts::default()).unwrap();
+        let mut out = Vec::new();
+        write_csv(&result, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            "x\na\n\"\"\n\"\"\nb\n"
+        );
+        // The csv crate, like Python's, skips empty lines.
+        let rows: Vec<String> = csv::Reader::from_reader(out.as_slice())
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        assert_eq!(rows, ["a", "", "", "b"]);
     }
 
     #[test]

@@ -324,9 +324,7 @@ fn arg_max_over_parquet_in_two_passes_answers_as_one_pass() {
         ),
     ] {
         let query = format!("Fruits | {summarize}");
-        let plan = runtime()
-            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
-            .unwrap();
+        let plan = plan_of(&files, &query);
         assert!(plan.contains("HashJoinExec"), "{query}: one pass\n{plan}");
         let two_passes = csv(&files, &query);
         let one_pass = csv(&files, &format!("{table} | {summarize}"));
@@ -422,9 +420,7 @@ fn group_by_over_parquet_text_keeps_views_and_answers_as_kql() {
         ),
     ] {
         let query = format!("Events | {summarize}");
-        let plan = runtime()
-            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
-            .unwrap();
+        let plan = plan_of(&files, &query);
         // Distinct groups go further: on the files' dictionary codes.
         assert!(
             plan.contains("kql_tostring_string_view") || plan.contains("DictionaryDistinctExec"),
@@ -521,9 +517,7 @@ fn distinct_groups_over_parquet_count_dictionary_codes_and_answer_as_kql() {
         "summarize by FileName | count",
     ] {
         let query = format!("Events | {summarize}");
-        let plan = runtime()
-            .block_on(files.physical_plan_text(&QueryRequest::new(&query)))
-            .unwrap();
+        let plan = plan_of(&files, &query);
         assert!(
             plan.contains("DictionaryDistinctExec"),
             "{query}: groups on the dictionary codes\n{plan}"
@@ -534,9 +528,7 @@ fn distinct_groups_over_parquet_count_dictionary_codes_and_answer_as_kql() {
     }
     // A filter between the scan and the group-by keeps DataFusion's own group-by.
     let query = "Events | where AccountName != 'user1' | summarize dcount(FileName) by AccountName";
-    let plan = runtime()
-        .block_on(files.physical_plan_text(&QueryRequest::new(query)))
-        .unwrap();
+    let plan = plan_of(&files, query);
     assert!(!plan.contains("DictionaryDistinctExec"), "{plan}");
 }
 
@@ -555,9 +547,7 @@ fn distinct_groups_on_dictionary_codes_hand_on_what_they_hold_under_the_memory_l
     let (files, _) = LocalEngine::files(&[path], &DataOptions::default()).unwrap();
     let files = files.with_memory_limit(16 << 20);
     let query = "Wide | distinct Name | count";
-    let plan = runtime()
-        .block_on(files.physical_plan_text(&QueryRequest::new(query)))
-        .unwrap();
+    let plan = plan_of(&files, query);
     assert!(plan.contains("DictionaryDistinctExec"), "{plan}");
     assert_eq!(csv(&files, query), "Count\n150000\n");
 }
@@ -676,11 +666,16 @@ fn a_query_past_the_memory_limit_ends_with_an_answer_or_the_limit_message() {
     }
 }
 
+/// A query's physical plan as text.
+fn plan_of(files: &LocalEngine, query: &str) -> String {
+    runtime()
+        .block_on(files.physical_plan_text(&QueryRequest::new(query)))
+        .unwrap()
+}
+
 /// The line of a query's physical plan that filters, and the whole plan.
 fn filter_of(files: &LocalEngine, query: &str) -> (String, String) {
-    let plan = runtime()
-        .block_on(files.physical_plan_text(&QueryRequest::new(query)))
-        .unwrap();
+    let plan = plan_of(files, query);
     let filter = plan
         .lines()
         .find(|line| line.contains("FilterExec"))

@@ -23,7 +23,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::parquet::DefaultParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
 use datafusion::datasource::physical_plan::{
     FileScanConfig, ParquetFileReaderFactory, ParquetSource,
 };
@@ -243,7 +243,13 @@ impl ExecutionPlan for DictionaryDistinctExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let store = context.runtime_env().object_store(&self.store)?;
+        // The footers come from (and go to) the session's cache, which DataFusion's own scans
+        // of these files use too.
+        let runtime = context.runtime_env();
+        let readers = CachedParquetFileReaderFactory::new(
+            runtime.object_store(&self.store)?,
+            runtime.cache_manager.get_file_metadata_cache(),
+        );
         // It can give its memory back at any time (by handing on its groups): a spilling
         // consumer, whose share the pool keeps fair beside the final step's.
         let reservation = MemoryConsumer::new(format!("DictionaryDistinctExec[{partition}]"))
@@ -260,7 +266,7 @@ impl ExecutionPlan for DictionaryDistinctExec {
             stop: context.session_config().get_extension::<QueryStop>(),
             tx: builder.tx(),
         };
-        builder.spawn(part.run(store, reservation));
+        builder.spawn(part.run(readers, reservation));
         Ok(builder.build())
     }
 }
@@ -280,10 +286,9 @@ struct Part {
 impl Part {
     async fn run(
         self,
-        store: Arc<dyn datafusion::object_store::ObjectStore>,
+        readers: CachedParquetFileReaderFactory,
         reservation: MemoryReservation,
     ) -> Result<()> {
-        let files = DefaultParquetFileReaderFactory::new(store);
         let mut groups = Groups::new(self.columns.len());
         for file in &self.files {
             // Said as a file's other read errors are (files::DATA_ERROR), with its path.
@@ -295,7 +300,7 @@ impl Part {
                 ))
             };
             let mut reader: Box<dyn AsyncFileReader> =
-                files.create_reader(self.partition, file.clone(), None, &self.metrics)?;
+                readers.create_reader(self.partition, file.clone(), None, &self.metrics)?;
             let found = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
                 .await
                 .map_err(|e| read_error(&e))?;

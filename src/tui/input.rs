@@ -198,20 +198,16 @@ fn ss3(last: char) -> Option<KeyCode> {
 fn csi(body: &str, last: char) -> Sequence {
     if body.is_empty() {
         let code = match last {
-            'A' => KeyCode::Up,
-            'B' => KeyCode::Down,
-            'C' => KeyCode::Right,
-            'D' => KeyCode::Left,
-            'H' => KeyCode::Home,
-            'F' => KeyCode::End,
-            'P' => KeyCode::F(1),
-            'Q' => KeyCode::F(2),
-            'S' => KeyCode::F(4),
             'Z' => return Sequence::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
-            // Focus reports (`I`, `O`) and the rest.
-            _ => return Sequence::Ignored,
+            // crossterm reads `ESC O R` as F3 but not `ESC [ R`.
+            'R' => None,
+            // The same keys as SS3's; focus reports (`I`, `O`) and the rest are none.
+            other => ss3(other),
         };
-        return Sequence::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        return match code {
+            Some(code) => Sequence::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            None => Sequence::Ignored,
+        };
     }
     match (body.as_bytes()[0], last) {
         // Numbered: special keys, and the modifier form of the lettered ones. Mouse reports

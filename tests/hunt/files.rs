@@ -487,16 +487,9 @@ fn distinct_groups_over_parquet_count_dictionary_codes_and_answer_as_kql() {
             Field::new("FileName", DataType::Utf8, true),
             Field::new("AccountName", DataType::Utf8, true),
         ]));
-        let batch =
-            RecordBatch::try_new(schema.clone(), vec![column(false), column(true)]).unwrap();
+        let batch = RecordBatch::try_new(schema, vec![column(false), column(true)]).unwrap();
         let path = dir.path().join(format!("Events/{part}.parquet"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let file = std::fs::File::create(&path).unwrap();
-        let mut writer =
-            datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, Some(properties))
-                .unwrap();
-        writer.write(&batch).unwrap();
-        writer.close().unwrap();
+        write_parquet_batches(&path, &[batch], Some(properties));
     }
     let quote = |v: &Option<String>| format!("'{}'", v.clone().unwrap_or_default());
     let cells: Vec<String> = rows
@@ -560,33 +553,26 @@ fn row_groups_with_same_length_dictionaries_are_each_read_with_their_own() {
     let dir = tempfile::tempdir().unwrap();
     let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Utf8, false)]));
     for part in 0..2 {
-        let path = dir.path().join(format!("T/{part}.parquet"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // Each row group (a batch of 20,000 rows): 2,000 texts of its own, all of one length,
+        // each at least once.
+        let batches: Vec<RecordBatch> = (0..14)
+            .map(|group| {
+                let k = part * 14 + group;
+                let texts: Vec<String> = (0..20_000)
+                    .map(|row| format!("r{k:04}-v{:05}", (row * 7) % 2_000))
+                    .collect();
+                RecordBatch::try_new(
+                    schema.clone(),
+                    vec![Arc::new(StringArray::from(texts)) as ArrayRef],
+                )
+                .unwrap()
+            })
+            .collect();
         let properties = WriterProperties::builder()
             .set_max_row_group_row_count(Some(20_000))
             .build();
-        let file = std::fs::File::create(&path).unwrap();
-        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(
-            file,
-            schema.clone(),
-            Some(properties),
-        )
-        .unwrap();
-        // Each row group: 2,000 texts of its own, all of one length, each at least once.
-        for group in 0..14 {
-            let k = part * 14 + group;
-            let texts: Vec<String> = (0..20_000)
-                .map(|row| format!("r{k:04}-v{:05}", (row * 7) % 2_000))
-                .collect();
-            let batch = RecordBatch::try_new(
-                schema.clone(),
-                vec![Arc::new(StringArray::from(texts)) as ArrayRef],
-            )
-            .unwrap();
-            writer.write(&batch).unwrap();
-            writer.flush().unwrap();
-        }
-        writer.close().unwrap();
+        let path = dir.path().join(format!("T/{part}.parquet"));
+        write_parquet_batches(&path, &batches, Some(properties));
     }
     let files = open(&[dir.path()], false).unwrap();
     for _ in 0..3 {
@@ -614,12 +600,8 @@ fn a_query_past_the_memory_limit_ends_with_an_answer_or_the_limit_message() {
         Field::new("y", DataType::Utf8, false),
     ]));
     for part in 0..2u64 {
-        let path = dir.path().join(format!("T/{part}.parquet"));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let file = std::fs::File::create(&path).unwrap();
-        let mut writer =
-            datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None).unwrap();
         let mut seed = 0x9E37_79B9_7F4A_7C15 ^ part;
+        let mut batches = Vec::new();
         for _ in 0..8 {
             let (mut xs, mut ys) = (Vec::new(), Vec::new());
             for _ in 0..50_000 {
@@ -638,9 +620,13 @@ fn a_query_past_the_memory_limit_ends_with_an_answer_or_the_limit_message() {
                 ],
             )
             .unwrap();
-            writer.write(&batch).unwrap();
+            batches.push(batch);
         }
-        writer.close().unwrap();
+        write_parquet_batches(
+            &dir.path().join(format!("T/{part}.parquet")),
+            &batches,
+            None,
+        );
     }
     let files = open(&[dir.path()], false)
         .unwrap()
@@ -1087,10 +1073,23 @@ fn write_parquet_columns(path: &Path, columns: Vec<(&str, ArrayRef)>) {
         columns.into_iter().map(|(_, c)| c).collect(),
     )
     .unwrap();
+    write_parquet_batches(path, &[batch], None);
+}
+
+/// A Parquet file of `batches` (one schema), written with `properties` or the defaults.
+fn write_parquet_batches(
+    path: &Path,
+    batches: &[RecordBatch],
+    properties: Option<datafusion::parquet::file::properties::WriterProperties>,
+) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let file = std::fs::File::create(path).unwrap();
-    let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
-    writer.write(&batch).unwrap();
+    let mut writer =
+        datafusion::parquet::arrow::ArrowWriter::try_new(file, batches[0].schema(), properties)
+            .unwrap();
+    for batch in batches {
+        writer.write(batch).unwrap();
+    }
     writer.close().unwrap();
 }
 
